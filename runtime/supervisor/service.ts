@@ -1,0 +1,31 @@
+/** Health of one part of the station, as shown by `station status` and sent in telemetry. */
+export type HealthState = 'ok' | 'degraded' | 'faulty' | 'absent' | 'stopped' | 'starting'
+
+export interface Health {
+  state: HealthState
+  /** Short operator-facing text about the last problem; never personal data. */
+  lastError?: string
+  /** Error code of the last problem, when there was one. */
+  lastErrorCode?: string
+  /** Extra numbers worth showing (queue depth, retries). */
+  detail?: Record<string, string | number | boolean>
+}
+
+/**
+ * A long-lived part of the station under the supervisor. `start` may reject; the supervisor then
+ * retries it with backoff. A running service that breaks calls the `fail` callback it was given.
+ */
+export interface Service {
+  readonly name: string
+  start(context: ServiceContext): Promise<void>
+  /** Idempotent; resolves once everything the service opened is closed. */
+  stop(): Promise<void>
+  health(): Health
+}
+
+export interface ServiceContext {
+  /** Aborted when the supervisor stops this service. */
+  signal: AbortSignal
+  /** Reports that a running service has broken; the supervisor stops and restarts it. */
+  fail(error: unknown): void
+}
