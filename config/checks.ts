@@ -1,0 +1,130 @@
+/**
+ * Pure checkers for config values, in the i2c-bus `check…` style: each takes the raw value and returns
+ * a problem sentence ("must be …"), or null when the value is fine. `config/validate.ts` adds the path
+ * and the rendered value around the sentence.
+ */
+import { isAbsolute } from 'node:path'
+
+/** A checker: the problem with `value`, or null when there is none. */
+export type Checker = (value: unknown) => string | null
+
+/** True for a YAML mapping (a plain object), false for arrays, null and scalars. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const prototype: unknown = Object.getPrototypeOf(value)
+  return prototype === Object.prototype || prototype === null
+}
+
+export function intInRange(value: unknown, min: number, max: number): string | null {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) return null
+  return `must be an integer from ${min} to ${max}`
+}
+
+export function oneOf(value: unknown, allowed: readonly unknown[]): string | null {
+  if (allowed.includes(value)) return null
+  const listed = allowed.map((item) => JSON.stringify(item))
+  return listed.length === 1 ? `must be ${listed[0]}` : `must be one of ${listed.join(', ')}`
+}
+
+export function boolean(value: unknown): string | null {
+  return typeof value === 'boolean' ? null : 'must be true or false'
+}
+
+export function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? null : 'must be a non-empty string'
+}
+
+/**
+ * `config/load.ts` resolves relative paths before validation, so anything still relative here came
+ * from a caller that skipped that step; a relative path would silently depend on the service's cwd.
+ */
+export function absolutePath(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '' || value.includes('\0')) return 'must be a file system path'
+  return isAbsolute(value) ? null : 'must be an absolute path'
+}
+
+/** Parses an I2C address written as a number (YAML `0x27` is already one) or as the string '0x27'. */
+export function parseI2cAddress(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) return value
+  if (typeof value === 'string' && /^0x[0-9a-f]{1,2}$/i.test(value)) return Number.parseInt(value.slice(2), 16)
+  return undefined
+}
+
+/**
+ * 7-bit addresses 0x08..0x77: 0000xxx and 1111xxx are reserved by the I2C-bus specification
+ * (NXP UM10204 section 3.1.12, table 4), and i2cdetect does not probe them either.
+ */
+export function i2cAddress(value: unknown): string | null {
+  const address = parseI2cAddress(value)
+  if (address !== undefined && address >= 0x08 && address <= 0x77) return null
+  return 'must be a 7-bit I2C address from 0x08 to 0x77'
+}
+
+/**
+ * ttyUSBn/ttyACMn are numbered in plug order and swap after a replug or reboot, so the printer could
+ * receive scanner settings; /dev/serial/by-id (or by-path for adapters without a serial number) is stable
+ * (protocols.md section 9.2).
+ */
+export function serialPath(value: unknown): string | null {
+  const problem = absolutePath(value)
+  if (problem !== null) return problem
+  if (/^\/dev\/tty(USB|ACM)\d+$/.test(value as string)) {
+    return 'must be a stable path such as /dev/serial/by-id/… (ttyUSB/ttyACM numbers change on replug)'
+  }
+  return null
+}
+
+const BROKER_PROTOCOLS: readonly string[] = ['mqtt:', 'mqtts:', 'ws:', 'wss:']
+
+/** A broker URL (mqtt://, mqtts://, ws://, wss://) or 'auto'. Passwords belong in mqtt.passwordFile, never in the URL. */
+export function url(value: unknown): string | null {
+  if (value === 'auto') return null
+  const expected = "must be a broker URL (mqtt://, mqtts://, ws:// or wss://) or 'auto'"
+  if (typeof value !== 'string') return expected
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    return expected
+  }
+  if (!BROKER_PROTOCOLS.includes(parsed.protocol)) return expected
+  if (parsed.hostname === '') return 'must name the broker host'
+  if (parsed.password !== '') return 'must not contain a password; put it in the file named by mqtt.passwordFile'
+  return null
+}
+
+/** Replaces the password of a URL-like string with *** so a rejected URL can be shown without leaking it. */
+export function maskUrlPassword(value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
+}
+
+export function stationId(value: unknown): string | null {
+  return typeof value === 'string' && /^[a-z0-9-]{3,40}$/.test(value)
+    ? null
+    : 'must be 3 to 40 characters of a-z, 0-9 and -'
+}
+
+/** BCM GPIO numbers 0..53: the BCM283x and the Pi 5's RP1 both expose 54 lines (protocols.md section 9). */
+export function bcmLine(value: unknown): string | null {
+  return intInRange(value, 0, 53) === null ? null : 'must be a BCM GPIO line from 0 to 53'
+}
+
+/**
+ * Topic levels joined by '/': no wildcards (+ #), no empty levels, and no leading '$', which MQTT 5
+ * section 4.7.2 reserves for the broker.
+ */
+export function topicPrefix(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(value)
+    ? null
+    : 'must be topic levels of letters, digits, _ . - separated by / (no wildcards, no leading or trailing /)'
+}
+
+/**
+ * A Unix socket path fits sun_path: 108 bytes including the terminating NUL (unix(7)), so 107 usable.
+ */
+export function socketPath(value: unknown): string | null {
+  const problem = absolutePath(value)
+  if (problem !== null) return problem
+  return Buffer.byteLength(value as string) <= 107 ? null : 'must be at most 107 bytes long (unix(7) sun_path)'
+}

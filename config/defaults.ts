@@ -1,0 +1,66 @@
+/**
+ * The built-in configuration: a simulated station that runs on a laptop with no file at all. Every
+ * option a config file omits takes its value from here.
+ */
+import { join } from 'node:path'
+import type { Config, KeyName } from './schema.js'
+
+/**
+ * Electrode n of the MPR121 is key `DEFAULT_ELECTRODES[n]`: a 3×4 phone layout wired row by row,
+ * with back and ok either side of 0.
+ */
+export const DEFAULT_ELECTRODES: readonly KeyName[] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', '0', 'ok']
+
+/**
+ * A fresh, mutable default config. `dataDir` and `bundledFlowsDir` should be absolute: the key file and
+ * control socket are placed inside `dataDir`, and flows are read from `bundledFlowsDir`.
+ */
+export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config {
+  return {
+    station: { id: 'sim-station', defaultLanguage: 'vi' },
+    dataDir,
+    log: { level: 'info' },
+    mqtt: {
+      url: 'auto',
+      topicPrefix: 'cs/v1',
+      keepaliveS: 30,
+      reconnectMinMs: 500,
+      reconnectMaxMs: 30_000,
+      connectTimeoutMs: 5_000,
+      telemetryIntervalS: 60,
+    },
+    storage: {
+      keyFile: join(dataDir, 'keys', 'outbox.key'),
+      outboxMaxBytes: 64 * 1024 * 1024,
+    },
+    session: { idleTimeoutS: 60, endScreenS: 8 },
+    flows: { dir: bundledFlowsDir },
+    control: { socketPath: join(dataDir, 'station.sock') },
+    hardware: {
+      simulated: true,
+      // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).
+      display: { kind: 'hd44780-pcf8574', bus: 1, address: 0x27, cols: 20, rows: 4 },
+      keypad: {
+        kind: 'mpr121',
+        bus: 1,
+        // 0x5a: ADDR pin tied to VSS (MPR121 data sheet, serial communication section; protocols.md 3.2).
+        address: 0x5a,
+        pollIntervalMs: 30,
+        electrodes: [...DEFAULT_ELECTRODES],
+        // 12/6: Adafruit's values; touch must exceed release for hysteresis (protocols.md 3.2, init step 2).
+        touchThreshold: 12,
+        releaseThreshold: 6,
+      },
+      scanner: { kind: 'serial-qr', path: '/dev/serial/by-id/usb-scanner', baudRate: 9600 },
+      printer: {
+        kind: 'escpos',
+        path: '/dev/serial/by-id/usb-printer',
+        baudRate: 19200,
+        codepage: 'ascii',
+        codeTable: 0,
+        lineWidthChars: 32,
+        statusTimeoutMs: 500,
+      },
+    },
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * Turns parsed YAML into a frozen `Config`, or lists every problem as `path: problem (got value)`.
+ * Options the raw value omits are taken from `base` (deep merge; arrays are replaced whole). Pure: no I/O.
+ */
+import {
+  absolutePath,
+  bcmLine,
+  boolean,
+  i2cAddress,
+  intInRange,
+  isPlainObject,
+  maskUrlPassword,
+  nonEmptyString,
+  oneOf,
+  parseI2cAddress,
+  serialPath,
+  socketPath,
+  stationId,
+  topicPrefix,
+  url,
+  type Checker,
+} from './checks.js'
+import type {
+  Config,
+  DisplayConfig,
+  HardwareConfig,
+  KeyName,
+  KeypadConfig,
+  MqttConfig,
+  PrinterConfig,
+  ScannerConfig,
+} from './schema.js'
+
+export type ValidationResult =
+  | { readonly ok: true; readonly config: Config }
+  | { readonly ok: false; readonly problems: string[] }
+
+const LANGUAGES = ['vi', 'en'] as const
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+const KEY_NAMES: readonly KeyName[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'ok', 'back']
+const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const
+const PRINTER_CODEPAGES = ['ascii', 'cp1258', 'tcvn3'] as const
+/** HD44780 geometries in use; the controller's DDRAM holds 80 characters (Hitachi HD44780U data sheet, DDRAM section). */
+const DISPLAY_COLS = [8, 16, 20, 24, 40] as const
+const DISPLAY_ROWS = [1, 2, 4] as const
+const HD44780_DDRAM_CHARS = 80
+const MIB = 1024 * 1024
+/** Longest rendering of a rejected value; config values are short, so more is a paste accident. */
+const MAX_RENDERED_CHARS = 60
+
+/** JSON rendering of a value for a problem line, truncated. */
+export function renderValue(value: unknown): string {
+  let text: string
+  try {
+    text = JSON.stringify(value) ?? String(value)
+  } catch {
+    text = String(value)
+  }
+  return text.length > MAX_RENDERED_CHARS ? `${text.slice(0, MAX_RENDERED_CHARS - 1)}…` : text
+}
+
+/** I2C addresses read better in hex, as the data sheets and i2cdetect print them. */
+function renderAddress(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xff) {
+    return `0x${value.toString(16).padStart(2, '0')}`
+  }
+  return renderValue(value)
+}
+
+function renderUrl(value: unknown): string {
+  return renderValue(maskUrlPassword(value))
+}
+
+function joinPath(parent: string, key: string): string {
+  return parent === '' ? key : `${parent}.${key}`
+}
+
+function parentOf(path: string): string {
+  const dot = path.lastIndexOf('.')
+  return dot === -1 ? '' : path.slice(0, dot)
+}
+
+function lastSegment(path: string): string {
+  return path.slice(path.lastIndexOf('.') + 1)
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
+    }
+    previous = current
+  }
+  return previous[b.length] ?? 0
+}
+
+/** The known option closest to a mistyped one: a near sibling first, else the same name in another section. */
+function suggestPath(unknownPath: string, knownPaths: ReadonlySet<string>): string | undefined {
+  const parent = parentOf(unknownPath)
+  const key = lastSegment(unknownPath).toLowerCase()
+  let best: string | undefined
+  let bestDistance = Number.POSITIVE_INFINITY
+  for (const candidate of knownPaths) {
+    if (parentOf(candidate) !== parent) continue
+    const distance = editDistance(key, lastSegment(candidate).toLowerCase())
+    if (distance < bestDistance) {
+      best = candidate
+      bestDistance = distance
+    }
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3))) return best
+  for (const candidate of knownPaths) {
+    if (lastSegment(candidate).toLowerCase() === key) return candidate
+  }
+  return undefined
+}
+
+type Entry = { readonly path: string; readonly text: string } | { readonly path: string; readonly unknown: true }
+
+/** Collects problems, known option paths and unknown keys across one validation. */
+class Collector {
+  readonly entries: Entry[] = []
+  readonly knownPaths = new Set<string>()
+  readonly badPaths = new Set<string>()
+
+  problem(path: string, problem: string, rendered: string): void {
+    this.badPaths.add(path)
+    this.entries.push({ path, text: `${path}: ${problem} (got ${rendered})` })
+  }
+
+  unknown(path: string): void {
+    this.entries.push({ path, unknown: true })
+  }
+
+  /** True when none of the paths has a problem yet, so a cross-field rule does not pile onto one. */
+  allGood(...paths: string[]): boolean {
+    return paths.every((path) => !this.badPaths.has(path))
+  }
+
+  problems(): string[] {
+    return this.entries.map((entry) => {
+      if ('text' in entry) return entry.text
+      const suggestion = suggestPath(entry.path, this.knownPaths)
+      return suggestion === undefined
+        ? `${entry.path}: unknown option`
+        : `${entry.path}: unknown option (did you mean ${suggestion}?)`
+    })
+  }
+}
+
+interface ValueOptions<T> {
+  /** Turns an accepted raw value into the config value (e.g. '0x27' into 39). */
+  convert?: (value: unknown) => T
+  /** Renders a rejected value; default JSON. */
+  render?: (value: unknown) => string
+}
+
+/** One mapping of the raw config, read field by field against its base values. */
+class Section {
+  readonly #collector: Collector
+  readonly #path: string
+  readonly #raw: Readonly<Record<string, unknown>>
+  readonly #read = new Set<string>()
+
+  constructor(collector: Collector, path: string, raw: Readonly<Record<string, unknown>>) {
+    this.#collector = collector
+    this.#path = path
+    this.#raw = raw
+  }
+
+  #visit(key: string): string {
+    this.#read.add(key)
+    const path = joinPath(this.#path, key)
+    this.#collector.knownPaths.add(path)
+    return path
+  }
+
+  /** A nested mapping. A YAML key with nothing under it (null) counts as an empty mapping. */
+  child(key: string): Section {
+    const path = this.#visit(key)
+    const value = this.#raw[key]
+    if (value === undefined || value === null) return new Section(this.#collector, path, {})
+    if (!isPlainObject(value)) {
+      this.#collector.problem(path, 'must be a mapping of options', renderValue(value))
+      return new Section(this.#collector, path, {})
+    }
+    return new Section(this.#collector, path, value)
+  }
+
+  /** A required option: the raw value if it passes `check`, else the base value and a problem. */
+  value<T>(key: string, base: T, check: Checker, options: ValueOptions<T> = {}): T {
+    const path = this.#visit(key)
+    if (!Object.hasOwn(this.#raw, key)) return copyValue(base)
+    const value = this.#raw[key]
+    const problem = check(value)
+    if (problem !== null) {
+      this.#collector.problem(path, problem, (options.render ?? renderValue)(value))
+      return copyValue(base)
+    }
+    return options.convert === undefined ? copyValue(value as T) : options.convert(value)
+  }
+
+  /** An optional option: null in the raw config unsets it. */
+  optional<T>(key: string, base: T | undefined, check: Checker, options: ValueOptions<T> = {}): T | undefined {
+    if (this.#raw[key] === null) {
+      this.#visit(key)
+      return undefined
+    }
+    return this.value<T | undefined>(key, base, check, options)
+  }
+
+  /** Records every raw key that no reader asked for. */
+  finish(): void {
+    for (const key of Object.keys(this.#raw)) {
+      if (!this.#read.has(key)) this.#collector.unknown(joinPath(this.#path, key))
+    }
+  }
+}
+
+/** Arrays are copied so the frozen result never freezes (or shares) the caller's base. */
+function copyValue<T>(value: T): T {
+  return (Array.isArray(value) ? [...(value as unknown[])] : value) as T
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
+}
+
+const range =
+  (min: number, max: number): Checker =>
+  (value) =>
+    intInRange(value, min, max)
+const among =
+  (allowed: readonly unknown[]): Checker =>
+  (value) =>
+    oneOf(value, allowed)
+
+/** MPR121 answers only at 0x5a..0x5d, chosen by the ADDR pin (MPR121 data sheet, serial communication section). */
+function mpr121Address(value: unknown): string | null {
+  const address = parseI2cAddress(value)
+  if (address !== undefined && address >= 0x5a && address <= 0x5d) return null
+  return 'must be 0x5a to 0x5d (set by the MPR121 ADDR pin)'
+}
+
+function toAddress(value: unknown): number {
+  return parseI2cAddress(value) ?? Number.NaN
+}
+
+/** YAML reads an unquoted `5` as a number; digit keys are accepted either way. */
+function toKeyNames(value: unknown): unknown[] {
+  if (!Array.isArray(value)) return []
+  return value.map((key: unknown) => (typeof key === 'number' && Number.isInteger(key) && key >= 0 && key <= 9 ? String(key) : key))
+}
+
+/** Twelve key names, one per electrode 0..11, each key exactly once. */
+function electrodes(raw: unknown): string | null {
+  const expected = `must list 12 keys, one per electrode 0..11, from ${KEY_NAMES.join(' ')}`
+  if (!Array.isArray(raw) || raw.length !== KEY_NAMES.length) return expected
+  const value = toKeyNames(raw)
+  if (!value.every((key) => (KEY_NAMES as readonly unknown[]).includes(key))) return expected
+  const duplicates = value.filter((key, index) => value.indexOf(key) !== index)
+  if (duplicates.length === 0) return null
+  const missing = KEY_NAMES.filter((key) => !value.includes(key))
+  const names = (keys: readonly unknown[]): string => [...new Set(keys)].map((key) => JSON.stringify(key)).join(', ')
+  return `lists ${names(duplicates)} more than once and lacks ${names(missing)}`
+}
+
+function readMqtt(section: Section, base: MqttConfig): MqttConfig {
+  const username = section.optional('username', base.username, nonEmptyString)
+  const passwordFile = section.optional('passwordFile', base.passwordFile, absolutePath)
+  const config: MqttConfig = {
+    url: section.value('url', base.url, url, { render: renderUrl }),
+    topicPrefix: section.value('topicPrefix', base.topicPrefix, topicPrefix),
+    ...(username === undefined ? {} : { username }),
+    ...(passwordFile === undefined ? {} : { passwordFile }),
+    // MQTT 5 section 3.1.2.10: Keep Alive is a two-byte integer; 0 turns it off.
+    keepaliveS: section.value('keepaliveS', base.keepaliveS, range(0, 65_535)),
+    reconnectMinMs: section.value('reconnectMinMs', base.reconnectMinMs, range(100, 3_600_000)),
+    reconnectMaxMs: section.value('reconnectMaxMs', base.reconnectMaxMs, range(100, 3_600_000)),
+    connectTimeoutMs: section.value('connectTimeoutMs', base.connectTimeoutMs, range(100, 120_000)),
+    telemetryIntervalS: section.value('telemetryIntervalS', base.telemetryIntervalS, range(5, 86_400)),
+  }
+  section.finish()
+  return config
+}
+
+function readDisplay(section: Section, base: DisplayConfig): DisplayConfig {
+  const config: DisplayConfig = {
+    kind: section.value('kind', base.kind, among(['hd44780-pcf8574'])),
+    bus: section.value('bus', base.bus, range(0, 255)),
+    // Any valid address, not only the factory 0x27/0x3f: backpacks re-strapped with A0..A2 exist, and a
+    // wrong one fails loudly at start (E_DEVICE_ABSENT). The shared-bus rule below catches clashes.
+    address: section.value('address', base.address, i2cAddress, { convert: toAddress, render: renderAddress }),
+    cols: section.value('cols', base.cols, among(DISPLAY_COLS)),
+    rows: section.value('rows', base.rows, among(DISPLAY_ROWS)),
+  }
+  section.finish()
+  return config
+}
+
+function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
+  const kind = section.value('kind', base.kind, among(['mpr121']))
+  const bus = section.value('bus', base.bus, range(0, 255))
+  const address = section.value('address', base.address, mpr121Address, { convert: toAddress, render: renderAddress })
+  const irqLine = section.optional('irqLine', base.irqLine, bcmLine)
+  const config: KeypadConfig = {
+    kind,
+    bus,
+    address,
+    ...(irqLine === undefined ? {} : { irqLine }),
+    pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(5, 1_000)),
+    electrodes: section.value('electrodes', base.electrodes, electrodes, { convert: (value) => toKeyNames(value) as KeyName[] }),
+    // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (protocols.md 3.2).
+    touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
+    releaseThreshold: section.value('releaseThreshold', base.releaseThreshold, range(0, 255)),
+  }
+  section.finish()
+  return config
+}
+
+function readScanner(section: Section, base: ScannerConfig): ScannerConfig {
+  const config: ScannerConfig = {
+    kind: section.value('kind', base.kind, among(['serial-qr'])),
+    path: section.value('path', base.path, serialPath),
+    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
+  }
+  section.finish()
+  return config
+}
+
+function readPrinter(section: Section, base: PrinterConfig): PrinterConfig {
+  const config: PrinterConfig = {
+    kind: section.value('kind', base.kind, among(['escpos'])),
+    path: section.value('path', base.path, serialPath),
+    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
+    codepage: section.value('codepage', base.codepage, among(PRINTER_CODEPAGES)),
+    // ESC t n takes one byte (ESC/POS command reference, ESC t).
+    codeTable: section.value('codeTable', base.codeTable, range(0, 255)),
+    lineWidthChars: section.value('lineWidthChars', base.lineWidthChars, range(16, 80)),
+    statusTimeoutMs: section.value('statusTimeoutMs', base.statusTimeoutMs, range(50, 10_000)),
+  }
+  section.finish()
+  return config
+}
+
+function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
+  const config: HardwareConfig = {
+    simulated: section.value('simulated', base.simulated, boolean),
+    display: readDisplay(section.child('display'), base.display),
+    keypad: readKeypad(section.child('keypad'), base.keypad),
+    scanner: readScanner(section.child('scanner'), base.scanner),
+    printer: readPrinter(section.child('printer'), base.printer),
+  }
+  section.finish()
+  return config
+}
+
+function readConfig(root: Section, base: Config): Config {
+  const station = root.child('station')
+  const log = root.child('log')
+  const storage = root.child('storage')
+  const session = root.child('session')
+  const flows = root.child('flows')
+  const control = root.child('control')
+  const config: Config = {
+    station: {
+      id: station.value('id', base.station.id, stationId),
+      defaultLanguage: station.value('defaultLanguage', base.station.defaultLanguage, among(LANGUAGES)),
+    },
+    dataDir: root.value('dataDir', base.dataDir, absolutePath),
+    log: { level: log.value('level', base.log.level, among(LOG_LEVELS)) },
+    mqtt: readMqtt(root.child('mqtt'), base.mqtt),
+    storage: {
+      keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
+      outboxMaxBytes: storage.value('outboxMaxBytes', base.storage.outboxMaxBytes, range(1 * MIB, 16 * 1024 * MIB)),
+    },
+    session: {
+      idleTimeoutS: session.value('idleTimeoutS', base.session.idleTimeoutS, range(5, 3_600)),
+      endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
+    },
+    flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
+    control: { socketPath: control.value('socketPath', base.control.socketPath, socketPath) },
+    hardware: readHardware(root.child('hardware'), base.hardware),
+  }
+  for (const section of [station, log, storage, session, flows, control, root]) section.finish()
+  return config
+}
+
+/** Rules that involve more than one option; each is skipped when one of its options already has a problem. */
+function checkCrossField(config: Config, collector: Collector): void {
+  const { mqtt, hardware } = config
+  const { display, keypad } = hardware
+
+  if (collector.allGood('mqtt.reconnectMinMs', 'mqtt.reconnectMaxMs') && mqtt.reconnectMinMs > mqtt.reconnectMaxMs) {
+    collector.problem(
+      'mqtt.reconnectMinMs',
+      `must not exceed mqtt.reconnectMaxMs (${mqtt.reconnectMaxMs})`,
+      renderValue(mqtt.reconnectMinMs),
+    )
+  }
+  if (collector.allGood('mqtt.url', 'hardware.simulated') && mqtt.url === 'auto' && !hardware.simulated) {
+    collector.problem('mqtt.url', "'auto' is for simulated stations only; name the broker", renderValue(mqtt.url))
+  }
+  if (
+    collector.allGood('hardware.keypad.touchThreshold', 'hardware.keypad.releaseThreshold') &&
+    keypad.releaseThreshold >= keypad.touchThreshold
+  ) {
+    // Touch must exceed release, or a key chatters between touched and released (protocols.md 3.2, step 2).
+    collector.problem(
+      'hardware.keypad.releaseThreshold',
+      `must be lower than hardware.keypad.touchThreshold (${keypad.touchThreshold})`,
+      renderValue(keypad.releaseThreshold),
+    )
+  }
+  if (
+    collector.allGood('hardware.display.bus', 'hardware.display.address', 'hardware.keypad.bus', 'hardware.keypad.address') &&
+    display.bus === keypad.bus &&
+    display.address === keypad.address
+  ) {
+    collector.problem(
+      'hardware.keypad.address',
+      `must differ from hardware.display.address on the same bus (i2c-${keypad.bus})`,
+      renderAddress(keypad.address),
+    )
+  }
+  if (
+    collector.allGood('hardware.display.cols', 'hardware.display.rows') &&
+    display.cols * display.rows > HD44780_DDRAM_CHARS
+  ) {
+    collector.problem(
+      'hardware.display.cols',
+      `must be at most ${HD44780_DDRAM_CHARS / display.rows} with ${display.rows} rows (one HD44780 holds 80 characters)`,
+      renderValue(display.cols),
+    )
+  }
+  if (
+    collector.allGood('hardware.scanner.path', 'hardware.printer.path') &&
+    hardware.scanner.path === hardware.printer.path
+  ) {
+    collector.problem('hardware.printer.path', 'must differ from hardware.scanner.path', renderValue(hardware.printer.path))
+  }
+}
+
+/**
+ * Validates `raw` (parsed YAML; null or undefined = empty) over `base`. Collects every problem rather
+ * than stopping at the first. The returned config is deep-frozen and shares nothing with `base`.
+ */
+export function validateConfig(raw: unknown, base: Config): ValidationResult {
+  const rootRaw = raw ?? {}
+  if (!isPlainObject(rootRaw)) {
+    return { ok: false, problems: [`(root): must be a mapping of options (got ${renderValue(raw)})`] }
+  }
+  const collector = new Collector()
+  const config = readConfig(new Section(collector, '', rootRaw), base)
+  checkCrossField(config, collector)
+  const problems = collector.problems()
+  if (problems.length > 0) return { ok: false, problems }
+  return { ok: true, config: deepFreeze(config) }
+}

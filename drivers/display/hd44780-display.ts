@@ -1,0 +1,189 @@
+import type { Clock } from '../../runtime/clock.js'
+import { isStationError, messageOf } from '../../runtime/errors.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import type { DisplayConfig } from '../../config/schema.js'
+import { checkAddress } from '../i2c/i2c-address.js'
+import type { I2cBus } from '../i2c/i2c-bus.js'
+import type { Display } from './display.js'
+import {
+  DEFAULT_PCF8574_MAPPING,
+  displayText,
+  encodeByte,
+  encodeIdle,
+  initSequence,
+  setCursorCommand,
+  type Pcf8574Mapping,
+} from './hd44780-codec.js'
+import { CLEAR_DELAY_MS, CLEAR_DISPLAY, POWER_UP_DELAY_MS } from './hd44780-instructions.js'
+
+/** What the driver needs to run. */
+export interface Hd44780DisplayDeps {
+  bus: I2cBus
+  clock: Clock
+}
+
+/** Where the display is and what it looks like; `config.hardware.display` fits. */
+export interface Hd44780DisplayConfig extends Pick<DisplayConfig, 'address' | 'cols' | 'rows'> {
+  /** Backpack wiring; default DEFAULT_PCF8574_MAPPING. */
+  mapping?: Pcf8574Mapping
+}
+
+/**
+ * An HD44780 character LCD on a PCF8574 backpack. Rewrites only rows whose text changed, one I2C
+ * transaction per row (the PCF8574 takes any number of port bytes in one write). Operations run one
+ * at a time. After any bus failure the next operation re-runs the initialisation, which resynchronises
+ * the controller however many nibbles it missed (protocols.md 4.2), and redraws every row.
+ */
+export class Hd44780Display implements Display {
+  #bus: I2cBus
+  #clock: Clock
+  #address: number
+  #cols: number
+  #rows: number
+  #mapping: Pcf8574Mapping
+  #queue: Promise<unknown> = Promise.resolve()
+  /** What each row shows now; undefined when unknown (before init, after a failure). */
+  #shown: Array<string | undefined>
+  #needsInit = true
+  #state: HealthState = 'stopped'
+  #lastError: { message: string; code?: string } | undefined
+
+  constructor(deps: Hd44780DisplayDeps, config: Hd44780DisplayConfig) {
+    checkAddress(config.address)
+    const maxCols = config.rows === 2 ? 40 : config.rows === 4 ? 20 : 0
+    if (maxCols === 0) throw new TypeError(`rows must be 2 or 4 (got ${config.rows})`)
+    if (!Number.isInteger(config.cols) || config.cols < 1 || config.cols > maxCols) {
+      throw new TypeError(`cols must be an integer 1..${maxCols} for ${config.rows} rows (got ${config.cols})`)
+    }
+    this.#bus = deps.bus
+    this.#clock = deps.clock
+    this.#address = config.address
+    this.#cols = config.cols
+    this.#rows = config.rows
+    this.#mapping = config.mapping ?? DEFAULT_PCF8574_MAPPING
+    this.#shown = new Array<string | undefined>(config.rows).fill(undefined)
+  }
+
+  /** Waits out the power-up time, initialises the controller (about 60 ms), blanks the screen. */
+  start(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#guard(() => this.#init())
+    })
+  }
+
+  show(rows: readonly string[]): Promise<void> {
+    const wanted = Array.from({ length: this.#rows }, (_, row) => this.#fit(rows[row] ?? ''))
+    return this.#serial(() =>
+      this.#guard(async () => {
+        if (this.#needsInit) await this.#init()
+        for (let row = 0; row < this.#rows; row++) {
+          const text = wanted[row] ?? ''
+          if (this.#shown[row] === text) continue
+          this.#shown[row] = undefined
+          await this.#bus.write(this.#address, this.#rowBytes(row, text))
+          this.#shown[row] = text
+        }
+      }),
+    )
+  }
+
+  /** Blanks the screen (backlight stays on). Rejects like `show`. */
+  clear(): Promise<void> {
+    return this.#serial(() =>
+      this.#guard(async () => {
+        if (this.#needsInit) {
+          await this.#init()
+          return
+        }
+        await this.#bus.write(this.#address, encodeByte(CLEAR_DISPLAY, this.#command()))
+        await this.#clock.sleep(CLEAR_DELAY_MS)
+        this.#shown.fill(' '.repeat(this.#cols))
+      }),
+    )
+  }
+
+  /** Blanks the screen and turns the backlight off, as far as the bus allows. Idempotent; never rejects. */
+  stop(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#state === 'stopped') return
+      if (!this.#needsInit) {
+        try {
+          await this.#bus.write(this.#address, encodeByte(CLEAR_DISPLAY, this.#command()))
+          await this.#clock.sleep(CLEAR_DELAY_MS)
+          await this.#bus.write(this.#address, encodeIdle(false, this.#mapping))
+        } catch (error) {
+          this.#record(error)
+        }
+      }
+      this.#needsInit = true
+      this.#shown.fill(undefined)
+      this.#state = 'stopped'
+    })
+  }
+
+  /** `faulty` after a failed operation, until the next one succeeds; lastError says what failed. */
+  health(): Health {
+    const health: Health = { state: this.#state }
+    if (this.#lastError !== undefined) {
+      health.lastError = this.#lastError.message
+      if (this.#lastError.code !== undefined) health.lastErrorCode = this.#lastError.code
+    }
+    return health
+  }
+
+  async #init(): Promise<void> {
+    this.#state = 'starting'
+    this.#shown.fill(undefined)
+    await this.#clock.sleep(POWER_UP_DELAY_MS)
+    for (const step of initSequence(true, this.#mapping)) {
+      await this.#bus.write(this.#address, step.bytes)
+      if (step.delayAfterMs > 0) await this.#clock.sleep(step.delayAfterMs)
+    }
+    // The sequence ends with Clear, so every row is blank now.
+    this.#shown.fill(' '.repeat(this.#cols))
+    this.#needsInit = false
+  }
+
+  /** Runs an operation that talks to the display, keeping health and the resync flag up to date. */
+  async #guard(operation: () => Promise<void>): Promise<void> {
+    try {
+      await operation()
+      this.#state = 'ok'
+    } catch (error) {
+      this.#needsInit = true
+      this.#shown.fill(undefined)
+      this.#state = 'faulty'
+      this.#record(error)
+      throw error
+    }
+  }
+
+  #record(error: unknown): void {
+    this.#lastError = isStationError(error) ? { message: error.message, code: error.code } : { message: messageOf(error) }
+  }
+
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#queue.then(operation)
+    this.#queue = result.catch(() => undefined)
+    return result
+  }
+
+  #fit(text: string): string {
+    return displayText(text).slice(0, this.#cols).padEnd(this.#cols, ' ')
+  }
+
+  #command(): { rs: boolean; backlight: boolean; mapping: Pcf8574Mapping } {
+    return { rs: false, backlight: true, mapping: this.#mapping }
+  }
+
+  /** Set DDRAM address to the row's first cell, then every character: 4 expander bytes each. */
+  #rowBytes(row: number, text: string): Uint8Array {
+    const data = { rs: true, backlight: true, mapping: this.#mapping }
+    const bytes = new Uint8Array(4 * (text.length + 1))
+    bytes.set(encodeByte(setCursorCommand(this.#cols, this.#rows, row, 0), this.#command()), 0)
+    for (let index = 0; index < text.length; index++) {
+      bytes.set(encodeByte(text.charCodeAt(index), data), 4 * (index + 1))
+    }
+    return bytes
+  }
+}

@@ -1,0 +1,284 @@
+import type { KeyName, KeypadConfig } from '../../config/schema.js'
+import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
+import type { Logger } from '../../runtime/log.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
+import type { I2cBus } from '../i2c/i2c-bus.js'
+import type { Keypad } from './keypad.js'
+import { decodeTouchStatus, diffElectrodes, initWrites, isPresent } from './mpr121-codec.js'
+import { CONFIG2, ECR, ELECTRODE_COUNT, SOFT_RESET, TOUCH_STATUS_0 } from './mpr121-registers.js'
+
+/** What the driver needs to run. */
+export interface Mpr121KeypadDeps {
+  bus: I2cBus
+  clock: Clock
+  /** Where listener failures and health changes go (component driver.keypad); never key names. */
+  log?: Logger
+}
+
+/** `config.hardware.keypad` fits; `irqLine` is not used yet (see `checkNow`). */
+export interface Mpr121KeypadConfig
+  extends Pick<KeypadConfig, 'address' | 'electrodes' | 'pollIntervalMs' | 'touchThreshold' | 'releaseThreshold'> {
+  /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
+  maxConsecutiveFailures?: number
+}
+
+/** Data sheet: registers are ready ≥ 1 ms after a soft reset (protocols.md 3.2 step 1). */
+const RESET_SETTLE_MS = 1
+
+/**
+ * A 12-key capacitive keypad on an MPR121. `start()` resets the chip, checks its identity and
+ * configures it; then the status is polled every `pollIntervalMs` on the injected clock and each new
+ * touch on a mapped electrode becomes one key event. Transient bus errors are retried on the next
+ * poll; after `maxConsecutiveFailures` in a row health is faulty and onFault fires once, and the chip
+ * is configured afresh when it answers again (it may have lost power). Over-current (OVCF) makes
+ * health faulty and fires onFault; the chip stays stopped until the driver is restarted.
+ */
+export class Mpr121Keypad implements Keypad {
+  #bus: I2cBus
+  #clock: Clock
+  #log: Logger | undefined
+  #address: number
+  #electrodes: readonly KeyName[]
+  #pollIntervalMs: number
+  #touchThreshold: number
+  #releaseThreshold: number
+  #maxConsecutiveFailures: number
+  #keyListeners = new Set<(key: KeyName) => void>()
+  #faultListeners = new Set<(error: StationError) => void>()
+  #running = false
+  #timer: TimerHandle | undefined
+  #pollTail: Promise<void> = Promise.resolve()
+  #held: readonly number[] = []
+  #failures = 0
+  #faultReported = false
+  #needsConfigure = false
+  #state: HealthState = 'stopped'
+  #lastError: StationError | undefined
+
+  constructor(deps: Mpr121KeypadDeps, config: Mpr121KeypadConfig) {
+    checkAddress(config.address)
+    if (config.electrodes.length < 1 || config.electrodes.length > ELECTRODE_COUNT) {
+      throw new TypeError(`electrodes must name 1..12 keys (got ${config.electrodes.length})`)
+    }
+    if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
+      throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
+    }
+    const maxFailures = config.maxConsecutiveFailures ?? 5
+    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
+      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
+    }
+    this.#bus = deps.bus
+    this.#clock = deps.clock
+    this.#log = deps.log
+    this.#address = config.address
+    this.#electrodes = [...config.electrodes]
+    this.#pollIntervalMs = config.pollIntervalMs
+    this.#touchThreshold = config.touchThreshold
+    this.#releaseThreshold = config.releaseThreshold
+    this.#maxConsecutiveFailures = maxFailures
+  }
+
+  /**
+   * Resets, checks CONFIG2 reads 0x24, configures, starts polling. Rejects with E_DEVICE_ABSENT when
+   * nothing answers, E_DEVICE_PROTOCOL when another chip answers, E_I2C_IO on bus errors,
+   * E_CODEC_INVALID for bad thresholds. Idempotent while running.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#state = 'starting'
+    try {
+      await this.#configure()
+    } catch (error) {
+      const stationError = this.#asStationError(error)
+      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
+      this.#lastError = stationError
+      throw stationError
+    }
+    this.#running = true
+    this.#failures = 0
+    this.#faultReported = false
+    this.#needsConfigure = false
+    this.#held = []
+    this.#state = 'ok'
+    this.#schedule()
+  }
+
+  /** Stops polling, waits for a poll in progress, puts the chip in stop mode (ECR = 0). Never rejects. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#pollTail
+    try {
+      await this.#bus.writeRegister(this.#address, ECR, Uint8Array.of(0x00))
+    } catch (error) {
+      this.#lastError = this.#asStationError(error)
+    }
+    this.#state = 'stopped'
+  }
+
+  onKey(listener: (key: KeyName) => void): () => void {
+    this.#keyListeners.add(listener)
+    return () => this.#keyListeners.delete(listener)
+  }
+
+  /**
+   * Called when the keypad becomes faulty: `maxConsecutiveFailures` failed polls in a row, or
+   * over-current. Once per fault; again only after the keypad has recovered in between.
+   */
+  onFault(listener: (error: StationError) => void): () => void {
+    this.#faultListeners.add(listener)
+    return () => this.#faultListeners.delete(listener)
+  }
+
+  /**
+   * Reads the touch status now, between polls. This is the seam for the IRQ line: call it on the
+   * line's falling edge (the chip asserts IRQ on every status change and releases it on the read).
+   * Checks never overlap; never rejects. Does nothing unless started.
+   */
+  checkNow(): Promise<void> {
+    const check = this.#pollTail.then(() => this.#check())
+    this.#pollTail = check
+    return check
+  }
+
+  health(): Health {
+    const health: Health = { state: this.#state, detail: { consecutiveFailures: this.#failures } }
+    if (this.#lastError !== undefined) {
+      health.lastError = this.#lastError.message
+      health.lastErrorCode = this.#lastError.code
+    }
+    return health
+  }
+
+  #schedule(): void {
+    if (!this.#running || this.#timer !== undefined) return
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      void this.checkNow().then(() => this.#schedule())
+    }, this.#pollIntervalMs)
+  }
+
+  async #check(): Promise<void> {
+    if (!this.#running) return
+    try {
+      if (this.#needsConfigure) {
+        await this.#configure()
+        this.#needsConfigure = false
+        this.#held = []
+      }
+      const status = decodeTouchStatus(await this.#bus.readRegister(this.#address, TOUCH_STATUS_0, 2))
+      if (status.overCurrent) {
+        this.#overCurrent()
+        return
+      }
+      this.#succeeded()
+      const { pressed } = diffElectrodes(this.#held, status.electrodes)
+      this.#held = status.electrodes
+      for (const electrode of pressed) {
+        const key = this.#electrodes[electrode]
+        if (key !== undefined) this.#emitKey(key)
+      }
+    } catch (error) {
+      this.#failed(error)
+    }
+  }
+
+  /** Soft reset, identity check, configuration writes (protocols.md 3.2), in the codec's order. */
+  async #configure(): Promise<void> {
+    const writes = initWrites({
+      touchThreshold: this.#touchThreshold,
+      releaseThreshold: this.#releaseThreshold,
+      electrodeCount: this.#electrodes.length,
+    })
+    try {
+      for (const { register, value } of writes) {
+        await this.#bus.writeRegister(this.#address, register, Uint8Array.of(value))
+        if (register === SOFT_RESET) {
+          await this.#clock.sleep(RESET_SETTLE_MS)
+          const [config2 = -1] = await this.#bus.readRegister(this.#address, CONFIG2, 1)
+          if (!isPresent(config2)) {
+            throw new StationError(
+              'E_DEVICE_PROTOCOL',
+              `device at ${formatAddress(this.#address)} is not an MPR121 (CONFIG2 reads 0x${config2.toString(16)} after reset, expected 0x24)`,
+              { address: this.#address, register: CONFIG2, value: config2 },
+            )
+          }
+        }
+      }
+    } catch (error) {
+      if (isStationError(error) && error.code === 'E_I2C_NACK') {
+        throw new StationError(
+          'E_DEVICE_ABSENT',
+          `no MPR121 answers at ${formatAddress(this.#address)}`,
+          { ...error.context, address: this.#address },
+          { cause: error },
+        )
+      }
+      throw error
+    }
+  }
+
+  #succeeded(): void {
+    if (this.#state !== 'ok') this.#log?.info({ address: this.#address }, 'keypad answering again')
+    this.#failures = 0
+    this.#faultReported = false
+    this.#state = 'ok'
+  }
+
+  #failed(error: unknown): void {
+    const stationError = this.#asStationError(error)
+    this.#failures += 1
+    this.#lastError = stationError
+    if (this.#failures < this.#maxConsecutiveFailures) {
+      this.#state = 'degraded'
+      return
+    }
+    this.#state = 'faulty'
+    // The chip may have lost power meanwhile; configure it again once it answers.
+    this.#needsConfigure = true
+    this.#reportFault(stationError)
+  }
+
+  #overCurrent(): void {
+    this.#state = 'faulty'
+    this.#lastError = new StationError(
+      'E_DEVICE_PROTOCOL',
+      'MPR121 over-current on REXT (OVCF): chip stopped; check the keypad wiring',
+      { address: this.#address, register: TOUCH_STATUS_0 },
+    )
+    this.#reportFault(this.#lastError)
+  }
+
+  #reportFault(error: StationError): void {
+    if (this.#faultReported) return
+    this.#faultReported = true
+    this.#log?.warn({ err: error, failures: this.#failures }, 'keypad faulty')
+    for (const listener of [...this.#faultListeners]) {
+      try {
+        listener(error)
+      } catch (listenerError) {
+        this.#log?.error({ err: listenerError }, 'keypad fault listener threw')
+      }
+    }
+  }
+
+  #emitKey(key: KeyName): void {
+    for (const listener of [...this.#keyListeners]) {
+      try {
+        listener(key)
+      } catch (error) {
+        // The key itself is not logged: key sequences can be ID or phone numbers.
+        this.#log?.error({ err: error }, 'key listener threw')
+      }
+    }
+  }
+
+  #asStationError(error: unknown): StationError {
+    if (isStationError(error)) return error
+    return new StationError('E_DEVICE_PROTOCOL', messageOf(error), { address: this.#address }, { cause: error })
+  }
+}

@@ -1,0 +1,622 @@
+/**
+ * First pass of flow validation: reads a flow file's YAML tree into typed steps, reporting shape
+ * problems with the line they are on (FLOW_SCHEMA, FLOW_MISSING_TRANSLATION, FLOW_NO_TIMEOUT,
+ * FLOW_NO_FAILURE_PATH). It also notes, per step, the transitions, texts and names the second pass
+ * (flow-validate.ts) checks across steps. Pure: text in, draft and diagnostics out.
+ */
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import type { Diagnostic, DiagnosticCode } from './diagnostic.js'
+import type {
+  ChooseOption,
+  EndOutcome,
+  LocalizedText,
+  ReceiptLineTemplate,
+  Step,
+  StepKind,
+} from './flow-types.js'
+import { STEP_KINDS } from './flow-types.js'
+import { IDENTITY_SOURCES, type IdentitySource } from './identity.js'
+import { ANSWER_NAME, RESERVED_NAMES } from './template.js'
+
+/** A `next` / `on_*` reference to another step, where it is written. */
+export interface DraftTransition {
+  /** The key as written: `next`, `on_timeout`, `on_error`, `options[2].next`, `start`. */
+  field: string
+  target: string
+  line: number
+  /** True when taking it means the step did its job (its answer, identity or reference is set). */
+  success: boolean
+}
+
+/** A string that may hold `{{variables}}`, where it is written. */
+export interface DraftText {
+  text: string
+  line: number
+}
+
+/** A step as read, with what the cross-step checks need. */
+export interface DraftStep {
+  id: string
+  line: number
+  kind: StepKind | null
+  transitions: DraftTransition[]
+  texts: DraftText[]
+  /** Names this step sets when it succeeds: its `save_as`, `identity` (scan_id) or `reference` (submit). */
+  sets: string[]
+  /** Names this step needs set before it runs, besides those in its texts: submit fields and identity. */
+  needs: Array<{ name: string; line: number }>
+  /** The typed step; null when it had any error. */
+  step: Step | null
+}
+
+/** A flow file as read. `steps` keeps the file's order. */
+export interface DraftFlow {
+  id: string | null
+  version: number | null
+  title: LocalizedText | null
+  shortTitle: LocalizedText | undefined
+  /** `start` as a transition (field 'start'); null when missing or not a string. */
+  start: DraftTransition | null
+  /** Texts of the flow itself (title), usable with built-ins only. */
+  texts: DraftText[]
+  steps: Map<string, DraftStep>
+}
+
+const FLOW_ID = /^[a-z0-9-]+$/
+const STEP_ID = /^[a-z][a-z0-9_-]*$/
+/** Upper bound for timeouts: an hour is already far beyond any real wait at a kiosk. */
+const MAX_TIMEOUT_S = 3600
+/** Longest input field: the display echoes input on one 20-column row, and nothing typed on a keypad is longer. */
+const MAX_INPUT_LENGTH = 64
+/** QR module size: GS ( k <Function 167> accepts n = 1..16 dots (Epson ESC/POS command reference). */
+const QR_MODULE_DOTS = { min: 1, max: 16 } as const
+/** Feed: ESC d n feeds n = 0..255 lines; 0 would be a no-op line, so the floor is 1. */
+const FEED_LINES = { min: 1, max: 255 } as const
+const MAX_OPTIONS = 9
+
+const KEYS_BY_KIND: Readonly<Record<StepKind, readonly string[]>> = {
+  scan_id: ['kind', 'accept', 'text', 'timeout_s', 'next', 'on_timeout'],
+  choose: ['kind', 'text', 'save_as', 'options', 'timeout_s', 'on_timeout'],
+  input: ['kind', 'text', 'save_as', 'mode', 'min_length', 'max_length', 'pattern', 'invalid_text', 'empty_label', 'timeout_s', 'next', 'on_timeout'],
+  show: ['kind', 'text', 'timeout_s', 'next', 'on_timeout'],
+  submit: ['kind', 'fields', 'identity', 'text', 'next', 'on_error'],
+  print: ['kind', 'template', 'text', 'next', 'on_error'],
+  end: ['kind', 'outcome', 'text'],
+}
+
+const RECEIPT_KEYS: Readonly<Record<ReceiptLineTemplate['kind'], readonly string[]>> = {
+  text: ['kind', 'text', 'align', 'bold', 'size'],
+  qr: ['kind', 'data', 'module_dots'],
+  barcode: ['kind', 'data'],
+  rule: ['kind'],
+  feed: ['kind', 'lines'],
+}
+
+/** A value under a key: the (alias-resolved) node and the line to report problems on. */
+interface Entry {
+  node: unknown
+  line: number
+}
+
+/** Parses `text` and reads it as a flow. `draft` is null when the file is not YAML or not a mapping. */
+export function readFlow(text: string, file: string): { draft: DraftFlow | null; diagnostics: Diagnostic[] } {
+  const lines = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+  const reader = new FlowReader(file, lines, doc)
+  if (doc.errors.length > 0) {
+    for (const error of doc.errors) {
+      reader.report('FLOW_SCHEMA', `YAML: ${error.message.split('\n')[0] ?? ''}`, lines.linePos(error.pos[0]).line)
+    }
+    return { draft: null, diagnostics: reader.diagnostics }
+  }
+  return { draft: reader.flow(doc.contents), diagnostics: reader.diagnostics }
+}
+
+class FlowReader {
+  readonly diagnostics: Diagnostic[] = []
+  #file: string
+  #lines: LineCounter
+  #doc: Document
+
+  constructor(file: string, lines: LineCounter, doc: Document) {
+    this.#file = file
+    this.#lines = lines
+    this.#doc = doc
+  }
+
+  report(code: DiagnosticCode, message: string, line: number, step?: string, severity: 'error' | 'warning' = 'error'): void {
+    this.diagnostics.push({ code, severity, message, file: this.#file, line, ...(step === undefined ? {} : { step }) })
+  }
+
+  flow(root: unknown): DraftFlow | null {
+    const top = this.#entries(root, 'flow', ['id', 'version', 'title', 'short_title', 'start', 'steps'], 1)
+    if (!top) return null
+    const draft: DraftFlow = { id: null, version: null, title: null, shortTitle: undefined, start: null, texts: [], steps: new Map() }
+    for (const key of ['id', 'version', 'title', 'start', 'steps']) {
+      if (!top.has(key)) this.report('FLOW_SCHEMA', `flow: missing '${key}'`, 1)
+    }
+    const id = top.get('id')
+    if (id) draft.id = this.#string(id, 'id', undefined, FLOW_ID, '[a-z0-9-]+') ?? null
+    const version = top.get('version')
+    if (version) draft.version = this.#integer(version, 'version', undefined, 1, Number.MAX_SAFE_INTEGER) ?? null
+    const title = top.get('title')
+    if (title) draft.title = this.#localized(title, 'title', undefined, draft.texts) ?? null
+    const shortTitle = top.get('short_title')
+    if (shortTitle) draft.shortTitle = this.#localized(shortTitle, 'short_title', undefined, draft.texts)
+    const start = top.get('start')
+    if (start) {
+      const target = this.#string(start, 'start', undefined, STEP_ID, 'a step id')
+      if (target !== undefined) draft.start = { field: 'start', target, line: start.line, success: true }
+    }
+    const steps = top.get('steps')
+    if (steps) this.#steps(steps, draft.steps)
+    return draft
+  }
+
+  #steps(entry: Entry, into: Map<string, DraftStep>): void {
+    const node = this.#resolve(entry.node)
+    if (!isMap(node)) {
+      this.report('FLOW_SCHEMA', 'steps: expected a mapping of step id to step', entry.line)
+      return
+    }
+    if (node.items.length === 0) this.report('FLOW_SCHEMA', 'steps: a flow needs at least one step', entry.line)
+    for (const pair of node.items) {
+      const keyLine = this.#lineOf(pair.key, entry.line)
+      const id = isScalar(pair.key) ? pair.key.value : undefined
+      if (typeof id !== 'string' || !STEP_ID.test(id)) {
+        this.report('FLOW_SCHEMA', `steps: step id ${describe(id)} must match [a-z][a-z0-9_-]*`, keyLine)
+        continue
+      }
+      into.set(id, this.#step(id, { node: this.#resolve(pair.value), line: this.#lineOf(pair.value, keyLine) }, keyLine))
+    }
+  }
+
+  #step(id: string, entry: Entry, line: number): DraftStep {
+    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], sets: [], needs: [], step: null }
+    const where = `steps.${id}`
+    const errorsBefore = this.#errorCount()
+    const node = entry.node
+    if (!isMap(node)) {
+      this.report('FLOW_SCHEMA', `${where}: expected a mapping with a 'kind'`, entry.line, id)
+      return draft
+    }
+    const kindPair = node.items.find((pair) => isScalar(pair.key) && pair.key.value === 'kind')
+    const kindEntry = kindPair ? { node: this.#resolve(kindPair.value), line: this.#lineOf(kindPair.value, line) } : undefined
+    if (!kindEntry) {
+      this.report('FLOW_SCHEMA', `${where}: missing 'kind' (one of ${STEP_KINDS.join(', ')})`, line, id)
+      return draft
+    }
+    const kind = this.#oneOf(kindEntry, `${where}.kind`, id, STEP_KINDS)
+    if (!kind) return draft
+    draft.kind = kind
+    const fields = this.#entries(node, where, KEYS_BY_KIND[kind], line, id)
+    if (!fields) return draft
+    const step = this.#stepOfKind(kind, id, fields, draft, line)
+    if (step && this.#errorCount() === errorsBefore) draft.step = step
+    return draft
+  }
+
+  #stepOfKind(kind: StepKind, id: string, fields: Map<string, Entry>, draft: DraftStep, line: number): Step | undefined {
+    const where = `steps.${id}`
+    const need = (key: string, code: DiagnosticCode = 'FLOW_SCHEMA', why = ''): Entry | undefined => {
+      const entry = fields.get(key)
+      if (!entry) this.report(code, `${where}: missing '${key}'${why}`, line, id)
+      return entry
+    }
+    const text = (key: string, required: boolean): LocalizedText | undefined => {
+      const entry = required ? need(key) : fields.get(key)
+      return entry && this.#localized(entry, `${where}.${key}`, id, draft.texts)
+    }
+    const target = (key: string, success: boolean, required: boolean, code: DiagnosticCode = 'FLOW_SCHEMA', why = ''): string | undefined => {
+      const entry = required ? need(key, code, why) : fields.get(key)
+      if (!entry) return undefined
+      const name = this.#string(entry, `${where}.${key}`, id, STEP_ID, 'a step id')
+      if (name !== undefined) draft.transitions.push({ field: key, target: name, line: entry.line, success })
+      return name
+    }
+    const timeoutS = (): number | undefined => {
+      const entry = need('timeout_s', 'FLOW_NO_TIMEOUT', ': a waiting step must say how long it waits')
+      return entry && this.#number(entry, `${where}.timeout_s`, id, MAX_TIMEOUT_S)
+    }
+    const onTimeout = (): { onTimeout?: string } => {
+      const name = target('on_timeout', false, false)
+      return name === undefined ? {} : { onTimeout: name }
+    }
+    const saveAs = (required: boolean): string | undefined => {
+      const entry = required ? need('save_as') : fields.get('save_as')
+      if (!entry) return undefined
+      const name = this.#string(entry, `${where}.save_as`, id, ANSWER_NAME, '[a-z][a-z0-9_]*')
+      if (name !== undefined && RESERVED_NAMES.includes(name)) {
+        this.report('FLOW_SCHEMA', `${where}.save_as: '${name}' is reserved for a built-in`, entry.line, id)
+        return undefined
+      }
+      if (name !== undefined) draft.sets.push(name)
+      return name
+    }
+    const onError = (): string | undefined =>
+      target('on_error', false, true, 'FLOW_NO_FAILURE_PATH', ': an effect that can fail must say where failure goes')
+
+    switch (kind) {
+      case 'scan_id': {
+        const accept = this.#accept(need('accept'), `${where}.accept`, id)
+        const body = text('text', true)
+        const timeout = timeoutS()
+        const next = target('next', true, true)
+        const rest = onTimeout()
+        draft.sets.push('identity')
+        if (!accept || !body || timeout === undefined || next === undefined) return undefined
+        return { kind, id, accept, text: body, timeoutS: timeout, next, ...rest }
+      }
+      case 'choose': {
+        const body = text('text', true)
+        const name = saveAs(false)
+        const options = this.#options(need('options'), `${where}.options`, id, draft)
+        const timeout = timeoutS()
+        const rest = onTimeout()
+        if (!body || !options || timeout === undefined) return undefined
+        return { kind, id, text: body, options, timeoutS: timeout, ...(name === undefined ? {} : { saveAs: name }), ...rest }
+      }
+      case 'input': {
+        const body = text('text', true)
+        const name = saveAs(true)
+        const modeEntry = need('mode')
+        const mode = modeEntry && this.#oneOf(modeEntry, `${where}.mode`, id, ['digits'] as const)
+        const minEntry = fields.get('min_length')
+        const minLength = minEntry ? this.#integer(minEntry, `${where}.min_length`, id, 0, MAX_INPUT_LENGTH) : 0
+        const maxEntry = need('max_length')
+        const maxLength = maxEntry && this.#integer(maxEntry, `${where}.max_length`, id, 1, MAX_INPUT_LENGTH)
+        if (maxEntry && minLength !== undefined && maxLength !== undefined && minLength > maxLength) {
+          this.report('FLOW_SCHEMA', `${where}: min_length ${minLength} is greater than max_length ${maxLength}`, maxEntry.line, id)
+        }
+        const patternEntry = fields.get('pattern')
+        const pattern = patternEntry && this.#pattern(patternEntry, `${where}.pattern`, id)
+        const invalidText = text('invalid_text', false)
+        const emptyLabel = text('empty_label', false)
+        const timeout = timeoutS()
+        const next = target('next', true, true)
+        const rest = onTimeout()
+        if (!body || !name || !mode || minLength === undefined || maxLength === undefined || timeout === undefined || next === undefined) {
+          return undefined
+        }
+        return {
+          kind, id, text: body, saveAs: name, mode, minLength, maxLength, timeoutS: timeout, next, ...rest,
+          ...(pattern === undefined ? {} : { pattern }),
+          ...(invalidText === undefined ? {} : { invalidText }),
+          ...(emptyLabel === undefined ? {} : { emptyLabel }),
+        }
+      }
+      case 'show': {
+        const body = text('text', true)
+        const timeout = timeoutS()
+        const next = target('next', true, true)
+        const rest = onTimeout()
+        if (!body || timeout === undefined || next === undefined) return undefined
+        return { kind, id, text: body, timeoutS: timeout, next, ...rest }
+      }
+      case 'submit': {
+        const fieldNames = this.#fieldNames(need('fields'), `${where}.fields`, id, draft)
+        const identityEntry = fields.get('identity')
+        const identity = identityEntry ? this.#boolean(identityEntry, `${where}.identity`, id) : false
+        if (identity && identityEntry) draft.needs.push({ name: 'identity', line: identityEntry.line })
+        const body = text('text', false)
+        const next = target('next', true, true)
+        const failure = onError()
+        draft.sets.push('reference')
+        if (!fieldNames || identity === undefined || next === undefined || failure === undefined) return undefined
+        return { kind, id, fields: fieldNames, identity, next, onError: failure, ...(body === undefined ? {} : { text: body }) }
+      }
+      case 'print': {
+        const template = this.#template(need('template'), `${where}.template`, id, draft)
+        const body = text('text', false)
+        const next = target('next', true, true)
+        const failure = onError()
+        if (!template || next === undefined || failure === undefined) return undefined
+        return { kind, id, template, next, onError: failure, ...(body === undefined ? {} : { text: body }) }
+      }
+      case 'end': {
+        const outcomeEntry = need('outcome')
+        const outcome = outcomeEntry && this.#oneOf(outcomeEntry, `${where}.outcome`, id, ['completed', 'cancelled', 'failed'] as const satisfies readonly EndOutcome[])
+        const body = text('text', true)
+        if (!outcome || !body) return undefined
+        return { kind, id, outcome, text: body }
+      }
+    }
+  }
+
+  #accept(entry: Entry | undefined, where: string, step: string): IdentitySource[] | undefined {
+    if (!entry) return undefined
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    if (items.length === 0) {
+      this.report('FLOW_SCHEMA', `${where}: accept at least one of ${IDENTITY_SOURCES.join(', ')}`, entry.line, step)
+      return undefined
+    }
+    const sources: IdentitySource[] = []
+    for (const [index, item] of items.entries()) {
+      const source = this.#oneOf(item, `${where}[${index}]`, step, IDENTITY_SOURCES)
+      if (source && sources.includes(source)) this.report('FLOW_SCHEMA', `${where}: '${source}' is listed twice`, item.line, step)
+      else if (source) sources.push(source)
+    }
+    return sources.length === items.length ? sources : undefined
+  }
+
+  #options(entry: Entry | undefined, where: string, step: string, draft: DraftStep): ChooseOption[] | undefined {
+    if (!entry) return undefined
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    if (items.length < 1 || items.length > MAX_OPTIONS) {
+      this.report('FLOW_SCHEMA', `${where}: between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${items.length}`, entry.line, step)
+      return undefined
+    }
+    const options: ChooseOption[] = []
+    let ok = true
+    for (const [index, item] of items.entries()) {
+      const at = `${where}[${index}]`
+      const fields = this.#entries(item.node, at, ['value', 'label', 'next'], item.line, step)
+      if (!fields) {
+        ok = false
+        continue
+      }
+      for (const key of ['value', 'label', 'next']) {
+        if (!fields.has(key)) this.report('FLOW_SCHEMA', `${at}: missing '${key}'`, item.line, step)
+      }
+      const valueEntry = fields.get('value')
+      const value = valueEntry && this.#string(valueEntry, `${at}.value`, step)
+      if (valueEntry && value !== undefined && options.some((option) => option.value === value)) {
+        this.report('FLOW_SCHEMA', `${at}.value: '${value}' is used by another option`, valueEntry.line, step)
+      }
+      const labelEntry = fields.get('label')
+      const label = labelEntry && this.#localized(labelEntry, `${at}.label`, step, draft.texts)
+      const nextEntry = fields.get('next')
+      const next = nextEntry && this.#string(nextEntry, `${at}.next`, step, STEP_ID, 'a step id')
+      if (nextEntry && next !== undefined) {
+        draft.transitions.push({ field: `options[${index}].next`, target: next, line: nextEntry.line, success: true })
+      }
+      if (value === undefined || !label || next === undefined) ok = false
+      else options.push({ value, label, next })
+    }
+    return ok ? options : undefined
+  }
+
+  #fieldNames(entry: Entry | undefined, where: string, step: string, draft: DraftStep): string[] | undefined {
+    if (!entry) return undefined
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    const names: string[] = []
+    for (const [index, item] of items.entries()) {
+      const name = this.#string(item, `${where}[${index}]`, step, ANSWER_NAME, 'an answer name')
+      if (name === undefined) continue
+      names.push(name)
+      draft.needs.push({ name, line: item.line })
+    }
+    return names.length === items.length ? names : undefined
+  }
+
+  #template(entry: Entry | undefined, where: string, step: string, draft: DraftStep): ReceiptLineTemplate[] | undefined {
+    if (!entry) return undefined
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    if (items.length === 0) {
+      this.report('FLOW_SCHEMA', `${where}: a receipt needs at least one line`, entry.line, step)
+      return undefined
+    }
+    const lines: ReceiptLineTemplate[] = []
+    for (const [index, item] of items.entries()) {
+      const line = this.#receiptLine(item, `${where}[${index}]`, step, draft)
+      if (line) lines.push(line)
+    }
+    return lines.length === items.length ? lines : undefined
+  }
+
+  #receiptLine(item: Entry, where: string, step: string, draft: DraftStep): ReceiptLineTemplate | undefined {
+    const node = item.node
+    const kindPair = isMap(node) ? node.items.find((pair) => isScalar(pair.key) && pair.key.value === 'kind') : undefined
+    if (!isMap(node) || !kindPair) {
+      this.report('FLOW_SCHEMA', `${where}: expected a mapping with a 'kind' (text, qr, barcode, rule, feed)`, item.line, step)
+      return undefined
+    }
+    const kind = this.#oneOf({ node: this.#resolve(kindPair.value), line: this.#lineOf(kindPair.value, item.line) }, `${where}.kind`, step, ['text', 'qr', 'barcode', 'rule', 'feed'] as const)
+    if (!kind) return undefined
+    const fields = this.#entries(node, where, RECEIPT_KEYS[kind], item.line, step)
+    if (!fields) return undefined
+    const required = (key: string): Entry | undefined => {
+      const entry = fields.get(key)
+      if (!entry) this.report('FLOW_SCHEMA', `${where}: missing '${key}'`, item.line, step)
+      return entry
+    }
+    const data = (): string | undefined => {
+      const entry = required('data')
+      const value = entry && this.#string(entry, `${where}.data`, step)
+      if (entry && value !== undefined) draft.texts.push({ text: value, line: entry.line })
+      return value
+    }
+    switch (kind) {
+      case 'text': {
+        const textEntry = required('text')
+        let text: LocalizedText | string | undefined
+        if (textEntry && isScalar(textEntry.node)) {
+          text = this.#string(textEntry, `${where}.text`, step)
+          if (text !== undefined) draft.texts.push({ text, line: textEntry.line })
+        } else if (textEntry) {
+          text = this.#localized(textEntry, `${where}.text`, step, draft.texts)
+        }
+        const alignEntry = fields.get('align')
+        const align = alignEntry && this.#oneOf(alignEntry, `${where}.align`, step, ['left', 'center', 'right'] as const)
+        const boldEntry = fields.get('bold')
+        const bold = boldEntry && this.#boolean(boldEntry, `${where}.bold`, step)
+        const sizeEntry = fields.get('size')
+        const size = sizeEntry && this.#oneOf(sizeEntry, `${where}.size`, step, ['normal', 'double'] as const)
+        if (text === undefined || (alignEntry && !align) || (boldEntry && bold === undefined) || (sizeEntry && !size)) return undefined
+        return {
+          kind, text,
+          ...(align ? { align } : {}),
+          ...(bold === undefined ? {} : { bold }),
+          ...(size ? { size } : {}),
+        }
+      }
+      case 'qr': {
+        const value = data()
+        const dotsEntry = fields.get('module_dots')
+        const moduleDots = dotsEntry && this.#integer(dotsEntry, `${where}.module_dots`, step, QR_MODULE_DOTS.min, QR_MODULE_DOTS.max)
+        if (value === undefined || (dotsEntry && moduleDots === undefined)) return undefined
+        return { kind, data: value, ...(moduleDots === undefined ? {} : { moduleDots }) }
+      }
+      case 'barcode': {
+        const value = data()
+        return value === undefined ? undefined : { kind, data: value }
+      }
+      case 'rule':
+        return { kind }
+      case 'feed': {
+        const linesEntry = required('lines')
+        const lines = linesEntry && this.#integer(linesEntry, `${where}.lines`, step, FEED_LINES.min, FEED_LINES.max)
+        return lines === undefined ? undefined : { kind, lines }
+      }
+    }
+  }
+
+  #pattern(entry: Entry, where: string, step: string): string | undefined {
+    const source = this.#string(entry, where, step)
+    if (source === undefined) return undefined
+    try {
+      new RegExp(source, 'u')
+      return source
+    } catch (error) {
+      this.report('FLOW_SCHEMA', `${where}: not a valid regular expression (${error instanceof Error ? error.message : String(error)})`, entry.line, step)
+      return undefined
+    }
+  }
+
+  /** A `{vi, en}` text; records both strings in `texts` for the variable check. */
+  #localized(entry: Entry, where: string, step: string | undefined, texts: DraftText[]): LocalizedText | undefined {
+    const node = entry.node
+    if (!isMap(node)) {
+      const got = isScalar(node) ? `a plain ${describe(node.value)}` : 'a non-mapping'
+      this.report('FLOW_MISSING_TRANSLATION', `${where}: expected { vi, en } with both languages; got ${got}`, entry.line, step)
+      return undefined
+    }
+    const fields = this.#entries(node, where, ['vi', 'en'], entry.line, step)
+    if (!fields) return undefined
+    const result: { vi?: string; en?: string } = {}
+    for (const language of ['vi', 'en'] as const) {
+      const value = fields.get(language)
+      if (!value || (isScalar(value.node) && (value.node.value === null || value.node.value === ''))) {
+        this.report('FLOW_MISSING_TRANSLATION', `${where}: missing '${language}'`, value?.line ?? entry.line, step)
+        continue
+      }
+      const text = this.#string(value, `${where}.${language}`, step)
+      if (text === undefined) continue
+      if (text.trim() === '') {
+        this.report('FLOW_MISSING_TRANSLATION', `${where}.${language}: blank`, value.line, step)
+        continue
+      }
+      result[language] = text.normalize('NFC')
+      texts.push({ text, line: value.line })
+    }
+    return result.vi !== undefined && result.en !== undefined ? { vi: result.vi, en: result.en } : undefined
+  }
+
+  #sequence(entry: Entry, where: string, step: string): Entry[] | undefined {
+    const node = entry.node
+    if (!isSeq(node)) {
+      this.report('FLOW_SCHEMA', `${where}: expected a list`, entry.line, step)
+      return undefined
+    }
+    return node.items.map((item) => ({ node: this.#resolve(item), line: this.#lineOf(item, entry.line) }))
+  }
+
+  #string(entry: Entry, where: string, step: string | undefined, pattern?: RegExp, patternName?: string): string | undefined {
+    const value = isScalar(entry.node) ? entry.node.value : undefined
+    if (typeof value !== 'string') {
+      this.report('FLOW_SCHEMA', `${where}: expected ${patternName ?? 'a string'} (got ${describeNode(entry.node)})`, entry.line, step)
+      return undefined
+    }
+    if (pattern && !pattern.test(value)) {
+      this.report('FLOW_SCHEMA', `${where}: '${value}' is not ${patternName ?? pattern.source}`, entry.line, step)
+      return undefined
+    }
+    return value
+  }
+
+  #integer(entry: Entry, where: string, step: string | undefined, min: number, max: number): number | undefined {
+    const value = isScalar(entry.node) ? entry.node.value : undefined
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.report('FLOW_SCHEMA', `${where}: expected an integer ${min}..${max} (got ${describeNode(entry.node)})`, entry.line, step)
+      return undefined
+    }
+    return value
+  }
+
+  /** A positive number up to `max` (timeouts may be fractional seconds). */
+  #number(entry: Entry, where: string, step: string, max: number): number | undefined {
+    const value = isScalar(entry.node) ? entry.node.value : undefined
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+      this.report('FLOW_SCHEMA', `${where}: expected a number of seconds > 0 and <= ${max} (got ${describeNode(entry.node)})`, entry.line, step)
+      return undefined
+    }
+    return value
+  }
+
+  #boolean(entry: Entry, where: string, step: string): boolean | undefined {
+    const value = isScalar(entry.node) ? entry.node.value : undefined
+    if (typeof value !== 'boolean') {
+      this.report('FLOW_SCHEMA', `${where}: expected true or false (got ${describeNode(entry.node)})`, entry.line, step)
+      return undefined
+    }
+    return value
+  }
+
+  #oneOf<const T extends string>(entry: Entry, where: string, step: string | undefined, allowed: readonly T[]): T | undefined {
+    const value = isScalar(entry.node) ? entry.node.value : undefined
+    if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+      this.report('FLOW_SCHEMA', `${where}: expected one of ${allowed.join(', ')} (got ${describeNode(entry.node)})`, entry.line, step)
+      return undefined
+    }
+    return value as T
+  }
+
+  /** The keys of a mapping; unknown and non-string keys are reported. Undefined when `node` is no mapping. */
+  #entries(node: unknown, where: string, allowed: readonly string[], line: number, step?: string): Map<string, Entry> | undefined {
+    const map = this.#resolve(node)
+    if (!isMap(map)) {
+      this.report('FLOW_SCHEMA', `${where}: expected a mapping (got ${describeNode(map)})`, this.#lineOf(map, line), step)
+      return undefined
+    }
+    const entries = new Map<string, Entry>()
+    for (const pair of map.items) {
+      const keyLine = this.#lineOf(pair.key, line)
+      const key = isScalar(pair.key) ? pair.key.value : undefined
+      if (typeof key !== 'string' || !allowed.includes(key)) {
+        this.report('FLOW_SCHEMA', `${where}: unknown key ${describe(key)} (allowed: ${allowed.join(', ')})`, keyLine, step)
+        continue
+      }
+      entries.set(key, { node: this.#resolve(pair.value), line: this.#lineOf(pair.value, keyLine) })
+    }
+    return entries
+  }
+
+  #resolve(node: unknown): unknown {
+    return isAlias(node) ? node.resolve(this.#doc) : node
+  }
+
+  /** 1-based line where `node` starts; `fallback` for missing nodes (an empty value). */
+  #lineOf(node: unknown, fallback: number): number {
+    const offset = isNode(node) ? node.range?.[0] : undefined
+    return offset === undefined ? fallback : this.#lines.linePos(offset).line
+  }
+
+  #errorCount(): number {
+    return this.diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length
+  }
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value)
+}
+
+function describeNode(node: unknown): string {
+  if (isScalar(node)) return describe(node.value)
+  if (isMap(node)) return 'a mapping'
+  if (isSeq(node)) return 'a list'
+  return 'nothing'
+}

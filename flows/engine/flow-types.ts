@@ -1,0 +1,208 @@
+/**
+ * The types of a declarative flow: one public-service procedure, written as YAML data and run by
+ * FlowSession. Nothing in a flow is code: no expressions, no functions, only steps that name their
+ * successors, texts with `{{variables}}`, and effects by name.
+ *
+ * ## Flow file format (one flow per `*.yaml` / `*.yml` file)
+ *
+ * ```yaml
+ * id: security-feedback          # [a-z0-9-]+, unique among loaded flows
+ * version: 1                     # integer >= 1; goes with every submission
+ * title: { vi: "Phản ánh an ninh trật tự", en: "Security and order feedback" }
+ * short_title: { vi: "Phản ánh ANTT", en: "Security report" }   # optional; display title row (20 columns)
+ * start: identify                # the first step
+ * steps:                         # step ids: [a-z][a-z0-9_-]*
+ *   identify: { kind: scan_id, accept: [cccd_qr, mrz], text: {vi, en}, timeout_s: 60, next: topic, on_timeout: gone }
+ *   topic:    { kind: choose, text: {vi, en}, save_as: topic, timeout_s: 60,
+ *               options: [ { value: theft, label: {vi, en}, next: phone }, ... ] }     # 1..9 options
+ *   phone:    { kind: input, text: {vi, en}, save_as: phone, mode: digits, min_length: 0, max_length: 10,
+ *               pattern: "^(0\\d{9})?$", invalid_text: {vi, en}, empty_label: {vi, en},
+ *               timeout_s: 60, next: confirm }
+ *   confirm:  { kind: show, text: {vi, en}, timeout_s: 60, next: send }                 # waits for ok
+ *   send:     { kind: submit, fields: [topic, phone], identity: true, text: {vi, en}, next: receipt, on_error: failed }
+ *   receipt:  { kind: print, template: [ ...receipt lines... ], next: done, on_error: no_receipt }
+ *   done:     { kind: end, outcome: completed, text: {vi, en} }
+ * ```
+ *
+ * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0); their
+ * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
+ * outcome `timed_out`. Any key restarts the waiting step's countdown.
+ * - `scan_id`: waits for an identity document whose source is in `accept` (cccd_qr, mrz, nfc), then
+ *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
+ * - `choose`: shows the options numbered 1..9; a digit picks one and goes to that option's `next`;
+ *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice.
+ * - `input`: digits append (up to `max_length`); `ok` checks `min_length`..`max_length` and `pattern`
+ *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
+ *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for 2 s or until the next
+ *   key, then asks again from an empty field. `empty_label` (optional) is what `{{name}}` shows when the
+ *   resident left the field empty.
+ * - `show`: shows `text`; `ok` goes to `next`.
+ * - `submit`: sends `fields` (saved answers) and, with `identity: true`, the resident's identity, to
+ *   central through the outbox; success sets `{{reference}}` and goes to `next`, failure to `on_error`
+ *   (required). Optional `text` is shown while it runs.
+ * - `print`: prints `template` (receipt lines, below); success goes to `next`, failure to `on_error`
+ *   (required). Optional `text` is shown while it runs.
+ * - `end`: shows `text` and ends the session with `outcome`: completed, cancelled or failed.
+ *
+ * Keys: `back` goes back to the previous waiting step, and on the first waiting step cancels the
+ * session (outcome `cancelled`); in an input step with typed digits it first erases one. Once a submit
+ * has been accepted there is no way back across it, and `back` on the first step after it does nothing.
+ *
+ * Texts are `{ vi, en }` (both required). They may interpolate `{{name}}`:
+ * - a saved answer: `{{topic}}` is a choice's label in the session language (an input's typed text, or
+ *   its `empty_label` when empty); `{{topic.value}}` is the raw value (option value or typed text);
+ * - `{{reference}}` (after a submit), `{{identity.masked}}` (after a scan_id, e.g. 079*******01),
+ *   `{{station.id}}`, `{{date}}` and `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
+ * Raw identity fields are never available to texts.
+ *
+ * Receipt lines (`template` of a print step) mirror drivers/printer/receipt.ts, keys in snake_case:
+ * - `{ kind: text, text: {vi, en} | "plain {{reference}}", align?: left|center|right, bold?: bool, size?: normal|double }`
+ * - `{ kind: qr, data: "{{reference}}", module_dots?: 1..16 }` · `{ kind: barcode, data: "..." }`
+ * - `{ kind: rule }` · `{ kind: feed, lines: 1..255 }`
+ * A plain-string text is language-neutral; `data` is always a plain string.
+ */
+import type { ReceiptLine } from '../../drivers/printer/receipt.js'
+import type { IdentitySource } from './identity.js'
+
+/** A text in both station languages. Both are required; either may use `{{variables}}`. */
+export interface LocalizedText {
+  readonly vi: string
+  readonly en: string
+}
+
+/** How a session ended. `timed_out`: a waiting step ran out of time with no `on_timeout`, or the owner gave up. */
+export type Outcome = 'completed' | 'cancelled' | 'failed' | 'timed_out'
+
+/** The outcomes an `end` step may declare. */
+export type EndOutcome = Exclude<Outcome, 'timed_out'>
+
+/** Fields every step has. */
+interface StepCommon {
+  /** The step's key under `steps`. */
+  readonly id: string
+}
+
+/** Fields of the steps that wait for the resident. */
+interface WaitingCommon extends StepCommon {
+  /** What the display shows under the title. */
+  readonly text: LocalizedText
+  /** How long the step waits (seconds, > 0); any key restarts the countdown. */
+  readonly timeoutS: number
+  /** Where a timeout goes; absent: end the session with outcome `timed_out`. */
+  readonly onTimeout?: string
+}
+
+/** Waits for an identity document. */
+export interface ScanIdStep extends WaitingCommon {
+  readonly kind: 'scan_id'
+  /** Sources accepted here; at least one. */
+  readonly accept: readonly IdentitySource[]
+  readonly next: string
+}
+
+/** One numbered choice of a `choose` step. */
+export interface ChooseOption {
+  /** What is saved and submitted (`{{name.value}}`). */
+  readonly value: string
+  /** What the resident reads (`{{name}}`). */
+  readonly label: LocalizedText
+  readonly next: string
+}
+
+/** Shows up to nine numbered options; a digit picks one. */
+export interface ChooseStep extends WaitingCommon {
+  readonly kind: 'choose'
+  /** Answer name under which the choice is kept; absent: a pure menu. */
+  readonly saveAs?: string
+  /** 1..9 options, picked with keys 1..9 in this order. */
+  readonly options: readonly ChooseOption[]
+}
+
+/** Collects typed digits. */
+export interface InputStep extends WaitingCommon {
+  readonly kind: 'input'
+  readonly saveAs: string
+  /** Only digits for now (the keypad has nothing else). */
+  readonly mode: 'digits'
+  /** Shortest accepted text (characters, >= 0; default 0). */
+  readonly minLength: number
+  /** Longest text; further digits are ignored (characters, >= 1, >= minLength). */
+  readonly maxLength: number
+  /** Regular expression (Unicode mode) the whole text must match; anchor it with ^ and $. */
+  readonly pattern?: string
+  /** Shown after a failed check; absent: a built-in "not valid" text. */
+  readonly invalidText?: LocalizedText
+  /** What `{{name}}` shows when the text is empty. */
+  readonly emptyLabel?: LocalizedText
+  readonly next: string
+}
+
+/** Shows a text until `ok`. */
+export interface ShowStep extends WaitingCommon {
+  readonly kind: 'show'
+  readonly next: string
+}
+
+/** Hands the answers (and optionally the identity) to the outbox. */
+export interface SubmitStep extends StepCommon {
+  readonly kind: 'submit'
+  /** Saved answers to send, by name. */
+  readonly fields: readonly string[]
+  /** Whether the resident's identity goes with the submission. */
+  readonly identity: boolean
+  /** Shown while the submission is being stored; absent: a built-in "please wait". */
+  readonly text?: LocalizedText
+  readonly next: string
+  readonly onError: string
+}
+
+/** A receipt line as written in a flow: a text line's `text` may be localized, and every string may use variables. */
+export type ReceiptLineTemplate =
+  | (Omit<Extract<ReceiptLine, { kind: 'text' }>, 'text'> & { readonly text: LocalizedText | string })
+  | Exclude<ReceiptLine, { kind: 'text' }>
+
+/** Prints a receipt. */
+export interface PrintStep extends StepCommon {
+  readonly kind: 'print'
+  readonly template: readonly ReceiptLineTemplate[]
+  /** Shown while printing; absent: a built-in "printing". */
+  readonly text?: LocalizedText
+  readonly next: string
+  readonly onError: string
+}
+
+/** Ends the session. */
+export interface EndStep extends StepCommon {
+  readonly kind: 'end'
+  readonly outcome: EndOutcome
+  readonly text: LocalizedText
+}
+
+export type Step = ScanIdStep | ChooseStep | InputStep | ShowStep | SubmitStep | PrintStep | EndStep
+
+export type StepKind = Step['kind']
+
+/** Steps that wait for the resident (and so have a timeout and take part in `back`). */
+export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep
+
+export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'submit', 'print', 'end'] as const satisfies readonly StepKind[]
+
+export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const satisfies readonly WaitingStep['kind'][]
+
+export function isWaitingStep(step: Step): step is WaitingStep {
+  return (WAITING_KINDS as readonly string[]).includes(step.kind)
+}
+
+/** A validated flow (see flow-validate.ts). Steps keep the file's order. */
+export interface FlowDefinition {
+  /** [a-z0-9-]+ */
+  readonly id: string
+  /** Integer >= 1. */
+  readonly version: number
+  readonly title: LocalizedText
+  /** For the display's title row when the title is too long; absent: `title`. */
+  readonly shortTitle?: LocalizedText
+  /** Id of the first step. */
+  readonly start: string
+  readonly steps: ReadonlyMap<string, Step>
+}

@@ -1,0 +1,173 @@
+/**
+ * Flow validation: reads a flow file (flow-read.ts), then checks what spans steps: targets exist,
+ * every step and an end are reachable, and every `{{variable}}` is set before it is used. A flow
+ * with any error is refused whole. `loadFlowsDir` does this for a folder.
+ */
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { StationError } from '../../runtime/errors.js'
+import type { Diagnostic } from './diagnostic.js'
+import { readFlow, type DraftFlow, type DraftStep } from './flow-read.js'
+import { reachableIds } from './flow-graph.js'
+import type { FlowDefinition, Step } from './flow-types.js'
+import { templateReferences, variableNeed } from './template.js'
+
+export type { Diagnostic, DiagnosticCode } from './diagnostic.js'
+
+/**
+ * Validates one flow file. `fileName` only labels the diagnostics. `flow` is present when there
+ * is no error (warnings allowed). Diagnostics are ordered by line.
+ */
+export function parseFlow(yamlText: string, fileName: string): { flow?: FlowDefinition; diagnostics: Diagnostic[] } {
+  const { draft, diagnostics } = readFlow(yamlText, fileName)
+  if (draft) diagnostics.push(...checkGraph(draft, fileName))
+  diagnostics.sort((a, b) => a.line - b.line)
+  const flow = draft && !diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? definitionOf(draft) : undefined
+  return flow ? { flow, diagnostics } : { diagnostics }
+}
+
+/**
+ * Loads every `*.yaml` / `*.yml` file in `dir` (not recursive), in name order. A file with errors,
+ * or whose id is already taken by an earlier file (FLOW_SCHEMA), is left out; its diagnostics say why.
+ * Rejects with E_FLOW_INVALID when the folder cannot be read.
+ */
+export async function loadFlowsDir(dir: string): Promise<{ flows: Map<string, FlowDefinition>; diagnostics: Diagnostic[] }> {
+  let names: string[]
+  try {
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name))
+      .map((entry) => entry.name)
+      .sort()
+  } catch (error) {
+    throw new StationError('E_FLOW_INVALID', `cannot read the flows folder ${dir}`, { dir }, { cause: error })
+  }
+  const flows = new Map<string, FlowDefinition>()
+  const diagnostics: Diagnostic[] = []
+  const fileOf = new Map<string, string>()
+  for (const name of names) {
+    const file = join(dir, name)
+    const result = parseFlow(await readFile(file, 'utf8'), file)
+    diagnostics.push(...result.diagnostics)
+    if (!result.flow) continue
+    const earlier = fileOf.get(result.flow.id)
+    if (earlier !== undefined) {
+      diagnostics.push({
+        code: 'FLOW_SCHEMA',
+        severity: 'error',
+        message: `flow id '${result.flow.id}' is already used by ${earlier}; this file is ignored`,
+        file,
+        line: 1,
+      })
+      continue
+    }
+    fileOf.set(result.flow.id, file)
+    flows.set(result.flow.id, result.flow)
+  }
+  return { flows, diagnostics }
+}
+
+/** The cross-step checks. */
+function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
+  const diagnostics: Diagnostic[] = []
+  const report = (diagnostic: Omit<Diagnostic, 'file' | 'severity'> & { severity?: Diagnostic['severity'] }): void => {
+    diagnostics.push({ severity: 'error', file, ...diagnostic })
+  }
+  const steps = draft.steps
+
+  for (const step of steps.values()) {
+    for (const transition of step.transitions) {
+      if (!steps.has(transition.target)) {
+        report({ code: 'FLOW_UNKNOWN_TARGET', message: `steps.${step.id}.${transition.field}: no step named '${transition.target}'`, line: transition.line, step: step.id })
+      }
+    }
+  }
+  if (!draft.start) return diagnostics
+  if (!steps.has(draft.start.target)) {
+    report({ code: 'FLOW_UNKNOWN_TARGET', message: `start: no step named '${draft.start.target}'`, line: draft.start.line })
+    return diagnostics
+  }
+
+  const targetsOf = (id: string): string[] => steps.get(id)?.transitions.map((transition) => transition.target) ?? []
+  const reachable = reachableIds([draft.start.target], targetsOf)
+  for (const step of steps.values()) {
+    if (!reachable.has(step.id)) {
+      report({ code: 'FLOW_UNREACHABLE', severity: 'warning', message: `steps.${step.id}: no path from '${draft.start.target}' leads here`, line: step.line, step: step.id })
+    }
+  }
+  if (![...reachable].some((id) => steps.get(id)?.kind === 'end')) {
+    report({ code: 'FLOW_NO_END', message: `no end step can be reached from '${draft.start.target}'`, line: draft.start.line })
+  }
+
+  for (const text of draft.texts) {
+    for (const reference of templateReferences(text.text)) {
+      const need = variableNeed(reference)
+      if (need.kind === 'builtin') continue
+      const why = need.kind === 'invalid' ? need.reason : 'flow titles may use built-ins only'
+      report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `{{${reference}}}: ${why}`, line: text.line })
+    }
+  }
+  const setBefore = namesSetBefore(steps, targetsOf)
+  for (const step of steps.values()) {
+    // An unreachable step has no "before"; it is already reported as unreachable.
+    if (!reachable.has(step.id)) continue
+    const available = setBefore.get(step.id) ?? new Set<string>()
+    for (const text of step.texts) {
+      for (const reference of templateReferences(text.text)) {
+        const need = variableNeed(reference)
+        if (need.kind === 'invalid') {
+          report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: {{${reference}}}: ${need.reason}`, line: text.line, step: step.id })
+        } else if (need.kind === 'set' && !available.has(need.name)) {
+          report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: {{${reference}}} ${notSetYet(need.name)}`, line: text.line, step: step.id })
+        }
+      }
+    }
+    for (const need of step.needs) {
+      if (!available.has(need.name)) {
+        report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: '${need.name}' ${notSetYet(need.name)}`, line: need.line, step: step.id })
+      }
+    }
+  }
+  return diagnostics
+}
+
+function notSetYet(name: string): string {
+  if (name === 'identity') return 'is used before any scan_id step identifies the resident'
+  if (name === 'reference') return 'is used before any submit step has set it'
+  return `is used before any step saves '${name}' (save_as)`
+}
+
+/**
+ * For each step, the names that some path from a setting step can have set on arrival: a name set
+ * by step S is available in every step reachable from S's success transitions (a timeout or an
+ * error leaves it unset).
+ */
+function namesSetBefore(steps: ReadonlyMap<string, DraftStep>, targetsOf: (id: string) => string[]): Map<string, Set<string>> {
+  const available = new Map<string, Set<string>>()
+  for (const setter of steps.values()) {
+    if (setter.sets.length === 0) continue
+    const after = setter.transitions.filter((transition) => transition.success).map((transition) => transition.target)
+    for (const id of reachableIds(after, targetsOf)) {
+      const names = available.get(id) ?? new Set<string>()
+      for (const name of setter.sets) names.add(name)
+      available.set(id, names)
+    }
+  }
+  return available
+}
+
+function definitionOf(draft: DraftFlow): FlowDefinition | undefined {
+  const steps = new Map<string, Step>()
+  for (const [id, step] of draft.steps) {
+    if (!step.step) return undefined
+    steps.set(id, step.step)
+  }
+  if (draft.id === null || draft.version === null || draft.title === null || draft.start === null) return undefined
+  return {
+    id: draft.id,
+    version: draft.version,
+    title: draft.title,
+    ...(draft.shortTitle ? { shortTitle: draft.shortTitle } : {}),
+    start: draft.start.target,
+    steps,
+  }
+}

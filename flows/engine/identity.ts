@@ -1,0 +1,39 @@
+/**
+ * Who the resident is, as read from an identity document. Personal data: it lives in the session
+ * only, goes to central only inside a submission that asks for it, and is never logged, put in an
+ * event, or made available to flow texts (only `maskIdentity` is).
+ */
+
+/** Where an identity came from: the CCCD's QR code, its MRZ, or an NFC card UID. */
+export type IdentitySource = 'cccd_qr' | 'mrz' | 'nfc'
+
+export const IDENTITY_SOURCES = ['cccd_qr', 'mrz', 'nfc'] as const satisfies readonly IdentitySource[]
+
+/** A resident's identity. Identifiers are strings: leading zeros matter (protocols.md, general rule 3). */
+export interface Identity {
+  source: IdentitySource
+  /** The 12-digit personal identification number; null when the document does not carry it (NFC UID). */
+  personalId: string | null
+  /** Full name as printed (with diacritics from the QR; folded from the MRZ). */
+  name?: string
+  /** As the document gives it (ddmmyyyy from the CCCD QR). */
+  birthDate?: string
+  sex?: 'male' | 'female'
+  address?: string
+  /** Hex UID of an NFC card. */
+  cardUid?: string
+}
+
+/**
+ * A form of the identifier that is safe to show and print: the first three and last two characters
+ * of an identifier of eight or more (079*******01; the first three are only the province of birth,
+ * protocols.md 7.2), only the last two of a shorter one. The personal number is used when present,
+ * else the card UID; '' when there is neither.
+ */
+export function maskIdentity(identity: Identity): string {
+  const id = identity.personalId ?? identity.cardUid ?? ''
+  const chars = Array.from(id)
+  if (chars.length >= 8) return chars.slice(0, 3).join('') + '*'.repeat(chars.length - 5) + chars.slice(-2).join('')
+  if (chars.length > 2) return '*'.repeat(chars.length - 2) + chars.slice(-2).join('')
+  return '*'.repeat(chars.length)
+}

@@ -1,0 +1,50 @@
+/**
+ * `{{variable}}` in flow texts: finding references (for the validator) and filling them in (for the
+ * session). Deliberately tiny: names and one optional `.field`, no expressions, no filters.
+ */
+
+/** `{{ name }}` with optional spaces; anything between the braces is the name as written. */
+const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g
+
+/** An answer name (`save_as`): lower case, digits and underscores, starting with a letter. */
+export const ANSWER_NAME = /^[a-z][a-z0-9_]*$/
+
+/** Names the engine owns; a `save_as` may not take them. */
+export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'language', 'flow']
+
+/**
+ * What a variable needs before it can be used:
+ * - `builtin`: always available (`station.id`, `date`, `time`);
+ * - `set`: available once something has set `name`: an answer, `reference` (a submit) or `identity` (a scan_id);
+ * - `invalid`: not a variable at all; `reason` says why.
+ */
+export type VariableNeed =
+  | { kind: 'builtin' }
+  | { kind: 'set'; name: string }
+  | { kind: 'invalid'; reason: string }
+
+/** Classifies a reference as written between the braces. */
+export function variableNeed(reference: string): VariableNeed {
+  if (reference === 'station.id' || reference === 'date' || reference === 'time') return { kind: 'builtin' }
+  if (reference === 'reference') return { kind: 'set', name: 'reference' }
+  if (reference === 'identity.masked') return { kind: 'set', name: 'identity' }
+  if (reference === 'identity' || reference.startsWith('identity.')) {
+    return { kind: 'invalid', reason: 'only {{identity.masked}} is available; raw identity fields never are' }
+  }
+  const [base = '', field, ...rest] = reference.split('.')
+  if (!ANSWER_NAME.test(base) || rest.length > 0 || (field !== undefined && field !== 'value')) {
+    return { kind: 'invalid', reason: 'not a variable: use {{answer}}, {{answer.value}} or a built-in' }
+  }
+  if (RESERVED_NAMES.includes(base)) return { kind: 'invalid', reason: `unknown built-in '${reference}'` }
+  return { kind: 'set', name: base }
+}
+
+/** Every `{{…}}` reference in `text`, as written (trimmed), in order. */
+export function templateReferences(text: string): string[] {
+  return Array.from(text.matchAll(REFERENCE), (match) => match[1] ?? '')
+}
+
+/** Replaces each `{{…}}` with `resolve(name)`; an unresolved name becomes ''. */
+export function interpolate(text: string, resolve: (reference: string) => string | undefined): string {
+  return text.replace(REFERENCE, (_match, reference: string) => resolve(reference) ?? '')
+}

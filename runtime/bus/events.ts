@@ -1,0 +1,21 @@
+import type { KeyName } from '../../config/schema.js'
+import type { Health } from '../supervisor/service.js'
+
+/** A card or document presented at a reader; `text` holds personal data and never leaves memory. */
+export interface CardPresented {
+  kind: 'cccd' | 'mrz' | 'nfc' | 'wiegand' | 'unknown'
+  text: string
+}
+
+/** Station-wide events: device input, device health, and what operations should hear about. */
+export interface StationEvents {
+  'key.pressed': { key: KeyName }
+  'card.presented': CardPresented
+  /** Garbage or a half read from a reader; the reason never contains the bytes. */
+  'card.unreadable': { device: string; reason: string }
+  'device.health': { device: string; health: Health }
+  /** Something central should hear about on cs/v1/<station>/events; never personal data. */
+  'station.event': { type: string; fields: Record<string, string | number | boolean> }
+  'display.changed': { rows: string[] }
+  'receipt.printed': { lines: string[] }
+}

@@ -1,0 +1,87 @@
+import { controlRequest } from '../control/control-client.js'
+import { controlSocketPath } from '../control/socket-path.js'
+import { messageOf } from '../errors.js'
+import { formatStatus, type StatusReport } from '../status-report.js'
+
+export interface ClientIo {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+/** `station status [--json]`: exit 0 when the station answered, 1 when it did not. */
+export async function statusCommand(dataDir: string, json: boolean, io: ClientIo): Promise<number> {
+  try {
+    const report = (await controlRequest(controlSocketPath(dataDir), 'status')) as StatusReport
+    io.out(json ? JSON.stringify(report, null, 2) : formatStatus(report))
+    return 0
+  } catch (error) {
+    if (json) io.out(JSON.stringify({ ready: false, error: messageOf(error) }))
+    else io.err(`station status: ${messageOf(error)}`)
+    return 1
+  }
+}
+
+const SIM_USAGE = `usage:
+  station sim press <0-9|ok|back>...
+  station sim card cccd '<qr text>'
+  station sim card mrz <line1> <line2> <line3>
+  station sim card nfc <uid-hex> | wiegand <bits> | raw <hex bytes>
+  station sim screen
+  station sim receipt
+  station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed>`
+
+/** `station sim …`: acts as a resident on a running simulated station. */
+export async function simCommand(dataDir: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
+  const socket = controlSocketPath(dataDir)
+  const [action, ...rest] = args
+  try {
+    switch (action) {
+      case 'press': {
+        if (rest.length === 0) return usage(io)
+        for (const key of rest) await controlRequest(socket, 'sim.press', { key })
+        return 0
+      }
+      case 'card': {
+        const [kind, ...values] = rest
+        if (!kind || values.length === 0) return usage(io)
+        const text = kind === 'mrz' ? values : values.join(' ')
+        await controlRequest(socket, 'sim.card', { kind, text })
+        return 0
+      }
+      case 'screen': {
+        const result = (await controlRequest(socket, 'sim.screen')) as { rows: string[] }
+        io.out(json ? JSON.stringify(result) : frame(result.rows))
+        return 0
+      }
+      case 'receipt': {
+        const result = (await controlRequest(socket, 'sim.receipt')) as { lines: string[] | null; count: number }
+        if (json) io.out(JSON.stringify(result))
+        else if (!result.lines) io.out('(nothing printed yet)')
+        else io.out(result.lines.join('\n'))
+        return 0
+      }
+      case 'printer': {
+        if (rest.length !== 1) return usage(io)
+        await controlRequest(socket, 'sim.printer', { state: rest[0] })
+        return 0
+      }
+      default:
+        return usage(io)
+    }
+  } catch (error) {
+    io.err(`station sim ${action ?? ''}: ${messageOf(error)}`)
+    return 1
+  }
+}
+
+function usage(io: ClientIo): number {
+  io.err(SIM_USAGE)
+  return 2
+}
+
+/** The display as a person sees it: the rows inside a frame. */
+export function frame(rows: readonly string[]): string {
+  const width = Math.max(0, ...rows.map((row) => row.length))
+  const edge = `+${'-'.repeat(width)}+`
+  return [edge, ...rows.map((row) => `|${row.padEnd(width)}|`), edge].join('\n')
+}

@@ -1,0 +1,116 @@
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pino } from 'pino'
+import { formatProblems, loadConfig } from '../../config/load.js'
+import { systemClock } from '../clock.js'
+import { messageOf } from '../errors.js'
+import { openHardware } from '../hardware.js'
+import { createLogger, type Logger } from '../log.js'
+import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
+import { startStation, type RunningStation } from '../station.js'
+import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
+
+/** Exit codes from sysexits.h: systemd and technicians read them. */
+export const EXIT_CONFIG = 78
+export const EXIT_UNAVAILABLE = 69
+
+export interface RunOptions {
+  configFile?: string | undefined
+  simulated?: boolean | undefined
+  dataDir?: string | undefined
+  broker?: string | undefined
+  /** Logs go to <dataDir>/station.log instead of stdout (the terminal shows the virtual station). */
+  logToFile?: boolean
+}
+
+export interface RunEnvironment {
+  env: Readonly<Record<string, string | undefined>>
+  cwd: string
+  err: (text: string) => void
+  version: string
+}
+
+export type RunOutcome =
+  | { ok: false; exitCode: number }
+  | { ok: true; station: RunningStation; log: Logger; stop: () => Promise<void> }
+
+/** `station run`: config, logger, broker, hardware, then the station itself. */
+export async function runStation(options: RunOptions, environment: RunEnvironment): Promise<RunOutcome> {
+  const { env, cwd } = environment
+  const simulatedHint = options.simulated ?? /^(1|true)$/i.test(env.STATION_SIMULATED ?? '')
+  const loaded = await loadConfig({
+    file: options.configFile,
+    env,
+    overrides: { dataDir: options.dataDir, brokerUrl: options.broker, simulated: options.simulated },
+    bundledFlowsDir: bundledFlowsDir(),
+    defaultDataDir: defaultRunDataDir(cwd, simulatedHint, env),
+    cwd,
+  })
+  if (!loaded.ok) {
+    environment.err(formatProblems(loaded.source, loaded.problems))
+    return { ok: false, exitCode: EXIT_CONFIG }
+  }
+  const config = loaded.config
+
+  let log: Logger
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+    log = options.logToFile
+      ? createLogger(config.log, pino.destination({ dest: join(config.dataDir, 'station.log'), sync: true, mkdir: true }))
+      : createLogger(config.log)
+  } catch (error) {
+    environment.err(`cannot use the data dir ${config.dataDir}: ${messageOf(error)}`)
+    return { ok: false, exitCode: EXIT_UNAVAILABLE }
+  }
+  log.info({ config: loaded.source, dataDir: config.dataDir, simulated: config.hardware.simulated }, 'starting station')
+
+  const broker = await resolveBrokerUrl({
+    configured: config.mqtt.url,
+    probe: probeTcp,
+    spawnMosquitto: createMosquittoSpawner({
+      ...(env.STATION_MOSQUITTO ? { override: env.STATION_MOSQUITTO } : {}),
+      ...(env.PATH ? { searchPath: env.PATH } : {}),
+      clock: systemClock,
+      log,
+    }),
+    log,
+  })
+
+  let password: string | undefined
+  if (config.mqtt.passwordFile) {
+    try {
+      password = readFileSync(config.mqtt.passwordFile, 'utf8').trim()
+    } catch (error) {
+      environment.err(`cannot read mqtt.passwordFile ${config.mqtt.passwordFile}: ${messageOf(error)}`)
+      await broker.stop?.()
+      return { ok: false, exitCode: EXIT_CONFIG }
+    }
+  }
+
+  try {
+    const hardware = await openHardware(config.hardware)
+    const station = await startStation({
+      config,
+      hardware,
+      clock: systemClock,
+      log,
+      version: environment.version,
+      brokerUrl: broker.url,
+      ...(password === undefined ? {} : { brokerPassword: password }),
+    })
+    return {
+      ok: true,
+      station,
+      log,
+      async stop() {
+        await station.stop()
+        await broker.stop?.()
+      },
+    }
+  } catch (error) {
+    log.fatal({ err: error }, 'station failed to start')
+    environment.err(`station failed to start: ${messageOf(error)}`)
+    await broker.stop?.()
+    return { ok: false, exitCode: EXIT_UNAVAILABLE }
+  }
+}

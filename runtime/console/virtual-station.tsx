@@ -1,0 +1,135 @@
+import { Box, render, Text, useApp, useInput } from 'ink'
+import { useEffect, useState } from 'react'
+import type { KeyName } from '../../config/schema.js'
+import { controlRequest } from '../control/control-client.js'
+import { messageOf } from '../errors.js'
+import type { RunningStation } from '../station.js'
+import type { StatusReport } from '../status-report.js'
+import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from './sample-cards.js'
+
+export interface VirtualStationProps {
+  /** Sends a control command to the station (the same socket `station sim` uses). */
+  request: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>
+  onQuit: () => void
+  pollIntervalMs?: number
+}
+
+const HELP = '0-9 digits · Enter ok · Backspace/Esc back · c card · x bad card · p paper · q quit'
+
+/** Maps a terminal key press to a keypad key, a station action, or nothing. */
+export function keyFor(input: string, key: { return?: boolean; backspace?: boolean; delete?: boolean; escape?: boolean }): KeyName | null {
+  if (key.return) return 'ok'
+  if (key.backspace || key.delete || key.escape) return 'back'
+  if (/^[0-9]$/.test(input)) return input as KeyName
+  return null
+}
+
+/**
+ * The virtual station: the 20x4 display as the resident sees it (read back from the simulated
+ * LCD chip), the keypad on the keyboard, sample cards, and the printer roll.
+ */
+export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: VirtualStationProps) {
+  const { exit } = useApp()
+  const [rows, setRows] = useState<string[]>(['', '', '', ''])
+  const [receipt, setReceipt] = useState<string[] | null>(null)
+  const [status, setStatus] = useState<StatusReport | null>(null)
+  const [paperOut, setPaperOut] = useState(false)
+  const [message, setMessage] = useState('')
+  const [cardIndex, setCardIndex] = useState(0)
+
+  useEffect(() => {
+    let alive = true
+    const poll = async () => {
+      try {
+        const [screen, printed, report] = await Promise.all([
+          request('sim.screen') as Promise<{ rows: string[] }>,
+          request('sim.receipt') as Promise<{ lines: string[] | null }>,
+          request('status') as Promise<StatusReport>,
+        ])
+        if (!alive) return
+        setRows(screen.rows)
+        setReceipt(printed.lines)
+        setStatus(report)
+      } catch (error) {
+        if (alive) setMessage(messageOf(error))
+      }
+    }
+    void poll()
+    const timer = setInterval(() => void poll(), pollIntervalMs)
+    return () => {
+      alive = false
+      clearInterval(timer)
+    }
+  }, [request, pollIntervalMs])
+
+  const act = (cmd: string, args: Record<string, unknown>, note: string) => {
+    setMessage(note)
+    request(cmd, args).catch((error: unknown) => setMessage(messageOf(error)))
+  }
+
+  useInput((input, key) => {
+    const pressed = keyFor(input, key)
+    if (pressed) return act('sim.press', { key: pressed }, `pressed ${pressed}`)
+    if (input === 'c') {
+      const qr = SAMPLE_CCCD_QRS[cardIndex % SAMPLE_CCCD_QRS.length] ?? ''
+      setCardIndex(cardIndex + 1)
+      return act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
+    }
+    if (input === 'x') return act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
+    if (input === 'p') {
+      setPaperOut(!paperOut)
+      return act('sim.printer', { state: paperOut ? 'paper-ok' : 'paper-out' }, paperOut ? 'paper loaded' : 'paper taken out')
+    }
+    if (input === 'q' || (key.ctrl && input === 'c')) {
+      exit()
+      onQuit()
+    }
+  }, { isActive: true })
+
+  const online = status?.link.connected ?? false
+  return (
+    <Box flexDirection="column">
+      <Text bold>citizen-station · {status?.station ?? '…'} · simulated</Text>
+      <Box flexDirection="row" gap={2}>
+        <Box flexDirection="column">
+          <Text>Display</Text>
+          <Box borderStyle="round" flexDirection="column" paddingX={1}>
+            {rows.map((row, index) => (
+              <Text key={index} color="greenBright">{row.padEnd(20)}</Text>
+            ))}
+          </Box>
+          <Text dimColor>{HELP}</Text>
+        </Box>
+        <Box flexDirection="column">
+          <Text>Printer roll{paperOut ? ' (paper out)' : ''}</Text>
+          <Box borderStyle="single" flexDirection="column" paddingX={1} minWidth={34}>
+            {(receipt ?? ['(nothing printed yet)']).slice(-18).map((line, index) => (
+              <Text key={index}>{line}</Text>
+            ))}
+          </Box>
+        </Box>
+      </Box>
+      <Text>
+        broker: {status?.link.configured ? (online ? 'connected' : 'disconnected') : 'none: offline, submissions queued'} · outbox:{' '}
+        {status?.outbox.depth ?? 0} waiting · screen: {status?.phase ?? '…'}
+      </Text>
+      {message ? <Text dimColor>{message}</Text> : null}
+    </Box>
+  )
+}
+
+export interface StartVirtualStationOptions {
+  station: RunningStation
+  stdin: NodeJS.ReadStream
+  stdout: NodeJS.WriteStream
+  onQuit: () => void
+}
+
+export function startVirtualStation(options: StartVirtualStationOptions): void {
+  const request = (cmd: string, args: Record<string, unknown> = {}) => controlRequest(options.station.socketPath, cmd, args)
+  render(<VirtualStation request={request} onQuit={options.onQuit} />, {
+    stdin: options.stdin,
+    stdout: options.stdout,
+    exitOnCtrlC: false,
+  })
+}

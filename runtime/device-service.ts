@@ -1,0 +1,65 @@
+import { isStationError, messageOf } from './errors.js'
+import type { Health, Service, ServiceContext } from './supervisor/service.js'
+
+export interface DeviceServiceOptions {
+  name: string
+  /** Opens and initialises the device; rejects when it is absent or does not answer. */
+  open: (context: ServiceContext) => Promise<void>
+  close: () => Promise<void>
+  /** The driver's own view, when it has one (e.g. a keypad that counts failed polls). */
+  driverHealth?: () => Health | undefined
+  /** Told about every health change, so faults and recoveries reach the bus and central. */
+  onHealth: (health: Health) => void
+}
+
+/**
+ * Adapts a device driver to the supervisor: a failing open becomes a faulty device that the
+ * supervisor retries with backoff, and health changes are reported once each.
+ */
+export class DeviceService implements Service {
+  readonly name: string
+  #o: DeviceServiceOptions
+  #health: Health = { state: 'stopped' }
+
+  constructor(options: DeviceServiceOptions) {
+    this.name = options.name
+    this.#o = options
+  }
+
+  async start(context: ServiceContext): Promise<void> {
+    this.#set({ state: 'starting' })
+    try {
+      await this.#o.open(context)
+      this.#set({ state: 'ok' })
+    } catch (error) {
+      this.#set({
+        state: isStationError(error) && error.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty',
+        lastError: messageOf(error),
+        ...(isStationError(error) ? { lastErrorCode: error.code } : {}),
+      })
+      throw error
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.#o.close()
+    if (this.#health.state === 'ok' || this.#health.state === 'starting') this.#set({ state: 'stopped' })
+  }
+
+  health(): Health {
+    const own = this.#o.driverHealth?.()
+    if (own && this.#health.state === 'ok') return own
+    return this.#health
+  }
+
+  /** Lets the driver's events (paper out, unplug) move the health shown to operators. */
+  report(health: Health): void {
+    this.#set(health)
+  }
+
+  #set(health: Health): void {
+    const changed = health.state !== this.#health.state || health.lastError !== this.#health.lastError
+    this.#health = health
+    if (changed) this.#o.onHealth(health)
+  }
+}

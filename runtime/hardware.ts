@@ -1,0 +1,94 @@
+import type { HardwareConfig } from '../config/schema.js'
+import { SimHd44780Pcf8574 } from '../drivers/display/sim-hd44780.js'
+import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
+import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
+import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
+import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
+import { SimEscPosPrinter } from '../drivers/printer/sim-escpos-printer.js'
+import { SimQrScanner } from '../drivers/scanner/sim-qr-scanner.js'
+import type { SerialLink } from '../drivers/serial/serial-link.js'
+import { openSerialportLink } from '../drivers/serial/serialport-link.js'
+import { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
+
+/** The simulated chips behind a `--sim` station, for `station sim …` and tests to act on. */
+export interface SimRig {
+  bus: SimI2cBus
+  lcd: SimHd44780Pcf8574
+  keypad: SimMpr121
+  /** Far end of the scanner cable; replaced when the link is reopened. */
+  scanner(): SimQrScanner
+  printer: SimEscPosPrinter
+  /** The scanner cable, to unplug it. */
+  scannerCable(): SimSerialLink | null
+}
+
+/** The transports the drivers run on: one I2C bus and two serial links, real or simulated. */
+export interface Hardware {
+  i2c: I2cBus
+  openScannerLink(): Promise<SerialLink>
+  openPrinterLink(): Promise<SerialLink>
+  sim: SimRig | null
+  close(): Promise<void>
+}
+
+/**
+ * The one place that chooses between native and simulated transports. Native modules load only
+ * here, lazily, and only for devices the config names; a simulated station loads none.
+ */
+export async function openHardware(config: HardwareConfig): Promise<Hardware> {
+  return config.simulated ? openSimHardware(config) : openNativeHardware(config)
+}
+
+function openSimHardware(config: HardwareConfig): Hardware {
+  const bus = new SimI2cBus()
+  const lcd = new SimHd44780Pcf8574()
+  const keypad = new SimMpr121()
+  bus.attach(config.display.address, lcd)
+  bus.attach(config.keypad.address, keypad)
+
+  let scannerCable: SimSerialLink | null = null
+  let scanner: SimQrScanner | null = null
+  // The printer keeps its paper and cover state across cable replugs, like the real box.
+  const printer = new SimEscPosPrinter({ profile: config.printer })
+  return {
+    i2c: bus,
+    async openScannerLink() {
+      const cable = SimSerialLink.pair(config.scanner.path)
+      scannerCable = cable.host
+      scanner = new SimQrScanner(cable.device)
+      return cable.host
+    },
+    async openPrinterLink() {
+      const cable = SimSerialLink.pair(config.printer.path)
+      printer.attach(cable.device)
+      return cable.host
+    },
+    sim: {
+      bus,
+      lcd,
+      keypad,
+      printer,
+      scanner() {
+        if (!scanner) throw new Error('the simulated scanner is not connected yet')
+        return scanner
+      },
+      scannerCable: () => scannerCable,
+    },
+    async close() {
+      await bus.close()
+    },
+  }
+}
+
+async function openNativeHardware(config: HardwareConfig): Promise<Hardware> {
+  const i2c = await openNativeI2cBus(config.display.bus)
+  return {
+    i2c,
+    openScannerLink: () => openSerialportLink({ path: config.scanner.path, baudRate: config.scanner.baudRate }),
+    openPrinterLink: () => openSerialportLink({ path: config.printer.path, baudRate: config.printer.baudRate }),
+    sim: null,
+    async close() {
+      await i2c.close()
+    },
+  }
+}

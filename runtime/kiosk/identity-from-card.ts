@@ -1,0 +1,55 @@
+import { parseCccdQr } from '../../drivers/identity/cccd.js'
+import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
+import type { Identity } from '../../flows/engine/identity.js'
+import { isStationError, messageOf } from '../errors.js'
+import type { CardPresented } from '../bus/events.js'
+
+export type CardResult = { ok: true; identity: Identity } | { ok: false; reason: string; code: string }
+
+/**
+ * Turns what a reader delivered into an Identity, or a reason the card was refused. The reason
+ * is safe to log and send to central: it names the failed check, never the card's content.
+ */
+export function identityFromCard(card: CardPresented, today: Date): CardResult {
+  try {
+    if (card.kind === 'cccd') {
+      const record = parseCccdQr(card.text, today)
+      return {
+        ok: true,
+        identity: {
+          source: 'cccd_qr',
+          personalId: record.id,
+          name: record.name,
+          birthDate: record.dob,
+          sex: record.sex,
+          address: record.address,
+        },
+      }
+    }
+    if (card.kind === 'mrz') {
+      const record = parseTd1(splitMrzText(card.text), today)
+      const identity: Identity = {
+        source: 'mrz',
+        personalId: record.personalNumber ?? null,
+        name: `${record.surname} ${record.given}`.trim(),
+        sex: record.sex === 'F' ? 'female' : 'male',
+      }
+      return { ok: true, identity }
+    }
+    if (card.kind === 'nfc') {
+      return { ok: true, identity: { source: 'nfc', personalId: null, cardUid: card.text } }
+    }
+    return { ok: false, reason: 'not an identity document', code: 'E_CARD_INVALID' }
+  } catch (error) {
+    return {
+      ok: false,
+      reason: safeReason(error),
+      code: isStationError(error) ? error.code : 'E_CARD_INVALID',
+    }
+  }
+}
+
+/** Codec messages describe the failed rule; strip anything digit-heavy in case one quotes input. */
+function safeReason(error: unknown): string {
+  return messageOf(error).replace(/\d{6,}/g, '<digits>').slice(0, 120)
+}

@@ -1,0 +1,20 @@
+import type { Language } from '../../config/schema.js'
+
+/** The station's own screens (outside any flow), in both languages. */
+export const KIOSK_TEXTS = {
+  welcomeTitle: { vi: 'Xin chào / Welcome', en: 'Xin chào / Welcome' },
+  welcomeBody: { vi: 'Quét CCCD hoặc chọn', en: 'Scan ID or choose' },
+  languageOptions: { vi: ['Tiếng Việt', 'English'], en: ['Tiếng Việt', 'English'] },
+  menuTitle: { vi: 'Chọn dịch vụ', en: 'Choose a service' },
+  noFlows: { vi: 'Tạm ngừng phục vụ', en: 'Out of service' },
+  cardUnreadable: { vi: 'Không đọc được thẻ', en: 'Card not readable' },
+  cardUnreadableHint: { vi: 'Vui lòng thử lại', en: 'Please try again' },
+  cardRejected: { vi: 'Thẻ không hợp lệ', en: 'Card not valid' },
+  offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
+  maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
+  maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },
+} as const
+
+export function textIn(language: Language, text: { vi: string; en: string }): string {
+  return text[language]
+}

@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto'
+import type { KeyName, Language } from '../../config/schema.js'
+import type { Printer } from '../../drivers/printer/printer.js'
+import type { Receipt } from '../../drivers/printer/receipt.js'
+import { FlowSession, type FlowEffects } from '../../flows/engine/flow-session.js'
+import type { FlowDefinition } from '../../flows/engine/flow-types.js'
+import type { Identity } from '../../flows/engine/identity.js'
+import { renderScreen } from '../../flows/engine/render-screen.js'
+import type { Screen } from '../../flows/engine/screen.js'
+import type { CardPresented } from '../bus/events.js'
+import type { Clock, TimerHandle } from '../clock.js'
+import { isStationError, messageOf } from '../errors.js'
+import type { Logger } from '../log.js'
+import type { Outbox } from '../outbox/outbox-types.js'
+import { identityFromCard } from './identity-from-card.js'
+import { KIOSK_TEXTS, textIn } from './kiosk-texts.js'
+import { referenceFromId } from './reference-code.js'
+
+export interface KioskOptions {
+  clock: Clock
+  log: Logger
+  /** Puts four rows on the resident's display (the driver folds and pads). */
+  showRows: (rows: string[]) => void
+  printer: Printer
+  outbox: Outbox
+  /** Flows offered on the menu, in menu order; read at each new session so reloads apply to new sessions only. */
+  flows: () => FlowDefinition[]
+  /** Tells central something happened; never personal data. */
+  event: (type: string, fields: Record<string, string | number | boolean>) => void
+  /** Whether submissions are reaching central now; shown as a hint on the welcome screen. */
+  isOnline: () => boolean
+  defaultLanguage: Language
+  idleTimeoutMs: number
+  endScreenMs: number
+  cols: number
+  rows: number
+}
+
+type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance'
+
+/** How long an error notice (unreadable card) stays before the screen underneath returns. */
+const NOTICE_MS = 3000
+
+/**
+ * The resident-facing state machine around flows: welcome (language), the procedure menu, one
+ * FlowSession at a time, the end screen, and the idle timeout that wipes everything a resident
+ * left behind. Owns no device: it is handed a display function, a printer and the outbox.
+ */
+export class Kiosk {
+  #o: KioskOptions
+  #phase: Phase = 'welcome'
+  #language: Language
+  #identity: Identity | null = null
+  #session: FlowSession | null = null
+  #menuFlows: FlowDefinition[] = []
+  #page = 0
+  #screen: Screen | null = null
+  #idleTimer: TimerHandle | null = null
+  #endTimer: TimerHandle | null = null
+  #noticeTimer: TimerHandle | null = null
+
+  constructor(options: KioskOptions) {
+    this.#o = options
+    this.#language = options.defaultLanguage
+  }
+
+  get phase(): Phase {
+    return this.#phase
+  }
+
+  /** The current step of the running flow (for technicians: never personal data). */
+  get currentStep(): { flow: string; step: string | null } | null {
+    const session = this.#session
+    return session ? { flow: session.flowId, step: session.currentStepId } : null
+  }
+
+  start(): void {
+    this.#toWelcome()
+  }
+
+  stop(): void {
+    this.#endSession('cancelled')
+    this.#clearTimers()
+  }
+
+  /** Maintenance: wipe any session and show the maintenance screen until turned off. */
+  setMaintenance(on: boolean): void {
+    if (on) {
+      this.#endSession('cancelled')
+      this.#clearTimers()
+      this.#phase = 'maintenance'
+      this.#show({
+        title: textIn(this.#language, KIOSK_TEXTS.maintenanceTitle),
+        body: textIn(this.#language, KIOSK_TEXTS.maintenanceBody),
+      })
+    } else if (this.#phase === 'maintenance') {
+      this.#toWelcome()
+    }
+  }
+
+  /** Re-draws the welcome screen when it is showing (e.g. the online hint changed). */
+  refresh(): void {
+    if (this.#phase === 'welcome') this.#toWelcome()
+  }
+
+  key(key: KeyName): void {
+    if (this.#phase === 'maintenance') return
+    this.#touch()
+    if (this.#noticeTimer) this.#dismissNotice()
+    switch (this.#phase) {
+      case 'welcome':
+        return this.#welcomeKey(key)
+      case 'menu':
+        return this.#menuKey(key)
+      case 'session':
+        this.#session?.key(key)
+        return
+      case 'ended':
+        this.#toWelcome()
+        return
+    }
+  }
+
+  card(card: CardPresented): void {
+    if (this.#phase === 'maintenance') return
+    this.#touch()
+    const result = identityFromCard(card, new Date(this.#o.clock.now()))
+    if (!result.ok) {
+      this.#o.log.warn({ reason: result.reason, code: result.code, kind: card.kind }, 'card refused')
+      this.#o.event('card.rejected', { kind: card.kind, reason: result.reason })
+      this.#notice(KIOSK_TEXTS.cardRejected, KIOSK_TEXTS.cardUnreadableHint)
+      return
+    }
+    this.#o.event('card.accepted', { kind: card.kind })
+    switch (this.#phase) {
+      case 'welcome':
+      case 'ended':
+        this.#endSession('cancelled')
+        this.#identity = result.identity
+        this.#language = this.#o.defaultLanguage
+        this.#toMenu()
+        return
+      case 'menu':
+        this.#identity = result.identity
+        return
+      case 'session':
+        this.#identity = result.identity
+        this.#session?.presentIdentity(result.identity)
+        return
+    }
+  }
+
+  /** A reader delivered something that is not a card (garbage, half a QR). */
+  unreadable(): void {
+    if (this.#phase === 'maintenance') return
+    this.#touch()
+    this.#notice(KIOSK_TEXTS.cardUnreadable, KIOSK_TEXTS.cardUnreadableHint)
+  }
+
+  #welcomeKey(key: KeyName): void {
+    if (key === '1') this.#language = 'vi'
+    else if (key === '2') this.#language = 'en'
+    else if (key === 'ok') this.#language = this.#o.defaultLanguage
+    else return
+    this.#toMenu()
+  }
+
+  #menuKey(key: KeyName): void {
+    if (key === 'back') return this.#toWelcome()
+    if (key === '0') {
+      this.#page += 1
+      return this.#showMenu()
+    }
+    const index = Number(key) - 1
+    const flow = Number.isInteger(index) ? this.#menuFlows[index] : undefined
+    if (flow) this.#startFlow(flow)
+  }
+
+  #startFlow(flow: FlowDefinition): void {
+    this.#phase = 'session'
+    const session = new FlowSession({
+      flow,
+      language: this.#language,
+      effects: this.#effects(flow),
+      clock: this.#o.clock,
+      identity: this.#identity,
+    })
+    this.#session = session
+    session.onEnd((result) => {
+      if (this.#session !== session) return
+      this.#o.log.info({ flow: flow.id, version: flow.version, outcome: result.outcome, step: result.stepId }, 'session ended')
+      session.wipe()
+      this.#session = null
+      this.#identity = null
+      if (this.#phase !== 'session') return
+      this.#phase = 'ended'
+      this.#endTimer = this.#o.clock.setTimeout(() => {
+        this.#endTimer = null
+        if (this.#phase === 'ended') this.#toWelcome()
+      }, this.#o.endScreenMs)
+    })
+    session.start()
+  }
+
+  #effects(flow: FlowDefinition): FlowEffects {
+    return {
+      show: (screen) => this.#show(screen),
+      print: (receipt: Receipt) => this.#o.printer.print(receipt),
+      submit: async (request) => {
+        const id = randomUUID()
+        await this.#o.outbox.append({
+          id,
+          flow: request.flow,
+          flowVersion: request.flowVersion,
+          createdAt: new Date(this.#o.clock.now()).toISOString(),
+          data: request.data,
+        })
+        this.#o.log.info({ submission: id, flow: flow.id, version: flow.version }, 'submission stored')
+        return { id, reference: referenceFromId(id) }
+      },
+      event: (type, fields) => this.#o.event(type, fields),
+    }
+  }
+
+  #toWelcome(): void {
+    this.#endSession('cancelled')
+    this.#clearTimers()
+    this.#identity = null
+    this.#language = this.#o.defaultLanguage
+    this.#phase = 'welcome'
+    const hint = this.#o.isOnline() ? undefined : textIn(this.#language, KIOSK_TEXTS.offlineHint)
+    this.#show({
+      title: textIn(this.#language, KIOSK_TEXTS.welcomeTitle),
+      body: textIn(this.#language, KIOSK_TEXTS.welcomeBody),
+      options: [...KIOSK_TEXTS.languageOptions[this.#language]],
+      ...(hint ? { hint } : {}),
+    })
+  }
+
+  #toMenu(): void {
+    this.#phase = 'menu'
+    this.#page = 0
+    this.#menuFlows = this.#o.flows().slice(0, 9)
+    this.#showMenu()
+  }
+
+  #showMenu(): void {
+    if (this.#menuFlows.length === 0) {
+      this.#show({ title: textIn(this.#language, KIOSK_TEXTS.noFlows), body: '' })
+      return
+    }
+    this.#show({
+      title: textIn(this.#language, KIOSK_TEXTS.menuTitle),
+      body: '',
+      options: this.#menuFlows.map((flow) => flow.title[this.#language]),
+    })
+  }
+
+  #show(screen: Screen): void {
+    this.#screen = screen
+    if (this.#noticeTimer) return
+    this.#render(screen)
+  }
+
+  #render(screen: Screen): void {
+    const probe = renderScreen(screen, { cols: this.#o.cols, rows: this.#o.rows, page: 0 })
+    const page = this.#phase === 'menu' && probe.pageCount > 0 ? this.#page % probe.pageCount : 0
+    const { rows } = page === 0 ? probe : renderScreen(screen, { cols: this.#o.cols, rows: this.#o.rows, page })
+    this.#o.showRows(rows)
+  }
+
+  #notice(title: { vi: string; en: string }, body: { vi: string; en: string }): void {
+    if (this.#noticeTimer) this.#o.clock.clearTimeout(this.#noticeTimer)
+    this.#render({ title: textIn(this.#language, title), body: textIn(this.#language, body) })
+    this.#noticeTimer = this.#o.clock.setTimeout(() => this.#dismissNotice(), NOTICE_MS)
+  }
+
+  #dismissNotice(): void {
+    if (this.#noticeTimer) this.#o.clock.clearTimeout(this.#noticeTimer)
+    this.#noticeTimer = null
+    if (this.#screen) this.#render(this.#screen)
+  }
+
+  /** Any resident input restarts the idle countdown; at zero everything they left is wiped. */
+  #touch(): void {
+    if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer)
+    this.#idleTimer = this.#o.clock.setTimeout(() => {
+      this.#idleTimer = null
+      if (this.#phase === 'welcome' || this.#phase === 'maintenance') return
+      const flow = this.#session?.flowId
+      this.#o.event('session.idle_timeout', { phase: this.#phase, ...(flow ? { flow } : {}) })
+      this.#o.log.info({ phase: this.#phase }, 'idle timeout; session wiped')
+      this.#endSession('timed_out')
+      this.#toWelcome()
+    }, this.#o.idleTimeoutMs)
+  }
+
+  #endSession(outcome: 'cancelled' | 'timed_out'): void {
+    const session = this.#session
+    this.#session = null
+    if (session && !session.ended) {
+      try {
+        session.cancel(outcome)
+      } catch (error) {
+        this.#o.log.warn({ err: isStationError(error) ? error : messageOf(error) }, 'cancel failed')
+      }
+    }
+    session?.wipe()
+    this.#identity = null
+  }
+
+  #clearTimers(): void {
+    for (const timer of [this.#idleTimer, this.#endTimer, this.#noticeTimer]) {
+      if (timer) this.#o.clock.clearTimeout(timer)
+    }
+    this.#idleTimer = null
+    this.#endTimer = null
+    this.#noticeTimer = null
+  }
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+/**
+ * Process entry for the `station` command: the only file that touches `process` (argv, env,
+ * signals, exit codes). Everything else is handed what it needs.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { messageOf } from './errors.js'
+import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
+import { decodeInput, formatDecoded } from './cli/decode-command.js'
+import { clientDataDir, packageRoot } from './cli/paths.js'
+import { runStation } from './cli/run-command.js'
+import { createNotifier } from './sd-notify.js'
+
+const USAGE = `usage: station <command>
+
+  run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive]
+                          run the station (--sim: every device simulated)
+  status [--json]         ask the running station how it is
+  sim <action> ...        act as a resident on a simulated station (station sim help)
+  decode <kind> <input...> [--json]
+                          decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status
+
+Client commands take --data-dir D to find the station's control socket.`
+
+const io: ClientIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+}
+
+function version(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }
+    return manifest.version ?? '0.0.0'
+  } catch {
+    return '0.0.0'
+  }
+}
+
+async function main(argv: string[]): Promise<number | 'running'> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'run':
+      return run(rest)
+    case 'status': {
+      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } })
+      return statusCommand(clientDataDir(process.cwd(), values['data-dir'], process.env), values.json === true, io)
+    }
+    case 'sim': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+      })
+      return simCommand(clientDataDir(process.cwd(), values['data-dir'], process.env), positionals, values.json === true, io)
+    }
+    case 'decode': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean' } },
+      })
+      const [kind, ...inputs] = positionals
+      if (!kind) {
+        io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status> <input...> [--json]')
+        return 2
+      }
+      const result = decodeInput(kind, inputs, new Date())
+      if (result.ok) io.out(values.json ? JSON.stringify(result.value) : formatDecoded(result.value))
+      else if (values.json) io.out(JSON.stringify({ error: result.error }))
+      else io.err(`invalid ${kind}: ${result.error}`)
+      return result.ok ? 0 : 1
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(USAGE)
+      return command === undefined ? 2 : 0
+    case '--version':
+      io.out(version())
+      return 0
+    default:
+      io.err(`unknown command '${command}'\n\n${USAGE}`)
+      return 2
+  }
+}
+
+async function run(args: string[]): Promise<number | 'running'> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      sim: { type: 'boolean' },
+      'data-dir': { type: 'string' },
+      broker: { type: 'string' },
+      interactive: { type: 'boolean' },
+    },
+  })
+  const interactive = values.interactive === true && process.stdin.isTTY === true && process.stdout.isTTY === true
+  const outcome = await runStation(
+    {
+      configFile: values.config,
+      simulated: values.sim === true ? true : undefined,
+      dataDir: values['data-dir'],
+      broker: values.broker,
+      logToFile: interactive,
+    },
+    { env: process.env, cwd: process.cwd(), err: io.err, version: version() },
+  )
+  if (!outcome.ok) return outcome.exitCode
+
+  const notifier = createNotifier(process.env)
+  notifier.ready('station ready')
+  let stopping = false
+  const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    notifier.stopping()
+    outcome.log.info({ signal }, 'stopping')
+    // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
+    const deadline = setTimeout(() => process.exit(1), 15_000)
+    deadline.unref()
+    try {
+      await outcome.stop()
+      notifier.close()
+      process.exit(0)
+    } catch (error) {
+      outcome.log.error({ err: error }, 'stop failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+
+  if (interactive) {
+    const { startVirtualStation } = await import('./console/virtual-station.js')
+    startVirtualStation({
+      station: outcome.station,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      onQuit: () => void stop('quit'),
+    })
+  } else if (values.interactive === true) {
+    io.err('--interactive needs a terminal; running headless (use `station sim …` from another shell)')
+  }
+  return 'running'
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 'running') process.exitCode = code
+  },
+  (error: unknown) => {
+    io.err(`station: ${messageOf(error)}`)
+    process.exitCode = 1
+  },
+)

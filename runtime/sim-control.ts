@@ -1,0 +1,86 @@
+import type { Config, KeyName } from '../config/schema.js'
+import type { EventBus } from './bus/event-bus.js'
+import type { StationEvents } from './bus/events.js'
+import type { Clock } from './clock.js'
+import type { ControlHandler } from './control/control-server.js'
+import { StationError } from './errors.js'
+import type { Hardware, SimRig } from './hardware.js'
+
+const KEY_NAMES: readonly KeyName[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'ok', 'back']
+
+export interface SimControlDeps {
+  hardware: Hardware
+  config: Config
+  clock: Clock
+  bus: EventBus<StationEvents>
+}
+
+/**
+ * Control commands that act as a resident on a simulated station. They work on the simulated
+ * chips (a touch on an MPR121 electrode, a QR sent down the scanner's cable), so the real drivers
+ * see exactly what they would see on the board.
+ */
+export function simControlHandlers(deps: SimControlDeps): Record<string, ControlHandler> {
+  const rig = (): SimRig => {
+    if (!deps.hardware.sim) {
+      throw new StationError('E_CONTROL_REQUEST', 'this station runs on real hardware; sim commands need `station run --sim`')
+    }
+    return deps.hardware.sim
+  }
+  const pollMs = deps.config.hardware.keypad.pollIntervalMs
+
+  return {
+    'sim.press': async (args) => {
+      const key = String(args.key ?? '')
+      if (!KEY_NAMES.includes(key as KeyName)) {
+        throw new StationError('E_CONTROL_REQUEST', `unknown key '${key}': use 0-9, ok or back`)
+      }
+      const electrode = deps.config.hardware.keypad.electrodes.indexOf(key as KeyName)
+      if (electrode < 0) throw new StationError('E_CONTROL_REQUEST', `no electrode is wired to key '${key}'`)
+      const chip = rig().keypad
+      // Hold the pad long enough for at least two polls, then lift it: one press, as a finger does.
+      chip.touch(electrode)
+      await deps.clock.sleep(pollMs * 3)
+      chip.release(electrode)
+      await deps.clock.sleep(pollMs * 2)
+      return { key }
+    },
+    'sim.card': async (args) => {
+      const kind = String(args.kind ?? '')
+      const text = args.text
+      if (kind === 'cccd') {
+        if (typeof text !== 'string' || text.length === 0) throw new StationError('E_CONTROL_REQUEST', 'sim card cccd needs the QR text')
+        await rig().scanner().present(text)
+      } else if (kind === 'mrz') {
+        if (!Array.isArray(text) || text.length !== 3) throw new StationError('E_CONTROL_REQUEST', 'sim card mrz needs three lines')
+        await rig().scanner().presentMrz(text.map(String))
+      } else if (kind === 'raw') {
+        if (typeof text !== 'string') throw new StationError('E_CONTROL_REQUEST', 'sim card raw needs hex bytes')
+        await rig().scanner().sendRaw(Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex')))
+      } else if (kind === 'nfc' || kind === 'wiegand') {
+        rig()
+        if (typeof text !== 'string' || text.length === 0) throw new StationError('E_CONTROL_REQUEST', `sim card ${kind} needs a value`)
+        deps.bus.emit('card.presented', { kind: kind === 'nfc' ? 'nfc' : 'wiegand', text })
+      } else {
+        throw new StationError('E_CONTROL_REQUEST', `unknown card kind '${kind}': use cccd, mrz, nfc, wiegand or raw`)
+      }
+      return { kind }
+    },
+    'sim.screen': () => ({ rows: rig().lcd.rows(), backlight: rig().lcd.backlight }),
+    'sim.receipt': () => {
+      const receipt = rig().printer.lastReceipt()
+      return { lines: receipt ?? null, count: rig().printer.receipts.length }
+    },
+    'sim.printer': (args) => {
+      const state = String(args.state ?? '')
+      const printer = rig().printer
+      if (state === 'paper-out') printer.setPaper('out')
+      else if (state === 'paper-near-end') printer.setPaper('near-end')
+      else if (state === 'paper-ok') printer.setPaper('ok')
+      else if (state === 'cover-open') printer.setCoverOpen(true)
+      else if (state === 'cover-closed') printer.setCoverOpen(false)
+      else throw new StationError('E_CONTROL_REQUEST', `unknown printer state '${state}': use paper-out, paper-near-end, paper-ok, cover-open or cover-closed`)
+      return { state }
+    },
+  }
+}

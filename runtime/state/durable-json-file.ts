@@ -1,0 +1,75 @@
+import { readFile } from 'node:fs/promises'
+import type { Adapter } from 'lowdb'
+import { StationError } from '../errors.js'
+import { writeFileAtomic } from './atomic-write.js'
+
+/** State files hold station identity and counters: owner-only. */
+const FILE_MODE = 0o600
+
+interface QueuedWrite {
+  json: string
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>
+}
+
+/**
+ * lowdb adapter that survives power cuts: each write goes to `<file>.tmp`, is fsync'd, renamed over
+ * the file, and the directory is fsync'd (lowdb's own JSONFile never fsyncs; toolchain.md section 6).
+ * Writes run one at a time; writes requested while one is running are coalesced into one that
+ * carries the latest data, and every caller resolves once data at least as new as theirs is durable.
+ * One instance per file; errors are StationError E_OUTBOX_IO (there is no separate state code).
+ */
+export class DurableJSONFile<T> implements Adapter<T> {
+  readonly filename: string
+  #next: QueuedWrite | null = null
+  #running = false
+
+  constructor(filename: string) {
+    this.filename = filename
+  }
+
+  /** Parsed contents, or null when the file does not exist. Rejects with E_OUTBOX_IO on unreadable or invalid JSON. */
+  async read(): Promise<T | null> {
+    let text: string
+    try {
+      text = await readFile(this.filename, 'utf8')
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'ENOENT') return null
+      throw new StationError('E_OUTBOX_IO', `cannot read state file ${this.filename}`, { path: this.filename }, { cause: error })
+    }
+    try {
+      return JSON.parse(text) as T
+    } catch (error) {
+      throw new StationError('E_OUTBOX_IO', `state file ${this.filename} is not valid JSON`, { path: this.filename }, { cause: error })
+    }
+  }
+
+  /** Durably replaces the file with `data` (serialised now, so later mutation of `data` does not leak in). */
+  write(data: T): Promise<void> {
+    const json = JSON.stringify(data, null, 2)
+    return new Promise<void>((resolve, reject) => {
+      if (this.#next) {
+        this.#next.json = json
+        this.#next.waiters.push({ resolve, reject })
+      } else {
+        this.#next = { json, waiters: [{ resolve, reject }] }
+      }
+      if (!this.#running) void this.#drain()
+    })
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true
+    while (this.#next) {
+      const batch = this.#next
+      this.#next = null
+      try {
+        await writeFileAtomic(this.filename, batch.json, { mode: FILE_MODE })
+        for (const waiter of batch.waiters) waiter.resolve()
+      } catch (error) {
+        const wrapped = new StationError('E_OUTBOX_IO', `cannot write state file ${this.filename}`, { path: this.filename }, { cause: error })
+        for (const waiter of batch.waiters) waiter.reject(wrapped)
+      }
+    }
+    this.#running = false
+  }
+}

@@ -1,0 +1,344 @@
+import { randomUUID } from 'node:crypto'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Config, KeyName } from '../config/schema.js'
+import { Hd44780Display } from '../drivers/display/hd44780-display.js'
+import { Mpr121Keypad } from '../drivers/keypad/mpr121-keypad.js'
+import { EscPosPrinter } from '../drivers/printer/escpos-printer.js'
+import { SerialQrScanner } from '../drivers/scanner/qr-scanner.js'
+import type { SerialLink } from '../drivers/serial/serial-link.js'
+import { loadFlowsDir } from '../flows/engine/flow-validate.js'
+import type { FlowDefinition } from '../flows/engine/flow-types.js'
+import { EventBus } from './bus/event-bus.js'
+import type { StationEvents } from './bus/events.js'
+import type { Clock } from './clock.js'
+import { ControlServer } from './control/control-server.js'
+import { controlSocketPath } from './control/socket-path.js'
+import { loadOrCreateKey } from './crypto/key-file.js'
+import { DeviceService } from './device-service.js'
+import type { Hardware } from './hardware.js'
+import { Kiosk } from './kiosk/kiosk.js'
+import type { Logger } from './log.js'
+import { MqttLink } from './mqtt/mqtt-link.js'
+import { OutboxDrain } from './mqtt/outbox-drain.js'
+import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
+import { openStationState } from './state/station-state.js'
+import { simControlHandlers } from './sim-control.js'
+import { statusReport, type StatusReport } from './status-report.js'
+import type { Service } from './supervisor/service.js'
+import { Supervisor } from './supervisor/supervisor.js'
+
+export interface StationDeps {
+  config: Config
+  hardware: Hardware
+  clock: Clock
+  log: Logger
+  version: string
+  /** Broker to report to, or null to run offline with submissions kept in the outbox. */
+  brokerUrl: string | null
+  /** Broker password read from config.mqtt.passwordFile by the caller. */
+  brokerPassword?: string
+}
+
+export interface RunningStation {
+  readonly socketPath: string
+  status(): StatusReport
+  stop(): Promise<void>
+}
+
+/**
+ * Opens the station's storage, wires drivers, flows, outbox, MQTT and the control socket, and
+ * starts them under the supervisor. Everything it opens, `stop()` closes in reverse order.
+ */
+export async function startStation(deps: StationDeps): Promise<RunningStation> {
+  const { config, hardware, clock, log } = deps
+  const bootId = randomUUID()
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+
+  const state = await openStationState(join(config.dataDir, 'state.json'), {
+    bootCount: 0,
+    receiptSeq: 0,
+    maintenance: false,
+  })
+  const bootCount = await state.recordBoot()
+  const key = await loadOrCreateKey(config.storage.keyFile)
+  const outbox = await openJournalOutbox({
+    dir: join(config.dataDir, 'outbox'),
+    key,
+    clock,
+    maxBytes: config.storage.outboxMaxBytes,
+    log: log.child({ component: 'runtime.outbox' }),
+  })
+
+  const flowLog = log.child({ component: 'flows' })
+  const loaded = await loadFlowsDir(config.flows.dir)
+  for (const diagnostic of loaded.diagnostics) {
+    const level = diagnostic.severity === 'error' ? 'error' : 'warn'
+    flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
+  }
+  const flows: FlowDefinition[] = [...loaded.flows.values()]
+  flowLog.info({ flows: flows.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
+
+  const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
+  const devices = createDevices(deps, bus)
+
+  const link = deps.brokerUrl
+    ? new MqttLink({
+        url: deps.brokerUrl,
+        stationId: config.station.id,
+        topicPrefix: config.mqtt.topicPrefix,
+        keepaliveS: config.mqtt.keepaliveS,
+        reconnectMinMs: config.mqtt.reconnectMinMs,
+        reconnectMaxMs: config.mqtt.reconnectMaxMs,
+        connectTimeoutMs: config.mqtt.connectTimeoutMs,
+        ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
+        ...(deps.brokerPassword ? { password: deps.brokerPassword } : {}),
+        version: deps.version,
+        bootId,
+        flows: () => flows.map((flow) => flow.id),
+        clock,
+        log: log.child({ component: 'runtime.mqtt' }),
+      })
+    : null
+  const drain = link
+    ? new OutboxDrain({
+        outbox,
+        link,
+        clock,
+        log: log.child({ component: 'runtime.drain' }),
+        retryMinMs: config.mqtt.reconnectMinMs,
+        retryMaxMs: config.mqtt.reconnectMaxMs,
+        stopWaitMs: config.mqtt.connectTimeoutMs,
+      })
+    : null
+
+  const eventLog = log.child({ component: 'runtime.events' })
+  bus.on('station.event', ({ type, fields }) => {
+    eventLog.info({ event: type, ...fields }, 'event')
+    link?.publishEvent(type, fields)
+  })
+  bus.on('device.health', ({ device, health }) => {
+    bus.emit('station.event', {
+      type: health.state === 'ok' ? 'device.recovered' : 'device.fault',
+      fields: { device, state: health.state, ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}) },
+    })
+  })
+
+  const kiosk = new Kiosk({
+    clock,
+    log: log.child({ component: 'runtime.kiosk' }),
+    showRows: (rows) => devices.showRows(rows),
+    printer: devices.printer,
+    outbox,
+    flows: () => flows,
+    event: (type, fields) => bus.emit('station.event', { type, fields }),
+    isOnline: () => link?.isConnected ?? false,
+    defaultLanguage: config.station.defaultLanguage,
+    idleTimeoutMs: config.session.idleTimeoutS * 1000,
+    endScreenMs: config.session.endScreenS * 1000,
+    cols: config.hardware.display.cols,
+    rows: config.hardware.display.rows,
+  })
+  bus.on('key.pressed', ({ key }) => kiosk.key(key))
+  bus.on('card.presented', (card) => kiosk.card(card))
+  bus.on('card.unreadable', ({ device, reason }) => {
+    bus.emit('station.event', { type: 'card.unreadable', fields: { device, reason } })
+    kiosk.unreadable()
+  })
+  link?.onStateChange(() => kiosk.refresh())
+
+  const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
+  let ready = false
+  let supervisor: Supervisor | null = null
+  const report = (): StatusReport =>
+    statusReport({
+      ready,
+      config,
+      version: deps.version,
+      bootId,
+      bootCount,
+      nowMs: clock.now(),
+      outbox,
+      link,
+      brokerUrl: deps.brokerUrl,
+      health: supervisor?.health() ?? {},
+      kiosk,
+      flows,
+    })
+  const control = new ControlServer(
+    socketPath,
+    {
+      status: () => report(),
+      ...simControlHandlers({ hardware, config, clock, bus }),
+    },
+    log.child({ component: 'runtime.control' }),
+  )
+
+  const kioskService: Service = {
+    name: 'kiosk',
+    start: async () => kiosk.start(),
+    stop: async () => kiosk.stop(),
+    health: () => ({ state: 'ok', detail: { phase: kiosk.phase } }),
+  }
+  const services: Service[] = [
+    ...devices.services,
+    ...(link ? [link] : []),
+    ...(drain ? [drain] : []),
+    kioskService,
+    control,
+  ]
+  supervisor = new Supervisor(services, { clock, log: log.child({ component: 'runtime.supervisor' }) })
+  await supervisor.start()
+  ready = true
+  log.info({ station: config.station.id, bootCount, socket: socketPath, broker: deps.brokerUrl !== null }, 'station ready')
+
+  return {
+    socketPath,
+    status: report,
+    async stop() {
+      ready = false
+      await supervisor?.stop()
+      await outbox.close()
+      await hardware.close()
+      log.info('station stopped')
+    },
+  }
+}
+
+interface Devices {
+  services: DeviceService[]
+  showRows(rows: string[]): void
+  printer: EscPosPrinter
+}
+
+/** Drivers on the chosen transports, each wrapped as a supervised service that reports health. */
+function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices {
+  const { config, hardware, clock, log } = deps
+  const onHealth = (device: string) => (health: import('./supervisor/service.js').Health) =>
+    bus.emit('device.health', { device, health })
+
+  const display = new Hd44780Display({
+    bus: hardware.i2c,
+    address: config.hardware.display.address,
+    cols: config.hardware.display.cols,
+    rows: config.hardware.display.rows,
+    clock,
+  })
+  // The display keeps what it should show, so it can repaint after the driver restarts.
+  let wantedRows: string[] = []
+  let displayReady = false
+  let painting: Promise<void> = Promise.resolve()
+  const paint = () => {
+    const rows = wantedRows
+    painting = painting
+      .then(() => (displayReady ? display.show(rows) : undefined))
+      .catch((error: unknown) => {
+        displayService.report({ state: 'degraded', lastError: String(error) })
+      })
+  }
+  const displayService = new DeviceService({
+    name: 'display',
+    open: async () => {
+      await display.start()
+      displayReady = true
+      paint()
+    },
+    close: async () => {
+      displayReady = false
+      await display.stop()
+    },
+    onHealth: onHealth('display'),
+  })
+
+  const keypad = new Mpr121Keypad({
+    bus: hardware.i2c,
+    address: config.hardware.keypad.address,
+    electrodes: config.hardware.keypad.electrodes,
+    pollIntervalMs: config.hardware.keypad.pollIntervalMs,
+    touchThreshold: config.hardware.keypad.touchThreshold,
+    releaseThreshold: config.hardware.keypad.releaseThreshold,
+    clock,
+  })
+  keypad.onKey((key: KeyName) => bus.emit('key.pressed', { key }))
+  const keypadService = new DeviceService({
+    name: 'keypad',
+    open: async (context) => {
+      const off = keypad.onFault((error: unknown) => context.fail(error))
+      context.signal.addEventListener('abort', off, { once: true })
+      await keypad.start()
+    },
+    close: () => keypad.stop(),
+    driverHealth: () => keypad.health(),
+    onHealth: onHealth('keypad'),
+  })
+
+  let scanner: SerialQrScanner | null = null
+  let scannerLink: SerialLink | null = null
+  const scannerService = new DeviceService({
+    name: 'scanner',
+    open: async (context) => {
+      const link = await hardware.openScannerLink()
+      scannerLink = link
+      const reader = new SerialQrScanner(link, { clock })
+      reader.onScan((scan) => bus.emit('card.presented', { kind: scan.kind, text: scan.text }))
+      reader.onGarbage((reason) => bus.emit('card.unreadable', { device: 'scanner', reason }))
+      link.onClose((error) => {
+        if (error) context.fail(error)
+      })
+      reader.start()
+      scanner = reader
+    },
+    close: async () => {
+      scanner?.stop()
+      scanner = null
+      await scannerLink?.close()
+      scannerLink = null
+    },
+    onHealth: onHealth('scanner'),
+  })
+
+  let printerLink: SerialLink | null = null
+  const printer = new EscPosPrinter({
+    clock,
+    profile: config.hardware.printer,
+    statusTimeoutMs: config.hardware.printer.statusTimeoutMs,
+  })
+  const printerService = new DeviceService({
+    name: 'printer',
+    open: async () => {
+      printerLink = await hardware.openPrinterLink()
+      printer.attach(printerLink)
+      await printer.status()
+      printer.startIdlePolling(5000)
+    },
+    close: async () => {
+      printer.stop()
+      await printerLink?.close()
+      printerLink = null
+    },
+    onHealth: onHealth('printer'),
+  })
+  printer.onStatusChange((status) => {
+    if (status.paperOut || status.coverOpen || !status.online) {
+      printerService.report({
+        state: 'degraded',
+        lastError: status.paperOut ? 'paper out' : status.coverOpen ? 'cover open' : 'offline',
+        lastErrorCode: 'E_PRINTER_NOT_READY',
+      })
+    } else if (status.paperNearEnd) {
+      printerService.report({ state: 'degraded', lastError: 'paper near end' })
+    } else {
+      printerService.report({ state: 'ok' })
+    }
+  })
+
+  return {
+    services: [displayService, keypadService, scannerService, printerService],
+    showRows(rows) {
+      wantedRows = rows
+      bus.emit('display.changed', { rows })
+      paint()
+    },
+    printer,
+  }
+}

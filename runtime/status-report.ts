@@ -1,0 +1,90 @@
+import type { Config } from '../config/schema.js'
+import type { FlowDefinition } from '../flows/engine/flow-types.js'
+import type { Kiosk } from './kiosk/kiosk.js'
+import type { MqttLink } from './mqtt/mqtt-link.js'
+import type { Outbox } from './outbox/outbox-types.js'
+import type { Health } from './supervisor/service.js'
+
+/** What `station status` shows; for technicians and operators, so never personal data. */
+export interface StatusReport {
+  ready: boolean
+  station: string
+  version: string
+  bootId: string
+  bootCount: number
+  simulated: boolean
+  phase: string
+  step: { flow: string; step: string | null } | null
+  outbox: { depth: number; oldestAgeS: number | null }
+  link: { configured: boolean; connected: boolean; broker: string | null }
+  devices: Record<string, Health>
+  flows: Array<{ id: string; version: number }>
+}
+
+export interface StatusInputs {
+  ready: boolean
+  config: Config
+  version: string
+  bootId: string
+  bootCount: number
+  nowMs: number
+  outbox: Outbox
+  link: MqttLink | null
+  brokerUrl: string | null
+  health: Record<string, Health>
+  kiosk: Kiosk
+  flows: FlowDefinition[]
+}
+
+export function statusReport(inputs: StatusInputs): StatusReport {
+  const oldest = inputs.outbox.oldestCreatedAtMs()
+  return {
+    ready: inputs.ready,
+    station: inputs.config.station.id,
+    version: inputs.version,
+    bootId: inputs.bootId,
+    bootCount: inputs.bootCount,
+    simulated: inputs.config.hardware.simulated,
+    phase: inputs.kiosk.phase,
+    step: inputs.kiosk.currentStep,
+    outbox: {
+      depth: inputs.outbox.depth(),
+      oldestAgeS: oldest === null ? null : Math.max(0, Math.round((inputs.nowMs - oldest) / 1000)),
+    },
+    link: {
+      configured: inputs.brokerUrl !== null,
+      connected: inputs.link?.isConnected ?? false,
+      broker: inputs.brokerUrl ? withoutCredentials(inputs.brokerUrl) : null,
+    },
+    devices: inputs.health,
+    flows: inputs.flows.map((flow) => ({ id: flow.id, version: flow.version })),
+  }
+}
+
+/** Broker URLs may carry user:password; status output never does. */
+export function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.username = ''
+    parsed.password = ''
+    return parsed.toString().replace(/\/$/, '')
+  } catch {
+    return '(invalid url)'
+  }
+}
+
+/** Human-readable lines for `station status` without --json. */
+export function formatStatus(report: StatusReport): string {
+  const lines = [
+    `station ${report.station} ${report.ready ? 'ready' : 'starting'} (version ${report.version}${report.simulated ? ', simulated' : ''})`,
+    `resident screen: ${report.phase}${report.step ? ` (${report.step.flow} / ${report.step.step ?? '-'})` : ''}`,
+    `outbox: ${report.outbox.depth} waiting${report.outbox.oldestAgeS === null ? '' : `, oldest ${report.outbox.oldestAgeS} s`}`,
+    `broker: ${report.link.configured ? `${report.link.broker} ${report.link.connected ? 'connected' : 'disconnected'}` : 'none (offline, submissions kept in the outbox)'}`,
+    'devices:',
+    ...Object.entries(report.devices).map(
+      ([name, health]) => `  ${name.padEnd(14)} ${health.state}${health.lastError ? ` (${health.lastError})` : ''}`,
+    ),
+    `flows: ${report.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ') || 'none'}`,
+  ]
+  return lines.join('\n')
+}

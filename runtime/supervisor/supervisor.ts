@@ -1,0 +1,132 @@
+import type { Clock, TimerHandle } from '../clock.js'
+import { messageOf } from '../errors.js'
+import type { Logger } from '../log.js'
+import { backoffDelayMs } from './backoff.js'
+import type { Health, Service } from './service.js'
+
+export interface SupervisorOptions {
+  clock: Clock
+  log: Logger
+  /** First restart delay; doubles per failure up to maxRestartMs, with full jitter. */
+  minRestartMs?: number
+  maxRestartMs?: number
+  random?: () => number
+}
+
+interface Slot {
+  service: Service
+  controller: AbortController
+  state: 'stopped' | 'starting' | 'running' | 'restarting'
+  failures: number
+  lastError?: string
+  restartTimer?: TimerHandle
+}
+
+/**
+ * Starts services in order, stops them in reverse, and restarts a service that fails (at start or
+ * while running) after a jittered exponential delay. One service failing never stops the others.
+ */
+export class Supervisor {
+  #slots: Slot[]
+  #clock: Clock
+  #log: Logger
+  #minMs: number
+  #maxMs: number
+  #random: () => number
+  #stopping = false
+
+  constructor(services: Service[], options: SupervisorOptions) {
+    this.#slots = services.map((service) => ({
+      service,
+      controller: new AbortController(),
+      state: 'stopped',
+      failures: 0,
+    }))
+    this.#clock = options.clock
+    this.#log = options.log
+    this.#minMs = options.minRestartMs ?? 500
+    this.#maxMs = options.maxRestartMs ?? 30_000
+    this.#random = options.random ?? Math.random
+  }
+
+  /** Starts every service in order. A service whose start fails is retried later; start continues. */
+  async start(): Promise<void> {
+    this.#stopping = false
+    for (const slot of this.#slots) await this.#startSlot(slot)
+  }
+
+  /** Stops every service in reverse order; each stop is isolated from the others' failures. */
+  async stop(): Promise<void> {
+    this.#stopping = true
+    for (const slot of [...this.#slots].reverse()) {
+      if (slot.restartTimer) this.#clock.clearTimeout(slot.restartTimer)
+      slot.controller.abort()
+      try {
+        await slot.service.stop()
+      } catch (err) {
+        this.#log.warn({ err, service: slot.service.name }, 'service stop failed')
+      }
+      slot.state = 'stopped'
+    }
+  }
+
+  /** Health of each service by name, merged with the supervisor's own view of restarts. */
+  health(): Record<string, Health> {
+    const result: Record<string, Health> = {}
+    for (const slot of this.#slots) {
+      const own = slot.service.health()
+      if (slot.state === 'restarting') {
+        result[slot.service.name] = {
+          ...own,
+          state: 'faulty',
+          ...(slot.lastError ? { lastError: slot.lastError } : {}),
+          detail: { ...own.detail, restarts: slot.failures },
+        }
+      } else {
+        result[slot.service.name] = own
+      }
+    }
+    return result
+  }
+
+  async #startSlot(slot: Slot): Promise<void> {
+    if (this.#stopping) return
+    slot.controller = new AbortController()
+    slot.state = 'starting'
+    const controller = slot.controller
+    try {
+      await slot.service.start({
+        signal: controller.signal,
+        fail: (error) => {
+          if (controller.signal.aborted) return
+          void this.#onFailure(slot, error)
+        },
+      })
+      if (controller.signal.aborted) return
+      slot.state = 'running'
+      if (slot.failures > 0) this.#log.info({ service: slot.service.name }, 'service recovered')
+      slot.failures = 0
+    } catch (error) {
+      await this.#onFailure(slot, error)
+    }
+  }
+
+  async #onFailure(slot: Slot, error: unknown): Promise<void> {
+    if (this.#stopping || slot.state === 'restarting') return
+    slot.state = 'restarting'
+    slot.controller.abort()
+    slot.lastError = messageOf(error)
+    const delayMs = backoffDelayMs(slot.failures, { minMs: this.#minMs, maxMs: this.#maxMs, random: this.#random })
+    slot.failures += 1
+    this.#log.warn({ err: error, service: slot.service.name, delayMs, attempt: slot.failures }, 'service failed; restarting')
+    try {
+      await slot.service.stop()
+    } catch (err) {
+      this.#log.warn({ err, service: slot.service.name }, 'stop after failure failed')
+    }
+    slot.restartTimer = this.#clock.setTimeout(() => {
+      delete slot.restartTimer
+      void this.#startSlot(slot)
+    }, delayMs)
+  }
+}
