@@ -4,7 +4,7 @@ import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
 import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
 import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
 import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
-import { SimEscPosPrinter } from '../drivers/printer/sim-escpos-printer.js'
+import { SimEscPosPrinter, type SimPaperState } from '../drivers/printer/sim-escpos-printer.js'
 import { SimQrScanner } from '../drivers/scanner/sim-qr-scanner.js'
 import type { SerialLink } from '../drivers/serial/serial-link.js'
 import { openSerialportLink } from '../drivers/serial/serialport-link.js'
@@ -17,7 +17,11 @@ export interface SimRig {
   keypad: SimMpr121
   /** Far end of the scanner cable; replaced when the link is reopened. */
   scanner(): SimQrScanner
-  printer: SimEscPosPrinter
+  /** The printer at the far end of the current printer cable. */
+  printer(): SimEscPosPrinter
+  /** Paper and cover as a person left them; kept across cable replugs, like the real box. */
+  setPaper(state: SimPaperState): void
+  setCoverOpen(open: boolean): void
   /** The scanner cable, to unplug it. */
   scannerCable(): SimSerialLink | null
 }
@@ -48,8 +52,9 @@ function openSimHardware(config: HardwareConfig): Hardware {
 
   let scannerCable: SimSerialLink | null = null
   let scanner: SimQrScanner | null = null
-  // The printer keeps its paper and cover state across cable replugs, like the real box.
-  const printer = new SimEscPosPrinter({ profile: config.printer })
+  let printer: SimEscPosPrinter | null = null
+  let paper: SimPaperState = 'ok'
+  let coverOpen = false
   return {
     i2c: bus,
     async openScannerLink() {
@@ -60,14 +65,26 @@ function openSimHardware(config: HardwareConfig): Hardware {
     },
     async openPrinterLink() {
       const cable = SimSerialLink.pair(config.printer.path)
-      printer.attach(cable.device)
+      printer = new SimEscPosPrinter(cable.device, { profile: config.printer, paper })
+      printer.setCoverOpen(coverOpen)
       return cable.host
     },
     sim: {
       bus,
       lcd,
       keypad,
-      printer,
+      printer() {
+        if (!printer) throw new Error('the simulated printer is not connected yet')
+        return printer
+      },
+      setPaper(state) {
+        paper = state
+        printer?.setPaper(state)
+      },
+      setCoverOpen(open) {
+        coverOpen = open
+        printer?.setCoverOpen(open)
+      },
       scanner() {
         if (!scanner) throw new Error('the simulated scanner is not connected yet')
         return scanner

@@ -3,6 +3,7 @@ import type { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
 import type { Clock } from './clock.js'
 import type { ControlHandler } from './control/control-server.js'
+import { renderPaper } from '../drivers/printer/escpos-decoder.js'
 import { StationError } from './errors.js'
 import type { Hardware, SimRig } from './hardware.js'
 
@@ -68,12 +69,16 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
     },
     'sim.screen': () => ({ rows: rig().lcd.rows(), backlight: rig().lcd.backlight }),
     'sim.receipt': () => {
-      const receipt = rig().printer.lastReceipt()
-      return { lines: receipt ?? null, count: rig().printer.receipts.length }
+      const printer = rig().printer()
+      const receipt = printer.lastReceipt()
+      return {
+        lines: receipt ? renderPaper(receipt, deps.config.hardware.printer.lineWidthChars) : null,
+        count: printer.receipts.length,
+      }
     },
     'sim.printer': (args) => {
       const state = String(args.state ?? '')
-      const printer = rig().printer
+      const printer = rig()
       if (state === 'paper-out') printer.setPaper('out')
       else if (state === 'paper-near-end') printer.setPaper('near-end')
       else if (state === 'paper-ok') printer.setPaper('ok')

@@ -5,6 +5,7 @@ import type { Config, KeyName } from '../config/schema.js'
 import { Hd44780Display } from '../drivers/display/hd44780-display.js'
 import { Mpr121Keypad } from '../drivers/keypad/mpr121-keypad.js'
 import { EscPosPrinter } from '../drivers/printer/escpos-printer.js'
+import type { Printer, PrinterStatus } from '../drivers/printer/printer.js'
 import { SerialQrScanner } from '../drivers/scanner/qr-scanner.js'
 import type { SerialLink } from '../drivers/serial/serial-link.js'
 import { loadFlowsDir } from '../flows/engine/flow-validate.js'
@@ -12,6 +13,7 @@ import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
 import type { Clock } from './clock.js'
+import { StationError } from './errors.js'
 import { ControlServer } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
@@ -27,6 +29,9 @@ import { simControlHandlers } from './sim-control.js'
 import { statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { Supervisor } from './supervisor/supervisor.js'
+
+/** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
+const PRINTER_IDLE_POLL_MS = 3000
 
 export interface StationDeps {
   config: Config
@@ -208,7 +213,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
 interface Devices {
   services: DeviceService[]
   showRows(rows: string[]): void
-  printer: EscPosPrinter
+  printer: Printer
 }
 
 /** Drivers on the chosen transports, each wrapped as a supervised service that reports health. */
@@ -217,13 +222,7 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
   const onHealth = (device: string) => (health: import('./supervisor/service.js').Health) =>
     bus.emit('device.health', { device, health })
 
-  const display = new Hd44780Display({
-    bus: hardware.i2c,
-    address: config.hardware.display.address,
-    cols: config.hardware.display.cols,
-    rows: config.hardware.display.rows,
-    clock,
-  })
+  const display = new Hd44780Display({ bus: hardware.i2c, clock }, config.hardware.display)
   // The display keeps what it should show, so it can repaint after the driver restarts.
   let wantedRows: string[] = []
   let displayReady = false
@@ -250,15 +249,10 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
     onHealth: onHealth('display'),
   })
 
-  const keypad = new Mpr121Keypad({
-    bus: hardware.i2c,
-    address: config.hardware.keypad.address,
-    electrodes: config.hardware.keypad.electrodes,
-    pollIntervalMs: config.hardware.keypad.pollIntervalMs,
-    touchThreshold: config.hardware.keypad.touchThreshold,
-    releaseThreshold: config.hardware.keypad.releaseThreshold,
-    clock,
-  })
+  const keypad = new Mpr121Keypad(
+    { bus: hardware.i2c, clock, log: log.child({ component: 'driver.keypad' }) },
+    config.hardware.keypad,
+  )
   keypad.onKey((key: KeyName) => bus.emit('key.pressed', { key }))
   const keypadService = new DeviceService({
     name: 'keypad',
@@ -298,21 +292,49 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
   })
 
   let printerLink: SerialLink | null = null
-  const printer = new EscPosPrinter({
-    clock,
-    profile: config.hardware.printer,
-    statusTimeoutMs: config.hardware.printer.statusTimeoutMs,
-  })
+  let driver: EscPosPrinter | null = null
+  // The kiosk holds this facade; the driver underneath is replaced when the link is reopened.
+  const printer: Printer = {
+    print: (receipt) => {
+      if (!driver) return Promise.reject(new StationError('E_DEVICE_ABSENT', 'printer is not connected'))
+      return driver.print(receipt)
+    },
+    status: () => {
+      if (!driver) return Promise.reject(new StationError('E_DEVICE_ABSENT', 'printer is not connected'))
+      return driver.status()
+    },
+    onStatusChange: (listener) => {
+      statusListeners.add(listener)
+      return () => statusListeners.delete(listener)
+    },
+  }
+  const statusListeners = new Set<(status: PrinterStatus) => void>()
   const printerService = new DeviceService({
     name: 'printer',
-    open: async () => {
-      printerLink = await hardware.openPrinterLink()
-      printer.attach(printerLink)
-      await printer.status()
-      printer.startIdlePolling(5000)
+    open: async (context) => {
+      const link = await hardware.openPrinterLink()
+      printerLink = link
+      const next = new EscPosPrinter({
+        link,
+        clock,
+        profile: config.hardware.printer,
+        statusTimeoutMs: config.hardware.printer.statusTimeoutMs,
+      })
+      next.onStatusChange((status) => {
+        for (const listener of statusListeners) listener(status)
+      })
+      link.onClose((error) => {
+        if (error) context.fail(error)
+      })
+      driver = next
+      const status = await next.status()
+      for (const listener of statusListeners) listener(status)
+      next.startIdlePolling(PRINTER_IDLE_POLL_MS)
     },
     close: async () => {
-      printer.stop()
+      const current = driver
+      driver = null
+      await current?.stop()
       await printerLink?.close()
       printerLink = null
     },

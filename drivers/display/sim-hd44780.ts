@@ -99,7 +99,9 @@ export class SimHd44780Pcf8574 implements I2cDevice {
   #twoLine = false
   #displayShift = 0
   #busyUntilMs = 0
+  /** Virtual time of the bus: clock time plus the time the bytes themselves took (see #advanceBusTime). */
   #busTimeMs = 0
+  #lastClockMs = 0
   #functionSets8bit = 0
   #initialised = false
 
@@ -139,6 +141,7 @@ export class SimHd44780Pcf8574 implements I2cDevice {
     this.#initialised = false
     const nowMs = this.#clock?.now() ?? 0
     this.#busTimeMs = nowMs
+    this.#lastClockMs = nowMs
     this.#busyUntilMs = nowMs + POWER_UP_BUSY_MS
   }
 
@@ -198,9 +201,16 @@ export class SimHd44780Pcf8574 implements I2cDevice {
     return this.#displayOn && (this.#cursorOn || this.#blinkOn)
   }
 
+  /**
+   * When the next byte arrives. A simulated clock does not move while bytes are sent, so the bus
+   * keeps its own time: every byte adds BYTE_TIME_MS, and time the clock moved since the last byte
+   * (a driver's sleep) is added after that, because a real sleep starts once the write has finished.
+   */
   #advanceBusTime(): number {
     if (this.#clock === undefined) return 0
-    this.#busTimeMs = Math.max(this.#busTimeMs, this.#clock.now()) + BYTE_TIME_MS
+    const nowMs = this.#clock.now()
+    this.#busTimeMs += Math.max(0, nowMs - this.#lastClockMs) + BYTE_TIME_MS
+    this.#lastClockMs = nowMs
     return this.#busTimeMs
   }
 

@@ -60,7 +60,10 @@ const OLD_ID = /^\d{9}$/
 const MIN_QR_FIELDS = 7
 /** In `u` mode a valid surrogate pair is one code point, so only unpaired halves match. */
 const LONE_SURROGATE = /[\ud800-\udfff]/u
-const SEX_BY_FIELD: Readonly<Record<string, Sex>> = { nam: 'male', 'nữ': 'female' }
+const SEX_BY_FIELD: ReadonlyMap<string, Sex> = new Map([
+  ['nam', 'male'],
+  ['nữ', 'female'],
+])
 
 /** True when `text` is a 12-digit personal number with a known province code. */
 export function isPersonalId(text: string): boolean {
@@ -132,7 +135,7 @@ export function parseCccdQr(payload: string, today: Date, options: PersonalIdOpt
   if (Number(dob.slice(0, 4)) !== idDecoded.birthYear) {
     throw invalid('birth year mismatch with ID digits 4-6', { field: 4 })
   }
-  const sex = SEX_BY_FIELD[rawSex.normalize('NFC').toLowerCase()]
+  const sex = SEX_BY_FIELD.get(rawSex.normalize('NFC').toLowerCase())
   if (sex === undefined) throw invalid('sex field must be Nam or Nữ', { field: 5 })
   if (sex !== idDecoded.sex) throw invalid('sex mismatch with ID digit 4', { field: 5 })
 

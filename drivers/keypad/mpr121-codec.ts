@@ -142,7 +142,8 @@ export function initWrites(settings: Mpr121Settings): RegisterWrite[] {
     { register: DEBOUNCE, value: 0x00 },
     { register: CONFIG1, value: 0x10 }, // FFI = 6 samples, CDC = 16 µA
     { register: CONFIG2, value: 0x20 }, // CDT = 0.5 µs, SFI = 4 samples, ESI = 1 ms
-    { register: ECR, value: ECR_CL_LOAD_5MSB | electrodeCount },
+    // ELE_EN 12..15 all enable ELE0..ELE11 (data sheet 5.11); 0xF is what Adafruit writes.
+    { register: ECR, value: ECR_CL_LOAD_5MSB | (electrodeCount === ELECTRODE_COUNT ? 0x0f : electrodeCount) },
   )
   return writes
 }

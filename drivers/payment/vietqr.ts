@@ -70,7 +70,10 @@ const PURPOSE_MAX_CHARS = 25
 const PAYLOAD_MAX_CHARS = 512
 const AMOUNT_MAX_CHARS = 13
 const CRC_TAG = '6304'
-const POINT_OF_INITIATION = { '11': 'static', '12': 'dynamic' } as const
+const POINT_OF_INITIATION: ReadonlyMap<string, VietQrRecord['pointOfInitiation']> = new Map([
+  ['11', 'static'],
+  ['12', 'dynamic'],
+])
 
 /**
  * Builds a VietQR payload with its CRC. Tag order follows the published examples:
@@ -145,7 +148,7 @@ export function parseVietQr(payload: string): VietQrRecord {
   const ids = [...top.keys()]
   if (ids[0] !== '00' || top.get('00') !== '01') throw invalid('payload format indicator (00) must come first and be 01')
   if (ids.at(-1) !== '63') throw invalid('CRC object (63) must be last')
-  const pointOfInitiation = POINT_OF_INITIATION[(top.get('01') ?? '') as keyof typeof POINT_OF_INITIATION]
+  const pointOfInitiation = POINT_OF_INITIATION.get(top.get('01') ?? '')
   if (pointOfInitiation === undefined) throw invalid('point of initiation (01) must be 11 (static) or 12 (dynamic)')
 
   const merchantAccount = top.get('38')

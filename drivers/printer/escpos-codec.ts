@@ -174,8 +174,8 @@ export function encodeCut(mode: CutMode, feedUnits = 0): Uint8Array {
 }
 
 function qrFunction(parameters: readonly number[]): Uint8Array {
-  // GS ( k pL pH cn fn …: pL/pH count the bytes after pH (cn, fn and parameters).
-  const length = parameters.length + 2
+  // GS ( k pL pH cn fn …: pL/pH count the bytes after pH, i.e. cn plus `parameters` (fn first).
+  const length = 1 + parameters.length
   return Uint8Array.of(GS, GS_LPAREN, GS_LPAREN_k, length & 0xff, length >> 8, QR_CN, ...parameters)
 }
 

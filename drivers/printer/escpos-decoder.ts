@@ -259,6 +259,7 @@ export function renderPaper(decoded: DecodedEscPos | readonly DecodedLine[], wid
       while (mark.length + 2 <= widthChars) mark += ' -'
       return mark
     }
+    if (line.text === '') return ''
     const cells = [...line.text].length * scaleOf(line.size)
     const free = Math.max(0, widthChars - cells)
     const pad = line.align === 'center' ? Math.floor(free / 2) : line.align === 'right' ? free : 0

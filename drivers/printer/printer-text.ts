@@ -74,7 +74,10 @@ export function wrapText(text: string, widthCells: number, cellsOf: (text: strin
   for (const paragraph of text.split(/\r?\n/u)) {
     let line = ''
     let started = false
+    let wrapped = false
     for (const word of paragraph.split(SPACE)) {
+      // Spaces at a wrap point are dropped, as a typesetter would; leading spaces of a paragraph stay.
+      if (wrapped && !started && word === '') continue
       const candidate = started ? `${line}${SPACE}${word}` : word
       if (cellsOf(candidate) <= widthCells) {
         line = candidate
@@ -82,8 +85,8 @@ export function wrapText(text: string, widthCells: number, cellsOf: (text: strin
         continue
       }
       if (started) lines.push(line.trimEnd())
+      wrapped = true
       if (word === '') {
-        // Spaces at a wrap point are dropped, as a typesetter would.
         line = ''
         started = false
         continue

@@ -1,3 +1,5 @@
+import { read as fsRead } from 'node:fs'
+import { promisify } from 'node:util'
 import type { SerialPort } from 'serialport'
 import { StationError } from '../../runtime/errors.js'
 import type { SerialLink, Unsubscribe } from './serial-link.js'
@@ -67,6 +69,8 @@ class SerialportLink implements SerialLink {
   constructor(path: string, port: SerialPort) {
     this.path = path
     this.#port = port
+    // Before the first read: once 'data' has a listener the stream starts reading.
+    if (isUnixPortBinding(port.port)) treatEndOfFileAsHangup(port.port)
     port.on('data', (chunk: Buffer) => {
       if (this.#closed || chunk.length === 0) return
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)
@@ -148,5 +152,49 @@ class SerialportLink implements SerialLink {
   #ioError(message: string, cause: Error | undefined): StationError {
     const detail = cause ? `: ${cause.message}` : ''
     return new StationError('E_SERIAL_IO', `${message}${detail}`, { path: this.path }, cause ? { cause } : undefined)
+  }
+}
+
+/** The members of @serialport/bindings-cpp's LinuxPortBinding / DarwinPortBinding that the read fix uses. */
+interface UnixPortBinding {
+  fd: number | null
+  readonly isOpen: boolean
+  readonly poller: { once(event: 'readable', listener: (error?: Error | null) => void): unknown }
+  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>
+}
+
+function isUnixPortBinding(port: unknown): port is UnixPortBinding {
+  if (typeof port !== 'object' || port === null) return false
+  const candidate = port as Partial<UnixPortBinding>
+  return typeof candidate.read === 'function' && 'fd' in candidate && typeof candidate.poller?.once === 'function'
+}
+
+const readFd = promisify(fsRead)
+
+/**
+ * Replaces the port's read with one that treats a zero-byte read as the device going away.
+ * bindings-cpp 13's unixRead retries a zero-byte read at once, forever (serialport/bindings-cpp
+ * issue #162), but read(2) on a hung-up tty returns 0 (end of file): if a USB adapter is pulled,
+ * or the pty master closes, while no poll is pending, the process spins and never sees 'close'.
+ * Measured here on socat ptys: most kills right after open were missed that way.
+ * Everything else is as in bindings-cpp's unixRead: EAGAIN waits for the poller's 'readable',
+ * and errors carrying `canceled` (port closing) are ignored by the stream.
+ */
+function treatEndOfFileAsHangup(port: UnixPortBinding): void {
+  port.read = async function readUntilHangup(buffer, offset, length) {
+    for (;;) {
+      if (!port.isOpen || port.fd === null) throw Object.assign(new Error('Port is not open'), { canceled: true })
+      try {
+        const { bytesRead } = await readFd(port.fd, buffer, offset, length, null)
+        if (bytesRead === 0) throw Object.assign(new Error('device hung up (end of file)'), { code: 'EOF', disconnect: true })
+        return { bytesRead, buffer }
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code
+        if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error
+        await new Promise<void>((resolve, reject) => {
+          port.poller.once('readable', (pollError) => (pollError ? reject(pollError) : resolve()))
+        })
+      }
+    }
   }
 }

@@ -37,7 +37,7 @@ export class SimSerialLink implements SerialLink {
     const copy = Uint8Array.from(bytes)
     const peer = this.#peer
     await new Promise<void>((resolve) => setImmediate(resolve))
-    if (copy.length > 0) peer?.#deliver(copy)
+    if (copy.length > 0 && peer) peer.#deliver(copy)
   }
 
   onData(listener: (chunk: Uint8Array) => void): Unsubscribe {
@@ -58,7 +58,8 @@ export class SimSerialLink implements SerialLink {
   unplug(): void {
     const error = new StationError('E_SERIAL_IO', `device at ${this.path} disconnected`, { path: this.path })
     this.#closeWith(error)
-    this.#peer?.#closeWith(error)
+    const peer = this.#peer
+    if (peer) peer.#closeWith(error)
   }
 
   #deliver(chunk: Uint8Array): void {

@@ -1,6 +1,7 @@
 /**
- * Vietnamese text for devices that cannot show Unicode: ASCII folding (LCD, VietQR purpose) and the two
- * single-byte printer code pages, Windows-1258 and TCVN-3 (protocols.md 1.5 and 4.4). Pure functions.
+ * Vietnamese text at the edges of the station: ASCII folding (LCD, VietQR purpose), the two single-byte
+ * printer code pages Windows-1258 and TCVN-3 (protocols.md 1.5 and 4.4), and detection of text that a
+ * scanner decoded with the wrong charset (7.3). Pure functions.
  */
 
 /**

@@ -4,7 +4,7 @@
  * FLOW_NO_FAILURE_PATH). It also notes, per step, the transitions, texts and names the second pass
  * (flow-validate.ts) checks across steps. Pure: text in, draft and diagnostics out.
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml'
 import type { Diagnostic, DiagnosticCode } from './diagnostic.js'
 import type {
   ChooseOption,
@@ -187,7 +187,10 @@ class FlowReader {
       return draft
     }
     const kind = this.#oneOf(kindEntry, `${where}.kind`, id, STEP_KINDS)
-    if (!kind) return draft
+    if (!kind) {
+      this.#harvest(node, draft)
+      return draft
+    }
     draft.kind = kind
     const fields = this.#entries(node, where, KEYS_BY_KIND[kind], line, id)
     if (!fields) return draft
@@ -323,6 +326,36 @@ class FlowReader {
     }
   }
 
+  /**
+   * For a step of unknown kind: notes whatever targets and answer name it seems to have, so that one
+   * typo in `kind` does not also make every later step unreachable. Reports nothing.
+   */
+  #harvest(node: YAMLMap, draft: DraftStep): void {
+    const scalar = (value: unknown): string | undefined => {
+      const resolved = this.#resolve(value)
+      return isScalar(resolved) && typeof resolved.value === 'string' ? resolved.value : undefined
+    }
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : undefined
+      const line = this.#lineOf(pair.value, draft.line)
+      if (key === 'next' || key === 'on_timeout' || key === 'on_error') {
+        const target = scalar(pair.value)
+        if (target !== undefined) draft.transitions.push({ field: key, target, line, success: key === 'next' })
+      } else if (key === 'save_as') {
+        const name = scalar(pair.value)
+        if (name !== undefined) draft.sets.push(name)
+      } else if (key === 'options') {
+        const options = this.#resolve(pair.value)
+        if (!isSeq(options)) continue
+        for (const [index, option] of options.items.entries()) {
+          const resolved = this.#resolve(option)
+          const target = isMap(resolved) ? scalar(resolved.get('next', true)) : undefined
+          if (target !== undefined) draft.transitions.push({ field: `options[${index}].next`, target, line: this.#lineOf(option, line), success: true })
+        }
+      }
+    }
+  }
+
   #accept(entry: Entry | undefined, where: string, step: string): IdentitySource[] | undefined {
     if (!entry) return undefined
     const items = this.#sequence(entry, where, step)
@@ -344,12 +377,10 @@ class FlowReader {
     if (!entry) return undefined
     const items = this.#sequence(entry, where, step)
     if (!items) return undefined
-    if (items.length < 1 || items.length > MAX_OPTIONS) {
-      this.report('FLOW_SCHEMA', `${where}: between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${items.length}`, entry.line, step)
-      return undefined
-    }
+    // Too many options is reported, but they are still read so their targets count as reachable.
+    let ok = items.length >= 1 && items.length <= MAX_OPTIONS
+    if (!ok) this.report('FLOW_SCHEMA', `${where}: between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${items.length}`, entry.line, step)
     const options: ChooseOption[] = []
-    let ok = true
     for (const [index, item] of items.entries()) {
       const at = `${where}[${index}]`
       const fields = this.#entries(item.node, at, ['value', 'label', 'next'], item.line, step)

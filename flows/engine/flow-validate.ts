@@ -19,9 +19,9 @@ export type { Diagnostic, DiagnosticCode } from './diagnostic.js'
  * is no error (warnings allowed). Diagnostics are ordered by line.
  */
 export function parseFlow(yamlText: string, fileName: string): { flow?: FlowDefinition; diagnostics: Diagnostic[] } {
-  const { draft, diagnostics } = readFlow(yamlText, fileName)
-  if (draft) diagnostics.push(...checkGraph(draft, fileName))
-  diagnostics.sort((a, b) => a.line - b.line)
+  const { draft, diagnostics: found } = readFlow(yamlText, fileName)
+  if (draft) found.push(...checkGraph(draft, fileName))
+  const diagnostics = withoutRepeats(found).sort((a, b) => a.line - b.line)
   const flow = draft && !diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? definitionOf(draft) : undefined
   return flow ? { flow, diagnostics } : { diagnostics }
 }
@@ -128,6 +128,17 @@ function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
     }
   }
   return diagnostics
+}
+
+/** A `{ vi, en }` on one line that uses the same variable twice is one problem, not two. */
+function withoutRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>()
+  return diagnostics.filter((d) => {
+    const key = JSON.stringify([d.code, d.line, d.step ?? null, d.message])
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
 }
 
 function notSetYet(name: string): string {

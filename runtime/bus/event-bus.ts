@@ -6,7 +6,7 @@ export type Unsubscribe = () => void
  * Typed publish/subscribe inside the process. Listeners run synchronously in subscription order;
  * a throwing listener is logged and isolated so the others still run.
  */
-export class EventBus<Events extends { [name: string]: unknown }> {
+export class EventBus<Events extends { [K in keyof Events]: unknown }> {
   #listeners = new Map<keyof Events, Set<(payload: never) => void>>()
   #log: Logger
 

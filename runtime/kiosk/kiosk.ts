@@ -252,7 +252,7 @@ export class Kiosk {
     this.#show({
       title: textIn(this.#language, KIOSK_TEXTS.menuTitle),
       body: '',
-      options: this.#menuFlows.map((flow) => flow.title[this.#language]),
+      options: this.#menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[this.#language]),
     })
   }
 

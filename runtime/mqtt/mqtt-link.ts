@@ -377,6 +377,7 @@ export class MqttLink implements Service {
     connection.client.end(true)
     if (this.#connection === connection) this.#connection = undefined
     if (wasConnected) {
+      if (this.#running) this.#lastError = reason
       this.#log.warn({ connectedForMs: this.#clock.now() - connection.connectedAtMs }, 'disconnected from broker')
       this.#notify(false)
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readdir, readFile, stat, truncate } from 'node:fs/promises'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { loadOrCreateKey } from '../../../runtime/crypto/key-file.js'
 import { createLogger } from '../../../runtime/log.js'
 import { JOURNAL_FILE_NAME, openJournalOutbox, type JournalOutboxOptions } from '../../../runtime/outbox/journal-outbox.js'
@@ -49,7 +49,7 @@ async function allBytes(dir: string): Promise<Buffer> {
   return Buffer.concat(await Promise.all(files.map((file) => readFile(file))))
 }
 
-function assertNoPersonalData(t: Tap.Test, bytes: Buffer, where: string): void {
+function assertNoPersonalData(t: Test, bytes: Buffer, where: string): void {
   for (const secret of [CITIZEN_ID, CITIZEN_NAME, 'Nguy', CITIZEN_ADDRESS, 'Lê Lợi']) {
     t.equal(bytes.indexOf(Buffer.from(secret, 'utf8')), -1, `${where} does not contain ${JSON.stringify(secret)}`)
   }

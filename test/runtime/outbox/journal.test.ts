@@ -89,7 +89,7 @@ t.test('keeps a file damaged mid-way aside and starts over with the readable rec
   await journal.close()
   const original = await readFile(path)
   const damaged = Buffer.from(original)
-  damaged[damageAt] ^= 0xff
+  damaged[damageAt] = (damaged[damageAt] ?? 0) ^ 0xff
   await writeFile(path, damaged)
 
   const again = await openJournal(path, { clock })
@@ -112,7 +112,7 @@ t.test('does not overwrite an earlier damaged copy with the same stamp', async (
   const dir = t.testdir()
   const path = join(dir, 'j.journal')
   const middle = Buffer.from(encodeFrame(new TextEncoder().encode('{"n":2}')))
-  middle[middle.length - 2] ^= 0x01
+  middle[middle.length - 2] = (middle[middle.length - 2] ?? 0) ^ 0x01
   const bad = Buffer.concat([encodeFrame(new TextEncoder().encode('{"n":1}')), middle, encodeFrame(new TextEncoder().encode('{}'))])
   await writeFile(path, bad)
   const first = await openJournal(path, { clock })

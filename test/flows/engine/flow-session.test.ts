@@ -1,0 +1,455 @@
+import t from 'tap'
+import type { KeyName } from '../../../config/schema.js'
+import type { Receipt } from '../../../drivers/printer/receipt.js'
+import { StationError } from '../../../runtime/errors.js'
+import { SimClock } from '../../../runtime/sim-clock.js'
+import { FlowSession, type FlowEffects, type FlowResult } from '../../../flows/engine/flow-session.js'
+import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
+import { parseFlow } from '../../../flows/engine/flow-validate.js'
+import type { Identity } from '../../../flows/engine/identity.js'
+import type { Screen } from '../../../flows/engine/screen.js'
+
+const FLOW_YAML = `
+id: test-flow
+version: 3
+title: { vi: "Thử nghiệm", en: "Test flow" }
+start: identify
+steps:
+  identify:
+    kind: scan_id
+    accept: [cccd_qr]
+    text: { vi: "Quét CCCD", en: "Scan ID" }
+    timeout_s: 30
+    next: pick
+  pick:
+    kind: choose
+    save_as: pick
+    text: { vi: "Chọn", en: "Choose" }
+    timeout_s: 30
+    on_timeout: too_slow
+    options:
+      - { value: one, label: { vi: "Một", en: "One" }, next: code }
+      - { value: two, label: { vi: "Hai", en: "Two" }, next: code }
+      - { value: three, label: { vi: "Ba", en: "Three" }, next: code }
+      - { value: four, label: { vi: "Bốn", en: "Four" }, next: code }
+  code:
+    kind: input
+    save_as: code
+    mode: digits
+    min_length: 2
+    max_length: 4
+    pattern: "^[1-9]"
+    text: { vi: "Mã", en: "Code" }
+    invalid_text: { vi: "Sai", en: "Wrong" }
+    timeout_s: 30
+    next: check
+  check:
+    kind: show
+    text: { vi: "{{pick}} {{code}}", en: "{{pick}}/{{pick.value}}/{{code}}" }
+    timeout_s: 30
+    next: send
+  send:
+    kind: submit
+    fields: [pick, code]
+    identity: true
+    next: slip
+    on_error: not_sent
+  slip:
+    kind: print
+    template:
+      - { kind: text, text: { vi: "Mã {{reference}}", en: "Ref {{reference}}" }, bold: true, align: center }
+      - { kind: qr, data: "{{reference}}", module_dots: 6 }
+      - { kind: text, text: "{{identity.masked}} {{station.id}} {{date}} {{time}}" }
+      - { kind: rule }
+      - { kind: barcode, data: "{{reference}}" }
+      - { kind: feed, lines: 2 }
+    next: done
+    on_error: no_slip
+  no_slip:
+    kind: show
+    text: { vi: "Không in được {{reference}}", en: "No receipt {{reference}}" }
+    timeout_s: 60
+    next: done
+    on_timeout: done
+  done: { kind: end, outcome: completed, text: { vi: "Xong {{reference}}", en: "Done {{reference}}" } }
+  not_sent: { kind: end, outcome: failed, text: { vi: "Lỗi", en: "Failed" } }
+  too_slow: { kind: end, outcome: cancelled, text: { vi: "Chậm", en: "Slow" } }
+`
+
+/** Synthetic identity (protocols.md 7.1), not a real person. */
+const CCCD: Identity = {
+  source: 'cccd_qr',
+  personalId: '079203000001',
+  name: 'Nguyễn Văn An',
+  birthDate: '15082003',
+  sex: 'male',
+  address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
+}
+
+function load(yaml: string): FlowDefinition {
+  const { flow, diagnostics } = parseFlow(yaml, 'test.yaml')
+  if (!flow) throw new Error(`test flow invalid: ${JSON.stringify(diagnostics)}`)
+  return flow
+}
+
+/** A FlowEffects that records everything; submit and print answer as told. */
+class RecordingEffects implements FlowEffects {
+  screens: Screen[] = []
+  receipts: Receipt[] = []
+  submissions: Array<{ flow: string; flowVersion: number; data: Record<string, unknown> }> = []
+  events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
+  submitWith: () => Promise<{ id: string; reference: string }> = async () => ({ id: 'sub-1', reference: 'K7QX-M2PA' })
+  printWith: () => Promise<void> = async () => {}
+
+  show(screen: Screen): void {
+    this.screens.push(screen)
+  }
+  print(receipt: Receipt): Promise<void> {
+    this.receipts.push(receipt)
+    return this.printWith()
+  }
+  submit(request: { flow: string; flowVersion: number; data: Record<string, unknown> }): Promise<{ id: string; reference: string }> {
+    this.submissions.push(request)
+    return this.submitWith()
+  }
+  event(type: string, fields: Record<string, string | number | boolean>): void {
+    this.events.push({ type, fields })
+  }
+  get screen(): Screen {
+    const last = this.screens[this.screens.length - 1]
+    if (!last) throw new Error('nothing shown yet')
+    return last
+  }
+  types(): string[] {
+    return this.events.map((event) => event.type)
+  }
+}
+
+/** Lets promise callbacks (effect results) run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+function rig(options: { identity?: Identity | null; language?: 'vi' | 'en'; yaml?: string } = {}) {
+  const clock = new SimClock(Date.UTC(2026, 0, 20, 7, 5))
+  const effects = new RecordingEffects()
+  const session = new FlowSession({
+    flow: load(options.yaml ?? FLOW_YAML),
+    language: options.language ?? 'en',
+    effects,
+    clock,
+    identity: options.identity ?? null,
+    stationId: 'hcm-q1-001',
+  })
+  const results: FlowResult[] = []
+  session.onEnd((result) => results.push(result))
+  const press = (...keys: KeyName[]) => keys.forEach((key) => session.key(key))
+  return { clock, effects, session, results, press }
+}
+
+t.test('starts at the start step and says so in events carrying only flow, version and step', async (t) => {
+  const { session, effects } = rig()
+  t.equal(session.currentStepId, null)
+  session.start()
+  t.equal(session.currentStepId, 'identify')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Scan ID' })
+  t.strictSame(effects.events, [
+    { type: 'flow.started', fields: { flow: 'test-flow', version: 3, step: 'identify' } },
+    { type: 'flow.step', fields: { flow: 'test-flow', version: 3, step: 'identify' } },
+  ])
+  t.equal(session.flowId, 'test-flow')
+})
+
+t.test('a scan_id step waits for an accepted source and moves on when one is presented', async (t) => {
+  const { session, effects } = rig()
+  session.start()
+  t.equal(session.presentIdentity({ source: 'nfc', personalId: null, cardUid: '04A1B2C3' }), false, 'nfc is not accepted here')
+  t.equal(session.currentStepId, 'identify')
+  t.equal(session.presentIdentity(CCCD), true)
+  t.equal(session.currentStepId, 'pick')
+  t.equal(effects.screen.body, 'Choose')
+  t.equal(session.presentIdentity(CCCD), false, 'no scan_id step is waiting or ahead with an identity held')
+})
+
+t.test('an identity given at construction, or presented before start, satisfies the scan_id step at once', async (t) => {
+  const given = rig({ identity: CCCD })
+  given.session.start()
+  t.equal(given.session.currentStepId, 'pick')
+  t.strictSame(given.effects.types(), ['flow.started', 'flow.step', 'flow.step'])
+
+  const early = rig()
+  t.equal(early.session.presentIdentity(CCCD), true)
+  early.session.start()
+  t.equal(early.session.currentStepId, 'pick')
+})
+
+t.test('choose: a digit picks its option, other keys are ignored, 0 turns pages when options do not fit', async (t) => {
+  const { session, effects, press } = rig({ identity: CCCD })
+  session.start()
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Choose', options: ['One', 'Two', 'Three', 'Four'] })
+  press('0')
+  t.equal(effects.screen.page, 1, 'body and four options take two pages of three rows')
+  press('0')
+  t.equal(effects.screen.page ?? 0, 0, 'paging wraps around')
+  press('9', 'ok', '5')
+  t.equal(session.currentStepId, 'pick')
+  press('3')
+  t.equal(session.currentStepId, 'code')
+})
+
+t.test('input: digits append up to max_length, back erases one, ok checks length and pattern', async (t) => {
+  const { session, effects, press, clock } = rig({ identity: CCCD })
+  session.start()
+  press('2')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Code', input: '' })
+  press('1', '2', '3', '4', '5')
+  t.equal(effects.screen.input, '1234', 'the fifth digit is ignored')
+  press('back')
+  t.equal(effects.screen.input, '123')
+  t.equal(session.currentStepId, 'code', 'back with typed digits only erases')
+  press('back', 'back', 'back')
+  t.equal(effects.screen.input, '')
+
+  press('0', '7', 'ok')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Wrong' }, 'pattern ^[1-9] refuses a leading 0')
+  clock.advance(1999)
+  t.equal(effects.screen.body, 'Wrong')
+  clock.advance(1)
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Code', input: '' }, 're-prompts after 2 s from an empty field')
+
+  press('5', 'ok')
+  t.equal(effects.screen.body, 'Wrong', 'too short')
+  press('4')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Code', input: '4' }, 'the next key ends the notice and counts')
+  press('2', 'ok')
+  t.equal(session.currentStepId, 'check')
+  t.equal(effects.screen.body, 'Two/two/42')
+})
+
+t.test('back returns to the previous waiting step and forgets its answer; at the first waiting step it cancels', async (t) => {
+  const { session, effects, press, results, clock } = rig()
+  session.start()
+  session.presentIdentity(CCCD)
+  press('1', '4', '2', 'ok')
+  t.equal(session.currentStepId, 'check')
+  press('back')
+  t.equal(session.currentStepId, 'code')
+  t.equal(effects.screen.input, '', 'the field starts empty again')
+  press('back')
+  t.equal(session.currentStepId, 'pick')
+  press('back')
+  t.equal(session.currentStepId, 'identify', 'back to the scan, which asks for the card again')
+  t.equal(session.presentIdentity(CCCD), true)
+  press('back', 'back')
+  t.equal(session.ended, true)
+  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'identify' }])
+  t.strictSame(effects.events.at(-1), { type: 'flow.abandoned', fields: { flow: 'test-flow', version: 3, step: 'identify', outcome: 'cancelled' } })
+  t.equal(clock.pendingTimers, 0)
+  t.equal(session.currentStepId, null)
+})
+
+t.test('back on the first waiting step cancels even when the scan was skipped', async (t) => {
+  const { session, press, results } = rig({ identity: CCCD })
+  session.start()
+  press('back')
+  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'pick' }])
+})
+
+t.test('a walk to the end submits answers and identity, prints the receipt and completes', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD })
+  session.start()
+  press('4', '9', '9', 'ok')
+  t.equal(effects.screen.body, 'Four/four/99')
+  press('ok')
+  t.equal(session.currentStepId, 'send')
+  t.equal(effects.screen.body, 'Sending, please wait.')
+  press('back', 'ok', '1')
+  t.equal(session.currentStepId, 'send', 'keys are ignored while an effect runs')
+  await settle()
+  t.strictSame(effects.submissions, [
+    {
+      flow: 'test-flow',
+      flowVersion: 3,
+      data: {
+        language: 'en',
+        answers: { pick: 'four', code: '99' },
+        identity: {
+          source: 'cccd_qr',
+          personalId: '079203000001',
+          name: 'Nguyễn Văn An',
+          birthDate: '15082003',
+          sex: 'male',
+          address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
+        },
+      },
+    },
+  ])
+  await settle()
+  t.strictSame(effects.receipts, [
+    {
+      lines: [
+        { kind: 'text', bold: true, align: 'center', text: 'Ref K7QX-M2PA' },
+        { kind: 'qr', data: 'K7QX-M2PA', moduleDots: 6 },
+        { kind: 'text', text: '079*******01 hcm-q1-001 20/01/2026 14:05' },
+        { kind: 'rule' },
+        { kind: 'barcode', data: 'K7QX-M2PA' },
+        { kind: 'feed', lines: 2 },
+      ],
+    },
+  ])
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.equal(effects.screen.body, 'Done K7QX-M2PA')
+  t.strictSame(effects.types(), [
+    'flow.started', 'flow.step', 'flow.step', 'flow.step', 'flow.step', 'flow.step', 'flow.step', 'flow.step', 'flow.completed',
+  ])
+  t.equal(clock.pendingTimers, 0)
+  const published = JSON.stringify(effects.events)
+  for (const secret of ['079203000001', 'Nguyễn', '15082003', 'Lê Lợi', '"99"', 'four']) {
+    t.notOk(published.includes(secret), `events do not carry ${secret}`)
+  }
+})
+
+t.test('a failed submit goes to on_error, reports the error code only, and leaves no timers', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD })
+  effects.submitWith = async () => {
+    throw new StationError('E_OUTBOX_FULL', 'outbox full', { bytes: 1 })
+  }
+  session.start()
+  press('1', '5', '5', 'ok', 'ok')
+  await settle()
+  t.strictSame(results, [{ outcome: 'failed', stepId: 'not_sent' }])
+  t.strictSame(effects.events.find((event) => event.type === 'effect.failed')?.fields, {
+    flow: 'test-flow', version: 3, step: 'send', effect: 'submit', code: 'E_OUTBOX_FULL',
+  })
+  t.equal(effects.receipts.length, 0)
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('a submit that throws instead of rejecting is handled the same way', async (t) => {
+  const { session, effects, press, results } = rig({ identity: CCCD })
+  effects.submitWith = () => {
+    throw new Error('boom')
+  }
+  session.start()
+  press('1', '5', '5', 'ok', 'ok')
+  await settle()
+  t.strictSame(results, [{ outcome: 'failed', stepId: 'not_sent' }])
+  t.equal(effects.events.find((event) => event.type === 'effect.failed')?.fields['code'], 'unknown')
+})
+
+t.test('a failed print keeps the reference on screen until ok, then completes; back cannot undo the submit', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD, language: 'vi' })
+  effects.printWith = async () => {
+    throw new StationError('E_PRINTER_NOT_READY', 'paper out')
+  }
+  session.start()
+  press('2', '1', '2', 'ok', 'ok')
+  await settle()
+  await settle()
+  t.equal(session.currentStepId, 'no_slip')
+  t.equal(effects.screen.body, 'Không in được K7QX-M2PA')
+  press('back')
+  t.equal(session.currentStepId, 'no_slip', 'nothing to go back to or cancel after the submit')
+  t.equal(session.ended, false)
+  press('ok')
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('the print-failure screen completes on its own after its timeout', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD })
+  effects.printWith = () => Promise.reject(new StationError('E_PRINTER_NOT_READY', 'cover open'))
+  session.start()
+  press('2', '1', '2', 'ok', 'ok')
+  await settle()
+  await settle()
+  clock.advance(59_999)
+  t.equal(results.length, 0)
+  clock.advance(1)
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('a waiting step times out to on_timeout, or ends timed_out without one; keys restart the countdown', async (t) => {
+  const routed = rig({ identity: CCCD })
+  routed.session.start()
+  routed.clock.advance(20_000)
+  routed.press('0')
+  routed.clock.advance(20_000)
+  t.equal(routed.session.currentStepId, 'pick', 'the key restarted the 30 s countdown')
+  routed.clock.advance(10_000)
+  t.strictSame(routed.results, [{ outcome: 'cancelled', stepId: 'too_slow' }])
+  t.equal(routed.clock.pendingTimers, 0)
+
+  const plain = rig()
+  plain.session.start()
+  plain.clock.advance(30_000)
+  t.strictSame(plain.results, [{ outcome: 'timed_out', stepId: 'identify' }])
+  t.strictSame(plain.effects.events.at(-1)?.fields, { flow: 'test-flow', version: 3, step: 'identify', outcome: 'timed_out' })
+  t.equal(plain.clock.pendingTimers, 0)
+})
+
+t.test('the invalid-input notice timer is cleared when the session ends under it', async (t) => {
+  const { session, press, clock, results } = rig({ identity: CCCD })
+  session.start()
+  press('1', 'ok')
+  press('ok')
+  t.ok(clock.pendingTimers >= 2, 'step countdown and notice')
+  session.cancel('timed_out')
+  t.equal(clock.pendingTimers, 0)
+  t.strictSame(results, [{ outcome: 'timed_out', stepId: 'code' }])
+})
+
+t.test('cancel is idempotent and a late effect result after it is ignored', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD })
+  let finish: (value: { id: string; reference: string }) => void = () => {}
+  effects.submitWith = () => new Promise((resolve) => (finish = resolve))
+  session.start()
+  press('1', '3', '3', 'ok', 'ok')
+  t.equal(session.currentStepId, 'send')
+  session.cancel()
+  session.cancel('timed_out')
+  finish({ id: 'late', reference: 'LATE-0000' })
+  await settle()
+  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'send' }])
+  t.equal(effects.receipts.length, 0)
+  t.equal(session.presentIdentity(CCCD), false)
+  press('ok')
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('wipe drops the identity and answers', async (t) => {
+  const { session, effects, press } = rig({ identity: CCCD })
+  session.start()
+  press('2', '4', '2', 'ok')
+  t.equal(effects.screen.body, 'Two/two/42')
+  session.wipe()
+  press('ok')
+  await settle()
+  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { pick: null, code: null } })
+})
+
+t.test('fails the session instead of looping when scan_id steps pass to each other forever', async (t) => {
+  const yaml = `
+id: loop
+version: 1
+title: { vi: "V", en: "L" }
+start: a
+steps:
+  a: { kind: scan_id, accept: [cccd_qr], text: { vi: "a", en: "a" }, timeout_s: 5, next: b, on_timeout: out }
+  b: { kind: scan_id, accept: [cccd_qr], text: { vi: "b", en: "b" }, timeout_s: 5, next: a, on_timeout: out }
+  out: { kind: end, outcome: cancelled, text: { vi: "x", en: "x" } }
+`
+  const { session, results, clock } = rig({ yaml, identity: CCCD })
+  session.start()
+  t.equal(results[0]?.outcome, 'failed')
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('onEnd returns a function that stops listening', async (t) => {
+  const { session } = rig()
+  const heard: FlowResult[] = []
+  const stop = session.onEnd((result) => heard.push(result))
+  stop()
+  session.start()
+  session.cancel()
+  t.strictSame(heard, [])
+})

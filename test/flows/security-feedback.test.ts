@@ -1,0 +1,259 @@
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import type { KeyName } from '../../config/schema.js'
+import type { Receipt } from '../../drivers/printer/receipt.js'
+import { StationError } from '../../runtime/errors.js'
+import { SimClock } from '../../runtime/sim-clock.js'
+import { FlowSession, type FlowEffects, type FlowResult } from '../../flows/engine/flow-session.js'
+import type { FlowDefinition } from '../../flows/engine/flow-types.js'
+import { loadFlowsDir, parseFlow } from '../../flows/engine/flow-validate.js'
+import type { Identity } from '../../flows/engine/identity.js'
+import { renderScreen } from '../../flows/engine/render-screen.js'
+import type { Screen } from '../../flows/engine/screen.js'
+
+const FLOW_FILE = fileURLToPath(new URL('../../flows/security-feedback.yaml', import.meta.url))
+
+/** Synthetic identities (protocols.md 6.2 and 7.1), not real people. */
+const CCCD: Identity = {
+  source: 'cccd_qr',
+  personalId: '079203000001',
+  name: 'Nguyễn Văn An',
+  birthDate: '15082003',
+  sex: 'male',
+  address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
+}
+const MRZ: Identity = { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', sex: 'male' }
+
+/** A FlowEffects that records everything; submit and print answer as told. */
+class RecordingEffects implements FlowEffects {
+  screens: Screen[] = []
+  receipts: Receipt[] = []
+  submissions: Array<{ flow: string; flowVersion: number; data: Record<string, unknown> }> = []
+  events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
+  submitWith: () => Promise<{ id: string; reference: string }> = async () => ({ id: 'b1f0c2d4', reference: 'K7QX-M2PA' })
+  printWith: () => Promise<void> = async () => {}
+
+  show(screen: Screen): void {
+    this.screens.push(screen)
+  }
+  print(receipt: Receipt): Promise<void> {
+    this.receipts.push(receipt)
+    return this.printWith()
+  }
+  submit(request: { flow: string; flowVersion: number; data: Record<string, unknown> }): Promise<{ id: string; reference: string }> {
+    this.submissions.push(request)
+    return this.submitWith()
+  }
+  event(type: string, fields: Record<string, string | number | boolean>): void {
+    this.events.push({ type, fields })
+  }
+  get screen(): Screen {
+    const last = this.screens[this.screens.length - 1]
+    if (!last) throw new Error('nothing shown yet')
+    return last
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+}
+
+let flow: FlowDefinition | undefined
+
+t.before(async () => {
+  const result = parseFlow(await readFile(FLOW_FILE, 'utf8'), FLOW_FILE)
+  flow = result.flow
+})
+
+function rig(language: 'vi' | 'en') {
+  if (!flow) throw new Error('security-feedback.yaml did not load')
+  const clock = new SimClock(Date.UTC(2026, 0, 20, 7, 5))
+  const effects = new RecordingEffects()
+  const session = new FlowSession({ flow, language, effects, clock, stationId: 'hcm-q1-001' })
+  const results: FlowResult[] = []
+  session.onEnd((result) => results.push(result))
+  const press = (...keys: KeyName[]) => keys.forEach((key) => session.key(key))
+  const type = (digits: string) => press(...(Array.from(digits) as KeyName[]))
+  return { clock, effects, session, results, press, type }
+}
+
+/** Bodies of the screens that do not fit the 20x4 display on one page (choice lists may page). */
+function overflowing(screens: Screen[]): string[] {
+  return screens
+    .filter((screen) => !screen.options && renderScreen(screen, { cols: 20, rows: 4, page: 0 }).pageCount > 1)
+    .map((screen) => screen.body)
+}
+
+t.test('the bundled flow validates with no diagnostics at all', async (t) => {
+  const result = parseFlow(await readFile(FLOW_FILE, 'utf8'), 'security-feedback.yaml')
+  t.strictSame(result.diagnostics, [])
+  t.equal(result.flow?.id, 'security-feedback')
+  t.equal(result.flow?.version, 1)
+  t.strictSame(result.flow?.title, { vi: 'Phản ánh an ninh trật tự', en: 'Security and order feedback' })
+  const dir = t.testdir({ 'security-feedback.yaml': await readFile(FLOW_FILE, 'utf8') })
+  const loaded = await loadFlowsDir(dir)
+  t.strictSame([...loaded.flows.keys()], ['security-feedback'])
+  t.strictSame(loaded.diagnostics, [])
+})
+
+t.test('a full walk in Vietnamese submits topic, phone and identity and prints a receipt with a masked id', async (t) => {
+  const { session, effects, results, press, type, clock } = rig('vi')
+  session.start()
+  t.strictSame(effects.screen, { title: 'Phản ánh ANTT', body: 'Vui lòng quét mã QR hoặc mặt sau thẻ CCCD' })
+  t.equal(session.presentIdentity({ source: 'nfc', personalId: null, cardUid: '04A1B2C3' }), false, 'an NFC UID does not identify here')
+  t.equal(session.presentIdentity(CCCD), true)
+  t.strictSame(effects.screen.options, ['Trộm cắp', 'Gây rối, đánh nhau', 'Ma túy, tệ nạn', 'Nguy cơ cháy nổ', 'Giao thông, đỗ xe', 'Vấn đề khác'])
+  press('2')
+  t.equal(session.currentStepId, 'phone')
+  type('0912345678')
+  t.equal(effects.screen.input, '0912345678')
+  press('ok')
+  t.equal(effects.screen.body, 'Gây rối, đánh nhau\nSĐT: 0912345678\nBấm OK để gửi')
+  press('ok')
+  await settle()
+  t.strictSame(effects.submissions, [
+    {
+      flow: 'security-feedback',
+      flowVersion: 1,
+      data: {
+        language: 'vi',
+        answers: { topic: 'disturbance', phone: '0912345678' },
+        identity: {
+          source: 'cccd_qr',
+          personalId: '079203000001',
+          name: 'Nguyễn Văn An',
+          birthDate: '15082003',
+          sex: 'male',
+          address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
+        },
+      },
+    },
+  ])
+  t.equal(effects.receipts.length, 1)
+  const receipt = effects.receipts[0] as Receipt
+  const texts = receipt.lines.flatMap((line) => (line.kind === 'text' ? [line.text] : []))
+  t.ok(texts.includes('PHẢN ÁNH AN NINH TRẬT TỰ'), 'procedure title')
+  t.ok(texts.includes('Trạm hcm-q1-001'), 'station id')
+  t.ok(texts.includes('Lúc 14:05 ngày 20/01/2026'), 'date and time in Asia/Ho_Chi_Minh')
+  t.ok(texts.includes('Nội dung: Gây rối, đánh nhau'), 'topic')
+  t.ok(texts.includes('Số CCCD: 079*******01'), 'masked id')
+  t.ok(texts.includes('Cảm ơn ông/bà đã phản ánh.'), 'thanks')
+  t.ok(texts.some((text) => /giữ biên nhận/.test(text)), 'keep the receipt')
+  t.match(receipt.lines, [{}, {}, {}, {}, {}, {}, {}, {}, { kind: 'text', text: 'K7QX-M2PA', size: 'double', bold: true }, { kind: 'qr', data: 'K7QX-M2PA' }])
+  const printed = JSON.stringify(receipt)
+  for (const secret of ['079203000001', 'Nguyễn', '15082003', 'Lê Lợi', '0912345678']) {
+    t.notOk(printed.includes(secret), `the receipt does not show ${secret}`)
+  }
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.equal(effects.screen.body, 'Cảm ơn ông/bà!\nMã tra cứu:\nK7QX-M2PA')
+  t.equal(clock.pendingTimers, 0)
+  t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
+  const published = JSON.stringify(effects.events)
+  for (const secret of ['079203000001', 'Nguyễn', '0912345678', 'disturbance']) {
+    t.notOk(published.includes(secret), `events do not carry ${secret}`)
+  }
+})
+
+t.test('a full walk in English with the MRZ and no phone says so and submits an empty phone', async (t) => {
+  const { session, effects, results, press } = rig('en')
+  session.start()
+  session.presentIdentity(MRZ)
+  press('0')
+  t.equal(effects.screen.page, 1, 'key 0 shows the next options')
+  press('6', 'ok')
+  t.equal(effects.screen.body, 'Other\nPhone: none\nPress OK to send')
+  press('ok')
+  await settle()
+  t.strictSame(effects.submissions[0]?.data, {
+    language: 'en',
+    answers: { topic: 'other', phone: '' },
+    identity: { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', sex: 'male' },
+  })
+  const texts = effects.receipts[0]?.lines.flatMap((line) => (line.kind === 'text' ? [line.text] : [])) ?? []
+  t.ok(texts.includes('SECURITY AND ORDER FEEDBACK'))
+  t.ok(texts.includes('20/01/2026 14:05'))
+  t.ok(texts.includes('Topic: Other'))
+  t.ok(texts.includes('ID number: 079*******01'))
+  t.ok(texts.includes('Keep this receipt to follow up.'))
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.equal(effects.screen.body, 'Thank you!\nReference code:\nK7QX-M2PA')
+  t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
+})
+
+t.test('an invalid phone number shows why and asks again', async (t) => {
+  const { session, effects, press, type, clock } = rig('vi')
+  session.start()
+  session.presentIdentity(CCCD)
+  press('1')
+  type('12345')
+  press('ok')
+  t.equal(effects.screen.body, 'Số điện thoại gồm 10 số, bắt đầu bằng 0')
+  clock.advance(2000)
+  t.equal(effects.screen.input, '', 'asks again from an empty field')
+  type('1234567890')
+  press('ok')
+  t.equal(effects.screen.body, 'Số điện thoại gồm 10 số, bắt đầu bằng 0', 'ten digits not starting with 0')
+  type('0987654321')
+  press('ok')
+  t.equal(session.currentStepId, 'confirm')
+  t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
+})
+
+t.test('back goes from confirm to phone to topic to the scan, and cancels there', async (t) => {
+  const { session, press, results, clock } = rig('en')
+  session.start()
+  session.presentIdentity(CCCD)
+  press('3', 'ok')
+  t.equal(session.currentStepId, 'confirm')
+  press('back')
+  t.equal(session.currentStepId, 'phone')
+  press('back')
+  t.equal(session.currentStepId, 'topic')
+  press('back')
+  t.equal(session.currentStepId, 'identify')
+  press('back')
+  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'identify' }])
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('when printing fails the reference stays on screen until ok, and the session still completes', async (t) => {
+  const { session, effects, results, press } = rig('vi')
+  effects.printWith = () => Promise.reject(new StationError('E_PRINTER_NOT_READY', 'paper out'))
+  session.start()
+  session.presentIdentity(CCCD)
+  press('4', 'ok', 'ok')
+  await settle()
+  t.equal(session.currentStepId, 'no_receipt')
+  t.equal(effects.screen.body, 'Máy in đang lỗi.\nGhi lại mã tra cứu:\nK7QX-M2PA')
+  t.match(effects.events.find((event) => event.type === 'effect.failed')?.fields, { effect: 'print', code: 'E_PRINTER_NOT_READY' })
+  press('ok')
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
+})
+
+t.test('when the submission cannot be stored the session ends failed with an apology', async (t) => {
+  const { session, effects, results, press, clock } = rig('en')
+  effects.submitWith = () => Promise.reject(new StationError('E_OUTBOX_IO', 'disk full'))
+  session.start()
+  session.presentIdentity(CCCD)
+  press('5', 'ok', 'ok')
+  await settle()
+  t.strictSame(results, [{ outcome: 'failed', stepId: 'send_failed' }])
+  t.equal(effects.screen.body, 'Sorry, it could not be sent. Please try again later.')
+  t.equal(effects.receipts.length, 0)
+  t.equal(clock.pendingTimers, 0)
+  t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
+})
+
+t.test('a resident who walks away is timed out at any waiting step with no timers left', async (t) => {
+  for (const [keys, step] of [[[], 'identify'], [['1'], 'phone'], [['1', 'ok'], 'confirm']] as const) {
+    const { session, results, press, clock } = rig('vi')
+    session.start()
+    if (step !== 'identify') session.presentIdentity(CCCD)
+    press(...keys)
+    clock.advance(60_000)
+    t.strictSame(results, [{ outcome: 'timed_out', stepId: step }])
+    t.equal(clock.pendingTimers, 0)
+  }
+})

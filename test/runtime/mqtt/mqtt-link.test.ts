@@ -1,0 +1,249 @@
+import { connectAsync } from 'mqtt'
+import t from 'tap'
+import { systemClock, type Clock } from '../../../runtime/clock.js'
+import { createSilentLogger } from '../../../runtime/log.js'
+import { MqttLink, type MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
+import { SimClock } from '../../../runtime/sim-clock.js'
+import { startMosquitto, startTcpRelay, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+
+const STATION = 'test-station-1'
+const submission = {
+  id: 'sub-0001',
+  flow: 'pay-bill',
+  flowVersion: 2,
+  createdAt: '2026-01-02T03:04:05.000Z',
+  data: { customerCode: 'PE0100123' },
+}
+
+function createLink(t: Teardown, url: string, overrides: Partial<MqttLinkOptions> = {}): MqttLink {
+  const link = new MqttLink({
+    url,
+    stationId: STATION,
+    topicPrefix: 'cs/v1',
+    keepaliveS: 30,
+    reconnectMinMs: 50,
+    reconnectMaxMs: 400,
+    connectTimeoutMs: 2000,
+    version: '0.1.0-test',
+    bootId: 'boot-1',
+    flows: () => ['pay-bill', 'track-dossier'],
+    clock: systemClock,
+    log: createSilentLogger(),
+    random: () => 0.5,
+    ...overrides,
+  })
+  t.teardown(() => link.stop())
+  return link
+}
+
+/** Resolves on the next state change equal to `connected` (or now, if already there). */
+function waitForState(link: MqttLink, connected: boolean, timeoutMs = 5000): Promise<void> {
+  if (link.isConnected === connected) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`link not ${connected ? 'connected' : 'disconnected'}`)), timeoutMs)
+    const unsubscribe = link.onStateChange((state) => {
+      if (state !== connected) return
+      clearTimeout(timer)
+      unsubscribe()
+      resolve()
+    })
+  })
+}
+
+async function startedLink(t: Teardown, url: string, clock: Clock = systemClock): Promise<MqttLink> {
+  const link = createLink(t, url, { clock })
+  await link.start()
+  await waitForState(link, true)
+  return link
+}
+
+t.test('publishes a retained online status with version, boot id and flows on connect', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  t.equal(link.health().state, 'stopped')
+  await link.start()
+  await waitForState(link, true)
+  t.equal(link.health().state, 'ok')
+  // Subscribing after the fact proves the status is retained.
+  const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => status.close())
+  const message = await status.waitFor((m) => m.payload.state === 'online')
+  t.equal(message.retain, true)
+  t.match(message.payload, { version: '0.1.0-test', bootId: 'boot-1', flows: ['pay-bill', 'track-dossier'] })
+  t.match(message.payload.ts, /^\d{4}-\d\d-\d\dT/)
+})
+
+t.test('the broker publishes the offline will when the station socket dies without DISCONNECT', async (t) => {
+  const broker = await startMosquitto(t)
+  const relay = await startTcpRelay(t, broker.port)
+  const clock = new SimClock() // reconnect waits for clock.advance, so the will stays the last word
+  const link = await startedLink(t, relay.url, clock)
+  const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => status.close())
+  await status.waitFor((m) => m.payload.state === 'online')
+  relay.cut()
+  await waitForState(link, false)
+  const will = await status.waitFor((m) => m.payload.state === 'offline')
+  t.match(will.payload, { bootId: 'boot-1', version: '0.1.0-test' })
+  t.equal(link.health().state, 'degraded')
+  const late = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => late.close())
+  const retained = await late.waitFor(() => true)
+  t.match(retained, { retain: true, payload: { state: 'offline' } }, 'the will is retained')
+  clock.advance(400) // reconnectMaxMs: the longest backoff
+  await waitForState(link, true)
+  await late.waitFor((m) => m.payload.state === 'online')
+})
+
+t.test('a clean stop publishes retained offline once and no will follows', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => status.close())
+  await status.waitFor((m) => m.payload.state === 'online')
+  await link.stop()
+  t.equal(link.isConnected, false)
+  t.equal(link.health().state, 'stopped')
+  await status.waitFor((m) => m.payload.state === 'offline')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  t.equal(status.messages.filter((m) => m.payload.state === 'offline').length, 1)
+  await link.stop() // idempotent
+})
+
+t.test('maintenance mode republishes the retained status', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => status.close())
+  link.setMaintenance(true)
+  await status.waitFor((m) => m.payload.state === 'maintenance')
+  link.setMaintenance(false)
+  await status.waitFor((m) => m.payload.state === 'online' && !m.retain)
+})
+
+t.test('publishSubmission resolves after PUBACK and the submission arrives with its stable id', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const submissions = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
+  t.teardown(() => submissions.close())
+  await link.publishSubmission({ ...submission })
+  const message = await submissions.waitFor(() => true)
+  t.strictSame(message.payload, submission)
+})
+
+t.test('publishSubmission rejects with E_MQTT_UNAVAILABLE while not connected', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  await t.rejects(link.publishSubmission(submission), { code: 'E_MQTT_UNAVAILABLE' })
+  await broker.stop()
+  await link.start()
+  await t.rejects(link.publishSubmission(submission), { code: 'E_MQTT_UNAVAILABLE' })
+  t.equal(link.isConnected, false)
+})
+
+t.test('publishSubmission rejects with E_MQTT_UNAVAILABLE when the connection drops before the PUBACK', async (t) => {
+  const broker = await startMosquitto(t)
+  const relay = await startTcpRelay(t, broker.port)
+  const link = await startedLink(t, relay.url, new SimClock())
+  const submissions = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
+  t.teardown(() => submissions.close())
+  relay.hold()
+  const published = link.publishSubmission(submission)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  relay.cut()
+  await t.rejects(published, { code: 'E_MQTT_UNAVAILABLE' })
+  t.equal(submissions.messages.length, 0, 'the held publish never reached the broker')
+})
+
+t.test('reconnects after a broker restart and reports each state change', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const states: boolean[] = []
+  link.onStateChange((connected) => states.push(connected))
+  await broker.stop()
+  await waitForState(link, false)
+  await broker.start()
+  await waitForState(link, true)
+  t.strictSame(states, [false, true])
+  await link.publishSubmission(submission)
+})
+
+t.test('request is answered by a responder that echoes the correlation data', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const responder = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => responder.endAsync())
+  const held: Array<() => void> = []
+  responder.on('message', (topic, payload, packet) => {
+    const { responseTopic, correlationData } = packet.properties ?? {}
+    if (responseTopic === undefined || correlationData === undefined) return
+    const method = topic.split('/').pop()
+    const answer = () =>
+      void responder.publish(responseTopic, JSON.stringify({ method, asked: JSON.parse(payload.toString()) }), {
+        qos: 1,
+        properties: { correlationData },
+      })
+    // Hold the first request and answer both in reverse order: only correlation data can match them.
+    held.push(answer)
+    if (held.length === 2) for (const reply of held.reverse()) reply()
+  })
+  await responder.subscribeAsync(`cs/v1/${STATION}/rpc/request/+`, { qos: 1 })
+  const [bill, dossier] = await Promise.all([
+    link.request('bill.lookup', { customerCode: 'PE01' }, { timeoutMs: 3000 }),
+    link.request('dossier.status', { dossier: 'D-7' }, { timeoutMs: 3000 }),
+  ])
+  t.strictSame(bill, { method: 'bill.lookup', asked: { customerCode: 'PE01' } })
+  t.strictSame(dossier, { method: 'dossier.status', asked: { dossier: 'D-7' } })
+  t.equal(link.health().detail?.openRequests, 0)
+})
+
+t.test('request rejects with E_MQTT_UNAVAILABLE when nobody answers within timeoutMs', async (t) => {
+  const broker = await startMosquitto(t)
+  const clock = new SimClock()
+  const link = await startedLink(t, broker.url, clock)
+  const asked = link.request('bill.lookup', {}, { timeoutMs: 1000 })
+  clock.advance(999)
+  t.equal(link.health().detail?.openRequests, 1)
+  clock.advance(1)
+  await t.rejects(asked, { code: 'E_MQTT_UNAVAILABLE', context: { method: 'bill.lookup', timeoutMs: 1000 } })
+  t.equal(link.health().detail?.openRequests, 0)
+})
+
+t.test('request refuses a method that is not one topic level, and rejects when offline', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  await t.rejects(link.request('bill/lookup', {}, { timeoutMs: 100 }), { code: 'E_CODEC_INVALID' })
+  await t.rejects(link.request('bill.lookup', {}, { timeoutMs: 100 }), { code: 'E_MQTT_UNAVAILABLE' })
+})
+
+t.test('publishEvent drops identity-bearing and offline events without throwing', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  link.publishEvent('flow.started', { flow: 'offline-one' })
+  await link.start()
+  await waitForState(link, true)
+  const events = await subscribeCollect(broker.url, `cs/v1/${STATION}/events`)
+  t.teardown(() => events.close())
+  link.publishEvent('card.read', { citizenId: '079203000001' })
+  link.publishEvent('card.read', { note: 'number 079203000001' })
+  link.publishEvent('flow.started', { flow: 'pay-bill' })
+  const event = await events.waitFor(() => true)
+  t.match(event.payload, { type: 'flow.started', flow: 'pay-bill' })
+  t.match(event.payload.ts, /^\d{4}-/)
+  t.equal(events.messages.length, 1, 'only the clean event was published (publishes keep their order)')
+})
+
+t.test('publishTelemetry sends QoS 0 telemetry while connected', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const telemetry = await subscribeCollect(broker.url, `cs/v1/${STATION}/telemetry`)
+  t.teardown(() => telemetry.close())
+  link.publishTelemetry({ outboxDepth: 2, name: 'would leak' })
+  link.publishTelemetry({ outboxDepth: 3 })
+  const message = await telemetry.waitFor(() => true)
+  t.strictSame(message.payload, { outboxDepth: 3 })
+})
+
+t.test('refuses a station id that is not one topic level at construction', async (t) => {
+  t.throws(() => createLink(t, 'mqtt://127.0.0.1:1', { stationId: 'a/b' }), { code: 'E_CODEC_INVALID' })
+})
