@@ -72,7 +72,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     key,
     clock,
     maxBytes: config.storage.outboxMaxBytes,
-    log: log.child({ component: 'runtime.outbox' }),
+    log,
   })
 
   const flowLog = log.child({ component: 'flows' })
@@ -102,7 +102,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         bootId,
         flows: () => flows.map((flow) => flow.id),
         clock,
-        log: log.child({ component: 'runtime.mqtt' }),
+        log,
       })
     : null
   const drain = link
@@ -110,7 +110,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         outbox,
         link,
         clock,
-        log: log.child({ component: 'runtime.drain' }),
+        log,
         retryMinMs: config.mqtt.reconnectMinMs,
         retryMaxMs: config.mqtt.reconnectMaxMs,
         stopWaitMs: config.mqtt.connectTimeoutMs,
@@ -122,11 +122,24 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     eventLog.info({ event: type, ...fields }, 'event')
     link?.publishEvent(type, fields)
   })
+  // Central hears of a device going bad and of it coming back; start-up and shutdown are not news.
+  const troubled = new Set<string>()
   bus.on('device.health', ({ device, health }) => {
-    bus.emit('station.event', {
-      type: health.state === 'ok' ? 'device.recovered' : 'device.fault',
-      fields: { device, state: health.state, ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}) },
-    })
+    const bad = health.state === 'faulty' || health.state === 'absent' || health.state === 'degraded'
+    if (bad) {
+      troubled.add(device)
+      bus.emit('station.event', {
+        type: 'device.fault',
+        fields: {
+          device,
+          state: health.state,
+          ...(health.lastError ? { reason: health.lastError } : {}),
+          ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}),
+        },
+      })
+    } else if (health.state === 'ok' && troubled.delete(device)) {
+      bus.emit('station.event', { type: 'device.recovered', fields: { device } })
+    }
   })
 
   const kiosk = new Kiosk({
@@ -139,6 +152,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     isOnline: () => link?.isConnected ?? false,
     defaultLanguage: config.station.defaultLanguage,
+    stationId: config.station.id,
     idleTimeoutMs: config.session.idleTimeoutS * 1000,
     endScreenMs: config.session.endScreenS * 1000,
     cols: config.hardware.display.cols,

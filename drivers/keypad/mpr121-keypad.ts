@@ -7,7 +7,7 @@ import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Keypad } from './keypad.js'
 import { decodeTouchStatus, diffElectrodes, initWrites, isPresent } from './mpr121-codec.js'
-import { CONFIG2, ECR, ELECTRODE_COUNT, SOFT_RESET, TOUCH_STATUS_0 } from './mpr121-registers.js'
+import { CONFIG2, ECR, ECR_RUN_BITS, ELECTRODE_COUNT, SOFT_RESET, TOUCH_STATUS_0 } from './mpr121-registers.js'
 
 /** What the driver needs to run. */
 export interface Mpr121KeypadDeps {
@@ -26,13 +26,19 @@ export interface Mpr121KeypadConfig
 
 /** Data sheet: registers are ready ≥ 1 ms after a soft reset (protocols.md 3.2 step 1). */
 const RESET_SETTLE_MS = 1
+/**
+ * How often ECR is read back. A chip that browned out comes back in stop mode and reports "no touch"
+ * forever without any bus error; this is how the driver notices and configures it again.
+ */
+const ECR_CHECK_INTERVAL_MS = 1000
 
 /**
  * A 12-key capacitive keypad on an MPR121. `start()` resets the chip, checks its identity and
  * configures it; then the status is polled every `pollIntervalMs` on the injected clock and each new
  * touch on a mapped electrode becomes one key event. Transient bus errors are retried on the next
  * poll; after `maxConsecutiveFailures` in a row health is faulty and onFault fires once, and the chip
- * is configured afresh when it answers again (it may have lost power). Over-current (OVCF) makes
+ * is configured afresh when it answers again (it may have lost power). ECR is read back about once a
+ * second, and a chip found in stop mode (a brown-out resets it silently) is configured again. Over-current (OVCF) makes
  * health faulty and fires onFault; the chip stays stopped until the driver is restarted.
  */
 export class Mpr121Keypad implements Keypad {
@@ -51,6 +57,7 @@ export class Mpr121Keypad implements Keypad {
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
   #held: readonly number[] = []
+  #msSinceEcrCheck = 0
   #failures = 0
   #faultReported = false
   #needsConfigure = false
@@ -101,6 +108,7 @@ export class Mpr121Keypad implements Keypad {
     this.#faultReported = false
     this.#needsConfigure = false
     this.#held = []
+    this.#msSinceEcrCheck = 0
     this.#state = 'ok'
     this.#schedule()
   }
@@ -166,9 +174,10 @@ export class Mpr121Keypad implements Keypad {
     if (!this.#running) return
     try {
       if (this.#needsConfigure) {
+        // `held` is kept: a finger that stayed on a key through the outage is not a new press.
         await this.#configure()
         this.#needsConfigure = false
-        this.#held = []
+        this.#msSinceEcrCheck = 0
       }
       const status = decodeTouchStatus(await this.#bus.readRegister(this.#address, TOUCH_STATUS_0, 2))
       if (status.overCurrent) {
@@ -182,8 +191,20 @@ export class Mpr121Keypad implements Keypad {
         const key = this.#electrodes[electrode]
         if (key !== undefined) this.#emitKey(key)
       }
+      await this.#checkStillRunning()
     } catch (error) {
       this.#failed(error)
+    }
+  }
+
+  async #checkStillRunning(): Promise<void> {
+    this.#msSinceEcrCheck += this.#pollIntervalMs
+    if (this.#msSinceEcrCheck < ECR_CHECK_INTERVAL_MS) return
+    this.#msSinceEcrCheck = 0
+    const [ecr = 0] = await this.#bus.readRegister(this.#address, ECR, 1)
+    if ((ecr & ECR_RUN_BITS) === 0) {
+      this.#log?.warn({ address: this.#address, ecr }, 'keypad found in stop mode (power loss?); configuring again')
+      this.#needsConfigure = true
     }
   }
 

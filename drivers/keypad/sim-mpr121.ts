@@ -46,7 +46,8 @@ const REGISTER_FILE_SIZE = 0x81
  * - reset defaults: everything 0 except CONFIG1 = 0x10 and CONFIG2 = 0x24; writing 0x63 to 0x80 resets;
  * - registers 0x2B–0x7F accept writes only in stop mode, except ECR and the GPIO registers (5.1);
  * - status and data registers 0x00–0x1D are read-only; OVCF clears by writing 1 to it;
- * - touch status follows `touch`/`release` only for enabled electrodes while running;
+ * - touch status follows `touch`/`release` only for enabled electrodes while running; baselines are
+ *   captured when measuring starts, so a finger already on a pad then reads as no touch until lifted;
  * - over-current sets OVCF and stops the chip; it cannot run again until the flag is cleared;
  * - the register pointer auto-increments on multi-byte reads and writes (section 6, "Read Format");
  *   this model wraps from 0x80 to 0x00;
@@ -58,6 +59,8 @@ export class SimMpr121 implements I2cDevice {
   #registers = new Uint8Array(REGISTER_FILE_SIZE)
   #pointer = 0
   #touched = new Set<number>()
+  /** Electrodes touched when measuring started: their baseline includes the finger, so they read untouched. */
+  #baselined = new Set<number>()
   #proximity = false
   #overCurrentCondition = false
   #overCurrentFlag = false
@@ -76,6 +79,7 @@ export class SimMpr121 implements I2cDevice {
   /** The finger lifts from `electrode`. Idempotent. */
   release(electrode: number): void {
     this.#touched.delete(checkElectrode(electrode))
+    this.#baselined.delete(electrode)
   }
 
   /** A hand near the pads: the ELEPROX channel (when enabled in ECR). */
@@ -163,7 +167,7 @@ export class SimMpr121 implements I2cDevice {
     const ecr = this.#registers[ECR] ?? 0
     const enabled = Math.min(ecr & ECR_ELE_EN_MASK, ELECTRODE_COUNT)
     for (const electrode of this.#touched) {
-      if (electrode < enabled) status |= 1 << electrode
+      if (electrode < enabled && !this.#baselined.has(electrode)) status |= 1 << electrode
     }
     if (this.#proximity && (ecr & ECR_ELEPROX_EN_MASK) !== 0) status |= ELEPROX_BIT << 8
     return status
@@ -196,6 +200,7 @@ export class SimMpr121 implements I2cDevice {
         log(false)
         return
       }
+      if (!this.running && (value & ECR_RUN_BITS) !== 0) this.#baselined = new Set(this.#touched)
       this.#registers[ECR] = value
       log(true)
       return

@@ -4,7 +4,27 @@
  * Used by the simulated printer and by `station sim receipt`. Pure.
  */
 import { StationError } from '../../runtime/errors.js'
-import { ESC, ESC_AT, ESC_E, ESC_EXCLAMATION, ESC_a, ESC_d, ESC_t, GS, GS_EXCLAMATION, GS_LPAREN, GS_V, GS_k, HT, LF, FF, QR_CN, QR_FN, BARCODE_CODE128 } from './escpos-commands.js'
+import {
+  BARCODE_CODE128,
+  ESC,
+  ESC_AT,
+  ESC_E,
+  ESC_EXCLAMATION,
+  ESC_a,
+  ESC_d,
+  ESC_t,
+  FF,
+  GS,
+  GS_EXCLAMATION,
+  GS_LPAREN,
+  GS_LPAREN_k,
+  GS_V,
+  GS_k,
+  HT,
+  LF,
+  QR_CN,
+  QR_FN,
+} from './escpos-commands.js'
 import { splitEscPos, type EscPosToken } from './escpos-splitter.js'
 import type { CutMode } from './escpos-codec.js'
 import { decodePrinterText } from './printer-text.js'
@@ -184,7 +204,7 @@ class PaperModel {
   /** GS ( k pL pH cn fn …: QR store (fn 180) and print (fn 181); other symbols are skipped. */
   #symbolFunction(bytes: Uint8Array): void {
     const [, , kind, , , cn, fn] = bytes
-    if (kind !== 0x6b || cn !== QR_CN) return
+    if (kind !== GS_LPAREN_k || cn !== QR_CN) return
     if (fn === QR_FN.storeData) this.#qrData = bytes.slice(8)
     else if (fn === QR_FN.printSymbol && this.#qrData) {
       this.#flushLine()

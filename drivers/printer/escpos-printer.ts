@@ -107,7 +107,10 @@ export class EscPosPrinter implements Printer {
       })
   }
 
-  /** DLE EOT 1 and 4; when offline also 2, and 3 when 2 reports an error. */
+  /**
+   * DLE EOT 1 and 4; when offline also 2, and 3 when 2 reports an error. Rejects E_DEVICE_TIMEOUT when a
+   * reply does not come within statusTimeoutMs; listeners then see the printer as offline (`online: false`).
+   */
   status(): Promise<PrinterStatus> {
     return this.#queries.run(async () => {
       this.#assertRunning()

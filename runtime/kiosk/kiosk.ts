@@ -30,6 +30,8 @@ export interface KioskOptions {
   /** Whether submissions are reaching central now; shown as a hint on the welcome screen. */
   isOnline: () => boolean
   defaultLanguage: Language
+  /** Printed on receipts ({{station.id}}). */
+  stationId: string
   idleTimeoutMs: number
   endScreenMs: number
   cols: number
@@ -184,6 +186,8 @@ export class Kiosk {
       effects: this.#effects(flow),
       clock: this.#o.clock,
       identity: this.#identity,
+      stationId: this.#o.stationId,
+      display: { cols: this.#o.cols, rows: this.#o.rows },
     })
     this.#session = session
     session.onEnd((result) => {

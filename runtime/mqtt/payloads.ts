@@ -110,6 +110,10 @@ export function assertNoIdentity(value: unknown, path = '$'): void {
   }
 }
 
+const utf8Encoder = new TextEncoder()
+/** fatal: malformed UTF-8 throws instead of turning into U+FFFD. */
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
+
 /** JSON as UTF-8 bytes. Throws E_CODEC_INVALID for values JSON cannot hold (cycles, BigInt). */
 export function encodePayload(value: unknown): Uint8Array {
   let text: string | undefined
@@ -119,13 +123,13 @@ export function encodePayload(value: unknown): Uint8Array {
     throw new StationError('E_CODEC_INVALID', 'payload cannot be encoded as JSON', {}, { cause: error })
   }
   if (text === undefined) throw new StationError('E_CODEC_INVALID', 'payload cannot be encoded as JSON')
-  return new TextEncoder().encode(text)
+  return utf8Encoder.encode(text)
 }
 
 /** Parses UTF-8 JSON bytes. Throws E_CODEC_INVALID for bad UTF-8 or bad JSON. */
 export function decodePayload(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    return JSON.parse(utf8Decoder.decode(bytes))
   } catch (error) {
     throw new StationError('E_CODEC_INVALID', 'payload is not UTF-8 JSON', { length: bytes.length }, { cause: error })
   }

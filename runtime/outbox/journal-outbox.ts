@@ -153,14 +153,15 @@ export class JournalOutbox implements Outbox {
    * Seals and appends the submission; resolves once it is fsync'd. Appending an id that is still
    * pending is a no-op. Rejects with E_OUTBOX_FULL when even after compaction the journal would
    * pass `maxBytes` (nothing stored is ever dropped to make room), E_OUTBOX_IO on a disk failure
-   * or after close. Throws TypeError for a malformed submission.
+   * or after close; with TypeError for a malformed submission.
    */
   append(submission: Submission): Promise<void> {
-    checkSubmission(submission)
-    return this.#serial(async () => {
-      this.#checkOpen()
-      if (this.#pending.has(submission.id)) return
-      const entry: AddEntry = {
+    let entry: AddEntry
+    let stored: Submission
+    try {
+      // Sealed and copied now, so later changes to the caller's object cannot leak in.
+      checkSubmission(submission)
+      entry = {
         t: 'add',
         id: submission.id,
         flow: submission.flow,
@@ -168,15 +169,21 @@ export class JournalOutbox implements Outbox {
         createdAt: submission.createdAt,
         data: sealJson(this.#key, submission.data, submission.id),
       }
-      const frameBytes = await this.#appendBounded(entry)
       // A JSON copy: what pending() returns now is what it would return after a restart.
-      const stored: Submission = {
+      stored = {
         id: entry.id,
         flow: entry.flow,
         flowVersion: entry.flowVersion,
         createdAt: entry.createdAt,
         data: JSON.parse(JSON.stringify(submission.data)) as Record<string, unknown>,
       }
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    return this.#serial(async () => {
+      this.#checkOpen()
+      if (this.#pending.has(entry.id)) return
+      const frameBytes = await this.#appendBounded(entry)
       this.#pending.set(entry.id, { entry, frameBytes, submission: stored })
       this.#liveBytes += frameBytes
       for (const listener of this.#appendedListeners) {

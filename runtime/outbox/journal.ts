@@ -115,10 +115,15 @@ export class Journal {
    * Appends one record and fsyncs before resolving; resolves with the frame's size in bytes.
    * Rejects with E_OUTBOX_FULL, writing nothing, when the file would grow past `limitBytes`;
    * with E_OUTBOX_IO when the write or fsync fails (a failed write is truncated away) or the
-   * journal is closed. Throws TypeError for a value JSON cannot represent.
+   * journal is closed; with TypeError for a value JSON cannot represent.
    */
   append(value: unknown, limitBytes = Number.POSITIVE_INFINITY): Promise<number> {
-    const frame = encodeFrame(encodeJson(value))
+    let frame: Uint8Array
+    try {
+      frame = encodeFrame(encodeJson(value))
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.#serial(async () => {
       this.#checkUsable()
       if (this.#sizeBytes + frame.length > limitBytes) {
@@ -152,8 +157,12 @@ export class Journal {
    * directory. A crash leaves either the old or the new file. Rejects with E_OUTBOX_IO.
    */
   compact(values: readonly unknown[]): Promise<void> {
-    const frames = values.map((value) => encodeFrame(encodeJson(value)))
-    const bytes = concat(frames)
+    let bytes: Uint8Array
+    try {
+      bytes = concat(values.map((value) => encodeFrame(encodeJson(value))))
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.#serial(async () => {
       this.#checkUsable()
       await wrapIo(() => writeFileAtomic(this.path, bytes, { mode: FILE_MODE }), 'compact', this.path)

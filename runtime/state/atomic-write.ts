@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { link, open, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
@@ -18,12 +19,13 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `data` to `<path>.tmp`, fsyncs it, moves it over `path`, and fsyncs the directory.
- * The temp name is fixed, so a temp left by a crash is simply overwritten by the next write;
- * one writer per path is assumed. Rejects with the raw fs error (callers wrap it).
+ * Writes `data` to a temp file beside `path`, fsyncs it, moves it over `path`, and fsyncs the directory.
+ * The temp name is `<path>.tmp`, so a temp left by a crash is simply overwritten by the next write
+ * (one writer per path is assumed); exclusive creation, which exists for racing creators, uses a
+ * unique temp name instead. Rejects with the raw fs error (callers wrap it).
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: AtomicWriteOptions): Promise<void> {
-  const tmpPath = `${path}.tmp`
+  const tmpPath = options.exclusive === true ? `${path}.${randomBytes(6).toString('hex')}.tmp` : `${path}.tmp`
   const handle = await open(tmpPath, 'w', options.mode)
   try {
     await handle.chmod(options.mode)

@@ -21,6 +21,7 @@ export interface MqttBenchRow {
 
 const MESSAGES = 2000
 const WARM_UP_MESSAGES = 100
+const CHUNK_MESSAGES = 100
 const PAYLOAD_BYTES = 1024
 
 function benchSubmission(index: number): Submission {
@@ -35,7 +36,10 @@ function benchSubmission(index: number): Submission {
   return { ...base, data: { filler: 'x'.repeat(padding) } }
 }
 
-/** Publishes MESSAGES sequential QoS 1 submissions both ways against `url`; returns msgs/s. */
+/**
+ * Publishes MESSAGES sequential QoS 1 submissions each way against `url` and returns msgs/s.
+ * The two run interleaved in chunks, so a load change on a shared machine hits both alike.
+ */
 export async function benchMqtt(url: string): Promise<MqttBenchRow[]> {
   const link = new MqttLink({
     url,
@@ -59,33 +63,36 @@ export async function benchMqtt(url: string): Promise<MqttBenchRow[]> {
     })
   })
   await link.start()
-  let ours: number
+  const client = await connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 })
+  const rawTopic = 'cs/bench/raw/submissions'
+  const ourChunk = async (from: number, count: number) => {
+    for (let i = from; i < from + count; i++) await link.publishSubmission(benchSubmission(i))
+  }
+  const referenceChunk = async (from: number, count: number) => {
+    for (let i = from; i < from + count; i++) {
+      await client.publishAsync(rawTopic, JSON.stringify(benchSubmission(i)), { qos: 1 })
+    }
+  }
+  let oursMs = 0
+  let referenceMs = 0
   try {
     await up
-    for (let i = 0; i < WARM_UP_MESSAGES; i++) await link.publishSubmission(benchSubmission(i))
-    const started = performance.now()
-    for (let i = 0; i < MESSAGES; i++) await link.publishSubmission(benchSubmission(i))
-    ours = MESSAGES / ((performance.now() - started) / 1000)
-  } finally {
-    await link.stop()
-  }
-
-  const client = await connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 })
-  let reference: number
-  try {
-    const topic = 'cs/bench/raw/submissions'
-    for (let i = 0; i < WARM_UP_MESSAGES; i++) {
-      await client.publishAsync(topic, JSON.stringify(benchSubmission(i)), { qos: 1 })
+    await ourChunk(0, WARM_UP_MESSAGES)
+    await referenceChunk(0, WARM_UP_MESSAGES)
+    for (let from = 0; from < MESSAGES; from += CHUNK_MESSAGES) {
+      let started = performance.now()
+      await ourChunk(from, CHUNK_MESSAGES)
+      oursMs += performance.now() - started
+      started = performance.now()
+      await referenceChunk(from, CHUNK_MESSAGES)
+      referenceMs += performance.now() - started
     }
-    const started = performance.now()
-    for (let i = 0; i < MESSAGES; i++) {
-      await client.publishAsync(topic, JSON.stringify(benchSubmission(i)), { qos: 1 })
-    }
-    reference = MESSAGES / ((performance.now() - started) / 1000)
   } finally {
     await client.endAsync()
+    await link.stop()
   }
-
+  const ours = MESSAGES / (oursMs / 1000)
+  const reference = MESSAGES / (referenceMs / 1000)
   return [
     {
       name: `mqtt: ${MESSAGES} sequential QoS1 ${PAYLOAD_BYTES} B submissions (MqttLink vs bare MQTT.js)`,

@@ -1,20 +1,9 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
+import { ID_NUMBER, NAME, QR, writeTestConfig } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { startStationProcess, station, waitForScreen, waitUntil } from '../support/station-process.js'
-
-// A synthetic resident (fictitious person; every CCCD check passes).
-const ID_NUMBER = '079203000001'
-const NAME = 'Nguyễn Văn An'
-const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
-
-/** A config that keeps the end screen short so the test sees the return to the welcome screen. */
-function writeConfig(dir: string): string {
-  const file = join(dir, 'station.yaml')
-  writeFileSync(file, 'station:\n  id: lobby-test\nsession:\n  endScreenS: 1\n  idleTimeoutS: 60\n')
-  return file
-}
 
 function filesUnder(dir: string): string[] {
   const out: string[] = []
@@ -30,10 +19,9 @@ function filesUnder(dir: string): string[] {
 t.test('a resident files security feedback end to end on a simulated station', async (t) => {
   const broker = await startMosquitto(t)
   const submissions = await subscribeCollect(broker.url, 'cs/v1/+/submissions')
-  t.teardown(() => submissions.close())
   const dir = t.testdir({})
   const dataDir = join(dir, 'data')
-  const config = writeConfig(dir)
+  const config = writeTestConfig(dir)
   const proc = await startStationProcess(t, dataDir, ['--sim', '--config', config, '--broker', broker.url])
   const cli = (...args: string[]) => station([...args, '--data-dir', dataDir])
 
@@ -78,6 +66,7 @@ t.test('a resident files security feedback end to end on a simulated station', a
   await new Promise((resolve) => setTimeout(resolve, 500))
   t.equal(submissions.messages.length, 1, 'exactly one submission')
 
+  await submissions.close()
   t.equal(await proc.stop(), 0, 'SIGTERM stops the station cleanly')
   const logs = proc.logs()
   t.ok(logs.length > 0, 'the station logged')
@@ -89,56 +78,3 @@ t.test('a resident files security feedback end to end on a simulated station', a
   }
 })
 
-t.test('a submission made while the broker is down survives SIGKILL and arrives exactly once', async (t) => {
-  const broker = await startMosquitto(t)
-  const dir = t.testdir({})
-  const dataDir = join(dir, 'data')
-  const config = writeConfig(dir)
-  const args = ['--sim', '--config', config, '--broker', broker.url]
-  const first = await startStationProcess(t, dataDir, args)
-  await waitUntil('link up', async () => ((await first.request('status')) as any).link.connected || undefined)
-
-  await broker.stop()
-  await waitUntil('link down', async () => (((await first.request('status')) as any).link.connected ? undefined : true))
-  await first.request('sim.card', { kind: 'cccd', text: QR })
-  await waitForScreen(first, /Chon dich vu/)
-  for (const key of ['1', '2', 'ok', 'ok']) {
-    await first.request('sim.press', { key })
-  }
-  await waitUntil('submission queued', async () => (((await first.request('status')) as any).outbox.depth === 1 ? true : undefined))
-  await first.kill()
-
-  await broker.start()
-  const submissions = await subscribeCollect(broker.url, 'cs/v1/+/submissions')
-  t.teardown(() => submissions.close())
-  const second = await startStationProcess(t, dataDir, args)
-  const message = await submissions.waitFor(() => true, 15_000)
-  t.equal(message.payload.flow, 'security-feedback')
-  t.equal(message.payload.data.answers.topic, 'disturbance')
-  await waitUntil('outbox drained', async () => (((await second.request('status')) as any).outbox.depth === 0 ? true : undefined))
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  t.equal(submissions.messages.length, 1, 'exactly once')
-  await second.stop()
-})
-
-t.test('station run with a bad config exits 78 and lists every mistake', async (t) => {
-  const dir = t.testdir({
-    'bad.yaml': [
-      'station:',
-      '  id: "Bad Id!"',
-      '  defaultLanguage: fr',
-      'mqtt:',
-      '  urll: mqtt://127.0.0.1:1',
-      'session:',
-      '  idleTimeoutS: -5',
-      '',
-    ].join('\n'),
-  })
-  const result = await station(['run', '--config', join(dir, 'bad.yaml'), '--data-dir', join(dir, 'data')])
-  t.equal(result.code, 78)
-  t.match(result.stderr, /station\.id: .*\(got "Bad Id!"\)/)
-  t.match(result.stderr, /station\.defaultLanguage: .*\(got "fr"\)/)
-  t.match(result.stderr, /mqtt\.urll: unknown option/)
-  t.match(result.stderr, /session\.idleTimeoutS: .*\(got -5\)/)
-  t.match(result.stderr, /4 problems/)
-})

@@ -1,8 +1,11 @@
 import t, { type Test } from 'tap'
+import { systemClock } from '../../../runtime/clock.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { openSerialportLink } from '../../../drivers/serial/serialport-link.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import { SerialQrScanner, type Scan, type SerialQrScannerOptions } from '../../../drivers/scanner/qr-scanner.js'
 import { SimQrScanner } from '../../../drivers/scanner/sim-qr-scanner.js'
+import { createPtyPair } from '../../support/socat.js'
 
 // Synthetic person from protocols.md 7.1; not a real resident.
 const CCCD_QR =
@@ -149,4 +152,34 @@ t.test('after stop, bytes from the scanner are ignored and no timers are left', 
   await scanner.start()
   await sim.present('AGAIN')
   t.strictSame(scans, [{ kind: 'unknown', text: 'AGAIN' }], 'start after stop reads again from a clean line')
+})
+
+t.test('over a real pty: a CCCD QR line from the far end arrives as one scan', async (t) => {
+  const pty = await createPtyPair(t)
+  // The reading end opens first: bytes sent to an unopened pty are lost (toolchain.md section 4).
+  const host = await openSerialportLink({ path: pty.pathA, baudRate: 9600 })
+  t.teardown(() => host.close())
+  const device = await openSerialportLink({ path: pty.pathB, baudRate: 9600 })
+  t.teardown(() => device.close())
+  const scanner = new SerialQrScanner(host, { clock: systemClock })
+  t.teardown(() => scanner.stop())
+  const garbage: string[] = []
+  scanner.onGarbage((reason) => garbage.push(reason))
+  const scanned = new Promise<Scan>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no scan within 2 s')), 2000)
+    scanner.onScan((scan) => {
+      clearTimeout(timer)
+      resolve(scan)
+    })
+  })
+  await scanner.start()
+  const sim = new SimQrScanner(device)
+  // Sent in two writes split inside a multi-byte character, as a slow UART may deliver it.
+  const bytes = new TextEncoder().encode(`${CCCD_QR}\r\n`)
+  const splitAt = bytes.indexOf(0xbb)
+  await sim.sendRaw(bytes.slice(0, splitAt))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  await sim.sendRaw(bytes.slice(splitAt))
+  t.strictSame(await scanned, { kind: 'cccd', text: CCCD_QR })
+  t.strictSame(garbage, [], 'the pause inside the character did not cut the line')
 })

@@ -453,3 +453,23 @@ t.test('onEnd returns a function that stops listening', async (t) => {
   session.cancel()
   t.strictSame(heard, [])
 })
+
+t.test('an identity presented before a scan_id step that is still ahead is kept for it', async (t) => {
+  const yaml = `
+id: later-scan
+version: 1
+title: { vi: "Sau", en: "Later" }
+start: intro
+steps:
+  intro: { kind: show, text: { vi: "Giới thiệu", en: "Intro" }, timeout_s: 10, next: scan }
+  scan: { kind: scan_id, accept: [mrz], text: { vi: "Quét", en: "Scan" }, timeout_s: 10, next: bye }
+  bye: { kind: end, outcome: completed, text: { vi: "{{identity.masked}}", en: "{{identity.masked}}" } }
+`
+  const { session, effects, press, results } = rig({ yaml })
+  session.start()
+  t.equal(session.presentIdentity(CCCD), false, 'the scan ahead does not accept a QR')
+  t.equal(session.presentIdentity({ source: 'mrz', personalId: '079203000001' }), true)
+  press('ok')
+  t.strictSame(results, [{ outcome: 'completed', stepId: 'bye' }])
+  t.equal(effects.screen.body, '079*******01')
+})

@@ -258,3 +258,40 @@ t.test('loads every yaml file of a folder and reports problems by file', async (
 t.test('rejects with E_FLOW_INVALID when the folder cannot be read', async (t) => {
   await t.rejects(loadFlowsDir(join(t.testdir({}), 'missing')), { code: 'E_FLOW_INVALID' })
 })
+
+t.test('reports an empty file or a file that is not a mapping, at line 1', async (t) => {
+  for (const text of ['', '- a\n- b\n', 'just text\n']) {
+    const result = parseFlow(text, 'odd.yaml')
+    t.equal(result.flow, undefined)
+    t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_SCHEMA', severity: 'error', line: 1, step: undefined }], JSON.stringify(text))
+  }
+})
+
+t.test('reports every missing top-level key and a step that is not a mapping', async (t) => {
+  const result = parseFlow('id: x\nsteps:\n  a: 42\n', 'f.yaml')
+  t.strictSame(
+    result.diagnostics.map((d) => [d.code, d.line, d.step ?? null]),
+    [
+      ['FLOW_SCHEMA', 1, null],
+      ['FLOW_SCHEMA', 1, null],
+      ['FLOW_SCHEMA', 1, null],
+      ['FLOW_SCHEMA', 3, 'a'],
+    ],
+  )
+  t.match(result.diagnostics.map((d) => d.message).join('\n'), /missing 'version'[\s\S]*missing 'title'[\s\S]*missing 'start'/)
+})
+
+t.test('resolves YAML anchors and aliases, so a text can be written once and reused', async (t) => {
+  const yaml = GOOD.replace('text: { vi: "Chọn", en: "Choose" }', 'text: &ask { vi: "Chọn", en: "Choose" }')
+    .replace('label: { vi: "A", en: "A" }', 'label: *ask')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.strictSame(result.diagnostics, [])
+  const ask = result.flow?.steps.get('ask')
+  t.strictSame(ask?.kind === 'choose' ? ask.options[0]?.label : undefined, { vi: 'Chọn', en: 'Choose' })
+})
+
+t.test('a typo in one step kind does not also make the steps after it unreachable', async (t) => {
+  const yaml = GOOD.replace('kind: choose', 'kind: chose')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.strictSame(result.diagnostics.map((d) => d.code), ['FLOW_SCHEMA'])
+})

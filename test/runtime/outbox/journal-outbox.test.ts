@@ -319,7 +319,9 @@ t.test('after close it holds no decrypted data and refuses work with E_OUTBOX_IO
 t.test('refuses malformed submissions and keys', async (t) => {
   const outbox = await openJournalOutbox(options(t.testdir()))
   t.teardown(() => outbox.close())
-  t.throws(() => outbox.append({ ...submission(1), id: '' }), TypeError)
-  t.throws(() => outbox.append({ ...submission(1), data: null as unknown as Record<string, unknown> }), TypeError)
+  await t.rejects(outbox.append({ ...submission(1), id: '' }), TypeError)
+  await t.rejects(outbox.append({ ...submission(1), data: null as unknown as Record<string, unknown> }), TypeError)
+  await t.rejects(outbox.append({ ...submission(1), data: { big: 1n } }), TypeError)
+  t.equal(outbox.depth(), 0)
   await t.rejects(openJournalOutbox(options(t.testdir(), { key: randomBytes(16) })), TypeError)
 })

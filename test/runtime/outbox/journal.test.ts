@@ -189,3 +189,12 @@ t.test('rejects with E_OUTBOX_IO when the journal cannot be opened', async (t) =
   const path = join(t.testdir(), 'missing-folder', 'j.journal')
   await t.rejects(openJournal(path, { clock }), { code: 'E_OUTBOX_IO' })
 })
+
+t.test('rejects values JSON cannot represent without writing anything', async (t) => {
+  const path = join(t.testdir(), 'j.journal')
+  const { journal } = await openJournal(path, { clock })
+  t.teardown(() => journal.close())
+  await t.rejects(journal.append(undefined), TypeError)
+  await t.rejects(journal.compact([{ n: 1n }]), TypeError)
+  t.equal((await stat(path)).size, 0)
+})
