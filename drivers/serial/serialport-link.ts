@@ -191,6 +191,9 @@ function treatEndOfFileAsHangup(port: UnixPortBinding): void {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
         if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error
+        // The port may have closed while the read was in the thread pool; polling a destroyed
+        // poller crashes the process (SIGSEGV, seen here), so check before waiting.
+        if (!port.isOpen) throw Object.assign(new Error('Port is not open'), { canceled: true })
         await new Promise<void>((resolve, reject) => {
           port.poller.once('readable', (pollError) => (pollError ? reject(pollError) : resolve()))
         })

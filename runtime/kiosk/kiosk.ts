@@ -268,7 +268,9 @@ export class Kiosk {
 
   #render(screen: Screen): void {
     const probe = renderScreen(screen, { cols: this.#o.cols, rows: this.#o.rows, page: 0 })
-    const page = this.#phase === 'menu' && probe.pageCount > 0 ? this.#page % probe.pageCount : 0
+    // The menu pages itself (key 0); a flow's screen carries the page its session turned to.
+    const wanted = this.#phase === 'menu' ? this.#page : (screen.page ?? 0)
+    const page = probe.pageCount > 0 ? wanted % probe.pageCount : 0
     const { rows } = page === 0 ? probe : renderScreen(screen, { cols: this.#o.cols, rows: this.#o.rows, page })
     this.#o.showRows(rows)
   }

@@ -212,7 +212,8 @@ export async function spawnPrivateMosquitto(options: SpawnMosquittoOptions): Pro
         throw failure('exited during start')
       }),
       new Promise<never>((_, reject) => {
-        child.once('error', (error) => reject(failure(`could not be spawned: ${messageOf(error)}`)))
+        // `on`, not `once`: a later 'error' (a failed kill) with no listener would be thrown.
+        child.on('error', (error) => reject(failure(`could not be spawned: ${messageOf(error)}`)))
       }),
       clock,
       readyTimeoutMs,

@@ -19,9 +19,11 @@ export interface PtyPair {
 /** socat prints this (at `-d -d`) once both ptys and their links exist (toolchain.md section 4). */
 const READY_LINE = 'starting data transfer loop'
 const READY_TIMEOUT_MS = 5000
+/** Starts socat with the given arguments; when stdin reaches end of file, SIGTERMs it and waits. */
+const GUARD_SCRIPT = 'socat "$@" & pid=$!; read line; kill $pid 2>/dev/null; wait $pid'
 
 /**
- * Spawns `socat` with a pty pair for a test. Teardown kills socat and removes the directory; the
+ * Spawns `socat -d -d pty,… pty,…` for a test. Teardown stops socat and removes the directory; the
  * test itself must close every port it opened (open ports keep the process alive), and should open
  * the reading end before writing to the other (bytes sent to an unopened end are lost).
  */
@@ -29,19 +31,18 @@ export async function createPtyPair(t: Test): Promise<PtyPair> {
   const dir = await mkdtemp(join(tmpdir(), 'station-pty-'))
   const pathA = join(dir, 'ttyA')
   const pathB = join(dir, 'ttyB')
+  const socatArgs = ['-d', '-d', `pty,raw,echo=0,link=${pathA}`, `pty,raw,echo=0,link=${pathB}`]
   let socat: ChildProcess | undefined
-  const killOnExit = () => socat?.kill('SIGKILL')
-  process.once('exit', killOnExit)
 
   async function start(): Promise<void> {
-    const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${pathA}`, `pty,raw,echo=0,link=${pathB}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    // socat runs under a tiny shell that kills it when our stdin pipe closes, so a test process
+    // that crashes or is killed by tap's timeout leaves no socat behind.
+    const child = spawn('sh', ['-c', GUARD_SCRIPT, 'socat-guard', ...socatArgs], { stdio: ['pipe', 'ignore', 'pipe'] })
     socat = child
     await new Promise<void>((resolve, reject) => {
       let stderr = ''
       const timer = setTimeout(() => {
-        child.kill('SIGKILL')
+        child.stdin?.end()
         reject(new Error(`socat not ready after ${READY_TIMEOUT_MS} ms: ${stderr}`))
       }, READY_TIMEOUT_MS)
       child.stderr?.on('data', (data: Buffer) => {
@@ -70,13 +71,12 @@ export async function createPtyPair(t: Test): Promise<PtyPair> {
     socat = undefined
     if (!child || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-    child.kill('SIGTERM')
+    child.stdin?.end() // the guard sends socat SIGTERM and exits once socat has
     await exited
   }
 
   t.teardown(async () => {
     await kill()
-    process.removeListener('exit', killOnExit)
     await rm(dir, { recursive: true, force: true })
   })
 
