@@ -51,5 +51,13 @@ export function identityFromCard(card: CardPresented, today: Date): CardResult {
 
 /** Codec messages describe the failed rule; strip anything digit-heavy in case one quotes input. */
 function safeReason(error: unknown): string {
-  return messageOf(error).replace(/\d{6,}/g, '<digits>').slice(0, 120)
+  return (
+    messageOf(error)
+      // The QR codec quotes a malformed date field verbatim: a birth date with separators, or (after a
+      // stray '|') part of the name or address. The check's name is enough.
+      .replace(/^(invalid date)\b.*$/su, '$1')
+      // Six or more digits, even split by spaces, dots, slashes or dashes, may be an ID number or a date.
+      .replace(/\d(?:[\s./-]*\d){5,}/g, '<digits>')
+      .slice(0, 120)
+  )
 }

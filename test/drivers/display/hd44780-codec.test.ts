@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { vectorsFor } from '../../support/vectors.js'
 import {
   checkMapping,
   DEFAULT_PCF8574_MAPPING,
@@ -14,21 +14,8 @@ import {
 } from '../../../drivers/display/hd44780-codec.js'
 import { POWER_UP_DELAY_MS } from '../../../drivers/display/hd44780-instructions.js'
 
-/** The team's shared vectors (protocols.md companion file). */
-const VECTORS_PATH = '/work/shared/vectors/vectors.json'
-
-interface Vector {
-  protocol: string
-  name: string
-  input: Record<string, unknown>
-  expected: Record<string, unknown>
-  valid: boolean
-  why: string
-}
-
-const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Vector[]).filter(
-  (vector) => vector.protocol === 'hd44780_pcf8574',
-)
+/** The repo's vectors, overlaid by the shared copy when present (test/support/vectors.ts). */
+const vectors = vectorsFor('hd44780_pcf8574')
 
 /** "0C 08 1C 18" → [0x0c, 0x08, 0x1c, 0x18] */
 function hexBytes(text: unknown): number[] {

@@ -1,23 +1,10 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { vectorsFor } from '../../support/vectors.js'
 import { decodeTouchStatus, diffElectrodes, initWrites, isPresent } from '../../../drivers/keypad/mpr121-codec.js'
 import { CONFIG2, SOFT_RESET, SOFT_RESET_VALUE } from '../../../drivers/keypad/mpr121-registers.js'
 
-/** The team's shared vectors (protocols.md companion file). */
-const VECTORS_PATH = '/work/shared/vectors/vectors.json'
-
-interface Vector {
-  protocol: string
-  name: string
-  input: Record<string, unknown>
-  expected: Record<string, unknown>
-  valid: boolean
-  why: string
-}
-
-const vectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Vector[]).filter(
-  (vector) => vector.protocol === 'mpr121',
-)
+/** The repo's vectors, overlaid by the shared copy when present (test/support/vectors.ts). */
+const vectors = vectorsFor('mpr121')
 
 /** "05 00" → Uint8Array [5, 0] */
 function hexBytes(text: unknown): Uint8Array {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { vectorsFor } from '../../support/vectors.js'
 import {
   encodeCode128,
   encodeCut,
@@ -12,18 +12,7 @@ import {
 import type { PrinterProfile } from '../../../drivers/printer/printer-profile.js'
 import type { Align } from '../../../drivers/printer/receipt.js'
 
-const VECTORS_PATH = '/work/shared/vectors/vectors.json'
-
-interface Vector {
-  protocol: string
-  name: string
-  input: Record<string, unknown>
-  expected: Record<string, unknown>
-  valid: boolean
-  why: string
-}
-
-const escposVectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Vector[]).filter((v) => v.protocol === 'escpos')
+const escposVectors = vectorsFor('escpos').filter((v) => v.protocol === 'escpos')
 
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0').toUpperCase()).join(' ')

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import t from 'tap'
+import { vectorsFor } from '../../support/vectors.js'
 import {
   decodeRealtimeStatus,
   encodeRealtimeStatus,
@@ -8,18 +8,8 @@ import {
   type StatusQuery,
 } from '../../../drivers/printer/escpos-status.js'
 
-const VECTORS_PATH = '/work/shared/vectors/vectors.json'
-
-interface Vector {
-  protocol: string
-  name: string
-  input: Record<string, unknown>
-  expected: Record<string, unknown>
-  valid: boolean
-}
-
 /** DLE EOT vectors: `{ request: "10 04 n", reply: "hh" }`. */
-const statusVectors = (JSON.parse(readFileSync(VECTORS_PATH, 'utf8')) as Vector[]).filter(
+const statusVectors = vectorsFor('escpos').filter(
   (v) => v.protocol === 'escpos' && typeof v.input['request'] === 'string' && typeof v.input['reply'] === 'string',
 )
 
