@@ -1,5 +1,5 @@
 import t from 'tap'
-import { vectorsFor } from '../../support/vectors.js'
+import { vectorsFor, type Vector } from '../../support/vectors.js'
 import {
   encodeCode128,
   encodeCut,
