@@ -193,11 +193,18 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     log.child({ component: 'runtime.control' }),
   )
 
+  let kioskRunning = false
   const kioskService: Service = {
     name: 'kiosk',
-    start: async () => kiosk.start(),
-    stop: async () => kiosk.stop(),
-    health: () => ({ state: 'ok', detail: { phase: kiosk.phase } }),
+    start: async () => {
+      kiosk.start()
+      kioskRunning = true
+    },
+    stop: async () => {
+      kioskRunning = false
+      kiosk.stop()
+    },
+    health: () => ({ state: kioskRunning ? 'ok' : 'stopped', detail: { phase: kiosk.phase } }),
   }
   const services: Service[] = [
     ...devices.services,

@@ -65,14 +65,14 @@ export class SerialQrScanner {
     this.#splitter = createScanSplitter({ maxLength: this.#maxLength })
   }
 
-  /** Starts listening to the link. Idempotent. */
-  async start(): Promise<void> {
+  /** Starts listening to the link. Idempotent; does no I/O. */
+  start(): void {
     if (this.#unsubscribeData) return
     this.#unsubscribeData = this.#link.onData((chunk) => this.#onData(chunk))
   }
 
   /** Stops listening and forgets any half line, pending MRZ lines and the last scan. Idempotent. */
-  async stop(): Promise<void> {
+  stop(): void {
     this.#unsubscribeData?.()
     this.#unsubscribeData = undefined
     this.#clearTimer(this.#partialTimer)

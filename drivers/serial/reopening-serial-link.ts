@@ -63,12 +63,23 @@ export class ReopeningSerialLink implements SerialLink {
 
   /**
    * Opens the first time. Rejects with the factory's error (E_DEVICE_ABSENT, E_SERIAL_IO) and stays
-   * closed: whether to retry a device that was never there is the caller's decision.
+   * closed: whether to retry a device that was never there is the caller's decision. While
+   * reopening, tries at once instead of waiting for the backoff (and keeps reopening if that fails).
    */
   async open(): Promise<void> {
     if (this.#closeRequested) throw new StationError('E_SERIAL_IO', `serial link ${this.path} was closed`, { path: this.path })
     if (this.#current) return
-    this.#attach(await this.#open())
+    const reopening = this.#state === 'reopening'
+    if (this.#retryTimer) this.#clock.clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
+    let link: SerialLink
+    try {
+      link = await this.#open()
+    } catch (error) {
+      if (reopening && !this.#closeRequested && !this.#current) this.#scheduleReopen()
+      throw error
+    }
+    this.#attach(link)
   }
 
   /** Rejects with E_SERIAL_IO while the device is away or the link is closed. */
@@ -115,7 +126,8 @@ export class ReopeningSerialLink implements SerialLink {
   }
 
   #attach(link: SerialLink): void {
-    if (this.#closeRequested) {
+    // Closed meanwhile, or an open() and a scheduled reopen both succeeded: keep only one link.
+    if (this.#closeRequested || this.#current) {
       void link.close()
       return
     }
@@ -156,6 +168,7 @@ export class ReopeningSerialLink implements SerialLink {
   }
 
   #scheduleReopen(): void {
+    if (this.#retryTimer) return // an early open() and a scheduled attempt failed together
     const delayMs = backoffDelayMs(this.#attempt, { minMs: this.#minBackoffMs, maxMs: this.#maxBackoffMs, random: this.#random })
     this.#attempt++
     this.#retryTimer = this.#clock.setTimeout(() => {

@@ -19,7 +19,10 @@ export function controlRequest(
       socket.destroy()
       reject(new StationError('E_DEVICE_TIMEOUT', `station did not answer '${cmd}' within ${timeoutMs} ms`))
     }, timeoutMs)
+    let settled = false
     const finish = (error: Error | null, value?: unknown) => {
+      if (settled) return
+      settled = true
       clearTimeout(timer)
       socket.destroy()
       if (error) reject(error)
@@ -36,6 +39,10 @@ export function controlRequest(
     )
     socket.on('connect', () => socket.write(encodeMessage({ id: 1, cmd, args })))
     socket.on('data', (chunk: string) => split(chunk))
+    // A station that stops or drops the connection mid-request would otherwise leave us waiting for the timeout.
+    socket.on('close', () =>
+      finish(new StationError('E_CONTROL_REQUEST', `station closed the connection before answering '${cmd}'`)),
+    )
     socket.on('error', (error: NodeJS.ErrnoException) => {
       const reason =
         error.code === 'ENOENT' || error.code === 'ECONNREFUSED'

@@ -41,8 +41,9 @@ export class ControlServer implements Service {
         resolve()
       })
     })
-    await chmod(this.#path, 0o600)
+    // Set before chmod so that a failing chmod still leaves a server that stop() closes.
     this.#server = server
+    await chmod(this.#path, 0o600)
     this.#log.info({ path: this.#path }, 'control socket listening')
   }
 
@@ -51,7 +52,9 @@ export class ControlServer implements Service {
     this.#server = undefined
     for (const socket of this.#sockets) socket.destroy()
     this.#sockets.clear()
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+    // Only a server that listened owns the path: after a refused start the file is another station's.
+    if (!server) return
+    await new Promise<void>((resolve) => server.close(() => resolve()))
     await rm(this.#path, { force: true })
   }
 

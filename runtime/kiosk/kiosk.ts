@@ -134,6 +134,8 @@ export class Kiosk {
       return
     }
     this.#o.event('card.accepted', { kind: card.kind })
+    // A good read ends a "not readable" notice at once, as a key does; the resident should not wait 3 s.
+    if (this.#noticeTimer) this.#dismissNotice()
     switch (this.#phase) {
       case 'welcome':
       case 'ended':
@@ -232,12 +234,13 @@ export class Kiosk {
     this.#identity = null
     this.#language = this.#o.defaultLanguage
     this.#phase = 'welcome'
-    const hint = this.#o.isOnline() ? undefined : textIn(this.#language, KIOSK_TEXTS.offlineHint)
+    // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
+    // turn: while offline the hint takes the body's row (the numbered options speak for themselves).
+    const body = this.#o.isOnline() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
     this.#show({
       title: textIn(this.#language, KIOSK_TEXTS.welcomeTitle),
-      body: textIn(this.#language, KIOSK_TEXTS.welcomeBody),
+      body: textIn(this.#language, body),
       options: [...KIOSK_TEXTS.languageOptions[this.#language]],
-      ...(hint ? { hint } : {}),
     })
   }
 

@@ -124,6 +124,8 @@ export class Supervisor {
     } catch (err) {
       this.#log.warn({ err, service: slot.service.name }, 'stop after failure failed')
     }
+    // stop() may have run while this service was closing; a retry scheduled now would outlive it.
+    if (this.#stopping) return
     slot.restartTimer = this.#clock.setTimeout(() => {
       delete slot.restartTimer
       void this.#startSlot(slot)

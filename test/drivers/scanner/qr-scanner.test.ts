@@ -22,9 +22,9 @@ async function scannerRig(t: Test, options: Partial<SerialQrScannerOptions> = {}
   const garbage: string[] = []
   scanner.onScan((scan) => scans.push(scan))
   scanner.onGarbage((reason) => garbage.push(reason))
-  await scanner.start()
+  scanner.start()
   t.teardown(async () => {
-    await scanner.stop()
+    scanner.stop()
     await host.close()
   })
   return { clock, host, scanner, sim, scans, garbage }
@@ -143,13 +143,13 @@ t.test('counts a repeated MRZ read within holdMs once', async (t) => {
 t.test('after stop, bytes from the scanner are ignored and no timers are left', async (t) => {
   const { clock, scanner, sim, scans, garbage } = await scannerRig(t)
   await sim.sendRaw(new TextEncoder().encode('HALF'))
-  await scanner.stop()
+  scanner.stop()
   t.equal(clock.pendingTimers, 0)
   await sim.present(CCCD_QR)
   clock.advance(5000)
   t.strictSame(scans, [])
   t.strictSame(garbage, [])
-  await scanner.start()
+  scanner.start()
   await sim.present('AGAIN')
   t.strictSame(scans, [{ kind: 'unknown', text: 'AGAIN' }], 'start after stop reads again from a clean line')
 })
@@ -172,7 +172,7 @@ t.test('over a real pty: a CCCD QR line from the far end arrives as one scan', a
       resolve(scan)
     })
   })
-  await scanner.start()
+  scanner.start()
   const sim = new SimQrScanner(device)
   // Sent in two writes split inside a multi-byte character, as a slow UART may deliver it.
   const bytes = new TextEncoder().encode(`${CCCD_QR}\r\n`)

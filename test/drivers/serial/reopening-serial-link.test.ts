@@ -270,3 +270,17 @@ t.test('over a real pty: reopens after socat is killed and restarted, and data f
   await link.write(Uint8Array.of(0x06))
   t.strictSame(await atFarEnd, Uint8Array.of(0x06), 'link to far end')
 })
+
+t.test('open while reopening tries at once and keeps a single link', async (t) => {
+  const rig = replugRig(t)
+  await rig.link.open()
+  rig.lastDevice().unplug()
+  rig.failNextOpens(1)
+  await t.rejects(rig.link.open(), { code: 'E_DEVICE_ABSENT' })
+  t.equal(rig.link.state, 'reopening', 'a failed early attempt keeps the reopen going')
+  await rig.link.open()
+  t.equal(rig.link.state, 'open')
+  t.equal(rig.clock.pendingTimers, 0, 'the scheduled retry was cancelled')
+  await rig.clock.advanceAsync(5000, 100)
+  t.equal(rig.hosts.length, 2, 'no second link was opened behind it')
+})

@@ -114,10 +114,11 @@ t.test('health shows faulty with the last error and the restart count while a se
   t.match(supervisor.health()['b'], { state: 'faulty', lastError: 'b is not there', detail: { restarts: 1 } })
   t.equal(supervisor.health()['a']?.state, 'ok', 'the healthy service is not affected')
 
-  // random 0.999 gives delays just under the ceiling: 1000, 2000, 4000 ms for attempts 0, 1, 2.
-  await clock.advanceAsync(1000, 50)
+  // random 0.999 gives delays just under the ceiling, which doubles: 1000, 2000, 4000 ms for attempts 0, 1, 2.
+  // 1 ms steps so each retry is scheduled at the moment its start failed.
+  await clock.advanceAsync(1000, 1)
   t.match(supervisor.health()['b'], { state: 'faulty', detail: { restarts: 2 } })
-  await clock.advanceAsync(2000, 50)
+  await clock.advanceAsync(2000, 1)
   t.match(supervisor.health()['b'], { state: 'faulty', detail: { restarts: 3 } })
   t.strictSame(byName('b').startTimesMs.map((ms) => Math.round(ms)), [0, 999, 2997])
 

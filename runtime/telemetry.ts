@@ -1,0 +1,142 @@
+import { readFile, statfs } from 'node:fs/promises'
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import type { Clock, TimerHandle } from './clock.js'
+import type { Logger } from './log.js'
+import type { Health, Service } from './supervisor/service.js'
+
+/** What a telemetry sample is made of; each source is injected so the service stays testable. */
+export interface TelemetrySources {
+  devices: () => Record<string, Health>
+  outbox: () => { depth: number; oldestCreatedAtMs: number | null }
+  linkConnected: () => boolean
+  /** Resident set size of this process, from the composition root. */
+  rssBytes: () => number
+  /** Folder whose file system's free space is reported (the data dir). */
+  dataDir: string
+  /** Millidegrees Celsius, as the kernel reports it; absent off a Pi. */
+  thermalZonePath?: string
+}
+
+export interface TelemetrySample {
+  ts: string
+  devices: Record<string, { state: string; lastError?: string }>
+  outbox: { depth: number; oldestAgeS: number | null }
+  link: { connected: boolean }
+  eventLoopDelayP99Ms: number | null
+  rssBytes: number
+  cpuTempC: number | null
+  diskFreeBytes: number | null
+}
+
+/** Parses /sys/class/thermal/thermal_zone0/temp (millidegrees): `48312` -> 48.312. */
+export function parseThermalZone(text: string): number | null {
+  const value = Number.parseInt(text.trim(), 10)
+  return Number.isFinite(value) ? value / 1000 : null
+}
+
+/**
+ * Publishes a health sample every interval (cs/v1/<station>/telemetry, QoS 0): devices, outbox depth
+ * and age, link, event-loop delay, memory, CPU temperature and free disk. Never personal data.
+ */
+export class TelemetryService implements Service {
+  readonly name = 'telemetry'
+  #sources: TelemetrySources
+  #publish: (sample: TelemetrySample) => void
+  #clock: Clock
+  #intervalMs: number
+  #log: Logger
+  #timer: TimerHandle | null = null
+  #histogram: IntervalHistogram | null = null
+  #lastError: string | undefined
+
+  constructor(options: {
+    sources: TelemetrySources
+    publish: (sample: TelemetrySample) => void
+    clock: Clock
+    intervalMs: number
+    log: Logger
+  }) {
+    this.#sources = options.sources
+    this.#publish = options.publish
+    this.#clock = options.clock
+    this.#intervalMs = options.intervalMs
+    this.#log = options.log
+  }
+
+  async start(): Promise<void> {
+    this.#histogram = monitorEventLoopDelay({ resolution: 20 })
+    this.#histogram.enable()
+    this.#schedule()
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) this.#clock.clearTimeout(this.#timer)
+    this.#timer = null
+    this.#histogram?.disable()
+    this.#histogram = null
+  }
+
+  health(): Health {
+    return this.#lastError ? { state: 'degraded', lastError: this.#lastError } : { state: this.#histogram ? 'ok' : 'stopped' }
+  }
+
+  /** One sample now (also used by tests and `station status`). */
+  async sample(): Promise<TelemetrySample> {
+    const outbox = this.#sources.outbox()
+    const nowMs = this.#clock.now()
+    const devices: TelemetrySample['devices'] = {}
+    for (const [name, health] of Object.entries(this.#sources.devices())) {
+      devices[name] = { state: health.state, ...(health.lastError ? { lastError: health.lastError } : {}) }
+    }
+    const delay = this.#histogram?.percentile(99)
+    return {
+      ts: new Date(nowMs).toISOString(),
+      devices,
+      outbox: {
+        depth: outbox.depth,
+        oldestAgeS: outbox.oldestCreatedAtMs === null ? null : Math.max(0, Math.round((nowMs - outbox.oldestCreatedAtMs) / 1000)),
+      },
+      link: { connected: this.#sources.linkConnected() },
+      eventLoopDelayP99Ms: delay === undefined || Number.isNaN(delay) ? null : Math.round(delay / 1e4) / 100,
+      rssBytes: this.#sources.rssBytes(),
+      cpuTempC: await this.#cpuTemp(),
+      diskFreeBytes: await this.#diskFree(),
+    }
+  }
+
+  #schedule(): void {
+    this.#timer = this.#clock.setTimeout(() => {
+      void this.#tick()
+    }, this.#intervalMs)
+  }
+
+  async #tick(): Promise<void> {
+    try {
+      this.#publish(await this.sample())
+      this.#lastError = undefined
+    } catch (error) {
+      this.#lastError = String(error)
+      this.#log.warn({ err: error }, 'telemetry sample failed')
+    }
+    this.#histogram?.reset()
+    if (this.#histogram) this.#schedule()
+  }
+
+  async #cpuTemp(): Promise<number | null> {
+    if (!this.#sources.thermalZonePath) return null
+    try {
+      return parseThermalZone(await readFile(this.#sources.thermalZonePath, 'utf8'))
+    } catch {
+      return null
+    }
+  }
+
+  async #diskFree(): Promise<number | null> {
+    try {
+      const stats = await statfs(this.#sources.dataDir)
+      return stats.bavail * stats.bsize
+    } catch {
+      return null
+    }
+  }
+}

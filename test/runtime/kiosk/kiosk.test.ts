@@ -1,0 +1,455 @@
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import type { KeyName, Language } from '../../../config/schema.js'
+import { renderPaper } from '../../../drivers/printer/escpos-decoder.js'
+import { EscPosPrinter } from '../../../drivers/printer/escpos-printer.js'
+import type { PrinterProfile } from '../../../drivers/printer/printer-profile.js'
+import { SimEscPosPrinter, type SimPaperState } from '../../../drivers/printer/sim-escpos-printer.js'
+import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
+import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
+import { loadOrCreateKey } from '../../../runtime/crypto/key-file.js'
+import { Kiosk } from '../../../runtime/kiosk/kiosk.js'
+import { createLogger } from '../../../runtime/log.js'
+import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
+import { SimClock } from '../../../runtime/sim-clock.js'
+
+// A synthetic resident (fictitious person; every CCCD check passes).
+const ID_NUMBER = '079203000001'
+const NAME = 'Nguyễn Văn An'
+const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
+/** The same person with a birth date one year off the ID digits: the card must be refused. */
+const BAD_QR = `${ID_NUMBER}|025000001|${NAME}|15082004|Nam|12 Lê Lợi, Quận 1|20042021`
+
+const PROFILE: PrinterProfile = { codepage: 'ascii', codeTable: 0, lineWidthChars: 32 }
+const IDLE_TIMEOUT_MS = 30_000
+const END_SCREEN_MS = 8_000
+/** Kiosk notices (refused or unreadable card) stay this long. */
+const NOTICE_MS = 3_000
+const REFERENCE = /[0-9A-Z]{4}-[0-9A-Z]{4}/
+
+const { flows } = await loadFlowsDir('flows')
+const FLOWS = [...flows.values()]
+
+interface RigOptions {
+  paper?: SimPaperState
+  defaultLanguage?: Language
+  flows?: FlowDefinition[]
+}
+
+async function rig(t: Test, options: RigOptions = {}) {
+  const clock = new SimClock(Date.UTC(2026, 0, 1, 3))
+  const dir = t.testdir({})
+  const logLines: string[] = []
+  const log = createLogger({ level: 'debug' }, { write: (line: string) => void logLines.push(line) })
+  const key = await loadOrCreateKey(join(dir, 'keys', 'outbox.key'))
+  const outbox = await openJournalOutbox({ dir: join(dir, 'outbox'), key, clock, maxBytes: 1024 * 1024, log })
+  const cable = SimSerialLink.pair('/dev/sim-printer')
+  const device = new SimEscPosPrinter(cable.device, { profile: PROFILE, paper: options.paper ?? 'ok' })
+  const printer = new EscPosPrinter({ link: cable.host, clock, profile: PROFILE, statusTimeoutMs: 500 })
+  const screens: string[][] = []
+  const events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
+  let online = false
+  const kiosk = new Kiosk({
+    clock,
+    log,
+    showRows: (rows) => void screens.push(rows),
+    printer,
+    outbox,
+    flows: () => options.flows ?? FLOWS,
+    event: (type, fields) => void events.push({ type, fields }),
+    isOnline: () => online,
+    defaultLanguage: options.defaultLanguage ?? 'vi',
+    stationId: 'lobby-test',
+    idleTimeoutMs: IDLE_TIMEOUT_MS,
+    endScreenMs: END_SCREEN_MS,
+    cols: 20,
+    rows: 4,
+  })
+  t.teardown(async () => {
+    kiosk.stop()
+    await printer.stop()
+    await cable.host.close()
+    await outbox.close()
+  })
+  const screen = (): string => (screens.at(-1) ?? []).join('\n')
+  return {
+    clock,
+    kiosk,
+    outbox,
+    device,
+    screens,
+    events,
+    logLines,
+    screen,
+    setOnline(value: boolean) {
+      online = value
+    },
+    press(...keys: KeyName[]) {
+      for (const key of keys) kiosk.key(key)
+    },
+    eventsOf: (type: string) => events.filter((event) => event.type === type),
+    /** Lets real I/O (fsync, the printer's serial round trips) run until `done` holds. */
+    async until(done: () => boolean, what: string, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
+        await new Promise((resolve) => setTimeout(resolve, 2))
+      }
+    },
+  }
+}
+
+t.test('the welcome screen offers both languages on one page', async (t) => {
+  const r = await rig(t)
+  r.setOnline(true)
+  r.kiosk.start()
+  t.equal(r.kiosk.phase, 'welcome')
+  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Quét CCCD hoặc chọn ', '1 Tiếng Việt        ', '2 English           '])
+})
+
+t.test('key 2 on the welcome screen opens the menu in English, key 1 in Vietnamese', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('2')
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /1 Security report/)
+  r.press('back')
+  t.equal(r.kiosk.phase, 'welcome')
+  r.press('1')
+  t.match(r.screen(), /Chọn dịch vụ/)
+  t.match(r.screen(), /1 Phản ánh ANTT/)
+})
+
+t.test('keys that mean nothing on the welcome screen leave it showing', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  const before = r.screens.length
+  r.press('5', '0', 'back')
+  t.equal(r.kiosk.phase, 'welcome')
+  t.equal(r.screens.length, before, 'nothing redrawn')
+})
+
+t.test('a card at the welcome screen opens the menu in the default language with the identity kept', async (t) => {
+  const r = await rig(t, { defaultLanguage: 'en' })
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Choose a service/)
+  t.same(r.eventsOf('card.accepted').map((event) => event.fields), [{ kind: 'cccd' }])
+  r.press('1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'the scan step is skipped: the card was already read')
+  t.match(r.screen(), /Pick topic/)
+})
+
+t.test('a refused card shows a notice for 3 s and tells central why without personal data', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  const welcome = r.screen()
+  r.kiosk.card({ kind: 'cccd', text: BAD_QR })
+  t.equal(r.kiosk.phase, 'welcome', 'no session starts')
+  t.match(r.screen(), /Thẻ không hợp lệ/)
+  t.match(r.screen(), /Vui lòng thử lại/)
+  const rejected = r.eventsOf('card.rejected')
+  t.equal(rejected.length, 1)
+  t.equal(rejected[0]?.fields.kind, 'cccd')
+  t.match(String(rejected[0]?.fields.reason), /birth year mismatch/)
+  for (const value of Object.values(rejected[0]?.fields ?? {})) {
+    t.notMatch(String(value), /\d{6,}/, 'no digit run that could be an ID number or a date')
+  }
+  t.equal(r.eventsOf('card.accepted').length, 0)
+  r.clock.advance(NOTICE_MS - 1)
+  t.match(r.screen(), /Thẻ không hợp lệ/, 'still showing just before 3 s')
+  r.clock.advance(1)
+  t.equal(r.screen(), welcome, 'the welcome screen is back')
+  for (const line of r.logLines) {
+    t.notOk(line.includes(ID_NUMBER) || line.includes(NAME) || line.includes('15082004'), 'no log line carries the card')
+  }
+})
+
+t.test('a key dismisses a notice early and still counts', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.unreadable()
+  r.press('2')
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Choose a service/)
+  r.clock.advance(NOTICE_MS)
+  t.match(r.screen(), /Choose a service/, 'the stale notice timer does not redraw anything else')
+})
+
+t.test('a good card right after a notice ends the notice and opens the menu at once', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.unreadable()
+  t.match(r.screen(), /Không đọc được thẻ/)
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Chọn dịch vụ/, 'the menu shows without waiting for the notice to time out')
+  r.clock.advance(NOTICE_MS)
+  t.match(r.screen(), /Chọn dịch vụ/)
+})
+
+t.test('an unreadable read shows a notice that goes away after 3 s', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  const welcome = r.screen()
+  r.kiosk.unreadable()
+  t.match(r.screen(), /Không đọc được thẻ/)
+  t.equal(r.kiosk.phase, 'welcome')
+  r.clock.advance(NOTICE_MS)
+  t.equal(r.screen(), welcome)
+})
+
+t.test('a refused card during a procedure shows the notice over the step, then the step again', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('1', '1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' })
+  const step = r.screen()
+  r.kiosk.card({ kind: 'cccd', text: BAD_QR })
+  t.match(r.screen(), /Thẻ không hợp lệ/)
+  r.clock.advance(NOTICE_MS)
+  t.equal(r.screen(), step)
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the step still waits for a card')
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'a good card moves the waiting step on')
+})
+
+t.test('a resident completes the procedure: one sealed submission, a receipt, then back to welcome', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  r.press('1')
+  t.match(r.screen(), /SĐT/)
+  r.press('0', '9', '1', '2', '3', '4', '5', '6', '7', '8')
+  t.match(r.screen(), /> 0912345678/)
+  r.press('ok')
+  t.match(r.screen(), /Trộm cắp/)
+  t.match(r.screen(), /0912345678/)
+  r.press('ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+
+  t.match(r.screen(), /Cảm ơn ông\/bà!/)
+  t.match(r.screen(), REFERENCE, 'the reference code stays on the display')
+  t.equal(r.kiosk.currentStep, null)
+
+  const pending = r.outbox.pending()
+  t.equal(pending.length, 1)
+  const submission = pending[0]
+  t.equal(submission?.flow, 'security-feedback')
+  t.equal(submission?.flowVersion, 1)
+  t.equal(submission?.createdAt, new Date(r.clock.now()).toISOString())
+  t.same(submission?.data, {
+    language: 'vi',
+    answers: { topic: 'theft', phone: '0912345678' },
+    identity: {
+      source: 'cccd_qr',
+      personalId: ID_NUMBER,
+      name: NAME,
+      birthDate: '2003-08-15',
+      sex: 'male',
+      address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
+    },
+  })
+
+  t.equal(r.device.receipts.length, 1, 'one receipt came out')
+  const paper = renderPaper(r.device.lastReceipt() ?? [], PROFILE.lineWidthChars).join('\n')
+  t.match(paper, /PHAN ANH AN NINH TRAT TU/)
+  t.match(paper, /Tram lobby-test/)
+  t.match(paper, /079\*+01/, 'the masked ID only')
+  t.notOk(paper.includes(ID_NUMBER))
+  const code = REFERENCE.exec(r.screen())?.[0] ?? 'missing'
+  t.ok(paper.includes(code), 'the receipt carries the code on the screen')
+
+  t.same(
+    r.events.map((event) => event.type).filter((type) => type.startsWith('flow.') && type !== 'flow.step'),
+    ['flow.started', 'flow.completed'],
+  )
+  for (const event of r.events) {
+    const text = JSON.stringify(event.fields)
+    t.notOk(text.includes(ID_NUMBER) || text.includes(NAME) || text.includes('0912345678'), `${event.type} carries no personal data`)
+  }
+  for (const line of r.logLines) {
+    t.notOk(line.includes(ID_NUMBER) || line.includes(NAME) || line.includes('0912345678'), 'no log line carries personal data')
+  }
+
+  r.clock.advance(END_SCREEN_MS - 1)
+  t.equal(r.kiosk.phase, 'ended')
+  r.clock.advance(1)
+  t.equal(r.kiosk.phase, 'welcome', 'back at welcome after the end screen')
+  t.match(r.screen(), /Xin chào/)
+})
+
+t.test('a key on the end screen returns to the welcome screen at once', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', '1', 'ok', 'ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  r.press('5')
+  t.equal(r.kiosk.phase, 'welcome')
+  r.clock.advance(END_SCREEN_MS)
+  t.equal(r.kiosk.phase, 'welcome')
+})
+
+t.test('a card on the end screen starts the next resident at the menu', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', '1', 'ok', 'ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  t.equal(r.kiosk.phase, 'menu')
+  r.clock.advance(END_SCREEN_MS)
+  t.equal(r.kiosk.phase, 'menu', 'the old end timer does not take the new resident back to welcome')
+})
+
+t.test('back on the menu returns to the welcome screen and forgets the card', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('back')
+  t.equal(r.kiosk.phase, 'welcome')
+  t.match(r.screen(), /Xin chào/)
+  r.press('1', '1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the card is not kept for the next procedure')
+})
+
+t.test('back on the first step of a procedure ends it and shows the end screen', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('1', '1', 'back')
+  t.equal(r.kiosk.phase, 'ended')
+  t.same(
+    r.eventsOf('flow.abandoned').map((event) => event.fields.outcome),
+    ['cancelled'],
+  )
+  r.clock.advance(END_SCREEN_MS)
+  t.equal(r.kiosk.phase, 'welcome')
+})
+
+t.test('idle in the middle of a procedure wipes it and the next session starts without the identity', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', '1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'phone' })
+  r.press('0', '9')
+  r.clock.advance(IDLE_TIMEOUT_MS - 1)
+  t.equal(r.kiosk.phase, 'session', 'still running just before the timeout')
+  r.clock.advance(1)
+  t.equal(r.kiosk.phase, 'welcome')
+  t.match(r.screen(), /Xin chào/)
+  t.same(r.eventsOf('session.idle_timeout').map((event) => event.fields), [{ phase: 'session', flow: 'security-feedback' }])
+  t.same(r.eventsOf('flow.abandoned').map((event) => event.fields.outcome), ['timed_out'])
+  t.equal(r.outbox.depth(), 0, 'nothing was submitted')
+
+  r.press('1', '1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the scan step waits for a card again')
+  t.match(r.screen(), /quét mã QR/)
+  r.press('ok')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' })
+})
+
+t.test('idle on the menu returns to welcome and says so', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('2')
+  r.clock.advance(IDLE_TIMEOUT_MS)
+  t.equal(r.kiosk.phase, 'welcome')
+  t.same(r.eventsOf('session.idle_timeout').map((event) => event.fields), [{ phase: 'menu' }])
+  t.match(r.screen(), /Ngoại tuyến/, 'the default language is back')
+})
+
+t.test('offline, the welcome screen says submissions are sent later, and refresh follows the link', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Ngoại tuyến: gửi sau', '1 Tiếng Việt        ', '2 English           '])
+  r.setOnline(true)
+  r.kiosk.refresh()
+  t.match(r.screen(), /Quét CCCD hoặc chọn/)
+  t.notMatch(r.screen(), /Ngoại tuyến/)
+  r.setOnline(false)
+  r.press('1')
+  const shown = r.screens.length
+  r.kiosk.refresh()
+  t.equal(r.kiosk.phase, 'menu', 'refresh does not leave the menu')
+  t.equal(r.screens.length, shown, 'nor redraw it')
+})
+
+t.test('maintenance wipes the session, ignores residents, and ends at the welcome screen', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  t.equal(r.kiosk.phase, 'session')
+  r.kiosk.setMaintenance(true)
+  t.equal(r.kiosk.phase, 'maintenance')
+  t.equal(r.kiosk.currentStep, null)
+  t.match(r.screen(), /Đang bảo trì/)
+  const shown = r.screens.length
+  r.press('1', 'ok')
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.kiosk.unreadable()
+  r.clock.advance(IDLE_TIMEOUT_MS + END_SCREEN_MS)
+  t.equal(r.kiosk.phase, 'maintenance')
+  t.equal(r.screens.length, shown, 'nothing a resident does reaches the screen')
+  t.equal(r.eventsOf('card.accepted').length, 1, 'the card during maintenance was not read')
+
+  r.kiosk.setMaintenance(false)
+  t.equal(r.kiosk.phase, 'welcome')
+  t.match(r.screen(), /Xin chào/)
+  r.press('1', '1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the identity from before maintenance is gone')
+  r.kiosk.setMaintenance(false)
+  t.equal(r.kiosk.phase, 'session', 'turning maintenance off when it is off changes nothing')
+})
+
+t.test('with the paper out the procedure still completes through no_receipt and the submission is kept', async (t) => {
+  const r = await rig(t, { paper: 'out' })
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('2')
+  t.equal(r.kiosk.phase, 'menu', 'a card then key 2 stays on the menu (2 is not a flow)')
+  r.press('1', '6', 'ok', 'ok')
+  await r.until(() => r.kiosk.currentStep?.step === 'no_receipt', 'the no_receipt step')
+  t.match(r.screen(), /Máy in đang lỗi/)
+  t.match(r.screen(), REFERENCE, 'the code is on screen to note down')
+  t.same(
+    r.eventsOf('effect.failed').map((event) => [event.fields.effect, event.fields.code]),
+    [['print', 'E_PRINTER_NOT_READY']],
+  )
+  t.equal(r.outbox.depth(), 1)
+  t.same(r.outbox.pending()[0]?.data.answers, { topic: 'other', phone: '' })
+  t.equal(r.device.receipts.length, 0, 'nothing printed')
+  r.press('ok')
+  t.equal(r.kiosk.phase, 'ended')
+  t.same(r.eventsOf('flow.completed').length, 1, 'the procedure counts as completed')
+  t.match(r.screen(), /Cảm ơn/)
+})
+
+t.test('stop cancels a running session and its timers', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('1', '1')
+  r.kiosk.stop()
+  t.equal(r.kiosk.currentStep, null)
+  t.same(r.eventsOf('flow.abandoned').map((event) => event.fields.outcome), ['cancelled'])
+  const shown = r.screens.length
+  r.clock.advance(IDLE_TIMEOUT_MS * 4)
+  t.equal(r.screens.length, shown, 'no timer fires after stop')
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('a menu with no flows says the station is out of service', async (t) => {
+  const r = await rig(t, { flows: [], defaultLanguage: 'en' })
+  r.kiosk.start()
+  r.press('ok')
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Out of service/)
+  r.press('1')
+  t.equal(r.kiosk.phase, 'menu', 'no option to start')
+})

@@ -1,0 +1,251 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t, { type Test } from 'tap'
+import { defaultConfig } from '../../config/defaults.js'
+import type { Config } from '../../config/schema.js'
+import { systemClock } from '../../runtime/clock.js'
+import { controlRequest } from '../../runtime/control/control-client.js'
+import { openHardware } from '../../runtime/hardware.js'
+import { createLogger } from '../../runtime/log.js'
+import { startStation, type RunningStation } from '../../runtime/station.js'
+import type { StatusReport } from '../../runtime/status-report.js'
+import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
+
+// A synthetic resident (fictitious person; every CCCD check passes).
+const ID_NUMBER = '079203000001'
+const NAME = 'Nguyễn Văn An'
+const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
+const BAD_QR = `${ID_NUMBER}|025000001|${NAME}|15082004|Nam|12 Lê Lợi, Quận 1|20042021`
+
+const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
+
+interface Running {
+  station: RunningStation
+  config: Config
+  logLines: Array<Record<string, unknown>>
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
+  status(): Promise<StatusReport>
+  press(...keys: string[]): Promise<void>
+  waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>
+  waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
+}
+
+async function start(t: Test, brokerUrl: string | null): Promise<Running> {
+  const dataDir = join(t.testdir({}), 'data')
+  const config = defaultConfig(dataDir, FLOWS_DIR)
+  config.station.id = 'lobby-test'
+  config.session.endScreenS = 1
+  const hardware = await openHardware({ ...config.hardware, simulated: true })
+  // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
+  const logLines: Array<Record<string, unknown>> = []
+  const log = createLogger({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
+  const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
+  let stopped = false
+  t.teardown(async () => {
+    if (!stopped) await station.stop()
+  })
+  const originalStop = station.stop.bind(station)
+  const running: Running = {
+    station: {
+      socketPath: station.socketPath,
+      status: () => station.status(),
+      async stop() {
+        stopped = true
+        await originalStop()
+      },
+    },
+    config,
+    logLines,
+    request: (cmd, args = {}) => controlRequest(station.socketPath, cmd, args),
+    status: async () => (await controlRequest(station.socketPath, 'status')) as StatusReport,
+    async press(...keys) {
+      for (const key of keys) await running.request('sim.press', { key })
+    },
+    async waitFor(what, check, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    async waitForScreen(pattern, timeoutMs = 5000) {
+      let text = ''
+      await running.waitFor(
+        `${pattern} on the display (last: ${JSON.stringify(text)})`,
+        async () => {
+          const screen = (await running.request('sim.screen')) as { rows: string[] }
+          text = screen.rows.join('\n')
+          return pattern.test(text)
+        },
+        timeoutMs,
+      )
+      return text
+    },
+  }
+  return running
+}
+
+function eventsLogged(lines: Array<Record<string, unknown>>, type: string): Array<Record<string, unknown>> {
+  return lines.filter((line) => line.msg === 'event' && line.event === type)
+}
+
+t.test('an offline station is ready, takes a procedure through the control socket and keeps it in the outbox', async (t) => {
+  const s = await start(t, null)
+  const status = await s.status()
+  t.equal(status.ready, true)
+  t.equal(status.station, 'lobby-test')
+  t.equal(status.simulated, true)
+  t.equal(status.phase, 'welcome')
+  t.same(status.link, { configured: false, connected: false, broker: null })
+  t.same(status.flows, [{ id: 'security-feedback', version: 1 }])
+  for (const device of ['display', 'keypad', 'scanner', 'printer', 'kiosk', 'control']) {
+    t.equal(status.devices[device]?.state, 'ok', `${device} is ok`)
+  }
+  t.same(s.station.status().ready, true, 'the in-process status agrees')
+
+  const welcome = await s.waitForScreen(/Xin chao \/ Welcome/)
+  t.match(welcome, /Ngoai tuyen: gui sau/, 'the welcome screen says submissions wait while offline')
+
+  t.same(await s.request('sim.card', { kind: 'cccd', text: QR }), { kind: 'cccd' })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('1')
+  await s.waitForScreen(/Chon van de/)
+  t.same((await s.status()).step, { flow: 'security-feedback', step: 'topic' })
+  await s.press('1')
+  await s.waitForScreen(/SDT/)
+  await s.press('0', '9', '1', '2', '3', '4', '5', '6', '7', '8', 'ok')
+  await s.waitForScreen(/OK de gui/)
+  await s.press('ok')
+  const done = await s.waitForScreen(/Cam on/)
+  const code = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done)?.[0]
+  t.ok(code, 'the reference code is on the display')
+
+  const after = await s.status()
+  t.equal(after.outbox.depth, 1, 'the submission waits in the outbox')
+  t.equal(after.link.configured, false)
+  t.equal(after.phase, 'ended')
+
+  const receipt = (await s.request('sim.receipt')) as { lines: string[] | null; count: number }
+  t.equal(receipt.count, 1)
+  const paper = (receipt.lines ?? []).join('\n')
+  t.match(paper, /PHAN ANH AN NINH TRAT TU/)
+  t.match(paper, /Tram lobby-test/)
+  t.match(paper, /079\*+01/)
+  t.ok(code && paper.includes(code), 'the receipt carries the same code')
+
+  await s.waitForScreen(/Xin chao/, 3000)
+  t.equal((await s.status()).phase, 'welcome', 'the end screen returns to welcome')
+
+  t.ok(eventsLogged(s.logLines, 'flow.completed').length === 1, 'the completion is an event')
+  const logs = s.logLines.map((line) => JSON.stringify(line)).join('\n')
+  for (const secret of [ID_NUMBER, NAME, '0912345678', '15082003']) t.notOk(logs.includes(secret), `no log line contains ${secret}`)
+})
+
+t.test('a paper-out printer degrades, central hears of it, and the next procedure prints nothing but completes', async (t) => {
+  const s = await start(t, null)
+  await s.waitForScreen(/Xin chao/)
+  t.same(await s.request('sim.printer', { state: 'paper-out' }), { state: 'paper-out' })
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('1', '2', 'ok', 'ok')
+  await s.waitForScreen(/May in dang loi/)
+  await s.press('ok')
+  await s.waitForScreen(/Cam on/)
+
+  const receipt = (await s.request('sim.receipt')) as { lines: string[] | null; count: number }
+  t.same(receipt, { lines: null, count: 0 }, 'no receipt came out')
+  const status = await s.status()
+  t.equal(status.outbox.depth, 1, 'the submission is kept')
+  t.equal(status.devices.printer?.state, 'degraded')
+  t.equal(status.devices.printer?.lastError, 'paper out')
+  t.equal(status.devices.printer?.lastErrorCode, 'E_PRINTER_NOT_READY')
+  const faults = eventsLogged(s.logLines, 'device.fault')
+  t.same(
+    faults.map((line) => [line.device, line.state, line.code]),
+    [['printer', 'degraded', 'E_PRINTER_NOT_READY']],
+  )
+
+  await s.request('sim.printer', { state: 'paper-ok' })
+  // The idle poll (every 3 s) sees the paper back.
+  await s.waitFor('the printer to recover', async () => (await s.status()).devices.printer?.state === 'ok', 6000)
+  t.equal(eventsLogged(s.logLines, 'device.recovered').length, 1, 'central hears it is back')
+})
+
+t.test('control requests that make no sense are refused with E_CONTROL_REQUEST', async (t) => {
+  const s = await start(t, null)
+  await t.rejects(s.request('sim.press', { key: 'x' }), { code: 'E_CONTROL_REQUEST', message: /unknown key 'x'/ })
+  await t.rejects(s.request('sim.card', { kind: 'passport', text: 'x' }), { code: 'E_CONTROL_REQUEST' })
+  await t.rejects(s.request('sim.card', { kind: 'cccd' }), { code: 'E_CONTROL_REQUEST', message: /needs the QR text/ })
+  await t.rejects(s.request('sim.card', { kind: 'mrz', text: ['one line'] }), { code: 'E_CONTROL_REQUEST' })
+  await t.rejects(s.request('sim.printer', { state: 'on-fire' }), { code: 'E_CONTROL_REQUEST' })
+  await t.rejects(s.request('no.such.command'), { code: 'E_CONTROL_REQUEST', message: /unknown command/ })
+  t.equal((await s.status()).ready, true, 'the station is still serving')
+})
+
+t.test('a refused card and an unreadable read show notices and become events without personal data', async (t) => {
+  const s = await start(t, null)
+  await s.waitForScreen(/Xin chao/)
+  await s.request('sim.card', { kind: 'cccd', text: BAD_QR })
+  await s.waitForScreen(/The khong hop le/)
+  await s.request('sim.card', { kind: 'raw', text: 'ff fe 0d 0a' })
+  await s.waitForScreen(/Khong doc duoc the/)
+  await s.waitFor('the rejected and unreadable events', () =>
+    eventsLogged(s.logLines, 'card.rejected').length === 1 && eventsLogged(s.logLines, 'card.unreadable').length === 1,
+  )
+  const [rejected] = eventsLogged(s.logLines, 'card.rejected')
+  t.match(String(rejected?.reason), /birth year mismatch/)
+  t.equal(eventsLogged(s.logLines, 'card.unreadable')[0]?.device, 'scanner')
+  const logs = s.logLines.map((line) => JSON.stringify(line)).join('\n')
+  t.notMatch(logs, /\d{12}/, 'no ID number in the logs')
+  t.notOk(logs.includes(NAME))
+
+  await s.request('sim.card', { kind: 'nfc', text: '04A224E2C85A80' })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.request('sim.card', { kind: 'mrz', text: ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<'] })
+  await s.press('1')
+  await s.waitForScreen(/Chon van de/, 3000)
+})
+
+t.test('stop closes every service and removes the control socket', async (t) => {
+  const s = await start(t, null)
+  t.ok(existsSync(s.station.socketPath), 'the socket exists while running')
+  await s.station.stop()
+  t.notOk(existsSync(s.station.socketPath), 'the socket file is gone')
+  await t.rejects(controlRequest(s.station.socketPath, 'status'), { code: 'E_CONTROL_REQUEST' })
+  const status = s.station.status()
+  t.equal(status.ready, false)
+  for (const [name, health] of Object.entries(status.devices)) t.equal(health.state, 'stopped', `${name} stopped`)
+  t.ok(
+    s.logLines.some((line) => line.msg === 'station stopped'),
+    'the station says it stopped',
+  )
+})
+
+t.test('with a broker the station reports connected, delivers the submission and publishes events', async (t) => {
+  const broker = await startMosquitto(t)
+  const submissions = await subscribeCollect(broker.url, 'cs/v1/lobby-test/submissions')
+  const events = await subscribeCollect(broker.url, 'cs/v1/lobby-test/events')
+  t.teardown(() => submissions.close())
+  t.teardown(() => events.close())
+  const s = await start(t, broker.url)
+  await s.waitFor('the link', async () => (await s.status()).link.connected)
+  const status = await s.status()
+  t.same(status.link, { configured: true, connected: true, broker: broker.url })
+  const welcome = await s.waitForScreen(/Xin chao/)
+  t.match(welcome, /Quet CCCD hoac chon/, 'no offline hint while connected')
+
+  await s.request('sim.card', { kind: 'cccd', text: BAD_QR })
+  const rejected = await events.waitFor((message) => message.payload?.type === 'card.rejected')
+  t.notMatch(JSON.stringify(rejected.payload), /\d{6,}/, 'the event carries no ID number or date')
+
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('1', '3', 'ok', 'ok')
+  const message = await submissions.waitFor(() => true, 5000)
+  t.equal(message.payload.flow, 'security-feedback')
+  t.equal(message.payload.data.answers.topic, 'drugs')
+  t.equal(message.payload.data.identity.personalId, ID_NUMBER)
+  await s.waitFor('the outbox to drain', async () => (await s.status()).outbox.depth === 0)
+  await events.waitFor((event) => event.payload?.type === 'flow.completed')
+})

@@ -1,0 +1,117 @@
+import t from 'tap'
+import { defaultConfig } from '../../config/defaults.js'
+import type { FlowDefinition } from '../../flows/engine/flow-types.js'
+import type { Kiosk } from '../../runtime/kiosk/kiosk.js'
+import type { MqttLink } from '../../runtime/mqtt/mqtt-link.js'
+import type { Outbox } from '../../runtime/outbox/outbox-types.js'
+import { formatStatus, statusReport, withoutCredentials, type StatusInputs } from '../../runtime/status-report.js'
+
+const NOW_MS = Date.UTC(2026, 0, 1, 12, 0, 0)
+
+/** An outbox that only answers the two questions status asks. */
+function fakeOutbox(depth: number, oldestCreatedAtMs: number | null): Outbox {
+  return {
+    append: async () => undefined,
+    pending: () => [],
+    markDelivered: async () => undefined,
+    depth: () => depth,
+    oldestCreatedAtMs: () => oldestCreatedAtMs,
+    onAppended: () => () => undefined,
+    close: async () => undefined,
+  }
+}
+
+function flow(id: string, version: number): FlowDefinition {
+  return { id, version, title: { vi: id, en: id }, start: 'first', steps: new Map() }
+}
+
+// Kiosk and MqttLink are classes with hardware and network behind them; status reads two getters of each.
+const kiosk = { phase: 'session', currentStep: { flow: 'security-feedback', step: 'topic' } } as unknown as Kiosk
+const link = { isConnected: true } as unknown as MqttLink
+
+function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
+  return {
+    ready: true,
+    config: defaultConfig('/var/lib/citizen-station', '/opt/citizen-station/flows'),
+    version: '0.1.0',
+    bootId: 'b00t',
+    bootCount: 3,
+    nowMs: NOW_MS,
+    outbox: fakeOutbox(2, NOW_MS - 90_600),
+    link,
+    brokerUrl: 'mqtts://station-17:s3cret@central.example.vn:8883',
+    health: { display: { state: 'ok' }, printer: { state: 'faulty', lastError: 'paper out' } },
+    kiosk,
+    flows: [flow('security-feedback', 2)],
+    ...overrides,
+  }
+}
+
+t.test('the report carries the station, outbox age, link and devices without the broker password', async (t) => {
+  const report = statusReport(inputs())
+  t.match(report, {
+    ready: true,
+    station: 'sim-station',
+    version: '0.1.0',
+    bootId: 'b00t',
+    bootCount: 3,
+    simulated: true,
+    phase: 'session',
+    step: { flow: 'security-feedback', step: 'topic' },
+    outbox: { depth: 2, oldestAgeS: 91 },
+    link: { configured: true, connected: true, broker: 'mqtts://central.example.vn:8883' },
+    devices: { display: { state: 'ok' }, printer: { state: 'faulty', lastError: 'paper out' } },
+    flows: [{ id: 'security-feedback', version: 2 }],
+  })
+  t.notMatch(JSON.stringify(report), /s3cret|station-17/)
+})
+
+t.test('an empty outbox has no age, and a clock behind the oldest record never gives a negative one', async (t) => {
+  t.strictSame(statusReport(inputs({ outbox: fakeOutbox(0, null) })).outbox, { depth: 0, oldestAgeS: null })
+  t.strictSame(statusReport(inputs({ outbox: fakeOutbox(1, NOW_MS + 5000) })).outbox, { depth: 1, oldestAgeS: 0 })
+})
+
+t.test('a station without a broker reports the link as not configured', async (t) => {
+  t.strictSame(statusReport(inputs({ link: null, brokerUrl: null })).link, { configured: false, connected: false, broker: null })
+})
+
+t.test('withoutCredentials strips user and password and nothing else', async (t) => {
+  t.equal(withoutCredentials('mqtt://user:secret@broker.local:1883'), 'mqtt://broker.local:1883')
+  t.equal(withoutCredentials('mqtts://user@broker.local:8883/'), 'mqtts://broker.local:8883')
+  t.equal(withoutCredentials('mqtt://127.0.0.1:1883'), 'mqtt://127.0.0.1:1883')
+  t.equal(withoutCredentials('ws://u:p@central.example.vn/mqtt'), 'ws://central.example.vn/mqtt')
+  t.equal(withoutCredentials('not a url at all'), '(invalid url)')
+})
+
+t.test('formatStatus lists the station, the screen, the outbox, the broker, every device and the flows', async (t) => {
+  const text = formatStatus(statusReport(inputs()))
+  const lines = text.split('\n')
+  t.equal(lines[0], 'station sim-station ready (version 0.1.0, simulated)')
+  t.equal(lines[1], 'resident screen: session (security-feedback / topic)')
+  t.equal(lines[2], 'outbox: 2 waiting, oldest 91 s')
+  t.equal(lines[3], 'broker: mqtts://central.example.vn:8883 connected')
+  t.ok(lines.includes('devices:'))
+  t.match(text, /^ {2}display +ok$/m)
+  t.match(text, /^ {2}printer +faulty \(paper out\)$/m)
+  t.equal(lines.at(-1), 'flows: security-feedback@2')
+})
+
+t.test('formatStatus says when the station is starting, offline and has no flows', async (t) => {
+  const report = statusReport(
+    inputs({
+      ready: false,
+      link: null,
+      brokerUrl: null,
+      outbox: fakeOutbox(0, null),
+      flows: [],
+      health: {},
+      kiosk: { phase: 'welcome', currentStep: null } as unknown as Kiosk,
+    }),
+  )
+  const text = formatStatus(report)
+  t.match(text, /^station sim-station starting/)
+  t.match(text, /^resident screen: welcome$/m)
+  t.match(text, /^outbox: 0 waiting$/m)
+  t.match(text, /^broker: none \(offline, submissions kept in the outbox\)$/m)
+  t.match(text, /^flows: none$/m)
+})

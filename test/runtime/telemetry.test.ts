@@ -1,0 +1,72 @@
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { createSilentLogger } from '../../runtime/log.js'
+import { SimClock } from '../../runtime/sim-clock.js'
+import { parseThermalZone, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
+
+t.test('parses the kernel thermal zone in millidegrees', async (t) => {
+  t.equal(parseThermalZone('48312\n'), 48.312)
+  t.equal(parseThermalZone('garbage'), null)
+})
+
+t.test('publishes one sample per interval with devices, outbox age, link, memory, temperature and disk', async (t) => {
+  const dir = t.testdir({})
+  const thermal = join(dir, 'temp')
+  writeFileSync(thermal, '51234\n')
+  const clock = new SimClock(Date.UTC(2026, 10, 28, 8, 0, 0))
+  const oldestMs = clock.now() - 90_000
+  const samples: TelemetrySample[] = []
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({ printer: { state: 'degraded', lastError: 'paper out' }, keypad: { state: 'ok' } }),
+      outbox: () => ({ depth: 2, oldestCreatedAtMs: oldestMs }),
+      linkConnected: () => false,
+      rssBytes: () => 42_000_000,
+      dataDir: dir,
+      thermalZonePath: thermal,
+    },
+    publish: (sample) => samples.push(sample),
+    clock,
+    intervalMs: 60_000,
+    log: createSilentLogger(),
+  })
+  await service.start()
+  t.teardown(() => service.stop())
+  await clock.advanceAsync(59_000)
+  t.equal(samples.length, 0, 'nothing before the interval')
+  await clock.advanceAsync(1_000)
+  for (let i = 0; i < 20 && samples.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(samples.length, 1)
+  const sample = samples[0]!
+  t.strictSame(sample.devices.printer, { state: 'degraded', lastError: 'paper out' })
+  t.equal(sample.outbox.depth, 2)
+  t.equal(sample.outbox.oldestAgeS, 150, 'age measured at the time of the sample')
+  t.equal(sample.link.connected, false)
+  t.equal(sample.rssBytes, 42_000_000)
+  t.equal(sample.cpuTempC, 51.234)
+  t.ok(sample.diskFreeBytes !== null && sample.diskFreeBytes > 0)
+  await service.stop()
+  t.equal(clock.pendingTimers, 0, 'stop leaves no timer behind')
+})
+
+t.test('reports no temperature off a Pi rather than a made-up value', async (t) => {
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({}),
+      outbox: () => ({ depth: 0, oldestCreatedAtMs: null }),
+      linkConnected: () => true,
+      rssBytes: () => 1,
+      dataDir: '/nonexistent-dir-for-telemetry',
+      thermalZonePath: '/nonexistent/temp',
+    },
+    publish: () => undefined,
+    clock: new SimClock(0),
+    intervalMs: 1000,
+    log: createSilentLogger(),
+  })
+  const sample = await service.sample()
+  t.equal(sample.cpuTempC, null)
+  t.equal(sample.diskFreeBytes, null)
+  t.equal(sample.outbox.oldestAgeS, null)
+})
