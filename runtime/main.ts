@@ -10,6 +10,7 @@ import { messageOf } from './errors.js'
 import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { clientDataDir, packageRoot } from './cli/paths.js'
+import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
 import { createNotifier } from './sd-notify.js'
 
@@ -22,7 +23,7 @@ const USAGE = `usage: station <command>
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status
 
-Client commands take --data-dir D to find the station's control socket.`
+Client commands take --data-dir D (or --socket P) to find the station's control socket.`
 
 const io: ClientIo = {
   out: (text) => process.stdout.write(`${text}\n`),
@@ -38,22 +39,35 @@ function version(): string {
   }
 }
 
+/** Options every client command takes to find the station's control socket. */
+const CLIENT_OPTIONS = {
+  json: { type: 'boolean' },
+  'data-dir': { type: 'string' },
+  socket: { type: 'string' },
+} as const
+
+/** --socket wins (a station with a custom control.socketPath); else the data dir's socket. */
+function clientSocket(values: { 'data-dir'?: string | undefined; socket?: string | undefined }): string {
+  if (values.socket) return values.socket
+  return controlSocketPath(clientDataDir(process.cwd(), values['data-dir'], process.env))
+}
+
 async function main(argv: string[]): Promise<number | 'running'> {
   const [command, ...rest] = argv
   switch (command) {
     case 'run':
       return run(rest)
     case 'status': {
-      const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } } })
-      return statusCommand(clientDataDir(process.cwd(), values['data-dir'], process.env), values.json === true, io)
+      const { values } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
+      return statusCommand(clientSocket(values), values.json === true, io)
     }
     case 'sim': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { json: { type: 'boolean' }, 'data-dir': { type: 'string' } },
+        options: CLIENT_OPTIONS,
       })
-      return simCommand(clientDataDir(process.cwd(), values['data-dir'], process.env), positionals, values.json === true, io)
+      return simCommand(clientSocket(values), positionals, values.json === true, io)
     }
     case 'decode': {
       const { values, positionals } = parseArgs({

@@ -1,5 +1,4 @@
 import { controlRequest } from '../control/control-client.js'
-import { controlSocketPath } from '../control/socket-path.js'
 import { messageOf } from '../errors.js'
 import { formatStatus, type StatusReport } from '../status-report.js'
 
@@ -9,9 +8,9 @@ export interface ClientIo {
 }
 
 /** `station status [--json]`: exit 0 when the station answered, 1 when it did not. */
-export async function statusCommand(dataDir: string, json: boolean, io: ClientIo): Promise<number> {
+export async function statusCommand(socket: string, json: boolean, io: ClientIo): Promise<number> {
   try {
-    const report = (await controlRequest(controlSocketPath(dataDir), 'status')) as StatusReport
+    const report = (await controlRequest(socket, 'status')) as StatusReport
     io.out(json ? JSON.stringify(report, null, 2) : formatStatus(report))
     return 0
   } catch (error) {
@@ -31,8 +30,7 @@ const SIM_USAGE = `usage:
   station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed>`
 
 /** `station sim …`: acts as a resident on a running simulated station. */
-export async function simCommand(dataDir: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
-  const socket = controlSocketPath(dataDir)
+export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
   const [action, ...rest] = args
   try {
     switch (action) {

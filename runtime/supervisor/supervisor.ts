@@ -78,7 +78,8 @@ export class Supervisor {
       if (slot.state === 'restarting') {
         result[slot.service.name] = {
           ...own,
-          state: 'faulty',
+          // An absent device stays 'absent' (nothing plugged in), anything else is a fault being retried.
+          state: own.state === 'absent' ? 'absent' : 'faulty',
           ...(slot.lastError ? { lastError: slot.lastError } : {}),
           detail: { ...own.detail, restarts: slot.failures },
         }

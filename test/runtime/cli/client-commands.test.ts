@@ -57,7 +57,7 @@ t.test('frame draws the rows inside a box as wide as the longest row', async (t)
 t.test('status prints the report as text and exits 0', async (t) => {
   const { dataDir } = await stationWith(t, { status: () => REPORT })
   const io = captureIo()
-  t.equal(await statusCommand(dataDir, false, io), 0)
+  t.equal(await statusCommand(controlSocketPath(dataDir), false, io), 0)
   t.match(io.outText(), /^station hcm-q1-017 ready \(version 0.1.0, simulated\)$/m)
   t.match(io.outText(), /^ {2}printer +ok$/m)
   t.equal(io.errText(), '')
@@ -66,24 +66,24 @@ t.test('status prints the report as text and exits 0', async (t) => {
 t.test('status --json prints the report as JSON', async (t) => {
   const { dataDir } = await stationWith(t, { status: () => REPORT })
   const io = captureIo()
-  t.equal(await statusCommand(dataDir, true, io), 0)
+  t.equal(await statusCommand(controlSocketPath(dataDir), true, io), 0)
   t.strictSame(JSON.parse(io.outText()), REPORT)
 })
 
 t.test('status exits 1 and says why when no station is running', async (t) => {
   const dataDir = t.testdir()
   const text = captureIo()
-  t.equal(await statusCommand(dataDir, false, text), 1)
+  t.equal(await statusCommand(controlSocketPath(dataDir), false, text), 1)
   t.match(text.errText(), /^station status: no station is running/)
   const json = captureIo()
-  t.equal(await statusCommand(dataDir, true, json), 1)
+  t.equal(await statusCommand(controlSocketPath(dataDir), true, json), 1)
   t.match(JSON.parse(json.outText()), { ready: false, error: /no station is running/ })
 })
 
 t.test('sim press sends each key in order and exits 0', async (t) => {
   const { dataDir, calls } = await stationWith(t, { 'sim.press': () => null })
   const io = captureIo()
-  t.equal(await simCommand(dataDir, ['press', '1', '2', 'ok'], false, io), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['press', '1', '2', 'ok'], false, io), 0)
   t.strictSame(calls, [
     ['sim.press', { key: '1' }],
     ['sim.press', { key: '2' }],
@@ -94,8 +94,8 @@ t.test('sim press sends each key in order and exits 0', async (t) => {
 t.test('sim card sends cccd text joined and mrz lines as a list', async (t) => {
   const { dataDir, calls } = await stationWith(t, { 'sim.card': () => null })
   const io = captureIo()
-  t.equal(await simCommand(dataDir, ['card', 'cccd', '079203000001|025000001|Nguyen', 'Van', 'An'], false, io), 0)
-  t.equal(await simCommand(dataDir, ['card', 'mrz', 'L1', 'L2', 'L3'], false, io), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['card', 'cccd', '079203000001|025000001|Nguyen', 'Van', 'An'], false, io), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['card', 'mrz', 'L1', 'L2', 'L3'], false, io), 0)
   t.strictSame(calls, [
     ['sim.card', { kind: 'cccd', text: '079203000001|025000001|Nguyen Van An' }],
     ['sim.card', { kind: 'mrz', text: ['L1', 'L2', 'L3'] }],
@@ -106,10 +106,10 @@ t.test('sim screen shows the display in a frame, or as JSON', async (t) => {
   const rows = ['Xin chao', 'Cham de bat dau']
   const { dataDir } = await stationWith(t, { 'sim.screen': () => ({ rows }) })
   const text = captureIo()
-  t.equal(await simCommand(dataDir, ['screen'], false, text), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['screen'], false, text), 0)
   t.equal(text.outText(), frame(rows))
   const json = captureIo()
-  t.equal(await simCommand(dataDir, ['screen'], true, json), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['screen'], true, json), 0)
   t.strictSame(JSON.parse(json.outText()), { rows })
 })
 
@@ -117,20 +117,20 @@ t.test('sim receipt prints the last receipt, or says nothing was printed', async
   let receipt: { lines: string[] | null; count: number } = { lines: null, count: 0 }
   const { dataDir } = await stationWith(t, { 'sim.receipt': () => receipt })
   const empty = captureIo()
-  t.equal(await simCommand(dataDir, ['receipt'], false, empty), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['receipt'], false, empty), 0)
   t.equal(empty.outText(), '(nothing printed yet)')
   receipt = { lines: ['BIEN NHAN', 'Ma: A1B2'], count: 1 }
   const printed = captureIo()
-  t.equal(await simCommand(dataDir, ['receipt'], false, printed), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['receipt'], false, printed), 0)
   t.equal(printed.outText(), 'BIEN NHAN\nMa: A1B2')
   const json = captureIo()
-  t.equal(await simCommand(dataDir, ['receipt'], true, json), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['receipt'], true, json), 0)
   t.strictSame(JSON.parse(json.outText()), receipt)
 })
 
 t.test('sim printer passes the state along', async (t) => {
   const { dataDir, calls } = await stationWith(t, { 'sim.printer': () => null })
-  t.equal(await simCommand(dataDir, ['printer', 'paper-out'], false, captureIo()), 0)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['printer', 'paper-out'], false, captureIo()), 0)
   t.strictSame(calls, [['sim.printer', { state: 'paper-out' }]])
 })
 
@@ -138,7 +138,7 @@ t.test('sim with missing or unknown arguments prints the usage and exits 2 witho
   const { dataDir, calls } = await stationWith(t, { 'sim.press': () => null, 'sim.card': () => null, 'sim.printer': () => null })
   for (const args of [[], ['help'], ['press'], ['card'], ['card', 'cccd'], ['printer'], ['printer', 'paper-out', 'now']]) {
     const io = captureIo()
-    t.equal(await simCommand(dataDir, args, false, io), 2, args.join(' '))
+    t.equal(await simCommand(controlSocketPath(dataDir), args, false, io), 2, args.join(' '))
     t.match(io.errText(), /^usage:\n {2}station sim press/)
   }
   t.strictSame(calls, [])
@@ -151,11 +151,11 @@ t.test('sim exits 1 with the station’s reason when the command fails', async (
     },
   })
   const refused = captureIo()
-  t.equal(await simCommand(dataDir, ['printer', 'jammed'], false, refused), 1)
+  t.equal(await simCommand(controlSocketPath(dataDir), ['printer', 'jammed'], false, refused), 1)
   t.equal(refused.errText(), "station sim printer: unknown printer state 'jammed'")
 
   const notSimulated = captureIo()
-  t.equal(await simCommand(dataDir, ['screen'], false, notSimulated), 1, 'a station without sim commands')
+  t.equal(await simCommand(controlSocketPath(dataDir), ['screen'], false, notSimulated), 1, 'a station without sim commands')
   t.match(notSimulated.errText(), /unknown command 'sim.screen'/)
 })
 

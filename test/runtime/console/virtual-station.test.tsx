@@ -1,0 +1,188 @@
+import { render } from 'ink-testing-library'
+import t from 'tap'
+import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from '../../../runtime/console/sample-cards.js'
+import { keyFor, VirtualStation } from '../../../runtime/console/virtual-station.js'
+import { StationError } from '../../../runtime/errors.js'
+import { identityFromCard } from '../../../runtime/kiosk/identity-from-card.js'
+import type { StatusReport } from '../../../runtime/status-report.js'
+
+const POLLED = new Set(['sim.screen', 'sim.receipt', 'status'])
+
+const STATUS: StatusReport = {
+  ready: true,
+  station: 'lobby-test',
+  version: '0.0.0-test',
+  bootId: 'boot',
+  bootCount: 1,
+  simulated: true,
+  phase: 'welcome',
+  step: null,
+  outbox: { depth: 2, oldestAgeS: 5 },
+  link: { configured: false, connected: false, broker: null },
+  devices: {},
+  flows: [{ id: 'security-feedback', version: 1 }],
+}
+
+/** Stands in for the control socket: records what the console sends, answers with canned screens. */
+function fakeStation(options: { fail?: (cmd: string) => Error | undefined } = {}) {
+  const sent: Array<{ cmd: string; args: Record<string, unknown> }> = []
+  let status = STATUS
+  const request = async (cmd: string, args: Record<string, unknown> = {}): Promise<unknown> => {
+    const failure = options.fail?.(cmd)
+    if (failure) throw failure
+    if (!POLLED.has(cmd)) sent.push({ cmd, args })
+    switch (cmd) {
+      case 'sim.screen':
+        return { rows: ['Xin chao / Welcome', 'Quet CCCD hoac chon', '1 Tieng Viet', '2 English'], backlight: true }
+      case 'sim.receipt':
+        return { lines: ['PHAN ANH AN NINH TRAT TU', 'Ma tra cuu', 'AB12-CD34'], count: 1 }
+      case 'status':
+        return status
+      default:
+        return { ok: true }
+    }
+  }
+  return {
+    request,
+    sent,
+    setStatus(next: StatusReport) {
+      status = next
+    },
+  }
+}
+
+/** ink attaches useInput in an effect and re-renders on a poll; give both a moment (toolchain.md section 3). */
+const settle = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits (up to 3 s) until `ready` holds; ink renders at its own pace, slowest on the first frames. */
+async function until(ready: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 3000
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await settle(10)
+  }
+}
+
+/** Renders the console and waits for the first poll to reach the screen. */
+async function show(station: ReturnType<typeof fakeStation>, onQuit: () => void = () => {}) {
+  const view = render(<VirtualStation request={station.request} onQuit={onQuit} pollIntervalMs={20} />)
+  const frame = () => view.lastFrame() ?? ''
+  await until(() => /Xin chao|no station/.test(frame()), 'the first poll on screen')
+  await settle()
+  return { view, frame }
+}
+
+t.test('shows the display rows, the printer roll and the station status', async (t) => {
+  const station = fakeStation()
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  t.match(frame(), /citizen-station · lobby-test · simulated/)
+  for (const row of ['Xin chao / Welcome', 'Quet CCCD hoac chon', '1 Tieng Viet', '2 English']) t.match(frame(), row)
+  t.match(frame(), /PHAN ANH AN NINH TRAT TU/)
+  t.match(frame(), /AB12-CD34/)
+  t.match(frame(), /none: offline, submissions queued/)
+  t.match(frame(), /outbox: 2 waiting/)
+  t.match(frame(), /screen: welcome/)
+
+  station.setStatus({ ...STATUS, phase: 'menu', outbox: { depth: 0, oldestAgeS: null }, link: { configured: true, connected: true, broker: 'mqtt://x' } })
+  await until(() => /screen: menu/.test(frame()), 'the next poll')
+  t.match(frame(), /broker: connected/, 'the poll picks up changes')
+  t.match(frame(), /outbox: 0 waiting/)
+})
+
+/** Types each input and waits until the console has sent `expected` commands in all. */
+async function type(view: { stdin: { write(data: string): void } }, station: ReturnType<typeof fakeStation>, inputs: string[], expected: number) {
+  for (const input of inputs) {
+    view.stdin.write(input)
+    await settle(5)
+  }
+  await until(() => station.sent.length >= expected, `${expected} commands`)
+  await settle()
+}
+
+t.test('keys become keypad presses: digits, Enter for ok, Backspace and Esc for back', async (t) => {
+  const station = fakeStation()
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  await type(view, station, ['1', '0', '9', '\r', '\x7f', '\x1b', 'z'], 6)
+  t.same(station.sent, [
+    { cmd: 'sim.press', args: { key: '1' } },
+    { cmd: 'sim.press', args: { key: '0' } },
+    { cmd: 'sim.press', args: { key: '9' } },
+    { cmd: 'sim.press', args: { key: 'ok' } },
+    { cmd: 'sim.press', args: { key: 'back' } },
+    { cmd: 'sim.press', args: { key: 'back' } },
+  ])
+  await until(() => /pressed back/.test(frame()), 'the note')
+  t.pass('the last action is noted under the display')
+})
+
+t.test('c presents the sample cards in turn, x a bad one, p takes the paper out and puts it back', async (t) => {
+  const station = fakeStation()
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  await type(view, station, ['c', 'c', 'x'], 3)
+  t.same(station.sent, [
+    { cmd: 'sim.card', args: { kind: 'cccd', text: SAMPLE_CCCD_QRS[0] } },
+    { cmd: 'sim.card', args: { kind: 'cccd', text: SAMPLE_CCCD_QRS[1] } },
+    { cmd: 'sim.card', args: { kind: 'cccd', text: BAD_CCCD_QR } },
+  ])
+  await until(() => /invalid CCCD presented/.test(frame()), 'the note')
+
+  station.sent.length = 0
+  await type(view, station, ['p'], 1)
+  await until(() => /Printer roll \(paper out\)/.test(frame()), 'the paper-out mark')
+  await type(view, station, ['p'], 2)
+  await until(() => !/paper out\)/.test(frame()), 'the paper-out mark to go')
+  t.same(station.sent, [
+    { cmd: 'sim.printer', args: { state: 'paper-out' } },
+    { cmd: 'sim.printer', args: { state: 'paper-ok' } },
+  ])
+})
+
+t.test('q and Ctrl+C quit without acting on the station', async (t) => {
+  for (const input of ['q', '\x03']) {
+    const station = fakeStation()
+    let quits = 0
+    const { view } = await show(station, () => quits++)
+    view.stdin.write(input)
+    await until(() => quits > 0, `${JSON.stringify(input)} to quit`)
+    await settle()
+    t.equal(quits, 1, `${JSON.stringify(input)} quits`)
+    t.same(station.sent, [], 'no command was sent')
+    view.unmount()
+  }
+})
+
+t.test('a refused command and a failing poll show their message', async (t) => {
+  const station = fakeStation({
+    fail: (cmd) => (cmd === 'sim.press' ? new StationError('E_CONTROL_REQUEST', 'no electrode is wired to key 5') : undefined),
+  })
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  view.stdin.write('5')
+  await until(() => /no electrode is wired to key 5/.test(frame()), 'the refusal on screen')
+  t.pass('the refusal is shown')
+
+  const down = fakeStation({ fail: (cmd) => (cmd === 'status' ? new StationError('E_CONTROL_REQUEST', 'no station is running') : undefined) })
+  const offline = await show(down)
+  t.teardown(() => offline.view.unmount())
+  t.match(offline.frame(), /no station is running/)
+  t.match(offline.frame(), /nothing printed yet/, 'nothing from a failed poll is shown')
+})
+
+t.test('keyFor maps terminal keys to keypad keys', async (t) => {
+  t.equal(keyFor('', { return: true }), 'ok')
+  t.equal(keyFor('', { backspace: true }), 'back')
+  t.equal(keyFor('', { delete: true }), 'back')
+  t.equal(keyFor('', { escape: true }), 'back')
+  for (const digit of ['0', '1', '5', '9']) t.equal(keyFor(digit, {}), digit)
+  for (const other of ['a', 'c', 'q', '10', ' ', '']) t.equal(keyFor(other, {}), null, JSON.stringify(other))
+})
+
+t.test('the sample cards pass every CCCD check and the bad one is refused', async (t) => {
+  const today = new Date(Date.UTC(2026, 0, 1))
+  t.ok(SAMPLE_CCCD_QRS.length >= 2)
+  for (const qr of SAMPLE_CCCD_QRS) t.equal(identityFromCard({ kind: 'cccd', text: qr }, today).ok, true)
+  t.equal(identityFromCard({ kind: 'cccd', text: BAD_CCCD_QR }, today).ok, false)
+})
