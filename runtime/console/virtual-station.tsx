@@ -1,5 +1,5 @@
 import { Box, render, Text, useApp, useInput } from 'ink'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { KeyName } from '../../config/schema.js'
 import { controlRequest } from '../control/control-client.js'
 import { messageOf } from '../errors.js'
@@ -35,7 +35,8 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
   const [status, setStatus] = useState<StatusReport | null>(null)
   const [paperOut, setPaperOut] = useState(false)
   const [message, setMessage] = useState('')
-  const [cardIndex, setCardIndex] = useState(0)
+  const cardsPresented = useRef(0)
+  const paperTakenOut = useRef(false)
 
   useEffect(() => {
     let alive = true
@@ -68,21 +69,26 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
   }
 
   useInput((input, key) => {
+    // Ctrl+C arrives as input 'c' with ctrl set: check it before 'c' presents a card.
+    if (input === 'q' || (key.ctrl && input === 'c')) {
+      exit()
+      onQuit()
+      return
+    }
     const pressed = keyFor(input, key)
     if (pressed) return act('sim.press', { key: pressed }, `pressed ${pressed}`)
+    // Refs, not the rendered state: two keys can arrive before the next render.
     if (input === 'c') {
-      const qr = SAMPLE_CCCD_QRS[cardIndex % SAMPLE_CCCD_QRS.length] ?? ''
-      setCardIndex(cardIndex + 1)
+      const qr = SAMPLE_CCCD_QRS[cardsPresented.current % SAMPLE_CCCD_QRS.length] ?? ''
+      cardsPresented.current += 1
       return act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
     }
     if (input === 'x') return act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
     if (input === 'p') {
-      setPaperOut(!paperOut)
-      return act('sim.printer', { state: paperOut ? 'paper-ok' : 'paper-out' }, paperOut ? 'paper loaded' : 'paper taken out')
-    }
-    if (input === 'q' || (key.ctrl && input === 'c')) {
-      exit()
-      onQuit()
+      const out = !paperTakenOut.current
+      paperTakenOut.current = out
+      setPaperOut(out)
+      return act('sim.printer', { state: out ? 'paper-out' : 'paper-ok' }, out ? 'paper taken out' : 'paper loaded')
     }
   }, { isActive: true })
 

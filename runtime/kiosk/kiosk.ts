@@ -245,6 +245,9 @@ export class Kiosk {
   }
 
   #toMenu(): void {
+    // Left the end screen early (a card): its timer must not cut the next resident's end screen short.
+    if (this.#endTimer) this.#o.clock.clearTimeout(this.#endTimer)
+    this.#endTimer = null
     this.#phase = 'menu'
     this.#page = 0
     this.#menuFlows = this.#o.flows().slice(0, 9)

@@ -110,7 +110,7 @@ t.test('under the supervisor an absent device is retried until it appears, and e
   ])
   const supervisor = new Supervisor([service], { clock, log: createSilentLogger(), minRestartMs: 100, random: () => 0.5 })
   await supervisor.start()
-  t.match(supervisor.health()['printer'], { state: 'faulty', lastError: 'no /dev/ttyUSB0', detail: { restarts: 1 } })
+  t.match(supervisor.health()['printer'], { state: 'absent', lastError: 'no /dev/ttyUSB0', detail: { restarts: 1 } })
   await clock.advanceAsync(1000, 10)
   t.strictSame(supervisor.health()['printer'], { state: 'ok' })
   t.strictSame(

@@ -145,12 +145,12 @@ t.test('q and Ctrl+C quit without acting on the station', async (t) => {
     const station = fakeStation()
     let quits = 0
     const { view } = await show(station, () => quits++)
+    t.teardown(() => view.unmount())
     view.stdin.write(input)
     await until(() => quits > 0, `${JSON.stringify(input)} to quit`)
     await settle()
     t.equal(quits, 1, `${JSON.stringify(input)} quits`)
     t.same(station.sent, [], 'no command was sent')
-    view.unmount()
   }
 })
 

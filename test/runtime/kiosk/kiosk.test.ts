@@ -307,6 +307,22 @@ t.test('a card on the end screen starts the next resident at the menu', async (t
   t.equal(r.kiosk.phase, 'menu', 'the old end timer does not take the new resident back to welcome')
 })
 
+t.test('the next resident gets a full end screen even when the previous end screen was cut short', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', '1', 'ok', 'ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  r.clock.advance(END_SCREEN_MS / 2)
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', 'back')
+  t.equal(r.kiosk.phase, 'ended', 'the second resident gave up at once')
+  r.clock.advance(END_SCREEN_MS - 1)
+  t.equal(r.kiosk.phase, 'ended', 'the first end screen timer does not cut the second one short')
+  r.clock.advance(1)
+  t.equal(r.kiosk.phase, 'welcome')
+})
+
 t.test('back on the menu returns to the welcome screen and forgets the card', async (t) => {
   const r = await rig(t)
   r.kiosk.start()
