@@ -99,7 +99,7 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
       <Box flexDirection="row" gap={2}>
         <Box flexDirection="column">
           <Text>Display</Text>
-          <Box borderStyle="round" flexDirection="column" paddingX={1}>
+          <Box borderStyle="round" flexDirection="column" paddingX={1} width={24}>
             {rows.map((row, index) => (
               <Text key={index} color="greenBright">{row.padEnd(20)}</Text>
             ))}
