@@ -121,7 +121,7 @@ async function run(args: string[]): Promise<number | 'running'> {
       broker: values.broker,
       logToFile: interactive,
     },
-    { env: process.env, cwd: process.cwd(), err: io.err, version: version() },
+    { env: process.env, cwd: process.cwd(), err: io.err, version: version(), rssBytes: () => process.memoryUsage.rss() },
   )
   if (!outcome.ok) return outcome.exitCode
 

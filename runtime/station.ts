@@ -14,7 +14,7 @@ import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
 import type { Clock } from './clock.js'
 import { StationError } from './errors.js'
-import { ControlServer } from './control/control-server.js'
+import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
 import { DeviceService } from './device-service.js'
@@ -28,6 +28,7 @@ import { openStationState } from './state/station-state.js'
 import { simControlHandlers } from './sim-control.js'
 import { statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
+import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
 /** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
@@ -43,7 +44,12 @@ export interface StationDeps {
   brokerUrl: string | null
   /** Broker password read from config.mqtt.passwordFile by the caller. */
   brokerPassword?: string
+  /** Resident set size of the process, for telemetry (read by the composition root). */
+  rssBytes?: () => number
 }
+
+/** Where the kernel reports the SoC temperature on a Raspberry Pi (millidegrees Celsius). */
+const THERMAL_ZONE_PATH = '/sys/class/thermal/thermal_zone0/temp'
 
 export interface RunningStation {
   readonly socketPath: string
@@ -59,6 +65,22 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const { config, hardware, clock, log } = deps
   const bootId = randomUUID()
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
+  // Two stations on one data dir would write one journal from two processes: refuse the second.
+  const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
+  if (await isSocketAnswering(socketPath)) {
+    throw new StationError('E_CONTROL_REQUEST', `another station is already running with data dir ${config.dataDir}`, {
+      path: socketPath,
+    })
+  }
+  // Flows first: a missing or unreadable flows folder fails before any storage is opened.
+  const flowLog = log.child({ component: 'flows' })
+  const loaded = await loadFlowsDir(config.flows.dir)
+  for (const diagnostic of loaded.diagnostics) {
+    const level = diagnostic.severity === 'error' ? 'error' : 'warn'
+    flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
+  }
+  const flows: FlowDefinition[] = [...loaded.flows.values()]
+  flowLog.info({ flows: flows.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
 
   const state = await openStationState(join(config.dataDir, 'state.json'), {
     bootCount: 0,
@@ -74,15 +96,6 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     maxBytes: config.storage.outboxMaxBytes,
     log,
   })
-
-  const flowLog = log.child({ component: 'flows' })
-  const loaded = await loadFlowsDir(config.flows.dir)
-  for (const diagnostic of loaded.diagnostics) {
-    const level = diagnostic.severity === 'error' ? 'error' : 'warn'
-    flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
-  }
-  const flows: FlowDefinition[] = [...loaded.flows.values()]
-  flowLog.info({ flows: flows.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
   const devices = createDevices(deps, bus)
@@ -166,7 +179,6 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
   link?.onStateChange(() => kiosk.refresh())
 
-  const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
   let ready = false
   let supervisor: Supervisor | null = null
   const report = (): StatusReport =>
@@ -206,10 +218,27 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     },
     health: () => ({ state: kioskRunning ? 'ok' : 'stopped', detail: { phase: kiosk.phase } }),
   }
+  const telemetry = link
+    ? new TelemetryService({
+        sources: {
+          devices: () => supervisor?.health() ?? {},
+          outbox: () => ({ depth: outbox.depth(), oldestCreatedAtMs: outbox.oldestCreatedAtMs() }),
+          linkConnected: () => link.isConnected,
+          rssBytes: deps.rssBytes ?? (() => 0),
+          dataDir: config.dataDir,
+          ...(config.hardware.simulated ? {} : { thermalZonePath: THERMAL_ZONE_PATH }),
+        },
+        publish: (sample) => link.publishTelemetry({ ...sample }),
+        clock,
+        intervalMs: config.mqtt.telemetryIntervalS * 1000,
+        log: log.child({ component: 'runtime.telemetry' }),
+      })
+    : null
   const services: Service[] = [
     ...devices.services,
     ...(link ? [link] : []),
     ...(drain ? [drain] : []),
+    ...(telemetry ? [telemetry] : []),
     kioskService,
     control,
   ]

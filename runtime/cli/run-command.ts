@@ -28,6 +28,8 @@ export interface RunEnvironment {
   cwd: string
   err: (text: string) => void
   version: string
+  /** Resident set size of this process, for telemetry. */
+  rssBytes?: () => number
 }
 
 export type RunOutcome =
@@ -87,8 +89,9 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     }
   }
 
+  let hardware: Awaited<ReturnType<typeof openHardware>> | null = null
   try {
-    const hardware = await openHardware(config.hardware)
+    hardware = await openHardware(config.hardware)
     const station = await startStation({
       config,
       hardware,
@@ -96,6 +99,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
       log,
       version: environment.version,
       brokerUrl: broker.url,
+      ...(environment.rssBytes ? { rssBytes: environment.rssBytes } : {}),
       ...(password === undefined ? {} : { brokerPassword: password }),
     })
     return {
@@ -110,6 +114,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   } catch (error) {
     log.fatal({ err: error }, 'station failed to start')
     environment.err(`station failed to start: ${messageOf(error)}`)
+    await hardware?.close().catch(() => undefined)
     await broker.stop?.()
     return { ok: false, exitCode: EXIT_UNAVAILABLE }
   }

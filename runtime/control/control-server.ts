@@ -65,14 +65,7 @@ export class ControlServer implements Service {
 
   /** A socket file left by a killed station is removed; one that still answers means a second station. */
   async #removeStaleSocket(): Promise<void> {
-    const alive = await new Promise<boolean>((resolve) => {
-      const probe = createConnection(this.#path)
-      probe.once('connect', () => {
-        probe.destroy()
-        resolve(true)
-      })
-      probe.once('error', () => resolve(false))
-    })
+    const alive = await isSocketAnswering(this.#path)
     if (alive) {
       throw new StationError('E_CONTROL_REQUEST', `another station is already running on ${this.#path}`, {
         path: this.#path,
@@ -118,4 +111,16 @@ export class ControlServer implements Service {
     }
     if (!socket.destroyed) socket.write(encodeMessage(response))
   }
+}
+
+/** True when something accepts connections on the unix socket at `path` (a running station). */
+export function isSocketAnswering(path: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const probe = createConnection(path)
+    probe.once('connect', () => {
+      probe.destroy()
+      resolve(true)
+    })
+    probe.once('error', () => resolve(false))
+  })
 }
