@@ -10,6 +10,7 @@ export const KIOSK_TEXTS = {
   cardUnreadable: { vi: 'Không đọc được thẻ', en: 'Card not readable' },
   cardUnreadableHint: { vi: 'Vui lòng thử lại', en: 'Please try again' },
   cardRejected: { vi: 'Thẻ không hợp lệ', en: 'Card not valid' },
+  invalidKey: { vi: 'Phím không hợp lệ', en: 'Key not valid here' },
   offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
   maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },

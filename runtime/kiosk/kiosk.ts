@@ -42,6 +42,8 @@ type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance'
 
 /** How long an error notice (unreadable card) stays before the screen underneath returns. */
 const NOTICE_MS = 3000
+/** A mistyped key gets a shorter notice: the resident is already looking at the screen. */
+const INVALID_KEY_NOTICE_MS = 1500
 
 /**
  * The resident-facing state machine around flows: welcome (language), the procedure menu, one
@@ -165,7 +167,7 @@ export class Kiosk {
     if (key === '1') this.#language = 'vi'
     else if (key === '2') this.#language = 'en'
     else if (key === 'ok') this.#language = this.#o.defaultLanguage
-    else return
+    else return this.#invalidKey(key, { vi: 'Bấm 1 hoặc 2', en: 'Press 1 or 2' })
     this.#toMenu()
   }
 
@@ -177,7 +179,16 @@ export class Kiosk {
     }
     const index = Number(key) - 1
     const flow = Number.isInteger(index) ? this.#menuFlows[index] : undefined
-    if (flow) this.#startFlow(flow)
+    if (flow) return this.#startFlow(flow)
+    const count = this.#menuFlows.length
+    this.#invalidKey(key, count > 0 ? { vi: `Chọn từ 1 đến ${count}`, en: `Choose 1 to ${count}` } : KIOSK_TEXTS.noFlows)
+  }
+
+  /** A key that means nothing here: say so briefly, and tell operations (menu keys are not personal data). */
+  #invalidKey(key: KeyName, hint: { vi: string; en: string }): void {
+    this.#o.log.info({ phase: this.#phase, key }, 'key ignored')
+    this.#o.event('key.ignored', { phase: this.#phase, key })
+    this.#notice(KIOSK_TEXTS.invalidKey, hint, INVALID_KEY_NOTICE_MS)
   }
 
   #startFlow(flow: FlowDefinition): void {
@@ -281,10 +292,10 @@ export class Kiosk {
     this.#o.showRows(rows)
   }
 
-  #notice(title: { vi: string; en: string }, body: { vi: string; en: string }): void {
+  #notice(title: { vi: string; en: string }, body: { vi: string; en: string }, durationMs = NOTICE_MS): void {
     if (this.#noticeTimer) this.#o.clock.clearTimeout(this.#noticeTimer)
     this.#render({ title: textIn(this.#language, title), body: textIn(this.#language, body) })
-    this.#noticeTimer = this.#o.clock.setTimeout(() => this.#dismissNotice(), NOTICE_MS)
+    this.#noticeTimer = this.#o.clock.setTimeout(() => this.#dismissNotice(), durationMs)
   }
 
   #dismissNotice(): void {

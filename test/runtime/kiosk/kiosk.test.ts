@@ -122,13 +122,26 @@ t.test('key 2 on the welcome screen opens the menu in English, key 1 in Vietname
   t.match(r.screen(), /1 Phản ánh ANTT/)
 })
 
-t.test('keys that mean nothing on the welcome screen leave it showing', async (t) => {
+t.test('a key that means nothing says so briefly, tells central, and the screen comes back', async (t) => {
   const r = await rig(t)
+  r.setOnline(true)
   r.kiosk.start()
-  const before = r.screens.length
-  r.press('5', '0', 'back')
+  const welcome = r.screen()
+  r.press('5')
   t.equal(r.kiosk.phase, 'welcome')
-  t.equal(r.screens.length, before, 'nothing redrawn')
+  t.match(r.screen(), /Phím không hợp lệ/)
+  t.match(r.screen(), /Bấm 1 hoặc 2/)
+  t.strictSame(r.eventsOf('key.ignored').map((event) => event.fields), [{ phase: 'welcome', key: '5' }])
+  t.ok(r.logLines.some((line) => line.includes('key ignored')), 'a log line')
+  r.clock.advance(1500)
+  t.equal(r.screen(), welcome, 'the welcome screen is back')
+
+  r.press('1')
+  r.press('7')
+  t.equal(r.kiosk.phase, 'menu')
+  t.match(r.screen(), /Chọn từ 1 đến 1/)
+  r.clock.advance(1500)
+  t.match(r.screen(), /Chọn dịch vụ/)
 })
 
 t.test('a card at the welcome screen opens the menu in the default language with the identity kept', async (t) => {
