@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
+import { RecordingEffects } from '../support/recording-effects.js'
 import type { KeyName } from '../../config/schema.js'
 import type { Receipt } from '../../drivers/printer/receipt.js'
 import { StationError } from '../../runtime/errors.js'
 import { SimClock } from '../../runtime/sim-clock.js'
-import { FlowSession, type FlowEffects, type FlowResult } from '../../flows/engine/flow-session.js'
+import { FlowSession, type FlowResult } from '../../flows/engine/flow-session.js'
 import type { FlowDefinition } from '../../flows/engine/flow-types.js'
 import { loadFlowsDir, parseFlow } from '../../flows/engine/flow-validate.js'
 import type { Identity } from '../../flows/engine/identity.js'
@@ -25,35 +26,6 @@ const CCCD: Identity = {
 }
 const MRZ: Identity = { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', sex: 'male' }
 
-/** A FlowEffects that records everything; submit and print answer as told. */
-class RecordingEffects implements FlowEffects {
-  screens: Screen[] = []
-  receipts: Receipt[] = []
-  submissions: Array<{ flow: string; flowVersion: number; data: Record<string, unknown> }> = []
-  events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
-  submitWith: () => Promise<{ id: string; reference: string }> = async () => ({ id: 'b1f0c2d4', reference: 'K7QX-M2PA' })
-  printWith: () => Promise<void> = async () => {}
-
-  show(screen: Screen): void {
-    this.screens.push(screen)
-  }
-  print(receipt: Receipt): Promise<void> {
-    this.receipts.push(receipt)
-    return this.printWith()
-  }
-  submit(request: { flow: string; flowVersion: number; data: Record<string, unknown> }): Promise<{ id: string; reference: string }> {
-    this.submissions.push(request)
-    return this.submitWith()
-  }
-  event(type: string, fields: Record<string, string | number | boolean>): void {
-    this.events.push({ type, fields })
-  }
-  get screen(): Screen {
-    const last = this.screens[this.screens.length - 1]
-    if (!last) throw new Error('nothing shown yet')
-    return last
-  }
-}
 
 const settle = async () => {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
@@ -69,7 +41,7 @@ t.before(async () => {
 function rig(language: 'vi' | 'en') {
   if (!flow) throw new Error('security-feedback.yaml did not load')
   const clock = new SimClock(Date.UTC(2026, 0, 20, 7, 5))
-  const effects = new RecordingEffects()
+  const effects = new RecordingEffects('b1f0c2d4')
   const session = new FlowSession({ flow, language, effects, clock, stationId: 'hcm-q1-001' })
   const results: FlowResult[] = []
   session.onEnd((result) => results.push(result))

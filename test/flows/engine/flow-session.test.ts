@@ -1,13 +1,12 @@
 import t from 'tap'
+import { RecordingEffects } from '../../support/recording-effects.js'
 import type { KeyName } from '../../../config/schema.js'
-import type { Receipt } from '../../../drivers/printer/receipt.js'
 import { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
-import { FlowSession, type FlowEffects, type FlowResult } from '../../../flows/engine/flow-session.js'
+import { FlowSession, type FlowResult } from '../../../flows/engine/flow-session.js'
 import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
 import type { Identity } from '../../../flows/engine/identity.js'
-import type { Screen } from '../../../flows/engine/screen.js'
 
 const FLOW_YAML = `
 id: test-flow
@@ -92,38 +91,6 @@ function load(yaml: string): FlowDefinition {
   return flow
 }
 
-/** A FlowEffects that records everything; submit and print answer as told. */
-class RecordingEffects implements FlowEffects {
-  screens: Screen[] = []
-  receipts: Receipt[] = []
-  submissions: Array<{ flow: string; flowVersion: number; data: Record<string, unknown> }> = []
-  events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
-  submitWith: () => Promise<{ id: string; reference: string }> = async () => ({ id: 'sub-1', reference: 'K7QX-M2PA' })
-  printWith: () => Promise<void> = async () => {}
-
-  show(screen: Screen): void {
-    this.screens.push(screen)
-  }
-  print(receipt: Receipt): Promise<void> {
-    this.receipts.push(receipt)
-    return this.printWith()
-  }
-  submit(request: { flow: string; flowVersion: number; data: Record<string, unknown> }): Promise<{ id: string; reference: string }> {
-    this.submissions.push(request)
-    return this.submitWith()
-  }
-  event(type: string, fields: Record<string, string | number | boolean>): void {
-    this.events.push({ type, fields })
-  }
-  get screen(): Screen {
-    const last = this.screens[this.screens.length - 1]
-    if (!last) throw new Error('nothing shown yet')
-    return last
-  }
-  types(): string[] {
-    return this.events.map((event) => event.type)
-  }
-}
 
 /** Lets promise callbacks (effect results) run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
