@@ -13,6 +13,8 @@ import type { I2cBus } from './i2c-bus.js'
 export interface NativeI2cBusOptions {
   /** Folder holding the i2c-N device nodes; default '/dev'. */
   deviceDir?: string
+  /** Loads the i2c-bus package; default a lazy `import('i2c-bus')`. */
+  loadModule?: () => Promise<typeof import('i2c-bus')>
 }
 
 /**
@@ -39,7 +41,7 @@ export async function openNativeI2cBus(busNumber: number, options: NativeI2cBusO
   }
   let i2c: typeof import('i2c-bus')
   try {
-    i2c = await import('i2c-bus')
+    i2c = await (options.loadModule ?? (() => import('i2c-bus')))()
   } catch (error) {
     throw new StationError('E_DEVICE_ABSENT', 'i2c-bus native module not installed', { node }, { cause: error })
   }
