@@ -22,6 +22,8 @@ export interface SimRig {
   /** Paper and cover as a person left them; kept across cable replugs, like the real box. */
   setPaper(state: SimPaperState): void
   setCoverOpen(open: boolean): void
+  /** A powered-off printer answers nothing, not even real-time status. */
+  setPowered(on: boolean): void
   /** The scanner cable, to unplug it. */
   scannerCable(): SimSerialLink | null
 }
@@ -55,6 +57,7 @@ function openSimHardware(config: HardwareConfig): Hardware {
   let printer: SimEscPosPrinter | null = null
   let paper: SimPaperState = 'ok'
   let coverOpen = false
+  let powered = true
   return {
     i2c: bus,
     async openScannerLink() {
@@ -67,6 +70,7 @@ function openSimHardware(config: HardwareConfig): Hardware {
       const cable = SimSerialLink.pair(config.printer.path)
       printer = new SimEscPosPrinter(cable.device, { profile: config.printer, paper })
       printer.setCoverOpen(coverOpen)
+      printer.setResponsive(powered)
       return cable.host
     },
     sim: {
@@ -84,6 +88,10 @@ function openSimHardware(config: HardwareConfig): Hardware {
       setCoverOpen(open) {
         coverOpen = open
         printer?.setCoverOpen(open)
+      },
+      setPowered(on) {
+        powered = on
+        printer?.setResponsive(on)
       },
       scanner() {
         if (!scanner) throw new Error('the simulated scanner is not connected yet')

@@ -84,7 +84,14 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
       else if (state === 'paper-ok') printer.setPaper('ok')
       else if (state === 'cover-open') printer.setCoverOpen(true)
       else if (state === 'cover-closed') printer.setCoverOpen(false)
-      else throw new StationError('E_CONTROL_REQUEST', `unknown printer state '${state}': use paper-out, paper-near-end, paper-ok, cover-open or cover-closed`)
+      else if (state === 'power-off') printer.setPowered(false)
+      else if (state === 'power-on') printer.setPowered(true)
+      else {
+        throw new StationError(
+          'E_CONTROL_REQUEST',
+          `unknown printer state '${state}': use paper-out, paper-near-end, paper-ok, cover-open, cover-closed, power-off or power-on`,
+        )
+      }
       return { state }
     },
   }

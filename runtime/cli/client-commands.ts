@@ -27,7 +27,7 @@ const SIM_USAGE = `usage:
   station sim card nfc <uid-hex> | wiegand <bits> | raw <hex bytes>
   station sim screen
   station sim receipt
-  station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed>`
+  station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed|power-off|power-on>`
 
 /** `station sim …`: acts as a resident on a running simulated station. */
 export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {

@@ -172,13 +172,32 @@ t.test('a paper-out printer degrades, central hears of it, and the next procedur
   t.equal(eventsLogged(s.logLines, 'device.recovered').length, 1, 'central hears it is back')
 })
 
+t.test('a printer that does not answer: the procedure completes, the code stays on screen, the printer is reported', async (t) => {
+  const s = await start(t, null)
+  await s.waitForScreen(/Xin chao/)
+  t.same(await s.request('sim.printer', { state: 'power-off' }), { state: 'power-off' })
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('1', '3', 'ok', 'ok')
+  const screen = await s.waitForScreen(/May in dang loi/, 8000)
+  t.match(screen, /[0-9A-Z]{4}-[0-9A-Z]{4}/, 'the reference code is on the display')
+  t.equal((await s.status()).outbox.depth, 1, 'the submission is kept')
+  await s.waitFor('the printer to be reported', async () => (await s.status()).devices.printer?.state !== 'ok', 8000)
+  t.ok(eventsLogged(s.logLines, 'effect.failed').length >= 1, 'the failed print is an event')
+  await s.press('ok')
+  await s.waitForScreen(/Cam on/)
+
+  await s.request('sim.printer', { state: 'power-on' })
+  await s.waitFor('the printer to come back', async () => (await s.status()).devices.printer?.state === 'ok', 8000)
+})
+
 t.test('control requests that make no sense are refused with E_CONTROL_REQUEST', async (t) => {
   const s = await start(t, null)
   await t.rejects(s.request('sim.press', { key: 'x' }), { code: 'E_CONTROL_REQUEST', message: /unknown key 'x'/ })
   await t.rejects(s.request('sim.card', { kind: 'passport', text: 'x' }), { code: 'E_CONTROL_REQUEST' })
   await t.rejects(s.request('sim.card', { kind: 'cccd' }), { code: 'E_CONTROL_REQUEST', message: /needs the QR text/ })
   await t.rejects(s.request('sim.card', { kind: 'mrz', text: ['one line'] }), { code: 'E_CONTROL_REQUEST' })
-  await t.rejects(s.request('sim.printer', { state: 'on-fire' }), { code: 'E_CONTROL_REQUEST' })
+  await t.rejects(s.request('sim.printer', { state: 'on-fire' }), { code: 'E_CONTROL_REQUEST', message: /power-off/ })
   await t.rejects(s.request('no.such.command'), { code: 'E_CONTROL_REQUEST', message: /unknown command/ })
   t.equal((await s.status()).ready, true, 'the station is still serving')
 })
