@@ -1,0 +1,276 @@
+import type { KeyName } from '../../config/schema.js'
+import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
+import type { Logger } from '../../runtime/log.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
+import type { I2cBus } from '../i2c/i2c-bus.js'
+import type { Keypad } from '../keypad/keypad.js'
+import { decodeTouchReport, diffTouches, type TouchPoint } from './ft6x36-codec.js'
+import { DEV_MODE, FT6X36_MAX_POINTS, FT6X36_REPORT_LENGTH, ID_G_CIPHER, KNOWN_CHIP_IDS } from './ft6x36-registers.js'
+import { keyAt, keyZoneProblems, MAX_PANEL, type KeyZone, type PanelSize } from './key-zones.js'
+
+/** What the driver needs to run. */
+export interface Ft6x36TouchKeypadDeps {
+  bus: I2cBus
+  clock: Clock
+  /** Where listener failures and health changes go; never key names or touch coordinates. */
+  log?: Logger
+}
+
+/** How the panel is wired and laid out. */
+export interface Ft6x36TouchKeypadConfig {
+  /** 7-bit I2C address; every FT5x06/FT6x36 answers at 0x38 (FT6X36_ADDRESS). */
+  address: number
+  /** On-screen keys in panel coordinates; checked with `keyZoneProblems` against `panel`. */
+  zones: readonly KeyZone[]
+  /** Touch area the zones must fit in; default the whole 12-bit range (4096 × 4096). */
+  panel?: PanelSize
+  /** Time between reads of the touch report, ms. */
+  pollIntervalMs: number
+  /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
+  maxConsecutiveFailures?: number
+  /** ID_G_CIPHER values accepted at start; default FT6206, FT6236, FT6236U/FT6336U, FT3267. */
+  chipIds?: readonly number[]
+}
+
+/**
+ * A touch panel on an FT6x36 controller used as the station's keypad: on-screen key zones stand in for
+ * the MPR121's electrodes. `start()` checks the chip ID; then the touch report is polled every
+ * `pollIntervalMs` on the injected clock (or read at once through `checkNow`, the INT seam). Each finger
+ * that goes down inside a zone gives one key event: none while it is held, none when it goes down
+ * outside every zone, none when it slides into another zone. A finger already on the glass at start
+ * is not a press. Reports the codec rejects (noise, a read in the middle of an update) and bus errors
+ * count as failed polls; after `maxConsecutiveFailures` in a row health is faulty and onFault fires
+ * once, and the next good read makes it ok again (nothing needs configuring: the driver writes no
+ * registers).
+ */
+export class Ft6x36TouchKeypad implements Keypad {
+  #bus: I2cBus
+  #clock: Clock
+  #log: Logger | undefined
+  #address: number
+  #zones: readonly KeyZone[]
+  #pollIntervalMs: number
+  #maxConsecutiveFailures: number
+  #chipIds: readonly number[]
+  #keyListeners = new Set<(key: KeyName) => void>()
+  #faultListeners = new Set<(error: StationError) => void>()
+  #running = false
+  #timer: TimerHandle | undefined
+  #pollTail: Promise<void> = Promise.resolve()
+  #held: readonly TouchPoint[] = []
+  #failures = 0
+  #faultReported = false
+  #state: HealthState = 'stopped'
+  #lastError: StationError | undefined
+
+  /** Checks the configuration (TypeError naming the problems); does no I/O. */
+  constructor(deps: Ft6x36TouchKeypadDeps, config: Ft6x36TouchKeypadConfig) {
+    checkAddress(config.address)
+    const problems = keyZoneProblems(config.zones, config.panel ?? MAX_PANEL)
+    if (problems.length > 0) throw new TypeError(`key zones are not usable: ${problems.join('; ')}`)
+    if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
+      throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
+    }
+    const maxFailures = config.maxConsecutiveFailures ?? 5
+    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
+      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
+    }
+    const chipIds = config.chipIds ?? KNOWN_CHIP_IDS
+    if (chipIds.length === 0) throw new TypeError('chipIds must name at least one chip ID')
+    this.#bus = deps.bus
+    this.#clock = deps.clock
+    this.#log = deps.log
+    this.#address = config.address
+    this.#zones = config.zones.map((zone) => ({ ...zone }))
+    this.#pollIntervalMs = config.pollIntervalMs
+    this.#maxConsecutiveFailures = maxFailures
+    this.#chipIds = [...chipIds]
+  }
+
+  /**
+   * Reads ID_G_CIPHER and the current touches, then starts polling. Rejects with E_DEVICE_ABSENT when
+   * nothing answers, E_DEVICE_PROTOCOL when the chip ID is not one of `chipIds`, E_I2C_IO on bus
+   * errors. Idempotent while running.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#state = 'starting'
+    let held: TouchPoint[]
+    try {
+      await this.#checkChipId()
+      held = await this.#readTouchesAtStart()
+    } catch (error) {
+      const stationError = this.#asStationError(this.#absentIfNack(error))
+      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
+      this.#lastError = stationError
+      throw stationError
+    }
+    this.#running = true
+    this.#failures = 0
+    this.#faultReported = false
+    this.#held = held
+    this.#state = 'ok'
+    this.#schedule()
+  }
+
+  /** Stops polling and waits for a read in progress. Writes nothing to the chip. Never rejects. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#pollTail
+    this.#held = []
+    this.#state = 'stopped'
+  }
+
+  onKey(listener: (key: KeyName) => void): () => void {
+    this.#keyListeners.add(listener)
+    return () => this.#keyListeners.delete(listener)
+  }
+
+  /**
+   * Called when the panel becomes faulty (`maxConsecutiveFailures` failed polls in a row). Once per
+   * fault; again only after the panel has recovered in between.
+   */
+  onFault(listener: (error: StationError) => void): () => void {
+    this.#faultListeners.add(listener)
+    return () => this.#faultListeners.delete(listener)
+  }
+
+  /**
+   * Reads the touch report now, between polls. This is the seam for the INT line: call it on the
+   * falling edge (in trigger mode INT pulses once per report; in polling mode it falls when a finger
+   * goes down, and the timer keeps reading while it is held). Reads never overlap; never rejects.
+   * Does nothing unless started.
+   */
+  checkNow(): Promise<void> {
+    const check = this.#pollTail.then(() => this.#check())
+    this.#pollTail = check
+    return check
+  }
+
+  health(): Health {
+    const health: Health = {
+      state: this.#state,
+      detail: { consecutiveFailures: this.#failures, touches: this.#held.length },
+    }
+    if (this.#lastError !== undefined) {
+      health.lastError = this.#lastError.message
+      health.lastErrorCode = this.#lastError.code
+    }
+    return health
+  }
+
+  #schedule(): void {
+    if (!this.#running || this.#timer !== undefined) return
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      void this.checkNow().then(() => this.#schedule())
+    }, this.#pollIntervalMs)
+  }
+
+  async #check(): Promise<void> {
+    if (!this.#running) return
+    try {
+      const points = await this.#readTouches()
+      this.#succeeded()
+      // A finger held through an outage keeps its touch ID, so it is not pressed again on recovery.
+      const { pressed } = diffTouches(this.#held, points)
+      this.#held = points
+      for (const point of pressed) {
+        const key = keyAt(this.#zones, point.x, point.y)
+        if (key !== undefined) this.#emitKey(key)
+      }
+    } catch (error) {
+      this.#failed(error)
+    }
+  }
+
+  /** One read of 0x00..0x0F, so both points come from the same report (protocols.md 3.1). */
+  async #readTouches(): Promise<TouchPoint[]> {
+    const bytes = await this.#bus.readRegister(this.#address, DEV_MODE, FT6X36_REPORT_LENGTH)
+    return decodeTouchReport(bytes, { maxPoints: FT6X36_MAX_POINTS }).points
+  }
+
+  /** Fingers on the glass at start are not presses; a report the codec rejects counts as none. */
+  async #readTouchesAtStart(): Promise<TouchPoint[]> {
+    try {
+      return await this.#readTouches()
+    } catch (error) {
+      if (isStationError(error) && error.code === 'E_CODEC_INVALID') return []
+      throw error
+    }
+  }
+
+  async #checkChipId(): Promise<void> {
+    const [chipId = -1] = await this.#bus.readRegister(this.#address, ID_G_CIPHER, 1)
+    if (!this.#chipIds.includes(chipId)) {
+      throw new StationError(
+        'E_DEVICE_PROTOCOL',
+        `device at ${formatAddress(this.#address)} is not a known FT6x36 (ID_G_CIPHER reads 0x${chipId.toString(16)})`,
+        { address: this.#address, register: ID_G_CIPHER, value: chipId },
+      )
+    }
+  }
+
+  #absentIfNack(error: unknown): unknown {
+    if (!isStationError(error) || error.code !== 'E_I2C_NACK') return error
+    return new StationError(
+      'E_DEVICE_ABSENT',
+      `no FT6x36 answers at ${formatAddress(this.#address)}`,
+      { ...error.context, address: this.#address },
+      { cause: error },
+    )
+  }
+
+  #succeeded(): void {
+    if (this.#state !== 'ok') this.#log?.info({ address: this.#address }, 'touch panel answering again')
+    this.#failures = 0
+    this.#faultReported = false
+    this.#state = 'ok'
+  }
+
+  #failed(error: unknown): void {
+    const stationError = this.#asStationError(error)
+    this.#failures += 1
+    this.#lastError = stationError
+    if (this.#failures < this.#maxConsecutiveFailures) {
+      this.#state = 'degraded'
+      return
+    }
+    this.#state = 'faulty'
+    this.#reportFault(stationError)
+  }
+
+  #reportFault(error: StationError): void {
+    if (this.#faultReported) return
+    this.#faultReported = true
+    this.#log?.warn({ err: error, failures: this.#failures }, 'touch panel faulty')
+    for (const listener of [...this.#faultListeners]) {
+      try {
+        listener(error)
+      } catch (listenerError) {
+        this.#log?.error({ err: listenerError }, 'touch panel fault listener threw')
+      }
+    }
+  }
+
+  #emitKey(key: KeyName): void {
+    for (const listener of [...this.#keyListeners]) {
+      try {
+        listener(key)
+      } catch (error) {
+        // The key itself is not logged: key sequences can be ID or phone numbers.
+        this.#log?.error({ err: error }, 'key listener threw')
+      }
+    }
+  }
+
+  #asStationError(error: unknown): StationError {
+    if (isStationError(error)) return error
+    return new StationError('E_DEVICE_PROTOCOL', messageOf(error), { address: this.#address }, { cause: error })
+  }
+}
