@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, chmodSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
-for (const folder of ['flows', 'config']) {
+for (const folder of ['flows', 'config', 'runtime/central/fixtures']) {
   const from = join(root, folder)
   if (!existsSync(from)) continue
   for (const name of readdirSync(from, { recursive: true })) {

@@ -56,6 +56,16 @@ export interface RequestOptions {
   timeoutMs: number
 }
 
+export interface WaitForNotifyOptions {
+  /** How long to wait for a matching notification before rejecting with E_MQTT_UNAVAILABLE. */
+  timeoutMs: number
+  /** Aborting rejects the wait with E_CANCELED. */
+  signal?: AbortSignal
+}
+
+/** Receives central's notifications: `type`, and every other payload field (including `ts`). */
+export type NotifyListener = (type: string, fields: Record<string, unknown>) => void
+
 /** One MQTT.js client = one network connection; never reused after it closes. */
 interface Connection {
   readonly client: MqttClient
@@ -76,6 +86,9 @@ export class MqttLink implements Service {
   readonly #stateListeners = new Set<(connected: boolean) => void>()
   /** Open requests by hex correlation data. */
   readonly #requests = new Map<string, (payload: Uint8Array) => void>()
+  readonly #notifyListeners = new Set<NotifyListener>()
+  /** Rejecters of open waitForNotify calls, so stop() can cancel them. */
+  readonly #notifyWaits = new Set<(error: StationError) => void>()
   #running = false
   #stopping: Promise<void> | undefined
   #connection: Connection | undefined
@@ -145,6 +158,61 @@ export class MqttLink implements Service {
   onStateChange(listener: (connected: boolean) => void): Unsubscribe {
     this.#stateListeners.add(listener)
     return () => this.#stateListeners.delete(listener)
+  }
+
+  /**
+   * Calls `listener(type, fields)` for each well-formed notification central sends on
+   * `<base>/notify` (subscribed on every connect). Listener exceptions are logged and isolated.
+   */
+  onNotify(listener: NotifyListener): Unsubscribe {
+    this.#notifyListeners.add(listener)
+    return () => this.#notifyListeners.delete(listener)
+  }
+
+  /**
+   * Resolves with the fields of the first notification of `type` whose fields equal every pair of
+   * `match` (strict string equality; `{}` matches any). Only notifications arriving after the call
+   * count. Waits across reconnects. Rejects with E_MQTT_UNAVAILABLE after `timeoutMs`, and with
+   * E_CANCELED when `signal` aborts or the link stops.
+   */
+  waitForNotify(
+    type: string,
+    match: Readonly<Record<string, string>>,
+    options: WaitForNotifyOptions,
+  ): Promise<Record<string, unknown>> {
+    const { timeoutMs, signal } = options
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new StationError('E_CANCELED', `wait for ${type} was aborted`, { type }))
+        return
+      }
+      const finish = (settle: () => void) => {
+        this.#clock.clearTimeout(timer)
+        unsubscribe()
+        this.#notifyWaits.delete(cancel)
+        signal?.removeEventListener('abort', onAbort)
+        settle()
+      }
+      const cancel = (error: StationError) => finish(() => reject(error))
+      const onAbort = () => cancel(new StationError('E_CANCELED', `wait for ${type} was aborted`, { type }))
+      const timer = this.#clock.setTimeout(
+        () =>
+          cancel(
+            new StationError('E_MQTT_UNAVAILABLE', `no ${type} notification within ${timeoutMs} ms`, {
+              type,
+              timeoutMs,
+            }),
+          ),
+        timeoutMs,
+      )
+      const unsubscribe = this.onNotify((notifyType, fields) => {
+        if (notifyType !== type) return
+        if (!Object.entries(match).every(([key, value]) => fields[key] === value)) return
+        finish(() => resolve(fields))
+      })
+      this.#notifyWaits.add(cancel)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
   }
 
   /** Switches the retained status between 'maintenance' and 'online'; republished now if connected. */
@@ -347,16 +415,39 @@ export class MqttLink implements Service {
     connection.client.subscribe(this.#topics.rpcResponse, { qos: 1 }, (error) => {
       if (error) this.#log.warn({ err: error }, 'subscribe to rpc/response failed')
     })
+    connection.client.subscribe(this.#topics.notify, { qos: 1 }, (error) => {
+      if (error) this.#log.warn({ err: error }, 'subscribe to notify failed')
+    })
     this.#publishStatus(connection, this.#liveState())
     this.#notify(true)
   }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (topic === this.#topics.notify) {
+      this.#onNotifyMessage(payload)
+      return
+    }
     if (topic !== this.#topics.rpcResponse) return
     const correlationData = packet.properties?.correlationData
     const settle = correlationData === undefined ? undefined : this.#requests.get(correlationData.toString('hex'))
     if (settle) settle(payload)
     else this.#log.debug('reply without a matching open request (late, or not ours)')
+  }
+
+  #onNotifyMessage(payload: Buffer): void {
+    const notification = decodeNotification(payload)
+    if (notification === undefined) {
+      // Never the payload itself: it is central's, and nothing says it is free of personal data.
+      this.#log.warn({ length: payload.length }, 'notify ignored: not a JSON object with a string type')
+      return
+    }
+    for (const listener of [...this.#notifyListeners]) {
+      try {
+        listener(notification.type, notification.fields)
+      } catch (error) {
+        this.#log.error({ err: error, notifyType: notification.type }, 'notify listener threw')
+      }
+    }
   }
 
   /** Single cleanup path for a connection, from its 'close' event or from stop(). Idempotent. */
@@ -402,6 +493,8 @@ export class MqttLink implements Service {
 
   async #shutdown(): Promise<void> {
     this.#running = false
+    const canceled = new StationError('E_CANCELED', 'mqtt link is stopping')
+    for (const cancel of [...this.#notifyWaits]) cancel(canceled)
     if (this.#reconnectTimer) this.#clock.clearTimeout(this.#reconnectTimer)
     this.#reconnectTimer = undefined
     const connection = this.#connection
@@ -433,6 +526,20 @@ export class MqttLink implements Service {
       }
     }
   }
+}
+
+/** `{ type, ...fields }` from a notify payload, or undefined unless it is a JSON object with a string type. */
+function decodeNotification(payload: Uint8Array): { type: string; fields: Record<string, unknown> } | undefined {
+  let value: unknown
+  try {
+    value = decodePayload(payload)
+  } catch {
+    return undefined
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+  const { type, ...fields } = value as Record<string, unknown>
+  if (typeof type !== 'string' || type.length === 0) return undefined
+  return { type, fields }
 }
 
 /** `scheme://host:port` without credentials or path, for logs and health. */

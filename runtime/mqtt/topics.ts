@@ -11,6 +11,7 @@ export const FIXED_TOPIC_KINDS = [
   'events',
   'submissions',
   'rpc/response',
+  'notify',
   'config/desired',
   'config/reported',
   'flows/bundle',
@@ -89,6 +90,8 @@ export interface StationTopics {
   readonly events: string
   readonly submissions: string
   readonly rpcResponse: string
+  /** Central -> station notifications `{ type, ts, ...fields }` (payment.confirmed, submission.accepted). */
+  readonly notify: string
   readonly configDesired: string
   readonly configReported: string
   readonly flowsBundle: string
@@ -108,6 +111,7 @@ export function stationTopics(prefix: string, stationId: string): StationTopics 
     events: fixed('events'),
     submissions: fixed('submissions'),
     rpcResponse: fixed('rpc/response'),
+    notify: fixed('notify'),
     configDesired: fixed('config/desired'),
     configReported: fixed('config/reported'),
     flowsBundle: fixed('flows/bundle'),

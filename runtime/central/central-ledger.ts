@@ -1,0 +1,213 @@
+/**
+ * The reference central's memory and its answers to station requests: fixture data plus what
+ * happened since start (bills paid, exam slots booked). No I/O and no clock: time is passed in.
+ */
+import {
+  BILL_SERVICES,
+  type CentralFixtures,
+  type FixtureBill,
+  type FixtureDepartment,
+  type FixtureDossierStep,
+} from './central-fixtures.js'
+
+/** Reply to bill.lookup. */
+export type BillAnswer =
+  | { found: false }
+  | {
+      found: true
+      id: string
+      customerName: string
+      period: string
+      /** Whole VND. */
+      amount: number
+      bin: string
+      account: string
+      status: 'unpaid' | 'paid'
+    }
+
+/** Reply to dossier.status. */
+export type DossierAnswer =
+  | { found: false; code: string }
+  | { found: true; code: string; title: string; status: string; updatedAt: string; steps: FixtureDossierStep[] }
+
+/** Reply to exam.slots: the free slots of one department on one date. */
+export interface SlotsAnswer {
+  /** `YYYY-MM-DD`, the date asked for or today in Vietnam. */
+  date: string
+  slots: Array<{ id: string; time: string; doctor?: string }>
+}
+
+/** Reply to exam.book. */
+export type BookingAnswer =
+  | { booked: true; slot: string; ticket: string; date: string; time: string; doctor?: string }
+  | { booked: false; slot: string; reason: 'unknown slot' | 'taken' }
+
+/** Body of payment.confirmed (without type and ts). */
+export interface PaymentConfirmation {
+  bill: string
+  /** Whole VND. */
+  amount: number
+  /** ISO 8601 UTC. */
+  paidAt: string
+}
+
+/** Vietnam has used UTC+7 all year since 1975 (no daylight saving), so "today" is a fixed shift. */
+const VIETNAM_OFFSET_MS = 7 * 60 * 60 * 1000
+
+/** Letters and digits only, upper case: `2601-0001`, `26010001` and ` 2601 0001 ` are one code. */
+export function normalizeCode(code: string): string {
+  return code.toUpperCase().replace(/[^0-9A-Z]/g, '')
+}
+
+/** `YYYY-MM-DD` of `nowMs` in Vietnam. */
+export function vietnamDate(nowMs: number): string {
+  return new Date(nowMs + VIETNAM_OFFSET_MS).toISOString().slice(0, 10)
+}
+
+export class CentralLedger {
+  readonly #fixtures: CentralFixtures
+  /** Bill id -> paidAt (ISO), for bills paid since start. */
+  readonly #payments = new Map<string, string>()
+  /** Slot id -> ticket. */
+  readonly #bookings = new Map<string, string>()
+  /** `<department>.<date>` -> last ticket number issued. */
+  readonly #ticketCounters = new Map<string, number>()
+
+  constructor(fixtures: CentralFixtures) {
+    this.#fixtures = fixtures
+  }
+
+  /**
+   * Answers one request. Never throws for bad input: an unknown method or a malformed body gets
+   * `{ error }`, so the station always hears back.
+   */
+  answer(method: string, body: unknown, nowMs: number): object {
+    const params = isRecord(body) ? body : {}
+    switch (method) {
+      case 'bill.lookup': {
+        const { service, customer } = params
+        if (typeof service !== 'string' || !(BILL_SERVICES as readonly string[]).includes(service)) {
+          return { error: `bill.lookup needs service: ${BILL_SERVICES.join('|')}` }
+        }
+        if (typeof customer !== 'string' || customer.length === 0) return { error: 'bill.lookup needs customer' }
+        return this.lookupBill(service, customer)
+      }
+      case 'dossier.status': {
+        const { code } = params
+        if (typeof code !== 'string' || code.length === 0) return { error: 'dossier.status needs code' }
+        return this.dossierStatus(code)
+      }
+      case 'exam.slots': {
+        const { department, date } = params
+        if (typeof department !== 'string') return { error: 'exam.slots needs department' }
+        if (date !== undefined && (typeof date !== 'string' || !isIsoDate(date))) {
+          return { error: 'exam.slots date must be YYYY-MM-DD' }
+        }
+        return this.examSlots(department, date ?? vietnamDate(nowMs)) ?? { error: `unknown department ${department}` }
+      }
+      case 'exam.book': {
+        const { slot } = params
+        if (typeof slot !== 'string' || slot.length === 0) return { error: 'exam.book needs slot' }
+        return this.bookExam(slot)
+      }
+      default:
+        return { error: `unknown method ${method}` }
+    }
+  }
+
+  /** The bill of `customer` for `service`, with its current status. */
+  lookupBill(service: string, customer: string): BillAnswer {
+    const wanted = normalizeCode(customer)
+    const bill = this.#fixtures.bills.find((b) => b.service === service && normalizeCode(b.customer) === wanted)
+    if (!bill) return { found: false }
+    const { id, customerName, period, amount, bin, account } = bill
+    return { found: true, id, customerName, period, amount, bin, account, status: this.#billStatus(bill) }
+  }
+
+  /** The bill with this id, or undefined. */
+  bill(billId: string): FixtureBill | undefined {
+    return this.#fixtures.bills.find((b) => b.id === billId)
+  }
+
+  /**
+   * Marks the bill paid at `nowMs` (once: paying again confirms the first payment) and returns the
+   * confirmation. Throws RangeError for an unknown bill id.
+   */
+  payBill(billId: string, nowMs: number): PaymentConfirmation {
+    const bill = this.bill(billId)
+    if (!bill) throw new RangeError(`unknown bill id ${JSON.stringify(billId)}`)
+    let paidAt = this.#payments.get(billId)
+    if (paidAt === undefined) {
+      paidAt = new Date(nowMs).toISOString()
+      this.#payments.set(billId, paidAt)
+    }
+    return { bill: billId, amount: bill.amount, paidAt }
+  }
+
+  dossierStatus(code: string): DossierAnswer {
+    const wanted = normalizeCode(code)
+    const dossier = this.#fixtures.dossiers.find((d) => normalizeCode(d.code) === wanted)
+    if (!dossier) return { found: false, code }
+    const { title, status, updatedAt, steps } = dossier
+    return { found: true, code: dossier.code, title, status, updatedAt, steps: steps.map((step) => ({ ...step })) }
+  }
+
+  /** Free slots of `department` on `date` (`YYYY-MM-DD`); undefined for an unknown department. */
+  examSlots(department: string, date: string): SlotsAnswer | undefined {
+    const found = this.#department(department)
+    if (!found) return undefined
+    const slots = found.slots
+      .map((slot) => ({ id: slotId(found.id, date, slot.time), ...slot }))
+      .filter((slot) => !this.#bookings.has(slot.id))
+      .map(({ id, time, doctor }) => (doctor === undefined ? { id, time } : { id, time, doctor }))
+    return { date, slots }
+  }
+
+  /** Books a slot id from exam.slots and issues a queue ticket (`NO-001`, counted per department and date). */
+  bookExam(slot: string): BookingAnswer {
+    const parsed = parseSlotId(slot)
+    const department = parsed && this.#department(parsed.department)
+    const timetable = department && parsed && department.slots.find((s) => s.time === parsed.time)
+    if (!parsed || !department || !timetable) return { booked: false, slot, reason: 'unknown slot' }
+    if (this.#bookings.has(slot)) return { booked: false, slot, reason: 'taken' }
+    const counterKey = `${department.id}.${parsed.date}`
+    const number = (this.#ticketCounters.get(counterKey) ?? 0) + 1
+    this.#ticketCounters.set(counterKey, number)
+    const ticket = `${department.ticketPrefix}-${String(number).padStart(3, '0')}`
+    this.#bookings.set(slot, ticket)
+    const answer = { booked: true as const, slot, ticket, date: parsed.date, time: parsed.time }
+    return timetable.doctor === undefined ? answer : { ...answer, doctor: timetable.doctor }
+  }
+
+  #billStatus(bill: FixtureBill): 'unpaid' | 'paid' {
+    return this.#payments.has(bill.id) ? 'paid' : bill.status
+  }
+
+  #department(id: string): FixtureDepartment | undefined {
+    return this.#fixtures.departments.find((d) => d.id === id)
+  }
+}
+
+/** `internal.2026-01-05.0730`: department, date and time without the colon, one topic-safe token. */
+function slotId(department: string, date: string, time: string): string {
+  return `${department}.${date}.${time.replace(':', '')}`
+}
+
+function parseSlotId(slot: string): { department: string; date: string; time: string } | undefined {
+  const match = /^([a-z0-9_-]+)\.(\d{4}-\d{2}-\d{2})\.(\d{2})(\d{2})$/.exec(slot)
+  if (!match) return undefined
+  const [, department = '', date = '', hours = '', minutes = ''] = match
+  if (!isIsoDate(date)) return undefined
+  return { department, date, time: `${hours}:${minutes}` }
+}
+
+/** A real calendar date written `YYYY-MM-DD` (2026-02-30 is not one). */
+function isIsoDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false
+  const parsed = new Date(`${text}T00:00:00.000Z`)
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === text
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}

@@ -1,0 +1,356 @@
+/**
+ * The reference central: a small MQTT 5 responder that stands in for a city's back office in demos
+ * and tests. It answers every station's requests from fixture data, acknowledges submissions
+ * (de-duplicated by id) and confirms bill payments on the station's notify topic.
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  connectAsync,
+  type IClientOptions,
+  type IClientPublishOptions,
+  type IPublishPacket,
+  type MqttClient,
+} from 'mqtt'
+import type { Clock, TimerHandle } from '../clock.js'
+import { StationError, messageOf } from '../errors.js'
+import type { Logger } from '../log.js'
+import { decodePayload, encodePayload } from '../mqtt/payloads.js'
+import { assertTopicPrefix, parseStationTopic, stationTopics, type StationTopic } from '../mqtt/topics.js'
+import type { Health, Service } from '../supervisor/service.js'
+import type { CentralFixtures } from './central-fixtures.js'
+import { CentralLedger, type PaymentConfirmation } from './central-ledger.js'
+
+export interface ReferenceCentralOptions {
+  /** Broker URL, `mqtt://host:port`; credentials in it are never logged. */
+  url: string
+  /** Topic prefix shared with the stations, e.g. `cs/v1`. */
+  prefix: string
+  fixtures: CentralFixtures
+  clock: Clock
+  log: Logger
+  /**
+   * Demo mode: pay a bill automatically this long after a bill.lookup found it unpaid, as if the
+   * resident had scanned the VietQR slip. Absent = only payBill() pays.
+   */
+  autoPayAfterMs?: number
+  /** Deadline for TCP connect plus CONNACK at start; default 5000. */
+  connectTimeoutMs?: number
+  username?: string
+  password?: string
+}
+
+/** One request as it arrived, in arrival order. */
+export interface CentralRequest {
+  stationId: string
+  method: string
+  /** The decoded JSON body; undefined when it was not JSON. */
+  body: unknown
+  /** ISO 8601 UTC arrival time. */
+  receivedAt: string
+  /** False when it could not be or was not answered (silent mode, no responseTopic). */
+  answered: boolean
+}
+
+/** One submission, recorded once per id however often it arrived. */
+export interface ReceivedSubmission {
+  stationId: string
+  id: string
+  flow: unknown
+  flowVersion: unknown
+  createdAt: unknown
+  /** May hold personal data: kept in memory for tests and demos, never logged. */
+  data: unknown
+  /** ISO 8601 UTC time of the first copy. */
+  receivedAt: string
+  /** How many copies arrived (retries after a lost PUBACK). */
+  copies: number
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 5000
+/** MQTT.js's own reconnect is fine here: the responder keeps no queue worth protecting. */
+const RECONNECT_PERIOD_MS = 1000
+
+export class ReferenceCentral implements Service {
+  readonly name = 'reference-central'
+  /** Every request received since start, answered or not. */
+  readonly requests: CentralRequest[] = []
+  readonly #options: ReferenceCentralOptions
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #ledger: CentralLedger
+  readonly #submissions = new Map<string, ReceivedSubmission>()
+  readonly #timers = new Set<TimerHandle>()
+  /** Bill ids with an automatic payment scheduled. */
+  readonly #autoPays = new Set<string>()
+  #client: MqttClient | undefined
+  #silent = false
+  #delayMs = 0
+  #lastError: string | undefined
+
+  constructor(options: ReferenceCentralOptions) {
+    assertTopicPrefix(options.prefix)
+    this.#options = options
+    this.#clock = options.clock
+    this.#log = options.log.child({ component: 'runtime.central' })
+    this.#ledger = new CentralLedger(options.fixtures)
+  }
+
+  /**
+   * Connects and subscribes to every station's requests and submissions. Rejects with
+   * E_MQTT_UNAVAILABLE when the broker cannot be reached. Idempotent while running.
+   */
+  async start(): Promise<void> {
+    if (this.#client) return
+    const { url, username, password } = this.#options
+    const clientOptions: IClientOptions = {
+      protocolVersion: 5,
+      clientId: `cs-central-${randomBytes(4).toString('hex')}`,
+      clean: true,
+      reconnectPeriod: RECONNECT_PERIOD_MS,
+      connectTimeout: this.#options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      ...(username === undefined ? {} : { username }),
+      ...(password === undefined ? {} : { password }),
+    }
+    let client: MqttClient
+    try {
+      client = await connectAsync(url, clientOptions, false)
+    } catch (error) {
+      this.#lastError = messageOf(error)
+      throw new StationError('E_MQTT_UNAVAILABLE', `central cannot connect: ${messageOf(error)}`, {
+        broker: brokerLabel(url),
+      }, { cause: error })
+    }
+    client.on('error', (error) => {
+      this.#lastError = messageOf(error)
+      this.#log.warn({ err: error }, 'central connection error')
+    })
+    client.on('message', (topic, payload, packet) => this.#onMessage(topic, payload, packet))
+    const { prefix } = this.#options
+    try {
+      await client.subscribeAsync([`${prefix}/+/rpc/request/+`, `${prefix}/+/submissions`], { qos: 1 })
+    } catch (error) {
+      client.end(true)
+      const message = `central cannot subscribe: ${messageOf(error)}`
+      throw new StationError('E_MQTT_UNAVAILABLE', message, {}, { cause: error })
+    }
+    this.#client = client
+    this.#lastError = undefined
+    this.#log.info({ broker: brokerLabel(url), prefix }, 'reference central listening')
+  }
+
+  /** Cancels delayed replies and scheduled payments, then disconnects. Idempotent. */
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) this.#clock.clearTimeout(timer)
+    this.#timers.clear()
+    this.#autoPays.clear()
+    const client = this.#client
+    this.#client = undefined
+    if (!client) return
+    try {
+      await client.endAsync()
+    } catch (error) {
+      this.#log.warn({ err: error }, 'central disconnect failed')
+      client.end(true)
+    }
+    this.#log.info('reference central stopped')
+  }
+
+  health(): Health {
+    const detail = {
+      connected: this.#client?.connected === true,
+      requests: this.requests.length,
+      submissions: this.#submissions.size,
+      silent: this.#silent,
+      delayMs: this.#delayMs,
+    }
+    const lastError = this.#lastError === undefined ? {} : { lastError: this.#lastError }
+    if (!this.#client) return { state: 'stopped', ...lastError, detail }
+    return { state: this.#client.connected ? 'ok' : 'degraded', ...lastError, detail }
+  }
+
+  /** Silent: requests are logged but nothing is sent (no replies, no acknowledgements), as a hung central. */
+  setSilent(silent: boolean): void {
+    this.#silent = silent
+  }
+
+  /** Holds every reply and notification this long (0 = at once), as a slow central. */
+  setDelayMs(delayMs: number): void {
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError(`delayMs must be >= 0, got ${delayMs}`)
+    this.#delayMs = delayMs
+  }
+
+  /** The submissions received so far, one per id, in order of first arrival. */
+  submissions(): ReceivedSubmission[] {
+    return [...this.#submissions.values()].map((submission) => ({ ...submission }))
+  }
+
+  /**
+   * Marks the bill paid and publishes `{ type: 'payment.confirmed', ts, bill, amount, paidAt }` to
+   * `stationId`'s notify topic at QoS 1; resolves on PUBACK with the confirmation. Paying again
+   * repeats the first confirmation. Throws RangeError for an unknown bill, E_CODEC_INVALID for a bad
+   * station id, E_MQTT_UNAVAILABLE when not connected.
+   */
+  async payBill(stationId: string, billId: string): Promise<PaymentConfirmation> {
+    const topic = stationTopics(this.#options.prefix, stationId).notify
+    if (!this.#ledger.bill(billId)) throw new RangeError(`unknown bill id ${JSON.stringify(billId)}`)
+    // Checked before paying, so a bill is never marked paid without its confirmation going out.
+    this.#requireClient(`confirm payment of ${billId}`)
+    const confirmation = this.#ledger.payBill(billId, this.#clock.now())
+    this.#log.info({ stationId, bill: billId }, 'bill paid')
+    await this.#publish(topic, this.#notifyBytes('payment.confirmed', { ...confirmation }), { qos: 1 })
+    return confirmation
+  }
+
+  #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    let parsed: StationTopic
+    try {
+      parsed = parseStationTopic(this.#options.prefix, topic)
+    } catch {
+      this.#log.debug({ topic }, 'message outside the station topic scheme ignored')
+      return
+    }
+    if (parsed.kind === 'rpc/request') this.#onRequest(parsed.stationId, parsed.method, payload, packet)
+    else if (parsed.kind === 'submissions') this.#onSubmission(parsed.stationId, payload)
+  }
+
+  #onRequest(stationId: string, method: string, payload: Buffer, packet: IPublishPacket): void {
+    let body: unknown
+    let bodyIsJson = true
+    try {
+      body = decodePayload(payload)
+    } catch {
+      bodyIsJson = false
+    }
+    const responseTopic = packet.properties?.responseTopic
+    const correlationData = packet.properties?.correlationData
+    const answered = !this.#silent && responseTopic !== undefined
+    this.requests.push({ stationId, method, body, receivedAt: new Date(this.#clock.now()).toISOString(), answered })
+    if (this.#silent) {
+      this.#log.debug({ stationId, method }, 'silent: request not answered')
+      return
+    }
+    if (responseTopic === undefined) {
+      this.#log.warn({ stationId, method }, 'request without responseTopic cannot be answered')
+      return
+    }
+    // Bodies are never logged: a customer or dossier code is the resident's business.
+    const answer = bodyIsJson
+      ? this.#ledger.answer(method, body, this.#clock.now())
+      : { error: 'request body is not UTF-8 JSON' }
+    const options: IClientPublishOptions = {
+      qos: 1,
+      properties: correlationData === undefined ? {} : { correlationData },
+    }
+    this.#later(() => {
+      this.#publish(responseTopic, encodePayload(answer), options).catch((error: unknown) =>
+        this.#log.warn({ err: error, stationId, method }, 'reply publish failed'),
+      )
+      this.#log.info({ stationId, method, refused: 'error' in answer }, 'request answered')
+      if (method === 'bill.lookup') this.#scheduleAutoPay(stationId, answer)
+    })
+  }
+
+  #onSubmission(stationId: string, payload: Buffer): void {
+    let value: unknown
+    try {
+      value = decodePayload(payload)
+    } catch {
+      value = undefined
+    }
+    const isObject = value !== null && typeof value === 'object' && !Array.isArray(value)
+    const record = isObject ? (value as Record<string, unknown>) : {}
+    const id = record['id']
+    if (typeof id !== 'string' || id.length === 0) {
+      this.#log.warn({ stationId, length: payload.length }, 'submission ignored: not a JSON object with a string id')
+      return
+    }
+    const known = this.#submissions.get(id)
+    if (known) known.copies += 1
+    else {
+      this.#submissions.set(id, {
+        stationId,
+        id,
+        flow: record['flow'],
+        flowVersion: record['flowVersion'],
+        createdAt: record['createdAt'],
+        data: record['data'],
+        receivedAt: new Date(this.#clock.now()).toISOString(),
+        copies: 1,
+      })
+    }
+    this.#log.info({ stationId, submissionId: id, duplicate: known !== undefined }, 'submission received')
+    if (this.#silent) return
+    // Every copy is acknowledged: a repeat means the station may have missed the first one.
+    const topic = stationTopics(this.#options.prefix, stationId).notify
+    this.#later(() => {
+      this.#publish(topic, this.#notifyBytes('submission.accepted', { id }), { qos: 1 }).catch((error: unknown) =>
+        this.#log.warn({ err: error, stationId }, 'submission.accepted publish failed'),
+      )
+    })
+  }
+
+  #scheduleAutoPay(stationId: string, answer: object): void {
+    const afterMs = this.#options.autoPayAfterMs
+    if (afterMs === undefined) return
+    const bill = answer as { found?: unknown; id?: unknown; status?: unknown }
+    if (bill.found !== true || bill.status !== 'unpaid' || typeof bill.id !== 'string') return
+    const billId = bill.id
+    if (this.#autoPays.has(billId)) return
+    this.#autoPays.add(billId)
+    this.#schedule(afterMs, () => {
+      this.#autoPays.delete(billId)
+      this.payBill(stationId, billId).catch((error: unknown) =>
+        this.#log.warn({ err: error, stationId, bill: billId }, 'automatic payment failed'),
+      )
+    })
+  }
+
+  /** A notify payload `{ ...fields, type, ts }`; type and ts win over same-named fields. */
+  #notifyBytes(type: string, fields: Record<string, unknown>): Uint8Array {
+    return encodePayload({ ...fields, type, ts: new Date(this.#clock.now()).toISOString() })
+  }
+
+  #requireClient(what: string): MqttClient {
+    const client = this.#client
+    if (!client?.connected) {
+      throw new StationError('E_MQTT_UNAVAILABLE', `central cannot ${what}: not connected to the broker`, {
+        broker: brokerLabel(this.#options.url),
+      })
+    }
+    return client
+  }
+
+  /** QoS 1 publish that resolves on PUBACK. */
+  async #publish(topic: string, payload: Uint8Array, options: IClientPublishOptions): Promise<void> {
+    const client = this.#requireClient(`publish to ${topic}`)
+    try {
+      await client.publishAsync(topic, Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), options)
+    } catch (error) {
+      throw new StationError('E_MQTT_UNAVAILABLE', messageOf(error), { topic }, { cause: error })
+    }
+  }
+
+  /** Runs `action` now, or after the configured delay. */
+  #later(action: () => void): void {
+    if (this.#delayMs === 0) action()
+    else this.#schedule(this.#delayMs, action)
+  }
+
+  #schedule(delayMs: number, action: () => void): void {
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(timer)
+      action()
+    }, delayMs)
+    this.#timers.add(timer)
+  }
+}
+
+/** `scheme://host:port` without credentials or path, for logs. */
+function brokerLabel(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}`
+  } catch {
+    return '(unparseable url)'
+  }
+}

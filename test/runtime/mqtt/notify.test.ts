@@ -1,0 +1,212 @@
+import { connectAsync, type MqttClient } from 'mqtt'
+import t from 'tap'
+import { systemClock, type Clock } from '../../../runtime/clock.js'
+import { createLogger } from '../../../runtime/log.js'
+import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
+import { SimClock } from '../../../runtime/sim-clock.js'
+import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+
+const STATION = 'notify-station-1'
+const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
+
+/** Log lines as parsed JSON objects. */
+function captureLog() {
+  const lines: Array<Record<string, unknown>> = []
+  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  return { log, lines }
+}
+
+function createLink(t: Teardown, url: string, clock: Clock = systemClock, log = captureLog().log): MqttLink {
+  const link = new MqttLink({
+    url,
+    stationId: STATION,
+    topicPrefix: 'cs/v1',
+    keepaliveS: 30,
+    reconnectMinMs: 50,
+    reconnectMaxMs: 400,
+    connectTimeoutMs: 2000,
+    version: '0.1.0-test',
+    bootId: 'boot-1',
+    flows: () => ['pay-bill'],
+    clock,
+    log,
+    random: () => 0.5,
+  })
+  t.teardown(() => link.stop())
+  return link
+}
+
+/**
+ * Starts the link and resolves once its notify subscription is in place: the link subscribes before
+ * it publishes its online status, and the broker handles one client's packets in order, so seeing
+ * that status means the SUBSCRIBE was processed.
+ */
+async function startSubscribed(t: Teardown, url: string, link: MqttLink): Promise<void> {
+  const status = await subscribeCollect(url, `cs/v1/${STATION}/status`)
+  t.teardown(() => status.close())
+  await link.start()
+  await status.waitFor((m) => m.payload.state === 'online')
+}
+
+async function centralClient(t: Teardown, url: string): Promise<MqttClient> {
+  const client = await connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => client.endAsync())
+  return client
+}
+
+function publishJson(client: MqttClient, value: unknown): Promise<unknown> {
+  return client.publishAsync(NOTIFY_TOPIC, JSON.stringify(value), { qos: 1 })
+}
+
+t.test('onNotify hands listeners the type and the other fields, and stops after unsubscribe', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  t.equal(link.topics.notify, NOTIFY_TOPIC)
+  const seen: Array<[string, Record<string, unknown>]> = []
+  const unsubscribe = link.onNotify((type, fields) => seen.push([type, fields]))
+  await startSubscribed(t, broker.url, link)
+  const central = await centralClient(t, broker.url)
+  await publishJson(central, { type: 'payment.confirmed', ts: '2026-01-05T01:00:00.000Z', bill: 'B-1', amount: 1000 })
+  await t.resolves(waitUntil(() => seen.length === 1))
+  t.strictSame(seen[0], ['payment.confirmed', { ts: '2026-01-05T01:00:00.000Z', bill: 'B-1', amount: 1000 }])
+  unsubscribe()
+  const stillListening: string[] = []
+  link.onNotify((type) => stillListening.push(type))
+  await publishJson(central, { type: 'submission.accepted', id: 'sub-1' })
+  await t.resolves(waitUntil(() => stillListening.length === 1))
+  t.equal(seen.length, 1, 'the unsubscribed listener heard nothing more')
+})
+
+t.test('malformed notifications are ignored with a log line and later ones still arrive', async (t) => {
+  const broker = await startMosquitto(t)
+  const { log, lines } = captureLog()
+  const link = createLink(t, broker.url, systemClock, log)
+  const seen: string[] = []
+  link.onNotify((type) => seen.push(type))
+  await startSubscribed(t, broker.url, link)
+  const central = await centralClient(t, broker.url)
+  await central.publishAsync(NOTIFY_TOPIC, 'not json {', { qos: 1 })
+  await central.publishAsync(NOTIFY_TOPIC, Buffer.from([0xff, 0xfe]), { qos: 1 })
+  await publishJson(central, ['payment.confirmed'])
+  await publishJson(central, { bill: 'B-1' })
+  await publishJson(central, { type: 42 })
+  await publishJson(central, { type: 'payment.confirmed', bill: 'B-2' })
+  await waitUntil(() => seen.length === 1)
+  t.strictSame(seen, ['payment.confirmed'])
+  const ignored = lines.filter((line) => line.msg === 'notify ignored: not a JSON object with a string type')
+  t.equal(ignored.length, 5)
+  t.notOk(JSON.stringify(lines).includes('B-1'), 'the ignored payload itself is not logged')
+})
+
+t.test('a listener that throws does not keep the others from hearing the notification', async (t) => {
+  const broker = await startMosquitto(t)
+  const { log, lines } = captureLog()
+  const link = createLink(t, broker.url, systemClock, log)
+  link.onNotify(() => {
+    throw new Error('listener bug')
+  })
+  const seen: string[] = []
+  link.onNotify((type) => seen.push(type))
+  await startSubscribed(t, broker.url, link)
+  await publishJson(await centralClient(t, broker.url), { type: 'submission.accepted', id: 'sub-1' })
+  await waitUntil(() => seen.length === 1)
+  t.ok(lines.some((line) => line.msg === 'notify listener threw'))
+})
+
+t.test('the notify subscription is renewed on every connect', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  const seen: unknown[] = []
+  link.onNotify((_type, fields) => seen.push(fields['id']))
+  const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  await link.start()
+  await status.waitFor((m) => m.payload.state === 'online')
+  await status.close()
+  // The broker keeps no sessions (persistence off, clean start): after a restart only a new
+  // SUBSCRIBE from the link can bring notifications back.
+  await broker.stop()
+  await broker.start()
+  await startSubscribed(t, broker.url, link)
+  await publishJson(await centralClient(t, broker.url), { type: 'submission.accepted', id: 'after-restart' })
+  await waitUntil(() => seen.length === 1)
+  t.strictSame(seen, ['after-restart'])
+})
+
+t.test('waitForNotify resolves with the first notification of the type whose fields match', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  await startSubscribed(t, broker.url, link)
+  const central = await centralClient(t, broker.url)
+  const waiting = link.waitForNotify('payment.confirmed', { bill: 'B-2' }, { timeoutMs: 5000 })
+  const anyPayment = link.waitForNotify('payment.confirmed', {}, { timeoutMs: 5000 })
+  await publishJson(central, { type: 'submission.accepted', bill: 'B-2' })
+  await publishJson(central, { type: 'payment.confirmed', bill: 'B-1', amount: 1 })
+  await publishJson(central, { type: 'payment.confirmed', bill: 'B-2', amount: 2 })
+  await publishJson(central, { type: 'payment.confirmed', bill: 'B-2', amount: 3 })
+  t.strictSame(await waiting, { bill: 'B-2', amount: 2 })
+  t.strictSame(await anyPayment, { bill: 'B-1', amount: 1 })
+})
+
+t.test('waitForNotify matches strings strictly: a number field does not equal its digits', async (t) => {
+  const broker = await startMosquitto(t)
+  const clock = new SimClock()
+  const link = createLink(t, broker.url, clock)
+  await startSubscribed(t, broker.url, link)
+  const seen: unknown[] = []
+  link.onNotify((_type, fields) => seen.push(fields))
+  const waiting = link.waitForNotify('payment.confirmed', { amount: '5' }, { timeoutMs: 1000 })
+  await publishJson(await centralClient(t, broker.url), { type: 'payment.confirmed', amount: 5 })
+  await waitUntil(() => seen.length === 1)
+  clock.advance(1000)
+  await t.rejects(waiting, { code: 'E_MQTT_UNAVAILABLE' })
+})
+
+t.test('waitForNotify rejects with E_MQTT_UNAVAILABLE after timeoutMs, also while offline', async (t) => {
+  const broker = await startMosquitto(t)
+  const clock = new SimClock()
+  const link = createLink(t, broker.url, clock)
+  const waiting = link.waitForNotify('payment.confirmed', { bill: 'B-1' }, { timeoutMs: 30_000 })
+  let settled = false
+  waiting.catch(() => {}).finally(() => (settled = true))
+  clock.advance(29_999)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(settled, false)
+  clock.advance(1)
+  await t.rejects(waiting, {
+    code: 'E_MQTT_UNAVAILABLE',
+    context: { type: 'payment.confirmed', timeoutMs: 30_000 },
+  })
+})
+
+t.test('waitForNotify rejects with E_CANCELED when its signal aborts, or was aborted already', async (t) => {
+  const broker = await startMosquitto(t)
+  const clock = new SimClock()
+  const link = createLink(t, broker.url, clock)
+  const controller = new AbortController()
+  const waiting = link.waitForNotify('payment.confirmed', {}, { timeoutMs: 30_000, signal: controller.signal })
+  controller.abort()
+  await t.rejects(waiting, { code: 'E_CANCELED' })
+  t.equal(clock.pendingTimers, 0, 'the timeout timer was cleared')
+  await t.rejects(link.waitForNotify('payment.confirmed', {}, { timeoutMs: 1000, signal: controller.signal }), {
+    code: 'E_CANCELED',
+  })
+})
+
+t.test('waitForNotify rejects with E_CANCELED when the link stops', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = createLink(t, broker.url)
+  await startSubscribed(t, broker.url, link)
+  const waiting = link.waitForNotify('payment.confirmed', {}, { timeoutMs: 30_000 })
+  const rejected = t.rejects(waiting, { code: 'E_CANCELED' })
+  await link.stop()
+  await rejected
+})
+
+/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
+async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
