@@ -12,12 +12,17 @@ import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { clientDataDir, packageRoot } from './cli/paths.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
+import { runReferenceCentral } from './central/run-central.js'
+import { createLogger } from './log.js'
 import { createNotifier } from './sd-notify.js'
 
 const USAGE = `usage: station <command>
 
-  run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive]
-                          run the station (--sim: every device simulated)
+  run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive] [--no-central]
+                          run the station (--sim: every device simulated, with a
+                          reference central answering requests unless --no-central)
+  central --broker URL [--prefix P] [--auto-pay-ms N]
+                          run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
   sim <action> ...        act as a resident on a simulated station (station sim help)
   decode <kind> <input...> [--json]
@@ -69,6 +74,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       })
       return simCommand(clientSocket(values), positionals, values.json === true, io)
     }
+    case 'central':
+      return central(rest)
     case 'decode': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -101,6 +108,35 @@ async function main(argv: string[]): Promise<number | 'running'> {
   }
 }
 
+async function central(args: string[]): Promise<number | 'running'> {
+  const { values } = parseArgs({
+    args,
+    options: { broker: { type: 'string' }, prefix: { type: 'string' }, 'auto-pay-ms': { type: 'string' } },
+  })
+  if (!values.broker) {
+    io.err('usage: station central --broker URL [--prefix cs/v1] [--auto-pay-ms N]')
+    return 2
+  }
+  const autoPay = values['auto-pay-ms'] === undefined ? undefined : Number(values['auto-pay-ms'])
+  if (autoPay !== undefined && !(Number.isInteger(autoPay) && autoPay >= 0)) {
+    io.err(`--auto-pay-ms must be a whole number of milliseconds (got ${values['auto-pay-ms']})`)
+    return 2
+  }
+  const log = createLogger({ level: 'info' })
+  const centralService = await runReferenceCentral({
+    url: values.broker,
+    prefix: values.prefix ?? 'cs/v1',
+    ...(autoPay === undefined ? {} : { autoPayAfterMs: autoPay }),
+    log: log.child({ component: 'central.reference' }),
+  })
+  const stop = () => {
+    void centralService.stop().finally(() => process.exit(0))
+  }
+  process.on('SIGTERM', stop)
+  process.on('SIGINT', stop)
+  return 'running'
+}
+
 async function run(args: string[]): Promise<number | 'running'> {
   const { values } = parseArgs({
     args,
@@ -110,6 +146,7 @@ async function run(args: string[]): Promise<number | 'running'> {
       'data-dir': { type: 'string' },
       broker: { type: 'string' },
       interactive: { type: 'boolean' },
+      'no-central': { type: 'boolean' },
     },
   })
   const interactive = values.interactive === true && process.stdin.isTTY === true && process.stdout.isTTY === true
@@ -120,6 +157,7 @@ async function run(args: string[]): Promise<number | 'running'> {
       dataDir: values['data-dir'],
       broker: values.broker,
       logToFile: interactive,
+      central: values['no-central'] !== true,
     },
     { env: process.env, cwd: process.cwd(), err: io.err, version: version(), rssBytes: () => process.memoryUsage.rss() },
   )

@@ -7,6 +7,8 @@ import { messageOf } from '../errors.js'
 import { openHardware } from '../hardware.js'
 import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
+import { runReferenceCentral } from '../central/run-central.js'
+import type { ReferenceCentral } from '../central/reference-responder.js'
 import { startStation, type RunningStation } from '../station.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
 
@@ -21,7 +23,12 @@ export interface RunOptions {
   broker?: string | undefined
   /** Logs go to <dataDir>/station.log instead of stdout (the terminal shows the virtual station). */
   logToFile?: boolean
+  /** In simulation the reference central answers the station's requests; false turns it off. */
+  central?: boolean
 }
+
+/** Demo payments: the simulated central confirms a looked-up bill after this long. */
+const SIM_AUTO_PAY_MS = 15_000
 
 export interface RunEnvironment {
   env: Readonly<Record<string, string | undefined>>
@@ -102,12 +109,28 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
       ...(environment.rssBytes ? { rssBytes: environment.rssBytes } : {}),
       ...(password === undefined ? {} : { brokerPassword: password }),
     })
+    // In simulation a reference central answers the bundled flows' requests, so every procedure can
+    // be tried on a laptop. A failure here leaves the station running without it.
+    let central: ReferenceCentral | null = null
+    if (config.hardware.simulated && broker.url && options.central !== false) {
+      try {
+        central = await runReferenceCentral({
+          url: broker.url,
+          prefix: config.mqtt.topicPrefix,
+          autoPayAfterMs: SIM_AUTO_PAY_MS,
+          log: log.child({ component: 'central.reference' }),
+        })
+      } catch (error) {
+        log.warn({ err: error }, 'reference central not started; requests to central will time out')
+      }
+    }
     return {
       ok: true,
       station,
       log,
       async stop() {
         await station.stop()
+        await central?.stop()
         await broker.stop?.()
       },
     }
