@@ -2,13 +2,16 @@ import type { HardwareConfig } from '../config/schema.js'
 import { SimHd44780Pcf8574 } from '../drivers/display/sim-hd44780.js'
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
 import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
+import { RetryingI2cBus } from '../drivers/i2c/retrying-i2c-bus.js'
 import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
+import { systemClock, type Clock } from './clock.js'
 import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
 import { SimEscPosPrinter, type SimPaperState } from '../drivers/printer/sim-escpos-printer.js'
 import { SimQrScanner } from '../drivers/scanner/sim-qr-scanner.js'
 import type { SerialLink } from '../drivers/serial/serial-link.js'
 import { openSerialportLink } from '../drivers/serial/serialport-link.js'
 import { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
+import { StationError } from './errors.js'
 
 /** The simulated chips behind a `--sim` station, for `station sim …` and tests to act on. */
 export interface SimRig {
@@ -26,7 +29,16 @@ export interface SimRig {
   setPowered(on: boolean): void
   /** The scanner cable, to unplug it. */
   scannerCable(): SimSerialLink | null
+  /** Pulls a device's cable: serial links close with an error and stay absent; I2C chips stop answering. */
+  unplug(device: SimDevice): void
+  /** Plugs it back; an I2C chip comes back powered up from scratch, as after a real replug. */
+  replug(device: SimDevice): void
+  /** The next `transactions` bus transactions to an I2C device fail with EIO, as on a noisy line. */
+  i2cNoise(device: 'display' | 'keypad', transactions: number): void
 }
+
+export const SIM_DEVICES = ['display', 'keypad', 'scanner', 'printer'] as const
+export type SimDevice = (typeof SIM_DEVICES)[number]
 
 /** The transports the drivers run on: one I2C bus and two serial links, real or simulated. */
 export interface Hardware {
@@ -41,8 +53,10 @@ export interface Hardware {
  * The one place that chooses between native and simulated transports. Native modules load only
  * here, lazily, and only for devices the config names; a simulated station loads none.
  */
-export async function openHardware(config: HardwareConfig): Promise<Hardware> {
-  return config.simulated ? openSimHardware(config) : openNativeHardware(config)
+export async function openHardware(config: HardwareConfig, clock: Clock = systemClock): Promise<Hardware> {
+  const hardware = config.simulated ? openSimHardware(config) : await openNativeHardware(config)
+  // Bus glitches are retried below the drivers, on the real bus and the simulated one alike.
+  return { ...hardware, i2c: new RetryingI2cBus(hardware.i2c, { clock }) }
 }
 
 function openSimHardware(config: HardwareConfig): Hardware {
@@ -52,6 +66,10 @@ function openSimHardware(config: HardwareConfig): Hardware {
   bus.attach(config.display.address, lcd)
   bus.attach(config.keypad.address, keypad)
 
+  const unplugged = new Set<SimDevice>()
+  const absent = (device: SimDevice, path: string) =>
+    new StationError('E_DEVICE_ABSENT', `${device} is unplugged (${path} is missing)`, { path })
+  let printerCable: SimSerialLink | null = null
   let scannerCable: SimSerialLink | null = null
   let scanner: SimQrScanner | null = null
   let printer: SimEscPosPrinter | null = null
@@ -61,13 +79,16 @@ function openSimHardware(config: HardwareConfig): Hardware {
   return {
     i2c: bus,
     async openScannerLink() {
+      if (unplugged.has('scanner')) throw absent('scanner', config.scanner.path)
       const cable = SimSerialLink.pair(config.scanner.path)
       scannerCable = cable.host
       scanner = new SimQrScanner(cable.device)
       return cable.host
     },
     async openPrinterLink() {
+      if (unplugged.has('printer')) throw absent('printer', config.printer.path)
       const cable = SimSerialLink.pair(config.printer.path)
+      printerCable = cable.host
       printer = new SimEscPosPrinter(cable.device, { profile: config.printer, paper })
       printer.setCoverOpen(coverOpen)
       printer.setResponsive(powered)
@@ -98,6 +119,26 @@ function openSimHardware(config: HardwareConfig): Hardware {
         return scanner
       },
       scannerCable: () => scannerCable,
+      unplug(device) {
+        if (unplugged.has(device)) return
+        unplugged.add(device)
+        if (device === 'scanner') scannerCable?.unplug()
+        else if (device === 'printer') printerCable?.unplug()
+        else bus.detach(device === 'display' ? config.display.address : config.keypad.address)
+      },
+      replug(device) {
+        if (!unplugged.delete(device)) return
+        if (device === 'display') {
+          lcd.powerCycle()
+          bus.attach(config.display.address, lcd)
+        } else if (device === 'keypad') {
+          keypad.powerCycle()
+          bus.attach(config.keypad.address, keypad)
+        }
+      },
+      i2cNoise(device, transactions) {
+        bus.failNext(device === 'display' ? config.display.address : config.keypad.address, 'eio', transactions)
+      },
     },
     async close() {
       await bus.close()

@@ -5,7 +5,18 @@ import type { Clock } from './clock.js'
 import type { ControlHandler } from './control/control-server.js'
 import { renderPaper } from '../drivers/printer/escpos-decoder.js'
 import { StationError } from './errors.js'
-import type { Hardware, SimRig } from './hardware.js'
+import { SIM_DEVICES, type Hardware, type SimDevice, type SimRig } from './hardware.js'
+
+/** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */
+const NOISE_TRANSACTIONS = 8
+
+function simDevice(value: unknown): SimDevice {
+  const device = String(value ?? '')
+  if (!(SIM_DEVICES as readonly string[]).includes(device)) {
+    throw new StationError('E_CONTROL_REQUEST', `unknown device '${device}': use ${SIM_DEVICES.join(', ')}`)
+  }
+  return device as SimDevice
+}
 
 const KEY_NAMES: readonly KeyName[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'ok', 'back']
 
@@ -75,6 +86,28 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
         lines: receipt ? renderPaper(receipt, deps.config.hardware.printer.lineWidthChars) : null,
         count: printer.receipts.length,
       }
+    },
+    'sim.unplug': (args) => {
+      const device = simDevice(args.device)
+      rig().unplug(device)
+      return { device, plugged: false }
+    },
+    'sim.replug': (args) => {
+      const device = simDevice(args.device)
+      rig().replug(device)
+      return { device, plugged: true }
+    },
+    'sim.i2c-noise': (args) => {
+      const device = simDevice(args.device)
+      if (device !== 'display' && device !== 'keypad') {
+        throw new StationError('E_CONTROL_REQUEST', `${device} is not on the I2C bus: use display or keypad`)
+      }
+      const transactions = args.transactions === undefined ? NOISE_TRANSACTIONS : Number(args.transactions)
+      if (!Number.isInteger(transactions) || transactions < 1 || transactions > 1000) {
+        throw new StationError('E_CONTROL_REQUEST', `transactions must be 1-1000 (got ${String(args.transactions)})`)
+      }
+      rig().i2cNoise(device, transactions)
+      return { device, transactions }
     },
     'sim.printer': (args) => {
       const state = String(args.state ?? '')

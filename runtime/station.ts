@@ -12,8 +12,8 @@ import { loadFlowsDir } from '../flows/engine/flow-validate.js'
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
-import type { Clock } from './clock.js'
-import { StationError } from './errors.js'
+import type { Clock, TimerHandle } from './clock.js'
+import { isStationError, messageOf, StationError } from './errors.js'
 import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
@@ -33,6 +33,10 @@ import { Supervisor } from './supervisor/supervisor.js'
 
 /** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
 const PRINTER_IDLE_POLL_MS = 3000
+/** A display write that failed is retried this often until it succeeds (the driver re-initialises). */
+const DISPLAY_RETRY_MS = 1000
+/** How often driver-reported health is compared with what central last heard. */
+const HEALTH_WATCH_MS = 1000
 
 export interface StationDeps {
   config: Config
@@ -136,11 +140,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     link?.publishEvent(type, fields)
   })
   // Central hears of a device going bad and of it coming back; start-up and shutdown are not news.
-  const troubled = new Set<string>()
+  const troubled = new Map<string, string>()
   bus.on('device.health', ({ device, health }) => {
     const bad = health.state === 'faulty' || health.state === 'absent' || health.state === 'degraded'
     if (bad) {
-      troubled.add(device)
+      // A device retried while still absent reports the same fault each attempt: central hears it once.
+      if (troubled.get(device) === `${health.state}:${health.lastError ?? ''}`) return
+      troubled.set(device, `${health.state}:${health.lastError ?? ''}`)
       bus.emit('station.event', {
         type: 'device.fault',
         fields: {
@@ -244,6 +250,21 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   ]
   supervisor = new Supervisor(services, { clock, log: log.child({ component: 'runtime.supervisor' }) })
   await supervisor.start()
+  // Drivers also change health on their own (a keypad whose polls start failing): look every
+  // second, so central hears of those too. Repeats are filtered where events are made.
+  const lastStates = new Map<string, string>()
+  let healthTimer: TimerHandle | null = null
+  const watchHealth = () => {
+    for (const device of devices.services) {
+      const health = supervisor?.health()[device.name]
+      if (!health || health.state === 'starting' || health.state === 'stopped') continue
+      if (lastStates.get(device.name) === health.state) continue
+      lastStates.set(device.name, health.state)
+      bus.emit('device.health', { device: device.name, health })
+    }
+    healthTimer = clock.setTimeout(watchHealth, HEALTH_WATCH_MS)
+  }
+  watchHealth()
   ready = true
   log.info({ station: config.station.id, bootCount, socket: socketPath, broker: deps.brokerUrl !== null }, 'station ready')
 
@@ -252,6 +273,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     status: report,
     async stop() {
       ready = false
+      if (healthTimer) clock.clearTimeout(healthTimer)
       await supervisor?.stop()
       await outbox.close()
       await hardware.close()
@@ -277,12 +299,28 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
   let wantedRows: string[] = []
   let displayReady = false
   let painting: Promise<void> = Promise.resolve()
+  let repaintTimer: TimerHandle | null = null
   const paint = () => {
     const rows = wantedRows
     painting = painting
-      .then(() => (displayReady ? display.show(rows) : undefined))
+      .then(async () => {
+        if (!displayReady) return
+        await display.show(rows)
+        if (displayService.health().state !== 'ok') displayService.report({ state: 'ok' })
+      })
       .catch((error: unknown) => {
-        displayService.report({ state: 'degraded', lastError: String(error) })
+        displayService.report({
+          state: 'degraded',
+          lastError: messageOf(error),
+          ...(isStationError(error) ? { lastErrorCode: error.code } : {}),
+        })
+        // Keep trying: a resident may be standing in front of a blank screen.
+        if (displayReady && !repaintTimer) {
+          repaintTimer = clock.setTimeout(() => {
+            repaintTimer = null
+            paint()
+          }, DISPLAY_RETRY_MS)
+        }
       })
   }
   const displayService = new DeviceService({
@@ -294,6 +332,8 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
     },
     close: async () => {
       displayReady = false
+      if (repaintTimer) clock.clearTimeout(repaintTimer)
+      repaintTimer = null
       await display.stop()
     },
     onHealth: onHealth('display'),

@@ -27,7 +27,9 @@ const SIM_USAGE = `usage:
   station sim card nfc <uid-hex> | wiegand <bits> | raw <hex bytes>
   station sim screen
   station sim receipt
-  station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed|power-off|power-on>`
+  station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed|power-off|power-on>
+  station sim unplug|replug <display|keypad|scanner|printer>
+  station sim i2c-noise <display|keypad> [transactions]`
 
 /** `station sim …`: acts as a resident on a running simulated station. */
 export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
@@ -61,6 +63,20 @@ export async function simCommand(socket: string, args: readonly string[], json: 
       case 'printer': {
         if (rest.length !== 1) return usage(io)
         await controlRequest(socket, 'sim.printer', { state: rest[0] })
+        return 0
+      }
+      case 'unplug':
+      case 'replug': {
+        if (rest.length !== 1) return usage(io)
+        await controlRequest(socket, `sim.${action}`, { device: rest[0] })
+        return 0
+      }
+      case 'i2c-noise': {
+        if (rest.length < 1 || rest.length > 2) return usage(io)
+        await controlRequest(socket, 'sim.i2c-noise', {
+          device: rest[0],
+          ...(rest[1] === undefined ? {} : { transactions: Number(rest[1]) }),
+        })
         return 0
       }
       default:

@@ -191,6 +191,45 @@ t.test('a printer that does not answer: the procedure completes, the code stays 
   await s.waitFor('the printer to come back', async () => (await s.status()).devices.printer?.state === 'ok', 8000)
 })
 
+t.test('unplugging and replugging devices: each fault and recovery is reported and the station keeps serving', async (t) => {
+  const s = await start(t, null)
+  await s.waitForScreen(/Xin chao/)
+
+  await s.request('sim.unplug', { device: 'scanner' })
+  await s.waitFor('the scanner to be absent', async () => (await s.status()).devices.scanner?.state === 'absent')
+  await s.request('sim.replug', { device: 'scanner' })
+  await s.waitFor('the scanner to come back', async () => (await s.status()).devices.scanner?.state === 'ok', 8000)
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('back')
+  await s.waitForScreen(/Xin chao/)
+
+  await s.request('sim.unplug', { device: 'keypad' })
+  await s.waitFor('the keypad to be reported', () => eventsLogged(s.logLines, 'device.fault').some((line) => line.device === 'keypad'), 8000)
+  await s.request('sim.replug', { device: 'keypad' })
+  await s.waitFor('the keypad to come back', async () => (await s.status()).devices.keypad?.state === 'ok', 8000)
+  // The chip came back powered up but idle; the driver notices within a second and configures it again.
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  await s.press('1')
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('back')
+  await s.waitForScreen(/Xin chao/)
+
+  t.same(await s.request('sim.i2c-noise', { device: 'display' }), { device: 'display', transactions: 8 })
+  await s.press('2')
+  await s.waitForScreen(/Choose a service/, 8000)
+  t.equal((await s.status()).devices.display?.state, 'ok', 'the display recovered from the noise on its own')
+
+  const faults = eventsLogged(s.logLines, 'device.fault').map((line) => line.device)
+  const recoveries = eventsLogged(s.logLines, 'device.recovered').map((line) => line.device)
+  for (const device of ['scanner', 'keypad', 'display']) {
+    t.ok(faults.includes(device), `central hears that the ${device} failed`)
+    t.ok(recoveries.includes(device), `central hears that the ${device} is back`)
+  }
+  await t.rejects(s.request('sim.i2c-noise', { device: 'printer' }), { code: 'E_CONTROL_REQUEST' })
+  await t.rejects(s.request('sim.unplug', { device: 'toaster' }), { code: 'E_CONTROL_REQUEST', message: /unknown device/ })
+})
+
 t.test('control requests that make no sense are refused with E_CONTROL_REQUEST', async (t) => {
   const s = await start(t, null)
   await t.rejects(s.request('sim.press', { key: 'x' }), { code: 'E_CONTROL_REQUEST', message: /unknown key 'x'/ })

@@ -1,0 +1,45 @@
+import t from 'tap'
+import { RetryingI2cBus } from '../../../drivers/i2c/retrying-i2c-bus.js'
+import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
+import { systemClock } from '../../../runtime/clock.js'
+
+/** A register file that remembers what was written, enough to see a transaction go through. */
+function registerChip() {
+  const registers = new Uint8Array(256)
+  let pointer = 0
+  return {
+    write(bytes: Uint8Array) {
+      pointer = bytes[0] ?? 0
+      registers.set(bytes.subarray(1), pointer)
+    },
+    read(length: number) {
+      return registers.slice(pointer, pointer + length)
+    },
+  }
+}
+
+t.test('a glitch shorter than the retry budget never reaches the driver', async (t) => {
+  const sim = new SimI2cBus()
+  sim.attach(0x5a, registerChip())
+  const bus = new RetryingI2cBus(sim, { clock: systemClock, retries: 2, retryDelayMs: 1 })
+  sim.failNext(0x5a, 'eio', 2)
+  await bus.writeRegister(0x5a, 0x10, Uint8Array.of(7))
+  t.strictSame([...(await bus.readRegister(0x5a, 0x10, 1))], [7])
+  t.equal(sim.transactions.filter((tx) => tx.error).length, 2, 'both failures happened on the bus')
+})
+
+t.test('a longer burst of bus errors is passed up after the retries', async (t) => {
+  const sim = new SimI2cBus()
+  sim.attach(0x27, registerChip())
+  const bus = new RetryingI2cBus(sim, { clock: systemClock, retries: 2, retryDelayMs: 1 })
+  sim.failNext(0x27, 'eio', 5)
+  await t.rejects(bus.write(0x27, Uint8Array.of(0x08)), { code: 'E_I2C_IO' })
+  t.equal(sim.transactions.length, 3, 'one attempt plus two retries')
+})
+
+t.test('a NACK is not retried: nothing is at the address', async (t) => {
+  const sim = new SimI2cBus()
+  const bus = new RetryingI2cBus(sim, { clock: systemClock })
+  await t.rejects(bus.read(0x38, 1), { code: 'E_I2C_NACK' })
+  t.equal(sim.transactions.length, 1)
+})
