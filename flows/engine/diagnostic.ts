@@ -3,14 +3,24 @@
 /**
  * Stable codes; tools and tests match on these, never on messages.
  * - FLOW_SCHEMA: shape or type error, YAML syntax error, unknown step kind, unknown key.
- * - FLOW_UNKNOWN_TARGET: `start`, `next`, `on_timeout`, `on_error` or an option's `next` names no step.
+ * - FLOW_UNKNOWN_TARGET: `start`, `next`, `on_timeout`, `on_error`, `otherwise`, or an option's or a
+ *   case's `next` names no step.
  * - FLOW_UNREACHABLE: a step cannot be reached from `start` (warning).
- * - FLOW_NO_TIMEOUT: a waiting step has no `timeout_s`.
- * - FLOW_NO_FAILURE_PATH: a submit or print step has no `on_error`.
+ * - FLOW_NO_TIMEOUT: a step that waits (for the resident, a reply or an event) has no `timeout_s`.
+ * - FLOW_NO_FAILURE_PATH: a submit, print, request or pay_qr step has no `on_error`, or a wait_for
+ *   step no `on_timeout`.
  * - FLOW_MISSING_TRANSLATION: a text lacks `vi` or `en` (or is not a `{vi, en}` object).
  * - FLOW_UNDEFINED_VARIABLE: `{{x}}`, a submit field, or `identity: true` uses something no step
  *   before it can have set, and that is not a built-in.
  * - FLOW_NO_END: no `end` step can be reached from `start`.
+ * - FLOW_TEXT_TOO_LONG: a screen text cannot fit the display (20x4 unless told) even with every
+ *   `{{variable}}` empty: a title row over 20 columns, or a text needing more rows than its screen
+ *   has. An error where the resident cannot turn pages (end, input, effect texts, the title), a
+ *   warning where key 0 pages (show, scan_id, choose).
+ * - FLOW_CAPABILITY: the flow needs what the station says it lacks: a request method, an effect
+ *   (request, waitFor, print) or an identity source no scan_id alternative covers.
+ * - FLOW_BAD_CONDITION: a branch condition that the condition language refuses (unknown operator,
+ *   wrong number of values, a nested operator as a value).
  */
 export type DiagnosticCode =
   | 'FLOW_SCHEMA'
@@ -21,6 +31,9 @@ export type DiagnosticCode =
   | 'FLOW_MISSING_TRANSLATION'
   | 'FLOW_UNDEFINED_VARIABLE'
   | 'FLOW_NO_END'
+  | 'FLOW_TEXT_TOO_LONG'
+  | 'FLOW_CAPABILITY'
+  | 'FLOW_BAD_CONDITION'
 
 /** One problem found in a flow file. A flow with any `error` is not loaded; warnings are advice. */
 export interface Diagnostic {

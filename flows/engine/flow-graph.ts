@@ -3,33 +3,53 @@ import type { FlowDefinition, Step } from './flow-types.js'
 
 /** One edge of the step graph. */
 export interface Transition {
-  /** The key that names the target: `next`, `on_timeout`, `on_error`, `options[i].next`. */
+  /**
+   * The key that names the target: `next`, `on_timeout`, `on_error`, `otherwise`,
+   * `options[i].next` or `cases[i].next` (i from 0, as in the file).
+   */
   field: string
   target: string
-  /** True when taking it means the step did its job (answer, identity or reference set). */
+  /** True when taking it means the step did its job (answer, identity, reply or reference set). */
   success: boolean
 }
 
 /** Every transition out of `step`, in a fixed order (success paths first). */
 export function transitionsOf(step: Step): Transition[] {
+  const optional = (field: string, target: string | undefined): Transition[] =>
+    target === undefined ? [] : [{ field, target, success: false }]
   switch (step.kind) {
     case 'choose':
       return [
         ...step.options.map((option, index) => ({ field: `options[${index}].next`, target: option.next, success: true })),
-        ...(step.onTimeout === undefined ? [] : [{ field: 'on_timeout', target: step.onTimeout, success: false }]),
+        ...optional('on_timeout', step.onTimeout),
       ]
     case 'scan_id':
     case 'input':
     case 'show':
-      return [
-        { field: 'next', target: step.next, success: true },
-        ...(step.onTimeout === undefined ? [] : [{ field: 'on_timeout', target: step.onTimeout, success: false }]),
-      ]
+      return [{ field: 'next', target: step.next, success: true }, ...optional('on_timeout', step.onTimeout)]
     case 'submit':
     case 'print':
+    case 'pay_qr':
       return [
         { field: 'next', target: step.next, success: true },
         { field: 'on_error', target: step.onError, success: false },
+      ]
+    case 'request':
+      return [
+        { field: 'next', target: step.next, success: true },
+        { field: 'on_error', target: step.onError, success: false },
+        ...optional('on_timeout', step.onTimeout),
+      ]
+    case 'wait_for':
+      return [
+        { field: 'next', target: step.next, success: true },
+        { field: 'on_timeout', target: step.onTimeout, success: false },
+        ...optional('on_error', step.onError),
+      ]
+    case 'branch':
+      return [
+        ...step.cases.map((branchCase, index) => ({ field: `cases[${index}].next`, target: branchCase.next, success: true })),
+        { field: 'otherwise', target: step.otherwise, success: true },
       ]
     case 'end':
       return []

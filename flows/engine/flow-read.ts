@@ -1,22 +1,26 @@
 /**
  * First pass of flow validation: reads a flow file's YAML tree into typed steps, reporting shape
  * problems with the line they are on (FLOW_SCHEMA, FLOW_MISSING_TRANSLATION, FLOW_NO_TIMEOUT,
- * FLOW_NO_FAILURE_PATH). It also notes, per step, the transitions, texts and names the second pass
- * (flow-validate.ts) checks across steps. Pure: text in, draft and diagnostics out.
+ * FLOW_NO_FAILURE_PATH, FLOW_BAD_CONDITION). It also notes, per step, the transitions, texts, screens,
+ * names and effects the second pass (flow-validate.ts) checks across steps. Pure: text in, draft and
+ * diagnostics out.
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml'
+import { isAlias, isCollection, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLMap } from 'yaml'
+import { conditionTexts, parseCondition } from './conditions.js'
 import type { Diagnostic, DiagnosticCode } from './diagnostic.js'
 import type {
+  BranchCase,
   ChooseOption,
   EndOutcome,
+  FlowValue,
   LocalizedText,
   ReceiptLineTemplate,
   Step,
   StepKind,
 } from './flow-types.js'
-import { STEP_KINDS } from './flow-types.js'
+import { INPUT_MODES, STEP_KINDS } from './flow-types.js'
 import { IDENTITY_SOURCES, type IdentitySource } from './identity.js'
-import { ANSWER_NAME, RESERVED_NAMES } from './template.js'
+import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES, templateReferences } from './template.js'
 
 /** A `next` / `on_*` reference to another step, where it is written. */
 export interface DraftTransition {
@@ -34,6 +38,24 @@ export interface DraftText {
   line: number
 }
 
+/** A text shown on the display, and how much room its screen gives it. */
+export interface DraftScreenText {
+  /** The key as written: `text`, `invalid_text`. */
+  field: string
+  text: LocalizedText
+  line: number
+  /** True where key 0 turns pages (show, scan_id, choose). */
+  pageable: boolean
+  /** True when the screen keeps its last row for typed input. */
+  inputRow: boolean
+}
+
+/** Something a step needs from the station, where it is written (checked against capabilities). */
+export type DraftUse =
+  | { kind: 'effect'; effect: 'request' | 'waitFor' | 'print'; line: number }
+  | { kind: 'method'; method: string; line: number }
+  | { kind: 'identity'; sources: readonly IdentitySource[]; line: number }
+
 /** A step as read, with what the cross-step checks need. */
 export interface DraftStep {
   id: string
@@ -41,10 +63,18 @@ export interface DraftStep {
   kind: StepKind | null
   transitions: DraftTransition[]
   texts: DraftText[]
-  /** Names this step sets when it succeeds: its `save_as`, `identity` (scan_id) or `reference` (submit). */
+  /** Screen texts, for the fit check. */
+  screens: DraftScreenText[]
+  /** Names this step sets when it succeeds: its `save_as`, `identity` (scan_id), `reference` (submit) or `payment` (pay_qr). */
   sets: string[]
+  /** The subset of `sets` that are replies (request, wait_for): records with fields. */
+  records: string[]
+  /** Names the step's own texts may use although it sets them itself: `payment` in a pay_qr slip. */
+  provides: string[]
   /** Names this step needs set before it runs, besides those in its texts: submit fields and identity. */
   needs: Array<{ name: string; line: number }>
+  /** Effects, request methods and identity sources it needs. */
+  uses: DraftUse[]
   /** The typed step; null when it had any error. */
   step: Step | null
 }
@@ -55,6 +85,8 @@ export interface DraftFlow {
   version: number | null
   title: LocalizedText | null
   shortTitle: LocalizedText | undefined
+  /** What the display's title row shows (`short_title`, else `title`), for the fit check. */
+  displayTitle: { field: 'title' | 'short_title'; text: LocalizedText; line: number } | null
   /** `start` as a transition (field 'start'); null when missing or not a string. */
   start: DraftTransition | null
   /** Texts of the flow itself (title), usable with built-ins only. */
@@ -64,8 +96,16 @@ export interface DraftFlow {
 
 const FLOW_ID = /^[a-z0-9-]+$/
 const STEP_ID = /^[a-z][a-z0-9_-]*$/
+/** Request methods and event names: dotted lower-case words (`bill.lookup`, `payment.confirmed`). */
+const DOTTED_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
 /** Upper bound for timeouts: an hour is already far beyond any real wait at a kiosk. */
 const MAX_TIMEOUT_S = 3600
+/** Retries of a request: more than five only keeps a resident waiting for a central that is not there. */
+const MAX_RETRIES = 5
+/** Literal VietQR values, checked early when they hold no variable (protocols.md 8; vietqr.ts does the rest). */
+const LITERAL_BIN = /^\d{6}$/
+const LITERAL_ACCOUNT = /^[0-9A-Za-z]{1,19}$/
+const LITERAL_AMOUNT = /^[1-9]\d{0,12}$/
 /** Longest input field: the display echoes input on one 20-column row, and nothing typed on a keypad is longer. */
 const MAX_INPUT_LENGTH = 64
 /** QR module size: GS ( k <Function 167> accepts n = 1..16 dots (Epson ESC/POS command reference). */
@@ -74,6 +114,8 @@ const QR_MODULE_DOTS = { min: 1, max: 16 } as const
 const FEED_LINES = { min: 1, max: 255 } as const
 const MAX_OPTIONS = 9
 
+const FLOW_KEYS = ['id', 'version', 'title', 'short_title', 'start', 'steps'] as const
+
 const KEYS_BY_KIND: Readonly<Record<StepKind, readonly string[]>> = {
   scan_id: ['kind', 'accept', 'text', 'timeout_s', 'next', 'on_timeout'],
   choose: ['kind', 'text', 'save_as', 'options', 'timeout_s', 'on_timeout'],
@@ -81,6 +123,10 @@ const KEYS_BY_KIND: Readonly<Record<StepKind, readonly string[]>> = {
   show: ['kind', 'text', 'timeout_s', 'next', 'on_timeout'],
   submit: ['kind', 'fields', 'identity', 'text', 'next', 'on_error'],
   print: ['kind', 'template', 'text', 'next', 'on_error'],
+  request: ['kind', 'method', 'body', 'save_as', 'text', 'timeout_s', 'retries', 'next', 'on_error', 'on_timeout'],
+  pay_qr: ['kind', 'bin', 'account', 'amount', 'purpose', 'template', 'text', 'next', 'on_error'],
+  wait_for: ['kind', 'event', 'match', 'save_as', 'text', 'timeout_s', 'next', 'on_timeout', 'on_error'],
+  branch: ['kind', 'cases', 'otherwise'],
   end: ['kind', 'outcome', 'text'],
 }
 
@@ -91,6 +137,23 @@ const RECEIPT_KEYS: Readonly<Record<ReceiptLineTemplate['kind'], readonly string
   rule: ['kind'],
   feed: ['kind', 'lines'],
 }
+
+const OPTION_KEYS = ['value', 'label', 'next'] as const
+const CASE_KEYS = ['when', 'next'] as const
+const TEXT_KEYS = ['vi', 'en'] as const
+
+/**
+ * Every key the reader accepts, by place. flows/flow.schema.json must describe exactly these; a test
+ * walks both so they cannot drift apart.
+ */
+export const READER_KEYS = {
+  flow: FLOW_KEYS,
+  steps: KEYS_BY_KIND,
+  receiptLines: RECEIPT_KEYS,
+  option: OPTION_KEYS,
+  branchCase: CASE_KEYS,
+  text: TEXT_KEYS,
+} as const
 
 /** A value under a key: the (alias-resolved) node and the line to report problems on. */
 interface Entry {
@@ -129,9 +192,9 @@ class FlowReader {
   }
 
   flow(root: unknown): DraftFlow | null {
-    const top = this.#entries(root, 'flow', ['id', 'version', 'title', 'short_title', 'start', 'steps'], 1)
+    const top = this.#entries(root, 'flow', FLOW_KEYS, 1)
     if (!top) return null
-    const draft: DraftFlow = { id: null, version: null, title: null, shortTitle: undefined, start: null, texts: [], steps: new Map() }
+    const draft: DraftFlow = { id: null, version: null, title: null, shortTitle: undefined, displayTitle: null, start: null, texts: [], steps: new Map() }
     for (const key of ['id', 'version', 'title', 'start', 'steps']) {
       if (!top.has(key)) this.report('FLOW_SCHEMA', `flow: missing '${key}'`, 1)
     }
@@ -143,6 +206,8 @@ class FlowReader {
     if (title) draft.title = this.#localized(title, 'title', undefined, draft.texts) ?? null
     const shortTitle = top.get('short_title')
     if (shortTitle) draft.shortTitle = this.#localized(shortTitle, 'short_title', undefined, draft.texts)
+    if (shortTitle && draft.shortTitle) draft.displayTitle = { field: 'short_title', text: draft.shortTitle, line: shortTitle.line }
+    else if (!shortTitle && title && draft.title) draft.displayTitle = { field: 'title', text: draft.title, line: title.line }
     const start = top.get('start')
     if (start) {
       const target = this.#string(start, 'start', undefined, STEP_ID, 'a step id')
@@ -172,7 +237,7 @@ class FlowReader {
   }
 
   #step(id: string, entry: Entry, line: number): DraftStep {
-    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], sets: [], needs: [], step: null }
+    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], provides: [], needs: [], uses: [], step: null }
     const where = `steps.${id}`
     const errorsBefore = this.#errorCount()
     const node = entry.node
@@ -210,6 +275,13 @@ class FlowReader {
       const entry = required ? need(key) : fields.get(key)
       return entry && this.#localized(entry, `${where}.${key}`, id, draft.texts)
     }
+    /** A text shown on the display: read as `text` does, and noted for the fit check. */
+    const screenText = (key: string, required: boolean, pageable: boolean, inputRow = false): LocalizedText | undefined => {
+      const value = text(key, required)
+      const entry = fields.get(key)
+      if (value && entry) draft.screens.push({ field: key, text: value, line: entry.line, pageable, inputRow })
+      return value
+    }
     const target = (key: string, success: boolean, required: boolean, code: DiagnosticCode = 'FLOW_SCHEMA', why = ''): string | undefined => {
       const entry = required ? need(key, code, why) : fields.get(key)
       if (!entry) return undefined
@@ -218,7 +290,7 @@ class FlowReader {
       return name
     }
     const timeoutS = (): number | undefined => {
-      const entry = need('timeout_s', 'FLOW_NO_TIMEOUT', ': a waiting step must say how long it waits')
+      const entry = need('timeout_s', 'FLOW_NO_TIMEOUT', ': a step that waits must say how long it waits')
       return entry && this.#number(entry, `${where}.timeout_s`, id, MAX_TIMEOUT_S)
     }
     const onTimeout = (): { onTimeout?: string } => {
@@ -238,11 +310,26 @@ class FlowReader {
     }
     const onError = (): string | undefined =>
       target('on_error', false, true, 'FLOW_NO_FAILURE_PATH', ': an effect that can fail must say where failure goes')
+    /** A required dotted name (method, event), and the line it is on. */
+    const dotted = (key: string, example: string): { value: string | undefined; line: number } => {
+      const entry = need(key)
+      const value = entry && this.#string(entry, `${where}.${key}`, id, DOTTED_NAME, `a dotted name such as ${example}`)
+      return { value, line: entry?.line ?? line }
+    }
+    const values = (key: string): Record<string, FlowValue> | undefined => {
+      const entry = fields.get(key)
+      return entry ? this.#values(entry, `${where}.${key}`, id, draft) : {}
+    }
+    const use = (effect: 'request' | 'waitFor' | 'print'): void => {
+      draft.uses.push({ kind: 'effect', effect, line })
+    }
 
     switch (kind) {
       case 'scan_id': {
-        const accept = this.#accept(need('accept'), `${where}.accept`, id)
-        const body = text('text', true)
+        const acceptEntry = need('accept')
+        const accept = this.#accept(acceptEntry, `${where}.accept`, id)
+        if (accept && acceptEntry) draft.uses.push({ kind: 'identity', sources: accept, line: acceptEntry.line })
+        const body = screenText('text', true, true)
         const timeout = timeoutS()
         const next = target('next', true, true)
         const rest = onTimeout()
@@ -251,7 +338,7 @@ class FlowReader {
         return { kind, id, accept, text: body, timeoutS: timeout, next, ...rest }
       }
       case 'choose': {
-        const body = text('text', true)
+        const body = screenText('text', true, true)
         const name = saveAs(false)
         const options = this.#options(need('options'), `${where}.options`, id, draft)
         const timeout = timeoutS()
@@ -260,10 +347,10 @@ class FlowReader {
         return { kind, id, text: body, options, timeoutS: timeout, ...(name === undefined ? {} : { saveAs: name }), ...rest }
       }
       case 'input': {
-        const body = text('text', true)
+        const body = screenText('text', true, false, true)
         const name = saveAs(true)
         const modeEntry = need('mode')
-        const mode = modeEntry && this.#oneOf(modeEntry, `${where}.mode`, id, ['digits'] as const)
+        const mode = modeEntry && this.#oneOf(modeEntry, `${where}.mode`, id, INPUT_MODES)
         const minEntry = fields.get('min_length')
         const minLength = minEntry ? this.#integer(minEntry, `${where}.min_length`, id, 0, MAX_INPUT_LENGTH) : 0
         const maxEntry = need('max_length')
@@ -273,7 +360,7 @@ class FlowReader {
         }
         const patternEntry = fields.get('pattern')
         const pattern = patternEntry && this.#pattern(patternEntry, `${where}.pattern`, id)
-        const invalidText = text('invalid_text', false)
+        const invalidText = screenText('invalid_text', false, false)
         const emptyLabel = text('empty_label', false)
         const timeout = timeoutS()
         const next = target('next', true, true)
@@ -289,7 +376,7 @@ class FlowReader {
         }
       }
       case 'show': {
-        const body = text('text', true)
+        const body = screenText('text', true, true)
         const timeout = timeoutS()
         const next = target('next', true, true)
         const rest = onTimeout()
@@ -301,7 +388,7 @@ class FlowReader {
         const identityEntry = fields.get('identity')
         const identity = identityEntry ? this.#boolean(identityEntry, `${where}.identity`, id) : false
         if (identity && identityEntry) draft.needs.push({ name: 'identity', line: identityEntry.line })
-        const body = text('text', false)
+        const body = screenText('text', false, false)
         const next = target('next', true, true)
         const failure = onError()
         draft.sets.push('reference')
@@ -309,17 +396,86 @@ class FlowReader {
         return { kind, id, fields: fieldNames, identity, next, onError: failure, ...(body === undefined ? {} : { text: body }) }
       }
       case 'print': {
+        use('print')
         const template = this.#template(need('template'), `${where}.template`, id, draft)
-        const body = text('text', false)
+        const body = screenText('text', false, false)
         const next = target('next', true, true)
         const failure = onError()
         if (!template || next === undefined || failure === undefined) return undefined
         return { kind, id, template, next, onError: failure, ...(body === undefined ? {} : { text: body }) }
       }
+      case 'request': {
+        use('request')
+        const method = dotted('method', 'bill.lookup')
+        if (method.value !== undefined) draft.uses.push({ kind: 'method', method: method.value, line: method.line })
+        const body = values('body')
+        const name = saveAs(true)
+        if (name !== undefined) draft.records.push(name)
+        const timeout = timeoutS()
+        const retriesEntry = fields.get('retries')
+        const retries = retriesEntry ? this.#integer(retriesEntry, `${where}.retries`, id, 0, MAX_RETRIES) : 0
+        const progress = screenText('text', false, false)
+        const next = target('next', true, true)
+        const failure = onError()
+        const rest = onTimeout()
+        if (method.value === undefined || !body || name === undefined || timeout === undefined || retries === undefined || next === undefined || failure === undefined) {
+          return undefined
+        }
+        return {
+          kind, id, method: method.value, body, saveAs: name, timeoutS: timeout, retries, next, onError: failure, ...rest,
+          ...(progress === undefined ? {} : { text: progress }),
+        }
+      }
+      case 'pay_qr': {
+        use('print')
+        const bin = this.#templateValue(need('bin'), `${where}.bin`, id, draft, LITERAL_BIN, 'a 6-digit bank BIN')
+        const account = this.#templateValue(need('account'), `${where}.account`, id, draft, LITERAL_ACCOUNT, '1 to 19 letters or digits')
+        const amount = this.#templateValue(need('amount'), `${where}.amount`, id, draft, LITERAL_AMOUNT, 'a whole number of VND, at least 1')
+        const purposeEntry = fields.get('purpose')
+        const purpose = purposeEntry && this.#templateValue(purposeEntry, `${where}.purpose`, id, draft)
+        draft.sets.push('payment')
+        draft.provides.push('payment')
+        const template = this.#template(need('template'), `${where}.template`, id, draft)
+        const progress = screenText('text', false, false)
+        const next = target('next', true, true)
+        const failure = onError()
+        if (bin === undefined || account === undefined || amount === undefined || (purposeEntry && purpose === undefined) || !template) return undefined
+        if (next === undefined || failure === undefined) return undefined
+        return {
+          kind, id, bin, account, amount, template, next, onError: failure,
+          ...(purpose === undefined ? {} : { purpose }),
+          ...(progress === undefined ? {} : { text: progress }),
+        }
+      }
+      case 'wait_for': {
+        use('waitFor')
+        const event = dotted('event', 'payment.confirmed')
+        const match = values('match')
+        const name = saveAs(false)
+        if (name !== undefined) draft.records.push(name)
+        const progress = screenText('text', false, false)
+        const timeout = timeoutS()
+        const next = target('next', true, true)
+        const timedOut = target('on_timeout', false, true, 'FLOW_NO_FAILURE_PATH', ': a wait must say where a timeout goes')
+        const failure = target('on_error', false, false)
+        if (event.value === undefined || !match || timeout === undefined || next === undefined || timedOut === undefined) return undefined
+        return {
+          kind, id, event: event.value, match, timeoutS: timeout, next, onTimeout: timedOut,
+          ...(name === undefined ? {} : { saveAs: name }),
+          ...(failure === undefined ? {} : { onError: failure }),
+          ...(progress === undefined ? {} : { text: progress }),
+        }
+      }
+      case 'branch': {
+        const cases = this.#cases(need('cases'), `${where}.cases`, id, draft)
+        const otherwise = target('otherwise', true, true, 'FLOW_SCHEMA', ': where to go when no case holds')
+        if (!cases || otherwise === undefined) return undefined
+        return { kind, id, cases, otherwise }
+      }
       case 'end': {
         const outcomeEntry = need('outcome')
         const outcome = outcomeEntry && this.#oneOf(outcomeEntry, `${where}.outcome`, id, ['completed', 'cancelled', 'failed'] as const satisfies readonly EndOutcome[])
-        const body = text('text', true)
+        const body = screenText('text', true, false)
         if (!outcome || !body) return undefined
         return { kind, id, outcome, text: body }
       }
@@ -338,19 +494,19 @@ class FlowReader {
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : undefined
       const line = this.#lineOf(pair.value, draft.line)
-      if (key === 'next' || key === 'on_timeout' || key === 'on_error') {
+      if (key === 'next' || key === 'on_timeout' || key === 'on_error' || key === 'otherwise') {
         const target = scalar(pair.value)
-        if (target !== undefined) draft.transitions.push({ field: key, target, line, success: key === 'next' })
+        if (target !== undefined) draft.transitions.push({ field: key, target, line, success: key === 'next' || key === 'otherwise' })
       } else if (key === 'save_as') {
         const name = scalar(pair.value)
         if (name !== undefined) draft.sets.push(name)
-      } else if (key === 'options') {
-        const options = this.#resolve(pair.value)
-        if (!isSeq(options)) continue
-        for (const [index, option] of options.items.entries()) {
-          const resolved = this.#resolve(option)
+      } else if (key === 'options' || key === 'cases') {
+        const items = this.#resolve(pair.value)
+        if (!isSeq(items)) continue
+        for (const [index, item] of items.items.entries()) {
+          const resolved = this.#resolve(item)
           const target = isMap(resolved) ? scalar(resolved.get('next', true)) : undefined
-          if (target !== undefined) draft.transitions.push({ field: `options[${index}].next`, target, line: this.#lineOf(option, line), success: true })
+          if (target !== undefined) draft.transitions.push({ field: `${key}[${index}].next`, target, line: this.#lineOf(item, line), success: true })
         }
       }
     }
@@ -383,12 +539,12 @@ class FlowReader {
     const options: ChooseOption[] = []
     for (const [index, item] of items.entries()) {
       const at = `${where}[${index}]`
-      const fields = this.#entries(item.node, at, ['value', 'label', 'next'], item.line, step)
+      const fields = this.#entries(item.node, at, OPTION_KEYS, item.line, step)
       if (!fields) {
         ok = false
         continue
       }
-      for (const key of ['value', 'label', 'next']) {
+      for (const key of OPTION_KEYS) {
         if (!fields.has(key)) this.report('FLOW_SCHEMA', `${at}: missing '${key}'`, item.line, step)
       }
       const valueEntry = fields.get('value')
@@ -407,6 +563,103 @@ class FlowReader {
       else options.push({ value, label, next })
     }
     return ok ? options : undefined
+  }
+
+  #cases(entry: Entry | undefined, where: string, step: string, draft: DraftStep): BranchCase[] | undefined {
+    if (!entry) return undefined
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    if (items.length === 0) {
+      this.report('FLOW_SCHEMA', `${where}: a branch needs at least one case`, entry.line, step)
+      return undefined
+    }
+    let ok = true
+    const cases: BranchCase[] = []
+    for (const [index, item] of items.entries()) {
+      const at = `${where}[${index}]`
+      const fields = this.#entries(item.node, at, CASE_KEYS, item.line, step)
+      if (!fields) {
+        ok = false
+        continue
+      }
+      for (const key of CASE_KEYS) {
+        if (!fields.has(key)) this.report('FLOW_SCHEMA', `${at}: missing '${key}'`, item.line, step)
+      }
+      const nextEntry = fields.get('next')
+      const next = nextEntry && this.#string(nextEntry, `${at}.next`, step, STEP_ID, 'a step id')
+      if (nextEntry && next !== undefined) {
+        draft.transitions.push({ field: `cases[${index}].next`, target: next, line: nextEntry.line, success: true })
+      }
+      const whenEntry = fields.get('when')
+      const when = whenEntry && this.#condition(whenEntry, `${at}.when`, step, draft)
+      if (when === undefined || next === undefined) ok = false
+      else cases.push({ when, next })
+    }
+    return ok ? cases : undefined
+  }
+
+  /** A branch condition (conditions.ts); each problem is reported on the line of the part it concerns. */
+  #condition(entry: Entry, where: string, step: string, draft: DraftStep): BranchCase['when'] | undefined {
+    const node = entry.node
+    const raw: unknown = isNode(node) ? node.toJS(this.#doc) : node
+    const { condition, problems } = parseCondition(raw)
+    for (const problem of problems) {
+      const at = isCollection(node) && problem.path.length > 0 ? node.getIn(problem.path, true) : undefined
+      const path = problem.path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('')
+      this.report('FLOW_BAD_CONDITION', `${where}${path}: ${problem.message}`, this.#lineOf(at, entry.line), step)
+    }
+    if (condition) for (const text of conditionTexts(condition)) draft.texts.push({ text, line: entry.line })
+    return condition
+  }
+
+  /** A mapping of field name to text, number or true/false (request body, event match); texts are templates. */
+  #values(entry: Entry, where: string, step: string, draft: DraftStep): Record<string, FlowValue> | undefined {
+    const node = entry.node
+    if (!isMap(node)) {
+      this.report('FLOW_SCHEMA', `${where}: expected a mapping of field name to value (got ${describeNode(node)})`, entry.line, step)
+      return undefined
+    }
+    const values: Record<string, FlowValue> = {}
+    let ok = true
+    for (const pair of node.items) {
+      const keyLine = this.#lineOf(pair.key, entry.line)
+      const key = isScalar(pair.key) ? pair.key.value : undefined
+      if (typeof key !== 'string' || !FIELD_NAME.test(key)) {
+        this.report('FLOW_SCHEMA', `${where}: field name ${describe(key)} must match [A-Za-z_][A-Za-z0-9_]*`, keyLine, step)
+        ok = false
+        continue
+      }
+      const valueNode = this.#resolve(pair.value)
+      const value = isScalar(valueNode) ? valueNode.value : undefined
+      const line = this.#lineOf(pair.value, keyLine)
+      if (typeof value === 'string') {
+        draft.texts.push({ text: value, line })
+        values[key] = value
+      } else if (typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) {
+        values[key] = value
+      } else {
+        this.report('FLOW_SCHEMA', `${where}.${key}: expected a text, a number or true/false (got ${describeNode(valueNode)})`, line, step)
+        ok = false
+      }
+    }
+    return ok ? values : undefined
+  }
+
+  /**
+   * A string that is a template (a whole number is taken as its digits). A value without any
+   * `{{variable}}` is known now, so it is checked against `literal` at once.
+   */
+  #templateValue(entry: Entry | undefined, where: string, step: string, draft: DraftStep, literal?: RegExp, literalName?: string): string | undefined {
+    if (!entry) return undefined
+    const raw = isScalar(entry.node) ? entry.node.value : undefined
+    const value = typeof raw === 'number' && Number.isSafeInteger(raw) ? String(raw) : this.#string(entry, where, step)
+    if (value === undefined) return undefined
+    if (literal && templateReferences(value).length === 0 && !literal.test(value)) {
+      this.report('FLOW_SCHEMA', `${where}: '${value}' is not ${literalName ?? literal.source}`, entry.line, step)
+      return undefined
+    }
+    draft.texts.push({ text: value, line: entry.line })
+    return value
   }
 
   #fieldNames(entry: Entry | undefined, where: string, step: string, draft: DraftStep): string[] | undefined {
@@ -526,7 +779,7 @@ class FlowReader {
       this.report('FLOW_MISSING_TRANSLATION', `${where}: expected { vi, en } with both languages; got ${got}`, entry.line, step)
       return undefined
     }
-    const fields = this.#entries(node, where, ['vi', 'en'], entry.line, step)
+    const fields = this.#entries(node, where, TEXT_KEYS, entry.line, step)
     if (!fields) return undefined
     const result: { vi?: string; en?: string } = {}
     for (const language of ['vi', 'en'] as const) {

@@ -1,23 +1,31 @@
 /**
  * Runs one flow for one resident: shows each step, takes keys and identity documents, runs the
- * effects (submit, print) through the injected FlowEffects, and ends with an outcome. Every wait is a
- * timer on the injected Clock, cleared on every step change and at the end.
+ * effects (submit, print, request, wait_for) through the injected FlowEffects, and ends with an
+ * outcome. Every wait is a timer on the injected Clock, and every call in flight has an AbortSignal;
+ * both are cleared on every step change and at the end.
  */
 import type { KeyName, Language } from '../../config/schema.js'
+import { buildVietQr } from '../../drivers/payment/vietqr.js'
 import type { Receipt } from '../../drivers/printer/receipt.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { isStationError } from '../../runtime/errors.js'
+import { isStationError, StationError } from '../../runtime/errors.js'
 import { buildReceipt } from './build-receipt.js'
+import { evaluateCondition } from './conditions.js'
 import { reachableSteps } from './flow-graph.js'
 import type {
+  BranchStep,
   ChooseStep,
   FlowDefinition,
+  FlowValue,
   InputStep,
   LocalizedText,
   Outcome,
+  PayQrStep,
   PrintStep,
+  RequestStep,
   Step,
   SubmitStep,
+  WaitForStep,
   WaitingStep,
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
@@ -40,6 +48,20 @@ export interface FlowEffects {
   submit(request: { flow: string; flowVersion: number; data: Record<string, unknown> }): Promise<{ id: string; reference: string }>
   /** Something happened, for central and the technician. Never personal data: no answers, no identity. */
   event(type: string, fields: Record<string, string | number | boolean>): void
+  /**
+   * Optional: calls central (MQTT 5 request/response) and resolves with its reply, a JSON object.
+   * `timeoutMs` is how long the session waits for this attempt (it keeps its own timer too);
+   * `signal` aborts when the resident leaves the step, the session ends, or the attempt timed out.
+   * Rejects with a StationError; E_DEVICE_TIMEOUT (or an error named TimeoutError) counts as a
+   * timeout, anything else as an error. A station without it fails request steps to `on_error`.
+   */
+  request?(method: string, body: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<unknown>
+  /**
+   * Optional: resolves with the fields of the first inbound `event` whose fields equal `match`
+   * (compared as text). `signal` aborts as for `request`. A station without it fails wait_for steps
+   * to their `on_error` (else `on_timeout`).
+   */
+  waitFor?(event: string, match: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<Record<string, unknown>>
 }
 
 export interface FlowSessionOptions {
@@ -65,25 +87,48 @@ export interface FlowResult {
   reference?: string
 }
 
-/** A saved answer. */
-interface Answer {
-  /** The step that saved it (dropped again when the resident goes back to that step). */
-  step: string
-  /** Option value or typed text. */
-  value: string
-  /** A choice's label; null for typed text. */
-  label: LocalizedText | null
-  /** What typed text shows as when empty. */
-  emptyLabel: LocalizedText | null
+/**
+ * Something saved under a name: a resident's answer, or a record (a request's reply, an event's
+ * fields, the payment). `seq` orders them, so that `back` forgets exactly what came after.
+ */
+type Saved =
+  | {
+      kind: 'answer'
+      seq: number
+      /** Option value or typed text. */
+      value: string
+      /** A choice's label; null for typed text. */
+      label: LocalizedText | null
+      /** What typed text shows as when empty. */
+      emptyLabel: LocalizedText | null
+    }
+  | { kind: 'record'; seq: number; fields: Record<string, unknown> }
+
+/** What `#save` is given: the sequence number is the session's to assign. */
+type Unsaved = Omit<Extract<Saved, { kind: 'answer' }>, 'seq'> | Omit<Extract<Saved, { kind: 'record' }>, 'seq'>
+
+/** A waiting step the resident went through, and how many things had been saved when it began. */
+interface Visit {
+  id: string
+  mark: number
 }
 
 /** How long a failed input check stays on screen unless a key comes first. */
 const INVALID_NOTICE_MS = 2000
+/**
+ * Pause before trying a failed request again. An error usually comes at once (the link to central is
+ * down), and trying again at once would spend every retry in the same second; after a timeout the
+ * session has already waited, so it tries again straight away.
+ */
+const RETRY_PAUSE_MS = 1000
 
 const DEFAULT_TEXTS = {
   invalid: { vi: 'Không hợp lệ. Vui lòng nhập lại.', en: 'Not valid. Please try again.' },
+  invalidText: { vi: 'Nội dung chưa đúng. Vui lòng nhập lại.', en: 'Please check it and type it again.' },
   submitting: { vi: 'Đang gửi, vui lòng chờ.', en: 'Sending, please wait.' },
   printing: { vi: 'Đang in biên nhận.', en: 'Printing your receipt.' },
+  requesting: { vi: 'Đang tra cứu, vui lòng chờ.', en: 'Looking it up, please wait.' },
+  waiting: { vi: 'Đang chờ xác nhận.', en: 'Waiting for confirmation.' },
 } as const satisfies Record<string, LocalizedText>
 
 export class FlowSession {
@@ -95,22 +140,27 @@ export class FlowSession {
   #display: { cols: number; rows: number }
 
   #identity: Identity | null
-  #answers = new Map<string, Answer>()
+  #saved = new Map<string, Saved>()
+  #seq = 0
   #reference: string | null = null
-  /** Waiting steps the resident went through, for `back`; emptied by every effect step. */
-  #history: string[] = []
+  /** Waiting steps the resident went through, for `back`; emptied by every step that changes the world (submit, print, pay_qr). */
+  #history: Visit[] = []
   /** A submit succeeded: there is nothing left to cancel. */
   #committed = false
 
   #started = false
   #ended = false
   #current: Step | null = null
-  /** Bumped on every step change, so a late effect result for an old step is ignored. */
+  /** Bumped on every step change and every abandoned call, so a late effect result is ignored. */
   #generation = 0
-  /** Steps entered without waiting since the last outside event; guards against scan_id loops. */
+  /** Steps entered without waiting since the last outside event; guards against scan_id and branch loops. */
   #hops = 0
   #stepTimer: TimerHandle | null = null
   #noticeTimer: TimerHandle | null = null
+  /** A request's or wait's deadline, or the pause before a retry. */
+  #effectTimer: TimerHandle | null = null
+  /** Aborts the request or wait in flight. */
+  #inFlight: AbortController | null = null
   #page = 0
   #typed = ''
   #listeners: Array<(result: FlowResult) => void> = []
@@ -155,10 +205,22 @@ export class FlowSession {
     this.#enter(this.#flow.start)
   }
 
-  /** A resident's key. Ignored while an effect runs, before start and after the end. */
+  /**
+   * A resident's key. Ignored while an effect runs (but `back` abandons a request or a wait_for),
+   * before start and after the end.
+   */
   key(key: KeyName): void {
     const step = this.#current
-    if (this.#ended || !step || !isWaitingStep(step)) return
+    if (this.#ended || !step) return
+    if (step.kind === 'request' || step.kind === 'wait_for') {
+      // Waiting for central or an event: back abandons it, as back leaves any step.
+      if (key === 'back') {
+        this.#hops = 0
+        this.#back()
+      }
+      return
+    }
+    if (!isWaitingStep(step)) return
     this.#hops = 0
     this.#armStepTimer(step)
     if (this.#noticeTimer) {
@@ -224,7 +286,7 @@ export class FlowSession {
   /** Drops the identity and every answer. The owner calls it when the session ends or times out. */
   wipe(): void {
     this.#identity = null
-    this.#answers.clear()
+    this.#saved.clear()
     this.#typed = ''
   }
 
@@ -256,6 +318,15 @@ export class FlowSession {
         return this.#submit(step)
       case 'print':
         return this.#print(step)
+      case 'request':
+        this.#show()
+        return this.#request(step, 0)
+      case 'pay_qr':
+        return this.#payQr(step)
+      case 'wait_for':
+        return this.#waitFor(step)
+      case 'branch':
+        return this.#branch(step)
       case 'end':
         this.#show()
         this.#finish(step.outcome, step.id)
@@ -264,26 +335,33 @@ export class FlowSession {
   }
 
   #wait(step: WaitingStep): void {
-    if (this.#history[this.#history.length - 1] !== step.id) this.#history.push(step.id)
+    if (this.#history[this.#history.length - 1]?.id !== step.id) this.#history.push({ id: step.id, mark: this.#seq })
     this.#show()
     this.#armStepTimer(step)
   }
 
+  /** Back to the previous waiting step, forgetting what was saved since it began; none: cancel. */
   #back(): void {
-    if (this.#history.length <= 1) {
+    const current = this.#current
+    const leavingVisit = current !== null && this.#history[this.#history.length - 1]?.id === current.id
+    const index = this.#history.length - (leavingVisit ? 2 : 1)
+    const target = this.#history[index]
+    if (!target) {
       // After a submit the resident's request is in; there is nothing to cancel.
-      if (!this.#committed) this.#finish('cancelled', this.#current?.id ?? this.#flow.start)
+      if (!this.#committed) this.#finish('cancelled', current?.id ?? this.#flow.start)
       return
     }
-    const leaving = this.#history.pop()
-    const target = this.#history.pop()
-    if (target === undefined) return
-    for (const [name, answer] of this.#answers) {
-      if (answer.step === target || answer.step === leaving) this.#answers.delete(name)
+    this.#history.length = index
+    for (const [name, saved] of this.#saved) {
+      if (saved.seq >= target.mark) this.#saved.delete(name)
     }
-    if (this.#flow.steps.get(target)?.kind === 'scan_id') this.#identity = null
+    if (this.#flow.steps.get(target.id)?.kind === 'scan_id') this.#identity = null
     this.#hops = 0
-    this.#enter(target)
+    this.#enter(target.id)
+  }
+
+  #save(name: string, saved: Unsaved): void {
+    this.#saved.set(name, { ...saved, seq: this.#seq++ })
   }
 
   #chooseKey(step: ChooseStep, key: KeyName): void {
@@ -292,7 +370,7 @@ export class FlowSession {
     const option = step.options[Number(key) - 1]
     if (!option) return
     if (step.saveAs !== undefined) {
-      this.#answers.set(step.saveAs, { step: step.id, value: option.value, label: option.label, emptyLabel: null })
+      this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
     }
     this.#enter(option.next)
   }
@@ -311,12 +389,13 @@ export class FlowSession {
       length <= step.maxLength &&
       (step.pattern === undefined || new RegExp(step.pattern, 'u').test(this.#typed))
     if (valid) {
-      this.#answers.set(step.saveAs, { step: step.id, value: this.#typed, label: null, emptyLabel: step.emptyLabel ?? null })
+      this.#save(step.saveAs, { kind: 'answer', value: this.#typed, label: null, emptyLabel: step.emptyLabel ?? null })
       this.#enter(step.next)
       return
     }
     this.#typed = ''
-    this.#effects.show({ title: this.#title(), body: this.#text(step.invalidText ?? DEFAULT_TEXTS.invalid) })
+    const fallback = step.mode === 'text' ? DEFAULT_TEXTS.invalidText : DEFAULT_TEXTS.invalid
+    this.#effects.show({ title: this.#title(), body: this.#text(step.invalidText ?? fallback) })
     this.#noticeTimer = this.#clock.setTimeout(() => {
       this.#noticeTimer = null
       this.#show()
@@ -326,8 +405,11 @@ export class FlowSession {
   #submit(step: SubmitStep): void {
     this.#history = []
     this.#show()
-    const answers: Record<string, string | null> = {}
-    for (const field of step.fields) answers[field] = this.#answers.get(field)?.value ?? null
+    const answers: Record<string, unknown> = {}
+    for (const field of step.fields) {
+      const saved = this.#saved.get(field)
+      answers[field] = saved === undefined ? null : saved.kind === 'record' ? saved.fields : saved.value
+    }
     const data: Record<string, unknown> = { language: this.#language, answers }
     if (step.identity && this.#identity) data['identity'] = identityData(this.#identity)
     this.#runEffect(step, 'submit', () => this.#effects.submit({ flow: this.#flow.id, flowVersion: this.#flow.version, data }), (result) => {
@@ -343,17 +425,157 @@ export class FlowSession {
     this.#runEffect(step, 'print', () => this.#effects.print(receipt), () => {})
   }
 
+  #payQr(step: PayQrStep): void {
+    this.#history = []
+    this.#show()
+    const amount = this.#fill(step.amount)
+    let qr: string
+    try {
+      qr = buildVietQr({
+        bin: this.#fill(step.bin),
+        account: this.#fill(step.account),
+        amount,
+        ...(step.purpose === undefined ? {} : { purpose: this.#fill(step.purpose) }),
+      })
+    } catch (error) {
+      // A bill central sent without a usable account or amount: no slip, the flow says what then.
+      this.#event('effect.failed', { step: step.id, effect: 'pay_qr', code: codeOf(error) })
+      this.#hops = 0
+      this.#enter(step.onError)
+      return
+    }
+    this.#save('payment', { kind: 'record', fields: { qr, amount } })
+    const receipt = buildReceipt(step.template, this.#language, (reference) => this.#resolve(reference))
+    this.#runEffect(step, 'print', () => this.#effects.print(receipt), () => {})
+  }
+
+  /** One attempt of a request (`attempt` from 0); a failure tries again while retries are left. */
+  #request(step: RequestStep, attempt: number): void {
+    const request = this.#effects.request?.bind(this.#effects)
+    if (!request) return this.#unsupported(step, 'request', step.onError)
+    const timeoutMs = step.timeoutS * 1000
+    const { signal, current } = this.#startCall()
+    const body = this.#fillValues(step.body)
+    this.#effectTimer = this.#clock.setTimeout(() => {
+      this.#effectTimer = null
+      this.#endCall()
+      this.#requestFailed(step, attempt, 'timeout', 'timeout')
+    }, timeoutMs)
+    this.#call(() => request(step.method, body, { timeoutMs, signal })).then(
+      (reply) => {
+        if (!current()) return
+        this.#callSettled()
+        if (!isRecord(reply)) return this.#requestFailed(step, attempt, 'error', 'E_CODEC_INVALID')
+        this.#save(step.saveAs, { kind: 'record', fields: reply })
+        this.#hops = 0
+        this.#enter(step.next)
+      },
+      (error: unknown) => {
+        if (!current()) return
+        this.#callSettled()
+        this.#requestFailed(step, attempt, isTimeout(error) ? 'timeout' : 'error', codeOf(error))
+      },
+    )
+  }
+
+  #requestFailed(step: RequestStep, attempt: number, failure: 'timeout' | 'error', code: string): void {
+    this.#event('effect.failed', { step: step.id, effect: 'request', code, attempt: attempt + 1 })
+    if (attempt < step.retries) {
+      if (failure === 'timeout') return this.#request(step, attempt + 1)
+      this.#effectTimer = this.#clock.setTimeout(() => {
+        this.#effectTimer = null
+        this.#request(step, attempt + 1)
+      }, RETRY_PAUSE_MS)
+      return
+    }
+    this.#hops = 0
+    this.#enter(failure === 'timeout' ? (step.onTimeout ?? step.onError) : step.onError)
+  }
+
+  #waitFor(step: WaitForStep): void {
+    this.#show()
+    const waitFor = this.#effects.waitFor?.bind(this.#effects)
+    const onError = step.onError ?? step.onTimeout
+    if (!waitFor) return this.#unsupported(step, 'waitFor', onError)
+    const timeoutMs = step.timeoutS * 1000
+    const { signal, current } = this.#startCall()
+    const match = this.#fillValues(step.match)
+    this.#effectTimer = this.#clock.setTimeout(() => {
+      this.#effectTimer = null
+      this.#endCall()
+      this.#hops = 0
+      this.#enter(step.onTimeout)
+    }, timeoutMs)
+    this.#call(() => waitFor(step.event, match, { timeoutMs, signal })).then(
+      (fields) => {
+        if (!current()) return
+        this.#callSettled()
+        if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: isRecord(fields) ? fields : {} })
+        this.#hops = 0
+        this.#enter(step.next)
+      },
+      (error: unknown) => {
+        if (!current()) return
+        this.#callSettled()
+        this.#hops = 0
+        if (isTimeout(error)) return this.#enter(step.onTimeout)
+        this.#event('effect.failed', { step: step.id, effect: 'waitFor', code: codeOf(error) })
+        this.#enter(onError)
+      },
+    )
+  }
+
+  #branch(step: BranchStep): void {
+    const chosen = step.cases.find((branchCase) => evaluateCondition(branchCase.when, (template) => this.#fill(template)))
+    this.#enter(chosen?.next ?? step.otherwise)
+  }
+
+  /** The station lacks the effect a step needs (a flow validated without its capabilities): take the failure path. */
+  #unsupported(step: Step, effect: 'request' | 'waitFor', target: string): void {
+    this.#event('effect.failed', { step: step.id, effect, code: 'unsupported' })
+    this.#hops = 0
+    this.#enter(target)
+  }
+
+  /** Starts a call that the step's end aborts; `current` tells whether its result still counts. */
+  #startCall(): { signal: AbortSignal; current: () => boolean } {
+    this.#inFlight = new AbortController()
+    const generation = ++this.#generation
+    return { signal: this.#inFlight.signal, current: () => !this.#ended && this.#generation === generation }
+  }
+
+  /** Stops the call in flight, if any: its deadline (or retry pause), and the call itself. */
+  #endCall(): void {
+    if (this.#effectTimer) this.#clock.clearTimeout(this.#effectTimer)
+    this.#effectTimer = null
+    const call = this.#inFlight
+    this.#inFlight = null
+    if (!call) return
+    // The generation moves first, so whatever the aborted call does next is ignored.
+    this.#generation++
+    call.abort(new StationError('E_CANCELED', 'the flow left the step'))
+  }
+
+  /** The call settled: its deadline goes, and there is nothing left to abort. */
+  #callSettled(): void {
+    this.#inFlight = null
+    this.#endCall()
+  }
+
+  /** Runs an effect function; a synchronous throw becomes a rejection. */
+  #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return run()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
   /** Runs an effect; its result moves to `next` (after `onSuccess`), its failure to `on_error`. Late results are ignored. */
-  #runEffect<T>(step: SubmitStep | PrintStep, effect: 'submit' | 'print', run: () => Promise<T>, onSuccess: (result: T) => void): void {
+  #runEffect<T>(step: SubmitStep | PrintStep | PayQrStep, effect: 'submit' | 'print', run: () => Promise<T>, onSuccess: (result: T) => void): void {
     const generation = this.#generation
     const current = (): boolean => !this.#ended && this.#generation === generation
-    let pending: Promise<T>
-    try {
-      pending = run()
-    } catch (error) {
-      pending = Promise.reject(error)
-    }
-    pending.then(
+    this.#call(run).then(
       (result) => {
         if (!current()) return
         onSuccess(result)
@@ -362,7 +584,7 @@ export class FlowSession {
       },
       (error: unknown) => {
         if (!current()) return
-        this.#event('effect.failed', { step: step.id, effect, code: isStationError(error) ? error.code : 'unknown' })
+        this.#event('effect.failed', { step: step.id, effect, code: codeOf(error) })
         this.#hops = 0
         this.#enter(step.onError)
       },
@@ -399,6 +621,7 @@ export class FlowSession {
     if (this.#stepTimer) this.#clock.clearTimeout(this.#stepTimer)
     this.#stepTimer = null
     this.#clearNotice()
+    this.#endCall()
   }
 
   #turnPage(): void {
@@ -428,7 +651,14 @@ export class FlowSession {
       case 'submit':
         return { title, body: this.#text(step.text ?? DEFAULT_TEXTS.submitting) }
       case 'print':
+      case 'pay_qr':
         return { title, body: this.#text(step.text ?? DEFAULT_TEXTS.printing) }
+      case 'request':
+        return { title, body: this.#text(step.text ?? DEFAULT_TEXTS.requesting) }
+      case 'wait_for':
+        return { title, body: this.#text(step.text ?? DEFAULT_TEXTS.waiting) }
+      case 'branch':
+        return { title, body: '' }
       case 'scan_id':
       case 'show':
       case 'end':
@@ -441,7 +671,17 @@ export class FlowSession {
   }
 
   #text(text: LocalizedText): string {
-    return interpolate(text[this.#language], (reference) => this.#resolve(reference))
+    return this.#fill(text[this.#language])
+  }
+
+  #fill(template: string): string {
+    return interpolate(template, (reference) => this.#resolve(reference))
+  }
+
+  #fillValues(values: Readonly<Record<string, FlowValue>>): Record<string, FlowValue> {
+    const filled: Record<string, FlowValue> = {}
+    for (const [key, value] of Object.entries(values)) filled[key] = typeof value === 'string' ? this.#fill(value) : value
+    return filled
   }
 
   /** The value of `{{reference}}` in the session language; undefined when not (yet) set. */
@@ -460,12 +700,14 @@ export class FlowSession {
     }
     const need = variableNeed(reference)
     if (need.kind !== 'set') return undefined
-    const answer = this.#answers.get(need.name)
-    if (!answer) return undefined
-    if (reference.endsWith('.value')) return answer.value
-    if (answer.label) return answer.label[this.#language]
-    if (answer.value === '' && answer.emptyLabel) return answer.emptyLabel[this.#language]
-    return answer.value
+    const saved = this.#saved.get(need.name)
+    if (!saved) return undefined
+    if (saved.kind === 'record') return need.field === undefined ? undefined : scalarText(saved.fields, need.field)
+    if (need.field === 'value') return saved.value
+    if (need.field !== undefined) return undefined
+    if (saved.label) return saved.label[this.#language]
+    if (saved.value === '' && saved.emptyLabel) return saved.emptyLabel[this.#language]
+    return saved.value
   }
 
   #event(type: string, fields: Record<string, string | number | boolean>): void {
@@ -481,4 +723,29 @@ function identityData(identity: Identity): Record<string, string | null> {
   if (identity.sex !== undefined) data['sex'] = identity.sex
   if (identity.address !== undefined) data['address'] = identity.address
   return data
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A record's field as text: texts, finite numbers and true/false; anything else (objects, null) is unset. */
+function scalarText(fields: Record<string, unknown>, field: string): string | undefined {
+  // Own fields only: a reply's {{bill.constructor}} must not reach Object.prototype.
+  const value = Object.hasOwn(fields, field) ? fields[field] : undefined
+  if (typeof value === 'string') return value
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value)
+  return undefined
+}
+
+/** A failure counts as a timeout when the effect says so: E_DEVICE_TIMEOUT, or an AbortSignal.timeout() error. */
+function isTimeout(error: unknown): boolean {
+  if (isStationError(error)) return error.code === 'E_DEVICE_TIMEOUT'
+  return error instanceof Error && error.name === 'TimeoutError'
+}
+
+/** What an event may say about a failure: the StationError code, never its message (it may quote data). */
+function codeOf(error: unknown): string {
+  if (isStationError(error)) return error.code
+  return isTimeout(error) ? 'timeout' : 'unknown'
 }

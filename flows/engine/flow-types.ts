@@ -1,7 +1,9 @@
 /**
  * The types of a declarative flow: one public-service procedure, written as YAML data and run by
- * FlowSession. Nothing in a flow is code: no expressions, no functions, only steps that name their
- * successors, texts with `{{variables}}`, and effects by name.
+ * FlowSession. Nothing in a flow is code: no expressions to evaluate, no functions, only steps that
+ * name their successors, texts with `{{variables}}`, effects by name, and branch conditions written
+ * as data (flows/engine/conditions.ts). Editors complete and check the format from the JSON Schema in
+ * flows/flow.schema.json (first line of a flow file: `# yaml-language-server: $schema=./flow.schema.json`).
  *
  * ## Flow file format (one flow per `*.yaml` / `*.yml` file)
  *
@@ -22,6 +24,15 @@
  *   send:     { kind: submit, fields: [topic, phone], identity: true, text: {vi, en}, next: receipt, on_error: failed }
  *   receipt:  { kind: print, template: [ ...receipt lines... ], next: done, on_error: no_receipt }
  *   done:     { kind: end, outcome: completed, text: {vi, en} }
+ *   # and, for procedures that talk to central or take payment:
+ *   lookup:   { kind: request, method: bill.lookup, body: { customer: "{{customer.value}}" }, save_as: bill,
+ *               timeout_s: 10, retries: 2, text: {vi, en}, next: check, on_error: offline, on_timeout: offline }
+ *   check:    { kind: branch, cases: [ { when: { "==": ["{{bill.status}}", unpaid] }, next: pay } ], otherwise: paid }
+ *   pay:      { kind: pay_qr, bin: "{{bill.bin}}", account: "{{bill.account}}", amount: "{{bill.amount}}",
+ *               purpose: "Tien nuoc {{bill.id}}", template: [ ..., { kind: qr, data: "{{payment.qr}}" } ],
+ *               next: paying, on_error: no_slip }
+ *   paying:   { kind: wait_for, event: payment.confirmed, match: { bill: "{{bill.id}}" }, save_as: paid,
+ *               text: {vi, en}, timeout_s: 300, next: thanks, on_timeout: not_paid }
  * ```
  *
  * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0); their
@@ -31,29 +42,51 @@
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
  * - `choose`: shows the options numbered 1..9; a digit picks one and goes to that option's `next`;
  *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice.
- * - `input`: digits append (up to `max_length`); `ok` checks `min_length`..`max_length` and `pattern`
+ * - `input`: keys append (up to `max_length`); `ok` checks `min_length`..`max_length` and `pattern`
  *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
  *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for 2 s or until the next
  *   key, then asks again from an empty field. `empty_label` (optional) is what `{{name}}` shows when the
- *   resident left the field empty.
+ *   resident left the field empty. `mode`: `digits` (numbers: phone, amounts) or `text` (codes and
+ *   references). The keypad has digit keys only, so both modes take digits; `text` differs only in its
+ *   built-in "not valid" wording, and leaves room for letters by multi-tap later without a format change.
  * - `show`: shows `text`; `ok` goes to `next`.
- * - `submit`: sends `fields` (saved answers) and, with `identity: true`, the resident's identity, to
- *   central through the outbox; success sets `{{reference}}` and goes to `next`, failure to `on_error`
- *   (required). Optional `text` is shown while it runs.
+ * - `submit`: sends `fields` (saved answers or replies) and, with `identity: true`, the resident's
+ *   identity, to central through the outbox; success sets `{{reference}}` and goes to `next`, failure
+ *   to `on_error` (required). Optional `text` is shown while it runs.
  * - `print`: prints `template` (receipt lines, below); success goes to `next`, failure to `on_error`
  *   (required). Optional `text` is shown while it runs.
+ * - `request`: calls central (MQTT 5 request/response) with `method` and `body` (string values are
+ *   templates), waiting up to `timeout_s` per attempt and trying again up to `retries` (0..5) times
+ *   after a timeout or an error. The reply, a JSON object, is saved under `save_as`; its fields read as
+ *   `{{bill.amount}}` (top-level fields; text, number or true/false). When every attempt failed it goes
+ *   to `on_timeout` if the last attempt timed out and the step has one, else to `on_error` (required).
+ *   Optional `text` is shown while it runs.
+ * - `pay_qr`: builds a VietQR payment payload (drivers/payment/vietqr.ts) from `bin`, `account`,
+ *   `amount` (whole VND) and optional `purpose`, all templates; sets `{{payment.qr}}` and
+ *   `{{payment.amount}}`, prints `template` and goes to `next`. A payload that cannot be built (say, a
+ *   reply with no amount) or a failed print goes to `on_error` (required).
+ * - `wait_for`: waits up to `timeout_s` for an inbound `event` (e.g. `payment.confirmed`) whose fields
+ *   equal `match` (values are templates), saves its fields under `save_as` (optional) like a reply, and
+ *   goes to `next`. A timeout goes to `on_timeout` (required); a failure of the wait itself goes to
+ *   `on_error`, or to `on_timeout` without one. Optional `text` is shown meanwhile.
+ * - `branch`: goes to the `next` of the first of `cases` whose `when` holds, else to `otherwise`
+ *   (required). Conditions are data: see flows/engine/conditions.ts.
  * - `end`: shows `text` and ends the session with `outcome`: completed, cancelled or failed.
  *
  * Keys: `back` goes back to the previous waiting step, and on the first waiting step cancels the
- * session (outcome `cancelled`); in an input step with typed digits it first erases one. Once a submit
- * has been accepted there is no way back across it, and `back` on the first step after it does nothing.
+ * session (outcome `cancelled`); in an input step with typed digits it first erases one. During a
+ * `request` or `wait_for` it abandons the call or the wait the same way. Once a submit, a print or a
+ * pay_qr has run there is no way back across it: `back` then cancels, or after an accepted submit does
+ * nothing.
  *
  * Texts are `{ vi, en }` (both required). They may interpolate `{{name}}`:
  * - a saved answer: `{{topic}}` is a choice's label in the session language (an input's typed text, or
  *   its `empty_label` when empty); `{{topic.value}}` is the raw value (option value or typed text);
+ * - a reply's field: `{{bill.amount}}` (a `request` or `wait_for` save_as; only replies have fields);
  * - `{{reference}}` (after a submit), `{{identity.masked}}` (after a scan_id, e.g. 079*******01),
+ *   `{{payment.qr}}` and `{{payment.amount}}` (after a pay_qr),
  *   `{{station.id}}`, `{{date}}` and `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
- * Raw identity fields are never available to texts.
+ * Raw identity fields are never available to texts, request bodies or conditions.
  *
  * Receipt lines (`template` of a print step) mirror drivers/printer/receipt.ts, keys in snake_case:
  * - `{ kind: text, text: {vi, en} | "plain {{reference}}", align?: left|center|right, bold?: bool, size?: normal|double }`
@@ -62,6 +95,7 @@
  * A plain-string text is language-neutral; `data` is always a plain string.
  */
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'
+import type { Condition } from './conditions.js'
 import type { IdentitySource } from './identity.js'
 
 /** A text in both station languages. Both are required; either may use `{{variables}}`. */
@@ -118,12 +152,17 @@ export interface ChooseStep extends WaitingCommon {
   readonly options: readonly ChooseOption[]
 }
 
+/** How an input step reads keys; both take digits (the keypad has nothing else), see the format above. */
+export type InputMode = 'digits' | 'text'
+
+export const INPUT_MODES = ['digits', 'text'] as const satisfies readonly InputMode[]
+
 /** Collects typed digits. */
 export interface InputStep extends WaitingCommon {
   readonly kind: 'input'
   readonly saveAs: string
-  /** Only digits for now (the keypad has nothing else). */
-  readonly mode: 'digits'
+  /** `digits` or `text`; only the built-in "not valid" wording differs for now. */
+  readonly mode: InputMode
   /** Shortest accepted text (characters, >= 0; default 0). */
   readonly minLength: number
   /** Longest text; further digits are ignored (characters, >= 1, >= minLength). */
@@ -171,6 +210,81 @@ export interface PrintStep extends StepCommon {
   readonly onError: string
 }
 
+/** A value sent in a request body or matched against an event; strings are templates. */
+export type FlowValue = string | number | boolean
+
+/** Calls central and keeps the reply. */
+export interface RequestStep extends StepCommon {
+  readonly kind: 'request'
+  /** Dotted method name, e.g. `bill.lookup`. */
+  readonly method: string
+  /** Top-level fields of the request; string values are templates filled at run time. */
+  readonly body: Readonly<Record<string, FlowValue>>
+  /** Name under which the reply (a JSON object) is kept; its fields read as `{{name.field}}`. */
+  readonly saveAs: string
+  /** How long one attempt may take (seconds, > 0). */
+  readonly timeoutS: number
+  /** Further attempts after a timeout or an error (0..5). */
+  readonly retries: number
+  /** Shown while it runs; absent: a built-in "please wait". */
+  readonly text?: LocalizedText
+  readonly next: string
+  /** Where a failure goes, and a timeout when there is no `onTimeout`. */
+  readonly onError: string
+  readonly onTimeout?: string
+}
+
+/** Builds a VietQR payment payload and prints it. */
+export interface PayQrStep extends StepCommon {
+  readonly kind: 'pay_qr'
+  /** Template giving the 6-digit beneficiary bank BIN. */
+  readonly bin: string
+  /** Template giving the beneficiary account. */
+  readonly account: string
+  /** Template giving the amount in whole VND. */
+  readonly amount: string
+  /** Template giving the purpose of transaction (folded to ASCII, cut to 25 characters). */
+  readonly purpose?: string
+  readonly template: readonly ReceiptLineTemplate[]
+  /** Shown while printing; absent: a built-in "printing". */
+  readonly text?: LocalizedText
+  readonly next: string
+  readonly onError: string
+}
+
+/** Waits for an inbound event, such as a payment confirmation. */
+export interface WaitForStep extends StepCommon {
+  readonly kind: 'wait_for'
+  /** Dotted event name, e.g. `payment.confirmed`. */
+  readonly event: string
+  /** Fields the event must carry with these values; string values are templates. */
+  readonly match: Readonly<Record<string, FlowValue>>
+  /** Name under which the event's fields are kept, like a reply. */
+  readonly saveAs?: string
+  /** Shown while waiting; absent: a built-in "waiting for confirmation". */
+  readonly text?: LocalizedText
+  /** How long to wait (seconds, > 0). */
+  readonly timeoutS: number
+  readonly next: string
+  readonly onTimeout: string
+  /** Where a failure of the wait itself goes; absent: `onTimeout`. */
+  readonly onError?: string
+}
+
+/** One case of a branch. */
+export interface BranchCase {
+  readonly when: Condition
+  readonly next: string
+}
+
+/** Goes to the first case whose condition holds, else to `otherwise`. */
+export interface BranchStep extends StepCommon {
+  readonly kind: 'branch'
+  /** At least one; tried in order. */
+  readonly cases: readonly BranchCase[]
+  readonly otherwise: string
+}
+
 /** Ends the session. */
 export interface EndStep extends StepCommon {
   readonly kind: 'end'
@@ -178,14 +292,27 @@ export interface EndStep extends StepCommon {
   readonly text: LocalizedText
 }
 
-export type Step = ScanIdStep | ChooseStep | InputStep | ShowStep | SubmitStep | PrintStep | EndStep
+export type Step =
+  | ScanIdStep
+  | ChooseStep
+  | InputStep
+  | ShowStep
+  | SubmitStep
+  | PrintStep
+  | RequestStep
+  | PayQrStep
+  | WaitForStep
+  | BranchStep
+  | EndStep
 
 export type StepKind = Step['kind']
 
 /** Steps that wait for the resident (and so have a timeout and take part in `back`). */
 export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep
 
-export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'submit', 'print', 'end'] as const satisfies readonly StepKind[]
+export const STEP_KINDS = [
+  'scan_id', 'choose', 'input', 'show', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end',
+] as const satisfies readonly StepKind[]
 
 export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const satisfies readonly WaitingStep['kind'][]
 

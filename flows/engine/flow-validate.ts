@@ -1,26 +1,43 @@
 /**
  * Flow validation: reads a flow file (flow-read.ts), then checks what spans steps: targets exist,
- * every step and an end are reachable, and every `{{variable}}` is set before it is used. A flow
- * with any error is refused whole. `loadFlowsDir` does this for a folder.
+ * every step and an end are reachable, every `{{variable}}` is set before it is used, texts fit the
+ * display (text-fit.ts) and, when the station says what it can do, the flow needs nothing more
+ * (flow-capabilities.ts). A flow with any error is refused whole. `loadFlowsDir` does this for a folder.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StationError } from '../../runtime/errors.js'
 import type { Diagnostic } from './diagnostic.js'
+import { checkCapabilities, type FlowCapabilities } from './flow-capabilities.js'
 import { readFlow, type DraftFlow, type DraftStep } from './flow-read.js'
 import { reachableIds } from './flow-graph.js'
 import type { FlowDefinition, Step } from './flow-types.js'
-import { templateReferences, variableNeed } from './template.js'
+import { templateReferences, variableNeed, type VariableNeed } from './template.js'
+import { checkTextFit, DEFAULT_DISPLAY, type DisplaySize } from './text-fit.js'
 
 export type { Diagnostic, DiagnosticCode } from './diagnostic.js'
+export type { FlowCapabilities, FlowEffectName } from './flow-capabilities.js'
+export type { DisplaySize } from './text-fit.js'
+
+/** What the flow is checked against besides its own consistency. */
+export interface ParseFlowOptions {
+  /** What the station provides; absent: nothing is refused for want of a capability. */
+  capabilities?: FlowCapabilities
+  /** The display texts must fit; default 20x4. */
+  display?: DisplaySize
+}
 
 /**
  * Validates one flow file. `fileName` only labels the diagnostics. `flow` is present when there
  * is no error (warnings allowed). Diagnostics are ordered by line.
  */
-export function parseFlow(yamlText: string, fileName: string): { flow?: FlowDefinition; diagnostics: Diagnostic[] } {
+export function parseFlow(yamlText: string, fileName: string, options: ParseFlowOptions = {}): { flow?: FlowDefinition; diagnostics: Diagnostic[] } {
   const { draft, diagnostics: found } = readFlow(yamlText, fileName)
-  if (draft) found.push(...checkGraph(draft, fileName))
+  if (draft) {
+    found.push(...checkGraph(draft, fileName))
+    found.push(...checkTextFit(draft, options.display ?? DEFAULT_DISPLAY, fileName))
+    if (options.capabilities) found.push(...checkCapabilities(draft, options.capabilities, fileName))
+  }
   const diagnostics = withoutRepeats(found).sort((a, b) => a.line - b.line)
   const flow = draft && !diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? definitionOf(draft) : undefined
   return flow ? { flow, diagnostics } : { diagnostics }
@@ -31,7 +48,7 @@ export function parseFlow(yamlText: string, fileName: string): { flow?: FlowDefi
  * or whose id is already taken by an earlier file (FLOW_SCHEMA), is left out; its diagnostics say why.
  * Rejects with E_FLOW_INVALID when the folder cannot be read.
  */
-export async function loadFlowsDir(dir: string): Promise<{ flows: Map<string, FlowDefinition>; diagnostics: Diagnostic[] }> {
+export async function loadFlowsDir(dir: string, options: ParseFlowOptions = {}): Promise<{ flows: Map<string, FlowDefinition>; diagnostics: Diagnostic[] }> {
   let names: string[]
   try {
     names = (await readdir(dir, { withFileTypes: true }))
@@ -46,7 +63,7 @@ export async function loadFlowsDir(dir: string): Promise<{ flows: Map<string, Fl
   const fileOf = new Map<string, string>()
   for (const name of names) {
     const file = join(dir, name)
-    const result = parseFlow(await readFile(file, 'utf8'), file)
+    const result = parseFlow(await readFile(file, 'utf8'), file, options)
     diagnostics.push(...result.diagnostics)
     if (!result.flow) continue
     const earlier = fileOf.get(result.flow.id)
@@ -107,13 +124,14 @@ function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
     }
   }
   const setBefore = namesSetBefore(steps, targetsOf)
+  const shapeOf = nameShapes(steps)
   for (const step of steps.values()) {
     // An unreachable step has no "before"; it is already reported as unreachable.
     if (!reachable.has(step.id)) continue
-    const available = setBefore.get(step.id) ?? new Set<string>()
+    const available = new Set([...(setBefore.get(step.id) ?? []), ...step.provides])
     for (const text of step.texts) {
       for (const reference of templateReferences(text.text)) {
-        const need = variableNeed(reference)
+        const need = shapeOf(variableNeed(reference))
         if (need.kind === 'invalid') {
           report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: {{${reference}}}: ${need.reason}`, line: text.line, step: step.id })
         } else if (need.kind === 'set' && !available.has(need.name)) {
@@ -144,7 +162,33 @@ function withoutRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
 function notSetYet(name: string): string {
   if (name === 'identity') return 'is used before any scan_id step identifies the resident'
   if (name === 'reference') return 'is used before any submit step has set it'
+  if (name === 'payment') return 'is used outside a pay_qr step and the steps after it'
   return `is used before any step saves '${name}' (save_as)`
+}
+
+/**
+ * Refines a variable by what its name holds in this flow: an answer (`{{x}}`, `{{x.value}}`) or a
+ * reply (`{{x.field}}` only). A name saved as both is accepted either way; the session resolves
+ * whichever was saved last.
+ */
+function nameShapes(steps: ReadonlyMap<string, DraftStep>): (need: VariableNeed) => VariableNeed {
+  const replies = new Set<string>()
+  const answers = new Set<string>()
+  for (const step of steps.values()) {
+    for (const name of step.sets) (step.records.includes(name) ? replies : answers).add(name)
+  }
+  return (need) => {
+    if (need.kind !== 'set' || ['reference', 'identity', 'payment'].includes(need.name)) return need
+    const reply = replies.has(need.name)
+    const answer = answers.has(need.name)
+    if (need.field === undefined && reply && !answer) {
+      return { kind: 'invalid', reason: `'${need.name}' is a reply: name one of its fields, {{${need.name}.field}}` }
+    }
+    if (need.field !== undefined && need.field !== 'value' && answer && !reply) {
+      return { kind: 'invalid', reason: `'${need.name}' is an answer: use {{${need.name}}} or {{${need.name}.value}}; only replies have fields` }
+    }
+    return need
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `{{variable}}` in flow texts: finding references (for the validator) and filling them in (for the
- * session). Deliberately tiny: names and one optional `.field`, no expressions, no filters.
+ * session). Deliberately tiny: a name and one optional `.field`, no expressions, no filters.
  */
 
 /** `{{ name }}` with optional spaces; anything between the braces is the name as written. */
@@ -9,18 +9,27 @@ const REFERENCE = /\{\{\s*([^{}]*?)\s*\}\}/g
 /** An answer name (`save_as`): lower case, digits and underscores, starting with a letter. */
 export const ANSWER_NAME = /^[a-z][a-z0-9_]*$/
 
+/** A field of a reply (`{{bill.amount}}`): a JSON member name as central writes them. */
+export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+
 /** Names the engine owns; a `save_as` may not take them. */
-export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'language', 'flow']
+export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'payment', 'language', 'flow']
+
+/** The fields a pay_qr step sets under `payment`. */
+export const PAYMENT_FIELDS: readonly string[] = ['qr', 'amount']
 
 /**
  * What a variable needs before it can be used:
  * - `builtin`: always available (`station.id`, `date`, `time`);
- * - `set`: available once something has set `name`: an answer, `reference` (a submit) or `identity` (a scan_id);
+ * - `set`: available once something has set `name`: an answer or a reply (`field` when one is
+ *   written: `value` for an answer's raw value, any field of a reply), `reference` (a submit),
+ *   `identity` (a scan_id) or `payment` (a pay_qr). Whether `name` is an answer or a reply is for the
+ *   validator to say: only it sees the whole flow;
  * - `invalid`: not a variable at all; `reason` says why.
  */
 export type VariableNeed =
   | { kind: 'builtin' }
-  | { kind: 'set'; name: string }
+  | { kind: 'set'; name: string; field?: string }
   | { kind: 'invalid'; reason: string }
 
 /** Classifies a reference as written between the braces. */
@@ -32,11 +41,16 @@ export function variableNeed(reference: string): VariableNeed {
     return { kind: 'invalid', reason: 'only {{identity.masked}} is available; raw identity fields never are' }
   }
   const [base = '', field, ...rest] = reference.split('.')
-  if (!ANSWER_NAME.test(base) || rest.length > 0 || (field !== undefined && field !== 'value')) {
-    return { kind: 'invalid', reason: 'not a variable: use {{answer}}, {{answer.value}} or a built-in' }
+  if (base === 'payment') {
+    return field !== undefined && rest.length === 0 && PAYMENT_FIELDS.includes(field)
+      ? { kind: 'set', name: 'payment', field }
+      : { kind: 'invalid', reason: 'a pay_qr step sets {{payment.qr}} and {{payment.amount}} only' }
+  }
+  if (!ANSWER_NAME.test(base) || rest.length > 0 || (field !== undefined && !FIELD_NAME.test(field))) {
+    return { kind: 'invalid', reason: 'not a variable: use {{answer}}, {{answer.value}}, {{reply.field}} or a built-in' }
   }
   if (RESERVED_NAMES.includes(base)) return { kind: 'invalid', reason: `unknown built-in '${reference}'` }
-  return { kind: 'set', name: base }
+  return field === undefined ? { kind: 'set', name: base } : { kind: 'set', name: base, field }
 }
 
 /** Every `{{…}}` reference in `text`, as written (trimmed), in order. */

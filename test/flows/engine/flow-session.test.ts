@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { RecordingEffects } from '../../support/recording-effects.js'
 import type { KeyName } from '../../../config/schema.js'
+import { buildVietQr, parseVietQr } from '../../../drivers/payment/vietqr.js'
 import { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { FlowSession, type FlowResult } from '../../../flows/engine/flow-session.js'
@@ -95,9 +98,9 @@ function load(yaml: string): FlowDefinition {
 /** Lets promise callbacks (effect results) run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-function rig(options: { identity?: Identity | null; language?: 'vi' | 'en'; yaml?: string } = {}) {
+function rig(options: { identity?: Identity | null; language?: 'vi' | 'en'; yaml?: string; effects?: RecordingEffects } = {}) {
   const clock = new SimClock(Date.UTC(2026, 0, 20, 7, 5))
-  const effects = new RecordingEffects()
+  const effects = options.effects ?? new RecordingEffects()
   const session = new FlowSession({
     flow: load(options.yaml ?? FLOW_YAML),
     language: options.language ?? 'en',
@@ -439,4 +442,382 @@ steps:
   press('ok')
   t.strictSame(results, [{ outcome: 'completed', stepId: 'bye' }])
   t.equal(effects.screen.body, '079*******01')
+})
+
+// ---- request, branch, pay_qr, wait_for (test/flows/fixtures/water-bill.yaml) ----
+
+const WATER_BILL = readFileSync(fileURLToPath(new URL('../fixtures/water-bill.yaml', import.meta.url)), 'utf8')
+
+/** A reply central might send; synthetic account and bill. */
+const BILL = { id: 'HD-2026-0042', status: 'unpaid', amount: 185000, bin: '970436', account: '0011004455667', customer: 'KH123456' }
+
+/** Types the customer code and presses ok: the session is then at the request. */
+function toLookup(r: ReturnType<typeof rig>, code = '12345678'): void {
+  r.session.start()
+  r.press(...(Array.from(code) as KeyName[]), 'ok')
+}
+
+t.test('request: calls the method with the filled body and its timeout, keeps the reply, and a branch reads it', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  toLookup(r)
+  t.equal(r.session.currentStepId, 'lookup')
+  t.strictSame(r.effects.screen, { title: 'Water bill', body: 'Looking it up' })
+  t.equal(r.effects.requests.length, 1)
+  const call = r.effects.requests[0]
+  t.equal(call?.name, 'bill.lookup')
+  t.strictSame(call?.fields, { customer: '12345678', station: 'hcm-q1-001', months: 1, detail: false })
+  t.equal(call?.timeoutMs, 10_000)
+  t.equal(r.clock.pendingTimers, 1, 'the session keeps its own deadline')
+  await settle()
+  t.equal(r.session.currentStepId, 'confirm', 'status unpaid and amount > 0: case 2')
+  t.equal(r.effects.screen.body, 'Amount 185000 VND. OK to pay')
+  t.equal(call?.signal.aborted, false, 'a call that answered is not aborted afterwards')
+  t.equal(r.clock.pendingTimers, 1, 'only the confirm step countdown')
+})
+
+t.test('branch: the first case that holds wins, otherwise when none does', async (t) => {
+  for (const [reply, step] of [
+    [{ ...BILL, status: 'paid' }, 'already_paid'],
+    [{ ...BILL, amount: 0 }, 'offline'],
+    [{ ...BILL, status: 'unknown' }, 'offline'],
+    [{ ...BILL, amount: 'n/a' }, 'offline'],
+  ] as const) {
+    const r = rig({ yaml: WATER_BILL })
+    r.effects.requestWith = async () => reply
+    toLookup(r)
+    await settle()
+    t.equal(r.results[0]?.stepId, step, JSON.stringify(reply))
+    t.equal(r.clock.pendingTimers, 0)
+  }
+})
+
+t.test('pay_qr: builds the VietQR from the reply, prints it on the slip, then wait_for waits for the matching payment', async (t) => {
+  const r = rig({ yaml: WATER_BILL, language: 'vi' })
+  r.effects.requestWith = async () => BILL
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  t.equal(r.session.currentStepId, 'pay')
+  t.equal(r.effects.screen.body, 'Đang in mã QR')
+  await settle()
+  const expected = buildVietQr({ bin: '970436', account: '0011004455667', amount: '185000', purpose: 'Tiền nước HD-2026-0042' })
+  t.strictSame(r.effects.receipts, [
+    {
+      lines: [
+        { kind: 'text', align: 'center', text: 'Hóa đơn HD-2026-0042' },
+        { kind: 'qr', data: expected },
+        { kind: 'text', text: '185000 VND' },
+      ],
+    },
+  ])
+  t.match(parseVietQr(expected), { bin: '970436', account: '0011004455667', amount: '185000', purpose: 'Tien nuoc HD-2026-0042' })
+  t.equal(r.session.currentStepId, 'paying')
+  t.equal(r.effects.screen.body, 'Quét mã QR để trả')
+  t.equal(r.effects.waits.length, 1)
+  t.equal(r.effects.waits[0]?.name, 'payment.confirmed')
+  t.strictSame(r.effects.waits[0]?.fields, { bill: 'HD-2026-0042' })
+  t.equal(r.effects.waits[0]?.timeoutMs, 300_000)
+})
+
+t.test('wait_for: the event moves on and its fields are kept like a reply; no timer or call is left', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  let confirm: (fields: Record<string, unknown>) => void = () => {}
+  r.effects.waitWith = () => new Promise((resolve) => (confirm = resolve))
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  t.equal(r.session.currentStepId, 'paying')
+  r.clock.advance(299_999)
+  confirm({ bill: 'HD-2026-0042', amount: 185000, txn: 'FT26020' })
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'completed', stepId: 'thanks' }])
+  t.equal(r.effects.screen.body, 'Received 185000 VND')
+  t.equal(r.effects.waits[0]?.signal.aborted, false)
+  t.equal(r.clock.pendingTimers, 0)
+  const published = JSON.stringify(r.effects.events)
+  t.notOk(published.includes('12345678'), 'events do not carry the customer code')
+})
+
+t.test('wait_for: a timeout goes to on_timeout and aborts the wait', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  r.clock.advance(300_000)
+  t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'not_paid' }])
+  t.equal(r.effects.waits[0]?.signal.aborted, true)
+  await settle()
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('wait_for: back abandons the wait; after the slip there is no step to go back to, so it cancels', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  r.press('1', 'ok')
+  t.equal(r.session.currentStepId, 'paying', 'other keys are ignored while waiting')
+  r.press('back')
+  t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'paying' }])
+  t.equal(r.effects.waits[0]?.signal.aborted, true)
+  t.match(r.effects.waits[0]?.signal.reason, { code: 'E_CANCELED' })
+  await settle()
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('request: back abandons the call, returns to the previous step with its answer forgotten, and ignores a late reply', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  let reply: (value: unknown) => void = () => {}
+  r.effects.requestWith = () => new Promise((resolve) => (reply = resolve))
+  toLookup(r)
+  r.press('5', 'ok')
+  t.equal(r.session.currentStepId, 'lookup', 'keys other than back are ignored')
+  r.press('back')
+  t.equal(r.session.currentStepId, 'customer')
+  t.strictSame(r.effects.screen, { title: 'Water bill', body: 'Customer code', input: '' })
+  t.equal(r.effects.requests[0]?.signal.aborted, true)
+  reply(BILL)
+  await settle()
+  t.equal(r.session.currentStepId, 'customer', 'the late reply is ignored')
+  t.equal(r.clock.pendingTimers, 1, 'only the input countdown')
+  r.press('back')
+  t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'customer' }])
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('request: an error is tried again after a pause, up to retries, then goes to on_error', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = () => Promise.reject(new StationError('E_MQTT_UNAVAILABLE', 'offline'))
+  toLookup(r)
+  await settle()
+  t.equal(r.effects.requests.length, 1)
+  r.clock.advance(999)
+  t.equal(r.effects.requests.length, 1, 'no retry before the pause is over')
+  r.clock.advance(1)
+  t.equal(r.effects.requests.length, 2)
+  await settle()
+  r.clock.advance(1000)
+  await settle()
+  t.equal(r.effects.requests.length, 3, 'one attempt and two retries')
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'offline' }])
+  t.strictSame(
+    r.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields),
+    [1, 2, 3].map((attempt) => ({ flow: 'water-bill', version: 2, step: 'lookup', effect: 'request', code: 'E_MQTT_UNAVAILABLE', attempt })),
+  )
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('request: each attempt times out on the session clock, is aborted, and the last timeout goes to on_timeout', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = (call) => new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason)))
+  toLookup(r)
+  r.clock.advance(9_999)
+  t.equal(r.effects.requests.length, 1)
+  r.clock.advance(1)
+  t.equal(r.effects.requests[0]?.signal.aborted, true)
+  t.equal(r.effects.requests.length, 2, 'after a timeout the next attempt starts at once')
+  r.clock.advance(20_000)
+  await settle()
+  t.equal(r.effects.requests.length, 3)
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'slow' }])
+  t.ok(r.effects.requests.every((call) => call.signal.aborted))
+  t.strictSame(r.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields['code']), ['timeout', 'timeout', 'timeout'])
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('request: a timeout reported by the effect counts as a timeout; a reply that is not an object as an error', async (t) => {
+  const timedOut = rig({ yaml: WATER_BILL.replace('retries: 2', 'retries: 0') })
+  timedOut.effects.requestWith = () => Promise.reject(new StationError('E_DEVICE_TIMEOUT', 'no reply'))
+  toLookup(timedOut)
+  await settle()
+  t.strictSame(timedOut.results, [{ outcome: 'failed', stepId: 'slow' }])
+
+  const odd = rig({ yaml: WATER_BILL.replace('retries: 2', 'retries: 0') })
+  odd.effects.requestWith = async () => ['not', 'an', 'object']
+  toLookup(odd)
+  await settle()
+  t.strictSame(odd.results, [{ outcome: 'failed', stepId: 'offline' }])
+  t.equal(odd.effects.events.find((event) => event.type === 'effect.failed')?.fields['code'], 'E_CODEC_INVALID')
+})
+
+t.test('request: a timeout without on_timeout goes to on_error', async (t) => {
+  const r = rig({ yaml: WATER_BILL.replace('retries: 2', 'retries: 0').replace('    on_timeout: slow\n', '') })
+  r.effects.requestWith = (call) => new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason)))
+  toLookup(r)
+  r.clock.advance(10_000)
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'offline' }])
+})
+
+t.test('a station without request or waitFor takes the failure path at run time', async (t) => {
+  const noRequest = new RecordingEffects()
+  delete noRequest.request
+  const r = rig({ yaml: WATER_BILL, effects: noRequest })
+  toLookup(r)
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'offline' }])
+  t.match(r.effects.events.find((event) => event.type === 'effect.failed')?.fields, { effect: 'request', code: 'unsupported' })
+
+  const noWait = new RecordingEffects()
+  delete noWait.waitFor
+  noWait.requestWith = async () => BILL
+  const w = rig({ yaml: WATER_BILL, effects: noWait })
+  toLookup(w)
+  await settle()
+  w.press('ok')
+  await settle()
+  t.strictSame(w.results, [{ outcome: 'cancelled', stepId: 'not_paid' }], 'no on_error: on_timeout')
+  t.equal(w.clock.pendingTimers, 0)
+})
+
+t.test('wait_for: a failing wait goes to on_error when there is one', async (t) => {
+  const yaml = WATER_BILL.replace('    on_timeout: not_paid\n', '    on_timeout: not_paid\n    on_error: no_slip\n')
+  const r = rig({ yaml })
+  r.effects.requestWith = async () => BILL
+  r.effects.waitWith = () => Promise.reject(new StationError('E_MQTT_UNAVAILABLE', 'gone'))
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'no_slip' }])
+  t.match(r.effects.events.find((event) => event.type === 'effect.failed')?.fields, { effect: 'waitFor', code: 'E_MQTT_UNAVAILABLE' })
+})
+
+t.test('pay_qr: a bill that cannot make a VietQR goes to on_error without printing', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => ({ ...BILL, account: 'not an account!' })
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'no_slip' }])
+  t.equal(r.effects.receipts.length, 0)
+  t.match(r.effects.events.find((event) => event.type === 'effect.failed')?.fields, { step: 'pay', effect: 'pay_qr', code: 'E_CODEC_INVALID' })
+})
+
+t.test('pay_qr: a failed print goes to on_error', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  r.effects.printWith = () => Promise.reject(new StationError('E_PRINTER_NOT_READY', 'paper out'))
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'no_slip' }])
+  t.equal(r.effects.waits.length, 0)
+})
+
+t.test('cancel during a request aborts it and leaves no timer', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = (call) => new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason)))
+  toLookup(r)
+  r.session.cancel('timed_out')
+  t.equal(r.effects.requests[0]?.signal.aborted, true)
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'timed_out', stepId: 'lookup' }])
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('back during the pause before a retry cancels the retry too', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = () => Promise.reject(new StationError('E_MQTT_UNAVAILABLE', 'offline'))
+  toLookup(r)
+  await settle()
+  r.press('back')
+  t.equal(r.session.currentStepId, 'customer')
+  r.clock.advance(5_000)
+  t.equal(r.effects.requests.length, 1)
+  t.equal(r.clock.pendingTimers, 1, 'only the input countdown')
+})
+
+t.test('replies give templates their fields only: no whole reply, no inherited members, nothing nested', async (t) => {
+  const yaml = WATER_BILL.replace('"Amount {{bill.amount}} VND. OK to pay"', '"{{bill.constructor}}|{{bill.nested}}|{{bill.none}}|{{bill.status}}"')
+  const r = rig({ yaml })
+  r.effects.requestWith = async () => ({ ...BILL, nested: { a: 1 } })
+  toLookup(r)
+  await settle()
+  t.equal(r.effects.screen.body, '|||unpaid')
+})
+
+t.test('input in text mode takes the keys like digits and has its own built-in "not valid" text', async (t) => {
+  const r = rig({ yaml: WATER_BILL.replace('    pattern: "^[0-9]+$"\n', '') })
+  r.session.start()
+  r.press('1', '2', 'ok')
+  t.equal(r.effects.screen.body, 'Please check it and type it again.')
+})
+
+t.test('a submit may carry a reply, which goes as the object central sent', async (t) => {
+  const yaml = WATER_BILL.replace('    next: pay\n', '    next: keep\n').replace('  pay:\n', `  keep:
+    kind: submit
+    fields: [bill, customer]
+    next: pay
+    on_error: offline
+  pay:
+`)
+  const r = rig({ yaml })
+  r.effects.requestWith = async () => BILL
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  t.strictSame(r.effects.submissions[0]?.data, { language: 'en', answers: { bill: BILL, customer: '12345678' } })
+  t.equal(r.effects.submissions[0]?.flow, 'water-bill')
+  t.equal(r.effects.submissions[0]?.flowVersion, 2)
+})
+
+t.test('a branch loop fails the session instead of spinning', async (t) => {
+  const yaml = `
+id: spin
+version: 1
+title: { vi: "V", en: "S" }
+start: a
+steps:
+  a: { kind: branch, cases: [ { when: true, next: b } ], otherwise: out }
+  b: { kind: branch, cases: [ { when: { not: false }, next: a } ], otherwise: out }
+  out: { kind: end, outcome: completed, text: { vi: "x", en: "x" } }
+`
+  const { session, results, clock } = rig({ yaml })
+  session.start()
+  t.equal(results[0]?.outcome, 'failed')
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('wait_for: a timeout the effect reports (AbortSignal.timeout) goes to on_timeout; fields that are not an object are kept as none', async (t) => {
+  const timedOut = rig({ yaml: WATER_BILL })
+  timedOut.effects.requestWith = async () => BILL
+  timedOut.effects.waitWith = () => Promise.reject(new DOMException('The operation timed out.', 'TimeoutError'))
+  toLookup(timedOut)
+  await settle()
+  timedOut.press('ok')
+  await settle()
+  await settle()
+  t.strictSame(timedOut.results, [{ outcome: 'cancelled', stepId: 'not_paid' }])
+  t.notOk(timedOut.effects.types().includes('effect.failed'), 'a timeout is not a failure of the effect')
+
+  const odd = rig({ yaml: WATER_BILL })
+  odd.effects.requestWith = async () => BILL
+  odd.effects.waitWith = async () => null as unknown as Record<string, unknown>
+  toLookup(odd)
+  await settle()
+  odd.press('ok')
+  await settle()
+  await settle()
+  t.strictSame(odd.results, [{ outcome: 'completed', stepId: 'thanks' }])
+  t.equal(odd.effects.screen.body, 'Received  VND')
+})
+
+t.test('request: a timeout error without a StationError code is reported as "timeout"', async (t) => {
+  const r = rig({ yaml: WATER_BILL.replace('retries: 2', 'retries: 0') })
+  r.effects.requestWith = () => Promise.reject(new DOMException('The operation timed out.', 'TimeoutError'))
+  toLookup(r)
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'failed', stepId: 'slow' }])
+  t.equal(r.effects.events.find((event) => event.type === 'effect.failed')?.fields['code'], 'timeout')
 })

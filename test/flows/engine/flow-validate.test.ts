@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadFlowsDir, parseFlow, type Diagnostic } from '../../../flows/engine/flow-validate.js'
 
@@ -294,4 +296,176 @@ t.test('a typo in one step kind does not also make the steps after it unreachabl
   const yaml = GOOD.replace('kind: choose', 'kind: chose')
   const result = parseFlow(yaml, 'f.yaml')
   t.strictSame(result.diagnostics.map((d) => d.code), ['FLOW_SCHEMA'])
+})
+
+// ---- request, branch, pay_qr, wait_for (line numbers refer to test/flows/fixtures/water-bill.yaml) ----
+
+const WATER_BILL = readFileSync(fileURLToPath(new URL('../fixtures/water-bill.yaml', import.meta.url)), 'utf8')
+
+t.test('reads request, branch, pay_qr and wait_for steps into typed steps', async (t) => {
+  const { flow, diagnostics } = parseFlow(WATER_BILL, 'water-bill.yaml')
+  t.strictSame(diagnostics, [])
+  t.strictSame(flow?.steps.get('lookup'), {
+    kind: 'request', id: 'lookup', method: 'bill.lookup',
+    body: { customer: '{{customer.value}}', station: '{{station.id}}', months: 1, detail: false },
+    saveAs: 'bill', timeoutS: 10, retries: 2, next: 'check', onError: 'offline', onTimeout: 'slow',
+    text: { vi: 'Đang tra cứu', en: 'Looking it up' },
+  })
+  t.match(flow?.steps.get('check'), {
+    kind: 'branch',
+    cases: [
+      { when: { op: '==', left: '{{bill.status}}', right: 'paid' }, next: 'already_paid' },
+      { when: { op: 'and', all: [{ op: '==' }, { op: '>', left: '{{bill.amount}}', right: 0 }] }, next: 'confirm' },
+    ],
+    otherwise: 'offline',
+  })
+  t.match(flow?.steps.get('pay'), { kind: 'pay_qr', bin: '{{bill.bin}}', account: '{{bill.account}}', amount: '{{bill.amount}}', purpose: 'Tiền nước {{bill.id}}', onError: 'no_slip' })
+  t.match(flow?.steps.get('paying'), { kind: 'wait_for', event: 'payment.confirmed', match: { bill: '{{bill.id}}' }, saveAs: 'paid', timeoutS: 300, onTimeout: 'not_paid' })
+  t.match(flow?.steps.get('customer'), { kind: 'input', mode: 'text' })
+})
+
+t.test('requires timeout_s on request and wait_for steps (FLOW_NO_TIMEOUT, on the step line)', async (t) => {
+  const result = parseFlow(WATER_BILL.replace('    timeout_s: 10\n', '').replace('    timeout_s: 300\n', ''), 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics), [
+    { code: 'FLOW_NO_TIMEOUT', severity: 'error', line: 18, step: 'lookup' },
+    { code: 'FLOW_NO_TIMEOUT', severity: 'error', line: 54, step: 'paying' },
+  ])
+})
+
+t.test('requires a failure path: on_error on request and pay_qr, on_timeout on wait_for (FLOW_NO_FAILURE_PATH)', async (t) => {
+  const yaml = WATER_BILL.replace('    on_error: offline\n', '').replace('    on_error: no_slip\n', '').replace('    on_timeout: not_paid\n', '')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics.filter((d) => d.code === 'FLOW_NO_FAILURE_PATH')), [
+    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 18, step: 'lookup' },
+    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 41, step: 'pay' },
+    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 53, step: 'paying' },
+  ])
+})
+
+t.test('refuses an unknown condition operator, on the line of the condition that uses it (FLOW_BAD_CONDITION)', async (t) => {
+  const result = parseFlow(WATER_BILL.replace('{ "==": ["{{bill.status}}", paid] }', '{ like: ["{{bill.status}}", paid] }'), 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_BAD_CONDITION', severity: 'error', line: 32, step: 'check' }])
+  t.match(result.diagnostics[0]?.message, /steps\.check\.cases\[0\]\.when: unknown operator 'like'/)
+})
+
+t.test('points a bad condition at the nested part, and reports every problem in it', async (t) => {
+  const yaml = WATER_BILL.replace(
+    '      - when: { and: [ { "==": ["{{bill.status}}", unpaid] }, { ">": ["{{bill.amount}}", 0] } ] }\n',
+    `      - when:
+          and:
+            - { "==": ["{{bill.status}}"] }
+            - { matches: ["{{bill.amount}}", "^1"] }
+            - { "!=": [{ "==": [1, 1] }, true] }
+            - { ">": [1, 2], "<": [2, 1] }
+`,
+  )
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(result.diagnostics.map((d) => [d.code, d.line, d.step]), [
+    ['FLOW_BAD_CONDITION', 36, 'check'],
+    ['FLOW_BAD_CONDITION', 37, 'check'],
+    ['FLOW_BAD_CONDITION', 38, 'check'],
+    ['FLOW_BAD_CONDITION', 39, 'check'],
+  ])
+  const messages = result.diagnostics.map((d) => d.message).join('\n')
+  t.match(messages, /'==' takes two values \(got 1\)/)
+  t.match(messages, /unknown operator 'matches'/)
+  t.match(messages, /operators cannot be nested as values/)
+  t.match(messages, /exactly one operator/)
+})
+
+t.test('checks reply fields and the payment variables against what sets them (FLOW_UNDEFINED_VARIABLE)', async (t) => {
+  const yaml = WATER_BILL.replace('"Amount {{bill.amount}} VND. OK to pay"', '"{{bill}} {{customer.code}} {{payment.qr}}"')
+    .replace('"Customer code"', '"Code {{bill.id}}"')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics), [
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 15, step: 'customer' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
+  ])
+  const messages = result.diagnostics.map((d) => d.message)
+  t.match(messages[0], /\{\{bill\.id\}\} is used before any step saves 'bill'/)
+  t.match(messages[1], /'bill' is a reply/)
+  t.match(messages[2], /'customer' is an answer/)
+  t.match(messages[3], /\{\{payment\.qr\}\} is used outside a pay_qr step/)
+})
+
+t.test('a reply is not available on the failure paths of the request that saves it', async (t) => {
+  const result = parseFlow(WATER_BILL.replace('"No answer from central"', '"No answer for {{bill.id}}"'), 'f.yaml')
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 67, step: 'slow' }])
+})
+
+t.test('reports case and otherwise targets that name no step (FLOW_UNKNOWN_TARGET)', async (t) => {
+  const result = parseFlow(WATER_BILL.replace('        next: confirm\n', '        next: confrim\n').replace('otherwise: offline', 'otherwise: ofline'), 'f.yaml')
+  t.strictSame(brief(result.diagnostics.filter((d) => d.code === 'FLOW_UNKNOWN_TARGET')), [
+    { code: 'FLOW_UNKNOWN_TARGET', severity: 'error', line: 35, step: 'check' },
+    { code: 'FLOW_UNKNOWN_TARGET', severity: 'error', line: 36, step: 'check' },
+  ])
+  t.match(result.diagnostics.map((d) => d.message).join('\n'), /cases\[1\]\.next: no step named 'confrim'[\s\S]*otherwise: no step named 'ofline'/)
+})
+
+t.test('checks the shape of the new steps (FLOW_SCHEMA)', async (t) => {
+  const yaml = WATER_BILL.replace('retries: 2', 'retries: 9')
+    .replace('method: bill.lookup', 'method: Bill.Lookup')
+    .replace('months: 1,', 'months: [1],')
+    .replace('bin: "{{bill.bin}}"', 'bin: "97043"')
+    .replace('save_as: paid', 'save_as: payment')
+    .replace('    otherwise: offline\n', '')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(result.diagnostics.filter((d) => d.code === 'FLOW_SCHEMA').map((d) => [d.line, d.step]), [
+    [20, 'lookup'],
+    [21, 'lookup'],
+    [24, 'lookup'],
+    [29, 'check'],
+    [43, 'pay'],
+    [58, 'paying'],
+  ])
+  const messages = result.diagnostics.map((d) => d.message).join('\n')
+  t.match(messages, /not a dotted name/)
+  t.match(messages, /months: expected a text, a number or true\/false/)
+  t.match(messages, /retries: expected an integer 0\.\.5/)
+  t.match(messages, /missing 'otherwise'/)
+  t.match(messages, /'97043' is not a 6-digit bank BIN/)
+  t.match(messages, /'payment' is reserved/)
+})
+
+t.test('literal VietQR values are checked at once; numbers are taken as their digits', async (t) => {
+  const yaml = WATER_BILL.replace('bin: "{{bill.bin}}"', 'bin: 970436').replace('account: "{{bill.account}}"', 'account: "0011004455667"').replace('amount: "{{bill.amount}}"', 'amount: 0')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_SCHEMA', severity: 'error', line: 46, step: 'pay' }])
+  const fixed = parseFlow(yaml.replace('amount: 0', 'amount: 50000'), 'f.yaml')
+  t.strictSame(fixed.diagnostics, [])
+  t.match(fixed.flow?.steps.get('pay'), { bin: '970436', amount: '50000' })
+})
+
+t.test('a typo in a branch kind still counts its case targets as reachable', async (t) => {
+  const result = parseFlow(WATER_BILL.replace('kind: branch', 'kind: brnach'), 'f.yaml')
+  t.strictSame(result.diagnostics.map((d) => d.code), ['FLOW_SCHEMA'])
+})
+
+t.test('checks request bodies, event matches and branch cases for shape (FLOW_SCHEMA)', async (t) => {
+  const yaml = WATER_BILL.replace('body: { customer: "{{customer.value}}", station: "{{station.id}}", months: 1, detail: false }', 'body: "customer={{customer.value}}"')
+    .replace('match: { bill: "{{bill.id}}" }', 'match: { bill-id: "{{bill.id}}", "2nd": x }')
+    .replace('      - when: { "==": ["{{bill.status}}", paid] }\n        next: already_paid\n', '      - { next: already_paid }\n')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(result.diagnostics.map((d) => [d.code, d.line, d.step]), [
+    ['FLOW_SCHEMA', 21, 'lookup'],
+    ['FLOW_SCHEMA', 32, 'check'],
+    ['FLOW_SCHEMA', 57, 'paying'],
+    ['FLOW_SCHEMA', 57, 'paying'],
+  ])
+  const messages = result.diagnostics.map((d) => d.message)
+  t.match(messages[0], /body: expected a mapping of field name to value/)
+  t.match(messages[1], /cases\[0\]: missing 'when'/)
+  t.match(messages[2], /field name 'bill-id' must match/)
+  t.match(messages[3], /field name '2nd' must match/)
+  const empty = parseFlow(WATER_BILL.replace(/ {4}cases:\n[\s\S]*? {4}otherwise: offline\n/, '    cases: []\n    otherwise: offline\n'), 'f.yaml')
+  t.match(empty.diagnostics.find((d) => d.code === 'FLOW_SCHEMA')?.message, /at least one case/)
 })

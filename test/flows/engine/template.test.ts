@@ -16,8 +16,11 @@ t.test('classifies variables: built-ins, things a step sets, and names that are 
   t.strictSame(variableNeed('reference'), { kind: 'set', name: 'reference' })
   t.strictSame(variableNeed('identity.masked'), { kind: 'set', name: 'identity' })
   t.strictSame(variableNeed('topic'), { kind: 'set', name: 'topic' })
-  t.strictSame(variableNeed('topic.value'), { kind: 'set', name: 'topic' })
-  for (const bad of ['identity.name', 'identity', 'topic.label', 'a.b.c', 'Topic', '', 'station.name', 'date.value']) {
+  t.strictSame(variableNeed('topic.value'), { kind: 'set', name: 'topic', field: 'value' })
+  t.strictSame(variableNeed('bill.amount'), { kind: 'set', name: 'bill', field: 'amount' }, 'a field: the validator decides whether bill is a reply')
+  t.strictSame(variableNeed('payment.qr'), { kind: 'set', name: 'payment', field: 'qr' })
+  t.strictSame(variableNeed('payment.amount'), { kind: 'set', name: 'payment', field: 'amount' })
+  for (const bad of ['identity.name', 'identity', 'a.b.c', 'Topic', '', 'station.name', 'date.value', 'bill.1st', 'payment', 'payment.bin', 'flow.id']) {
     t.equal(variableNeed(bad).kind, 'invalid', bad)
   }
 })

@@ -1,0 +1,153 @@
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import t from 'tap'
+import { flowsCheck, flowsGraph, formatDiagnostic, type FlowsIo } from '../../../runtime/cli/flows-command.js'
+
+const FLOWS_DIR = fileURLToPath(new URL('../../../flows/', import.meta.url))
+const WATER_BILL_FILE = fileURLToPath(new URL('../../flows/fixtures/water-bill.yaml', import.meta.url))
+
+/** A small valid flow; tests break one thing at a time. Line numbers below refer to this layout. */
+const GOOD = `id: tiny
+version: 1
+title: { vi: "Thử", en: "Try" }
+start: ask
+steps:
+  ask:
+    kind: show
+    text: { vi: "Xem", en: "Look" }
+    timeout_s: 30
+    next: done
+  done:
+    kind: end
+    outcome: completed
+    text: { vi: "Xong", en: "Done" }
+`
+
+function capture(): FlowsIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = []
+  const stderr: string[] = []
+  return { stdout, stderr, out: (text) => stdout.push(text), err: (text) => stderr.push(text) }
+}
+
+t.test('check: a valid flow prints only the summary and exits 0', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': GOOD })
+  const io = capture()
+  t.equal(await flowsCheck([join(dir, 'tiny.yaml')], io), 0)
+  t.strictSame(io.stdout, ['1 file checked: 0 errors, 0 warnings'])
+  t.strictSame(io.stderr, [])
+})
+
+t.test('check: a dangling target is an error named with its step and line, exit 1', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': GOOD.replace('    next: done\n', '    next: done\n    on_timeout: gone\n') })
+  const file = join(dir, 'tiny.yaml')
+  const io = capture()
+  t.equal(await flowsCheck([file], io), 1)
+  t.strictSame(io.stdout, [
+    `${file}:11: error FLOW_UNKNOWN_TARGET ask: steps.ask.on_timeout: no step named 'gone'`,
+    '1 file checked: 1 error, 0 warnings',
+  ])
+})
+
+t.test('check: a waiting step without a timeout is an error named with its step, exit 1', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': GOOD.replace('    timeout_s: 30\n', '') })
+  const file = join(dir, 'tiny.yaml')
+  const io = capture()
+  t.equal(await flowsCheck([file], io), 1)
+  t.strictSame(io.stdout, [
+    `${file}:6: error FLOW_NO_TIMEOUT ask: steps.ask: missing 'timeout_s': a step that waits must say how long it waits`,
+    '1 file checked: 1 error, 0 warnings',
+  ])
+})
+
+t.test('check: an unreachable step is a warning named with its step; warnings alone exit 0', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': `${GOOD}  orphan:\n    kind: end\n    outcome: failed\n    text: { vi: "Lạc", en: "Lost" }\n` })
+  const file = join(dir, 'tiny.yaml')
+  const io = capture()
+  t.equal(await flowsCheck([file], io), 0)
+  t.strictSame(io.stdout, [`${file}:15: warning FLOW_UNREACHABLE orphan: steps.orphan: no path from 'ask' leads here`, '1 file checked: 0 errors, 1 warning'])
+})
+
+t.test('check: a folder means its yaml files; problems are reported per file, and a repeated id is an error', async (t) => {
+  const dir = t.testdir({
+    'a.yaml': GOOD,
+    'a2.yaml': GOOD.replace('next: done', 'next: finish').replace('id: tiny', 'id: tiny-2'),
+    'b.yml': GOOD,
+    'c.yaml': GOOD.replace('id: tiny', 'id: other').replace('kind: show', 'kind: shows'),
+    'notes.txt': 'not a flow',
+  })
+  const io = capture()
+  t.equal(await flowsCheck([dir], io), 1)
+  t.strictSame(io.stdout, [
+    `${join(dir, 'a2.yaml')}:4: error FLOW_NO_END no end step can be reached from 'ask'`,
+    `${join(dir, 'a2.yaml')}:10: error FLOW_UNKNOWN_TARGET ask: steps.ask.next: no step named 'finish'`,
+    `${join(dir, 'a2.yaml')}:11: warning FLOW_UNREACHABLE done: steps.done: no path from 'ask' leads here`,
+    `${join(dir, 'b.yml')}:1: error FLOW_SCHEMA flow id 'tiny' is already used by ${join(dir, 'a.yaml')}`,
+    `${join(dir, 'c.yaml')}:7: error FLOW_SCHEMA ask: steps.ask.kind: expected one of scan_id, choose, input, show, submit, print, request, pay_qr, wait_for, branch, end (got 'shows')`,
+    '4 files checked: 4 errors, 1 warning',
+  ])
+})
+
+t.test('check: the bundled flows folder passes', async (t) => {
+  const io = capture()
+  t.equal(await flowsCheck([FLOWS_DIR], io), 0)
+  t.strictSame(io.stdout, ['1 file checked: 0 errors, 0 warnings'])
+})
+
+t.test('check: capabilities refuse what the station lacks', async (t) => {
+  const io = capture()
+  t.equal(await flowsCheck([WATER_BILL_FILE], io, { capabilities: { requestMethods: ['bill.lookup'], effects: ['request', 'print'] } }), 1)
+  t.strictSame(io.stdout, [
+    `${WATER_BILL_FILE}:55: error FLOW_CAPABILITY paying: steps.paying: this station has no 'waitFor' effect (it has: request, print)`,
+    '1 file checked: 1 error, 0 warnings',
+  ])
+  const all = capture()
+  t.equal(await flowsCheck([WATER_BILL_FILE], all, { capabilities: { requestMethods: ['bill.lookup'], effects: ['request', 'print', 'waitFor'] } }), 0)
+})
+
+t.test('check: a path that cannot be read is an error; no path at all is a usage error', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': GOOD })
+  const io = capture()
+  t.equal(await flowsCheck([join(dir, 'missing.yaml'), join(dir, 'tiny.yaml')], io), 1)
+  t.match(io.stderr[0], /missing\.yaml: cannot read/)
+  t.strictSame(io.stdout, ['1 file checked: 0 errors, 0 warnings'])
+  const none = capture()
+  t.equal(await flowsCheck([], none), 2)
+  t.match(none.stderr[0], /usage: station flows check/)
+})
+
+t.test('graph: prints the Mermaid or DOT graph of a flow in a folder', async (t) => {
+  const mermaid = capture()
+  t.equal(await flowsGraph('security-feedback', FLOWS_DIR, 'mermaid', mermaid), 0)
+  t.equal(mermaid.stdout.length, 1)
+  t.match(mermaid.stdout[0], /^flowchart TD\n {2}s0\["identify \(scan_id\)"\]\n/)
+  t.match(mermaid.stdout[0], / {2}s4 -->\|on_error\| s8\n/)
+  const dot = capture()
+  t.equal(await flowsGraph('security-feedback', FLOWS_DIR, 'dot', dot), 0)
+  t.match(dot.stdout[0], /^digraph "security-feedback" \{\n/)
+  t.match(dot.stdout[0], / {2}"send" -> "send_failed" \[label="on_error"\];\n/)
+})
+
+t.test('graph: an unknown or invalid flow, an unreadable folder or an unknown format exit 1', async (t) => {
+  const dir = t.testdir({ 'tiny.yaml': GOOD, 'bad.yaml': GOOD.replace('id: tiny', 'id: bad').replace('next: done', 'next: nowhere') })
+  const unknown = capture()
+  t.equal(await flowsGraph('water', dir, 'mermaid', unknown), 1)
+  t.match(unknown.stderr[0], /no valid flow 'water'.*valid flows: tiny/)
+  const invalid = capture()
+  t.equal(await flowsGraph('bad', dir, 'dot', invalid), 1)
+  t.match(invalid.stderr[0], /no valid flow 'bad'/)
+  const missing = capture()
+  t.equal(await flowsGraph('tiny', join(dir, 'nope'), 'dot', missing), 1)
+  t.match(missing.stderr[0], /cannot read the flows folder/)
+  const format = capture()
+  t.equal(await flowsGraph('tiny', dir, 'svg', format), 1)
+  t.match(format.stderr[0], /unknown graph format 'svg': use mermaid or dot/)
+  t.strictSame([...unknown.stdout, ...invalid.stdout, ...missing.stdout, ...format.stdout], [])
+})
+
+t.test('formats a diagnostic without a step as file:line: severity CODE message', async (t) => {
+  t.equal(formatDiagnostic({ code: 'FLOW_NO_END', severity: 'error', message: 'no end', file: 'a.yaml', line: 4 }), 'a.yaml:4: error FLOW_NO_END no end')
+  t.equal(
+    formatDiagnostic({ code: 'FLOW_TEXT_TOO_LONG', severity: 'warning', message: 'long', file: 'a.yaml', line: 9, step: 'ask' }),
+    'a.yaml:9: warning FLOW_TEXT_TOO_LONG ask: long',
+  )
+})
