@@ -9,7 +9,8 @@ import { parseArgs } from 'node:util'
 import { messageOf } from './errors.js'
 import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
-import { clientDataDir, packageRoot } from './cli/paths.js'
+import { flowsCheck, flowsGraph } from './cli/flows-command.js'
+import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
 import { runReferenceCentral } from './central/run-central.js'
@@ -25,8 +26,11 @@ const USAGE = `usage: station <command>
                           run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
   sim <action> ...        act as a resident on a simulated station (station sim help)
+  flows check [paths]     check flow files (coded diagnostics with file and line)
+  flows graph <id> [--format mermaid|dot]
+                          draw a flow
   decode <kind> <input...> [--json]
-                          decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status
+                          decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
 
 Client commands take --data-dir D (or --socket P) to find the station's control socket.`
 
@@ -76,6 +80,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
     }
     case 'central':
       return central(rest)
+    case 'flows':
+      return flows(rest)
     case 'decode': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -84,7 +90,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
       })
       const [kind, ...inputs] = positionals
       if (!kind) {
-        io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status> <input...> [--json]')
+        io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status|pn532> <input...> [--json]')
         return 2
       }
       const result = decodeInput(kind, inputs, new Date())
@@ -106,6 +112,22 @@ async function main(argv: string[]): Promise<number | 'running'> {
       io.err(`unknown command '${command}'\n\n${USAGE}`)
       return 2
   }
+}
+
+async function flows(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { format: { type: 'string' }, dir: { type: 'string' } },
+  })
+  const dir = values.dir ?? bundledFlowsDir()
+  if (action === 'check') return flowsCheck(positionals.length > 0 ? positionals : [dir], io)
+  if (action === 'graph' && positionals.length === 1 && positionals[0]) {
+    return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
+  }
+  io.err('usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]')
+  return 2
 }
 
 async function central(args: string[]): Promise<number | 'running'> {

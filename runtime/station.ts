@@ -14,6 +14,7 @@ import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
 import type { Clock, TimerHandle } from './clock.js'
 import { isStationError, messageOf, StationError } from './errors.js'
+import { centralCalls } from './central-calls.js'
 import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
@@ -30,6 +31,9 @@ import { statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
+
+/** Identity documents this station reads: the scanner delivers CCCD QR codes and MRZ lines. */
+const IDENTITY_SOURCES_READ = ['cccd_qr', 'mrz'] as const
 
 /** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
 const PRINTER_IDLE_POLL_MS = 3000
@@ -78,7 +82,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Flows first: a missing or unreadable flows folder fails before any storage is opened.
   const flowLog = log.child({ component: 'flows' })
-  const loaded = await loadFlowsDir(config.flows.dir)
+  const loaded = await loadFlowsDir(config.flows.dir, {
+    // Flows asking for an identity source this station cannot read are refused at load time.
+    capabilities: { identitySources: [...IDENTITY_SOURCES_READ] },
+    display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
+  })
   for (const diagnostic of loaded.diagnostics) {
     const level = diagnostic.severity === 'error' ? 'error' : 'warn'
     flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
@@ -167,6 +175,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     showRows: (rows) => devices.showRows(rows),
     printer: devices.printer,
     outbox,
+    central: centralCalls(link),
     flows: () => flows,
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     isOnline: () => link?.isConnected ?? false,

@@ -1,11 +1,12 @@
 import { decodePersonalId, parseCccdQr } from '../../drivers/identity/cccd.js'
 import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
+import { decodePn532ForCli } from '../../drivers/nfc/pn532-commands.js'
 import { parseVietQr } from '../../drivers/payment/vietqr.js'
 import { decodeRealtimeStatus, type StatusQuery } from '../../drivers/printer/escpos-status.js'
 import { decodeWiegand } from '../../drivers/wiegand/wiegand-codec.js'
 import { messageOf } from '../errors.js'
 
-export const DECODE_KINDS = ['cccd', 'mrz', 'vietqr', 'wiegand', 'escpos-status'] as const
+export const DECODE_KINDS = ['cccd', 'mrz', 'vietqr', 'wiegand', 'escpos-status', 'pn532'] as const
 
 export type DecodeResult = { ok: true; value: unknown } | { ok: false; error: string }
 
@@ -48,6 +49,9 @@ function decodeOrThrow(kind: string, inputs: readonly string[], today: Date): un
       if (!/^[0-9a-f]{1,2}$/i.test(hex)) throw new Error(`reply byte must be one hex byte (got ${inputs[1]})`)
       return decodeRealtimeStatus(n as StatusQuery, Number.parseInt(hex, 16))
     }
+    case 'pn532':
+      need(inputs, 1, 'pn532 <frame-hex>')
+      return decodePn532ForCli(inputs.join(' '))
     default:
       throw new Error(`unknown kind '${kind}': use ${DECODE_KINDS.join(', ')}`)
   }

@@ -3,7 +3,7 @@ import type { KeyName, Language } from '../../config/schema.js'
 import type { Printer } from '../../drivers/printer/printer.js'
 import type { Receipt } from '../../drivers/printer/receipt.js'
 import { FlowSession, type FlowEffects } from '../../flows/engine/flow-session.js'
-import type { FlowDefinition } from '../../flows/engine/flow-types.js'
+import type { FlowDefinition, FlowValue } from '../../flows/engine/flow-types.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
@@ -23,6 +23,8 @@ export interface KioskOptions {
   showRows: (rows: string[]) => void
   printer: Printer
   outbox: Outbox
+  /** Calls to central (MQTT 5 request/response) and inbound notifications; they reject when central is out of reach. */
+  central: CentralCalls
   /** Flows offered on the menu, in menu order; read at each new session so reloads apply to new sessions only. */
   flows: () => FlowDefinition[]
   /** Tells central something happened; never personal data. */
@@ -36,6 +38,12 @@ export interface KioskOptions {
   endScreenMs: number
   cols: number
   rows: number
+}
+
+/** What flows may ask of central; the station passes MQTT-backed calls. */
+export interface CentralCalls {
+  request(method: string, body: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<unknown>
+  waitFor(event: string, match: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<Record<string, unknown>>
 }
 
 type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance'
@@ -236,6 +244,8 @@ export class Kiosk {
         return { id, reference: referenceFromId(id) }
       },
       event: (type, fields) => this.#o.event(type, fields),
+      request: (method, body, options) => this.#o.central.request(method, body, options),
+      waitFor: (event, match, options) => this.#o.central.waitFor(event, match, options),
     }
   }
 

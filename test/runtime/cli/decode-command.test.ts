@@ -36,6 +36,11 @@ function decodeCallFor(vector: Vector): DecodeCall | null {
       const n = Number.parseInt(request.split(' ')[2] ?? '', 16)
       return { kind: 'escpos-status', inputs: [String(n), reply] }
     }
+    case 'pn532':
+      // Frames as read off the wire; an I2C read is marked, since a busy one looks like a frame.
+      if (typeof input['frame'] === 'string') return { kind: 'pn532', inputs: [input['frame']] }
+      if (typeof input['i2c_read'] === 'string') return { kind: 'pn532', inputs: ['i2c', input['i2c_read']] }
+      return null
     default:
       return null
   }
@@ -58,7 +63,7 @@ t.test('every covered vector decodes to its expected fields or fails with its ex
       t.ok(actual.includes(expected), `${label}: '${actual}' contains '${expected}'`)
     }
   }
-  for (const protocol of ['cccd', 'icao_td1', 'vietqr', 'wiegand', 'escpos']) {
+  for (const protocol of ['cccd', 'icao_td1', 'vietqr', 'wiegand', 'escpos', 'pn532']) {
     t.ok((runPerProtocol.get(protocol) ?? 0) >= 2, `${protocol}: ${runPerProtocol.get(protocol) ?? 0} vectors run`)
   }
 })
@@ -106,5 +111,5 @@ t.test('station decode exits 0 with JSON for a valid input, 1 with {"error": …
 
   t.equal(unknown.code, 1)
   t.equal(unknown.stdout, '')
-  t.match(unknown.stderr, /unknown kind 'barcode'.*cccd, mrz, vietqr, wiegand, escpos-status/)
+  t.match(unknown.stderr, /unknown kind 'barcode'.*cccd, mrz, vietqr, wiegand, escpos-status, pn532/)
 })

@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import { centralCalls } from '../../../runtime/central-calls.js'
 import t, { type Test } from 'tap'
 import type { KeyName, Language } from '../../../config/schema.js'
 import { renderPaper } from '../../../drivers/printer/escpos-decoder.js'
@@ -56,6 +57,7 @@ async function rig(t: Test, options: RigOptions = {}) {
     showRows: (rows) => void screens.push(rows),
     printer,
     outbox,
+    central: centralCalls(null),
     flows: () => options.flows ?? FLOWS,
     event: (type, fields) => void events.push({ type, fields }),
     isOnline: () => online,

@@ -1,0 +1,325 @@
+import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
+import type { Logger } from '../../runtime/log.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import type { Unsubscribe } from '../serial/serial-link.js'
+import { formatHexBytes, parseHexBytes } from './hex-bytes.js'
+import {
+  BRTY,
+  getFirmwareVersion,
+  IC_PN532,
+  inListPassiveTarget,
+  isRandomUid,
+  parseFirmwareVersion,
+  parseInListPassiveTarget,
+  rfConfigurationMaxRetries,
+  SAM_MODE,
+  samConfiguration,
+  type Pn532Command,
+} from './pn532-commands.js'
+import type { Pn532Transport } from './pn532-transport.js'
+
+/** A card read. `uid` may identify a person: never log it. */
+export interface NfcCard {
+  /** NFCID1 as compact uppercase hex: "04A224E2C85A80". */
+  uid: string
+  /** A 4-byte UID starting 0x08 (eMRTD/ID-card chips): random per session, never a person key. */
+  randomUid: boolean
+}
+
+/** What the reader needs to run. */
+export interface Pn532ReaderDeps {
+  transport: Pn532Transport
+  clock: Clock
+  /** Where health changes go (component driver.nfc); never UIDs. */
+  log?: Logger
+}
+
+/** Reader settings. */
+export interface Pn532ReaderConfig {
+  /** Pause between the end of one InListPassiveTarget and the next. */
+  pollIntervalMs: number
+  /** The same card read again within this long of its last read is not a new card; default 2000 ms. */
+  holdMs?: number
+  /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
+  maxConsecutiveFailures?: number
+  /** Deadline of each command, ACK and response; default 1000 ms. */
+  commandTimeoutMs?: number
+  /**
+   * MxRtyPassiveActivation, 0..0xFE: how often the chip retries activating a card before answering
+   * "no card". Default 2 (protocols.md 2.3 example). 0xFF (retry forever) would block polling.
+   */
+  passiveActivationRetries?: number
+}
+
+/** MxRtyATR 0xFF (the chip's default) and MxRtyPSL 0x01, as in protocols.md 2.3 "RFConfiguration MaxRetries (FF, 01, 02)". */
+const MX_RTY_ATR = 0xff
+const MX_RTY_PSL = 0x01
+/** SAMConfiguration timeout, 0x14 × 50 ms = 1 s; used only in virtual-card mode (vector cmd_SAMConfiguration_normal). */
+const SAM_TIMEOUT_50MS = 0x14
+/** Every random UID is the same card for the hold: the chip may draw a new one at each activation. */
+const RANDOM_UID_KEY = 'random'
+
+/**
+ * An NFC reader on a PN532, over either transport. `start()` sends SAMConfiguration (leaving LowVbat
+ * mode; retried once, as the first command after power-up often fails), checks GetFirmwareVersion
+ * says IC 0x32, and sets MxRtyPassiveActivation small so InListPassiveTarget answers "no card"
+ * instead of blocking. Then it polls InListPassiveTarget (one target, 106 kbps type A) every
+ * `pollIntervalMs` on the injected clock and emits each card once: reads of the same card within
+ * `holdMs` of its last read count once, so a card left on the reader is one read. A failed poll
+ * degrades health and is retried, after setting the chip up again (it may have reset to its
+ * power-up state, where InListPassiveTarget blocks); after `maxConsecutiveFailures` in a row health
+ * is faulty and onFault fires once, and the reader recovers by itself when the chip answers again.
+ */
+export class Pn532Reader {
+  #transport: Pn532Transport
+  #clock: Clock
+  #log: Logger | undefined
+  #pollIntervalMs: number
+  #holdMs: number
+  #maxConsecutiveFailures: number
+  #commandTimeoutMs: number
+  #passiveActivationRetries: number
+  #cardListeners = new Set<(card: NfcCard) => void>()
+  #faultListeners = new Set<(error: StationError) => void>()
+  #running = false
+  #timer: TimerHandle | undefined
+  #pollTail: Promise<void> = Promise.resolve()
+  #abort = new AbortController()
+  #failures = 0
+  #faultReported = false
+  #needsSetup = false
+  #lastCardKey: string | undefined
+  #lastCardMs = 0
+  #firmware: string | undefined
+  #state: HealthState = 'stopped'
+  #lastError: StationError | undefined
+
+  constructor(deps: Pn532ReaderDeps, config: Pn532ReaderConfig) {
+    this.#transport = deps.transport
+    this.#clock = deps.clock
+    this.#log = deps.log
+    this.#pollIntervalMs = positive('pollIntervalMs', config.pollIntervalMs)
+    this.#holdMs = nonNegative('holdMs', config.holdMs ?? 2000)
+    this.#commandTimeoutMs = positive('commandTimeoutMs', config.commandTimeoutMs ?? 1000)
+    const maxFailures = config.maxConsecutiveFailures ?? 5
+    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
+      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
+    }
+    this.#maxConsecutiveFailures = maxFailures
+    const retries = config.passiveActivationRetries ?? 2
+    if (!Number.isInteger(retries) || retries < 0 || retries > 0xfe) {
+      throw new TypeError(`passiveActivationRetries must be an integer 0..254 (got ${retries})`)
+    }
+    this.#passiveActivationRetries = retries
+  }
+
+  /**
+   * Sets the chip up and starts polling. Rejects with E_DEVICE_ABSENT when nothing answers (I2C NACK,
+   * or no ACK in time), E_DEVICE_PROTOCOL when something else answers (IC not 0x32, error frames),
+   * E_CANCELED when `stop()` is called meanwhile, or the transport's error. Idempotent while running.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#state = 'starting'
+    this.#abort = new AbortController()
+    try {
+      await this.#setup()
+    } catch (error) {
+      const stationError = this.#startError(error)
+      if (stationError.code === 'E_CANCELED') {
+        this.#state = 'stopped'
+        throw stationError
+      }
+      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
+      this.#lastError = stationError
+      throw stationError
+    }
+    this.#running = true
+    this.#failures = 0
+    this.#faultReported = false
+    this.#needsSetup = false
+    this.#lastCardKey = undefined
+    this.#state = 'ok'
+    this.#schedule()
+  }
+
+  /**
+   * Stops polling and cancels a command in flight (the chip is told to abort it); a `start()` in
+   * progress then rejects with E_CANCELED. Idempotent; never rejects.
+   */
+  async stop(): Promise<void> {
+    const cancel = new StationError('E_CANCELED', 'NFC reader stopping', {})
+    if (!this.#running) {
+      if (this.#state === 'starting') this.#abort.abort(cancel)
+      return
+    }
+    this.#running = false
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#abort.abort(cancel)
+    await this.#pollTail
+    this.#lastCardKey = undefined
+    this.#state = 'stopped'
+  }
+
+  /** Calls `listener` once per card presented (see the hold rule above). Returns a function that removes it. */
+  onCard(listener: (card: NfcCard) => void): Unsubscribe {
+    this.#cardListeners.add(listener)
+    return () => this.#cardListeners.delete(listener)
+  }
+
+  /** Called when the reader becomes faulty; once per fault, again only after it recovered in between. */
+  onFault(listener: (error: StationError) => void): Unsubscribe {
+    this.#faultListeners.add(listener)
+    return () => this.#faultListeners.delete(listener)
+  }
+
+  /** Polls now, between scheduled polls (the seam for the P70_IRQ line). Polls never overlap; never rejects. */
+  checkNow(): Promise<void> {
+    const check = this.#pollTail.then(() => this.#poll())
+    this.#pollTail = check
+    return check
+  }
+
+  health(): Health {
+    const detail: Record<string, string | number | boolean> = { consecutiveFailures: this.#failures }
+    if (this.#firmware !== undefined) detail['firmware'] = this.#firmware
+    const health: Health = { state: this.#state, detail }
+    if (this.#lastError !== undefined) {
+      health.lastError = this.#lastError.message
+      health.lastErrorCode = this.#lastError.code
+    }
+    return health
+  }
+
+  #schedule(): void {
+    if (!this.#running || this.#timer !== undefined) return
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
+      void this.checkNow().then(() => this.#schedule())
+    }, this.#pollIntervalMs)
+  }
+
+  async #poll(): Promise<void> {
+    if (!this.#running) return
+    try {
+      if (this.#needsSetup) {
+        await this.#setup()
+        this.#needsSetup = false
+      }
+      const result = parseInListPassiveTarget(await this.#exchange(inListPassiveTarget(1, BRTY.iso14443a106)))
+      this.#succeeded()
+      if (result.uid !== undefined) this.#cardSeen(parseHexBytes(result.uid))
+    } catch (error) {
+      if (!this.#running) return // cancelled by stop()
+      this.#failed(error)
+    }
+  }
+
+  /** SAMConfiguration (retried once), firmware check (retried once), MaxRetries (protocols.md 2.2–2.3). */
+  async #setup(): Promise<void> {
+    await this.#retryOnce(samConfiguration(SAM_MODE.normal, SAM_TIMEOUT_50MS, true))
+    const data = await this.#retryOnce(getFirmwareVersion())
+    const firmware = parseFirmwareVersion(data)
+    if (data[1] !== IC_PN532) {
+      throw new StationError('E_DEVICE_PROTOCOL', `${this.#transport.description} is not a PN532 (IC ${firmware.ic})`, {
+        ic: data[1] ?? null,
+      })
+    }
+    this.#firmware = `${firmware.ver}.${firmware.rev}`
+    await this.#exchange(rfConfigurationMaxRetries(MX_RTY_ATR, MX_RTY_PSL, this.#passiveActivationRetries))
+  }
+
+  async #retryOnce(command: Pn532Command): Promise<Uint8Array> {
+    try {
+      return await this.#exchange(command)
+    } catch (error) {
+      if (this.#abort.signal.aborted) throw error
+      return this.#exchange(command)
+    }
+  }
+
+  #exchange(command: Pn532Command): Promise<Uint8Array> {
+    return this.#transport.exchange(command, { timeoutMs: this.#commandTimeoutMs, signal: this.#abort.signal })
+  }
+
+  #cardSeen(uid: Uint8Array): void {
+    const randomUid = isRandomUid(uid)
+    const card: NfcCard = { uid: formatHexBytes(uid, ''), randomUid }
+    const key = randomUid ? RANDOM_UID_KEY : card.uid
+    const nowMs = this.#clock.now()
+    // The hold slides: a card left on the reader is read at every poll and stays one card.
+    const repeated = key === this.#lastCardKey && nowMs - this.#lastCardMs < this.#holdMs
+    this.#lastCardKey = key
+    this.#lastCardMs = nowMs
+    if (repeated) return
+    for (const listener of [...this.#cardListeners]) {
+      try {
+        listener(card)
+      } catch (error) {
+        // The UID itself is not logged: it can be a person key.
+        this.#log?.error({ err: error }, 'card listener threw')
+      }
+    }
+  }
+
+  #succeeded(): void {
+    if (this.#state !== 'ok') this.#log?.info({ transport: this.#transport.description }, 'NFC reader answering again')
+    this.#failures = 0
+    this.#faultReported = false
+    this.#state = 'ok'
+  }
+
+  #failed(error: unknown): void {
+    const stationError = asStationError(error)
+    this.#failures += 1
+    this.#lastError = stationError
+    // The chip may have reset to its power-up state (LowVbat, MxRty 0xFF): set it up before the next poll.
+    this.#needsSetup = true
+    if (this.#failures < this.#maxConsecutiveFailures) {
+      this.#state = 'degraded'
+      return
+    }
+    this.#state = 'faulty'
+    if (this.#faultReported) return
+    this.#faultReported = true
+    this.#log?.warn({ err: stationError, failures: this.#failures }, 'NFC reader faulty')
+    for (const listener of [...this.#faultListeners]) {
+      try {
+        listener(stationError)
+      } catch (listenerError) {
+        this.#log?.error({ err: listenerError }, 'NFC fault listener threw')
+      }
+    }
+  }
+
+  /** No answer at all at start means no reader there. */
+  #startError(error: unknown): StationError {
+    const stationError = asStationError(error)
+    if (stationError.code === 'E_I2C_NACK' || stationError.code === 'E_DEVICE_TIMEOUT') {
+      return new StationError(
+        'E_DEVICE_ABSENT',
+        `no PN532 answers on ${this.#transport.description}`,
+        { ...stationError.context },
+        { cause: stationError },
+      )
+    }
+    return stationError
+  }
+}
+
+function asStationError(error: unknown): StationError {
+  if (isStationError(error)) return error
+  return new StationError('E_DEVICE_PROTOCOL', messageOf(error), {}, { cause: error })
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number (got ${value})`)
+  return value
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new TypeError(`${name} must be a non-negative number (got ${value})`)
+  return value
+}
