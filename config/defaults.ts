@@ -61,6 +61,17 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
         lineWidthChars: 32,
         statusTimeoutMs: 500,
       },
+      nfc: {
+        enabled: false,
+        kind: 'pn532',
+        interface: 'i2c',
+        bus: 1,
+        address: 0x24,
+        path: '/dev/serial/by-id/usb-nfc',
+        baudRate: 115200,
+        pollIntervalMs: 250,
+        holdMs: 2000,
+      },
     },
   }
 }

@@ -56,6 +56,23 @@ export interface KeypadConfig {
   releaseThreshold: number
 }
 
+/** PN532 NFC reader (card UID only: reading the CCCD chip needs BAC keys, out of scope here). */
+export interface NfcConfig {
+  /** false: no NFC reader fitted. */
+  enabled: boolean
+  kind: 'pn532'
+  /** 'i2c' (address 0x24) or 'hsu' (UART at `path`, 115200 baud). */
+  interface: 'i2c' | 'hsu'
+  bus: number
+  address: number
+  path: string
+  baudRate: number
+  /** Pause between card polls (InListPassiveTarget). */
+  pollIntervalMs: number
+  /** The same card within this long counts once. */
+  holdMs: number
+}
+
 export interface HardwareConfig {
   /** true: every device is a simulated chip (no native modules load). */
   simulated: boolean
@@ -63,6 +80,7 @@ export interface HardwareConfig {
   keypad: KeypadConfig
   scanner: ScannerConfig
   printer: PrinterConfig
+  nfc: NfcConfig
 }
 
 export interface MqttConfig {

@@ -21,6 +21,7 @@ import {
   type Checker,
 } from './checks.js'
 import type {
+  NfcConfig,
   Config,
   DisplayConfig,
   HardwareConfig,
@@ -350,6 +351,22 @@ function readPrinter(section: Section, base: PrinterConfig): PrinterConfig {
   return config
 }
 
+function readNfc(section: Section, base: NfcConfig): NfcConfig {
+  const config: NfcConfig = {
+    enabled: section.value('enabled', base.enabled, boolean),
+    kind: section.value('kind', base.kind, among(['pn532'])),
+    interface: section.value('interface', base.interface, among(['i2c', 'hsu'])),
+    bus: section.value('bus', base.bus, range(0, 255)),
+    address: section.value('address', base.address, i2cAddress, { convert: toAddress, render: renderAddress }),
+    path: section.value('path', base.path, serialPath),
+    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
+    pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(20, 10_000)),
+    holdMs: section.value('holdMs', base.holdMs, range(0, 60_000)),
+  }
+  section.finish()
+  return config
+}
+
 function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
   const config: HardwareConfig = {
     simulated: section.value('simulated', base.simulated, boolean),
@@ -357,6 +374,7 @@ function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
     keypad: readKeypad(section.child('keypad'), base.keypad),
     scanner: readScanner(section.child('scanner'), base.scanner),
     printer: readPrinter(section.child('printer'), base.printer),
+    nfc: readNfc(section.child('nfc'), base.nfc),
   }
   section.finish()
   return config
@@ -445,6 +463,25 @@ function checkCrossField(config: Config, collector: Collector): void {
     hardware.scanner.path === hardware.printer.path
   ) {
     collector.problem('hardware.printer.path', 'must differ from hardware.scanner.path', renderValue(hardware.printer.path))
+  }
+  const { nfc } = hardware
+  if (nfc.enabled && nfc.interface === 'i2c') {
+    for (const [name, device] of [['display', display], ['keypad', keypad]] as const) {
+      if (
+        collector.allGood('hardware.nfc.bus', 'hardware.nfc.address', `hardware.${name}.bus`, `hardware.${name}.address`) &&
+        device.bus === nfc.bus &&
+        device.address === nfc.address
+      ) {
+        collector.problem('hardware.nfc.address', `must differ from hardware.${name}.address on the same bus (i2c-${nfc.bus})`, renderAddress(nfc.address))
+      }
+    }
+  }
+  if (nfc.enabled && nfc.interface === 'hsu') {
+    for (const name of ['scanner', 'printer'] as const) {
+      if (collector.allGood('hardware.nfc.path', `hardware.${name}.path`) && hardware[name].path === nfc.path) {
+        collector.problem('hardware.nfc.path', `must differ from hardware.${name}.path`, renderValue(nfc.path))
+      }
+    }
   }
 }
 

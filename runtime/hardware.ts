@@ -12,6 +12,10 @@ import type { SerialLink } from '../drivers/serial/serial-link.js'
 import { openSerialportLink } from '../drivers/serial/serialport-link.js'
 import { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
 import { StationError } from './errors.js'
+import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
+import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
+import type { Pn532Transport } from '../drivers/nfc/pn532-transport.js'
+import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../drivers/nfc/sim-pn532.js'
 
 /** The simulated chips behind a `--sim` station, for `station sim …` and tests to act on. */
 export interface SimRig {
@@ -27,6 +31,8 @@ export interface SimRig {
   setCoverOpen(open: boolean): void
   /** A powered-off printer answers nothing, not even real-time status. */
   setPowered(on: boolean): void
+  /** The NFC controller, when config.nfc is enabled. */
+  nfc: SimPn532 | null
   /** The scanner cable, to unplug it. */
   scannerCable(): SimSerialLink | null
   /** Pulls a device's cable: serial links close with an error and stay absent; I2C chips stop answering. */
@@ -45,6 +51,8 @@ export interface Hardware {
   i2c: I2cBus
   openScannerLink(): Promise<SerialLink>
   openPrinterLink(): Promise<SerialLink>
+  /** The NFC reader's transport (I2C at its address, or its UART); only when config.nfc is enabled. */
+  openNfcTransport(clock: Clock): Promise<Pn532Transport>
   sim: SimRig | null
   close(): Promise<void>
 }
@@ -65,6 +73,8 @@ function openSimHardware(config: HardwareConfig): Hardware {
   const keypad = new SimMpr121()
   bus.attach(config.display.address, lcd)
   bus.attach(config.keypad.address, keypad)
+  const nfc = config.nfc.enabled ? new SimPn532() : null
+  if (nfc && config.nfc.interface === 'i2c') bus.attach(config.nfc.address, new SimPn532I2c(nfc))
 
   const unplugged = new Set<SimDevice>()
   const absent = (device: SimDevice, path: string) =>
@@ -85,6 +95,13 @@ function openSimHardware(config: HardwareConfig): Hardware {
       scanner = new SimQrScanner(cable.device)
       return cable.host
     },
+    async openNfcTransport(clock) {
+      if (!nfc) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
+      if (config.nfc.interface === 'i2c') return new Pn532I2cTransport(bus, { clock, address: config.nfc.address })
+      const cable = SimSerialLink.pair(config.nfc.path)
+      new SimPn532Hsu(nfc, cable.device)
+      return new Pn532HsuTransport(cable.host, { clock })
+    },
     async openPrinterLink() {
       if (unplugged.has('printer')) throw absent('printer', config.printer.path)
       const cable = SimSerialLink.pair(config.printer.path)
@@ -98,6 +115,7 @@ function openSimHardware(config: HardwareConfig): Hardware {
       bus,
       lcd,
       keypad,
+      nfc,
       printer() {
         if (!printer) throw new Error('the simulated printer is not connected yet')
         return printer
@@ -152,6 +170,16 @@ async function openNativeHardware(config: HardwareConfig): Promise<Hardware> {
     i2c,
     openScannerLink: () => openSerialportLink({ path: config.scanner.path, baudRate: config.scanner.baudRate }),
     openPrinterLink: () => openSerialportLink({ path: config.printer.path, baudRate: config.printer.baudRate }),
+    async openNfcTransport(clock) {
+      if (!config.nfc.enabled) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
+      if (config.nfc.interface === 'i2c') {
+        // The display's bus object serves the NFC reader when they share a bus (the usual /dev/i2c-1).
+        const nfcBus = config.nfc.bus === config.display.bus ? i2c : await openNativeI2cBus(config.nfc.bus)
+        return new Pn532I2cTransport(nfcBus, { clock, address: config.nfc.address })
+      }
+      const link = await openSerialportLink({ path: config.nfc.path, baudRate: config.nfc.baudRate })
+      return new Pn532HsuTransport(link, { clock })
+    },
     sim: null,
     async close() {
       await i2c.close()

@@ -69,10 +69,20 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
       } else if (kind === 'raw') {
         if (typeof text !== 'string') throw new StationError('E_CONTROL_REQUEST', 'sim card raw needs hex bytes')
         await rig().scanner().sendRaw(Uint8Array.from(Buffer.from(text.replace(/\s+/g, ''), 'hex')))
-      } else if (kind === 'nfc' || kind === 'wiegand') {
+      } else if (kind === 'nfc') {
+        const chip = rig().nfc
+        if (typeof text !== 'string' || !/^([0-9a-f]{2}){4,10}$/i.test(text.replace(/[\s:]/g, ''))) {
+          throw new StationError('E_CONTROL_REQUEST', 'sim card nfc needs a UID of 4 to 10 bytes in hex')
+        }
+        if (!chip) throw new StationError('E_CONTROL_REQUEST', 'no NFC reader is configured (hardware.nfc.enabled)')
+        // Hold the card over the reader long enough for a few polls, then take it away.
+        chip.presentCard({ uid: text.replace(/[\s:]/g, '') })
+        await deps.clock.sleep(deps.config.hardware.nfc.pollIntervalMs * 3)
+        chip.removeCard()
+      } else if (kind === 'wiegand') {
         rig()
-        if (typeof text !== 'string' || text.length === 0) throw new StationError('E_CONTROL_REQUEST', `sim card ${kind} needs a value`)
-        deps.bus.emit('card.presented', { kind: kind === 'nfc' ? 'nfc' : 'wiegand', text })
+        if (typeof text !== 'string' || !/^[01]+$/.test(text)) throw new StationError('E_CONTROL_REQUEST', 'sim card wiegand needs bits')
+        deps.bus.emit('card.presented', { kind: 'wiegand', text })
       } else {
         throw new StationError('E_CONTROL_REQUEST', `unknown card kind '${kind}': use cccd, mrz, nfc, wiegand or raw`)
       }

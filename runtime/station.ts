@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { Config, KeyName } from '../config/schema.js'
 import { Hd44780Display } from '../drivers/display/hd44780-display.js'
 import { Mpr121Keypad } from '../drivers/keypad/mpr121-keypad.js'
+import { Pn532Reader } from '../drivers/nfc/pn532-reader.js'
 import { EscPosPrinter } from '../drivers/printer/escpos-printer.js'
 import type { Printer, PrinterStatus } from '../drivers/printer/printer.js'
 import { SerialQrScanner } from '../drivers/scanner/qr-scanner.js'
@@ -453,8 +454,35 @@ function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices
     }
   })
 
+  // The NFC reader reports card UIDs only; the kiosk treats them as a card without personal data.
+  let nfcReader: Pn532Reader | null = null
+  const nfcConfig = config.hardware.nfc
+  const nfcService = nfcConfig.enabled
+    ? new DeviceService({
+        name: 'nfc',
+        open: async (context) => {
+          const transport = await hardware.openNfcTransport(clock)
+          const reader = new Pn532Reader(
+            { transport, clock, log: log.child({ component: 'driver.nfc' }) },
+            { pollIntervalMs: nfcConfig.pollIntervalMs, holdMs: nfcConfig.holdMs },
+          )
+          reader.onCard((card) => bus.emit('card.presented', { kind: 'nfc', text: card.uid }))
+          const off = reader.onFault((error) => context.fail(error))
+          context.signal.addEventListener('abort', off, { once: true })
+          await reader.start()
+          nfcReader = reader
+        },
+        close: async () => {
+          await nfcReader?.stop()
+          nfcReader = null
+        },
+        driverHealth: () => nfcReader?.health(),
+        onHealth: onHealth('nfc'),
+      })
+    : null
+
   return {
-    services: [displayService, keypadService, scannerService, printerService],
+    services: [displayService, keypadService, scannerService, printerService, ...(nfcService ? [nfcService] : [])],
     showRows(rows) {
       wantedRows = rows
       bus.emit('display.changed', { rows })

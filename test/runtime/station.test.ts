@@ -31,11 +31,12 @@ interface Running {
   waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
 }
 
-async function start(t: Test, brokerUrl: string | null): Promise<Running> {
+async function start(t: Test, brokerUrl: string | null, adjust: (config: Config) => void = () => undefined): Promise<Running> {
   const dataDir = join(t.testdir({}), 'data')
   const config = defaultConfig(dataDir, FLOWS_DIR)
   config.station.id = 'lobby-test'
   config.session.endScreenS = 1
+  adjust(config)
   const hardware = await openHardware({ ...config.hardware, simulated: true })
   // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
   const logLines: Array<Record<string, unknown>> = []
@@ -228,6 +229,20 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
   }
   await t.rejects(s.request('sim.i2c-noise', { device: 'printer' }), { code: 'E_CONTROL_REQUEST' })
   await t.rejects(s.request('sim.unplug', { device: 'toaster' }), { code: 'E_CONTROL_REQUEST', message: /unknown device/ })
+})
+
+t.test('an NFC card held over the simulated PN532 is read once and opens the menu without personal data', async (t) => {
+  const s = await start(t, null, (config) => {
+    config.hardware.nfc.enabled = true
+  })
+  await s.waitForScreen(/Xin chao/)
+  t.equal((await s.status()).devices.nfc?.state, 'ok', 'the reader answered SAMConfiguration and GetFirmwareVersion')
+  await s.request('sim.card', { kind: 'nfc', text: 'DE AD BE EF' })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.waitFor('the card event', () => eventsLogged(s.logLines, 'card.accepted').length > 0)
+  t.same(eventsLogged(s.logLines, 'card.accepted').map((line) => line.kind), ['nfc'], 'one read for one card')
+  t.notOk(JSON.stringify(s.logLines).includes('DEADBEEF'), 'the UID is not logged')
+  await t.rejects(s.request('sim.card', { kind: 'nfc', text: 'xyz' }), { code: 'E_CONTROL_REQUEST', message: /UID/ })
 })
 
 t.test('control requests that make no sense are refused with E_CONTROL_REQUEST', async (t) => {
