@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util'
 import { messageOf } from './errors.js'
 import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
-import { flowsCheck, flowsGraph } from './cli/flows-command.js'
+import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
@@ -29,6 +29,7 @@ const USAGE = `usage: station <command>
   flows check [paths]     check flow files (coded diagnostics with file and line)
   flows graph <id> [--format mermaid|dot]
                           draw a flow
+  flows test              walk every path of every flow; step and transition coverage
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
 
@@ -123,10 +124,13 @@ async function flows(args: string[]): Promise<number> {
   })
   const dir = values.dir ?? bundledFlowsDir()
   if (action === 'check') return flowsCheck(positionals.length > 0 ? positionals : [dir], io)
+  if (action === 'test' && positionals.length === 0) return flowsTest(dir, io)
   if (action === 'graph' && positionals.length === 1 && positionals[0]) {
     return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
   }
-  io.err('usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]')
+  io.err(
+    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]',
+  )
   return 2
 }
 
