@@ -85,6 +85,8 @@ export interface DraftFlow {
   version: number | null
   title: LocalizedText | null
   shortTitle: LocalizedText | undefined
+  /** `menu_order` (1..99); undefined when absent or invalid. */
+  menuOrder: number | undefined
   /** What the display's title row shows (`short_title`, else `title`), for the fit check. */
   displayTitle: { field: 'title' | 'short_title'; text: LocalizedText; line: number } | null
   /** `start` as a transition (field 'start'); null when missing or not a string. */
@@ -113,8 +115,10 @@ const QR_MODULE_DOTS = { min: 1, max: 16 } as const
 /** Feed: ESC d n feeds n = 0..255 lines; 0 would be a no-op line, so the floor is 1. */
 const FEED_LINES = { min: 1, max: 255 } as const
 const MAX_OPTIONS = 9
+/** Menu positions: two digits are plenty for the handful of procedures one kiosk offers. */
+const MENU_ORDER = { min: 1, max: 99 } as const
 
-const FLOW_KEYS = ['id', 'version', 'title', 'short_title', 'start', 'steps'] as const
+const FLOW_KEYS = ['id', 'version', 'title', 'short_title', 'menu_order', 'start', 'steps'] as const
 
 const KEYS_BY_KIND: Readonly<Record<StepKind, readonly string[]>> = {
   scan_id: ['kind', 'accept', 'text', 'timeout_s', 'next', 'on_timeout'],
@@ -194,7 +198,7 @@ class FlowReader {
   flow(root: unknown): DraftFlow | null {
     const top = this.#entries(root, 'flow', FLOW_KEYS, 1)
     if (!top) return null
-    const draft: DraftFlow = { id: null, version: null, title: null, shortTitle: undefined, displayTitle: null, start: null, texts: [], steps: new Map() }
+    const draft: DraftFlow = { id: null, version: null, title: null, shortTitle: undefined, menuOrder: undefined, displayTitle: null, start: null, texts: [], steps: new Map() }
     for (const key of ['id', 'version', 'title', 'start', 'steps']) {
       if (!top.has(key)) this.report('FLOW_SCHEMA', `flow: missing '${key}'`, 1)
     }
@@ -208,6 +212,8 @@ class FlowReader {
     if (shortTitle) draft.shortTitle = this.#localized(shortTitle, 'short_title', undefined, draft.texts)
     if (shortTitle && draft.shortTitle) draft.displayTitle = { field: 'short_title', text: draft.shortTitle, line: shortTitle.line }
     else if (!shortTitle && title && draft.title) draft.displayTitle = { field: 'title', text: draft.title, line: title.line }
+    const menuOrder = top.get('menu_order')
+    if (menuOrder) draft.menuOrder = this.#integer(menuOrder, 'menu_order', undefined, MENU_ORDER.min, MENU_ORDER.max)
     const start = top.get('start')
     if (start) {
       const target = this.#string(start, 'start', undefined, STEP_ID, 'a step id')

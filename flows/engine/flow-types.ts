@@ -12,6 +12,7 @@
  * version: 1                     # integer >= 1; goes with every submission
  * title: { vi: "Phản ánh an ninh trật tự", en: "Security and order feedback" }
  * short_title: { vi: "Phản ánh ANTT", en: "Security report" }   # optional; display title row (20 columns)
+ * menu_order: 10                 # optional integer 1..99; the menu lists flows by it, then by id (flows without it last)
  * start: identify                # the first step
  * steps:                         # step ids: [a-z][a-z0-9_-]*
  *   identify: { kind: scan_id, accept: [cccd_qr, mrz], text: {vi, en}, timeout_s: 60, next: topic, on_timeout: gone }
@@ -329,6 +330,8 @@ export interface FlowDefinition {
   readonly title: LocalizedText
   /** For the display's title row when the title is too long; absent: `title`. */
   readonly shortTitle?: LocalizedText
+  /** Place in the station's menu (1..99, ascending; ties by id); absent: after every flow that has one. */
+  readonly menuOrder?: number
   /** Id of the first step. */
   readonly start: string
   readonly steps: ReadonlyMap<string, Step>

@@ -46,6 +46,7 @@ export function parseFlow(yamlText: string, fileName: string, options: ParseFlow
 /**
  * Loads every `*.yaml` / `*.yml` file in `dir` (not recursive), in name order. A file with errors,
  * or whose id is already taken by an earlier file (FLOW_SCHEMA), is left out; its diagnostics say why.
+ * The map iterates in menu order: ascending `menu_order`, then id; flows without one last, by id.
  * Rejects with E_FLOW_INVALID when the folder cannot be read.
  */
 export async function loadFlowsDir(dir: string, options: ParseFlowOptions = {}): Promise<{ flows: Map<string, FlowDefinition>; diagnostics: Diagnostic[] }> {
@@ -80,7 +81,14 @@ export async function loadFlowsDir(dir: string, options: ParseFlowOptions = {}):
     fileOf.set(result.flow.id, file)
     flows.set(result.flow.id, result.flow)
   }
-  return { flows, diagnostics }
+  return { flows: new Map([...flows].sort(([, a], [, b]) => compareMenuOrder(a, b))), diagnostics }
+}
+
+/** Menu order: ascending `menuOrder`, flows without one after those with one; ties by id. */
+export function compareMenuOrder(a: FlowDefinition, b: FlowDefinition): number {
+  const rank = (flow: FlowDefinition): number => flow.menuOrder ?? Number.POSITIVE_INFINITY
+  if (rank(a) !== rank(b)) return rank(a) < rank(b) ? -1 : 1
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
 /** The cross-step checks. */
@@ -222,6 +230,7 @@ function definitionOf(draft: DraftFlow): FlowDefinition | undefined {
     version: draft.version,
     title: draft.title,
     ...(draft.shortTitle ? { shortTitle: draft.shortTitle } : {}),
+    ...(draft.menuOrder === undefined ? {} : { menuOrder: draft.menuOrder }),
     start: draft.start.target,
     steps,
   }

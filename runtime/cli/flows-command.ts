@@ -1,11 +1,12 @@
 /**
- * `station flows check <path>…` and `station flows graph <id>`: the flow author's tools. They take
+ * `station flows check <path>…`, `station flows graph <id>` and `station flows test`: the flow author's tools. They take
  * paths and an output pair and return the exit code; main.ts owns argv and the process.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderDot, renderMermaid } from '../../flows/engine/flow-graph-render.js'
 import { loadFlowsDir, parseFlow, type Diagnostic, type FlowCapabilities } from '../../flows/engine/flow-validate.js'
+import { walkFlow, type WalkCoverage, type WalkOptions } from '../../flows/engine/flow-walker.js'
 import { messageOf } from '../errors.js'
 
 /** Where a command writes: `out` for results, `err` for failures of the command itself. Each call is one line or block. */
@@ -91,6 +92,46 @@ export async function flowsGraph(id: string, dir: string, format: string, io: Fl
   }
   io.out(format === 'mermaid' ? renderMermaid(flow) : renderDot(flow))
   return 0
+}
+
+/**
+ * Walks every path of every valid flow in the folder `dir` (flow-walker.ts) and prints, per flow in
+ * menu order, `id@version: steps 12/12 (100%), transitions 25/25 (100%), N paths`, then one indented
+ * line per missing step, missing transition and failure (and a note when the path bound stopped
+ * the walk). Files that do not validate are printed as diagnostics. Exit code: 0 when every flow
+ * reached 100% of both without a failure; 1 when one did not, a file has errors, or the folder
+ * cannot be read.
+ */
+export async function flowsTest(dir: string, io: FlowsIo, options: WalkOptions & { capabilities?: FlowCapabilities } = {}): Promise<number> {
+  const { capabilities, ...walkOptions } = options
+  let loaded: Awaited<ReturnType<typeof loadFlowsDir>>
+  try {
+    loaded = await loadFlowsDir(dir, capabilities ? { capabilities } : {})
+  } catch (error) {
+    io.err(messageOf(error))
+    return 1
+  }
+  const errors = loaded.diagnostics.filter((diagnostic) => diagnostic.severity === 'error')
+  for (const diagnostic of errors) io.out(formatDiagnostic(diagnostic))
+  let failed = errors.length > 0
+  for (const flow of loaded.flows.values()) {
+    const result = await walkFlow(flow, walkOptions)
+    io.out(`${flow.id}@${flow.version}: steps ${coverage(result.steps)}, transitions ${coverage(result.transitions)}, ${count(result.paths, 'path')}`)
+    for (const id of result.steps.missing) io.out(`  missing step: ${id}`)
+    for (const transition of result.transitions.missing) io.out(`  missing transition: ${transition}`)
+    for (const failure of result.failures) io.out(`  failure: ${failure}`)
+    if (result.truncated) io.out(`  stopped at ${count(result.paths, 'path')}: not every path was walked`)
+    const complete = result.steps.missing.length === 0 && result.transitions.missing.length === 0
+    if (!complete || result.failures.length > 0) failed = true
+  }
+  if (loaded.flows.size === 0 && errors.length === 0) io.out(`no flows in ${dir}`)
+  return failed ? 1 : 0
+}
+
+/** `12/12 (100%)`; the percentage is rounded down, so only complete coverage shows 100%. */
+function coverage(items: WalkCoverage): string {
+  const percent = items.total === 0 ? 100 : Math.floor((items.covered * 100) / items.total)
+  return `${items.covered}/${items.total} (${percent}%)`
 }
 
 /** `file:line: severity CODE step: message`. */

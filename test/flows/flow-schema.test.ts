@@ -232,3 +232,20 @@ t.test('the schema refuses what the reader refuses, for the mistakes an editor s
   }
   t.equal(parseFlow(JSON.stringify(cases[0]?.[1]), 'x.yaml').flow, undefined, 'and so does the reader (JSON is YAML)')
 })
+
+t.test('menu_order: the schema and the reader accept 1..99 and refuse the rest', async (t) => {
+  const good = parse(await readFile(WATER_BILL_FILE, 'utf8')) as Record<string, unknown>
+  for (const menuOrder of [1, 42, 99]) {
+    const flow = { ...good, menu_order: menuOrder }
+    t.strictSame(validate(schema, flow), [], `schema accepts ${menuOrder}`)
+    t.equal(parseFlow(JSON.stringify(flow), 'x.yaml').flow?.menuOrder, menuOrder, `reader keeps ${menuOrder}`)
+  }
+  for (const menuOrder of [0, 100, 2.5, 'first']) {
+    const flow = { ...good, menu_order: menuOrder }
+    t.not(validate(schema, flow).length, 0, `schema refuses ${JSON.stringify(menuOrder)}`)
+    const { flow: read, diagnostics } = parseFlow(JSON.stringify(flow), 'x.yaml')
+    t.equal(read, undefined, `reader refuses ${JSON.stringify(menuOrder)}`)
+    t.match(diagnostics.map((diagnostic) => diagnostic.message), [/^menu_order: expected an integer 1\.\.99/])
+  }
+  t.equal(parseFlow(JSON.stringify(good), 'x.yaml').flow?.menuOrder, undefined, 'absent stays absent')
+})

@@ -1,10 +1,14 @@
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { flowsCheck, flowsGraph, formatDiagnostic, type FlowsIo } from '../../../runtime/cli/flows-command.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
+import { flowsCheck, flowsGraph, flowsTest, formatDiagnostic, type FlowsIo } from '../../../runtime/cli/flows-command.js'
 
 const FLOWS_DIR = fileURLToPath(new URL('../../../flows/', import.meta.url))
 const WATER_BILL_FILE = fileURLToPath(new URL('../../flows/fixtures/water-bill.yaml', import.meta.url))
+const FIXTURES_DIR = fileURLToPath(new URL('../../flows/fixtures/', import.meta.url))
+const FEEDBACK_FILE = join(FLOWS_DIR, 'security-feedback.yaml')
 
 /** A small valid flow; tests break one thing at a time. Line numbers below refer to this layout. */
 const GOOD = `id: tiny
@@ -90,7 +94,8 @@ t.test('check: a folder means its yaml files; problems are reported per file, an
 t.test('check: the bundled flows folder passes', async (t) => {
   const io = capture()
   t.equal(await flowsCheck([FLOWS_DIR], io), 0)
-  t.strictSame(io.stdout, ['1 file checked: 0 errors, 0 warnings'])
+  t.equal(io.stdout.length, 1)
+  t.match(io.stdout[0], /^\d+ files? checked: 0 errors, 0 warnings$/)
 })
 
 t.test('check: capabilities refuse what the station lacks', async (t) => {
@@ -150,4 +155,83 @@ t.test('formats a diagnostic without a step as file:line: severity CODE message'
     formatDiagnostic({ code: 'FLOW_TEXT_TOO_LONG', severity: 'warning', message: 'long', file: 'a.yaml', line: 9, step: 'ask' }),
     'a.yaml:9: warning FLOW_TEXT_TOO_LONG ask: long',
   )
+})
+
+t.test('test: the payment fixture is walked completely and exits 0', async (t) => {
+  const io = capture()
+  t.equal(await flowsTest(FIXTURES_DIR, io), 0)
+  t.equal(io.stdout.length, 1, io.stdout.join('\n'))
+  t.match(io.stdout[0], /^water-bill@2: steps 12\/12 \(100%\), transitions 12\/12 \(100%\), \d+ paths$/)
+  t.strictSame(io.stderr, [])
+})
+
+t.test('test: the bundled security feedback flow is walked completely and exits 0', async (t) => {
+  // A copy in a folder of its own: other flows in flows/ are their authors' to complete.
+  const dir = t.testdir({ 'security-feedback.yaml': await readFile(FEEDBACK_FILE, 'utf8') })
+  const io = capture()
+  t.equal(await flowsTest(dir, io), 0)
+  t.equal(io.stdout.length, 1, io.stdout.join('\n'))
+  t.match(io.stdout[0], /^security-feedback@1: steps 9\/9 \(100%\), transitions 15\/15 \(100%\), \d+ paths$/)
+})
+
+t.test('test: a missing step and transition are listed under their flow and exit 1; flows print in menu order', async (t) => {
+  const orphan = `${GOOD.replace('id: tiny', 'id: lost')}  orphan:\n    kind: end\n    outcome: failed\n    text: { vi: "Lạc", en: "Lost" }\n`
+  const dir = t.testdir({
+    'a.yaml': GOOD.replace('id: tiny', 'id: zeta\nmenu_order: 5'),
+    'b.yaml': GOOD.replace('id: tiny', 'id: alpha'),
+    'c.yaml': orphan,
+    'd.yaml': GOOD.replace('id: tiny', 'id: omega\nmenu_order: 2'),
+  })
+  const io = capture()
+  t.equal(await flowsTest(dir, io), 1)
+  t.strictSame(io.stdout.map((line) => line.replace(/, \d+ paths?$/, '')), [
+    'omega@1: steps 2/2 (100%), transitions 1/1 (100%)',
+    'zeta@1: steps 2/2 (100%), transitions 1/1 (100%)',
+    'alpha@1: steps 2/2 (100%), transitions 1/1 (100%)',
+    'lost@1: steps 2/3 (66%), transitions 1/1 (100%)',
+    '  missing step: orphan',
+  ])
+  const unreachableCase = capture()
+  const branchy = GOOD.replace('    next: done\n', '    next: pick\n') +
+    '  pick:\n    kind: branch\n    cases:\n      - when: false\n        next: done\n    otherwise: done\n'
+  t.equal(await flowsTest(t.testdir({ 'tiny.yaml': branchy }), unreachableCase), 1)
+  t.strictSame(unreachableCase.stdout.map((line) => line.replace(/, \d+ paths?$/, '')), [
+    'tiny@1: steps 3/3 (100%), transitions 2/3 (66%)',
+    '  missing transition: pick -> done (case 1)',
+  ])
+})
+
+t.test('test: a file with errors is printed as its diagnostics and exits 1; an unreadable folder exits 1', async (t) => {
+  const dir = t.testdir({ 'bad.yaml': GOOD.replace('next: done', 'next: nowhere') })
+  const io = capture()
+  t.equal(await flowsTest(dir, io), 1)
+  t.strictSame(io.stdout, [
+    `${join(dir, 'bad.yaml')}:4: error FLOW_NO_END no end step can be reached from 'ask'`,
+    `${join(dir, 'bad.yaml')}:10: error FLOW_UNKNOWN_TARGET ask: steps.ask.next: no step named 'nowhere'`,
+  ])
+  const missing = capture()
+  t.equal(await flowsTest(join(dir, 'nope'), missing), 1)
+  t.match(missing.stderr[0], /cannot read the flows folder/)
+})
+
+t.test('test: the path bound is reported, and coverage alone decides the exit code', async (t) => {
+  const io = capture()
+  t.equal(await flowsTest(FIXTURES_DIR, io, { maxPaths: 2 }), 1)
+  t.match(io.stdout[0], /^water-bill@2: steps \d+\/12 \(\d+%\), transitions \d+\/12 \(\d+%\), 2 paths$/)
+  t.equal(io.stdout[io.stdout.length - 1], '  stopped at 2 paths: not every path was walked')
+})
+
+t.test('loadFlowsDir lists flows by menu_order, then id; flows without one last', async (t) => {
+  const dir = t.testdir({
+    '1.yaml': GOOD.replace('id: tiny', 'id: c-last'),
+    '2.yaml': GOOD.replace('id: tiny', 'id: b-second\nmenu_order: 7'),
+    '3.yaml': GOOD.replace('id: tiny', 'id: a-third\nmenu_order: 7'),
+    '4.yaml': GOOD.replace('id: tiny', 'id: z-first\nmenu_order: 1'),
+    '5.yaml': GOOD.replace('id: tiny', 'id: a-last'),
+  })
+  const { flows, diagnostics } = await loadFlowsDir(dir)
+  t.strictSame(diagnostics, [])
+  t.strictSame([...flows.keys()], ['z-first', 'a-third', 'b-second', 'a-last', 'c-last'])
+  t.equal(flows.get('z-first')?.menuOrder, 1)
+  t.equal(flows.get('a-last')?.menuOrder, undefined)
 })
