@@ -52,6 +52,8 @@ type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance'
 const NOTICE_MS = 3000
 /** A mistyped key gets a shorter notice: the resident is already looking at the screen. */
 const INVALID_KEY_NOTICE_MS = 1500
+/** Steps during which the resident waits for the station, not the other way round. */
+const BUSY_STEP_KINDS: ReadonlySet<string> = new Set(['request', 'wait_for', 'submit', 'print', 'pay_qr'])
 
 /**
  * The resident-facing state machine around flows: welcome (language), the procedure menu, one
@@ -64,6 +66,7 @@ export class Kiosk {
   #language: Language
   #identity: Identity | null = null
   #session: FlowSession | null = null
+  #sessionFlow: FlowDefinition | null = null
   #menuFlows: FlowDefinition[] = []
   #page = 0
   #screen: Screen | null = null
@@ -211,6 +214,7 @@ export class Kiosk {
       display: { cols: this.#o.cols, rows: this.#o.rows },
     })
     this.#session = session
+    this.#sessionFlow = flow
     session.onEnd((result) => {
       if (this.#session !== session) return
       this.#o.log.info({ flow: flow.id, version: flow.version, outcome: result.outcome, step: result.stepId }, 'session ended')
@@ -219,6 +223,9 @@ export class Kiosk {
       this.#identity = null
       if (this.#phase !== 'session') return
       this.#phase = 'ended'
+      // The end screen has its own countdown; the idle one would cut it short.
+      if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer)
+      this.#idleTimer = null
       this.#endTimer = this.#o.clock.setTimeout(() => {
         this.#endTimer = null
         if (this.#phase === 'ended') this.#toWelcome()
@@ -320,12 +327,22 @@ export class Kiosk {
     this.#idleTimer = this.#o.clock.setTimeout(() => {
       this.#idleTimer = null
       if (this.#phase === 'welcome' || this.#phase === 'maintenance') return
+      // The station, not the resident, is busy (a request to central, a payment wait, printing):
+      // that step has its own timeout, so the idle countdown starts again after it.
+      if (this.#stationIsBusy()) return this.#touch()
       const flow = this.#session?.flowId
       this.#o.event('session.idle_timeout', { phase: this.#phase, ...(flow ? { flow } : {}) })
       this.#o.log.info({ phase: this.#phase }, 'idle timeout; session wiped')
       this.#endSession('timed_out')
       this.#toWelcome()
     }, this.#o.idleTimeoutMs)
+  }
+
+  #stationIsBusy(): boolean {
+    const session = this.#session
+    if (!session || this.#phase !== 'session' || session.currentStepId === null) return false
+    const kind = this.#sessionFlow?.steps.get(session.currentStepId)?.kind
+    return kind !== undefined && BUSY_STEP_KINDS.has(kind)
   }
 
   #endSession(outcome: 'cancelled' | 'timed_out'): void {

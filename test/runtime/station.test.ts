@@ -99,7 +99,8 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.equal(status.simulated, true)
   t.equal(status.phase, 'welcome')
   t.same(status.link, { configured: false, connected: false, broker: null })
-  t.same(status.flows, [{ id: 'security-feedback', version: 1 }])
+  t.same(status.flows[0], { id: 'security-feedback', version: 1 }, 'feedback first on the menu (menu_order 1)')
+  t.equal(status.flows.length, 9, 'all bundled procedures loaded')
   for (const device of ['display', 'keypad', 'scanner', 'printer', 'kiosk', 'control']) {
     t.equal(status.devices[device]?.state, 'ok', `${device} is ok`)
   }

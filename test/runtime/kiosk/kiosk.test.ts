@@ -10,7 +10,8 @@ import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
 import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
 import { loadOrCreateKey } from '../../../runtime/crypto/key-file.js'
-import { Kiosk } from '../../../runtime/kiosk/kiosk.js'
+import { Kiosk, type CentralCalls } from '../../../runtime/kiosk/kiosk.js'
+import { parseFlow } from '../../../flows/engine/flow-validate.js'
 import { createLogger } from '../../../runtime/log.js'
 import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
@@ -30,12 +31,14 @@ const NOTICE_MS = 3_000
 const REFERENCE = /[0-9A-Z]{4}-[0-9A-Z]{4}/
 
 const { flows } = await loadFlowsDir('flows')
-const FLOWS = [...flows.values()]
+// The feedback procedure alone: these tests are about the kiosk, not the menu of every procedure.
+const FLOWS = [...flows.values()].filter((flow) => flow.id === 'security-feedback')
 
 interface RigOptions {
   paper?: SimPaperState
   defaultLanguage?: Language
   flows?: FlowDefinition[]
+  central?: CentralCalls
 }
 
 async function rig(t: Test, options: RigOptions = {}) {
@@ -57,7 +60,7 @@ async function rig(t: Test, options: RigOptions = {}) {
     showRows: (rows) => void screens.push(rows),
     printer,
     outbox,
-    central: centralCalls(null),
+    central: options.central ?? centralCalls(null),
     flows: () => options.flows ?? FLOWS,
     event: (type, fields) => void events.push({ type, fields }),
     isOnline: () => online,
@@ -483,4 +486,44 @@ t.test('a menu with no flows says the station is out of service', async (t) => {
   t.match(r.screen(), /Out of service/)
   r.press('1')
   t.equal(r.kiosk.phase, 'menu', 'no option to start')
+})
+
+t.test('the idle countdown does not wipe a session while the station waits for central', async (t) => {
+  const yaml = `
+id: wait-test
+version: 1
+title: { vi: "Chờ thanh toán", en: "Payment wait" }
+start: identify
+steps:
+  identify: { kind: scan_id, accept: [cccd_qr], text: { vi: "Quét thẻ", en: "Scan card" }, timeout_s: 60, next: wait }
+  wait:
+    kind: wait_for
+    event: payment.confirmed
+    match: { bill: "B1" }
+    text: { vi: "Đang chờ", en: "Waiting" }
+    timeout_s: 120
+    next: done
+    on_timeout: late
+  done: { kind: end, outcome: completed, text: { vi: "Đã nhận", en: "Received" } }
+  late: { kind: end, outcome: cancelled, text: { vi: "Hết giờ", en: "Too late" } }
+`
+  const { flow, diagnostics } = parseFlow(yaml, 'wait-test.yaml')
+  t.ok(flow, JSON.stringify(diagnostics))
+  // Central that never answers: the wait ends only by its own timeout (or the resident leaving).
+  const silent: CentralCalls = {
+    request: (_method, _body, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    waitFor: (_event, _match, { signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+  }
+  const r = await rig(t, { flows: [flow!], central: silent })
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  t.match(r.screen(), /Đang chờ/)
+  r.clock.advance(IDLE_TIMEOUT_MS * 3)
+  t.equal(r.kiosk.phase, 'session', 'still waiting after three idle periods')
+  t.equal(r.eventsOf('session.idle_timeout').length, 0)
+  r.clock.advance(120_000 - IDLE_TIMEOUT_MS * 3)
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  t.equal(r.kiosk.phase, 'ended', 'the wait ended by its own timeout')
+  t.match(r.screen(), /Hết giờ/)
 })

@@ -1,0 +1,194 @@
+import t from 'tap'
+import type { Receipt } from '../../../drivers/printer/receipt.js'
+import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
+import { StationError } from '../../../runtime/errors.js'
+import {
+  loadBundledFlow,
+  receiptQrs,
+  receiptTexts,
+  startProcedureRig,
+  startProcedureSession,
+} from '../../support/procedure-rig.js'
+import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
+
+let flow: FlowDefinition | undefined
+
+t.before(async () => {
+  flow = (await loadBundledFlow('track-dossier')).flow
+})
+
+function trackDossier(): FlowDefinition {
+  if (!flow) throw new Error('track-dossier.yaml did not load')
+  return flow
+}
+
+t.test('the bundled flow validates with no diagnostics and starts by identifying the resident', async (t) => {
+  const { flow, diagnostics } = await loadBundledFlow('track-dossier')
+  t.strictSame(diagnostics, [])
+  t.equal(flow.id, 'track-dossier')
+  t.equal(flow.version, 1)
+  t.equal(flow.steps.get(flow.start)?.kind, 'scan_id')
+})
+
+t.test('session: each dossier status is shown in words, recorded and printed with the reference', async (t) => {
+  const cases = [
+    { code: '26010001', language: 'vi', screen: 'Đang xử lý', paper: 'Trạng thái: Đang xử lý' },
+    { code: '26010002', language: 'en', screen: 'Result is ready', paper: 'Status: result ready' },
+    { code: '26010003', language: 'vi', screen: 'Cần bổ sung giấy tờ', paper: 'Trạng thái: Cần bổ sung giấy tờ' },
+    { code: '26010004', language: 'en', screen: 'Not approved', paper: 'Status: not approved' },
+  ] as const
+  for (const { code, language, screen, paper } of cases) {
+    const s = await startProcedureSession(trackDossier(), language)
+    t.equal(s.session.currentStepId, 'code')
+    s.type(code)
+    s.press('ok')
+    await s.settle()
+    t.match(s.effects.requests, [{ name: 'dossier.status', fields: { code }, timeoutMs: 10_000 }])
+    const dashed = `${code.slice(0, 4)}-${code.slice(4)}`
+    t.equal(s.effects.screen.body.split('\n')[1], screen, `${code}: the status in words`)
+    t.match(s.effects.screen.body, dashed)
+    s.press('ok')
+    await s.settle()
+    t.match(s.effects.submissions, [
+      { flow: 'track-dossier', flowVersion: 1, data: { language, answers: { code, dossier: { code: dashed, found: true } }, identity: { personalId: ID_NUMBER } } },
+    ])
+    const receipt = s.effects.receipts[0] as Receipt
+    const texts = receiptTexts(receipt)
+    t.ok(texts.includes(paper), `${code}: the status on paper`)
+    t.ok(texts.some((text) => text.includes(dashed)), 'the dossier code on paper')
+    t.ok(texts.includes('K7QX-M2PA'), 'the reference')
+    t.strictSame(receiptQrs(receipt), ['K7QX-M2PA'], 'and its QR')
+    t.notOk(JSON.stringify(receipt).includes(ID_NUMBER))
+    t.strictSame(s.results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+  }
+})
+
+t.test('session: a status central did not tell the flow about is shown as sent', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'en')
+  s.effects.requestWith = async () => ({ found: true, code: '2601-0009', title: 'Hồ sơ mẫu', status: 'archived', updatedAt: '2026-01-10T06:00:00.000Z' })
+  s.type('26010009')
+  s.press('ok')
+  await s.settle()
+  t.equal(s.effects.screen.body, 'Dossier 2601-0009\narchived\nOK: print a slip')
+  s.press('ok')
+  await s.settle()
+  t.ok(receiptTexts(s.effects.receipts[0]).includes('Status: archived'))
+})
+
+t.test('session: a too short code is refused, an unknown code can be typed again', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'vi')
+  s.type('2601')
+  s.press('ok')
+  t.equal(s.effects.screen.body, 'Mã hồ sơ gồm 8 đến 12 chữ số')
+  t.equal(s.effects.requests.length, 0)
+  s.type('99990000')
+  s.press('ok')
+  await s.settle()
+  t.equal(s.session.currentStepId, 'not_found')
+  s.press('ok')
+  s.type('26010001')
+  s.press('ok')
+  await s.settle()
+  t.equal(s.session.currentStepId, 'processing')
+  t.equal(s.effects.requests.length, 2)
+})
+
+t.test('session: a resident who walks away at the status screen is not recorded', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'vi')
+  s.type('26010002')
+  s.press('ok')
+  await s.settle()
+  s.clock.advance(60_000)
+  await s.settle()
+  t.strictSame(s.results, [{ outcome: 'timed_out', stepId: 'completed' }])
+  t.equal(s.effects.submissions.length, 0)
+  t.equal(s.effects.receipts.length, 0)
+})
+
+t.test('session: a silent central is given up after 10 s; an unreachable one at once', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'en')
+  s.effects.requestWith = (call) => new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason)))
+  s.type('26010001')
+  s.press('ok')
+  await s.settle()
+  s.clock.advance(9_999)
+  await s.settle()
+  t.equal(s.results.length, 0, 'still waiting just before the timeout')
+  s.clock.advance(1)
+  await s.settle()
+  t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }])
+  t.equal(s.effects.screen.body, 'Central is not answering. Please try again later')
+
+  const offline = await startProcedureSession(trackDossier(), 'vi')
+  offline.effects.requestWith = async () => {
+    throw new StationError('E_MQTT_UNAVAILABLE', 'not connected')
+  }
+  offline.type('26010001')
+  offline.press('ok')
+  await offline.settle()
+  t.strictSame(offline.results, [{ outcome: 'failed', stepId: 'no_answer' }])
+  t.equal(offline.effects.screen.body, 'Hệ thống chưa trả lời. Vui lòng thử lại sau')
+})
+
+t.test('session: a printer failure keeps the reference code on screen', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'vi')
+  s.effects.printWith = async () => {
+    throw new StationError('E_PRINTER_NOT_READY', 'paper out')
+  }
+  s.type('26010001')
+  s.press('ok')
+  await s.settle()
+  s.press('ok')
+  await s.settle()
+  t.equal(s.effects.screen.body, 'Máy in đang lỗi.\nGhi lại mã tra cứu:\nK7QX-M2PA')
+  t.equal(s.effects.submissions.length, 1)
+})
+
+t.test('station (vi): a resident tracks a dossier in progress and gets a slip', async (t) => {
+  const rig = await startProcedureRig(t)
+  await rig.openProcedure('track-dossier', 'vi')
+  await rig.waitForScreen(/Nhap ma ho so/)
+  await rig.press('2', '6', '0', '1', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/Dang xu ly/)
+  await rig.press('ok')
+  const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'track-dossier', 8000)
+  t.equal(message.payload.flowVersion, 1)
+  t.match(message.payload.data.answers, { code: '26010001', dossier: { code: '2601-0001', status: 'processing' } })
+  const done = await rig.waitForScreen(/Cam on/)
+  const code = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done.replace('2601-0001', ''))?.[0]
+  t.ok(code, 'the reference code is on the display')
+  const paper = await rig.receipt()
+  t.equal(paper.count, 1)
+  const text = (paper.lines ?? []).join('\n')
+  t.match(text, /TRA CUU HO SO/)
+  t.match(text, /Ma ho so: 2601-0001/)
+  t.match(text, /Trang thai: Dang xu ly/)
+  t.ok(code && text.includes(code) && (paper.lines ?? []).includes(`[QR] ${code}`), 'the slip carries the code and its QR')
+  const logs = rig.logLines.map((line) => JSON.stringify(line)).join('\n')
+  for (const secret of [ID_NUMBER, NAME]) t.notOk(logs.includes(secret), `no log line contains ${secret}`)
+})
+
+t.test('station (en): a resident tracks a finished dossier; a silent central is then reported within the timeout', async (t) => {
+  const rig = await startProcedureRig(t)
+  await rig.openProcedure('track-dossier', 'en')
+  await rig.waitForScreen(/Dossier code/)
+  await rig.press('2', '6', '0', '1', '0', '0', '0', '2', 'ok')
+  await rig.waitForScreen(/Result is ready/)
+  await rig.press('ok')
+  const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'track-dossier', 8000)
+  t.match(message.payload.data, { language: 'en', answers: { code: '26010002', dossier: { status: 'completed' } } })
+  await rig.waitForScreen(/Thank you/)
+  const text = ((await rig.receipt()).lines ?? []).join('\n')
+  t.match(text, /DOSSIER STATUS/)
+  t.match(text, /Status: result ready/)
+
+  await rig.waitForScreen(/Xin chao/, 4000)
+  rig.central.setSilent(true)
+  await rig.openProcedure('track-dossier', 'en')
+  await rig.press('2', '6', '0', '1', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/Looking it up/)
+  const asked = Date.now()
+  await rig.waitForScreen(/Central is not answering/, 13_000)
+  t.ok(Date.now() - asked < 12_000, 'given up within the 10 s request timeout')
+  await rig.waitForScreen(/Xin chao/, 4000)
+})
