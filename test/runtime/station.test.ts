@@ -258,7 +258,9 @@ t.test('control requests that make no sense are refused with E_CONTROL_REQUEST',
 })
 
 t.test('a refused card and an unreadable read show notices and become events without personal data', async (t) => {
-  const s = await start(t, null)
+  const s = await start(t, null, (config) => {
+    config.hardware.nfc.enabled = true
+  })
   await s.waitForScreen(/Xin chao/)
   await s.request('sim.card', { kind: 'cccd', text: BAD_QR })
   await s.waitForScreen(/The khong hop le/)
