@@ -1,0 +1,56 @@
+import t, { type Test } from 'tap'
+import type { KeyName, Language } from '../../../config/schema.js'
+import { startProcedureRig, type ProcedureRig } from '../../support/procedure-rig.js'
+import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
+
+const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
+
+/** What a resident presses after identifying, and what central should then receive. */
+const PROCEDURES: Array<{ id: string; keys: KeyName[]; answers: Record<string, unknown> }> = [
+  { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
+  {
+    id: 'health-insurance',
+    keys: ['1', '3', ...PHONE, 'ok', 'ok'],
+    answers: { category: 'household', months: '12', phone: '0912345678' },
+  },
+  { id: 'referral-bank-account', keys: ['3', ...PHONE, 'ok', 'ok', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
+  {
+    id: 'referral-consumer-loan',
+    keys: ['2', '2', ...PHONE, 'ok', 'ok', 'ok'],
+    answers: { amount: '10m_30m', term: '12', phone: '0912345678' },
+  },
+  { id: 'referral-mobile-id', keys: ['1', ...PHONE, 'ok', 'ok', 'ok'], answers: { carrier: 'viettel', phone: '0912345678' } },
+]
+
+async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: KeyName[], language: Language, answers: Record<string, unknown>) {
+  const before = rig.submissions.messages.length
+  const printedBefore = (await rig.receipt()).count
+  await rig.openProcedure(id, language)
+  await rig.press(...keys)
+  const message = await rig.submissions.waitFor(
+    (m) => m.payload?.flow === id && rig.submissions.messages.indexOf(m) >= before,
+    10_000,
+  )
+  t.equal(message.payload.flowVersion, 1, `${id} (${language}): flow version recorded`)
+  t.match(message.payload.data, { language, answers, identity: { personalId: ID_NUMBER } }, `${id} (${language}): answers and identity`)
+  await rig.waitFor(`${id} receipt`, async () => (await rig.receipt()).count > printedBefore)
+  const lines = (await rig.receipt()).lines ?? []
+  const qr = lines.find((line) => line.startsWith('[QR] '))
+  t.match(qr, /^\[QR\] [0-9A-Z]{4}-[0-9A-Z]{4}$/, `${id} (${language}): the reference as a QR`)
+  const text = lines.join('\n')
+  t.ok(qr && text.includes(qr.slice(5)), 'the reference printed in text too')
+  t.match(text, /079\*+01/, 'the masked ID')
+  t.notOk(text.includes(ID_NUMBER), 'never the full ID')
+  await rig.waitForScreen(/Xin chao/, 8000)
+}
+
+for (const { id, keys, answers } of PROCEDURES) {
+  t.test(`${id}: a resident completes it at the station in both languages; central receives it and a receipt prints`, async (t) => {
+    const rig = await startProcedureRig(t)
+    await runProcedure(t, rig, id, keys, 'vi', answers)
+    await runProcedure(t, rig, id, keys, 'en', answers)
+    const logs = rig.logLines.map((line) => JSON.stringify(line)).join('\n')
+    for (const secret of [ID_NUMBER, NAME]) t.notOk(logs.includes(secret), `no log line contains ${secret}`)
+    t.equal(rig.central.submissions().filter((s) => s.flow === id).length, 2, 'central recorded both, once each')
+  })
+}
