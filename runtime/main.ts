@@ -11,6 +11,7 @@ import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
+import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
 import { runReferenceCentral } from './central/run-central.js'
@@ -30,6 +31,7 @@ const USAGE = `usage: station <command>
   flows graph <id> [--format mermaid|dot]
                           draw a flow
   flows test              walk every path of every flow; step and transition coverage
+  flows reload            make a running station read its flows again (also SIGHUP)
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
 
@@ -120,16 +122,27 @@ async function flows(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { format: { type: 'string' }, dir: { type: 'string' } },
+    options: { format: { type: 'string' }, dir: { type: 'string' }, ...CLIENT_OPTIONS },
   })
   const dir = values.dir ?? bundledFlowsDir()
   if (action === 'check') return flowsCheck(positionals.length > 0 ? positionals : [dir], io)
   if (action === 'test' && positionals.length === 0) return flowsTest(dir, io)
+  if (action === 'reload') {
+    const { values: client } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
+    try {
+      const result = (await controlRequest(clientSocket(client), 'flows.reload')) as { flows: Array<{ id: string; version: number }>; errors: number }
+      io.out(`${result.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ')}${result.errors ? ` (${result.errors} errors: see the log)` : ''}`)
+      return result.errors > 0 ? 1 : 0
+    } catch (error) {
+      io.err(`station flows reload: ${messageOf(error)}`)
+      return 1
+    }
+  }
   if (action === 'graph' && positionals.length === 1 && positionals[0]) {
     return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
   }
   io.err(
-    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]',
+    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]',
   )
   return 2
 }
@@ -211,6 +224,10 @@ async function run(args: string[]): Promise<number | 'running'> {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
+  // SIGHUP reloads the flows: new sessions get them, a resident mid-procedure finishes on the old one.
+  process.on('SIGHUP', () => {
+    outcome.station.reloadFlows().catch((error: unknown) => outcome.log.error({ err: error }, 'flow reload failed'))
+  })
 
   if (interactive) {
     const { startVirtualStation } = await import('./console/virtual-station.js')

@@ -63,6 +63,8 @@ const THERMAL_ZONE_PATH = '/sys/class/thermal/thermal_zone0/temp'
 export interface RunningStation {
   readonly socketPath: string
   status(): StatusReport
+  /** Reads the flows folder again; new sessions use the result, running ones finish as they began. */
+  reloadFlows(): Promise<{ flows: Array<{ id: string; version: number }>; errors: number }>
   stop(): Promise<void>
 }
 
@@ -83,17 +85,29 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Flows first: a missing or unreadable flows folder fails before any storage is opened.
   const flowLog = log.child({ component: 'flows' })
-  const loaded = await loadFlowsDir(config.flows.dir, {
-    // Flows asking for an identity source this station cannot read are refused at load time.
-    capabilities: { identitySources: [...IDENTITY_SOURCES_READ] },
-    display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
-  })
-  for (const diagnostic of loaded.diagnostics) {
-    const level = diagnostic.severity === 'error' ? 'error' : 'warn'
-    flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
+  const loadFlows = async (): Promise<{ flows: FlowDefinition[]; errors: number }> => {
+    const loaded = await loadFlowsDir(config.flows.dir, {
+      // Flows asking for an identity source this station cannot read are refused at load time.
+      capabilities: { identitySources: [...IDENTITY_SOURCES_READ] },
+      display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
+    })
+    for (const diagnostic of loaded.diagnostics) {
+      const level = diagnostic.severity === 'error' ? 'error' : 'warn'
+      flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
+    }
+    const result = [...loaded.flows.values()]
+    flowLog.info({ flows: result.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
+    return { flows: result, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length }
   }
-  const flows: FlowDefinition[] = [...loaded.flows.values()]
-  flowLog.info({ flows: flows.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
+  // Replaced whole on reload: the menu reads it for each new session, while a session in progress
+  // keeps the definition it started with, so it finishes on that version.
+  let flows: FlowDefinition[] = (await loadFlows()).flows
+  const reloadFlows = async () => {
+    const reloaded = await loadFlows()
+    flows = reloaded.flows
+    bus.emit('station.event', { type: 'flows.reloaded', fields: { flows: flows.length, errors: reloaded.errors } })
+    return { flows: flows.map((flow) => ({ id: flow.id, version: flow.version })), errors: reloaded.errors }
+  }
 
   const state = await openStationState(join(config.dataDir, 'state.json'), {
     bootCount: 0,
@@ -210,12 +224,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       brokerUrl: deps.brokerUrl,
       health: supervisor?.health() ?? {},
       kiosk,
-      flows,
+      flows: flows,
     })
   const control = new ControlServer(
     socketPath,
     {
       status: () => report(),
+      'flows.reload': () => reloadFlows(),
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
@@ -281,6 +296,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   return {
     socketPath,
     status: report,
+    reloadFlows,
     async stop() {
       ready = false
       if (healthTimer) clock.clearTimeout(healthTimer)

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
@@ -51,6 +52,7 @@ async function start(t: Test, brokerUrl: string | null, adjust: (config: Config)
     station: {
       socketPath: station.socketPath,
       status: () => station.status(),
+      reloadFlows: () => station.reloadFlows(),
       async stop() {
         stopped = true
         await originalStop()
@@ -324,4 +326,44 @@ t.test('with a broker the station reports connected, delivers the submission and
   t.equal(message.payload.data.identity.personalId, ID_NUMBER)
   await s.waitFor('the outbox to drain', async () => (await s.status()).outbox.depth === 0)
   await events.waitFor((event) => event.payload?.type === 'flow.completed')
+})
+
+t.test('reloading flows applies to new sessions; a session in progress finishes on the version it started with', async (t) => {
+  const broker = await startMosquitto(t)
+  const submissions = await subscribeCollect(broker.url, 'cs/v1/lobby-test/submissions')
+  t.teardown(() => submissions.close())
+  // Not t.testdir(): start() takes that one for the data dir.
+  const flowsDir = mkdtempSync(join(tmpdir(), 'station-flows-'))
+  t.teardown(() => rmSync(flowsDir, { recursive: true, force: true }))
+  writeFileSync(join(flowsDir, 'security-feedback.yaml'), readFileSync(join(FLOWS_DIR, 'security-feedback.yaml'), 'utf8'))
+  const s = await start(t, broker.url, (config) => {
+    config.flows.dir = flowsDir
+  })
+  await s.waitFor('the link', async () => (await s.status()).link.connected)
+  await s.waitForScreen(/Xin chao/)
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
+  await s.press('1', '1')
+  await s.waitForScreen(/SDT/)
+
+  // Operations ship version 2 and a second procedure while the resident is at the phone step.
+  const v1 = readFileSync(join(flowsDir, 'security-feedback.yaml'), 'utf8')
+  writeFileSync(join(flowsDir, 'security-feedback.yaml'), v1.replace(/^version: 1$/m, 'version: 2'))
+  writeFileSync(join(flowsDir, 'submit-dossier.yaml'), readFileSync(join(FLOWS_DIR, 'submit-dossier.yaml'), 'utf8'))
+  const reloaded = await s.station.reloadFlows()
+  t.same(reloaded, { flows: [{ id: 'security-feedback', version: 2 }, { id: 'submit-dossier', version: 1 }], errors: 0 })
+  t.same((await s.status()).flows.map((flow) => `${flow.id}@${flow.version}`), ['security-feedback@2', 'submit-dossier@1'])
+
+  await s.press('ok', 'ok')
+  const first = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback', 8000)
+  t.equal(first.payload.flowVersion, 1, 'the session in progress finished on version 1')
+  await s.waitForScreen(/Xin chao/, 8000)
+
+  // The scanner counts the same card once within its 2 s hold time; the next resident comes later.
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  t.match(await s.waitForScreen(/Chon dich vu/), /2 Nop ho so/, 'the new procedure is on the menu')
+  await s.press('1', '2', 'ok', 'ok')
+  const second = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback' && m.payload.flowVersion === 2, 8000)
+  t.equal(second.payload.flowVersion, 2, 'the next session runs version 2')
 })
