@@ -7,6 +7,7 @@ const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
 
 /** What a resident presses after identifying, and what central should then receive. */
 const PROCEDURES: Array<{ id: string; keys: KeyName[]; answers: Record<string, unknown> }> = [
+  { id: 'security-feedback', keys: ['1', ...PHONE, 'ok', 'ok'], answers: { topic: 'theft', phone: '0912345678' } },
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
   {
     id: 'health-insurance',
