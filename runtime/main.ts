@@ -14,6 +14,7 @@ import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
+import { CENTRAL_METHODS } from './central/central-ledger.js'
 import { runReferenceCentral } from './central/run-central.js'
 import { createLogger } from './log.js'
 import { createNotifier } from './sd-notify.js'
@@ -125,7 +126,17 @@ async function flows(args: string[]): Promise<number> {
     options: { format: { type: 'string' }, dir: { type: 'string' }, ...CLIENT_OPTIONS },
   })
   const dir = values.dir ?? bundledFlowsDir()
-  if (action === 'check') return flowsCheck(positionals.length > 0 ? positionals : [dir], io)
+  if (action === 'check') {
+    // What a station offers flows: every effect, the identity documents its readers decode, and the
+    // request methods central answers (the reference central's list is the interface).
+    return flowsCheck(positionals.length > 0 ? positionals : [dir], io, {
+      capabilities: {
+        requestMethods: [...CENTRAL_METHODS],
+        effects: ['request', 'waitFor', 'print'],
+        identitySources: ['cccd_qr', 'mrz', 'nfc'],
+      },
+    })
+  }
   if (action === 'test' && positionals.length === 0) return flowsTest(dir, io)
   if (action === 'reload') {
     const { values: client } = parseArgs({ args: rest, options: CLIENT_OPTIONS })

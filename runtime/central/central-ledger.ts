@@ -64,6 +64,9 @@ export function vietnamDate(nowMs: number): string {
   return new Date(nowMs + VIETNAM_OFFSET_MS).toISOString().slice(0, 10)
 }
 
+/** The request methods central answers; `station flows check` refuses flows calling anything else. */
+export const CENTRAL_METHODS = ['bill.lookup', 'dossier.status', 'exam.slots', 'exam.book'] as const
+
 export class CentralLedger {
   readonly #fixtures: CentralFixtures
   /** Bill id -> paidAt (ISO), for bills paid since start. */
@@ -78,7 +81,7 @@ export class CentralLedger {
   }
 
   /**
-   * Answers one request. Never throws for bad input: an unknown method or a malformed body gets
+   * Answers one request (methods: CENTRAL_METHODS). Never throws for bad input: an unknown method or a malformed body gets
    * `{ error }`, so the station always hears back.
    */
   answer(method: string, body: unknown, nowMs: number): object {
