@@ -1,4 +1,5 @@
 import type { KeyName, KeypadConfig } from '../../config/schema.js'
+import { ListenerSet } from '../listener-set.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
@@ -51,8 +52,8 @@ export class Mpr121Keypad implements Keypad {
   #touchThreshold: number
   #releaseThreshold: number
   #maxConsecutiveFailures: number
-  #keyListeners = new Set<(key: KeyName) => void>()
-  #faultListeners = new Set<(error: StationError) => void>()
+  #keyListeners = new ListenerSet<KeyName>()
+  #faultListeners = new ListenerSet<StationError>()
   #running = false
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
@@ -129,8 +130,7 @@ export class Mpr121Keypad implements Keypad {
   }
 
   onKey(listener: (key: KeyName) => void): () => void {
-    this.#keyListeners.add(listener)
-    return () => this.#keyListeners.delete(listener)
+    return this.#keyListeners.add(listener)
   }
 
   /**
@@ -138,8 +138,7 @@ export class Mpr121Keypad implements Keypad {
    * over-current. Once per fault; again only after the keypad has recovered in between.
    */
   onFault(listener: (error: StationError) => void): () => void {
-    this.#faultListeners.add(listener)
-    return () => this.#faultListeners.delete(listener)
+    return this.#faultListeners.add(listener)
   }
 
   /**
@@ -278,24 +277,12 @@ export class Mpr121Keypad implements Keypad {
     if (this.#faultReported) return
     this.#faultReported = true
     this.#log?.warn({ err: error, failures: this.#failures }, 'keypad faulty')
-    for (const listener of [...this.#faultListeners]) {
-      try {
-        listener(error)
-      } catch (listenerError) {
-        this.#log?.error({ err: listenerError }, 'keypad fault listener threw')
-      }
-    }
+    this.#faultListeners.emit(error, (listenerError) => this.#log?.error({ err: listenerError }, 'keypad fault listener threw'))
   }
 
   #emitKey(key: KeyName): void {
-    for (const listener of [...this.#keyListeners]) {
-      try {
-        listener(key)
-      } catch (error) {
-        // The key itself is not logged: key sequences can be ID or phone numbers.
-        this.#log?.error({ err: error }, 'key listener threw')
-      }
-    }
+    // The key itself is not logged: key sequences can be ID or phone numbers.
+    this.#keyListeners.emit(key, (error) => this.#log?.error({ err: error }, 'key listener threw'))
   }
 
   #asStationError(error: unknown): StationError {

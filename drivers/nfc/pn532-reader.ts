@@ -1,3 +1,4 @@
+import { ListenerSet } from '../listener-set.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
@@ -80,8 +81,8 @@ export class Pn532Reader {
   #maxConsecutiveFailures: number
   #commandTimeoutMs: number
   #passiveActivationRetries: number
-  #cardListeners = new Set<(card: NfcCard) => void>()
-  #faultListeners = new Set<(error: StationError) => void>()
+  #cardListeners = new ListenerSet<NfcCard>()
+  #faultListeners = new ListenerSet<StationError>()
   #running = false
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
@@ -165,14 +166,12 @@ export class Pn532Reader {
 
   /** Calls `listener` once per card presented (see the hold rule above). Returns a function that removes it. */
   onCard(listener: (card: NfcCard) => void): Unsubscribe {
-    this.#cardListeners.add(listener)
-    return () => this.#cardListeners.delete(listener)
+    return this.#cardListeners.add(listener)
   }
 
   /** Called when the reader becomes faulty; once per fault, again only after it recovered in between. */
   onFault(listener: (error: StationError) => void): Unsubscribe {
-    this.#faultListeners.add(listener)
-    return () => this.#faultListeners.delete(listener)
+    return this.#faultListeners.add(listener)
   }
 
   /** Polls now, between scheduled polls (the seam for the P70_IRQ line). Polls never overlap; never rejects. */
@@ -254,14 +253,8 @@ export class Pn532Reader {
     this.#lastCardKey = key
     this.#lastCardMs = nowMs
     if (repeated) return
-    for (const listener of [...this.#cardListeners]) {
-      try {
-        listener(card)
-      } catch (error) {
-        // The UID itself is not logged: it can be a person key.
-        this.#log?.error({ err: error }, 'card listener threw')
-      }
-    }
+    // The UID itself is not logged: it can be a person key.
+    this.#cardListeners.emit(card, (error) => this.#log?.error({ err: error }, 'card listener threw'))
   }
 
   #succeeded(): void {
@@ -285,13 +278,7 @@ export class Pn532Reader {
     if (this.#faultReported) return
     this.#faultReported = true
     this.#log?.warn({ err: stationError, failures: this.#failures }, 'NFC reader faulty')
-    for (const listener of [...this.#faultListeners]) {
-      try {
-        listener(stationError)
-      } catch (listenerError) {
-        this.#log?.error({ err: listenerError }, 'NFC fault listener threw')
-      }
-    }
+    this.#faultListeners.emit(stationError, (listenerError) => this.#log?.error({ err: listenerError }, 'NFC fault listener threw'))
   }
 
   /** No answer at all at start means no reader there. */

@@ -1,4 +1,5 @@
 import type { KeyName } from '../../config/schema.js'
+import { ListenerSet } from '../listener-set.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
@@ -54,8 +55,8 @@ export class Ft6x36TouchKeypad implements Keypad {
   #pollIntervalMs: number
   #maxConsecutiveFailures: number
   #chipIds: readonly number[]
-  #keyListeners = new Set<(key: KeyName) => void>()
-  #faultListeners = new Set<(error: StationError) => void>()
+  #keyListeners = new ListenerSet<KeyName>()
+  #faultListeners = new ListenerSet<StationError>()
   #running = false
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
@@ -127,8 +128,7 @@ export class Ft6x36TouchKeypad implements Keypad {
   }
 
   onKey(listener: (key: KeyName) => void): () => void {
-    this.#keyListeners.add(listener)
-    return () => this.#keyListeners.delete(listener)
+    return this.#keyListeners.add(listener)
   }
 
   /**
@@ -136,8 +136,7 @@ export class Ft6x36TouchKeypad implements Keypad {
    * fault; again only after the panel has recovered in between.
    */
   onFault(listener: (error: StationError) => void): () => void {
-    this.#faultListeners.add(listener)
-    return () => this.#faultListeners.delete(listener)
+    return this.#faultListeners.add(listener)
   }
 
   /**
@@ -249,24 +248,12 @@ export class Ft6x36TouchKeypad implements Keypad {
     if (this.#faultReported) return
     this.#faultReported = true
     this.#log?.warn({ err: error, failures: this.#failures }, 'touch panel faulty')
-    for (const listener of [...this.#faultListeners]) {
-      try {
-        listener(error)
-      } catch (listenerError) {
-        this.#log?.error({ err: listenerError }, 'touch panel fault listener threw')
-      }
-    }
+    this.#faultListeners.emit(error, (listenerError) => this.#log?.error({ err: listenerError }, 'touch panel fault listener threw'))
   }
 
   #emitKey(key: KeyName): void {
-    for (const listener of [...this.#keyListeners]) {
-      try {
-        listener(key)
-      } catch (error) {
-        // The key itself is not logged: key sequences can be ID or phone numbers.
-        this.#log?.error({ err: error }, 'key listener threw')
-      }
-    }
+    // The key itself is not logged: key sequences can be ID or phone numbers.
+    this.#keyListeners.emit(key, (error) => this.#log?.error({ err: error }, 'key listener threw'))
   }
 
   #asStationError(error: unknown): StationError {

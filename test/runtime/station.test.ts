@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import t, { type Test } from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { Config } from '../../config/schema.js'
@@ -13,11 +14,6 @@ import { startStation, type RunningStation } from '../../runtime/station.js'
 import type { StatusReport } from '../../runtime/status-report.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 
-// A synthetic resident (fictitious person; every CCCD check passes).
-const ID_NUMBER = '079203000001'
-const NAME = 'Nguyễn Văn An'
-const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
-const BAD_QR = `${ID_NUMBER}|025000001|${NAME}|15082004|Nam|12 Lê Lợi, Quận 1|20042021`
 
 const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
 

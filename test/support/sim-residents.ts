@@ -5,6 +5,8 @@ import { join } from 'node:path'
 export const ID_NUMBER = '079203000001'
 export const NAME = 'Nguyễn Văn An'
 export const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
+/** The same resident with a birth year the ID digits disagree with: the station must refuse it. */
+export const BAD_QR = `${ID_NUMBER}|025000001|${NAME}|15082004|Nam|12 Lê Lợi, Quận 1|20042021`
 
 /** A station config whose end screen is short, so a test sees the return to the welcome screen. */
 export function writeTestConfig(dir: string, extra = ''): string {

@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import { centralCalls } from '../../../runtime/central-calls.js'
+import { BAD_QR, ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
 import t, { type Test } from 'tap'
 import type { KeyName, Language } from '../../../config/schema.js'
 import { renderPaper } from '../../../drivers/printer/escpos-decoder.js'
@@ -16,12 +17,6 @@ import { createLogger } from '../../../runtime/log.js'
 import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 
-// A synthetic resident (fictitious person; every CCCD check passes).
-const ID_NUMBER = '079203000001'
-const NAME = 'Nguyễn Văn An'
-const QR = `${ID_NUMBER}|025000001|${NAME}|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
-/** The same person with a birth date one year off the ID digits: the card must be refused. */
-const BAD_QR = `${ID_NUMBER}|025000001|${NAME}|15082004|Nam|12 Lê Lợi, Quận 1|20042021`
 
 const PROFILE: PrinterProfile = { codepage: 'ascii', codeTable: 0, lineWidthChars: 32 }
 const IDLE_TIMEOUT_MS = 30_000
