@@ -50,6 +50,8 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
         // 12/6: Adafruit's values; touch must exceed release for hysteresis (protocols.md 3.2, init step 2).
         touchThreshold: 12,
         releaseThreshold: 6,
+        // A 2.8" FT6206 panel (Adafruit #1947) reports 240 × 320; 8 px between keys avoids border presses.
+        touch: { widthPx: 240, heightPx: 320, gapPx: 8 },
       },
       scanner: { kind: 'serial-qr', path: '/dev/serial/by-id/usb-scanner', baudRate: 9600 },
       printer: {
@@ -72,6 +74,13 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
         pollIntervalMs: 250,
         holdMs: 2000,
       },
+      gpio: { sysfsRoot: '/sys/class/gpio' },
+      // Lines follow a common Pi kiosk HAT layout; none is used unless its device is enabled.
+      wiegand: { enabled: false, backend: 'pigpio', d0Line: 5, d1Line: 6, frameGapMs: 25, holdMs: 2000, lengths: [26, 34] },
+      tamper: { enabled: false, line: 16, openLevel: 1, debounceMs: 50 },
+      leds: { enabled: false, greenLine: 23, redLine: 24 },
+      // 2700 Hz: inside the 2-4 kHz resonance band of common piezo discs.
+      buzzer: { enabled: false, backend: 'onoff', line: 18, frequencyHz: 2700, keyClick: true },
     },
   }
 }

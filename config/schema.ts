@@ -42,18 +42,94 @@ export interface DisplayConfig {
 /** Resident-facing keys. */
 export type KeyName = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9' | 'ok' | 'back'
 
+/** One on-screen key of a touch panel: the rectangle [x, x + widthPx) × [y, y + heightPx) in panel coordinates. */
+export interface TouchZoneConfig {
+  key: KeyName
+  x: number
+  y: number
+  widthPx: number
+  heightPx: number
+}
+
+/** The touch panel in front of the display (keypad.kind ft6x36). */
+export interface TouchPanelConfig {
+  /** Touch area in the controller's coordinates (FT6x36: up to 4096 × 4096; a 2.8" panel reports 240 × 320). */
+  widthPx: number
+  heightPx: number
+  /** Dead band between the keys of the default phone layout; ignored when `zones` is given. */
+  gapPx: number
+  /** Key zones; absent = a 4 × 3 phone layout (1 2 3 / 4 5 6 / 7 8 9 / back 0 ok) over the whole panel. */
+  zones?: TouchZoneConfig[]
+}
+
 export interface KeypadConfig {
-  kind: 'mpr121'
+  /** 'mpr121': 12 capacitive electrodes; 'ft6x36': a capacitive touch panel with on-screen key zones. */
+  kind: 'mpr121' | 'ft6x36'
   bus: number
-  /** 0x5a..0x5d, chosen by the ADDR pin. */
+  /** MPR121: 0x5a..0x5d, chosen by the ADDR pin; FT6x36: 0x38. */
   address: number
-  /** BCM line of the IRQ output; absent = poll. */
+  /** BCM line of the chip's active-low IRQ/INT output (read through onoff); absent = poll only. */
   irqLine?: number
+  /** Time between reads; with `irqLine` set this is only the safety net for a missed edge. */
   pollIntervalMs: number
-  /** Key for each electrode 0..11. */
+  /** MPR121: key for each electrode 0..11. */
   electrodes: KeyName[]
+  /** MPR121 touch and release thresholds. */
   touchThreshold: number
   releaseThreshold: number
+  /** FT6x36: the panel and its key zones. */
+  touch: TouchPanelConfig
+}
+
+/** How a GPIO line is driven: sysfs through onoff (any Pi, no root), or pigpio (Pi 0-4, root; µs ticks and PWM). */
+export type GpioBackend = 'onoff' | 'pigpio'
+
+export interface GpioConfig {
+  /** sysfs GPIO folder onoff uses; the line number is offset by the header chip's base found here. */
+  sysfsRoot: string
+}
+
+/** A Wiegand card reader on two GPIO inputs (card number only, like an NFC UID). */
+export interface WiegandConfig {
+  enabled: boolean
+  /** pigpio stamps edges in µs (reliable); onoff stamps them late and loses bits under load (docs/drivers.md). */
+  backend: GpioBackend
+  /** BCM lines of DATA0 (green) and DATA1 (white), level-shifted to 3.3 V. */
+  d0Line: number
+  d1Line: number
+  /** Quiet time that ends a frame; above 20 ms for SIA readers and at least 3× the bit interval. */
+  frameGapMs: number
+  /** The same card again within this long counts once. */
+  holdMs: number
+  /** Frame lengths accepted. */
+  lengths: Array<26 | 34>
+}
+
+/** The enclosure's tamper switch: opening it wipes the session and puts the station in maintenance. */
+export interface TamperConfig {
+  enabled: boolean
+  line: number
+  /** Level that means open; 1 for a normally-closed switch to ground with a pull-up (a cut wire reads open too). */
+  openLevel: 0 | 1
+  debounceMs: number
+}
+
+/** Green and red status LEDs on two GPIO outputs (onoff). */
+export interface LedsConfig {
+  enabled: boolean
+  greenLine: number
+  redLine: number
+}
+
+export interface BuzzerConfig {
+  enabled: boolean
+  /** pigpio drives a passive piezo with PWM; onoff switches an active buzzer on and off. */
+  backend: GpioBackend
+  line: number
+  /** PWM tone for a passive piezo (pigpio only). */
+  frequencyHz: number
+  /** A short tick on every key press. */
+  keyClick: boolean
 }
 
 /** PN532 NFC reader (card UID only: reading the CCCD chip needs BAC keys, out of scope here). */
@@ -81,6 +157,11 @@ export interface HardwareConfig {
   scanner: ScannerConfig
   printer: PrinterConfig
   nfc: NfcConfig
+  gpio: GpioConfig
+  wiegand: WiegandConfig
+  tamper: TamperConfig
+  leds: LedsConfig
+  buzzer: BuzzerConfig
 }
 
 export interface MqttConfig {

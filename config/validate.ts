@@ -20,7 +20,16 @@ import {
   url,
   type Checker,
 } from './checks.js'
+import { keyZoneProblems } from '../drivers/touch/key-zones.js'
+import { FT6X36_ADDRESS } from '../drivers/touch/ft6x36-registers.js'
 import type {
+  BuzzerConfig,
+  GpioConfig,
+  LedsConfig,
+  TamperConfig,
+  TouchPanelConfig,
+  TouchZoneConfig,
+  WiegandConfig,
   NfcConfig,
   Config,
   DisplayConfig,
@@ -306,10 +315,60 @@ function readDisplay(section: Section, base: DisplayConfig): DisplayConfig {
   return config
 }
 
+/** Every FT5x06/FT6x36 answers at 0x38 (FocalTech application notes; protocols.md 3.1). */
+function ft6x36Address(value: unknown): string | null {
+  return parseI2cAddress(value) === FT6X36_ADDRESS ? null : 'must be 0x38 (the FT6x36 address is fixed)'
+}
+
+const ZONE_KEYS = ['key', 'x', 'y', 'widthPx', 'heightPx'] as const
+
+/** A list of {key, x, y, widthPx, heightPx}; overlap and fit are checked against the panel later. */
+function touchZones(value: unknown): string | null {
+  const expected = 'must be a list of {key, x, y, widthPx, heightPx}'
+  if (!Array.isArray(value) || value.length === 0) return expected
+  for (const [index, zone] of value.entries()) {
+    if (!isPlainObject(zone)) return `${expected}: item ${index} is not a mapping`
+    const extra = Object.keys(zone).find((key) => !(ZONE_KEYS as readonly string[]).includes(key))
+    if (extra !== undefined) return `${expected}: item ${index} has unknown option ${extra}`
+    const key = toKeyNames([zone.key])[0]
+    if (!(KEY_NAMES as readonly unknown[]).includes(key)) return `${expected}: item ${index} key must be one of ${KEY_NAMES.join(' ')}`
+    for (const field of ['x', 'y', 'widthPx', 'heightPx'] as const) {
+      if (intInRange(zone[field], 0, 4096) !== null) return `${expected}: item ${index} ${field} must be an integer 0..4096`
+    }
+  }
+  return null
+}
+
+function toTouchZones(value: unknown): TouchZoneConfig[] {
+  return (value as Array<Record<string, unknown>>).map((zone) => ({
+    key: toKeyNames([zone.key])[0] as KeyName,
+    x: Number(zone.x),
+    y: Number(zone.y),
+    widthPx: Number(zone.widthPx),
+    heightPx: Number(zone.heightPx),
+  }))
+}
+
+function readTouchPanel(section: Section, base: TouchPanelConfig): TouchPanelConfig {
+  const zones = section.optional('zones', base.zones, touchZones, { convert: toTouchZones })
+  const config: TouchPanelConfig = {
+    // The FT6x36 reports 12-bit coordinates (protocols.md 3.1).
+    widthPx: section.value('widthPx', base.widthPx, range(1, 4096)),
+    heightPx: section.value('heightPx', base.heightPx, range(1, 4096)),
+    gapPx: section.value('gapPx', base.gapPx, range(0, 512)),
+    ...(zones === undefined ? {} : { zones }),
+  }
+  section.finish()
+  return config
+}
+
 function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
-  const kind = section.value('kind', base.kind, among(['mpr121']))
+  const kind = section.value('kind', base.kind, among(['mpr121', 'ft6x36']))
   const bus = section.value('bus', base.bus, range(0, 255))
-  const address = section.value('address', base.address, mpr121Address, { convert: toAddress, render: renderAddress })
+  // Switching the kind without naming an address takes that chip's own address.
+  const baseAddress = kind === base.kind ? base.address : kind === 'ft6x36' ? FT6X36_ADDRESS : 0x5a
+  const addressCheck = kind === 'ft6x36' ? ft6x36Address : mpr121Address
+  const address = section.value('address', baseAddress, addressCheck, { convert: toAddress, render: renderAddress })
   const irqLine = section.optional('irqLine', base.irqLine, bcmLine)
   const config: KeypadConfig = {
     kind,
@@ -321,6 +380,7 @@ function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
     // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (protocols.md 3.2).
     touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
     releaseThreshold: section.value('releaseThreshold', base.releaseThreshold, range(0, 255)),
+    touch: readTouchPanel(section.child('touch'), base.touch),
   }
   section.finish()
   return config
@@ -367,6 +427,68 @@ function readNfc(section: Section, base: NfcConfig): NfcConfig {
   return config
 }
 
+const GPIO_BACKENDS = ['onoff', 'pigpio'] as const
+
+function readGpio(section: Section, base: GpioConfig): GpioConfig {
+  const config: GpioConfig = { sysfsRoot: section.value('sysfsRoot', base.sysfsRoot, absolutePath) }
+  section.finish()
+  return config
+}
+
+/** Frame lengths: 26 and/or 34, each at most once. */
+function wiegandLengths(value: unknown): string | null {
+  const ok = Array.isArray(value) && value.length > 0 && value.every((n) => n === 26 || n === 34) && new Set(value).size === value.length
+  return ok ? null : 'must list 26, 34 or both'
+}
+
+function readWiegand(section: Section, base: WiegandConfig): WiegandConfig {
+  const config: WiegandConfig = {
+    enabled: section.value('enabled', base.enabled, boolean),
+    backend: section.value('backend', base.backend, among(GPIO_BACKENDS)),
+    d0Line: section.value('d0Line', base.d0Line, bcmLine),
+    d1Line: section.value('d1Line', base.d1Line, bcmLine),
+    // SIA readers may pause 20 ms between bits; 500 ms would make a resident wait (protocols.md 5.1).
+    frameGapMs: section.value('frameGapMs', base.frameGapMs, range(3, 500)),
+    holdMs: section.value('holdMs', base.holdMs, range(0, 60_000)),
+    lengths: section.value('lengths', base.lengths, wiegandLengths),
+  }
+  section.finish()
+  return config
+}
+
+function readTamper(section: Section, base: TamperConfig): TamperConfig {
+  const config: TamperConfig = {
+    enabled: section.value('enabled', base.enabled, boolean),
+    line: section.value('line', base.line, bcmLine),
+    openLevel: section.value('openLevel', base.openLevel, among([0, 1])),
+    debounceMs: section.value('debounceMs', base.debounceMs, range(1, 5_000)),
+  }
+  section.finish()
+  return config
+}
+
+function readLeds(section: Section, base: LedsConfig): LedsConfig {
+  const config: LedsConfig = {
+    enabled: section.value('enabled', base.enabled, boolean),
+    greenLine: section.value('greenLine', base.greenLine, bcmLine),
+    redLine: section.value('redLine', base.redLine, bcmLine),
+  }
+  section.finish()
+  return config
+}
+
+function readBuzzer(section: Section, base: BuzzerConfig): BuzzerConfig {
+  const config: BuzzerConfig = {
+    enabled: section.value('enabled', base.enabled, boolean),
+    backend: section.value('backend', base.backend, among(GPIO_BACKENDS)),
+    line: section.value('line', base.line, bcmLine),
+    frequencyHz: section.value('frequencyHz', base.frequencyHz, range(100, 20_000)),
+    keyClick: section.value('keyClick', base.keyClick, boolean),
+  }
+  section.finish()
+  return config
+}
+
 function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
   const config: HardwareConfig = {
     simulated: section.value('simulated', base.simulated, boolean),
@@ -375,6 +497,11 @@ function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
     scanner: readScanner(section.child('scanner'), base.scanner),
     printer: readPrinter(section.child('printer'), base.printer),
     nfc: readNfc(section.child('nfc'), base.nfc),
+    gpio: readGpio(section.child('gpio'), base.gpio),
+    wiegand: readWiegand(section.child('wiegand'), base.wiegand),
+    tamper: readTamper(section.child('tamper'), base.tamper),
+    leds: readLeds(section.child('leds'), base.leds),
+    buzzer: readBuzzer(section.child('buzzer'), base.buzzer),
   }
   section.finish()
   return config
@@ -427,6 +554,7 @@ function checkCrossField(config: Config, collector: Collector): void {
     collector.problem('mqtt.url', "'auto' is for simulated stations only; name the broker", renderValue(mqtt.url))
   }
   if (
+    keypad.kind === 'mpr121' &&
     collector.allGood('hardware.keypad.touchThreshold', 'hardware.keypad.releaseThreshold') &&
     keypad.releaseThreshold >= keypad.touchThreshold
   ) {
@@ -464,6 +592,8 @@ function checkCrossField(config: Config, collector: Collector): void {
   ) {
     collector.problem('hardware.printer.path', 'must differ from hardware.scanner.path', renderValue(hardware.printer.path))
   }
+  checkTouchZones(keypad, collector)
+  checkGpioLines(hardware, collector)
   const { nfc } = hardware
   if (nfc.enabled && nfc.interface === 'i2c') {
     for (const [name, device] of [['display', display], ['keypad', keypad]] as const) {
@@ -482,6 +612,43 @@ function checkCrossField(config: Config, collector: Collector): void {
         collector.problem('hardware.nfc.path', `must differ from hardware.${name}.path`, renderValue(nfc.path))
       }
     }
+  }
+}
+
+/** Zones must fit the panel and not overlap (only for a touch panel keypad). */
+function checkTouchZones(keypad: KeypadConfig, collector: Collector): void {
+  const { touch } = keypad
+  const paths = ['hardware.keypad.touch.zones', 'hardware.keypad.touch.widthPx', 'hardware.keypad.touch.heightPx']
+  if (keypad.kind !== 'ft6x36' || touch.zones === undefined || !collector.allGood(...paths)) return
+  const problems = keyZoneProblems(touch.zones, { widthPx: touch.widthPx, heightPx: touch.heightPx })
+  if (problems.length > 0) collector.problem('hardware.keypad.touch.zones', problems.join('; '), renderValue(touch.zones))
+}
+
+/**
+ * Two devices on one GPIO line would fight over it; pigpio reaches only lines 0-31 (PI_MAX_USER_GPIO).
+ * Only enabled devices (and a configured keypad IRQ) take a line.
+ */
+function checkGpioLines(hardware: HardwareConfig, collector: Collector): void {
+  const { wiegand, tamper, leds, buzzer, keypad } = hardware
+  const used: Array<{ path: string; line: number; pigpio: boolean }> = []
+  if (keypad.irqLine !== undefined) used.push({ path: 'hardware.keypad.irqLine', line: keypad.irqLine, pigpio: false })
+  if (wiegand.enabled) {
+    const pigpio = wiegand.backend === 'pigpio'
+    used.push({ path: 'hardware.wiegand.d0Line', line: wiegand.d0Line, pigpio }, { path: 'hardware.wiegand.d1Line', line: wiegand.d1Line, pigpio })
+  }
+  if (tamper.enabled) used.push({ path: 'hardware.tamper.line', line: tamper.line, pigpio: false })
+  if (leds.enabled) used.push({ path: 'hardware.leds.greenLine', line: leds.greenLine, pigpio: false }, { path: 'hardware.leds.redLine', line: leds.redLine, pigpio: false })
+  if (buzzer.enabled) used.push({ path: 'hardware.buzzer.line', line: buzzer.line, pigpio: buzzer.backend === 'pigpio' })
+  const claimed = new Map<number, string>()
+  for (const { path, line, pigpio } of used) {
+    if (!collector.allGood(path)) continue
+    const owner = claimed.get(line)
+    if (owner !== undefined) {
+      collector.problem(path, `must differ from ${owner} (one line, one device)`, renderValue(line))
+      continue
+    }
+    claimed.set(line, path)
+    if (pigpio && line > 31) collector.problem(path, 'must be 0 to 31 with backend pigpio (pigpio reaches only GPIO 0-31)', renderValue(line))
   }
 }
 

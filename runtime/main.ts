@@ -10,6 +10,7 @@ import { messageOf } from './errors.js'
 import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
+import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
@@ -133,7 +134,7 @@ async function flows(args: string[]): Promise<number> {
       capabilities: {
         requestMethods: [...CENTRAL_METHODS],
         effects: ['request', 'waitFor', 'print'],
-        identitySources: ['cccd_qr', 'mrz', 'nfc'],
+        identitySources: [...IDENTITY_SOURCES],
       },
     })
   }

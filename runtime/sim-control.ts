@@ -4,7 +4,7 @@ import type { StationEvents } from './bus/events.js'
 import type { Clock } from './clock.js'
 import type { ControlHandler } from './control/control-server.js'
 import { renderPaper } from '../drivers/printer/escpos-decoder.js'
-import { StationError } from './errors.js'
+import { messageOf, StationError } from './errors.js'
 import { SIM_DEVICES, type Hardware, type SimDevice, type SimRig } from './hardware.js'
 
 /** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */
@@ -47,13 +47,15 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
       if (!KEY_NAMES.includes(key as KeyName)) {
         throw new StationError('E_CONTROL_REQUEST', `unknown key '${key}': use 0-9, ok or back`)
       }
-      const electrode = deps.config.hardware.keypad.electrodes.indexOf(key as KeyName)
-      if (electrode < 0) throw new StationError('E_CONTROL_REQUEST', `no electrode is wired to key '${key}'`)
-      const chip = rig().keypad
-      // Hold the pad long enough for at least two polls, then lift it: one press, as a finger does.
-      chip.touch(electrode)
+      const sim = rig()
+      // Hold the key long enough for at least two polls, then lift the finger: one press, as a resident does.
+      try {
+        sim.keyDown(key as KeyName)
+      } catch (error) {
+        throw new StationError('E_CONTROL_REQUEST', messageOf(error))
+      }
       await deps.clock.sleep(pollMs * 3)
-      chip.release(electrode)
+      sim.keyUp(key as KeyName)
       await deps.clock.sleep(pollMs * 2)
       return { key }
     },
@@ -80,9 +82,14 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
         await deps.clock.sleep(deps.config.hardware.nfc.pollIntervalMs * 3)
         chip.removeCard()
       } else if (kind === 'wiegand') {
-        rig()
-        if (typeof text !== 'string' || !/^[01]+$/.test(text)) throw new StationError('E_CONTROL_REQUEST', 'sim card wiegand needs bits')
-        deps.bus.emit('card.presented', { kind: 'wiegand', text })
+        const reader = rig().wiegand
+        if (typeof text !== 'string' || !/^[01]{1,64}$/.test(text)) {
+          throw new StationError('E_CONTROL_REQUEST', 'sim card wiegand needs the frame as 1 to 64 bits of 0 and 1')
+        }
+        if (!reader) throw new StationError('E_CONTROL_REQUEST', 'no Wiegand reader is configured (hardware.wiegand.enabled)')
+        // The pulses go out on the simulated DATA0/DATA1 lines; wait out the frame gap so the reader has decided.
+        reader.present(text)
+        await deps.clock.sleep(deps.config.hardware.wiegand.frameGapMs * 2)
       } else {
         throw new StationError('E_CONTROL_REQUEST', `unknown card kind '${kind}': use cccd, mrz, nfc, wiegand or raw`)
       }
@@ -99,8 +106,18 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
     },
     'sim.unplug': (args) => {
       const device = simDevice(args.device)
+      if (device === 'nfc' && !deps.config.hardware.nfc.enabled) {
+        throw new StationError('E_CONTROL_REQUEST', 'no NFC reader is configured (hardware.nfc.enabled)')
+      }
       rig().unplug(device)
       return { device, plugged: false }
+    },
+    'sim.tamper': (args) => {
+      const state = String(args.state ?? '')
+      if (state !== 'open' && state !== 'closed') throw new StationError('E_CONTROL_REQUEST', `unknown tamper state '${state}': use open or closed`)
+      if (!deps.config.hardware.tamper.enabled) throw new StationError('E_CONTROL_REQUEST', 'no tamper switch is configured (hardware.tamper.enabled)')
+      rig().setTamperOpen(state === 'open')
+      return { state }
     },
     'sim.replug': (args) => {
       const device = simDevice(args.device)
@@ -109,8 +126,9 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
     },
     'sim.i2c-noise': (args) => {
       const device = simDevice(args.device)
-      if (device !== 'display' && device !== 'keypad') {
-        throw new StationError('E_CONTROL_REQUEST', `${device} is not on the I2C bus: use display or keypad`)
+      const nfcOnBus = deps.config.hardware.nfc.enabled && deps.config.hardware.nfc.interface === 'i2c'
+      if (device !== 'display' && device !== 'keypad' && !(device === 'nfc' && nfcOnBus)) {
+        throw new StationError('E_CONTROL_REQUEST', `${device} is not on the I2C bus: use display, keypad${nfcOnBus ? ' or nfc' : ''}`)
       }
       const transactions = args.transactions === undefined ? NOISE_TRANSACTIONS : Number(args.transactions)
       if (!Number.isInteger(transactions) || transactions < 1 || transactions > 1000) {

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config, KeyName } from '../config/schema.js'
-import { Hd44780Display } from '../drivers/display/hd44780-display.js'
-import { Mpr121Keypad } from '../drivers/keypad/mpr121-keypad.js'
-import { Pn532Reader } from '../drivers/nfc/pn532-reader.js'
-import { EscPosPrinter } from '../drivers/printer/escpos-printer.js'
-import type { Printer, PrinterStatus } from '../drivers/printer/printer.js'
-import { SerialQrScanner } from '../drivers/scanner/qr-scanner.js'
-import type { SerialLink } from '../drivers/serial/serial-link.js'
+import type { Config, HardwareConfig } from '../config/schema.js'
+import type { Printer } from '../drivers/printer/printer.js'
 import { loadFlowsDir } from '../flows/engine/flow-validate.js'
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
@@ -19,7 +13,17 @@ import { centralCalls } from './central-calls.js'
 import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
-import { DeviceService } from './device-service.js'
+import { MaintenanceMode } from './maintenance.js'
+import type { DeviceService } from './device-service.js'
+import type { DeviceDeps } from './devices/device-deps.js'
+import { displayDevice } from './devices/display-device.js'
+import { buzzerDevice, statusLedsDevice, type BuzzerDevice, type StatusLedsDevice } from './devices/indicator-devices.js'
+import { keypadDevice } from './devices/keypad-device.js'
+import { nfcDevice } from './devices/nfc-device.js'
+import { printerDevice } from './devices/printer-device.js'
+import { scannerDevice } from './devices/scanner-device.js'
+import { tamperDevice } from './devices/tamper-device.js'
+import { wiegandDevice } from './devices/wiegand-device.js'
 import type { Hardware } from './hardware.js'
 import { Kiosk } from './kiosk/kiosk.js'
 import type { Logger } from './log.js'
@@ -33,13 +37,20 @@ import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
 
-/** Identity documents this station reads: the scanner delivers CCCD QR codes and MRZ lines. */
-const IDENTITY_SOURCES_READ = ['cccd_qr', 'mrz'] as const
+/** Identity sources this station can read: the scanner's CCCD QR codes and MRZ lines, and each card reader fitted. */
+function identitySourcesRead(hardware: HardwareConfig): string[] {
+  return ['cccd_qr', 'mrz', ...(hardware.nfc.enabled ? ['nfc'] : []), ...(hardware.wiegand.enabled ? ['wiegand'] : [])]
+}
 
-/** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
-const PRINTER_IDLE_POLL_MS = 3000
-/** A display write that failed is retried this often until it succeeds (the driver re-initialises). */
-const DISPLAY_RETRY_MS = 1000
+/** Kiosk and station events the resident hears: a short chirp for success, a long tone for a refusal. */
+const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
+  'card.accepted': 'ok',
+  'flow.completed': 'ok',
+  'card.rejected': 'error',
+  'card.unreadable': 'error',
+  'key.ignored': 'error',
+  'tamper.opened': 'alarm',
+}
 /** How often driver-reported health is compared with what central last heard. */
 const HEALTH_WATCH_MS = 1000
 
@@ -88,7 +99,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const loadFlows = async (): Promise<{ flows: FlowDefinition[]; errors: number }> => {
     const loaded = await loadFlowsDir(config.flows.dir, {
       // Flows asking for an identity source this station cannot read are refused at load time.
-      capabilities: { identitySources: [...IDENTITY_SOURCES_READ] },
+      capabilities: { identitySources: identitySourcesRead(config.hardware) },
       display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
     })
     for (const diagnostic of loaded.diagnostics) {
@@ -125,7 +136,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
-  const devices = createDevices(deps, bus)
+  const devices = createDevices({ config, hardware, clock, log, bus })
 
   const link = deps.brokerUrl
     ? new MqttLink({
@@ -201,6 +212,27 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
   })
+  const maintenance = new MaintenanceMode({
+    state,
+    apply: (on) => {
+      kiosk.setMaintenance(on)
+      link?.setMaintenance(on)
+    },
+    event: (type, fields) => bus.emit('station.event', { type, fields }),
+  })
+  // Before anything starts: the retained status must not flap to 'online' after a restart in maintenance.
+  maintenance.restore()
+  bus.on('tamper.changed', ({ open }) => {
+    maintenance.tamper(open).catch((error: unknown) => log.error({ err: error }, 'could not record the tamper change'))
+  })
+  const { buzzer, leds } = devices
+  if (buzzer) {
+    if (config.hardware.buzzer.keyClick) bus.on('key.pressed', () => buzzer.beep('key'))
+    bus.on('station.event', ({ type }) => {
+      const beep = BEEP_FOR_EVENT[type]
+      if (beep) buzzer.beep(beep)
+    })
+  }
   bus.on('key.pressed', ({ key }) => kiosk.key(key))
   bus.on('card.presented', (card) => kiosk.card(card))
   bus.on('card.unreadable', ({ device, reason }) => {
@@ -225,12 +257,18 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       health: supervisor?.health() ?? {},
       kiosk,
       flows: flows,
+      maintenance,
     })
   const control = new ControlServer(
     socketPath,
     {
       status: () => report(),
       'flows.reload': () => reloadFlows(),
+      maintenance: async (args) => {
+        if (typeof args.on !== 'boolean') throw new StationError('E_CONTROL_REQUEST', 'maintenance needs on: true or false')
+        await maintenance.set(args.on, 'technician')
+        return { on: maintenance.on, reason: maintenance.reason }
+      },
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
@@ -241,6 +279,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     name: 'kiosk',
     start: async () => {
       kiosk.start()
+      if (maintenance.on) kiosk.setMaintenance(true)
       kioskRunning = true
     },
     stop: async () => {
@@ -280,13 +319,17 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const lastStates = new Map<string, string>()
   let healthTimer: TimerHandle | null = null
   const watchHealth = () => {
+    let anyFault = false
     for (const device of devices.services) {
       const health = supervisor?.health()[device.name]
+      if (health?.state === 'faulty' || health?.state === 'absent') anyFault = true
       if (!health || health.state === 'starting' || health.state === 'stopped') continue
       if (lastStates.get(device.name) === health.state) continue
       lastStates.set(device.name, health.state)
       bus.emit('device.health', { device: device.name, health })
     }
+    // Red for someone to come and look; blinking green while a resident is being served.
+    leds?.show(maintenance.on || anyFault ? 'fault' : kiosk.phase === 'welcome' ? 'ok' : 'busy')
     healthTimer = clock.setTimeout(watchHealth, HEALTH_WATCH_MS)
   }
   watchHealth()
@@ -312,198 +355,32 @@ interface Devices {
   services: DeviceService[]
   showRows(rows: string[]): void
   printer: Printer
+  leds: StatusLedsDevice | null
+  buzzer: BuzzerDevice | null
 }
 
 /** Drivers on the chosen transports, each wrapped as a supervised service that reports health. */
-function createDevices(deps: StationDeps, bus: EventBus<StationEvents>): Devices {
-  const { config, hardware, clock, log } = deps
-  const onHealth = (device: string) => (health: import('./supervisor/service.js').Health) =>
-    bus.emit('device.health', { device, health })
-
-  const display = new Hd44780Display({ bus: hardware.i2c, clock }, config.hardware.display)
-  // The display keeps what it should show, so it can repaint after the driver restarts.
-  let wantedRows: string[] = []
-  let displayReady = false
-  let painting: Promise<void> = Promise.resolve()
-  let repaintTimer: TimerHandle | null = null
-  const paint = () => {
-    const rows = wantedRows
-    painting = painting
-      .then(async () => {
-        if (!displayReady) return
-        await display.show(rows)
-        if (displayService.health().state !== 'ok') displayService.report({ state: 'ok' })
-      })
-      .catch((error: unknown) => {
-        displayService.report({
-          state: 'degraded',
-          lastError: messageOf(error),
-          ...(isStationError(error) ? { lastErrorCode: error.code } : {}),
-        })
-        // Keep trying: a resident may be standing in front of a blank screen.
-        if (displayReady && !repaintTimer) {
-          repaintTimer = clock.setTimeout(() => {
-            repaintTimer = null
-            paint()
-          }, DISPLAY_RETRY_MS)
-        }
-      })
-  }
-  const displayService = new DeviceService({
-    name: 'display',
-    open: async () => {
-      await display.start()
-      displayReady = true
-      paint()
-    },
-    close: async () => {
-      displayReady = false
-      if (repaintTimer) clock.clearTimeout(repaintTimer)
-      repaintTimer = null
-      await display.stop()
-    },
-    onHealth: onHealth('display'),
-  })
-
-  const keypad = new Mpr121Keypad(
-    { bus: hardware.i2c, clock, log: log.child({ component: 'driver.keypad' }) },
-    config.hardware.keypad,
-  )
-  keypad.onKey((key: KeyName) => bus.emit('key.pressed', { key }))
-  const keypadService = new DeviceService({
-    name: 'keypad',
-    open: async (context) => {
-      const off = keypad.onFault((error: unknown) => context.fail(error))
-      context.signal.addEventListener('abort', off, { once: true })
-      await keypad.start()
-    },
-    close: () => keypad.stop(),
-    driverHealth: () => keypad.health(),
-    onHealth: onHealth('keypad'),
-  })
-
-  let scanner: SerialQrScanner | null = null
-  let scannerLink: SerialLink | null = null
-  const scannerService = new DeviceService({
-    name: 'scanner',
-    open: async (context) => {
-      const link = await hardware.openScannerLink()
-      scannerLink = link
-      const reader = new SerialQrScanner(link, { clock })
-      reader.onScan((scan) => bus.emit('card.presented', { kind: scan.kind, text: scan.text }))
-      reader.onGarbage((reason) => bus.emit('card.unreadable', { device: 'scanner', reason }))
-      link.onClose((error) => {
-        if (error) context.fail(error)
-      })
-      reader.start()
-      scanner = reader
-    },
-    close: async () => {
-      scanner?.stop()
-      scanner = null
-      await scannerLink?.close()
-      scannerLink = null
-    },
-    onHealth: onHealth('scanner'),
-  })
-
-  let printerLink: SerialLink | null = null
-  let driver: EscPosPrinter | null = null
-  // The kiosk holds this facade; the driver underneath is replaced when the link is reopened.
-  const printer: Printer = {
-    print: (receipt) => {
-      if (!driver) return Promise.reject(new StationError('E_DEVICE_ABSENT', 'printer is not connected'))
-      return driver.print(receipt)
-    },
-    status: () => {
-      if (!driver) return Promise.reject(new StationError('E_DEVICE_ABSENT', 'printer is not connected'))
-      return driver.status()
-    },
-    onStatusChange: (listener) => {
-      statusListeners.add(listener)
-      return () => statusListeners.delete(listener)
-    },
-  }
-  const statusListeners = new Set<(status: PrinterStatus) => void>()
-  const printerService = new DeviceService({
-    name: 'printer',
-    open: async (context) => {
-      const link = await hardware.openPrinterLink()
-      printerLink = link
-      const next = new EscPosPrinter({
-        link,
-        clock,
-        profile: config.hardware.printer,
-        statusTimeoutMs: config.hardware.printer.statusTimeoutMs,
-      })
-      next.onStatusChange((status) => {
-        for (const listener of statusListeners) listener(status)
-      })
-      link.onClose((error) => {
-        if (error) context.fail(error)
-      })
-      driver = next
-      const status = await next.status()
-      for (const listener of statusListeners) listener(status)
-      next.startIdlePolling(PRINTER_IDLE_POLL_MS)
-    },
-    close: async () => {
-      const current = driver
-      driver = null
-      await current?.stop()
-      await printerLink?.close()
-      printerLink = null
-    },
-    onHealth: onHealth('printer'),
-  })
-  printer.onStatusChange((status) => {
-    if (status.paperOut || status.coverOpen || !status.online) {
-      printerService.report({
-        state: 'degraded',
-        lastError: status.paperOut ? 'paper out' : status.coverOpen ? 'cover open' : 'offline',
-        lastErrorCode: 'E_PRINTER_NOT_READY',
-      })
-    } else if (status.paperNearEnd) {
-      printerService.report({ state: 'degraded', lastError: 'paper near end' })
-    } else {
-      printerService.report({ state: 'ok' })
-    }
-  })
-
-  // The NFC reader reports card UIDs only; the kiosk treats them as a card without personal data.
-  let nfcReader: Pn532Reader | null = null
-  const nfcConfig = config.hardware.nfc
-  const nfcService = nfcConfig.enabled
-    ? new DeviceService({
-        name: 'nfc',
-        open: async (context) => {
-          const transport = await hardware.openNfcTransport(clock)
-          const reader = new Pn532Reader(
-            { transport, clock, log: log.child({ component: 'driver.nfc' }) },
-            { pollIntervalMs: nfcConfig.pollIntervalMs, holdMs: nfcConfig.holdMs },
-          )
-          reader.onCard((card) => bus.emit('card.presented', { kind: 'nfc', text: card.uid }))
-          const off = reader.onFault((error) => context.fail(error))
-          context.signal.addEventListener('abort', off, { once: true })
-          await reader.start()
-          nfcReader = reader
-        },
-        close: async () => {
-          await nfcReader?.stop()
-          nfcReader = null
-        },
-        driverHealth: () => nfcReader?.health(),
-        onHealth: onHealth('nfc'),
-      })
-    : null
-
+function createDevices(deps: DeviceDeps): Devices {
+  const { hardware: settings } = deps.config
+  const display = displayDevice(deps)
+  const printer = printerDevice(deps)
+  const leds = settings.leds.enabled ? statusLedsDevice(deps) : null
+  const buzzer = settings.buzzer.enabled ? buzzerDevice(deps) : null
   return {
-    services: [displayService, keypadService, scannerService, printerService, ...(nfcService ? [nfcService] : [])],
-    showRows(rows) {
-      wantedRows = rows
-      bus.emit('display.changed', { rows })
-      paint()
-    },
-    printer,
+    services: [
+      display.service,
+      keypadDevice(deps),
+      scannerDevice(deps),
+      printer.service,
+      ...(settings.nfc.enabled ? [nfcDevice(deps)] : []),
+      ...(settings.wiegand.enabled ? [wiegandDevice(deps)] : []),
+      ...(settings.tamper.enabled ? [tamperDevice(deps)] : []),
+      ...(leds ? [leds.service] : []),
+      ...(buzzer ? [buzzer.service] : []),
+    ],
+    showRows: display.showRows,
+    printer: printer.printer,
+    leds,
+    buzzer,
   }
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js'
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import type { Kiosk } from './kiosk/kiosk.js'
+import type { MaintenanceMode } from './maintenance.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
 import type { Outbox } from './outbox/outbox-types.js'
 import type { Health } from './supervisor/service.js'
@@ -14,6 +15,8 @@ export interface StatusReport {
   bootCount: number
   simulated: boolean
   phase: string
+  /** Out of service, and why; `enclosureOpen` comes from the tamper switch. */
+  maintenance: { on: boolean; reason: string | null; enclosureOpen: boolean }
   step: { flow: string; step: string | null } | null
   outbox: { depth: number; oldestAgeS: number | null }
   link: { configured: boolean; connected: boolean; broker: string | null }
@@ -34,6 +37,7 @@ export interface StatusInputs {
   health: Record<string, Health>
   kiosk: Kiosk
   flows: FlowDefinition[]
+  maintenance: Pick<MaintenanceMode, 'on' | 'reason' | 'enclosureOpen'>
 }
 
 export function statusReport(inputs: StatusInputs): StatusReport {
@@ -46,6 +50,11 @@ export function statusReport(inputs: StatusInputs): StatusReport {
     bootCount: inputs.bootCount,
     simulated: inputs.config.hardware.simulated,
     phase: inputs.kiosk.phase,
+    maintenance: {
+      on: inputs.maintenance.on,
+      reason: inputs.maintenance.reason,
+      enclosureOpen: inputs.maintenance.enclosureOpen,
+    },
     step: inputs.kiosk.currentStep,
     outbox: {
       depth: inputs.outbox.depth(),
@@ -78,6 +87,8 @@ export function formatStatus(report: StatusReport): string {
   const lines = [
     `station ${report.station} ${report.ready ? 'ready' : 'starting'} (version ${report.version}${report.simulated ? ', simulated' : ''})`,
     `resident screen: ${report.phase}${report.step ? ` (${report.step.flow} / ${report.step.step ?? '-'})` : ''}`,
+    ...(report.maintenance.on ? [`maintenance: on (${report.maintenance.reason ?? 'unknown'})`] : []),
+    ...(report.maintenance.enclosureOpen ? ['enclosure: OPEN (tamper switch)'] : []),
     `outbox: ${report.outbox.depth} waiting${report.outbox.oldestAgeS === null ? '' : `, oldest ${report.outbox.oldestAgeS} s`}`,
     `broker: ${report.link.configured ? `${report.link.broker} ${report.link.connected ? 'connected' : 'disconnected'}` : 'none (offline, submissions kept in the outbox)'}`,
     'devices:',

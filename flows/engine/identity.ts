@@ -4,10 +4,10 @@
  * event, or made available to flow texts (only `maskIdentity` is).
  */
 
-/** Where an identity came from: the CCCD's QR code, its MRZ, or an NFC card UID. */
-export type IdentitySource = 'cccd_qr' | 'mrz' | 'nfc'
+/** Where an identity came from: the CCCD's QR code, its MRZ, an NFC card UID, or a Wiegand card number. */
+export type IdentitySource = 'cccd_qr' | 'mrz' | 'nfc' | 'wiegand'
 
-export const IDENTITY_SOURCES = ['cccd_qr', 'mrz', 'nfc'] as const satisfies readonly IdentitySource[]
+export const IDENTITY_SOURCES = ['cccd_qr', 'mrz', 'nfc', 'wiegand'] as const satisfies readonly IdentitySource[]
 
 /** A resident's identity. Identifiers are strings: leading zeros matter (protocols.md, general rule 3). */
 export interface Identity {
@@ -20,7 +20,7 @@ export interface Identity {
   birthDate?: string
   sex?: 'male' | 'female'
   address?: string
-  /** Hex UID of an NFC card. */
+  /** Hex UID of an NFC card, or the data bits of a Wiegand card as hex. */
   cardUid?: string
 }
 

@@ -17,5 +17,7 @@ export interface StationEvents {
   /** Something central should hear about on cs/v1/<station>/events; never personal data. */
   'station.event': { type: string; fields: Record<string, string | number | boolean> }
   'display.changed': { rows: string[] }
+  /** The enclosure's tamper switch settled open or closed. */
+  'tamper.changed': { open: boolean }
   'receipt.printed': { lines: string[] }
 }

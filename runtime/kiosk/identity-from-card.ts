@@ -39,6 +39,9 @@ export function identityFromCard(card: CardPresented, today: Date): CardResult {
     if (card.kind === 'nfc') {
       return { ok: true, identity: { source: 'nfc', personalId: null, cardUid: card.text } }
     }
+    if (card.kind === 'wiegand') {
+      return { ok: true, identity: { source: 'wiegand', personalId: null, cardUid: card.text } }
+    }
     return { ok: false, reason: 'not an identity document', code: 'E_CARD_INVALID' }
   } catch (error) {
     return {

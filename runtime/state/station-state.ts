@@ -14,6 +14,8 @@ export interface StationStateData {
   receiptSeq: number
   /** Maintenance mode survives a restart. */
   maintenance: boolean
+  /** Who put the station in maintenance: 'tamper', 'technician' or 'central'. */
+  maintenanceReason?: 'tamper' | 'technician' | 'central' | undefined
   /** Version of the flow bundle in use. */
   flowsVersion?: string
 }

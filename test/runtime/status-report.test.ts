@@ -43,6 +43,7 @@ function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
     health: { display: { state: 'ok' }, printer: { state: 'faulty', lastError: 'paper out' } },
     kiosk,
     flows: [flow('security-feedback', 2)],
+    maintenance: { on: false, reason: null, enclosureOpen: false },
     ...overrides,
   }
 }

@@ -25,6 +25,7 @@ const REPORT: StatusReport = {
   bootCount: 4,
   simulated: true,
   phase: 'welcome',
+  maintenance: { on: false, reason: null, enclosureOpen: false },
   step: null,
   outbox: { depth: 0, oldestAgeS: null },
   link: { configured: false, connected: false, broker: null },

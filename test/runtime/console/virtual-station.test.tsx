@@ -16,6 +16,7 @@ const STATUS: StatusReport = {
   bootCount: 1,
   simulated: true,
   phase: 'welcome',
+  maintenance: { on: false, reason: null, enclosureOpen: false },
   step: null,
   outbox: { depth: 2, oldestAgeS: 5 },
   link: { configured: false, connected: false, broker: null },

@@ -1,0 +1,27 @@
+import type { Config } from '../../config/schema.js'
+import type { EventBus } from '../bus/event-bus.js'
+import type { StationEvents } from '../bus/events.js'
+import type { Clock } from '../clock.js'
+import { isStationError, messageOf } from '../errors.js'
+import type { Hardware } from '../hardware.js'
+import type { Logger } from '../log.js'
+import type { Health } from '../supervisor/service.js'
+
+/** What every device of the station is built from. */
+export interface DeviceDeps {
+  config: Config
+  hardware: Hardware
+  clock: Clock
+  log: Logger
+  bus: EventBus<StationEvents>
+}
+
+/** Puts a device's health changes on the bus, where faults and recoveries become events for central. */
+export function healthReporter(bus: EventBus<StationEvents>, device: string): (health: Health) => void {
+  return (health) => bus.emit('device.health', { device, health })
+}
+
+/** A degraded health naming the error, for a device that keeps working around it. */
+export function degradedBy(error: unknown): Health {
+  return { state: 'degraded', lastError: messageOf(error), ...(isStationError(error) ? { lastErrorCode: error.code } : {}) }
+}

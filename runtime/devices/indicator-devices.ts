@@ -1,0 +1,103 @@
+import type { GpioLine } from '../../drivers/gpio/gpio-line.js'
+import { Buzzer, type BeepName } from '../../drivers/outputs/buzzer.js'
+import { StatusLeds, type LedState } from '../../drivers/outputs/status-leds.js'
+import { isStationError } from '../errors.js'
+import { DeviceService } from '../device-service.js'
+import { degradedBy, healthReporter, type DeviceDeps } from './device-deps.js'
+
+export interface StatusLedsDevice {
+  service: DeviceService
+  /** Shows `state` now if the LEDs are up, else as soon as they are. */
+  show(state: LedState): void
+}
+
+/** Green/red status LEDs. A failed write degrades the device; the pattern keeps running. */
+export function statusLedsDevice(deps: DeviceDeps): StatusLedsDevice {
+  const { config, hardware, clock, bus } = deps
+  const { greenLine, redLine } = config.hardware.leds
+  let wanted: LedState = 'ok'
+  let leds: StatusLeds | null = null
+  let lines: GpioLine[] = []
+  const release = async () => {
+    const current = leds
+    leds = null
+    await current?.stop()
+    const open = lines
+    lines = []
+    await Promise.all(open.map((line) => line.close()))
+  }
+  const service = new DeviceService({
+    name: 'leds',
+    open: async () => {
+      try {
+        for (const [purpose, bcm] of [['leds.green', greenLine], ['leds.red', redLine]] as const) {
+          lines.push(await hardware.openGpioLine({ purpose, bcm, direction: 'out', backend: 'onoff' }))
+        }
+        const [green, red] = lines as [GpioLine, GpioLine]
+        const next = new StatusLeds({ green, red, clock, onError: (error) => service.report(degradedBy(error)) })
+        await next.show(wanted)
+        leds = next
+      } catch (error) {
+        await release()
+        throw error
+      }
+    },
+    close: release,
+    onHealth: healthReporter(bus, 'leds'),
+  })
+  return {
+    service,
+    show(state) {
+      if (state === wanted) return
+      wanted = state
+      leds?.show(state).catch((error: unknown) => service.report(degradedBy(error)))
+    },
+  }
+}
+
+export interface BuzzerDevice {
+  service: DeviceService
+  /** Plays a pattern when the buzzer is up; a failure degrades the device and is never thrown. */
+  beep(name: BeepName): void
+}
+
+/** The buzzer: PWM tones on a pigpio line (passive piezo), on/off on an onoff line (active buzzer). */
+export function buzzerDevice(deps: DeviceDeps): BuzzerDevice {
+  const { config, hardware, clock, bus } = deps
+  const settings = config.hardware.buzzer
+  let buzzer: Buzzer | null = null
+  let line: GpioLine | null = null
+  const release = async () => {
+    const current = buzzer
+    buzzer = null
+    await current?.stop()
+    await line?.close()
+    line = null
+  }
+  const service = new DeviceService({
+    name: 'buzzer',
+    open: async () => {
+      line = await hardware.openGpioLine({ purpose: 'buzzer', bcm: settings.line, direction: 'out', backend: settings.backend })
+      // Silent from the start: a line left high by a crashed run would sound forever.
+      await line.write(0)
+      buzzer = new Buzzer({ line, clock, frequencyHz: settings.frequencyHz })
+    },
+    close: release,
+    onHealth: healthReporter(bus, 'buzzer'),
+  })
+  return {
+    service,
+    beep(name) {
+      buzzer?.beep(name).then(
+        () => {
+          if (service.health().state === 'degraded') service.report({ state: 'ok' })
+        },
+        (error: unknown) => {
+          // A beep cut short by the next one or by stop is not a fault.
+          if (isStationError(error) && error.code === 'E_CANCELED') return
+          service.report(degradedBy(error))
+        },
+      )
+    },
+  }
+}

@@ -1,0 +1,203 @@
+import type { HardwareConfig, KeyName } from '../config/schema.js'
+import { SimHd44780Pcf8574 } from '../drivers/display/sim-hd44780.js'
+import { clockTickSource } from '../drivers/gpio/gpio-tick.js'
+import { SimGpioChip } from '../drivers/gpio/sim-gpio.js'
+import type { I2cDevice } from '../drivers/i2c/i2c-bus.js'
+import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
+import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
+import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
+import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
+import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../drivers/nfc/sim-pn532.js'
+import { SimEscPosPrinter, type SimPaperState } from '../drivers/printer/sim-escpos-printer.js'
+import { SimQrScanner } from '../drivers/scanner/sim-qr-scanner.js'
+import { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
+import { SimFt6x36 } from '../drivers/touch/sim-ft6x36.js'
+import { SimWiegandReader } from '../drivers/wiegand/sim-wiegand-reader.js'
+import type { Clock } from './clock.js'
+import { StationError } from './errors.js'
+import type { Hardware, SimDevice } from './hardware.js'
+import { touchZonesOf } from './touch-zones.js'
+
+/** A chip with an active-low interrupt output, as the MPR121 and the FT6x36 have. */
+interface IrqChip extends I2cDevice {
+  readonly irqAsserted: boolean
+}
+
+/**
+ * Every device of `config` as a simulated chip with the device's own rules, on an in-memory I2C bus,
+ * serial cables and one GPIO chip. Loads no native module.
+ */
+export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware {
+  const bus = new SimI2cBus()
+  const gpio = new SimGpioChip({ tickUs: clockTickSource(clock) })
+  const lcd = new SimHd44780Pcf8574()
+  const keypad = new SimMpr121()
+  const touchPanel = config.keypad.kind === 'ft6x36' ? new SimFt6x36() : null
+  const keypadChip: IrqChip = touchPanel ?? keypad
+  const irqLine = config.keypad.irqLine
+  // The chip's INT pin follows its state after every bus transaction and every touch, as the wire does.
+  const syncIrq = () => {
+    if (irqLine !== undefined) gpio.drive(irqLine, keypadChip.irqAsserted ? 0 : 1)
+  }
+  const keypadOnBus: I2cDevice = {
+    write(bytes) {
+      try {
+        keypadChip.write(bytes)
+      } finally {
+        syncIrq()
+      }
+    },
+    read(length) {
+      try {
+        return keypadChip.read(length)
+      } finally {
+        syncIrq()
+      }
+    },
+  }
+  syncIrq()
+  bus.attach(config.display.address, lcd)
+  bus.attach(config.keypad.address, keypadOnBus)
+  const zones = touchPanel ? touchZonesOf(config.keypad) : []
+  const keyInput = (key: KeyName): (() => void) & { up: () => void } => {
+    if (touchPanel) {
+      const zone = zones.find((candidate) => candidate.key === key)
+      if (!zone) throw new TypeError(`no key zone on the touch panel is '${key}'`)
+      const x = zone.x + Math.floor(zone.widthPx / 2)
+      const y = zone.y + Math.floor(zone.heightPx / 2)
+      return Object.assign(() => touchPanel.touch(0, x, y), { up: () => touchPanel.lift(0) })
+    }
+    const electrode = config.keypad.electrodes.indexOf(key)
+    if (electrode < 0) throw new TypeError(`no electrode is wired to key '${key}'`)
+    return Object.assign(() => keypad.touch(electrode), { up: () => keypad.release(electrode) })
+  }
+
+  const nfc = config.nfc.enabled ? new SimPn532() : null
+  if (nfc && config.nfc.interface === 'i2c') bus.attach(config.nfc.address, new SimPn532I2c(nfc))
+  const wiegand = config.wiegand.enabled ? new SimWiegandReader({ chip: gpio, d0: config.wiegand.d0Line, d1: config.wiegand.d1Line }) : null
+  const tamperLevel = (open: boolean) => (open ? config.tamper.openLevel : config.tamper.openLevel === 1 ? 0 : 1)
+  // The door starts closed.
+  if (config.tamper.enabled) gpio.drive(config.tamper.line, tamperLevel(false))
+
+  const unplugged = new Set<SimDevice>()
+  const absent = (device: SimDevice, path: string) =>
+    new StationError('E_DEVICE_ABSENT', `${device} is unplugged (${path} is missing)`, { path })
+  const i2cAddressOf = (device: 'display' | 'keypad' | 'nfc'): number =>
+    device === 'display' ? config.display.address : device === 'keypad' ? config.keypad.address : config.nfc.address
+  let printerCable: SimSerialLink | null = null
+  let scannerCable: SimSerialLink | null = null
+  let nfcCable: SimSerialLink | null = null
+  let scanner: SimQrScanner | null = null
+  let printer: SimEscPosPrinter | null = null
+  let paper: SimPaperState = 'ok'
+  let coverOpen = false
+  let powered = true
+  return {
+    i2c: bus,
+    async openScannerLink() {
+      if (unplugged.has('scanner')) throw absent('scanner', config.scanner.path)
+      const cable = SimSerialLink.pair(config.scanner.path)
+      scannerCable = cable.host
+      scanner = new SimQrScanner(cable.device)
+      return cable.host
+    },
+    async openNfcTransport(transportClock) {
+      if (!nfc) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
+      if (config.nfc.interface === 'i2c') return new Pn532I2cTransport(bus, { clock: transportClock, address: config.nfc.address })
+      if (unplugged.has('nfc')) throw absent('nfc', config.nfc.path)
+      const cable = SimSerialLink.pair(config.nfc.path)
+      nfcCable = cable.host
+      new SimPn532Hsu(nfc, cable.device)
+      return new Pn532HsuTransport(cable.host, { clock: transportClock })
+    },
+    async openPrinterLink() {
+      if (unplugged.has('printer')) throw absent('printer', config.printer.path)
+      const cable = SimSerialLink.pair(config.printer.path)
+      printerCable = cable.host
+      printer = new SimEscPosPrinter(cable.device, { profile: config.printer, paper })
+      printer.setCoverOpen(coverOpen)
+      printer.setResponsive(powered)
+      return cable.host
+    },
+    async openGpioLine(request) {
+      const line = gpio.line(request.bcm)
+      if (request.backend === 'pigpio') return line
+      // onoff lines cannot do PWM: hide it, so drivers take their on/off path as on the board.
+      const { pwm: _pwm, ...plain } = line
+      return plain
+    },
+    sim: {
+      bus,
+      lcd,
+      keypad,
+      touchPanel,
+      keyDown(key) {
+        keyInput(key)()
+        syncIrq()
+      },
+      keyUp(key) {
+        keyInput(key).up()
+        syncIrq()
+      },
+      nfc,
+      gpio,
+      wiegand,
+      setTamperOpen(open) {
+        if (!config.tamper.enabled) throw new TypeError('no tamper switch is configured (hardware.tamper.enabled is false)')
+        gpio.drive(config.tamper.line, tamperLevel(open))
+      },
+      printer() {
+        if (!printer) throw new Error('the simulated printer is not connected yet')
+        return printer
+      },
+      setPaper(state) {
+        paper = state
+        printer?.setPaper(state)
+      },
+      setCoverOpen(open) {
+        coverOpen = open
+        printer?.setCoverOpen(open)
+      },
+      setPowered(on) {
+        powered = on
+        printer?.setResponsive(on)
+      },
+      scanner() {
+        if (!scanner) throw new Error('the simulated scanner is not connected yet')
+        return scanner
+      },
+      scannerCable: () => scannerCable,
+      unplug(device) {
+        if (unplugged.has(device)) return
+        if (device === 'nfc' && !nfc) throw new TypeError('no NFC reader is configured (hardware.nfc.enabled is false)')
+        unplugged.add(device)
+        if (device === 'scanner') scannerCable?.unplug()
+        else if (device === 'printer') printerCable?.unplug()
+        else if (device === 'nfc' && config.nfc.interface === 'hsu') nfcCable?.unplug()
+        else bus.detach(i2cAddressOf(device as 'display' | 'keypad' | 'nfc'))
+      },
+      replug(device) {
+        if (!unplugged.delete(device)) return
+        if (device === 'display') {
+          lcd.powerCycle()
+          bus.attach(config.display.address, lcd)
+        } else if (device === 'keypad') {
+          touchPanel?.powerCycle()
+          keypad.powerCycle()
+          bus.attach(config.keypad.address, keypadOnBus)
+          syncIrq()
+        } else if (device === 'nfc' && nfc) {
+          nfc.powerCycle()
+          if (config.nfc.interface === 'i2c') bus.attach(config.nfc.address, new SimPn532I2c(nfc))
+        }
+      },
+      i2cNoise(device, transactions) {
+        if (device === 'nfc' && (!nfc || config.nfc.interface !== 'i2c')) throw new TypeError('the NFC reader is not on the I2C bus')
+        bus.failNext(i2cAddressOf(device), 'eio', transactions)
+      },
+    },
+    async close() {
+      await bus.close()
+    },
+  }
+}
