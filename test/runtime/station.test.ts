@@ -1,93 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
-import t, { type Test } from 'tap'
-import { defaultConfig } from '../../config/defaults.js'
-import type { Config } from '../../config/schema.js'
-import { systemClock } from '../../runtime/clock.js'
+import t from 'tap'
 import { controlRequest } from '../../runtime/control/control-client.js'
-import { openHardware } from '../../runtime/hardware.js'
-import { createLogger } from '../../runtime/log.js'
-import { startStation, type RunningStation } from '../../runtime/station.js'
-import type { StatusReport } from '../../runtime/status-report.js'
+import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
-
-
-const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
-
-interface Running {
-  station: RunningStation
-  config: Config
-  logLines: Array<Record<string, unknown>>
-  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
-  status(): Promise<StatusReport>
-  press(...keys: string[]): Promise<void>
-  waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>
-  waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
-}
-
-async function start(t: Test, brokerUrl: string | null, adjust: (config: Config) => void = () => undefined): Promise<Running> {
-  const dataDir = join(t.testdir({}), 'data')
-  const config = defaultConfig(dataDir, FLOWS_DIR)
-  config.station.id = 'lobby-test'
-  config.session.endScreenS = 1
-  adjust(config)
-  const hardware = await openHardware({ ...config.hardware, simulated: true })
-  // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
-  const logLines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
-  const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
-  let stopped = false
-  t.teardown(async () => {
-    if (!stopped) await station.stop()
-  })
-  const originalStop = station.stop.bind(station)
-  const running: Running = {
-    station: {
-      socketPath: station.socketPath,
-      status: () => station.status(),
-      reloadFlows: () => station.reloadFlows(),
-      async stop() {
-        stopped = true
-        await originalStop()
-      },
-    },
-    config,
-    logLines,
-    request: (cmd, args = {}) => controlRequest(station.socketPath, cmd, args),
-    status: async () => (await controlRequest(station.socketPath, 'status')) as StatusReport,
-    async press(...keys) {
-      for (const key of keys) await running.request('sim.press', { key })
-    },
-    async waitFor(what, check, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-    },
-    async waitForScreen(pattern, timeoutMs = 5000) {
-      let text = ''
-      await running.waitFor(
-        `${pattern} on the display (last: ${JSON.stringify(text)})`,
-        async () => {
-          const screen = (await running.request('sim.screen')) as { rows: string[] }
-          text = screen.rows.join('\n')
-          return pattern.test(text)
-        },
-        timeoutMs,
-      )
-      return text
-    },
-  }
-  return running
-}
-
-function eventsLogged(lines: Array<Record<string, unknown>>, type: string): Array<Record<string, unknown>> {
-  return lines.filter((line) => line.msg === 'event' && line.event === type)
-}
+import { eventsLogged, FLOWS_DIR, start } from '../support/station-rig.js'
 
 t.test('an offline station is ready, takes a procedure through the control socket and keeps it in the outbox', async (t) => {
   const s = await start(t, null)

@@ -1,0 +1,96 @@
+/**
+ * An in-process station on simulated hardware for tests: started with the real startStation, driven
+ * through its control socket (the `station sim` commands), its JSON log kept in memory.
+ */
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Test } from 'tap'
+import { defaultConfig } from '../../config/defaults.js'
+import type { Config } from '../../config/schema.js'
+import { systemClock } from '../../runtime/clock.js'
+import { controlRequest } from '../../runtime/control/control-client.js'
+import { openHardware, type Hardware } from '../../runtime/hardware.js'
+import { createLogger } from '../../runtime/log.js'
+import { startStation, type RunningStation } from '../../runtime/station.js'
+import type { StatusReport } from '../../runtime/status-report.js'
+
+/** The bundled flows. */
+export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
+
+export interface Running {
+  /** The simulated hardware under the station (hardware.sim is its rig). */
+  hardware: Hardware
+  station: RunningStation
+  config: Config
+  logLines: Array<Record<string, unknown>>
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
+  status(): Promise<StatusReport>
+  press(...keys: string[]): Promise<void>
+  waitForScreen(pattern: RegExp, timeoutMs?: number): Promise<string>
+  waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
+}
+
+/** Starts a station on a fresh data dir (or `options.dataDir`), stopped at teardown. */
+export async function start(t: Test, brokerUrl: string | null, adjust: (config: Config) => void = () => undefined, options: { dataDir?: string } = {}): Promise<Running> {
+  const dataDir = options.dataDir ?? join(t.testdir({}), 'data')
+  const config = defaultConfig(dataDir, FLOWS_DIR)
+  config.station.id = 'lobby-test'
+  config.session.endScreenS = 1
+  adjust(config)
+  const hardware = await openHardware({ ...config.hardware, simulated: true })
+  // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
+  const logLines: Array<Record<string, unknown>> = []
+  const log = createLogger({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
+  const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
+  let stopped = false
+  t.teardown(async () => {
+    if (!stopped) await station.stop()
+  })
+  const originalStop = station.stop.bind(station)
+  const running: Running = {
+    station: {
+      socketPath: station.socketPath,
+      status: () => station.status(),
+      reloadFlows: () => station.reloadFlows(),
+      async stop() {
+        stopped = true
+        await originalStop()
+      },
+    },
+    hardware,
+    config,
+    logLines,
+    request: (cmd, args = {}) => controlRequest(station.socketPath, cmd, args),
+    status: async () => (await controlRequest(station.socketPath, 'status')) as StatusReport,
+    async press(...keys) {
+      for (const key of keys) await running.request('sim.press', { key })
+    },
+    async waitFor(what, check, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    },
+    async waitForScreen(pattern, timeoutMs = 5000) {
+      let text = ''
+      await running.waitFor(
+        `${pattern} on the display (last: ${JSON.stringify(text)})`,
+        async () => {
+          const screen = (await running.request('sim.screen')) as { rows: string[] }
+          text = screen.rows.join('\n')
+          return pattern.test(text)
+        },
+        timeoutMs,
+      )
+      return text
+    },
+  }
+  return running
+}
+
+/** The `event` log lines of one type, in order. */
+export function eventsLogged(lines: Array<Record<string, unknown>>, type: string): Array<Record<string, unknown>> {
+  return lines.filter((line) => line.msg === 'event' && line.event === type)
+}
+
