@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { messageOf } from './errors.js'
-import { simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
+import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
 import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
@@ -29,6 +29,7 @@ const USAGE = `usage: station <command>
                           run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
   sim <action> ...        act as a resident on a simulated station (station sim help)
+  maintenance <on|off>    take the station out of service for residents, or put it back
   flows check [paths]     check flow files (coded diagnostics with file and line)
   flows graph <id> [--format mermaid|dot]
                           draw a flow
@@ -82,6 +83,10 @@ async function main(argv: string[]): Promise<number | 'running'> {
         options: CLIENT_OPTIONS,
       })
       return simCommand(clientSocket(values), positionals, values.json === true, io)
+    }
+    case 'maintenance': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: CLIENT_OPTIONS })
+      return maintenanceCommand(clientSocket(values), positionals, values.json === true, io)
     }
     case 'central':
       return central(rest)

@@ -28,8 +28,9 @@ const SIM_USAGE = `usage:
   station sim screen
   station sim receipt
   station sim printer <paper-out|paper-near-end|paper-ok|cover-open|cover-closed|power-off|power-on>
-  station sim unplug|replug <display|keypad|scanner|printer>
-  station sim i2c-noise <display|keypad> [transactions]`
+  station sim unplug|replug <display|keypad|scanner|printer|nfc>
+  station sim i2c-noise <display|keypad|nfc> [transactions]
+  station sim tamper <open|closed>`
 
 /** `station sim …`: acts as a resident on a running simulated station. */
 export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
@@ -65,6 +66,11 @@ export async function simCommand(socket: string, args: readonly string[], json: 
         await controlRequest(socket, 'sim.printer', { state: rest[0] })
         return 0
       }
+      case 'tamper': {
+        if (rest.length !== 1) return usage(io)
+        await controlRequest(socket, 'sim.tamper', { state: rest[0] })
+        return 0
+      }
       case 'unplug':
       case 'replug': {
         if (rest.length !== 1) return usage(io)
@@ -84,6 +90,23 @@ export async function simCommand(socket: string, args: readonly string[], json: 
     }
   } catch (error) {
     io.err(`station sim ${action ?? ''}: ${messageOf(error)}`)
+    return 1
+  }
+}
+
+/** `station maintenance on|off`: a technician takes the station out of service or puts it back. */
+export async function maintenanceCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
+  const [state] = args
+  if (args.length !== 1 || (state !== 'on' && state !== 'off')) {
+    io.err('usage: station maintenance <on|off>')
+    return 2
+  }
+  try {
+    const result = (await controlRequest(socket, 'maintenance', { on: state === 'on' })) as { on: boolean; reason: string | null }
+    io.out(json ? JSON.stringify(result) : result.on ? `maintenance on (${result.reason ?? 'technician'})` : 'maintenance off: serving residents')
+    return 0
+  } catch (error) {
+    io.err(`station maintenance: ${messageOf(error)}`)
     return 1
   }
 }

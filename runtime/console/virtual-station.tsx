@@ -14,7 +14,10 @@ export interface VirtualStationProps {
   pollIntervalMs?: number
 }
 
-const HELP = '0-9 digits · Enter ok · Backspace/Esc back · c card · x bad card · p paper · q quit'
+const HELP = '0-9 digits · Enter ok · Backspace/Esc back · c card · x bad card · w Wiegand card · p paper · t tamper · m leave maintenance · q quit'
+
+/** A 26-bit Wiegand frame (facility 123, card 4567) for the `w` key. */
+const SAMPLE_WIEGAND_BITS = '10111101100010001110101110'
 
 /** Maps a terminal key press to a keypad key, a station action, or nothing. */
 export function keyFor(input: string, key: { return?: boolean; backspace?: boolean; delete?: boolean; escape?: boolean }): KeyName | null {
@@ -37,6 +40,7 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
   const [message, setMessage] = useState('')
   const cardsPresented = useRef(0)
   const paperTakenOut = useRef(false)
+  const enclosureOpen = useRef(false)
 
   useEffect(() => {
     let alive = true
@@ -84,6 +88,13 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
       return act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
     }
     if (input === 'x') return act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
+    if (input === 'w') return act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
+    if (input === 't') {
+      const open = !enclosureOpen.current
+      enclosureOpen.current = open
+      return act('sim.tamper', { state: open ? 'open' : 'closed' }, open ? 'enclosure opened' : 'enclosure closed')
+    }
+    if (input === 'm') return act('maintenance', { on: false }, 'leaving maintenance')
     if (input === 'p') {
       const out = !paperTakenOut.current
       paperTakenOut.current = out
@@ -118,6 +129,8 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
       <Text>
         broker: {status?.link.configured ? (online ? 'connected' : 'disconnected') : 'none: offline, submissions queued'} · outbox:{' '}
         {status?.outbox.depth ?? 0} waiting · screen: {status?.phase ?? '…'}
+        {status?.maintenance.on ? ` · maintenance (${status.maintenance.reason ?? '?'})` : ''}
+        {status?.maintenance.enclosureOpen ? ' · ENCLOSURE OPEN' : ''}
       </Text>
       {message ? <Text dimColor>{message}</Text> : null}
     </Box>

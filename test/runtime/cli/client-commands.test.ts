@@ -1,5 +1,5 @@
 import t from 'tap'
-import { frame, simCommand, statusCommand, type ClientIo } from '../../../runtime/cli/client-commands.js'
+import { frame, maintenanceCommand, simCommand, statusCommand, type ClientIo } from '../../../runtime/cli/client-commands.js'
 import { ControlServer, type ControlHandler } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
@@ -164,4 +164,56 @@ t.test('sim exits 1 when no station is running', async (t) => {
   const io = captureIo()
   t.equal(await simCommand(t.testdir(), ['press', 'ok'], false, io), 1)
   t.match(io.errText(), /^station sim press: no station is running/)
+})
+
+t.test('sim tamper, unplug, replug and i2c-noise pass the device or state along', async (t) => {
+  const { dataDir, calls } = await stationWith(t, {
+    'sim.tamper': () => null,
+    'sim.unplug': () => null,
+    'sim.replug': () => null,
+    'sim.i2c-noise': () => null,
+  })
+  const socket = controlSocketPath(dataDir)
+  t.equal(await simCommand(socket, ['tamper', 'open'], false, captureIo()), 0)
+  t.equal(await simCommand(socket, ['unplug', 'nfc'], false, captureIo()), 0)
+  t.equal(await simCommand(socket, ['replug', 'nfc'], false, captureIo()), 0)
+  t.equal(await simCommand(socket, ['i2c-noise', 'nfc', '20'], false, captureIo()), 0)
+  t.equal(await simCommand(socket, ['tamper'], false, captureIo()), 2, 'tamper needs a state')
+  t.strictSame(calls, [
+    ['sim.tamper', { state: 'open' }],
+    ['sim.unplug', { device: 'nfc' }],
+    ['sim.replug', { device: 'nfc' }],
+    ['sim.i2c-noise', { device: 'nfc', transactions: 20 }],
+  ])
+})
+
+t.test('maintenance on|off asks the station and says what it answered', async (t) => {
+  let enclosureOpen = false
+  const { dataDir, calls } = await stationWith(t, {
+    maintenance: (args) => {
+      if (args.on === false && enclosureOpen) throw new StationError('E_CONTROL_REQUEST', 'the enclosure is open (tamper switch)')
+      return { on: args.on, reason: args.on ? 'technician' : null }
+    },
+  })
+  const socket = controlSocketPath(dataDir)
+  const on = captureIo()
+  t.equal(await maintenanceCommand(socket, ['on'], false, on), 0)
+  t.equal(on.outText(), 'maintenance on (technician)')
+  const off = captureIo()
+  t.equal(await maintenanceCommand(socket, ['off'], true, off), 0)
+  t.strictSame(JSON.parse(off.outText()), { on: false, reason: null })
+  t.strictSame(calls, [
+    ['maintenance', { on: true }],
+    ['maintenance', { on: false }],
+  ])
+
+  enclosureOpen = true
+  const refused = captureIo()
+  t.equal(await maintenanceCommand(socket, ['off'], false, refused), 1)
+  t.equal(refused.errText(), 'station maintenance: the enclosure is open (tamper switch)')
+  for (const args of [[], ['maybe'], ['on', 'now']]) {
+    const io = captureIo()
+    t.equal(await maintenanceCommand(socket, args, false, io), 2, args.join(' '))
+    t.equal(io.errText(), 'usage: station maintenance <on|off>')
+  }
 })

@@ -3,6 +3,7 @@ import t from 'tap'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from '../../../runtime/console/sample-cards.js'
 import { keyFor, VirtualStation } from '../../../runtime/console/virtual-station.js'
 import { StationError } from '../../../runtime/errors.js'
+import { decodeWiegand } from '../../../drivers/wiegand/wiegand-codec.js'
 import { identityFromCard } from '../../../runtime/kiosk/identity-from-card.js'
 import type { StatusReport } from '../../../runtime/status-report.js'
 
@@ -139,6 +140,25 @@ t.test('c presents the sample cards in turn, x a bad one, p takes the paper out 
     { cmd: 'sim.printer', args: { state: 'paper-out' } },
     { cmd: 'sim.printer', args: { state: 'paper-ok' } },
   ])
+})
+
+t.test('w presents a Wiegand card that decodes, t opens and closes the enclosure, m leaves maintenance', async (t) => {
+  const station = fakeStation()
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  await type(view, station, ['w', 't', 't', 'm'], 4)
+  t.equal(station.sent[0]?.cmd, 'sim.card')
+  t.equal(station.sent[0]?.args.kind, 'wiegand')
+  t.same(decodeWiegand(String(station.sent[0]?.args.text)), { bits: 26, facility: 123, card: 4567, raw_hex: '7B11D7' }, 'a valid 26-bit frame')
+  t.same(station.sent.slice(1), [
+    { cmd: 'sim.tamper', args: { state: 'open' } },
+    { cmd: 'sim.tamper', args: { state: 'closed' } },
+    { cmd: 'maintenance', args: { on: false } },
+  ])
+  station.setStatus({ ...STATUS, phase: 'maintenance', maintenance: { on: true, reason: 'tamper', enclosureOpen: true } })
+  // The status line wraps at the test terminal's width: compare with line breaks folded.
+  const folded = () => frame().replace(/\s+/g, ' ')
+  await until(() => /maintenance \(tamper\)/.test(folded()) && /ENCLOSURE OPEN/.test(folded()), 'the maintenance mark')
 })
 
 t.test('q and Ctrl+C quit without acting on the station', async (t) => {
