@@ -7,7 +7,7 @@ import { encodeFrame, scanFrames, type ScanEnd } from './journal-frame.js'
 
 /**
  * An append-only file of JSON records, each framed with length + CRC-32 (journal-frame.ts).
- * Every append is one positional write followed by fsync; appends and compactions run one at a
+ * Every append is one positional write followed by fdatasync; appends and compactions run one at a
  * time. Opening repairs what a crash can leave behind without ever discarding a readable record.
  */
 
@@ -112,7 +112,7 @@ export class Journal {
   }
 
   /**
-   * Appends one record and fsyncs before resolving; resolves with the frame's size in bytes.
+   * Appends one record and fdatasyncs before resolving; resolves with the frame's size in bytes.
    * Rejects with E_OUTBOX_FULL, writing nothing, when the file would grow past `limitBytes`;
    * with E_OUTBOX_IO when the write or fsync fails (a failed write is truncated away) or the
    * journal is closed; with TypeError for a value JSON cannot represent.
@@ -142,7 +142,9 @@ export class Journal {
         throw ioError('append', this.path, error)
       }
       try {
-        await this.#handle.sync()
+        // fdatasync, not fsync: it flushes the data and the file size (what reading the record back
+        // needs) but skips timestamps, which roughly halves the cost of each append on ext4.
+        await this.#handle.datasync()
       } catch (error) {
         this.#poisoned = ioError('sync', this.path, error)
         throw this.#poisoned
