@@ -20,7 +20,8 @@ import {
   url,
   type Checker,
 } from './checks.js'
-import { keyZoneProblems } from '../drivers/touch/key-zones.js'
+import { keyZoneProblems, phoneKeyZones } from '../drivers/touch/key-zones.js'
+import { messageOf } from '../runtime/errors.js'
 import { FT6X36_ADDRESS } from '../drivers/touch/ft6x36-registers.js'
 import type {
   BuzzerConfig,
@@ -615,13 +616,35 @@ function checkCrossField(config: Config, collector: Collector): void {
   }
 }
 
-/** Zones must fit the panel and not overlap (only for a touch panel keypad). */
+/**
+ * A touch keypad needs usable zones: configured ones must fit the panel, not overlap and give every key
+ * (a resident without ok, back or a digit cannot finish a procedure); without zones, the phone layout
+ * must fit the panel with the configured gap.
+ */
 function checkTouchZones(keypad: KeypadConfig, collector: Collector): void {
   const { touch } = keypad
-  const paths = ['hardware.keypad.touch.zones', 'hardware.keypad.touch.widthPx', 'hardware.keypad.touch.heightPx']
-  if (keypad.kind !== 'ft6x36' || touch.zones === undefined || !collector.allGood(...paths)) return
-  const problems = keyZoneProblems(touch.zones, { widthPx: touch.widthPx, heightPx: touch.heightPx })
-  if (problems.length > 0) collector.problem('hardware.keypad.touch.zones', problems.join('; '), renderValue(touch.zones))
+  const panelPaths = ['hardware.keypad.touch.widthPx', 'hardware.keypad.touch.heightPx']
+  if (keypad.kind !== 'ft6x36' || !collector.allGood(...panelPaths)) return
+  const panel = { widthPx: touch.widthPx, heightPx: touch.heightPx }
+  if (touch.zones === undefined) {
+    if (!collector.allGood('hardware.keypad.touch.gapPx')) return
+    try {
+      phoneKeyZones(panel, { gapPx: touch.gapPx })
+    } catch (error) {
+      collector.problem('hardware.keypad.touch.gapPx', messageOf(error), renderValue(touch.gapPx))
+    }
+    return
+  }
+  if (!collector.allGood('hardware.keypad.touch.zones')) return
+  // The zone lines quote each zone themselves; the whole list would only repeat them.
+  const rendered = `${touch.zones.length} zones`
+  const problems = keyZoneProblems(touch.zones, panel)
+  if (problems.length > 0) {
+    collector.problem('hardware.keypad.touch.zones', problems.join('; '), rendered)
+    return
+  }
+  const missing = KEY_NAMES.filter((key) => !touch.zones?.some((zone) => zone.key === key))
+  if (missing.length > 0) collector.problem('hardware.keypad.touch.zones', `must give every key a zone; missing ${missing.join(' ')}`, rendered)
 }
 
 /**
@@ -640,6 +663,12 @@ function checkGpioLines(hardware: HardwareConfig, collector: Collector): void {
   if (leds.enabled) used.push({ path: 'hardware.leds.greenLine', line: leds.greenLine, pigpio: false }, { path: 'hardware.leds.redLine', line: leds.redLine, pigpio: false })
   if (buzzer.enabled) used.push({ path: 'hardware.buzzer.line', line: buzzer.line, pigpio: buzzer.backend === 'pigpio' })
   const claimed = new Map<number, string>()
+  // The header's bus pins are taken by the buses themselves: GPIO 2/3 carry I2C-1, GPIO 14/15 the UART.
+  const onI2c1 = hardware.display.bus === 1 || keypad.bus === 1 || (hardware.nfc.enabled && hardware.nfc.interface === 'i2c' && hardware.nfc.bus === 1)
+  if (onI2c1) for (const line of [2, 3]) claimed.set(line, 'I2C-1 (SDA/SCL)')
+  const headerUart = /^\/dev\/(serial0|ttyAMA0|ttyS0)$/
+  const serialPaths = [hardware.scanner.path, hardware.printer.path, ...(hardware.nfc.enabled && hardware.nfc.interface === 'hsu' ? [hardware.nfc.path] : [])]
+  if (serialPaths.some((path) => headerUart.test(path))) for (const line of [14, 15]) claimed.set(line, 'the header UART (TXD/RXD)')
   for (const { path, line, pigpio } of used) {
     if (!collector.allGood(path)) continue
     const owner = claimed.get(line)

@@ -31,8 +31,17 @@ function at(path: string, value: unknown): Record<string, unknown> {
 /** A zone as written in YAML; keys may be numbers. */
 const zone = (key: string | number, x: number, y: number, widthPx: number, heightPx: number) => ({ key, x, y, widthPx, heightPx })
 
+const GRID_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', '0', 'ok']
+
+/** Every key once, 3 columns by 4 rows filling widthPx × heightPx from (x0, 0). */
+function grid(widthPx: number, heightPx: number, x0 = 0) {
+  const w = Math.floor(widthPx / 3)
+  const h = Math.floor(heightPx / 4)
+  return GRID_KEYS.map((key, index) => zone(key, x0 + (index % 3) * w, Math.floor(index / 3) * h, w, h))
+}
+
 t.test('every new hardware option takes a good value', async (t) => {
-  const zones = [zone('ok', 0, 0, 100, 50), zone('back', 100, 0, 100, 50)]
+  const zones = grid(480, 272)
   const { hardware } = configOf({
     hardware: {
       keypad: { kind: 'ft6x36', irqLine: 27, touch: { widthPx: 480, heightPx: 272, gapPx: 0, zones } },
@@ -165,44 +174,56 @@ t.test('custom touch zones that overlap or leave the panel are refused, naming t
   const keypad = (zones: unknown[]) => ({ hardware: { keypad: { kind: 'ft6x36', touch: { widthPx: 240, heightPx: 320, zones } } } })
   const overlapping = [zone('1', 0, 0, 100, 80), zone('2', 50, 0, 100, 80)]
   t.strictSame(problemsOf(keypad(overlapping)), [
-    `hardware.keypad.touch.zones: zones[1] (2): overlaps zones[0] (1) (got x 50, y 0, 100×80) (got ${renderValue(overlapping)})`,
+    'hardware.keypad.touch.zones: zones[1] (2): overlaps zones[0] (1) (got x 50, y 0, 100×80) (got 2 zones)',
   ])
   const outside = [zone('ok', 200, 300, 41, 20)]
   t.strictSame(problemsOf(keypad(outside)), [
-    `hardware.keypad.touch.zones: zones[0] (ok): outside the 240×320 panel (got x 200, y 300, 41×20) (got ${renderValue(outside)})`,
+    'hardware.keypad.touch.zones: zones[0] (ok): outside the 240×320 panel (got x 200, y 300, 41×20) (got 1 zones)',
   ])
-  // Half-open rectangles: zones that only touch each other and the panel's edges are fine.
-  configOf(keypad([zone('1', 0, 0, 120, 320), zone('2', 120, 0, 120, 320)]))
+  // Half-open rectangles: the grid's zones only touch each other and the panel's edges.
+  configOf(keypad(grid(240, 320)))
+  const shifted = grid(240, 320, 240)
+  t.match(problemsOf(keypad(shifted))[0], /outside the 240×320 panel/)
   t.strictSame(
-    configOf({ hardware: { keypad: { kind: 'ft6x36', touch: { widthPx: 480, zones: outside } } } }).hardware.keypad.touch.zones,
-    outside,
+    configOf({ hardware: { keypad: { kind: 'ft6x36', touch: { widthPx: 480, zones: shifted } } } }).hardware.keypad.touch.zones,
+    shifted,
     'zones are checked against the configured panel size',
   )
 })
 
+t.test('touch zones must give every key; the default layout must fit the panel with its gap', async (t) => {
+  const partial = grid(240, 320).filter((z) => z.key !== 'ok' && z.key !== '7')
+  t.strictSame(problemsOf({ hardware: { keypad: { kind: 'ft6x36', touch: { zones: partial } } } }), [
+    'hardware.keypad.touch.zones: must give every key a zone; missing 7 ok (got 10 zones)',
+  ])
+  t.strictSame(problemsOf({ hardware: { keypad: { kind: 'ft6x36', touch: { widthPx: 10, heightPx: 10, gapPx: 512 } } } }), [
+    'hardware.keypad.touch.gapPx: gapPx 512 leaves no room for the keys on a 10×10 panel (got 512)',
+  ])
+  t.strictSame(problemsOf({ hardware: { keypad: { touch: { widthPx: 10, heightPx: 10, gapPx: 512 } } } }), [], 'an MPR121 keypad ignores the touch panel')
+})
+
 t.test('touch zones are accepted with digit keys written as YAML numbers', async (t) => {
-  const raw: unknown = parse(
-    [
-      'hardware:',
-      '  keypad:',
-      '    kind: ft6x36',
-      '    touch:',
-      '      widthPx: 240',
-      '      heightPx: 320',
-      '      zones:',
-      '        - { key: 1, x: 0, y: 0, widthPx: 80, heightPx: 80 }',
-      '        - { key: 0, x: 80, y: 240, widthPx: 80, heightPx: 80 }',
-      '        - { key: "9", x: 160, y: 160, widthPx: 80, heightPx: 80 }',
-      '        - { key: ok, x: 160, y: 240, widthPx: 80, heightPx: 80 }',
-      '',
-    ].join('\n'),
-  )
+  const lines = grid(240, 320).map((z) => {
+    const key = /^[0-9]$/.test(z.key as string) ? (z.key === '9' ? '"9"' : z.key) : z.key
+    return `        - { key: ${key}, x: ${z.x}, y: ${z.y}, widthPx: ${z.widthPx}, heightPx: ${z.heightPx} }`
+  })
+  const raw: unknown = parse(['hardware:', '  keypad:', '    kind: ft6x36', '    touch:', '      zones:', ...lines, ''].join('\n'))
   const zones = configOf(raw).hardware.keypad.touch.zones ?? []
   t.strictSame(
     zones.map((z: TouchZoneConfig) => z.key),
-    ['1', '0', '9', 'ok'],
+    GRID_KEYS,
   )
-  t.strictSame(zones[1], { key: '0', x: 80, y: 240, widthPx: 80, heightPx: 80 })
+  t.strictSame(zones[10], { key: '0', x: 80, y: 240, widthPx: 80, heightPx: 80 })
+})
+
+t.test('the header bus pins are not GPIO device lines while their bus is in use', async (t) => {
+  t.strictSame(problemsOf({ hardware: { tamper: { enabled: true, line: 2 } } }), [
+    'hardware.tamper.line: must differ from I2C-1 (SDA/SCL) (one line, one device) (got 2)',
+  ])
+  t.strictSame(problemsOf({ hardware: { printer: { path: '/dev/serial0' }, buzzer: { enabled: true, line: 15 } } }), [
+    'hardware.buzzer.line: must differ from the header UART (TXD/RXD) (one line, one device) (got 15)',
+  ])
+  configOf({ hardware: { buzzer: { enabled: true, line: 15 } } })
 })
 
 t.test('two enabled devices on one GPIO line are refused, naming both; disabled devices claim no line', async (t) => {
