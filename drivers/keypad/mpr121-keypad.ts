@@ -1,9 +1,10 @@
 import type { KeyName, KeypadConfig } from '../../config/schema.js'
 import { ListenerSet } from '../listener-set.js'
+import { PollHealth } from '../poll-health.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import type { Health } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Keypad } from './keypad.js'
@@ -18,7 +19,7 @@ export interface Mpr121KeypadDeps {
   log?: Logger
 }
 
-/** `config.hardware.keypad` fits; `irqLine` is not used yet (see `checkNow`). */
+/** `config.hardware.keypad` fits; the IRQ line is the station's business: it calls `checkNow` on its edge. */
 export interface Mpr121KeypadConfig
   extends Pick<KeypadConfig, 'address' | 'electrodes' | 'pollIntervalMs' | 'touchThreshold' | 'releaseThreshold'> {
   /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
@@ -51,7 +52,7 @@ export class Mpr121Keypad implements Keypad {
   #pollIntervalMs: number
   #touchThreshold: number
   #releaseThreshold: number
-  #maxConsecutiveFailures: number
+  #health: PollHealth
   #keyListeners = new ListenerSet<KeyName>()
   #faultListeners = new ListenerSet<StationError>()
   #running = false
@@ -59,11 +60,7 @@ export class Mpr121Keypad implements Keypad {
   #pollTail: Promise<void> = Promise.resolve()
   #held: readonly number[] = []
   #msSinceEcrCheck = 0
-  #failures = 0
-  #faultReported = false
   #needsConfigure = false
-  #state: HealthState = 'stopped'
-  #lastError: StationError | undefined
 
   constructor(deps: Mpr121KeypadDeps, config: Mpr121KeypadConfig) {
     checkAddress(config.address)
@@ -73,10 +70,7 @@ export class Mpr121Keypad implements Keypad {
     if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
       throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
     }
-    const maxFailures = config.maxConsecutiveFailures ?? 5
-    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
-      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
-    }
+    this.#health = new PollHealth(config.maxConsecutiveFailures)
     this.#bus = deps.bus
     this.#clock = deps.clock
     this.#log = deps.log
@@ -85,7 +79,6 @@ export class Mpr121Keypad implements Keypad {
     this.#pollIntervalMs = config.pollIntervalMs
     this.#touchThreshold = config.touchThreshold
     this.#releaseThreshold = config.releaseThreshold
-    this.#maxConsecutiveFailures = maxFailures
   }
 
   /**
@@ -95,22 +88,19 @@ export class Mpr121Keypad implements Keypad {
    */
   async start(): Promise<void> {
     if (this.#running) return
-    this.#state = 'starting'
+    this.#health.starting()
     try {
       await this.#configure()
     } catch (error) {
       const stationError = this.#asStationError(error)
-      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
-      this.#lastError = stationError
+      this.#health.startFailed(stationError)
       throw stationError
     }
     this.#running = true
-    this.#failures = 0
-    this.#faultReported = false
+    this.#health.started()
     this.#needsConfigure = false
     this.#held = []
     this.#msSinceEcrCheck = 0
-    this.#state = 'ok'
     this.#schedule()
   }
 
@@ -121,12 +111,13 @@ export class Mpr121Keypad implements Keypad {
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
     await this.#pollTail
+    let stopError: StationError | undefined
     try {
       await this.#bus.writeRegister(this.#address, ECR, Uint8Array.of(0x00))
     } catch (error) {
-      this.#lastError = this.#asStationError(error)
+      stopError = this.#asStationError(error)
     }
-    this.#state = 'stopped'
+    this.#health.stopped(stopError)
   }
 
   onKey(listener: (key: KeyName) => void): () => void {
@@ -153,12 +144,7 @@ export class Mpr121Keypad implements Keypad {
   }
 
   health(): Health {
-    const health: Health = { state: this.#state, detail: { consecutiveFailures: this.#failures } }
-    if (this.#lastError !== undefined) {
-      health.lastError = this.#lastError.message
-      health.lastErrorCode = this.#lastError.code
-    }
-    return health
+    return this.#health.health()
   }
 
   #schedule(): void {
@@ -243,40 +229,30 @@ export class Mpr121Keypad implements Keypad {
   }
 
   #succeeded(): void {
-    if (this.#state !== 'ok') this.#log?.info({ address: this.#address }, 'keypad answering again')
-    this.#failures = 0
-    this.#faultReported = false
-    this.#state = 'ok'
+    if (this.#health.succeeded()) this.#log?.info({ address: this.#address }, 'keypad answering again')
   }
 
   #failed(error: unknown): void {
     const stationError = this.#asStationError(error)
-    this.#failures += 1
-    this.#lastError = stationError
-    if (this.#failures < this.#maxConsecutiveFailures) {
-      this.#state = 'degraded'
-      return
-    }
-    this.#state = 'faulty'
+    if (!this.#health.failed(stationError)) return
     // The chip may have lost power meanwhile; configure it again once it answers.
     this.#needsConfigure = true
     this.#reportFault(stationError)
   }
 
   #overCurrent(): void {
-    this.#state = 'faulty'
-    this.#lastError = new StationError(
+    const error = new StationError(
       'E_DEVICE_PROTOCOL',
       'MPR121 over-current on REXT (OVCF): chip stopped; check the keypad wiring',
       { address: this.#address, register: TOUCH_STATUS_0 },
     )
-    this.#reportFault(this.#lastError)
+    this.#health.faulty(error)
+    this.#reportFault(error)
   }
 
   #reportFault(error: StationError): void {
-    if (this.#faultReported) return
-    this.#faultReported = true
-    this.#log?.warn({ err: error, failures: this.#failures }, 'keypad faulty')
+    if (!this.#health.claimFaultReport()) return
+    this.#log?.warn({ err: error, failures: this.#health.failures }, 'keypad faulty')
     this.#faultListeners.emit(error, (listenerError) => this.#log?.error({ err: listenerError }, 'keypad fault listener threw'))
   }
 

@@ -1,8 +1,9 @@
 import { ListenerSet } from '../listener-set.js'
+import { PollHealth } from '../poll-health.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import type { Health } from '../../runtime/supervisor/service.js'
 import type { Unsubscribe } from '../serial/serial-link.js'
 import { formatHexBytes, parseHexBytes } from './hex-bytes.js'
 import {
@@ -78,7 +79,7 @@ export class Pn532Reader {
   #log: Logger | undefined
   #pollIntervalMs: number
   #holdMs: number
-  #maxConsecutiveFailures: number
+  #health: PollHealth
   #commandTimeoutMs: number
   #passiveActivationRetries: number
   #cardListeners = new ListenerSet<NfcCard>()
@@ -87,14 +88,10 @@ export class Pn532Reader {
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
   #abort = new AbortController()
-  #failures = 0
-  #faultReported = false
   #needsSetup = false
   #lastCardKey: string | undefined
   #lastCardMs = 0
   #firmware: string | undefined
-  #state: HealthState = 'stopped'
-  #lastError: StationError | undefined
 
   constructor(deps: Pn532ReaderDeps, config: Pn532ReaderConfig) {
     this.#transport = deps.transport
@@ -103,11 +100,7 @@ export class Pn532Reader {
     this.#pollIntervalMs = positive('pollIntervalMs', config.pollIntervalMs)
     this.#holdMs = nonNegative('holdMs', config.holdMs ?? 2000)
     this.#commandTimeoutMs = positive('commandTimeoutMs', config.commandTimeoutMs ?? 1000)
-    const maxFailures = config.maxConsecutiveFailures ?? 5
-    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
-      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
-    }
-    this.#maxConsecutiveFailures = maxFailures
+    this.#health = new PollHealth(config.maxConsecutiveFailures)
     const retries = config.passiveActivationRetries ?? 2
     if (!Number.isInteger(retries) || retries < 0 || retries > 0xfe) {
       throw new TypeError(`passiveActivationRetries must be an integer 0..254 (got ${retries})`)
@@ -122,26 +115,23 @@ export class Pn532Reader {
    */
   async start(): Promise<void> {
     if (this.#running) return
-    this.#state = 'starting'
+    this.#health.starting()
     this.#abort = new AbortController()
     try {
       await this.#setup()
     } catch (error) {
       const stationError = this.#startError(error)
       if (stationError.code === 'E_CANCELED') {
-        this.#state = 'stopped'
+        this.#health.stopped()
         throw stationError
       }
-      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
-      this.#lastError = stationError
+      this.#health.startFailed(stationError)
       throw stationError
     }
     this.#running = true
-    this.#failures = 0
-    this.#faultReported = false
+    this.#health.started()
     this.#needsSetup = false
     this.#lastCardKey = undefined
-    this.#state = 'ok'
     this.#schedule()
   }
 
@@ -152,7 +142,7 @@ export class Pn532Reader {
   async stop(): Promise<void> {
     const cancel = new StationError('E_CANCELED', 'NFC reader stopping', {})
     if (!this.#running) {
-      if (this.#state === 'starting') this.#abort.abort(cancel)
+      if (this.#health.state === 'starting') this.#abort.abort(cancel)
       return
     }
     this.#running = false
@@ -161,7 +151,7 @@ export class Pn532Reader {
     this.#abort.abort(cancel)
     await this.#pollTail
     this.#lastCardKey = undefined
-    this.#state = 'stopped'
+    this.#health.stopped()
   }
 
   /** Calls `listener` once per card presented (see the hold rule above). Returns a function that removes it. */
@@ -182,14 +172,7 @@ export class Pn532Reader {
   }
 
   health(): Health {
-    const detail: Record<string, string | number | boolean> = { consecutiveFailures: this.#failures }
-    if (this.#firmware !== undefined) detail['firmware'] = this.#firmware
-    const health: Health = { state: this.#state, detail }
-    if (this.#lastError !== undefined) {
-      health.lastError = this.#lastError.message
-      health.lastErrorCode = this.#lastError.code
-    }
-    return health
+    return this.#health.health(this.#firmware === undefined ? {} : { firmware: this.#firmware })
   }
 
   #schedule(): void {
@@ -258,26 +241,15 @@ export class Pn532Reader {
   }
 
   #succeeded(): void {
-    if (this.#state !== 'ok') this.#log?.info({ transport: this.#transport.description }, 'NFC reader answering again')
-    this.#failures = 0
-    this.#faultReported = false
-    this.#state = 'ok'
+    if (this.#health.succeeded()) this.#log?.info({ transport: this.#transport.description }, 'NFC reader answering again')
   }
 
   #failed(error: unknown): void {
     const stationError = asStationError(error)
-    this.#failures += 1
-    this.#lastError = stationError
     // The chip may have reset to its power-up state (LowVbat, MxRty 0xFF): set it up before the next poll.
     this.#needsSetup = true
-    if (this.#failures < this.#maxConsecutiveFailures) {
-      this.#state = 'degraded'
-      return
-    }
-    this.#state = 'faulty'
-    if (this.#faultReported) return
-    this.#faultReported = true
-    this.#log?.warn({ err: stationError, failures: this.#failures }, 'NFC reader faulty')
+    if (!this.#health.failed(stationError) || !this.#health.claimFaultReport()) return
+    this.#log?.warn({ err: stationError, failures: this.#health.failures }, 'NFC reader faulty')
     this.#faultListeners.emit(stationError, (listenerError) => this.#log?.error({ err: listenerError }, 'NFC fault listener threw'))
   }
 

@@ -1,9 +1,10 @@
 import type { KeyName } from '../../config/schema.js'
 import { ListenerSet } from '../listener-set.js'
+import { PollHealth } from '../poll-health.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health, HealthState } from '../../runtime/supervisor/service.js'
+import type { Health } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Keypad } from '../keypad/keypad.js'
@@ -53,7 +54,7 @@ export class Ft6x36TouchKeypad implements Keypad {
   #address: number
   #zones: readonly KeyZone[]
   #pollIntervalMs: number
-  #maxConsecutiveFailures: number
+  #health: PollHealth
   #chipIds: readonly number[]
   #keyListeners = new ListenerSet<KeyName>()
   #faultListeners = new ListenerSet<StationError>()
@@ -61,10 +62,6 @@ export class Ft6x36TouchKeypad implements Keypad {
   #timer: TimerHandle | undefined
   #pollTail: Promise<void> = Promise.resolve()
   #held: readonly TouchPoint[] = []
-  #failures = 0
-  #faultReported = false
-  #state: HealthState = 'stopped'
-  #lastError: StationError | undefined
 
   /** Checks the configuration (TypeError naming the problems); does no I/O. */
   constructor(deps: Ft6x36TouchKeypadDeps, config: Ft6x36TouchKeypadConfig) {
@@ -74,10 +71,7 @@ export class Ft6x36TouchKeypad implements Keypad {
     if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
       throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
     }
-    const maxFailures = config.maxConsecutiveFailures ?? 5
-    if (!Number.isInteger(maxFailures) || maxFailures < 1) {
-      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxFailures})`)
-    }
+    this.#health = new PollHealth(config.maxConsecutiveFailures)
     const chipIds = config.chipIds ?? KNOWN_CHIP_IDS
     if (chipIds.length === 0) throw new TypeError('chipIds must name at least one chip ID')
     this.#bus = deps.bus
@@ -86,7 +80,6 @@ export class Ft6x36TouchKeypad implements Keypad {
     this.#address = config.address
     this.#zones = config.zones.map((zone) => ({ ...zone }))
     this.#pollIntervalMs = config.pollIntervalMs
-    this.#maxConsecutiveFailures = maxFailures
     this.#chipIds = [...chipIds]
   }
 
@@ -97,22 +90,19 @@ export class Ft6x36TouchKeypad implements Keypad {
    */
   async start(): Promise<void> {
     if (this.#running) return
-    this.#state = 'starting'
+    this.#health.starting()
     let held: TouchPoint[]
     try {
       await this.#checkChipId()
       held = await this.#readTouchesAtStart()
     } catch (error) {
       const stationError = this.#asStationError(this.#absentIfNack(error))
-      this.#state = stationError.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
-      this.#lastError = stationError
+      this.#health.startFailed(stationError)
       throw stationError
     }
     this.#running = true
-    this.#failures = 0
-    this.#faultReported = false
+    this.#health.started()
     this.#held = held
-    this.#state = 'ok'
     this.#schedule()
   }
 
@@ -124,7 +114,7 @@ export class Ft6x36TouchKeypad implements Keypad {
     this.#timer = undefined
     await this.#pollTail
     this.#held = []
-    this.#state = 'stopped'
+    this.#health.stopped()
   }
 
   onKey(listener: (key: KeyName) => void): () => void {
@@ -152,15 +142,7 @@ export class Ft6x36TouchKeypad implements Keypad {
   }
 
   health(): Health {
-    const health: Health = {
-      state: this.#state,
-      detail: { consecutiveFailures: this.#failures, touches: this.#held.length },
-    }
-    if (this.#lastError !== undefined) {
-      health.lastError = this.#lastError.message
-      health.lastErrorCode = this.#lastError.code
-    }
-    return health
+    return this.#health.health({ touches: this.#held.length })
   }
 
   #schedule(): void {
@@ -226,28 +208,17 @@ export class Ft6x36TouchKeypad implements Keypad {
   }
 
   #succeeded(): void {
-    if (this.#state !== 'ok') this.#log?.info({ address: this.#address }, 'touch panel answering again')
-    this.#failures = 0
-    this.#faultReported = false
-    this.#state = 'ok'
+    if (this.#health.succeeded()) this.#log?.info({ address: this.#address }, 'touch panel answering again')
   }
 
   #failed(error: unknown): void {
     const stationError = this.#asStationError(error)
-    this.#failures += 1
-    this.#lastError = stationError
-    if (this.#failures < this.#maxConsecutiveFailures) {
-      this.#state = 'degraded'
-      return
-    }
-    this.#state = 'faulty'
-    this.#reportFault(stationError)
+    if (this.#health.failed(stationError)) this.#reportFault(stationError)
   }
 
   #reportFault(error: StationError): void {
-    if (this.#faultReported) return
-    this.#faultReported = true
-    this.#log?.warn({ err: error, failures: this.#failures }, 'touch panel faulty')
+    if (!this.#health.claimFaultReport()) return
+    this.#log?.warn({ err: error, failures: this.#health.failures }, 'touch panel faulty')
     this.#faultListeners.emit(error, (listenerError) => this.#log?.error({ err: listenerError }, 'touch panel fault listener threw'))
   }
 

@@ -1,0 +1,94 @@
+/**
+ * Health of a chip the station polls (MPR121, FT6x36, PN532): one bad poll is a glitch (degraded),
+ * `maxConsecutiveFailures` in a row make it faulty, and the first good poll makes it ok again. What a
+ * driver re-does after an outage (reconfigure, SAM set-up, nothing) stays in the driver.
+ */
+import type { StationError } from '../runtime/errors.js'
+import type { Health, HealthState } from '../runtime/supervisor/service.js'
+
+export class PollHealth {
+  #maxConsecutiveFailures: number
+  #failures = 0
+  #state: HealthState = 'stopped'
+  #lastError: StationError | undefined
+  #faultReported = false
+
+  /** Throws a TypeError unless `maxConsecutiveFailures` is a positive integer. */
+  constructor(maxConsecutiveFailures = 5) {
+    if (!Number.isInteger(maxConsecutiveFailures) || maxConsecutiveFailures < 1) {
+      throw new TypeError(`maxConsecutiveFailures must be a positive integer (got ${maxConsecutiveFailures})`)
+    }
+    this.#maxConsecutiveFailures = maxConsecutiveFailures
+  }
+
+  get state(): HealthState {
+    return this.#state
+  }
+
+  get failures(): number {
+    return this.#failures
+  }
+
+  starting(): void {
+    this.#state = 'starting'
+  }
+
+  /** Start failed: absent when nothing answered (E_DEVICE_ABSENT), else faulty. */
+  startFailed(error: StationError): void {
+    this.#state = error.code === 'E_DEVICE_ABSENT' ? 'absent' : 'faulty'
+    this.#lastError = error
+  }
+
+  /** Start succeeded: a fresh count, and the next fault is reported again. */
+  started(): void {
+    this.#failures = 0
+    this.#faultReported = false
+    this.#state = 'ok'
+  }
+
+  /** Stopped; `error` records a failure while stopping (the last error stays visible). */
+  stopped(error?: StationError): void {
+    if (error !== undefined) this.#lastError = error
+    this.#state = 'stopped'
+  }
+
+  /** A good poll. True when it ends an outage (health was degraded or faulty). */
+  succeeded(): boolean {
+    const recovered = this.#state !== 'ok'
+    this.#failures = 0
+    this.#faultReported = false
+    this.#state = 'ok'
+    return recovered
+  }
+
+  /** A failed poll. True when the device is now faulty (this one reached the limit, or it already was). */
+  failed(error: StationError): boolean {
+    this.#failures += 1
+    this.#lastError = error
+    this.#state = this.#failures < this.#maxConsecutiveFailures ? 'degraded' : 'faulty'
+    return this.#state === 'faulty'
+  }
+
+  /** Faulty at once, whatever the count (a chip that reports its own fault, like MPR121 over-current). */
+  faulty(error: StationError): void {
+    this.#lastError = error
+    this.#state = 'faulty'
+  }
+
+  /** True the first time it is called in an outage: the fault is reported once, again only after a recovery. */
+  claimFaultReport(): boolean {
+    if (this.#faultReported) return false
+    this.#faultReported = true
+    return true
+  }
+
+  /** The driver's health, with the failure count and `detail` added. */
+  health(detail: Record<string, string | number | boolean> = {}): Health {
+    const health: Health = { state: this.#state, detail: { consecutiveFailures: this.#failures, ...detail } }
+    if (this.#lastError !== undefined) {
+      health.lastError = this.#lastError.message
+      health.lastErrorCode = this.#lastError.code
+    }
+    return health
+  }
+}
