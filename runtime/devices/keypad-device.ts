@@ -19,8 +19,8 @@ interface PolledKeypad extends Keypad {
 
 /**
  * The resident's keys: an MPR121 keypad or an FT6x36 touch panel with on-screen key zones, polled,
- * and read at once on the falling edge of the chip's IRQ line when one is wired (onoff: sysfs edges
- * suit a line that stays low until the chip is read).
+ * and read at once on each edge of the chip's IRQ line when one is wired (onoff: sysfs edges suit a
+ * line that changes a few times per touch).
  */
 export function keypadDevice(deps: DeviceDeps): DeviceService {
   const { config, hardware, clock, log, bus } = deps
@@ -52,14 +52,17 @@ export function keypadDevice(deps: DeviceDeps): DeviceService {
       await keypad.start()
       if (keypadConfig.irqLine !== undefined) {
         try {
+          // Both edges: the MPR121 pulls IRQ low on every change, but an FT6x36 in polling mode holds INT
+          // low while a finger is down and releases it on the lift, which must be read too or the next
+          // tap (same touch ID) looks like the same finger still held.
           irq = await hardware.openGpioLine({
             purpose: 'keypad.irq',
             bcm: keypadConfig.irqLine,
             direction: 'in',
             backend: 'onoff',
-            edge: 'falling',
+            edge: 'both',
           })
-          unwatchIrq = irq.watch('falling', () => void keypad.checkNow())
+          unwatchIrq = irq.watch('both', () => void keypad.checkNow())
         } catch (error) {
           await keypad.stop()
           throw error
