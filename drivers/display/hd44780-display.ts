@@ -14,7 +14,14 @@ import {
   setCursorCommand,
   type Pcf8574Mapping,
 } from './hd44780-codec.js'
-import { CLEAR_DELAY_MS, CLEAR_DISPLAY, POWER_UP_DELAY_MS } from './hd44780-instructions.js'
+import {
+  CLEAR_DELAY_MS,
+  CLEAR_DISPLAY,
+  POWER_UP_DELAY_MS,
+  SET_CGRAM_ADDRESS,
+  SET_DDRAM_ADDRESS,
+} from './hd44780-instructions.js'
+import { glyphDisplayText, VIETNAMESE_GLYPHS } from './vietnamese-glyphs.js'
 
 /** What the driver needs to run. */
 export interface Hd44780DisplayDeps {
@@ -22,17 +29,29 @@ export interface Hd44780DisplayDeps {
   clock: Clock
 }
 
+/**
+ * What the 8 CGRAM user glyphs hold: 'none' leaves them unused and folds all text to ASCII;
+ * 'vietnamese' loads VIETNAMESE_GLYPHS (ă â ê ô ơ ư đ Đ) and shows those letters with them.
+ */
+export type DisplayGlyphs = 'none' | 'vietnamese'
+
+const GLYPH_SETS: readonly DisplayGlyphs[] = ['none', 'vietnamese']
+
 /** Where the display is and what it looks like; `config.hardware.display` fits. */
 export interface Hd44780DisplayConfig extends Pick<DisplayConfig, 'address' | 'cols' | 'rows'> {
   /** Backpack wiring; default DEFAULT_PCF8574_MAPPING. */
   mapping?: Pcf8574Mapping
+  /** CGRAM glyphs; default 'none', which sends exactly the bytes of a driver without glyphs. */
+  glyphs?: DisplayGlyphs | undefined
 }
 
 /**
  * An HD44780 character LCD on a PCF8574 backpack. Rewrites only rows whose text changed, one I2C
  * transaction per row (the PCF8574 takes any number of port bytes in one write). Operations run one
  * at a time. After any bus failure the next operation re-runs the initialisation, which resynchronises
- * the controller however many nibbles it missed (protocols.md 4.2), and redraws every row.
+ * the controller however many nibbles it missed (protocols.md 4.2), and redraws every row. With
+ * `glyphs: 'vietnamese'` each initialisation also loads the 8 CGRAM glyphs and rows are encoded with
+ * glyphDisplayText, so ă â ê ô ơ ư đ Đ keep their shape (without tone marks).
  */
 export class Hd44780Display implements Display {
   #bus: I2cBus
@@ -41,6 +60,7 @@ export class Hd44780Display implements Display {
   #cols: number
   #rows: number
   #mapping: Pcf8574Mapping
+  #glyphs: DisplayGlyphs
   #queue: Promise<unknown> = Promise.resolve()
   /** What each row shows now; undefined when unknown (before init, after a failure). */
   #shown: Array<string | undefined>
@@ -55,6 +75,11 @@ export class Hd44780Display implements Display {
     if (!Number.isInteger(config.cols) || config.cols < 1 || config.cols > maxCols) {
       throw new TypeError(`cols must be an integer 1..${maxCols} for ${config.rows} rows (got ${config.cols})`)
     }
+    const glyphs = config.glyphs ?? 'none'
+    if (!GLYPH_SETS.includes(glyphs)) {
+      throw new TypeError(`glyphs must be ${GLYPH_SETS.join(' or ')} (got ${String(glyphs)})`)
+    }
+    this.#glyphs = glyphs
     this.#bus = deps.bus
     this.#clock = deps.clock
     this.#address = config.address
@@ -139,6 +164,9 @@ export class Hd44780Display implements Display {
       await this.#bus.write(this.#address, step.bytes)
       if (step.delayAfterMs > 0) await this.#clock.sleep(step.delayAfterMs)
     }
+    // CGRAM survives Clear but not a power loss, and after a bus error we cannot know which it was,
+    // so every initialisation loads the glyphs again.
+    if (this.#glyphs === 'vietnamese') await this.#uploadGlyphs()
     // The sequence ends with Clear, so every row is blank now.
     this.#shown.fill(' '.repeat(this.#cols))
     this.#needsInit = false
@@ -168,8 +196,28 @@ export class Hd44780Display implements Display {
     return result
   }
 
+  /**
+   * One I2C write per glyph: Set CGRAM address 0x40 | slot << 3, then its 8 rows as data
+   * (protocols.md 4.3). The last write ends with Set DDRAM address 0, because data written after a
+   * CGRAM address goes to CGRAM; row writes set their own address anyway, this keeps the controller
+   * in the state the initialisation left it.
+   */
+  async #uploadGlyphs(): Promise<void> {
+    const data = { rs: true, backlight: true, mapping: this.#mapping }
+    for (const [slot, glyph] of VIETNAMESE_GLYPHS.entries()) {
+      const last = slot === VIETNAMESE_GLYPHS.length - 1
+      const bytes = new Uint8Array(4 * (1 + glyph.rows.length + (last ? 1 : 0)))
+      bytes.set(encodeByte(SET_CGRAM_ADDRESS | (slot << 3), this.#command()), 0)
+      for (const [index, row] of glyph.rows.entries()) bytes.set(encodeByte(row, data), 4 * (index + 1))
+      if (last) bytes.set(encodeByte(SET_DDRAM_ADDRESS, this.#command()), 4 * (glyph.rows.length + 1))
+      await this.#bus.write(this.#address, bytes)
+    }
+  }
+
+  /** The row as display cells: every character of the result is one cell (a ROM code or a glyph slot). */
   #fit(text: string): string {
-    return displayText(text).slice(0, this.#cols).padEnd(this.#cols, ' ')
+    const cells = this.#glyphs === 'vietnamese' ? glyphDisplayText(text) : displayText(text)
+    return cells.slice(0, this.#cols).padEnd(this.#cols, ' ')
   }
 
   #command(): { rs: boolean; backlight: boolean; mapping: Pcf8574Mapping } {

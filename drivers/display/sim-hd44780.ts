@@ -27,6 +27,7 @@ import {
   SHIFT_DISPLAY,
   SHIFT_RIGHT,
 } from './hd44780-instructions.js'
+import { vietnameseGlyphLetter } from './vietnamese-glyphs.js'
 
 /** Options of the simulated module. */
 export interface SimHd44780Options {
@@ -63,9 +64,15 @@ const ONE_LINE_LENGTH = 80
 /** A00 ROM 0xE0–0xFF (HD44780U Table 4), as the nearest single Unicode character. */
 const A00_HIGH = 'αäβεμσρg√¹jˣ¢£ñöpqθ∞ΩüΣπxy千万円÷ █'
 
-/** What the A00 ROM shows for a character code (protocols.md 4.4). */
-function a00Glyph(code: number): string {
-  if (code < 0x10) return '▒' // CGRAM user glyph; its pixels are not rendered here
+/** Shown for a CGRAM glyph whose pixels are not a letter this simulator knows. */
+const UNKNOWN_GLYPH = '▒'
+
+/**
+ * What the A00 ROM shows for a character code (protocols.md 4.4). Codes 0x00-0x0F are the 8 CGRAM
+ * user glyphs (0x08-0x0F mirror 0x00-0x07); `userGlyph` says what the pixels of a slot show.
+ */
+function a00Glyph(code: number, userGlyph: (slot: number) => string): string {
+  if (code < 0x10) return userGlyph(code & 0x07)
   if (code < 0x20) return ' '
   if (code === 0x5c) return '¥'
   if (code === 0x7e) return '→'
@@ -174,10 +181,16 @@ export class SimHd44780Pcf8574 implements I2cDevice {
       let text = ''
       for (let col = 0; col < this.cols; col++) {
         const position = (((start + col + this.#displayShift) % lineLength) + lineLength) % lineLength
-        text += a00Glyph(this.#ddram[(line === 1 ? LINE2_BASE : 0) + position] ?? 0x20)
+        text += a00Glyph(this.#ddram[(line === 1 ? LINE2_BASE : 0) + position] ?? 0x20, (slot) => this.#userGlyph(slot))
       }
       return text
     })
+  }
+
+  /** The 8 CGRAM bytes of user glyph `slot` (0..7), top row first; a copy. */
+  cgramSlot(slot: number): Uint8Array {
+    if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new RangeError(`CGRAM slot must be 0..7 (got ${slot})`)
+    return this.#cgram.slice(slot * 8, slot * 8 + 8)
   }
 
   /** Backlight as driven by the expander's BL pin; on at power-up, since PCF8574 pins start high. */
@@ -199,6 +212,15 @@ export class SimHd44780Pcf8574 implements I2cDevice {
 
   get cursorVisible(): boolean {
     return this.#displayOn && (this.#cursorOn || this.#blinkOn)
+  }
+
+  /**
+   * A user glyph read the way a camera on the glass would: the slot's pixels are matched against the
+   * Vietnamese glyph table, so a letter appears only if the driver uploaded exactly that bitmap and
+   * wrote the right slot code; anything else (empty or stale CGRAM, a wrong bitmap) is '▒'.
+   */
+  #userGlyph(slot: number): string {
+    return vietnameseGlyphLetter(this.cgramSlot(slot)) ?? UNKNOWN_GLYPH
   }
 
   /**

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { encodeByte, encodeIdle, encodeNibble, initSequence } from '../../../drivers/display/hd44780-codec.js'
 import { SimHd44780Pcf8574 } from '../../../drivers/display/sim-hd44780.js'
+import { VIETNAMESE_GLYPHS } from '../../../drivers/display/vietnamese-glyphs.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 
 const COMMAND = { rs: false, backlight: true }
@@ -155,4 +156,37 @@ t.test('reads return the expander port', async (t) => {
   const { chip } = rig()
   chip.write(Uint8Array.of(0x08))
   t.strictSame([...chip.read(2)], [0x08, 0x08])
+})
+
+/** Set CGRAM address of `slot`, then its 8 rows as data (protocols.md 4.3). */
+function defineGlyph(chip: SimHd44780Pcf8574, slot: number, rows: readonly number[]): void {
+  chip.write(command(0x40 | (slot << 3)))
+  for (const row of rows) chip.write(encodeByte(row, DATA))
+}
+
+t.test('a CGRAM code shows the Vietnamese letter whose bitmap its slot holds, else ▒', async (t) => {
+  const { chip, init } = rig()
+  init()
+  const dong = VIETNAMESE_GLYPHS[6]?.rows ?? []
+  const uHorn = VIETNAMESE_GLYPHS[5]?.rows ?? []
+  defineGlyph(chip, 2, dong)
+  defineGlyph(chip, 5, uHorn.map((row, index) => (index === 3 ? row ^ 0x10 : row))) // one pixel off
+  t.strictSame([...chip.cgramSlot(2)], [...dong])
+  chip.write(command(0x80)) // back to DDRAM before text
+  chip.write(Uint8Array.from([0x02, 0x69, 0x0a, 0x05, 0x00].flatMap((code) => [...encodeByte(code, DATA)])))
+  t.equal(chip.rows()[0], 'điđ▒▒'.padEnd(20), '0x0A mirrors slot 2; a wrong bitmap and an empty slot are ▒')
+  defineGlyph(chip, 2, VIETNAMESE_GLYPHS[7]?.rows ?? [])
+  t.equal(chip.rows()[0]?.slice(0, 3), 'ĐiĐ', 'redefining a slot changes every cell showing it')
+  t.throws(() => chip.cgramSlot(8), RangeError)
+})
+
+t.test('CGRAM data does not touch DDRAM, and a power cycle empties CGRAM', async (t) => {
+  const { chip, init } = rig()
+  init()
+  chip.write(command(0x80))
+  chip.write(text('ab'))
+  defineGlyph(chip, 0, VIETNAMESE_GLYPHS[0]?.rows ?? [])
+  t.equal(chip.rows()[0], 'ab'.padEnd(20))
+  chip.powerCycle()
+  t.strictSame([...chip.cgramSlot(0)], Array(8).fill(0))
 })
