@@ -39,7 +39,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     hardware: {
       simulated: true,
       // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).
-      display: { kind: 'hd44780-pcf8574', bus: 1, address: 0x27, cols: 20, rows: 4 },
+      display: { kind: 'hd44780-pcf8574', bus: 1, address: 0x27, cols: 20, rows: 4, glyphs: 'none' },
       keypad: {
         kind: 'mpr121',
         bus: 1,

@@ -311,6 +311,7 @@ function readDisplay(section: Section, base: DisplayConfig): DisplayConfig {
     address: section.value('address', base.address, i2cAddress, { convert: toAddress, render: renderAddress }),
     cols: section.value('cols', base.cols, among(DISPLAY_COLS)),
     rows: section.value('rows', base.rows, among(DISPLAY_ROWS)),
+    glyphs: section.value('glyphs', base.glyphs, among(['none', 'vietnamese'])),
   }
   section.finish()
   return config

@@ -10,7 +10,7 @@ export interface Display {
   start(): Promise<void>
   /**
    * Shows `rows`: row i of the array on screen row i. Text is folded to what the display can show
-   * (Vietnamese → ASCII), padded with spaces or cut to the width; missing rows are blank and rows
+   * (Vietnamese → ASCII, or CGRAM glyphs for a few letters), padded with spaces or cut to the width; missing rows are blank and rows
    * beyond the display's are dropped. Rejects like `start`; a later call repairs the screen.
    */
   show(rows: readonly string[]): Promise<void>

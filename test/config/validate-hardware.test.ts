@@ -318,3 +318,11 @@ t.test('the example config has every device, and its commented ft6x36 keypad val
   t.equal(touch.address, 0x38)
   t.type(touch.irqLine, 'number')
 })
+
+t.test('display.glyphs is none or vietnamese', async (t) => {
+  t.equal(configOf({ hardware: { display: { glyphs: 'vietnamese' } } }).hardware.display.glyphs, 'vietnamese')
+  t.equal(configOf({}).hardware.display.glyphs, 'none')
+  t.strictSame(problemsOf({ hardware: { display: { glyphs: 'cp1258' } } }), [
+    'hardware.display.glyphs: must be one of "none", "vietnamese" (got "cp1258")',
+  ])
+})

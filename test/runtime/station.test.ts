@@ -281,3 +281,13 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   const second = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback' && m.payload.flowVersion === 2, 8000)
   t.equal(second.payload.flowVersion, 2, 'the next session runs version 2')
 })
+
+t.test('with Vietnamese glyphs the display shows ê and Đ from CGRAM, tones dropped', async (t) => {
+  const s = await start(t, null, (config) => {
+    config.hardware.display.glyphs = 'vietnamese'
+  })
+  const welcome = await s.waitForScreen(/Xin chao/)
+  t.match(welcome, /1 Tiêng Viêt/, 'ê from a glyph, the tone marks dropped')
+  await s.request('maintenance', { on: true })
+  t.match(await s.waitForScreen(/bao tri/), /Đang bao tri/)
+})
