@@ -10,6 +10,8 @@ export const KIOSK_TEXTS = {
   cardUnreadable: { vi: 'Không đọc được thẻ', en: 'Card not readable' },
   cardUnreadableHint: { vi: 'Vui lòng thử lại', en: 'Please try again' },
   cardRejected: { vi: 'Thẻ không hợp lệ', en: 'Card not valid' },
+  cardNotUsed: { vi: 'Thẻ không dùng được', en: 'Card not used here' },
+  cardNotUsedHint: { vi: 'Hãy quét mã QR CCCD', en: 'Scan the ID card QR' },
   invalidKey: { vi: 'Phím không hợp lệ', en: 'Key not valid here' },
   offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },

@@ -12,6 +12,7 @@ import type { Clock, TimerHandle } from '../clock.js'
 import { isStationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
 import type { Outbox } from '../outbox/outbox-types.js'
+import { acceptsIdentitySource } from '../../flows/engine/flow-identity-sources.js'
 import { identityFromCard } from './identity-from-card.js'
 import { KIOSK_TEXTS, textIn } from './kiosk-texts.js'
 import { referenceFromId } from './reference-code.js'
@@ -144,6 +145,13 @@ export class Kiosk {
       this.#o.log.warn({ reason: result.reason, code: result.code, kind: card.kind }, 'card refused')
       this.#o.event('card.rejected', { kind: card.kind, reason: result.reason })
       this.#notice(KIOSK_TEXTS.cardRejected, KIOSK_TEXTS.cardUnreadableHint)
+      return
+    }
+    if (this.#phase !== 'session' && !this.#o.flows().some((flow) => acceptsIdentitySource(flow, result.identity.source))) {
+      // A readable card no procedure identifies with (a Wiegand badge where flows want the CCCD):
+      // say so now, rather than open the menu and ask for another card later.
+      this.#o.event('card.rejected', { kind: card.kind, reason: 'no procedure accepts this card' })
+      this.#notice(KIOSK_TEXTS.cardNotUsed, KIOSK_TEXTS.cardNotUsedHint)
       return
     }
     this.#o.event('card.accepted', { kind: card.kind })

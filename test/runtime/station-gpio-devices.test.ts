@@ -11,7 +11,7 @@ import type { SimGpioChange } from '../../drivers/gpio/sim-gpio.js'
 import { encodeWiegand26 } from '../../drivers/wiegand/wiegand-codec.js'
 import type { SimRig } from '../../runtime/hardware.js'
 import { BAD_QR, QR } from '../support/sim-residents.js'
-import { eventsLogged, start, type Running } from '../support/station-rig.js'
+import { eventsLogged, flowsAccepting, start, type Running } from '../support/station-rig.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -43,15 +43,15 @@ const CARD_FRAME = encodeWiegand26(0xab, 0xcdef)
 /** The same frame with its trailing (odd) parity bit flipped. */
 const PARITY_ERROR_FRAME = CARD_FRAME.slice(0, -1) + (CARD_FRAME.endsWith('1') ? '0' : '1')
 
-t.test('a Wiegand card opens the menu once, is not logged, and identifies nobody for a QR-only procedure', async (t) => {
+t.test('a Wiegand card identifies the resident where procedures accept it, once, and is not logged', async (t) => {
   const s = await start(t, null, (config) => {
     config.hardware.wiegand.enabled = true
+    config.flows.dir = flowsAccepting(t, ['wiegand'])
   })
   await s.waitForScreen(/Xin chao/)
   t.equal((await s.status()).devices.wiegand?.state, 'ok', 'the reader is up')
 
   t.same(await s.request('sim.card', { kind: 'wiegand', text: CARD_FRAME }), { kind: 'wiegand' })
-  // The kiosk accepts any readable card at the welcome screen, whatever the flows ask for.
   await s.waitForScreen(/Chon dich vu/)
   await s.waitFor('the card event', () => eventsLogged(s.logLines, 'card.accepted').length > 0)
   t.same(eventsLogged(s.logLines, 'card.accepted').map((line) => line.kind), ['wiegand'])
@@ -61,10 +61,10 @@ t.test('a Wiegand card opens the menu once, is not logged, and identifies nobody
   await sleep(200)
   t.equal(eventsLogged(s.logLines, 'card.accepted').length, 1, 'the same card twice within holdMs counts once')
 
-  // Every bundled procedure accepts only cccd_qr and mrz: the card satisfies none, so the first step still asks for the QR.
+  // The card identifies the resident: the procedure starts past its scan step.
   await s.press('1')
-  await s.waitForScreen(/Vui long quet/)
-  t.same((await s.status()).step, { flow: 'security-feedback', step: 'identify' })
+  await s.waitForScreen(/Chon van de/)
+  t.same((await s.status()).step, { flow: 'security-feedback', step: 'topic' })
 
   const logs = JSON.stringify(s.logLines)
   t.notOk(logs.toUpperCase().includes(CARD_HEX), 'the card number (hex) is not logged')
@@ -97,9 +97,10 @@ t.test('a Wiegand frame with a parity error or 25 bits is an unreadable card, ne
   t.equal(status.ready, true, 'the station still serves')
   t.equal(status.devices.wiegand?.state, 'ok', 'garbage on the wire is not a device fault')
 
-  // The reader still reads a good card afterwards.
+  // The reader still reads a good card afterwards; the bundled procedures take the CCCD only, so it is refused as such.
   await s.request('sim.card', { kind: 'wiegand', text: CARD_FRAME })
-  await s.waitForScreen(/Chon dich vu/)
+  await s.waitForScreen(/The khong dung duoc/)
+  t.same(eventsLogged(s.logLines, 'card.rejected').map((line) => [line.kind, line.reason]), [['wiegand', 'no procedure accepts this card']])
 })
 
 t.test('opening the enclosure wipes the session and holds the station in maintenance until closed and released', async (t) => {

@@ -5,7 +5,7 @@ import t from 'tap'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
-import { eventsLogged, FLOWS_DIR, start } from '../support/station-rig.js'
+import { eventsLogged, flowsAccepting, FLOWS_DIR, start } from '../support/station-rig.js'
 
 t.test('an offline station is ready, takes a procedure through the control socket and keeps it in the outbox', async (t) => {
   const s = await start(t, null)
@@ -151,6 +151,7 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
 t.test('an NFC card held over the simulated PN532 is read once and opens the menu without personal data', async (t) => {
   const s = await start(t, null, (config) => {
     config.hardware.nfc.enabled = true
+    config.flows.dir = flowsAccepting(t, ['nfc'])
   })
   await s.waitForScreen(/Xin chao/)
   t.equal((await s.status()).devices.nfc?.state, 'ok', 'the reader answered SAMConfiguration and GetFirmwareVersion')
@@ -160,6 +161,26 @@ t.test('an NFC card held over the simulated PN532 is read once and opens the men
   t.same(eventsLogged(s.logLines, 'card.accepted').map((line) => line.kind), ['nfc'], 'one read for one card')
   t.notOk(JSON.stringify(s.logLines).includes('DEADBEEF'), 'the UID is not logged')
   await t.rejects(s.request('sim.card', { kind: 'nfc', text: 'xyz' }), { code: 'E_CONTROL_REQUEST', message: /UID/ })
+})
+
+t.test('a readable card that no procedure identifies with is refused at once, with a hint to scan the ID', async (t) => {
+  const s = await start(t, null, (config) => {
+    config.hardware.nfc.enabled = true
+  })
+  await s.waitForScreen(/Xin chao/)
+  await s.request('sim.card', { kind: 'nfc', text: 'DE AD BE EF' })
+  const notice = await s.waitForScreen(/The khong dung duoc/)
+  t.match(notice, /Hay quet ma QR CCCD/)
+  await s.waitFor('the refusal', () => eventsLogged(s.logLines, 'card.rejected').length > 0)
+  t.same(
+    eventsLogged(s.logLines, 'card.rejected').map((line) => [line.kind, line.reason]),
+    [['nfc', 'no procedure accepts this card']],
+    'read once, refused once',
+  )
+  t.equal(eventsLogged(s.logLines, 'card.accepted').length, 0)
+  await s.waitForScreen(/Xin chao/, 5000)
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Chon dich vu/)
 })
 
 t.test('control requests that make no sense are refused with E_CONTROL_REQUEST', async (t) => {
@@ -192,7 +213,7 @@ t.test('a refused card and an unreadable read show notices and become events wit
   t.notMatch(logs, /\d{12}/, 'no ID number in the logs')
   t.notOk(logs.includes(NAME))
 
-  await s.request('sim.card', { kind: 'nfc', text: '04A224E2C85A80' })
+  await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.request('sim.card', { kind: 'mrz', text: ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<'] })
   await s.press('1')

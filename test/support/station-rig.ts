@@ -2,6 +2,7 @@
  * An in-process station on simulated hardware for tests: started with the real startStation, driven
  * through its control socket (the `station sim` commands), its JSON log kept in memory.
  */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -94,3 +95,17 @@ export function eventsLogged(lines: Array<Record<string, unknown>>, type: string
   return lines.filter((line) => line.msg === 'event' && line.event === type)
 }
 
+
+/**
+ * A copy of the bundled flows whose scan_id steps also accept `sources` (e.g. nfc, wiegand), for
+ * stations whose card readers should identify residents; the bundled procedures take the CCCD only.
+ */
+export function flowsAccepting(t: Test, sources: readonly string[]): string {
+  const dir = join(t.testdir({}), 'flows-accepting')
+  mkdirSync(dir, { recursive: true })
+  for (const file of readdirSync(FLOWS_DIR).filter((name) => /\.(yaml|json)$/.test(name))) {
+    const text = readFileSync(join(FLOWS_DIR, file), 'utf8')
+    writeFileSync(join(dir, file), file.endsWith('.yaml') ? text.replaceAll('accept: [cccd_qr, mrz]', `accept: [cccd_qr, mrz, ${sources.join(', ')}]`) : text)
+  }
+  return dir
+}
