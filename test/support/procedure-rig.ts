@@ -30,6 +30,7 @@ import { SimClock } from '../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Collector } from './mosquitto.js'
 import { RecordingEffects } from './recording-effects.js'
 import { ID_NUMBER, NAME, QR } from './sim-residents.js'
+import { waitUntil } from './wait-until.js'
 
 /** The part of a tap Test the rig uses. */
 export type RigTest = Pick<Test, 'testdir' | 'teardown'>
@@ -156,13 +157,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       const screen = (await request('sim.screen')) as { rows: string[] }
       return screen.rows.join('\n')
     },
-    async waitFor(what, check, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-    },
+    waitFor: waitUntil,
     async waitForScreen(pattern, timeoutMs = 5000) {
       let text = ''
       try {

@@ -14,6 +14,7 @@ import { openHardware, type Hardware } from '../../runtime/hardware.js'
 import { createLogger } from '../../runtime/log.js'
 import { startStation, type RunningStation } from '../../runtime/station.js'
 import type { StatusReport } from '../../runtime/status-report.js'
+import { waitUntil } from './wait-until.js'
 
 /** The bundled flows. */
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
@@ -66,24 +67,22 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
     async press(...keys) {
       for (const key of keys) await running.request('sim.press', { key })
     },
-    async waitFor(what, check, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs
-      while (!(await check())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-        await new Promise((resolve) => setTimeout(resolve, 20))
-      }
-    },
+    waitFor: waitUntil,
     async waitForScreen(pattern, timeoutMs = 5000) {
       let text = ''
-      await running.waitFor(
-        `${pattern} on the display (last: ${JSON.stringify(text)})`,
-        async () => {
-          const screen = (await running.request('sim.screen')) as { rows: string[] }
-          text = screen.rows.join('\n')
-          return pattern.test(text)
-        },
-        timeoutMs,
-      )
+      try {
+        await waitUntil(
+          `${pattern} on the display`,
+          async () => {
+            const screen = (await running.request('sim.screen')) as { rows: string[] }
+            text = screen.rows.join('\n')
+            return pattern.test(text)
+          },
+          timeoutMs,
+        )
+      } catch {
+        throw new Error(`timed out waiting for ${pattern} on the display (last: ${JSON.stringify(text)})`)
+      }
       return text
     },
   }
