@@ -1,6 +1,8 @@
 /**
- * Health of a chip the station polls (MPR121, FT6x36, PN532): one bad poll is a glitch (degraded),
- * `maxConsecutiveFailures` in a row make it faulty, and the first good poll makes it ok again. What a
+ * Health of a chip the station polls (MPR121, FT6x36, PN532): one bad poll is a glitch (health stays
+ * ok, the error is kept as lastError), a second in a row makes it degraded, `maxConsecutiveFailures` in
+ * a row make it faulty, and the first good poll makes it ok again. Central hears of every change, so a
+ * lone glitch on a noisy line must not count as one. What a
  * driver re-does after an outage (reconfigure, SAM set-up, nothing) stays in the driver.
  */
 import type { StationError } from '../runtime/errors.js'
@@ -65,7 +67,8 @@ export class PollHealth {
   failed(error: StationError): boolean {
     this.#failures += 1
     this.#lastError = error
-    this.#state = this.#failures < this.#maxConsecutiveFailures ? 'degraded' : 'faulty'
+    if (this.#failures >= this.#maxConsecutiveFailures) this.#state = 'faulty'
+    else if (this.#failures >= 2) this.#state = 'degraded'
     return this.#state === 'faulty'
   }
 

@@ -75,13 +75,20 @@ export interface GpioLineRequest {
   pull?: 'up' | 'down' | 'off'
 }
 
+/** The NFC reader's transport and what closes it (the serial port on HSU; nothing on the shared I2C bus). */
+export interface NfcConnection {
+  transport: Pn532Transport
+  /** Releases the port; the supervisor opens a fresh connection on restart. Idempotent. */
+  close(): Promise<void>
+}
+
 /** The transports the drivers run on: one I2C bus, serial links and GPIO lines, real or simulated. */
 export interface Hardware {
   i2c: I2cBus
   openScannerLink(): Promise<SerialLink>
   openPrinterLink(): Promise<SerialLink>
   /** The NFC reader's transport (I2C at its address, or its UART); only when config.nfc is enabled. */
-  openNfcTransport(clock: Clock): Promise<Pn532Transport>
+  openNfcTransport(clock: Clock): Promise<NfcConnection>
   /** A GPIO line; a pigpio line can do PWM. Rejects with E_DEVICE_ABSENT naming the node and group when it cannot. */
   openGpioLine(request: GpioLineRequest): Promise<GpioLine | PwmLine>
   sim: SimRig | null

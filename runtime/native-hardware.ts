@@ -1,6 +1,7 @@
 import type { HardwareConfig } from '../config/schema.js'
 import { openOnoffLine } from '../drivers/gpio/onoff-gpio.js'
 import { openPigpioLine } from '../drivers/gpio/pigpio-gpio.js'
+import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
 import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
 import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
 import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
@@ -11,6 +12,8 @@ import type { Hardware } from './hardware.js'
 /** Real buses and lines. Each adapter imports its native module lazily, on first use. */
 export async function openNativeHardware(config: HardwareConfig): Promise<Hardware> {
   const i2c = await openNativeI2cBus(config.display.bus)
+  // An NFC reader on another I2C bus gets that bus once, kept across reader restarts, closed with the rest.
+  let nfcBus: I2cBus | null = null
   return {
     i2c,
     openScannerLink: () => openSerialportLink({ path: config.scanner.path, baudRate: config.scanner.baudRate }),
@@ -19,11 +22,19 @@ export async function openNativeHardware(config: HardwareConfig): Promise<Hardwa
       if (!config.nfc.enabled) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
       if (config.nfc.interface === 'i2c') {
         // The display's bus object serves the NFC reader when they share a bus (the usual /dev/i2c-1).
-        const nfcBus = config.nfc.bus === config.display.bus ? i2c : await openNativeI2cBus(config.nfc.bus)
-        return new Pn532I2cTransport(nfcBus, { clock, address: config.nfc.address })
+        if (config.nfc.bus !== config.display.bus) nfcBus ??= await openNativeI2cBus(config.nfc.bus)
+        const transport = new Pn532I2cTransport(nfcBus ?? i2c, { clock, address: config.nfc.address })
+        return { transport, close: async () => undefined }
       }
       const link = await openSerialportLink({ path: config.nfc.path, baudRate: config.nfc.baudRate })
-      return new Pn532HsuTransport(link, { clock })
+      const transport = new Pn532HsuTransport(link, { clock })
+      return {
+        transport,
+        async close() {
+          transport.close()
+          await link.close()
+        },
+      }
     },
     async openGpioLine(request) {
       if (request.backend === 'pigpio') {
@@ -38,6 +49,7 @@ export async function openNativeHardware(config: HardwareConfig): Promise<Hardwa
     },
     sim: null,
     async close() {
+      await nfcBus?.close()
       await i2c.close()
     },
   }

@@ -103,12 +103,22 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
     },
     async openNfcTransport(transportClock) {
       if (!nfc) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
-      if (config.nfc.interface === 'i2c') return new Pn532I2cTransport(bus, { clock: transportClock, address: config.nfc.address })
+      if (config.nfc.interface === 'i2c') {
+        return { transport: new Pn532I2cTransport(bus, { clock: transportClock, address: config.nfc.address }), close: async () => undefined }
+      }
       if (unplugged.has('nfc')) throw absent('nfc', config.nfc.path)
       const cable = SimSerialLink.pair(config.nfc.path)
       nfcCable = cable.host
-      new SimPn532Hsu(nfc, cable.device)
-      return new Pn532HsuTransport(cable.host, { clock: transportClock })
+      const farEnd = new SimPn532Hsu(nfc, cable.device)
+      const transport = new Pn532HsuTransport(cable.host, { clock: transportClock })
+      return {
+        transport,
+        async close() {
+          transport.close()
+          farEnd.close()
+          await cable.host.close()
+        },
+      }
     },
     async openPrinterLink() {
       if (unplugged.has('printer')) throw absent('printer', config.printer.path)

@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.js'
-import { messageOf } from '../errors.js'
+import { isStationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
 import { backoffDelayMs } from './backoff.js'
 import type { Health, Service } from './service.js'
@@ -19,6 +19,7 @@ interface Slot {
   state: 'stopped' | 'starting' | 'running' | 'restarting'
   failures: number
   lastError?: string
+  lastErrorCode?: string
   restartTimer?: TimerHandle
 }
 
@@ -76,13 +77,19 @@ export class Supervisor {
     for (const slot of this.#slots) {
       const own = slot.service.health()
       if (slot.state === 'restarting') {
-        result[slot.service.name] = {
+        const health: Health = {
           ...own,
           // An absent device stays 'absent' (nothing plugged in), anything else is a fault being retried.
           state: own.state === 'absent' ? 'absent' : 'faulty',
-          ...(slot.lastError ? { lastError: slot.lastError } : {}),
           detail: { ...own.detail, restarts: slot.failures },
         }
+        if (slot.lastError) {
+          // The code goes with the message it belongs to, not with an older one from the service.
+          health.lastError = slot.lastError
+          if (slot.lastErrorCode) health.lastErrorCode = slot.lastErrorCode
+          else delete health.lastErrorCode
+        }
+        result[slot.service.name] = health
       } else {
         result[slot.service.name] = own
       }
@@ -117,6 +124,8 @@ export class Supervisor {
     slot.state = 'restarting'
     slot.controller.abort()
     slot.lastError = messageOf(error)
+    if (isStationError(error)) slot.lastErrorCode = error.code
+    else delete slot.lastErrorCode
     const delayMs = backoffDelayMs(slot.failures, { minMs: this.#minMs, maxMs: this.#maxMs, random: this.#random })
     slot.failures += 1
     this.#log.warn({ err: error, service: slot.service.name, delayMs, attempt: slot.failures }, 'service failed; restarting')

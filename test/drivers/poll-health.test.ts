@@ -4,11 +4,14 @@ import { StationError } from '../../runtime/errors.js'
 
 const eio = new StationError('E_I2C_IO', 'bus error')
 
-t.test('failed polls degrade, the limit makes it faulty, one good poll recovers', async (t) => {
+t.test('a lone failed poll is a glitch, a second degrades, the limit makes it faulty, one good poll recovers', async (t) => {
   const health = new PollHealth(3)
   health.starting()
   t.equal(health.state, 'starting')
   health.started()
+  t.equal(health.failed(eio), false)
+  t.same(health.health(), { state: 'ok', detail: { consecutiveFailures: 1 }, lastError: 'bus error', lastErrorCode: 'E_I2C_IO' }, 'one glitch: still ok, the error kept')
+  t.equal(health.succeeded(), false, 'a glitch was no outage')
   t.equal(health.failed(eio), false)
   t.equal(health.failed(eio), false)
   t.same(health.health(), { state: 'degraded', detail: { consecutiveFailures: 2 }, lastError: 'bus error', lastErrorCode: 'E_I2C_IO' })

@@ -183,7 +183,7 @@ t.test('i2c: a chip reset to MxRty 0xFF blocks InListPassiveTarget; the reader t
   await start()
   chip.powerCycle()
   await wait(POLL_MS + 250)
-  t.match(reader.health(), { state: 'degraded', lastErrorCode: 'E_DEVICE_TIMEOUT' })
+  t.match(reader.health(), { state: 'ok', lastErrorCode: 'E_DEVICE_TIMEOUT', detail: { consecutiveFailures: 1 } }, 'one timeout is a glitch')
   await wait(POLL_MS + 50)
   t.equal(chip.passiveActivationRetries, 2)
   t.equal(reader.health().state, 'ok')
