@@ -111,7 +111,7 @@ t.test('health shows faulty with the last error and the restart count while a se
   const { clock, supervisor, byName, lines } = rig(['a', 'b'])
   byName('b').startFailures = 3
   await supervisor.start()
-  t.match(supervisor.health()['b'], { state: 'faulty', lastError: 'b is not there', detail: { restarts: 1 } })
+  t.match(supervisor.health()['b'], { state: 'faulty', lastError: 'b is not there', lastErrorCode: 'E_DEVICE_ABSENT', detail: { restarts: 1 } })
   t.equal(supervisor.health()['a']?.state, 'ok', 'the healthy service is not affected')
 
   // random 0.999 gives delays just under the ceiling, which doubles: 1000, 2000, 4000 ms for attempts 0, 1, 2.
@@ -144,6 +144,7 @@ t.test('a running service that calls fail() is stopped and restarted after the b
   t.strictSame(journal, ['stop b'], 'stopped once, however often it reports')
   t.equal(firstContext?.signal.aborted, true, 'the failed instance is told to let go')
   t.match(supervisor.health()['b'], { state: 'faulty', lastError: 'unplugged', detail: { restarts: 1 } })
+  t.notOk('lastErrorCode' in (supervisor.health()['b'] ?? {}), 'a plain Error has no code to show')
 
   await clock.advanceAsync(MIN_RESTART_MS, 50)
   t.strictSame(journal, ['stop b', 'start b'])
