@@ -3,6 +3,7 @@ import { openOnoffLine } from '../drivers/gpio/onoff-gpio.js'
 import { openPigpioLine } from '../drivers/gpio/pigpio-gpio.js'
 import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
 import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
+import { ReopeningI2cBus } from '../drivers/i2c/reopening-i2c-bus.js'
 import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
 import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
 import { openSerialportLink } from '../drivers/serial/serialport-link.js'
@@ -11,7 +12,8 @@ import type { Hardware } from './hardware.js'
 
 /** Real buses and lines. Each adapter imports its native module lazily, on first use. */
 export async function openNativeHardware(config: HardwareConfig): Promise<Hardware> {
-  const i2c = await openNativeI2cBus(config.display.bus)
+  // Opened on first use: a missing /dev/i2c-N makes the I2C devices absent (with the reason), not the station.
+  const i2c = new ReopeningI2cBus(() => openNativeI2cBus(config.display.bus))
   // An NFC reader on another I2C bus gets that bus once, kept across reader restarts, closed with the rest.
   let nfcBus: I2cBus | null = null
   return {
@@ -22,7 +24,7 @@ export async function openNativeHardware(config: HardwareConfig): Promise<Hardwa
       if (!config.nfc.enabled) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
       if (config.nfc.interface === 'i2c') {
         // The display's bus object serves the NFC reader when they share a bus (the usual /dev/i2c-1).
-        if (config.nfc.bus !== config.display.bus) nfcBus ??= await openNativeI2cBus(config.nfc.bus)
+        if (config.nfc.bus !== config.display.bus) nfcBus ??= new ReopeningI2cBus(() => openNativeI2cBus(config.nfc.bus))
         const transport = new Pn532I2cTransport(nfcBus ?? i2c, { clock, address: config.nfc.address })
         return { transport, close: async () => undefined }
       }

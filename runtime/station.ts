@@ -174,22 +174,21 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     link?.publishEvent(type, fields)
   })
   // Central hears of a device going bad and of it coming back; start-up and shutdown are not news.
-  const troubled = new Map<string, string>()
+  const troubled = new Map<string, { key: string; fields: Record<string, string> }>()
   bus.on('device.health', ({ device, health }) => {
     const bad = health.state === 'faulty' || health.state === 'absent' || health.state === 'degraded'
     if (bad) {
       // A device retried while still absent reports the same fault each attempt: central hears it once.
-      if (troubled.get(device) === `${health.state}:${health.lastError ?? ''}`) return
-      troubled.set(device, `${health.state}:${health.lastError ?? ''}`)
-      bus.emit('station.event', {
-        type: 'device.fault',
-        fields: {
-          device,
-          state: health.state,
-          ...(health.lastError ? { reason: health.lastError } : {}),
-          ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}),
-        },
-      })
+      const key = `${health.state}:${health.lastError ?? ''}`
+      if (troubled.get(device)?.key === key) return
+      const fields = {
+        device,
+        state: health.state,
+        ...(health.lastError ? { reason: health.lastError } : {}),
+        ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}),
+      }
+      troubled.set(device, { key, fields })
+      bus.emit('station.event', { type: 'device.fault', fields })
     } else if (health.state === 'ok' && troubled.delete(device)) {
       bus.emit('station.event', { type: 'device.recovered', fields: { device } })
     }
@@ -239,7 +238,12 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     bus.emit('station.event', { type: 'card.unreadable', fields: { device, reason } })
     kiosk.unreadable()
   })
-  link?.onStateChange(() => kiosk.refresh())
+  link?.onStateChange(() => {
+    kiosk.refresh()
+    // Events are not queued while offline: on each (re)connection central hears again of every device
+    // still in trouble, so a device absent since boot is not known only from telemetry.
+    if (link.isConnected) for (const { fields } of troubled.values()) bus.emit('station.event', { type: 'device.fault', fields })
+  })
 
   let ready = false
   let supervisor: Supervisor | null = null
