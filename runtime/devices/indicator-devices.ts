@@ -3,7 +3,7 @@ import { Buzzer, type BeepName } from '../../drivers/outputs/buzzer.js'
 import { StatusLeds, type LedState } from '../../drivers/outputs/status-leds.js'
 import { isStationError } from '../errors.js'
 import { DeviceService } from '../device-service.js'
-import { degradedBy, healthReporter, type DeviceDeps } from './device-deps.js'
+import { healthReporter, type DeviceDeps } from './device-deps.js'
 
 export interface StatusLedsDevice {
   service: DeviceService
@@ -11,32 +11,39 @@ export interface StatusLedsDevice {
   show(state: LedState): void
 }
 
-/** Green/red status LEDs. A failed write degrades the device; the pattern keeps running. */
+/**
+ * Green/red status LEDs. A failed write fails the service: the supervisor reopens the lines with
+ * backoff and shows the wanted state again, so a steady LED is not left wrong after a glitch.
+ */
 export function statusLedsDevice(deps: DeviceDeps): StatusLedsDevice {
   const { config, hardware, clock, bus } = deps
   const { greenLine, redLine } = config.hardware.leds
   let wanted: LedState = 'ok'
   let leds: StatusLeds | null = null
+  let fail: ((error: unknown) => void) | null = null
   let lines: GpioLine[] = []
   const release = async () => {
     const current = leds
     leds = null
-    await current?.stop()
+    // Stopping writes 'off'; on a lost line that fails too, and the lines are closed all the same.
+    await current?.stop().catch(() => undefined)
     const open = lines
     lines = []
     await Promise.all(open.map((line) => line.close()))
   }
   const service = new DeviceService({
     name: 'leds',
-    open: async () => {
+    open: async (context) => {
+      fail = (error) => context.fail(error)
       try {
         for (const [purpose, bcm] of [['leds.green', greenLine], ['leds.red', redLine]] as const) {
           lines.push(await hardware.openGpioLine({ purpose, bcm, direction: 'out', backend: 'onoff' }))
         }
         const [green, red] = lines as [GpioLine, GpioLine]
-        const next = new StatusLeds({ green, red, clock, onError: (error) => service.report(degradedBy(error)) })
-        await next.show(wanted)
-        leds = next
+        // Held before the first write: a blinking pattern schedules its next step even when the write
+        // fails, and release() must stop it.
+        leds = new StatusLeds({ green, red, clock, onError: (error) => context.fail(error) })
+        await leds.show(wanted)
       } catch (error) {
         await release()
         throw error
@@ -50,7 +57,7 @@ export function statusLedsDevice(deps: DeviceDeps): StatusLedsDevice {
     show(state) {
       if (state === wanted) return
       wanted = state
-      leds?.show(state).catch((error: unknown) => service.report(degradedBy(error)))
+      leds?.show(state).catch((error: unknown) => fail?.(error))
     },
   }
 }
@@ -61,25 +68,36 @@ export interface BuzzerDevice {
   beep(name: BeepName): void
 }
 
-/** The buzzer: PWM tones on a pigpio line (passive piezo), on/off on an onoff line (active buzzer). */
+/**
+ * The buzzer: PWM tones on a pigpio line (passive piezo), on/off on an onoff line (active buzzer). A
+ * failed beep fails the service, which the supervisor reopens with backoff.
+ */
 export function buzzerDevice(deps: DeviceDeps): BuzzerDevice {
   const { config, hardware, clock, bus } = deps
   const settings = config.hardware.buzzer
   let buzzer: Buzzer | null = null
   let line: GpioLine | null = null
+  let fail: ((error: unknown) => void) | null = null
   const release = async () => {
     const current = buzzer
     buzzer = null
-    await current?.stop()
+    // Stopping silences the line; on a lost line that fails too, and the line is closed all the same.
+    await current?.stop().catch(() => undefined)
     await line?.close()
     line = null
   }
   const service = new DeviceService({
     name: 'buzzer',
-    open: async () => {
+    open: async (context) => {
+      fail = (error) => context.fail(error)
       line = await hardware.openGpioLine({ purpose: 'buzzer', bcm: settings.line, direction: 'out', backend: settings.backend })
-      // Silent from the start: a line left high by a crashed run would sound forever.
-      await line.write(0)
+      try {
+        // Silent from the start: a line left high by a crashed run would sound forever.
+        await line.write(0)
+      } catch (error) {
+        await release()
+        throw error
+      }
       buzzer = new Buzzer({ line, clock, frequencyHz: settings.frequencyHz })
     },
     close: release,
@@ -88,16 +106,11 @@ export function buzzerDevice(deps: DeviceDeps): BuzzerDevice {
   return {
     service,
     beep(name) {
-      buzzer?.beep(name).then(
-        () => {
-          if (service.health().state === 'degraded') service.report({ state: 'ok' })
-        },
-        (error: unknown) => {
-          // A beep cut short by the next one or by stop is not a fault.
-          if (isStationError(error) && error.code === 'E_CANCELED') return
-          service.report(degradedBy(error))
-        },
-      )
+      buzzer?.beep(name).catch((error: unknown) => {
+        // A beep cut short by stop is not a fault.
+        if (isStationError(error) && error.code === 'E_CANCELED') return
+        fail?.(error)
+      })
     },
   }
 }

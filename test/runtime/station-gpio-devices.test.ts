@@ -229,6 +229,39 @@ t.test('a tamper line that cannot be read is a device fault, and it recovers wit
   t.equal(eventsLogged(s.logLines, 'tamper.opened').length, 1)
 })
 
+t.test('an LED or buzzer line that fails is a device fault; the reopened device shows the right state again', async (t) => {
+  const s = await start(t, null, (config) => {
+    config.hardware.leds.enabled = true
+    config.hardware.buzzer.enabled = true
+  })
+  const { greenLine, redLine } = s.config.hardware.leds
+  const buzzerLine = s.config.hardware.buzzer.line
+  const gpio = sim(s).gpio
+  await s.waitForScreen(/Xin chao/)
+  t.equal(gpio.level(greenLine), 1, 'ready: green')
+
+  // The green line is lost while a session makes it blink.
+  gpio.fail(greenLine)
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitFor('the LEDs to be reported', () => eventsLogged(s.logLines, 'device.fault').some((l) => l.device === 'leds'), 5000)
+  // The buzzer beeps for the accepted card on a line that is gone.
+  gpio.fail(buzzerLine)
+  await s.press('back')
+  await s.waitFor('the buzzer to be reported', () => eventsLogged(s.logLines, 'device.fault').some((l) => l.device === 'buzzer'), 5000)
+
+  gpio.fail(greenLine, false)
+  gpio.fail(buzzerLine, false)
+  await s.waitFor(
+    'both to recover',
+    () => ['leds', 'buzzer'].every((device) => eventsLogged(s.logLines, 'device.recovered').some((l) => l.device === device)),
+    15_000,
+  )
+  await s.waitForScreen(/Xin chao/)
+  await s.waitFor('steady green again', () => gpio.level(greenLine) === 1 && gpio.level(redLine) === 0, 3000)
+  t.equal(gpio.level(buzzerLine), 0, 'the buzzer is silent')
+  t.equal(s.logLines.filter((l) => l.msg === 'station ready').length, 1, 'the station itself was not restarted')
+})
+
 t.test('status LEDs: steady green when ready, blinking green while serving, blinking red in maintenance', async (t) => {
   const s = await start(t, null, (config) => {
     config.hardware.leds.enabled = true

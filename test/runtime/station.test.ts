@@ -133,6 +133,11 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
   await s.press('back')
   await s.waitForScreen(/Xin chao/)
 
+  await s.request('sim.unplug', { device: 'printer' })
+  await s.waitFor('the printer to be absent', async () => (await s.status()).devices.printer?.state === 'absent')
+  await s.request('sim.replug', { device: 'printer' })
+  await s.waitFor('the printer to come back', async () => (await s.status()).devices.printer?.state === 'ok', 8000)
+
   t.same(await s.request('sim.i2c-noise', { device: 'display' }), { device: 'display', transactions: 8 })
   await s.press('2')
   await s.waitForScreen(/Choose a service/, 8000)
@@ -140,7 +145,7 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
 
   const faults = eventsLogged(s.logLines, 'device.fault').map((line) => line.device)
   const recoveries = eventsLogged(s.logLines, 'device.recovered').map((line) => line.device)
-  for (const device of ['scanner', 'keypad', 'display']) {
+  for (const device of ['scanner', 'keypad', 'printer', 'display']) {
     t.ok(faults.includes(device), `central hears that the ${device} failed`)
     t.ok(recoveries.includes(device), `central hears that the ${device} is back`)
   }
