@@ -59,17 +59,18 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
   bus.attach(config.display.address, lcd)
   bus.attach(config.keypad.address, keypadOnBus)
   const zones = touchPanel ? touchZonesOf(config.keypad) : []
-  const keyInput = (key: KeyName): (() => void) & { up: () => void } => {
+  /** A finger on `key` and off it again: on its electrode, or in the middle of its zone on the panel. */
+  const fingerOn = (key: KeyName): { down: () => void; up: () => void } => {
     if (touchPanel) {
       const zone = zones.find((candidate) => candidate.key === key)
       if (!zone) throw new TypeError(`no key zone on the touch panel is '${key}'`)
       const x = zone.x + Math.floor(zone.widthPx / 2)
       const y = zone.y + Math.floor(zone.heightPx / 2)
-      return Object.assign(() => touchPanel.touch(0, x, y), { up: () => touchPanel.lift(0) })
+      return { down: () => touchPanel.touch(0, x, y), up: () => touchPanel.lift(0) }
     }
     const electrode = config.keypad.electrodes.indexOf(key)
     if (electrode < 0) throw new TypeError(`no electrode is wired to key '${key}'`)
-    return Object.assign(() => keypad.touch(electrode), { up: () => keypad.release(electrode) })
+    return { down: () => keypad.touch(electrode), up: () => keypad.release(electrode) }
   }
 
   const nfc = config.nfc.enabled ? new SimPn532() : null
@@ -142,11 +143,11 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
       keypad,
       touchPanel,
       keyDown(key) {
-        keyInput(key)()
+        fingerOn(key).down()
         syncIrq()
       },
       keyUp(key) {
-        keyInput(key).up()
+        fingerOn(key).up()
         syncIrq()
       },
       nfc,

@@ -15,6 +15,7 @@ import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
 import { MaintenanceMode } from './maintenance.js'
 import type { DeviceService } from './device-service.js'
+import { DeviceFaultEvents } from './device-fault-events.js'
 import type { DeviceDeps } from './devices/device-deps.js'
 import { displayDevice } from './devices/display-device.js'
 import { buzzerDevice, statusLedsDevice, type BuzzerDevice, type StatusLedsDevice } from './devices/indicator-devices.js'
@@ -173,26 +174,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     eventLog.info({ event: type, ...fields }, 'event')
     link?.publishEvent(type, fields)
   })
-  // Central hears of a device going bad and of it coming back; start-up and shutdown are not news.
-  const troubled = new Map<string, { key: string; fields: Record<string, string> }>()
-  bus.on('device.health', ({ device, health }) => {
-    const bad = health.state === 'faulty' || health.state === 'absent' || health.state === 'degraded'
-    if (bad) {
-      // A device retried while still absent reports the same fault each attempt: central hears it once.
-      const key = `${health.state}:${health.lastError ?? ''}`
-      if (troubled.get(device)?.key === key) return
-      const fields = {
-        device,
-        state: health.state,
-        ...(health.lastError ? { reason: health.lastError } : {}),
-        ...(health.lastErrorCode ? { code: health.lastErrorCode } : {}),
-      }
-      troubled.set(device, { key, fields })
-      bus.emit('station.event', { type: 'device.fault', fields })
-    } else if (health.state === 'ok' && troubled.delete(device)) {
-      bus.emit('station.event', { type: 'device.recovered', fields: { device } })
-    }
-  })
+  const faultEvents = new DeviceFaultEvents(bus)
 
   const kiosk = new Kiosk({
     clock,
@@ -240,9 +222,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
   link?.onStateChange(() => {
     kiosk.refresh()
-    // Events are not queued while offline: on each (re)connection central hears again of every device
-    // still in trouble, so a device absent since boot is not known only from telemetry.
-    if (link.isConnected) for (const { fields } of troubled.values()) bus.emit('station.event', { type: 'device.fault', fields })
+    if (link.isConnected) faultEvents.repeat()
   })
 
   let ready = false
