@@ -91,7 +91,11 @@ t.test('close shuts the simulated bus', async (t) => {
   await t.rejects(hardware.i2c.read(0x3f, 1))
 })
 
-t.test('real hardware without an I2C bus node is refused as absent', async (t) => {
+t.test('real hardware without an I2C bus node opens, and each I2C transfer is refused as absent with the reason', async (t) => {
   const config = simConfig()
-  await t.rejects(openHardware({ ...config, simulated: false, display: { ...config.display, bus: 250 } }), { code: 'E_DEVICE_ABSENT' })
+  const hardware = await openHardware({ ...config, simulated: false, display: { ...config.display, bus: 250 } })
+  t.equal(hardware.sim, null)
+  await t.rejects(hardware.i2c.read(0x27, 1), { code: 'E_DEVICE_ABSENT', message: /\/dev\/i2c-250 is missing.*group i2c/ })
+  await t.rejects(hardware.i2c.write(0x27, Uint8Array.of(0)), { code: 'E_DEVICE_ABSENT' }, 'tried again, still absent')
+  await hardware.close()
 })
