@@ -4,17 +4,17 @@ import type { I2cBus } from './i2c-bus.js'
 
 export interface RetryOptions {
   clock: Clock
-  /** Extra attempts after a failed transaction (E_I2C_IO only); default 2. */
+  /** Extra attempts after a failed transaction (E_I2C_IO or E_I2C_NACK); default 2. */
   retries?: number
   /** Pause between attempts, letting a glitch on the line pass; default 2 ms. */
   retryDelayMs?: number
 }
 
 /**
- * An I2cBus that repeats a transaction that failed with a bus error (E_I2C_IO: EIO, a glitch on a
- * long or noisy line) a bounded number of times before passing the error up, so one glitch does
- * not reach the driver. A NACK (nothing at the address) is not retried: the device is gone, and
- * the driver's health and the supervisor deal with that.
+ * An I2cBus that repeats a failed transaction a bounded number of times before passing the error up,
+ * so one glitch does not reach the driver: EIO (E_I2C_IO) and EREMOTEIO/ENXIO (E_I2C_NACK), since on a
+ * long or noisy line an address byte can be lost as easily as a data byte. A device that is really
+ * gone costs two more attempts (a few ms); then its driver's health and the supervisor take over.
  */
 export class RetryingI2cBus implements I2cBus {
   #bus: I2cBus
@@ -54,7 +54,7 @@ export class RetryingI2cBus implements I2cBus {
       try {
         return await transaction()
       } catch (error) {
-        const transient = isStationError(error) && error.code === 'E_I2C_IO'
+        const transient = isStationError(error) && (error.code === 'E_I2C_IO' || error.code === 'E_I2C_NACK')
         if (!transient || attempt >= this.#retries) throw error
         await this.#clock.sleep(this.#delayMs)
       }

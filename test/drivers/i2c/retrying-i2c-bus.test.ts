@@ -37,9 +37,14 @@ t.test('a longer burst of bus errors is passed up after the retries', async (t) 
   t.equal(sim.transactions.length, 3, 'one attempt plus two retries')
 })
 
-t.test('a NACK is not retried: nothing is at the address', async (t) => {
+t.test('a lost address byte (NACK) is retried like a bus error; an empty address fails after the retries', async (t) => {
   const sim = new SimI2cBus()
-  const bus = new RetryingI2cBus(sim, { clock: systemClock })
+  sim.attach(0x5a, registerChip())
+  const bus = new RetryingI2cBus(sim, { clock: systemClock, retries: 2, retryDelayMs: 1 })
+  sim.failNext(0x5a, 'nack', 1)
+  await bus.writeRegister(0x5a, 0x10, Uint8Array.of(9))
+  t.strictSame([...(await bus.readRegister(0x5a, 0x10, 1))], [9], 'one NACK never reached the caller')
+  sim.clearTransactions()
   await t.rejects(bus.read(0x38, 1), { code: 'E_I2C_NACK' })
-  t.equal(sim.transactions.length, 1)
+  t.equal(sim.transactions.length, 3, 'nothing at 0x38: one attempt plus two retries')
 })
