@@ -3,20 +3,10 @@ import { Hd44780Display } from '../../../drivers/display/hd44780-display.js'
 import { SimHd44780Pcf8574 } from '../../../drivers/display/sim-hd44780.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { driveClock as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x27
 const BLANK = ' '.repeat(20)
-
-/** Moves the clock 1 ms at a time until `work` settles (the driver sleeps between init steps). */
-async function drive<T>(clock: SimClock, work: Promise<T>, maxMs = 1000): Promise<T> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  for (let ms = 0; ms < maxMs && !settled; ms++) await clock.advanceAsync(1)
-  return work
-}
 
 /** SimClock, SimI2cBus with a 20x4 SimHd44780Pcf8574 at 0x27, and the real driver. */
 function rig() {

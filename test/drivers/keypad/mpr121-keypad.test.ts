@@ -6,22 +6,14 @@ import { Mpr121Keypad, type Mpr121KeypadConfig } from '../../../drivers/keypad/m
 import { SimMpr121 } from '../../../drivers/keypad/sim-mpr121.js'
 import type { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { driveClock } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x5a
 const POLL_MS = 20
 /** A front panel wired in an order that is not simply 0..9. */
 const ELECTRODES: KeyName[] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', '0', 'ok']
 
-/** Moves the clock 1 ms at a time until `work` settles (start sleeps after the soft reset). */
-async function drive<T>(clock: SimClock, work: Promise<T>, maxMs = 100): Promise<T> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  for (let ms = 0; ms < maxMs && !settled; ms++) await clock.advanceAsync(1)
-  return work
-}
+const drive = <T>(clock: SimClock, work: Promise<T>, maxMs = 100): Promise<T> => driveClock(clock, work, maxMs)
 
 /** SimClock, SimI2cBus with a SimMpr121 at 0x5a, and the real driver recording keys and faults. */
 function rig(config: Partial<Mpr121KeypadConfig> = {}) {

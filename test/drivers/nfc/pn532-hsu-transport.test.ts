@@ -11,23 +11,10 @@ import { Pn532HsuTransport } from '../../../drivers/nfc/pn532-hsu-transport.js'
 import { SimPn532, SimPn532Hsu } from '../../../drivers/nfc/sim-pn532.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 
 const ACK = '00 00 FF 00 FF 00'
 const SAM = samConfiguration(1)
-
-/** Lets pending I/O run, then moves the clock 1 ms at a time until `work` settles. */
-async function drive<T>(clock: SimClock, work: Promise<T>, maxMs = 5000): Promise<T> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  for (let ms = 0; ms <= maxMs && !settled; ms++) {
-    for (let tick = 0; tick < 5; tick++) await new Promise<void>((resolve) => setImmediate(resolve))
-    if (!settled) clock.advance(1)
-  }
-  return work
-}
 
 /**
  * SimClock, a SimSerialLink pair with the transport on the host end; `sent` collects what reached the

@@ -11,23 +11,10 @@ import {
 import { Pn532I2cTransport, type Pn532I2cTransportOptions } from '../../../drivers/nfc/pn532-i2c-transport.js'
 import { SimPn532, SimPn532I2c, type SimPn532I2cOptions } from '../../../drivers/nfc/sim-pn532.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x24
 const ACK = '00 00 FF 00 FF 00'
-
-/** Lets pending I/O run, then moves the clock 1 ms at a time until `work` settles. */
-async function drive<T>(clock: SimClock, work: Promise<T>, maxMs = 5000): Promise<T> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  for (let ms = 0; ms <= maxMs && !settled; ms++) {
-    for (let tick = 0; tick < 5; tick++) await new Promise<void>((resolve) => setImmediate(resolve))
-    if (!settled) clock.advance(1)
-  }
-  return work
-}
 
 function rig(chipOptions: Omit<SimPn532I2cOptions, 'clock'> & { onClock?: boolean } = {}, options: Partial<Pn532I2cTransportOptions> = {}) {
   const clock = new SimClock(0)

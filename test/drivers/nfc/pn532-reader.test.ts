@@ -9,6 +9,7 @@ import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import type { StationError } from '../../../runtime/errors.js'
 import { createLogger } from '../../../runtime/log.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x24
 const POLL_MS = 50
@@ -59,20 +60,6 @@ function rig(options: RigOptions = {}) {
   const start = () => drive(clock, reader.start())
   const names = () => chip.commands.map(({ name }) => name)
   return { clock, chip, bus, transport, reader, cards, faults, logLines, wait, start, names }
-}
-
-/** Lets pending I/O run, then moves the clock 1 ms at a time until `work` settles. */
-async function drive<T>(clock: SimClock, work: Promise<T>, maxMs = 5000): Promise<T> {
-  let settled = false
-  work.then(
-    () => (settled = true),
-    () => (settled = true),
-  )
-  for (let ms = 0; ms <= maxMs && !settled; ms++) {
-    for (let tick = 0; tick < 5; tick++) await new Promise<void>((resolve) => setImmediate(resolve))
-    if (!settled) clock.advance(1)
-  }
-  return work
 }
 
 for (const via of ['i2c', 'hsu'] as const) {
