@@ -2,23 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parse } from 'yaml'
-import { defaultConfig } from '../../config/defaults.js'
-import { renderValue, validateConfig } from '../../config/validate.js'
+import { renderValue } from '../../config/validate.js'
+import { baseConfig as base, configOf, problemsOf } from '../support/validated-config.js'
 import type { Config, TouchZoneConfig } from '../../config/schema.js'
 
-const base = (): Config => defaultConfig('/var/lib/station', '/opt/station/flows')
-
-function problemsOf(raw: unknown, from: Config = base()): string[] {
-  const result = validateConfig(raw, from)
-  return result.ok ? [] : result.problems
-}
-
-/** The validated config; an unexpected problem list fails the test by throwing. */
-function configOf(raw: unknown, from: Config = base()): Config {
-  const result = validateConfig(raw, from)
-  if (!result.ok) throw new Error(`unexpected problems:\n${result.problems.join('\n')}`)
-  return result.config
-}
 
 /** A raw config holding `value` at the dotted `path`, e.g. at('hardware.tamper.line', 3). */
 function at(path: string, value: unknown): Record<string, unknown> {

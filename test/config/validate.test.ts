@@ -1,21 +1,8 @@
 import t from 'tap'
-import { defaultConfig } from '../../config/defaults.js'
 import { renderValue, validateConfig } from '../../config/validate.js'
+import { baseConfig as base, configOf, problemsOf } from '../support/validated-config.js'
 import type { Config } from '../../config/schema.js'
 
-const base = (): Config => defaultConfig('/var/lib/station', '/opt/station/flows')
-
-function problemsOf(raw: unknown, from: Config = base()): string[] {
-  const result = validateConfig(raw, from)
-  return result.ok ? [] : result.problems
-}
-
-/** The validated config; an unexpected problem list fails the test by throwing. */
-function configOf(raw: unknown, from: Config = base()): Config {
-  const result = validateConfig(raw, from)
-  if (!result.ok) throw new Error(`unexpected problems:\n${result.problems.join('\n')}`)
-  return result.config
-}
 
 t.test('omitted options take the base value and given ones replace it', async (t) => {
   const config = configOf({ mqtt: { keepaliveS: 10 }, hardware: { keypad: { irqLine: 17 } } })
