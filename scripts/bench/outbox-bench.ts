@@ -12,8 +12,8 @@ const RECORD_COUNT = 500
 const RECORD_BYTES = 1024
 
 /**
- * Appends 500 submissions with 1 KB of answers each through JournalOutbox (seal + frame + write +
- * fsync) and, in the same run and folder, 500 raw 1 KB `writeSync` + `fsyncSync` calls: the floor set
+ * Appends 500 submissions with 1 KB of answers each through JournalOutbox (seal + frame + one O_DSYNC
+ * write) and, in the same run and folder, 500 raw 1 KB `writeSync` + `fsyncSync` calls: the floor set
  * by the disk. Reports records/s for both; `ratio` = ours / reference (1.0 = as fast as the disk allows).
  */
 export async function benchOutbox(
@@ -24,7 +24,7 @@ export async function benchOutbox(
   const reference = rawFsyncRate(join(dir, 'raw-fsync.bin'))
   return [
     {
-      name: `outbox append, ${RECORD_COUNT} x 1 KB, fsync each (vs raw writeSync+fsyncSync)`,
+      name: `outbox append, ${RECORD_COUNT} x 1 KB, durable each (vs raw writeSync+fsyncSync)`,
       ours,
       reference,
       ratio: ours / reference,
