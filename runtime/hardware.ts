@@ -84,7 +84,14 @@ export interface NfcConnection {
 
 /** The transports the drivers run on: one I2C bus, serial links and GPIO lines, real or simulated. */
 export interface Hardware {
+  /** The I2C bus with bounded retries of failed transactions (RetryingI2cBus), for register-based chips. */
   i2c: I2cBus
+  /**
+   * The same bus without retries, for the display: a row write that failed half-way has already
+   * strobed some nibbles into the HD44780, and repeating it would leave the 4-bit interface out of
+   * step; its driver re-initialises instead.
+   */
+  rawI2c: I2cBus
   openScannerLink(): Promise<SerialLink>
   openPrinterLink(): Promise<SerialLink>
   /** The NFC reader's transport (I2C at its address, or its UART); only when config.nfc is enabled. */

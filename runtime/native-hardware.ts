@@ -18,6 +18,7 @@ export async function openNativeHardware(config: HardwareConfig): Promise<Hardwa
   let nfcBus: I2cBus | null = null
   return {
     i2c,
+    rawI2c: i2c,
     openScannerLink: () => openSerialportLink({ path: config.scanner.path, baudRate: config.scanner.baudRate }),
     openPrinterLink: () => openSerialportLink({ path: config.printer.path, baudRate: config.printer.baudRate }),
     async openNfcTransport(clock) {

@@ -95,6 +95,7 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
   let powered = true
   return {
     i2c: bus,
+    rawI2c: bus,
     async openScannerLink() {
       if (unplugged.has('scanner')) throw absent('scanner', config.scanner.path)
       const cable = SimSerialLink.pair(config.scanner.path)

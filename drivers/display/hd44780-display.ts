@@ -98,18 +98,26 @@ export class Hd44780Display implements Display {
 
   show(rows: readonly string[]): Promise<void> {
     const wanted = Array.from({ length: this.#rows }, (_, row) => this.#fit(rows[row] ?? ''))
-    return this.#serial(() =>
-      this.#guard(async () => {
-        if (this.#needsInit) await this.#init()
-        for (let row = 0; row < this.#rows; row++) {
-          const text = wanted[row] ?? ''
-          if (this.#shown[row] === text) continue
-          this.#shown[row] = undefined
-          await this.#bus.write(this.#address, this.#rowBytes(row, text))
-          this.#shown[row] = text
-        }
-      }),
-    )
+    const draw = async () => {
+      if (this.#needsInit) await this.#init()
+      for (let row = 0; row < this.#rows; row++) {
+        const text = wanted[row] ?? ''
+        if (this.#shown[row] === text) continue
+        this.#shown[row] = undefined
+        await this.#bus.write(this.#address, this.#rowBytes(row, text))
+        this.#shown[row] = text
+      }
+    }
+    return this.#serial(async () => {
+      try {
+        await this.#guard(draw)
+      } catch {
+        // A failed write may have reached the controller in part (some nibbles latched), so repeating
+        // it as it was could leave the 4-bit interface a nibble out of step. Initialise again, which
+        // resynchronises it, and redraw once before giving up (the bus under a display must not retry).
+        await this.#guard(draw)
+      }
+    })
   }
 
   /** Blanks the screen (backlight stays on). Rejects like `show`. */

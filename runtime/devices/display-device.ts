@@ -15,7 +15,8 @@ export interface DisplayDevice {
 /** The character display: keeps what it should show, so it can repaint after the driver restarts. */
 export function displayDevice(deps: DeviceDeps): DisplayDevice {
   const { config, hardware, clock, bus } = deps
-  const display = new Hd44780Display({ bus: hardware.i2c, clock }, config.hardware.display)
+  // The raw bus: the driver recovers from a failed write by re-initialising, never by repeating it.
+  const display = new Hd44780Display({ bus: hardware.rawI2c, clock }, config.hardware.display)
   let wantedRows: string[] = []
   let displayReady = false
   let painting: Promise<void> = Promise.resolve()

@@ -2,6 +2,7 @@ import t from 'tap'
 import { Hd44780Display } from '../../../drivers/display/hd44780-display.js'
 import { SimHd44780Pcf8574 } from '../../../drivers/display/sim-hd44780.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
+import { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { driveClock as drive } from '../../support/drive-clock.js'
 
@@ -73,13 +74,48 @@ t.test('a bus error fails the show and marks health faulty; the next show reinit
   const { clock, bus, chip, display } = rig()
   await drive(clock, display.start())
   await drive(clock, display.show(['keep', 'this']))
-  bus.failNext(ADDRESS, 'eio')
+  bus.failNext(ADDRESS, 'eio', 2) // the write and the re-initialisation that follows it
   await t.rejects(drive(clock, display.show(['new', 'this'])), { code: 'E_I2C_IO' })
   t.match(display.health(), { state: 'faulty', lastErrorCode: 'E_I2C_IO' })
   chip.powerCycle() // worst case: the module also lost power meanwhile
   await drive(clock, display.show(['new', 'this']))
   t.strictSame(chip.rows(), ['new'.padEnd(20), 'this'.padEnd(20), BLANK, BLANK])
   t.equal(display.health().state, 'ok')
+})
+
+t.test('one glitch is absorbed: the show re-initialises and redraws at once', async (t) => {
+  const { clock, bus, chip, display } = rig()
+  await drive(clock, display.start())
+  await drive(clock, display.show(['keep', 'this']))
+  bus.failNext(ADDRESS, 'eio', 1)
+  await drive(clock, display.show(['new', 'this']))
+  t.strictSame(chip.rows(), ['new'.padEnd(20), 'this'.padEnd(20), BLANK, BLANK])
+  t.equal(display.health().state, 'ok')
+})
+
+t.test('a row write that reached the controller in part is not simply repeated: the screen comes out right', async (t) => {
+  const clock = new SimClock(0)
+  const bus = new SimI2cBus()
+  const chip = new SimHd44780Pcf8574({ clock })
+  // The backpack latches the first 6 bytes of one row write (1.5 characters' worth of nibble strobes,
+  // leaving the controller between the two nibbles of a byte), then the transfer fails.
+  let breakNextRow = false
+  bus.attach(ADDRESS, {
+    write(bytes: Uint8Array) {
+      if (breakNextRow && bytes.length > 40) {
+        breakNextRow = false
+        chip.write(bytes.subarray(0, 6))
+        throw new StationError('E_I2C_IO', 'transfer broke off', { errno: 'EIO' })
+      }
+      chip.write(bytes)
+    },
+    read: (length: number) => chip.read(length),
+  })
+  const display = new Hd44780Display({ bus, clock }, { address: ADDRESS, cols: 20, rows: 4 })
+  await drive(clock, display.start())
+  breakNextRow = true
+  await drive(clock, display.show(['Xin chao', 'Quet CCCD']))
+  t.strictSame(chip.rows(), ['Xin chao'.padEnd(20), 'Quet CCCD'.padEnd(20), BLANK, BLANK])
 })
 
 t.test('start rejects with E_I2C_NACK when nothing answers at the address', async (t) => {
