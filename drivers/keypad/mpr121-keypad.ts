@@ -1,7 +1,8 @@
 import type { KeyName, KeypadConfig } from '../../config/schema.js'
 import { ListenerSet } from '../listener-set.js'
 import { PollHealth } from '../poll-health.js'
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { PollLoop } from '../poll-loop.js'
+import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
 import type { Health } from '../../runtime/supervisor/service.js'
@@ -55,9 +56,7 @@ export class Mpr121Keypad implements Keypad {
   #health: PollHealth
   #keyListeners = new ListenerSet<KeyName>()
   #faultListeners = new ListenerSet<StationError>()
-  #running = false
-  #timer: TimerHandle | undefined
-  #pollTail: Promise<void> = Promise.resolve()
+  #loop: PollLoop
   #held: readonly number[] = []
   #msSinceEcrCheck = 0
   #needsConfigure = false
@@ -77,6 +76,7 @@ export class Mpr121Keypad implements Keypad {
     this.#address = config.address
     this.#electrodes = [...config.electrodes]
     this.#pollIntervalMs = config.pollIntervalMs
+    this.#loop = new PollLoop(deps.clock, config.pollIntervalMs, () => this.#check())
     this.#touchThreshold = config.touchThreshold
     this.#releaseThreshold = config.releaseThreshold
   }
@@ -87,7 +87,7 @@ export class Mpr121Keypad implements Keypad {
    * E_CODEC_INVALID for bad thresholds. Idempotent while running.
    */
   async start(): Promise<void> {
-    if (this.#running) return
+    if (this.#loop.running) return
     this.#health.starting()
     try {
       await this.#configure()
@@ -96,21 +96,17 @@ export class Mpr121Keypad implements Keypad {
       this.#health.startFailed(stationError)
       throw stationError
     }
-    this.#running = true
     this.#health.started()
     this.#needsConfigure = false
     this.#held = []
     this.#msSinceEcrCheck = 0
-    this.#schedule()
+    this.#loop.start()
   }
 
   /** Stops polling, waits for a poll in progress, puts the chip in stop mode (ECR = 0). Never rejects. */
   async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    await this.#pollTail
+    if (!this.#loop.running) return
+    await this.#loop.stop()
     let stopError: StationError | undefined
     try {
       await this.#bus.writeRegister(this.#address, ECR, Uint8Array.of(0x00))
@@ -138,25 +134,14 @@ export class Mpr121Keypad implements Keypad {
    * Checks never overlap; never rejects. Does nothing unless started.
    */
   checkNow(): Promise<void> {
-    const check = this.#pollTail.then(() => this.#check())
-    this.#pollTail = check
-    return check
+    return this.#loop.checkNow()
   }
 
   health(): Health {
     return this.#health.health()
   }
 
-  #schedule(): void {
-    if (!this.#running || this.#timer !== undefined) return
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined
-      void this.checkNow().then(() => this.#schedule())
-    }, this.#pollIntervalMs)
-  }
-
   async #check(): Promise<void> {
-    if (!this.#running) return
     try {
       if (this.#needsConfigure) {
         // `held` is kept: a finger that stayed on a key through the outage is not a new press.

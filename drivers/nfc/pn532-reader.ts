@@ -1,6 +1,7 @@
 import { ListenerSet } from '../listener-set.js'
 import { PollHealth } from '../poll-health.js'
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { PollLoop } from '../poll-loop.js'
+import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
 import type { Health } from '../../runtime/supervisor/service.js'
@@ -77,16 +78,13 @@ export class Pn532Reader {
   #transport: Pn532Transport
   #clock: Clock
   #log: Logger | undefined
-  #pollIntervalMs: number
   #holdMs: number
   #health: PollHealth
   #commandTimeoutMs: number
   #passiveActivationRetries: number
   #cardListeners = new ListenerSet<NfcCard>()
   #faultListeners = new ListenerSet<StationError>()
-  #running = false
-  #timer: TimerHandle | undefined
-  #pollTail: Promise<void> = Promise.resolve()
+  #loop: PollLoop
   #abort = new AbortController()
   #needsSetup = false
   #lastCardKey: string | undefined
@@ -97,7 +95,7 @@ export class Pn532Reader {
     this.#transport = deps.transport
     this.#clock = deps.clock
     this.#log = deps.log
-    this.#pollIntervalMs = positive('pollIntervalMs', config.pollIntervalMs)
+    this.#loop = new PollLoop(deps.clock, positive('pollIntervalMs', config.pollIntervalMs), () => this.#poll())
     this.#holdMs = nonNegative('holdMs', config.holdMs ?? 2000)
     this.#commandTimeoutMs = positive('commandTimeoutMs', config.commandTimeoutMs ?? 1000)
     this.#health = new PollHealth(config.maxConsecutiveFailures)
@@ -114,7 +112,7 @@ export class Pn532Reader {
    * E_CANCELED when `stop()` is called meanwhile, or the transport's error. Idempotent while running.
    */
   async start(): Promise<void> {
-    if (this.#running) return
+    if (this.#loop.running) return
     this.#health.starting()
     this.#abort = new AbortController()
     try {
@@ -128,11 +126,10 @@ export class Pn532Reader {
       this.#health.startFailed(stationError)
       throw stationError
     }
-    this.#running = true
     this.#health.started()
     this.#needsSetup = false
     this.#lastCardKey = undefined
-    this.#schedule()
+    this.#loop.start()
   }
 
   /**
@@ -141,15 +138,15 @@ export class Pn532Reader {
    */
   async stop(): Promise<void> {
     const cancel = new StationError('E_CANCELED', 'NFC reader stopping', {})
-    if (!this.#running) {
+    if (!this.#loop.running) {
       if (this.#health.state === 'starting') this.#abort.abort(cancel)
       return
     }
-    this.#running = false
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
+    // The loop stops its timer before its first await; the command in flight is then cancelled, and
+    // the wait is for the poll that carried it.
+    const stopped = this.#loop.stop()
     this.#abort.abort(cancel)
-    await this.#pollTail
+    await stopped
     this.#lastCardKey = undefined
     this.#health.stopped()
   }
@@ -166,25 +163,14 @@ export class Pn532Reader {
 
   /** Polls now, between scheduled polls (the seam for the P70_IRQ line). Polls never overlap; never rejects. */
   checkNow(): Promise<void> {
-    const check = this.#pollTail.then(() => this.#poll())
-    this.#pollTail = check
-    return check
+    return this.#loop.checkNow()
   }
 
   health(): Health {
     return this.#health.health(this.#firmware === undefined ? {} : { firmware: this.#firmware })
   }
 
-  #schedule(): void {
-    if (!this.#running || this.#timer !== undefined) return
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined
-      void this.checkNow().then(() => this.#schedule())
-    }, this.#pollIntervalMs)
-  }
-
   async #poll(): Promise<void> {
-    if (!this.#running) return
     try {
       if (this.#needsSetup) {
         await this.#setup()
@@ -194,7 +180,7 @@ export class Pn532Reader {
       this.#succeeded()
       if (result.uid !== undefined) this.#cardSeen(parseHexBytes(result.uid))
     } catch (error) {
-      if (!this.#running) return // cancelled by stop()
+      if (!this.#loop.running) return // cancelled by stop()
       this.#failed(error)
     }
   }

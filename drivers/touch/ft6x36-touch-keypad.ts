@@ -1,7 +1,8 @@
 import type { KeyName } from '../../config/schema.js'
 import { ListenerSet } from '../listener-set.js'
 import { PollHealth } from '../poll-health.js'
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import { PollLoop } from '../poll-loop.js'
+import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
 import type { Health } from '../../runtime/supervisor/service.js'
@@ -49,18 +50,14 @@ export interface Ft6x36TouchKeypadConfig {
  */
 export class Ft6x36TouchKeypad implements Keypad {
   #bus: I2cBus
-  #clock: Clock
   #log: Logger | undefined
   #address: number
   #zones: readonly KeyZone[]
-  #pollIntervalMs: number
   #health: PollHealth
   #chipIds: readonly number[]
   #keyListeners = new ListenerSet<KeyName>()
   #faultListeners = new ListenerSet<StationError>()
-  #running = false
-  #timer: TimerHandle | undefined
-  #pollTail: Promise<void> = Promise.resolve()
+  #loop: PollLoop
   #held: readonly TouchPoint[] = []
 
   /** Checks the configuration (TypeError naming the problems); does no I/O. */
@@ -75,11 +72,10 @@ export class Ft6x36TouchKeypad implements Keypad {
     const chipIds = config.chipIds ?? KNOWN_CHIP_IDS
     if (chipIds.length === 0) throw new TypeError('chipIds must name at least one chip ID')
     this.#bus = deps.bus
-    this.#clock = deps.clock
     this.#log = deps.log
     this.#address = config.address
     this.#zones = config.zones.map((zone) => ({ ...zone }))
-    this.#pollIntervalMs = config.pollIntervalMs
+    this.#loop = new PollLoop(deps.clock, config.pollIntervalMs, () => this.#check())
     this.#chipIds = [...chipIds]
   }
 
@@ -89,7 +85,7 @@ export class Ft6x36TouchKeypad implements Keypad {
    * errors. Idempotent while running.
    */
   async start(): Promise<void> {
-    if (this.#running) return
+    if (this.#loop.running) return
     this.#health.starting()
     let held: TouchPoint[]
     try {
@@ -100,19 +96,15 @@ export class Ft6x36TouchKeypad implements Keypad {
       this.#health.startFailed(stationError)
       throw stationError
     }
-    this.#running = true
     this.#health.started()
     this.#held = held
-    this.#schedule()
+    this.#loop.start()
   }
 
   /** Stops polling and waits for a read in progress. Writes nothing to the chip. Never rejects. */
   async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
-    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
-    this.#timer = undefined
-    await this.#pollTail
+    if (!this.#loop.running) return
+    await this.#loop.stop()
     this.#held = []
     this.#health.stopped()
   }
@@ -136,25 +128,14 @@ export class Ft6x36TouchKeypad implements Keypad {
    * Does nothing unless started.
    */
   checkNow(): Promise<void> {
-    const check = this.#pollTail.then(() => this.#check())
-    this.#pollTail = check
-    return check
+    return this.#loop.checkNow()
   }
 
   health(): Health {
     return this.#health.health({ touches: this.#held.length })
   }
 
-  #schedule(): void {
-    if (!this.#running || this.#timer !== undefined) return
-    this.#timer = this.#clock.setTimeout(() => {
-      this.#timer = undefined
-      void this.checkNow().then(() => this.#schedule())
-    }, this.#pollIntervalMs)
-  }
-
   async #check(): Promise<void> {
-    if (!this.#running) return
     try {
       const points = await this.#readTouches()
       this.#succeeded()
