@@ -5,9 +5,10 @@ import { loadCentralFixtures } from '../../../runtime/central/central-fixtures.j
 import { ReferenceCentral, type ReferenceCentralOptions } from '../../../runtime/central/reference-responder.js'
 import { systemClock, type Clock } from '../../../runtime/clock.js'
 import { createSilentLogger } from '../../../runtime/log.js'
-import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
+import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+import { createTestLink } from '../../support/test-link.js'
 
 const STATION = 'central-test-1'
 const fixtures = await loadCentralFixtures()
@@ -65,22 +66,7 @@ async function stationClient(t: Teardown, url: string, stationId = STATION) {
 }
 
 function createLink(t: Teardown, url: string, clock: Clock = systemClock): MqttLink {
-  const link = new MqttLink({
-    url,
-    stationId: STATION,
-    topicPrefix: 'cs/v1',
-    keepaliveS: 30,
-    reconnectMinMs: 50,
-    reconnectMaxMs: 400,
-    connectTimeoutMs: 2000,
-    version: '0.1.0-test',
-    bootId: 'boot-1',
-    flows: () => ['pay-bill'],
-    clock,
-    log: createSilentLogger(),
-  })
-  t.teardown(() => link.stop())
-  return link
+  return createTestLink(t, url, { stationId: STATION, clock })
 }
 
 /** Starts the link; resolves once its status is out, so its rpc/response and notify subscriptions are in place. */

@@ -1,10 +1,10 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
 import { systemClock, type Clock } from '../../../runtime/clock.js'
-import { createSilentLogger } from '../../../runtime/log.js'
-import { MqttLink, type MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
+import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, startTcpRelay, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+import { createTestLink } from '../../support/test-link.js'
 
 const STATION = 'test-station-1'
 const submission = {
@@ -16,24 +16,7 @@ const submission = {
 }
 
 function createLink(t: Teardown, url: string, overrides: Partial<MqttLinkOptions> = {}): MqttLink {
-  const link = new MqttLink({
-    url,
-    stationId: STATION,
-    topicPrefix: 'cs/v1',
-    keepaliveS: 30,
-    reconnectMinMs: 50,
-    reconnectMaxMs: 400,
-    connectTimeoutMs: 2000,
-    version: '0.1.0-test',
-    bootId: 'boot-1',
-    flows: () => ['pay-bill', 'track-dossier'],
-    clock: systemClock,
-    log: createSilentLogger(),
-    random: () => 0.5,
-    ...overrides,
-  })
-  t.teardown(() => link.stop())
-  return link
+  return createTestLink(t, url, { stationId: STATION, flows: () => ['pay-bill', 'track-dossier'], ...overrides })
 }
 
 /** Resolves on the next state change equal to `connected` (or now, if already there). */

@@ -2,9 +2,10 @@ import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
 import { systemClock, type Clock } from '../../../runtime/clock.js'
 import { createLogger } from '../../../runtime/log.js'
-import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
+import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+import { createTestLink } from '../../support/test-link.js'
 
 const STATION = 'notify-station-1'
 const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
@@ -17,23 +18,7 @@ function captureLog() {
 }
 
 function createLink(t: Teardown, url: string, clock: Clock = systemClock, log = captureLog().log): MqttLink {
-  const link = new MqttLink({
-    url,
-    stationId: STATION,
-    topicPrefix: 'cs/v1',
-    keepaliveS: 30,
-    reconnectMinMs: 50,
-    reconnectMaxMs: 400,
-    connectTimeoutMs: 2000,
-    version: '0.1.0-test',
-    bootId: 'boot-1',
-    flows: () => ['pay-bill'],
-    clock,
-    log,
-    random: () => 0.5,
-  })
-  t.teardown(() => link.stop())
-  return link
+  return createTestLink(t, url, { stationId: STATION, clock, log })
 }
 
 /**
