@@ -239,6 +239,29 @@ export async function loadBundledFlow(flowId: string): Promise<{ flow: FlowDefin
 }
 
 /**
+ * The bundled flow `flowId` for a procedure's test file: loaded once before its tests, and checked
+ * first as every procedure is (no diagnostics, version 1, the resident identifies first). Returns the
+ * loaded flow for the tests that follow.
+ */
+export function bundledFlowUnderTest(t: Test, flowId: string): () => FlowDefinition {
+  let flow: FlowDefinition | undefined
+  t.before(async () => {
+    flow = (await loadBundledFlow(flowId)).flow
+  })
+  t.test('the bundled flow validates with no diagnostics and starts by identifying the resident', async (t) => {
+    const loaded = await loadBundledFlow(flowId)
+    t.strictSame(loaded.diagnostics, [])
+    t.equal(loaded.flow.id, flowId)
+    t.equal(loaded.flow.version, 1)
+    t.equal(loaded.flow.steps.get(loaded.flow.start)?.kind, 'scan_id')
+  })
+  return () => {
+    if (!flow) throw new Error(`${flowId}.yaml did not load`)
+    return flow
+  }
+}
+
+/**
  * One FlowSession of `flow` on a SimClock (2026-01-20 14:05 in Vietnam) with RecordingEffects whose
  * requests the reference central's ledger answers at once. Started, with the resident's identity
  * already presented (as after a card at the welcome screen).

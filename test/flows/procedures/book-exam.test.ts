@@ -1,10 +1,9 @@
 import t from 'tap'
 import type { Receipt } from '../../../drivers/printer/receipt.js'
-import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
 import { vietnamDate } from '../../../runtime/central/central-ledger.js'
 import { StationError } from '../../../runtime/errors.js'
 import {
-  loadBundledFlow,
+  bundledFlowUnderTest,
   receiptQrs,
   receiptTexts,
   startProcedureRig,
@@ -12,24 +11,7 @@ import {
 } from '../../support/procedure-rig.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
-let flow: FlowDefinition | undefined
-
-t.before(async () => {
-  flow = (await loadBundledFlow('book-exam')).flow
-})
-
-function bookExam(): FlowDefinition {
-  if (!flow) throw new Error('book-exam.yaml did not load')
-  return flow
-}
-
-t.test('the bundled flow validates with no diagnostics and starts by identifying the resident', async (t) => {
-  const { flow, diagnostics } = await loadBundledFlow('book-exam')
-  t.strictSame(diagnostics, [])
-  t.equal(flow.id, 'book-exam')
-  t.equal(flow.version, 1)
-  t.equal(flow.steps.get(flow.start)?.kind, 'scan_id')
-})
+const bookExam = bundledFlowUnderTest(t, 'book-exam')
 
 t.test('session: a resident books a pediatrics slot; the booking is recorded and the ticket printed', async (t) => {
   const s = await startProcedureSession(bookExam(), 'vi')

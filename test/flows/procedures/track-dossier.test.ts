@@ -1,9 +1,8 @@
 import t from 'tap'
 import type { Receipt } from '../../../drivers/printer/receipt.js'
-import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
 import { StationError } from '../../../runtime/errors.js'
 import {
-  loadBundledFlow,
+  bundledFlowUnderTest,
   receiptQrs,
   receiptTexts,
   startProcedureRig,
@@ -11,24 +10,7 @@ import {
 } from '../../support/procedure-rig.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
-let flow: FlowDefinition | undefined
-
-t.before(async () => {
-  flow = (await loadBundledFlow('track-dossier')).flow
-})
-
-function trackDossier(): FlowDefinition {
-  if (!flow) throw new Error('track-dossier.yaml did not load')
-  return flow
-}
-
-t.test('the bundled flow validates with no diagnostics and starts by identifying the resident', async (t) => {
-  const { flow, diagnostics } = await loadBundledFlow('track-dossier')
-  t.strictSame(diagnostics, [])
-  t.equal(flow.id, 'track-dossier')
-  t.equal(flow.version, 1)
-  t.equal(flow.steps.get(flow.start)?.kind, 'scan_id')
-})
+const trackDossier = bundledFlowUnderTest(t, 'track-dossier')
 
 t.test('session: each dossier status is shown in words, recorded and printed with the reference', async (t) => {
   const cases = [
