@@ -19,7 +19,7 @@ import {
   submissionPayload,
   type StationState,
 } from './payloads.js'
-import { stationTopics, type StationTopics } from './topics.js'
+import { stationTopics, topicMatchesFilter, type StationTopics } from './topics.js'
 
 /** Everything the link needs; usually config.mqtt plus identity and injected clock and logger. */
 export interface MqttLinkOptions {
@@ -63,6 +63,25 @@ export interface WaitForNotifyOptions {
   signal?: AbortSignal
 }
 
+/** One message from a topic the station subscribed to with subscribe(). */
+export interface InboundMessage {
+  topic: string
+  payload: Buffer
+  retain: boolean
+  /** MQTT 5 request/response properties, when the sender set them. */
+  responseTopic?: string
+  correlationData?: Buffer
+}
+
+export type InboundHandler = (message: InboundMessage) => void
+
+export interface PublishOptions {
+  qos: 0 | 1
+  retain?: boolean
+  /** MQTT 5 correlation data, for a reply on a request's response topic. */
+  correlationData?: Buffer
+}
+
 /** Receives central's notifications: `type`, and every other payload field (including `ts`). */
 export type NotifyListener = (type: string, fields: Record<string, unknown>) => void
 
@@ -87,6 +106,8 @@ export class MqttLink implements Service {
   /** Open requests by hex correlation data. */
   readonly #requests = new Map<string, (payload: Uint8Array) => void>()
   readonly #notifyListeners = new Set<NotifyListener>()
+  /** subscribe() handlers by topic filter; every filter is subscribed again on each connect. */
+  readonly #subscriptions = new Map<string, Set<InboundHandler>>()
   /** Rejecters of open waitForNotify calls, so stop() can cancel them. */
   readonly #notifyWaits = new Set<(error: StationError) => void>()
   #running = false
@@ -213,6 +234,72 @@ export class MqttLink implements Service {
       this.#notifyWaits.add(cancel)
       signal?.addEventListener('abort', onAbort, { once: true })
     })
+  }
+
+  /**
+   * Calls `handler` for every message on `filter` (MQTT wildcards allowed), subscribed at QoS 1 now
+   * when connected and again on every connect. Handler exceptions are logged and isolated.
+   */
+  subscribe(filter: string, handler: InboundHandler): Unsubscribe {
+    let handlers = this.#subscriptions.get(filter)
+    if (!handlers) {
+      handlers = new Set()
+      this.#subscriptions.set(filter, handlers)
+      const connection = this.#connection
+      if (connection?.connected) this.#subscribeFilter(connection, filter)
+    }
+    handlers.add(handler)
+    return () => {
+      const current = this.#subscriptions.get(filter)
+      current?.delete(handler)
+      if (current?.size === 0) {
+        this.#subscriptions.delete(filter)
+        const connection = this.#connection
+        if (connection?.connected) connection.client.unsubscribe(filter)
+      }
+    }
+  }
+
+  /**
+   * Publishes raw bytes; resolves when the broker has them (PUBACK for QoS 1, written for QoS 0).
+   * Rejects with E_MQTT_UNAVAILABLE when offline or when the connection drops first.
+   */
+  async publish(topic: string, payload: Uint8Array, options: PublishOptions): Promise<void> {
+    const connection = this.#requireConnection(`publish to ${topic}`)
+    const publishOptions: IClientPublishOptions = {
+      qos: options.qos,
+      retain: options.retain ?? false,
+      ...(options.correlationData === undefined ? {} : { properties: { correlationData: options.correlationData } }),
+    }
+    await this.#publishAcked(connection, topic, payload, publishOptions)
+  }
+
+  #subscribeFilter(connection: Connection, filter: string): void {
+    connection.client.subscribe(filter, { qos: 1 }, (error) => {
+      if (error) this.#log.warn({ err: error, filter }, 'subscribe failed')
+    })
+  }
+
+  #routeInbound(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    for (const [filter, handlers] of this.#subscriptions) {
+      if (!topicMatchesFilter(filter, topic)) continue
+      const responseTopic = packet.properties?.responseTopic
+      const correlationData = packet.properties?.correlationData
+      const message: InboundMessage = {
+        topic,
+        payload,
+        retain: packet.retain,
+        ...(responseTopic === undefined ? {} : { responseTopic }),
+        ...(correlationData === undefined ? {} : { correlationData }),
+      }
+      for (const handler of [...handlers]) {
+        try {
+          handler(message)
+        } catch (error) {
+          this.#log.error({ err: error, filter }, 'inbound handler threw')
+        }
+      }
+    }
   }
 
   /** Switches the retained status between 'maintenance' and 'online'; republished now if connected. */
@@ -418,11 +505,13 @@ export class MqttLink implements Service {
     connection.client.subscribe(this.#topics.notify, { qos: 1 }, (error) => {
       if (error) this.#log.warn({ err: error }, 'subscribe to notify failed')
     })
+    for (const filter of this.#subscriptions.keys()) this.#subscribeFilter(connection, filter)
     this.#publishStatus(connection, this.#liveState())
     this.#notify(true)
   }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.#routeInbound(topic, payload, packet)
     if (topic === this.#topics.notify) {
       this.#onNotifyMessage(payload)
       return

@@ -120,3 +120,16 @@ export function stationTopics(prefix: string, stationId: string): StationTopics 
     cmdFilter: `${prefix}/${stationId}/cmd/+`,
   }
 }
+
+/** True when `topic` matches the subscription `filter` with MQTT's `+` (one level) and `#` (the rest) wildcards. */
+export function topicMatchesFilter(filter: string, topic: string): boolean {
+  const filterLevels = filter.split('/')
+  const topicLevels = topic.split('/')
+  for (let index = 0; index < filterLevels.length; index++) {
+    const level = filterLevels[index]
+    if (level === '#') return true
+    if (index >= topicLevels.length) return false
+    if (level !== '+' && level !== topicLevels[index]) return false
+  }
+  return filterLevels.length === topicLevels.length
+}

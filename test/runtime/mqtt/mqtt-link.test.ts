@@ -230,3 +230,45 @@ t.test('publishTelemetry sends QoS 0 telemetry while connected', async (t) => {
 t.test('refuses a station id that is not one topic level at construction', async (t) => {
   t.throws(() => createLink(t, 'mqtt://127.0.0.1:1', { stationId: 'a/b' }), { code: 'E_CODEC_INVALID' })
 })
+
+t.test('subscribe() routes matching messages with their response properties, and again after a reconnect', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const seen: Array<{ topic: string; text: string; responseTopic?: string }> = []
+  link.subscribe(`cs/v1/${STATION}/cmd/+`, (message) => {
+    seen.push({ topic: message.topic, text: message.payload.toString(), ...(message.responseTopic ? { responseTopic: message.responseTopic } : {}) })
+  })
+  const sender = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => sender.end(true))
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  await sender.publishAsync(`cs/v1/${STATION}/cmd/ping`, 'one', { qos: 1, properties: { responseTopic: 'ops/reply' } })
+  await sender.publishAsync(`cs/v1/other-station/cmd/ping`, 'not ours', { qos: 1 })
+  const until = async (count: number) => {
+    for (let i = 0; i < 100 && seen.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  await until(1)
+  t.same(seen, [{ topic: `cs/v1/${STATION}/cmd/ping`, text: 'one', responseTopic: 'ops/reply' }])
+  await broker.stop()
+  await waitForState(link, false)
+  await broker.start()
+  await waitForState(link, true)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  const again = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => again.endAsync())
+  await again.publishAsync(`cs/v1/${STATION}/cmd/status`, 'two', { qos: 1 })
+  await until(2)
+  t.equal(seen[1]?.text, 'two', 'the filter was subscribed again on the new connection')
+})
+
+t.test('publish() resolves on PUBACK and rejects while offline', async (t) => {
+  const broker = await startMosquitto(t)
+  const link = await startedLink(t, broker.url)
+  const replies = await subscribeCollect(broker.url, 'ops/reply/#')
+  t.teardown(() => replies.close())
+  await link.publish('ops/reply/1', Buffer.from('{"ok":true}'), { qos: 1, correlationData: Buffer.from('c1') })
+  const reply = await replies.waitFor(() => true)
+  t.same(reply.payload, { ok: true })
+  t.equal(reply.properties?.correlationData?.toString(), 'c1')
+  await link.stop()
+  await t.rejects(link.publish('ops/reply/2', Buffer.from('x'), { qos: 1 }), { code: 'E_MQTT_UNAVAILABLE' })
+})

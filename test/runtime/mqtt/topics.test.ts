@@ -75,3 +75,13 @@ t.test('refuses topics outside the scheme when parsing', async (t) => {
     t.throws(() => parseStationTopic('cs/v1', bad), { code: 'E_CODEC_INVALID' }, bad)
   }
 })
+
+t.test('topicMatchesFilter follows MQTT wildcard rules', async (t) => {
+  const { topicMatchesFilter } = await import('../../../runtime/mqtt/topics.js')
+  t.equal(topicMatchesFilter('cs/v1/s1/cmd/+', 'cs/v1/s1/cmd/ping'), true)
+  t.equal(topicMatchesFilter('cs/v1/s1/cmd/+', 'cs/v1/s1/cmd/ping/extra'), false)
+  t.equal(topicMatchesFilter('cs/v1/s1/cmd/+', 'cs/v1/s1/cmd'), false)
+  t.equal(topicMatchesFilter('cs/v1/#', 'cs/v1/s1/cmd/ping'), true)
+  t.equal(topicMatchesFilter('cs/v1/s1/status', 'cs/v1/s1/status'), true)
+  t.equal(topicMatchesFilter('cs/v1/s1/status', 'cs/v1/s2/status'), false)
+})
