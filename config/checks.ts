@@ -128,3 +128,24 @@ export function socketPath(value: unknown): string | null {
   if (problem !== null) return problem
   return Buffer.byteLength(value as string) <= 107 ? null : 'must be at most 107 bytes long (unix(7) sun_path)'
 }
+
+/** A list of absolute paths (key files); empty is allowed: nothing trusted. */
+export function absolutePaths(value: unknown): string | null {
+  if (!Array.isArray(value)) return 'must be a list of absolute paths'
+  for (const item of value) {
+    const problem = absolutePath(item)
+    if (problem !== null) return `must be a list of absolute paths (${JSON.stringify(item)} ${problem})`
+  }
+  return null
+}
+
+/** A non-empty list of broker URLs; 'auto' is not a broker. */
+export function urlList(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length === 0) return 'must be a non-empty list of broker URLs'
+  for (const item of value) {
+    if (item === 'auto') return "must list brokers; 'auto' belongs in mqtt.url"
+    const problem = url(item)
+    if (problem !== null) return `${JSON.stringify(maskUrlPassword(item))} ${problem}`
+  }
+  return null
+}

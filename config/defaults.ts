@@ -29,6 +29,8 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       connectTimeoutMs: 5_000,
       telemetryIntervalS: 60,
     },
+    ops: { trustedKeys: [], maxSkewS: 300 },
+    central: { trustedKeys: [] },
     storage: {
       keyFile: join(dataDir, 'keys', 'outbox.key'),
       outboxMaxBytes: 64 * 1024 * 1024,

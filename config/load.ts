@@ -48,7 +48,16 @@ const PATH_OPTIONS: readonly (readonly string[])[] = [
   ['flows', 'dir'],
   ['storage', 'keyFile'],
   ['mqtt', 'passwordFile'],
+  ['mqtt', 'tls', 'caFile'],
+  ['mqtt', 'tls', 'certFile'],
+  ['mqtt', 'tls', 'keyFile'],
   ['control', 'socketPath'],
+]
+
+/** Options holding lists of paths, resolved item by item like PATH_OPTIONS. */
+const PATH_LIST_OPTIONS: readonly (readonly string[])[] = [
+  ['ops', 'trustedKeys'],
+  ['central', 'trustedKeys'],
 ]
 
 function getIn(raw: unknown, path: readonly string[]): unknown {
@@ -58,6 +67,12 @@ function getIn(raw: unknown, path: readonly string[]): unknown {
     value = (value as Record<string, unknown>)[key]
   }
   return value
+}
+
+function resolvePathListAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
+  const value = getIn(raw, path)
+  if (!Array.isArray(value)) return raw
+  return withOverride(raw, path, value.map((item: unknown) => (typeof item === 'string' && item !== '' && !isAbsolute(item) ? resolve(baseDir, item) : item)))
 }
 
 function resolvePathAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
@@ -119,6 +134,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     if ('problems' in parsed) return { ok: false, problems: parsed.problems, source }
     raw = parsed.raw
     for (const path of PATH_OPTIONS) raw = resolvePathAt(raw, path, dirname(source))
+    for (const path of PATH_LIST_OPTIONS) raw = resolvePathListAt(raw, path, dirname(source))
   }
 
   const origins = new Map<string, string>()

@@ -169,9 +169,23 @@ export interface HardwareConfig {
   buzzer: BuzzerConfig
 }
 
+/** Client certificate for a broker with `require_certificate` (the certificate's CN is the station id). */
+export interface MqttTlsConfig {
+  /** CA certificate(s) that signed the broker's certificate (PEM). */
+  caFile: string
+  /** The station's certificate (PEM), CN = station id. */
+  certFile: string
+  /** The station's private key (PEM), readable only by the service user. */
+  keyFile: string
+}
+
 export interface MqttConfig {
   /** Broker URL, or 'auto' (sim only: 127.0.0.1:1883 if it answers, else a private mosquitto, else offline). */
   url: string
+  /** Broker URLs tried in order (a cluster's nodes); when set it replaces `url`. */
+  urls?: string[]
+  /** TLS client identity for mqtts:// URLs. */
+  tls?: MqttTlsConfig
   topicPrefix: string
   username?: string
   /** File holding the broker password (kept out of the config file and logs). */
@@ -181,6 +195,19 @@ export interface MqttConfig {
   reconnectMaxMs: number
   connectTimeoutMs: number
   telemetryIntervalS: number
+}
+
+/** Operations' public keys: commands, desired config and flow bundles must be signed by one of them. */
+export interface OpsConfig {
+  /** Ed25519 public keys (SPKI PEM files); several, so a key can be rotated. */
+  trustedKeys: string[]
+  /** A signed command older or newer than this (by its issuedAt) is refused as stale or future. */
+  maxSkewS: number
+}
+
+/** Central's public keys: its notifications and replies must be signed by one of them. */
+export interface CentralTrustConfig {
+  trustedKeys: string[]
 }
 
 export interface StorageConfig {
@@ -207,6 +234,8 @@ export interface Config {
   dataDir: string
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' }
   mqtt: MqttConfig
+  ops: OpsConfig
+  central: CentralTrustConfig
   storage: StorageConfig
   session: SessionConfig
   flows: {

@@ -4,6 +4,8 @@
  */
 import {
   absolutePath,
+  absolutePaths,
+  urlList,
   bcmLine,
   boolean,
   i2cAddress,
@@ -38,6 +40,7 @@ import type {
   KeyName,
   KeypadConfig,
   MqttConfig,
+  MqttTlsConfig,
   PrinterConfig,
   ScannerConfig,
 } from './schema.js'
@@ -223,6 +226,16 @@ class Section {
     return this.value<T | undefined>(key, base, check, options)
   }
 
+  /** Records a problem when the raw mapping lacks `key` (for options that have no default). */
+  require(key: string, what: string): void {
+    if (!this.has(key)) this.#collector.problem(joinPath(this.#path, key), `is required (${what})`, 'nothing')
+  }
+
+  /** True when the raw mapping sets `key` (to anything but null). */
+  has(key: string): boolean {
+    return this.#raw[key] !== undefined && this.#raw[key] !== null
+  }
+
   /** Records every raw key that no reader asked for. */
   finish(): void {
     for (const key of Object.keys(this.#raw)) {
@@ -283,11 +296,31 @@ function electrodes(raw: unknown): string | null {
   return `lists ${names(duplicates)} more than once and lacks ${names(missing)}`
 }
 
+function readMqttTls(section: Section, base: MqttTlsConfig | undefined): MqttTlsConfig | undefined {
+  if (base === undefined) {
+    section.require('caFile', "the broker's CA certificate, PEM")
+    section.require('certFile', "the station's certificate, PEM")
+    section.require('keyFile', "the station's private key, PEM")
+  }
+  const config: MqttTlsConfig = {
+    caFile: section.value('caFile', base?.caFile ?? '', absolutePath),
+    certFile: section.value('certFile', base?.certFile ?? '', absolutePath),
+    keyFile: section.value('keyFile', base?.keyFile ?? '', absolutePath),
+  }
+  section.finish()
+  return config
+}
+
 function readMqtt(section: Section, base: MqttConfig): MqttConfig {
   const username = section.optional('username', base.username, nonEmptyString)
   const passwordFile = section.optional('passwordFile', base.passwordFile, absolutePath)
+  const brokerUrl = section.value('url', base.url, url, { render: renderUrl })
+  const urls = section.optional('urls', base.urls, urlList, { render: (value) => renderValue(Array.isArray(value) ? value.map(maskUrlPassword) : value) })
+  const tls = section.has('tls') || base.tls !== undefined ? readMqttTls(section.child('tls'), base.tls) : undefined
   const config: MqttConfig = {
-    url: section.value('url', base.url, url, { render: renderUrl }),
+    url: brokerUrl,
+    ...(urls === undefined ? {} : { urls }),
+    ...(tls === undefined ? {} : { tls }),
     topicPrefix: section.value('topicPrefix', base.topicPrefix, topicPrefix),
     ...(username === undefined ? {} : { username }),
     ...(passwordFile === undefined ? {} : { passwordFile }),
@@ -516,6 +549,8 @@ function readConfig(root: Section, base: Config): Config {
   const session = root.child('session')
   const flows = root.child('flows')
   const control = root.child('control')
+  const ops = root.child('ops')
+  const central = root.child('central')
   const config: Config = {
     station: {
       id: station.value('id', base.station.id, stationId),
@@ -524,6 +559,11 @@ function readConfig(root: Section, base: Config): Config {
     dataDir: root.value('dataDir', base.dataDir, absolutePath),
     log: { level: log.value('level', base.log.level, among(LOG_LEVELS)) },
     mqtt: readMqtt(root.child('mqtt'), base.mqtt),
+    ops: {
+      trustedKeys: ops.value('trustedKeys', base.ops.trustedKeys, absolutePaths),
+      maxSkewS: ops.value('maxSkewS', base.ops.maxSkewS, range(10, 86_400)),
+    },
+    central: { trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths) },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
       outboxMaxBytes: storage.value('outboxMaxBytes', base.storage.outboxMaxBytes, range(1 * MIB, 16 * 1024 * MIB)),
@@ -536,7 +576,7 @@ function readConfig(root: Section, base: Config): Config {
     control: { socketPath: control.value('socketPath', base.control.socketPath, socketPath) },
     hardware: readHardware(root.child('hardware'), base.hardware),
   }
-  for (const section of [station, log, storage, session, flows, control, root]) section.finish()
+  for (const section of [station, log, storage, session, flows, control, ops, central, root]) section.finish()
   return config
 }
 
@@ -552,7 +592,13 @@ function checkCrossField(config: Config, collector: Collector): void {
       renderValue(mqtt.reconnectMinMs),
     )
   }
-  if (collector.allGood('mqtt.url', 'hardware.simulated') && mqtt.url === 'auto' && !hardware.simulated) {
+  if (mqtt.tls !== undefined && collector.allGood('mqtt.url', 'mqtt.urls')) {
+    const plain = (mqtt.urls ?? [mqtt.url]).filter((broker) => broker !== 'auto' && !/^(mqtts|wss):/.test(broker))
+    if (plain.length > 0) {
+      collector.problem('mqtt.tls', 'needs mqtts:// or wss:// broker URLs (a client certificate is never sent in the clear)', renderValue(plain.map(maskUrlPassword)))
+    }
+  }
+  if (collector.allGood('mqtt.url', 'hardware.simulated') && mqtt.url === 'auto' && !hardware.simulated && mqtt.urls === undefined) {
     collector.problem('mqtt.url', "'auto' is for simulated stations only; name the broker", renderValue(mqtt.url))
   }
   if (

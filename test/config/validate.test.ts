@@ -147,3 +147,30 @@ t.test('the result is deep-frozen and shares nothing with the base', async (t) =
   t.notOk(Object.isFrozen(from.hardware.keypad.electrodes), 'the base stays mutable')
   t.not(config.hardware.keypad.electrodes, from.hardware.keypad.electrodes)
 })
+
+t.test('ops, central and the mqtt urls and tls sections', async (t) => {
+  const { problemsOf, configOf } = await import('../support/validated-config.js')
+  const config = configOf({
+    mqtt: { urls: ['mqtts://a.example:8883', 'mqtts://b.example:8883'], tls: { caFile: '/etc/cs/ca.pem', certFile: '/etc/cs/st.pem', keyFile: '/etc/cs/st.key' } },
+    ops: { trustedKeys: ['/etc/cs/ops-1.pub', '/etc/cs/ops-2.pub'], maxSkewS: 120 },
+    central: { trustedKeys: ['/etc/cs/central.pub'] },
+  })
+  t.same(config.mqtt.urls, ['mqtts://a.example:8883', 'mqtts://b.example:8883'])
+  t.same(config.mqtt.tls, { caFile: '/etc/cs/ca.pem', certFile: '/etc/cs/st.pem', keyFile: '/etc/cs/st.key' })
+  t.same(config.ops, { trustedKeys: ['/etc/cs/ops-1.pub', '/etc/cs/ops-2.pub'], maxSkewS: 120 })
+  t.same(config.central.trustedKeys, ['/etc/cs/central.pub'])
+  const problems = problemsOf({
+    mqtt: { urls: ['mqtt://a.example', 'auto'], tls: { caFile: 'ca.pem' } },
+    ops: { trustedKeys: 'ops.pub', maxSkewS: 1 },
+    central: { trustedKeys: ['relative.pub'] },
+  })
+  t.match(problems.join('\n'), /mqtt\.urls: must list brokers/)
+  t.match(problems.join('\n'), /mqtt\.tls\.caFile: must be an absolute path/)
+  t.match(problems.join('\n'), /mqtt\.tls\.certFile: is required/)
+  t.match(problems.join('\n'), /mqtt\.tls\.keyFile: is required/)
+  t.match(problems.join('\n'), /ops\.trustedKeys: must be a list of absolute paths/)
+  t.match(problems.join('\n'), /ops\.maxSkewS: /)
+  t.match(problems.join('\n'), /central\.trustedKeys: must be a list of absolute paths/)
+  const plain = problemsOf({ mqtt: { url: 'mqtt://a.example', tls: { caFile: '/a', certFile: '/b', keyFile: '/c' } } })
+  t.match(plain.join('\n'), /mqtt\.tls: needs mqtts:\/\//)
+})
