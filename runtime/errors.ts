@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'E_OUTBOX_FULL'
   /** The MQTT link is not connected or a publish failed. */
   | 'E_MQTT_UNAVAILABLE'
+  /** A message from outside (central's reply or notice, an operations command) failed its checks: unsigned, forged, stale, malformed. */
+  | 'E_INBOUND_REFUSED'
   /** A control-socket request was malformed or named an unknown command. */
   | 'E_CONTROL_REQUEST'
   /** An operation was cancelled because its owner is stopping (expected during shutdown). */

@@ -24,6 +24,7 @@ export type StationTopic =
   | { stationId: string; kind: FixedTopicKind }
   | { stationId: string; kind: 'rpc/request'; method: string }
   | { stationId: string; kind: 'cmd'; name: string }
+  | { stationId: string; kind: 'cmd-reply'; client: string }
 
 /**
  * Throws unless `level` can stand as one topic level: not empty, and no `/` (level separator),
@@ -56,6 +57,9 @@ export function formatStationTopic(prefix: string, topic: StationTopic): string 
     case 'cmd':
       assertTopicLevel(topic.name, 'command name')
       return `${base}/cmd/${topic.name}`
+    case 'cmd-reply':
+      assertTopicLevel(topic.client, 'reply client')
+      return `${base}/cmd-reply/${topic.client}`
     default:
       return `${base}/${topic.kind}`
   }
@@ -80,6 +84,9 @@ export function parseStationTopic(prefix: string, topic: string): StationTopic {
   if (first === 'cmd' && second !== undefined && third === undefined && isTopicLevel(second)) {
     return { stationId, kind: 'cmd', name: second }
   }
+  if (first === 'cmd-reply' && second !== undefined && third === undefined && isTopicLevel(second)) {
+    return { stationId, kind: 'cmd-reply', client: second }
+  }
   throw invalid()
 }
 
@@ -101,6 +108,10 @@ export interface StationTopics {
   cmd(name: string): string
   /** Filter matching every command topic of this station: `<base>/cmd/+`. */
   readonly cmdFilter: string
+  /** `<base>/cmd-reply/<client>`: where operations' tools wait for command responses (docs/security.md). */
+  cmdReply(client: string): string
+  /** Every command response topic of this station: `<base>/cmd-reply/`; a responseTopic must start with it. */
+  readonly cmdReplyPrefix: string
 }
 
 export function stationTopics(prefix: string, stationId: string): StationTopics {
@@ -118,6 +129,8 @@ export function stationTopics(prefix: string, stationId: string): StationTopics 
     rpcRequest: (method) => formatStationTopic(prefix, { stationId, kind: 'rpc/request', method }),
     cmd: (name) => formatStationTopic(prefix, { stationId, kind: 'cmd', name }),
     cmdFilter: `${prefix}/${stationId}/cmd/+`,
+    cmdReply: (client) => formatStationTopic(prefix, { stationId, kind: 'cmd-reply', client }),
+    cmdReplyPrefix: `${prefix}/${stationId}/cmd-reply/`,
   }
 }
 
