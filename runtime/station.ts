@@ -152,7 +152,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         ...(deps.brokerPassword ? { password: deps.brokerPassword } : {}),
         version: deps.version,
         bootId,
-        flows: () => flows.map((flow) => flow.id),
+        // Grows at every start and survives restarts: central orders births and deaths by it (docs/mqtt.md).
+        birthSeq: bootCount,
+        ...(config.mqtt.urls && config.mqtt.urls.length > 0 ? { urls: config.mqtt.urls } : {}),
+        ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
+        flows: () => flows.map((flow) => ({ id: flow.id, version: flow.version })),
         clock,
         log,
       })
