@@ -29,3 +29,23 @@ t.test('keeps up with a broker that restarts every few seconds: connected in (ne
   t.ok(link.isConnected, 'connected at the end')
   t.ok(Number(link.health().detail?.reconnectAttempt) <= 1, 'the backoff is back near its start')
 })
+
+t.test('several broker URLs are tried in order and health names the one in use', async (t) => {
+  const first = await startMosquitto(t)
+  const second = await startMosquitto(t)
+  await first.stop()
+  const link = createTestLink(t, first.url, { urls: [first.url, second.url], reconnectMinMs: 50, reconnectMaxMs: 200 })
+  const connectedTo: string[] = []
+  link.onStateChange((connected) => {
+    if (connected) connectedTo.push(link.broker)
+  })
+  await link.start()
+  for (let i = 0; i < 100 && connectedTo.length === 0; i++) await sleep(20)
+  t.same(connectedTo, [second.url], 'the dead first node was skipped')
+  t.equal(link.health().detail?.broker, second.url)
+  await first.start()
+  await second.stop()
+  for (let i = 0; i < 150 && connectedTo.length < 2; i++) await sleep(20)
+  t.same(connectedTo, [second.url, first.url], 'after the second node died the link went back to the first')
+  t.equal(link.broker, first.url)
+})
