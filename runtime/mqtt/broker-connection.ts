@@ -166,18 +166,11 @@ export class BrokerConnection {
       if (!this.#running) return
     }
     const { clientId, keepaliveS, connectTimeoutMs, username, password } = this.#options
-    const session: Session = {
-      // Assigned right below; the handlers only run after connect() returns.
-      client: undefined as unknown as WireClient,
-      url,
-      connected: false,
-      closed: false,
-      connectedAtMs: 0,
-      onClose: new Set(),
-    }
-    this.#session = session
+    // The handlers run only after connect() returned (MQTT.js emits on later ticks), so `session` is set by then.
+    let session: Session | undefined
+    let client: WireClient
     try {
-      ;(session as { client: WireClient }).client = this.#connect(
+      client = this.#connect(
         url,
         {
           clientId,
@@ -189,28 +182,37 @@ export class BrokerConnection {
           ...(wireTls === undefined ? {} : { tls: wireTls }),
         },
         {
-          connect: () => this.#onConnect(session),
+          connect: () => {
+            if (session) this.#onConnect(session)
+          },
           message: (topic, payload, packet) => {
-            if (!session.closed) this.#options.onMessage(topic, payload, packet)
+            if (session && !session.closed) this.#options.onMessage(topic, payload, packet)
           },
           error: (error) => {
-            if (session.closed) return
+            if (!session || session.closed) return
             session.failure = describeConnectFailure(error)
             this.#fail(session.failure, error)
           },
           disconnect: (reasonCode) => {
-            if (!session.closed) this.#log.warn({ reasonCode, broker: brokerLabel(url) }, 'broker sent DISCONNECT')
+            if (session && !session.closed) this.#log.warn({ reasonCode, broker: brokerLabel(url) }, 'broker sent DISCONNECT')
           },
-          close: () => this.#drop(session),
+          close: () => {
+            if (session) this.#drop(session)
+          },
         },
       )
     } catch (error) {
       // MQTT.js throws synchronously for some bad options (an unparseable key, an unknown scheme).
-      this.#session = undefined
-      session.closed = true
-      this.#fail(describeConnectFailure(error as Error), error)
+      const known = describeConnectFailure(error as Error)
+      this.#fail(
+        known.credential ? known : { reason: 'client-options', message: `cannot open a connection: ${messageOf(error)}`, credential: true },
+        error,
+      )
       this.#scheduleReconnect(false, true)
+      return
     }
+    session = { client, url, connected: false, closed: false, connectedAtMs: 0, onClose: new Set() }
+    this.#session = session
   }
 
   #fail(failure: ConnectFailure, error: unknown): void {

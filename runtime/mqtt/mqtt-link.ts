@@ -10,7 +10,7 @@ import type { Logger } from '../log.js'
 import type { Submission, Unsubscribe } from '../outbox/outbox-types.js'
 import type { Health, Service, ServiceContext } from '../supervisor/service.js'
 import type { ConnectFn, WirePublishOptions } from './broker-client.js'
-import { BrokerConnection, brokerLabel, type Session, type TlsFiles } from './broker-connection.js'
+import { BrokerConnection, type Session, type TlsFiles } from './broker-connection.js'
 import {
   InboundRouter,
   type InboundHandler,
@@ -441,7 +441,8 @@ export class MqttLink implements Service {
 
   #onStatusMessage(payload: Buffer): void {
     const session = this.#connection.connected
-    if (!session) return
+    // While stopping, the truth is the farewell 'offline': never answer its echo with 'online'.
+    if (!session || this.#stopping) return
     const verdict = this.#statusGuard.judge(payload, { state: this.#liveState(), bootId: this.#options.bootId })
     if (verdict === 'reassert') {
       this.#spoofLimited = false
@@ -460,10 +461,9 @@ export class MqttLink implements Service {
     for (const cancel of [...this.#notifyWaits]) cancel(canceled)
     await this.#connection.stop((session) => {
       const nowMs = this.#clock.now()
-      return this.#publishAcked(session, this.#topics.status, this.#statusBytes('offline', nowMs, nowMs), {
-        qos: 1,
-        retain: true,
-      })
+      const bytes = this.#statusBytes('offline', nowMs, nowMs)
+      this.#statusGuard.published(bytes)
+      return this.#publishAcked(session, this.#topics.status, bytes, { qos: 1, retain: true })
     })
     this.#log.info('mqtt link stopped')
   }
@@ -478,8 +478,6 @@ export class MqttLink implements Service {
     }
   }
 }
-
-export { brokerLabel }
 
 function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)

@@ -1,5 +1,5 @@
 import { connectAsync } from 'mqtt'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import t from 'tap'
 import { createLogger } from '../../../runtime/log.js'
 import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
@@ -130,3 +130,14 @@ for (const [name, pick, reason, text] of [
     t.equal(link.isConnected, false)
   })
 }
+
+t.test('a key file that is not PEM is a named fault, not a crash', async (t) => {
+  const broker = await tlsBroker(t)
+  const junkKey = `${pkiDir}/junk.key`
+  writeFileSync(junkKey, 'not a key')
+  const link = stationLink(t, broker, A, { ...client(A), keyFile: junkKey }, { reconnectMinMs: 50, reconnectMaxMs: 1000 })
+  await link.start()
+  await sleep(300)
+  t.match(link.health(), { state: 'faulty', detail: { failure: 'client-options' } })
+  t.match(link.health().lastError, /cannot open a connection/)
+})
