@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config, HardwareConfig } from '../config/schema.js'
 import type { Printer } from '../drivers/printer/printer.js'
@@ -71,6 +71,8 @@ export interface StationDeps {
 
 /** Where the kernel reports the SoC temperature on a Raspberry Pi (millidegrees Celsius). */
 const THERMAL_ZONE_PATH = '/sys/class/thermal/thermal_zone0/temp'
+/** The Pi firmware's throttling register (hex, no 0x), decoded in telemetry by drivers/platform/pi-health.ts. */
+const THROTTLED_PATH = '/sys/devices/platform/soc/soc:firmware/get_throttled'
 
 export interface RunningStation {
   readonly socketPath: string
@@ -87,6 +89,7 @@ export interface RunningStation {
 export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const { config, hardware, clock, log } = deps
   const bootId = randomUUID()
+  const startedAtMs = clock.now()
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   // Two stations on one data dir would write one journal from two processes: refuse the second.
   const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
@@ -152,7 +155,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         ...(deps.brokerPassword ? { password: deps.brokerPassword } : {}),
         version: deps.version,
         bootId,
-        flows: () => flows.map((flow) => flow.id),
+        // Grows at every start and survives restarts: central orders births and deaths by it (docs/mqtt.md).
+        birthSeq: bootCount,
+        ...(config.mqtt.urls && config.mqtt.urls.length > 0 ? { urls: config.mqtt.urls } : {}),
+        ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
+        flows: () => flows.map((flow) => ({ id: flow.id, version: flow.version })),
         clock,
         log,
       })
@@ -278,6 +285,10 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
           devices: () => supervisor?.health() ?? {},
           outbox: () => ({ depth: outbox.depth(), oldestCreatedAtMs: outbox.oldestCreatedAtMs() }),
           linkConnected: () => link.isConnected,
+          linkBroker: () => link.broker,
+          version: deps.version,
+          startedAtMs,
+          ...(config.hardware.simulated ? {} : { readThrottled: () => readFile(THROTTLED_PATH, 'utf8') }),
           rssBytes: deps.rssBytes ?? (() => 0),
           dataDir: config.dataDir,
           ...(config.hardware.simulated ? {} : { thermalZonePath: THERMAL_ZONE_PATH }),

@@ -63,7 +63,8 @@ export function statusReport(inputs: StatusInputs): StatusReport {
     link: {
       configured: inputs.brokerUrl !== null,
       connected: inputs.link?.isConnected ?? false,
-      broker: inputs.brokerUrl ? withoutCredentials(inputs.brokerUrl) : null,
+      // The link knows which of mqtt.urls it uses or tries now; brokerUrl is only the configured one.
+      broker: inputs.link?.broker ?? (inputs.brokerUrl ? withoutCredentials(inputs.brokerUrl) : null),
     },
     devices: inputs.health,
     flows: inputs.flows.map((flow) => ({ id: flow.id, version: flow.version })),

@@ -1,5 +1,6 @@
 import { readFile, statfs } from 'node:fs/promises'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
+import { parseThrottled, type ThrottledFlag } from '../drivers/platform/pi-health.js'
 import type { Clock, TimerHandle } from './clock.js'
 import type { Logger } from './log.js'
 import type { Health, Service } from './supervisor/service.js'
@@ -9,6 +10,18 @@ export interface TelemetrySources {
   devices: () => Record<string, Health>
   outbox: () => { depth: number; oldestCreatedAtMs: number | null }
   linkConnected: () => boolean
+  /** `scheme://host:port` of the broker in use or being tried (MqttLink.broker); absent = null. */
+  linkBroker?: () => string | null
+  /** Software version of the station; absent = null. */
+  version?: string
+  /** When this process started (clock ms), for `uptimeS`; absent = when the service was built. */
+  startedAtMs?: number
+  /**
+   * Reads the firmware's throttling register: on a Pi, the text of
+   * /sys/devices/platform/soc/soc:firmware/get_throttled (hex without 0x, e.g. `50005`) or
+   * `vcgencmd get_throttled` output. Absent off a Pi.
+   */
+  readThrottled?: () => Promise<string>
   /** Resident set size of this process, from the composition root. */
   rssBytes: () => number
   /** Folder whose file system's free space is reported (the data dir). */
@@ -21,7 +34,12 @@ export interface TelemetrySample {
   ts: string
   devices: Record<string, { state: string; lastError?: string }>
   outbox: { depth: number; oldestAgeS: number | null }
-  link: { connected: boolean }
+  link: { connected: boolean; broker: string | null }
+  version: string | null
+  /** Seconds since this station process started. */
+  uptimeS: number
+  /** Pi under-voltage / throttling (drivers/platform/pi-health.ts); null off a Pi or when unreadable. */
+  throttled: { value: string; flags: ThrottledFlag[] } | null
   eventLoopDelayP99Ms: number | null
   rssBytes: number
   cpuTempC: number | null
@@ -35,8 +53,19 @@ export function parseThermalZone(text: string): number | null {
 }
 
 /**
+ * Parses the get_throttled register as sysfs gives it (`50005`, hex without 0x) or as vcgencmd
+ * prints it (`throttled=0x50005`). Throws E_CODEC_INVALID for anything else.
+ */
+export function parseThrottledRegister(text: string): { value: string; flags: ThrottledFlag[] } {
+  const trimmed = text.trim()
+  const status = parseThrottled(trimmed.startsWith('throttled=') ? trimmed : `throttled=0x${trimmed}`)
+  return { value: status.value, flags: [...status.flags] }
+}
+
+/**
  * Publishes a health sample every interval (cs/v1/<station>/telemetry, QoS 0): devices, outbox depth
- * and age, link, event-loop delay, memory, CPU temperature and free disk. Never personal data.
+ * and age, link and broker, version, uptime, event-loop delay, memory, CPU temperature, Pi
+ * throttling and free disk. Never personal data.
  */
 export class TelemetryService implements Service {
   readonly name = 'telemetry'
@@ -48,6 +77,7 @@ export class TelemetryService implements Service {
   #timer: TimerHandle | null = null
   #histogram: IntervalHistogram | null = null
   #lastError: string | undefined
+  #startedAtMs: number
 
   constructor(options: {
     sources: TelemetrySources
@@ -61,6 +91,7 @@ export class TelemetryService implements Service {
     this.#clock = options.clock
     this.#intervalMs = options.intervalMs
     this.#log = options.log
+    this.#startedAtMs = options.sources.startedAtMs ?? options.clock.now()
   }
 
   async start(): Promise<void> {
@@ -96,7 +127,10 @@ export class TelemetryService implements Service {
         depth: outbox.depth,
         oldestAgeS: outbox.oldestCreatedAtMs === null ? null : Math.max(0, Math.round((nowMs - outbox.oldestCreatedAtMs) / 1000)),
       },
-      link: { connected: this.#sources.linkConnected() },
+      link: { connected: this.#sources.linkConnected(), broker: this.#sources.linkBroker?.() ?? null },
+      version: this.#sources.version ?? null,
+      uptimeS: Math.max(0, Math.round((nowMs - this.#startedAtMs) / 1000)),
+      throttled: await this.#throttled(),
       eventLoopDelayP99Ms: delay === undefined || Number.isNaN(delay) ? null : Math.round(delay / 1e4) / 100,
       rssBytes: this.#sources.rssBytes(),
       cpuTempC: await this.#cpuTemp(),
@@ -127,6 +161,17 @@ export class TelemetryService implements Service {
     try {
       return parseThermalZone(await readFile(this.#sources.thermalZonePath, 'utf8'))
     } catch {
+      return null
+    }
+  }
+
+  async #throttled(): Promise<TelemetrySample['throttled']> {
+    if (!this.#sources.readThrottled) return null
+    try {
+      return parseThrottledRegister(await this.#sources.readThrottled())
+    } catch (error) {
+      // Unknown is reported as null, never as "healthy" (drivers/platform/pi-health.ts).
+      this.#log.debug({ err: error }, 'throttling register unreadable')
       return null
     }
   }

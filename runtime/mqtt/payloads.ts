@@ -8,17 +8,31 @@ import type { Submission } from '../outbox/outbox-types.js'
 
 export type StationState = 'online' | 'offline' | 'maintenance'
 
-/** Retained on `<base>/status`, and the last will with state 'offline'. */
+/** A flow offered by the station, as central sees it. */
+export interface FlowRef {
+  id: string
+  version: number
+}
+
+/**
+ * Retained on `<base>/status`, and the last will with state 'offline'. Central orders births and
+ * deaths by (birthSeq, since): birthSeq grows with every start of the station (persisted), since
+ * with every session of one run (docs/mqtt.md "Birth and death").
+ */
 export interface StatusPayload {
   state: StationState
-  /** ISO 8601 UTC time the payload was built. */
+  /** ISO 8601 UTC time the payload was built; for a will, when it was handed to the broker (the CONNECT), not the death. */
   ts: string
+  /** ISO 8601 UTC: when this state began; for a will, when the session that died was opened. */
+  since: string
   /** Software version of the station. */
   version: string
   /** Random id of this process run; tells central that the station restarted. */
   bootId: string
-  /** Ids of the flows the station offers. */
-  flows: string[]
+  /** Persisted counter, one more at every start of the station. */
+  birthSeq: number
+  /** The flows the station offers, with their versions. */
+  flows: FlowRef[]
 }
 
 /** Published on `<base>/submissions`; `id` is stable across retries so central de-duplicates. */
@@ -36,23 +50,30 @@ export interface EventPayload {
   type: string
   /** ISO 8601 UTC. */
   ts: string
+  /** Per-boot counter of this topic's messages, from 1: a gap is a lost message, a step back a reordering. */
+  seq: number
   [field: string]: unknown
 }
 
 export interface StatusFacts {
   nowMs: number
+  /** When the state began (for a will: the session's connect time). */
+  sinceMs: number
   version: string
   bootId: string
-  flows: readonly string[]
+  birthSeq: number
+  flows: readonly FlowRef[]
 }
 
 export function statusPayload(state: StationState, facts: StatusFacts): StatusPayload {
   return {
     state,
     ts: new Date(facts.nowMs).toISOString(),
+    since: new Date(facts.sinceMs).toISOString(),
     version: facts.version,
     bootId: facts.bootId,
-    flows: [...facts.flows],
+    birthSeq: facts.birthSeq,
+    flows: facts.flows.map(({ id, version }) => ({ id, version })),
   }
 }
 
@@ -63,11 +84,11 @@ export function submissionPayload(submission: Submission): SubmissionPayload {
 }
 
 /**
- * Builds an event body; `type` and `ts` win over same-named fields. Throws E_CODEC_INVALID when
- * the result would carry identity data (see assertNoIdentity).
+ * Builds an event body; `type`, `ts` and `seq` win over same-named fields. Throws E_CODEC_INVALID
+ * when the result would carry identity data (see assertNoIdentity).
  */
-export function eventPayload(type: string, fields: Readonly<Record<string, unknown>>, nowMs: number): EventPayload {
-  const payload: EventPayload = { ...fields, type, ts: new Date(nowMs).toISOString() }
+export function eventPayload(type: string, fields: Readonly<Record<string, unknown>>, nowMs: number, seq: number): EventPayload {
+  const payload: EventPayload = { ...fields, type, ts: new Date(nowMs).toISOString(), seq }
   assertNoIdentity(payload)
   return payload
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createSilentLogger } from '../../runtime/log.js'
 import { SimClock } from '../../runtime/sim-clock.js'
-import { parseThermalZone, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
+import { parseThermalZone, parseThrottledRegister, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
 
 t.test('parses the kernel thermal zone in millidegrees', async (t) => {
   t.equal(parseThermalZone('48312\n'), 48.312)
@@ -69,4 +69,68 @@ t.test('reports no temperature off a Pi rather than a made-up value', async (t) 
   t.equal(sample.cpuTempC, null)
   t.equal(sample.diskFreeBytes, null)
   t.equal(sample.outbox.oldestAgeS, null)
+})
+
+t.test('parses the throttling register from sysfs (hex without 0x) and from vcgencmd', async (t) => {
+  t.strictSame(parseThrottledRegister('50005\n'), {
+    value: '0x50005',
+    flags: ['under_voltage_now', 'throttled_now', 'under_voltage_occurred', 'throttled_occurred'],
+  })
+  t.strictSame(parseThrottledRegister('throttled=0x0'), { value: '0x0', flags: [] })
+  t.throws(() => parseThrottledRegister('VCHI initialization failed'), { code: 'E_CODEC_INVALID' })
+})
+
+t.test('a sample carries version, uptime, the current broker and the Pi throttling flags', async (t) => {
+  const clock = new SimClock(Date.UTC(2026, 10, 28, 8, 0, 0))
+  const startedAtMs = clock.now()
+  let register = '0'
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({}),
+      outbox: () => ({ depth: 0, oldestCreatedAtMs: null }),
+      linkConnected: () => true,
+      linkBroker: () => 'mqtts://10.0.0.2:8883',
+      version: '1.4.0',
+      startedAtMs,
+      readThrottled: async () => register,
+      rssBytes: () => 1,
+      dataDir: t.testdir({}),
+    },
+    publish: () => undefined,
+    clock,
+    intervalMs: 1000,
+    log: createSilentLogger(),
+  })
+  clock.advance(3_600_000)
+  let sample = await service.sample()
+  t.strictSame(sample.link, { connected: true, broker: 'mqtts://10.0.0.2:8883' })
+  t.equal(sample.version, '1.4.0')
+  t.equal(sample.uptimeS, 3600)
+  t.strictSame(sample.throttled, { value: '0x0', flags: [] })
+  register = '10001'
+  sample = await service.sample()
+  t.strictSame(sample.throttled, { value: '0x10001', flags: ['under_voltage_now', 'under_voltage_occurred'] })
+  register = 'garbage'
+  sample = await service.sample()
+  t.equal(sample.throttled, null, 'an unreadable register is unknown, never healthy')
+})
+
+t.test('off a Pi (no reader) throttling is null and the broker unknown', async (t) => {
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({}),
+      outbox: () => ({ depth: 0, oldestCreatedAtMs: null }),
+      linkConnected: () => false,
+      rssBytes: () => 1,
+      dataDir: '/nonexistent-dir-for-telemetry',
+    },
+    publish: () => undefined,
+    clock: new SimClock(0),
+    intervalMs: 1000,
+    log: createSilentLogger(),
+  })
+  const sample = await service.sample()
+  t.equal(sample.throttled, null)
+  t.strictSame(sample.link, { connected: false, broker: null })
+  t.equal(sample.version, null)
 })

@@ -18,7 +18,7 @@ export function createTestLink(t: Teardown, url: string, overrides: Partial<Mqtt
     connectTimeoutMs: 2000,
     version: '0.1.0-test',
     bootId: 'boot-1',
-    flows: () => ['pay-bill'],
+    flows: () => [{ id: 'pay-bill', version: 1 }],
     clock: systemClock,
     log: createSilentLogger(),
     random: () => 0.5,

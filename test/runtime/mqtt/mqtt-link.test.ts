@@ -16,7 +16,7 @@ const submission = {
 }
 
 function createLink(t: Teardown, url: string, overrides: Partial<MqttLinkOptions> = {}): MqttLink {
-  return createTestLink(t, url, { stationId: STATION, flows: () => ['pay-bill', 'track-dossier'], ...overrides })
+  return createTestLink(t, url, { stationId: STATION, flows: () => [{ id: 'pay-bill', version: 2 }, { id: 'track-dossier', version: 1 }], ...overrides })
 }
 
 /** Resolves on the next state change equal to `connected` (or now, if already there). */
@@ -52,7 +52,11 @@ t.test('publishes a retained online status with version, boot id and flows on co
   t.teardown(() => status.close())
   const message = await status.waitFor((m) => m.payload.state === 'online')
   t.equal(message.retain, true)
-  t.match(message.payload, { version: '0.1.0-test', bootId: 'boot-1', flows: ['pay-bill', 'track-dossier'] })
+  t.match(message.payload, {
+    version: '0.1.0-test',
+    bootId: 'boot-1',
+    flows: [{ id: 'pay-bill', version: 2 }, { id: 'track-dossier', version: 1 }],
+  })
   t.match(message.payload.ts, /^\d{4}-\d\d-\d\dT/)
 })
 
@@ -224,7 +228,7 @@ t.test('publishTelemetry sends QoS 0 telemetry while connected', async (t) => {
   link.publishTelemetry({ outboxDepth: 2, name: 'would leak' })
   link.publishTelemetry({ outboxDepth: 3 })
   const message = await telemetry.waitFor(() => true)
-  t.strictSame(message.payload, { outboxDepth: 3 })
+  t.strictSame(message.payload, { outboxDepth: 3, seq: 1 })
 })
 
 t.test('refuses a station id that is not one topic level at construction', async (t) => {

@@ -10,16 +10,18 @@ import {
 
 const nowMs = Date.UTC(2026, 0, 2, 3, 4, 5)
 
-t.test('status payload carries state, ISO time, version, boot id and a copy of the flows', async (t) => {
-  const flows = ['pay-bill']
-  const status = statusPayload('maintenance', { nowMs, version: '0.1.0', bootId: 'b-1', flows })
-  flows.push('later')
+t.test('status payload carries state, times, version, boot id, birth counter and a copy of the flows', async (t) => {
+  const flows = [{ id: 'pay-bill', version: 3 }]
+  const status = statusPayload('maintenance', { nowMs, sinceMs: nowMs - 60_000, version: '0.1.0', bootId: 'b-1', birthSeq: 7, flows })
+  flows.push({ id: 'later', version: 1 })
   t.strictSame(status, {
     state: 'maintenance',
     ts: '2026-01-02T03:04:05.000Z',
+    since: '2026-01-02T03:03:05.000Z',
     version: '0.1.0',
     bootId: 'b-1',
-    flows: ['pay-bill'],
+    birthSeq: 7,
+    flows: [{ id: 'pay-bill', version: 3 }],
   })
 })
 
@@ -41,12 +43,13 @@ t.test('submission payload keeps exactly the wire fields', async (t) => {
   })
 })
 
-t.test('event payload has type and ts that fields cannot override', async (t) => {
-  t.strictSame(eventPayload('flow.completed', { flow: 'pay-bill', type: 'spoof', ts: 'x', durationMs: 5 }, nowMs), {
+t.test('event payload has type, ts and seq that fields cannot override', async (t) => {
+  t.strictSame(eventPayload('flow.completed', { flow: 'pay-bill', type: 'spoof', ts: 'x', seq: 99, durationMs: 5 }, nowMs, 4), {
     flow: 'pay-bill',
     durationMs: 5,
     type: 'flow.completed',
     ts: '2026-01-02T03:04:05.000Z',
+    seq: 4,
   })
 })
 
@@ -85,7 +88,7 @@ t.test('assertNoIdentity accepts ordinary event fields', async (t) => {
 })
 
 t.test('eventPayload refuses identity data', async (t) => {
-  t.throws(() => eventPayload('card.read', { citizenId: '079203000001' }, nowMs), { code: 'E_CODEC_INVALID' })
+  t.throws(() => eventPayload('card.read', { citizenId: '079203000001' }, nowMs, 1), { code: 'E_CODEC_INVALID' })
 })
 
 t.test('payloads round-trip as UTF-8 JSON and bad bytes are refused', async (t) => {
