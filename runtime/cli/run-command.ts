@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
 import { runReferenceCentral } from '../central/run-central.js'
 import type { ReferenceCentral } from '../central/reference-responder.js'
+import { ensureSimCentralKey } from '../central/sim-central-key.js'
+import { loadSigningKey } from '../ops/trusted-keys.js'
 import { startStation, type RunningStation } from '../station.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
 
@@ -98,6 +100,11 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
 
   let hardware: Awaited<ReturnType<typeof openHardware>> | null = null
   try {
+    // In simulation the reference central signs with a key made once in the data dir, and this
+    // station trusts it besides config central.trustedKeys (docs/delivery.md).
+    const simCentralKeyPath =
+      config.hardware.simulated && broker.url && options.central !== false ? await ensureSimCentralKey(config.dataDir) : null
+    if (simCentralKeyPath) config.central.trustedKeys = [...config.central.trustedKeys, simCentralKeyPath]
     hardware = await openHardware(config.hardware)
     const station = await startStation({
       config,
@@ -112,10 +119,11 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     // In simulation a reference central answers the bundled flows' requests, so every procedure can
     // be tried on a laptop. A failure here leaves the station running without it.
     let central: ReferenceCentral | null = null
-    if (config.hardware.simulated && broker.url && options.central !== false) {
+    if (simCentralKeyPath && broker.url) {
       try {
         central = await runReferenceCentral({
           url: broker.url,
+          signingKey: await loadSigningKey(simCentralKeyPath),
           prefix: config.mqtt.topicPrefix,
           autoPayAfterMs: SIM_AUTO_PAY_MS,
           log: log.child({ component: 'central.reference' }),

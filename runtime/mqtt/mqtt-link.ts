@@ -7,6 +7,7 @@ import { connect, type IClientOptions, type IClientPublishOptions, type IPublish
 import type { Clock, TimerHandle } from '../clock.js'
 import { StationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
+import type { InboundVerifier } from '../ops/central-verifier.js'
 import type { Submission, Unsubscribe } from '../outbox/outbox-types.js'
 import { backoffDelayMs } from '../supervisor/backoff.js'
 import type { Health, Service, ServiceContext } from '../supervisor/service.js'
@@ -49,6 +50,10 @@ export interface MqttLinkOptions {
   log: Logger
   /** Uniform in [0, 1) for backoff jitter; default Math.random. */
   random?: () => number
+  /** Checks central's notify and rpc/response payloads (docs/security.md); absent: plain JSON is taken as is. */
+  verifier?: InboundVerifier
+  /** Told of every payload the verifier refused (never the payload itself). */
+  onRefused?: (r: { kind: 'notify' | 'rpc/response'; reason: string; message: string }) => void
 }
 
 export interface RequestOptions {
@@ -518,13 +523,35 @@ export class MqttLink implements Service {
     }
     if (topic !== this.#topics.rpcResponse) return
     const correlationData = packet.properties?.correlationData
-    const settle = correlationData === undefined ? undefined : this.#requests.get(correlationData.toString('hex'))
-    if (settle) settle(payload)
+    const correlationHex = correlationData?.toString('hex')
+    const settle = correlationHex === undefined ? undefined : this.#requests.get(correlationHex)
+    const verifier = this.#options.verifier
+    if (settle && correlationHex !== undefined && verifier) {
+      const check = verifier.rpcResponse(payload, correlationHex)
+      // A refused reply leaves the request open: the genuine answer may still come.
+      if (check.ok) settle(encodePayload(check.value))
+      else this.#refused('rpc/response', check)
+    } else if (settle) settle(payload)
     else this.#log.debug('reply without a matching open request (late, or not ours)')
   }
 
+  #refused(kind: 'notify' | 'rpc/response', check: { reason: string; message: string }): void {
+    this.#log.warn({ kind, reason: check.reason }, `inbound ${kind} refused: ${check.message}`)
+    this.#options.onRefused?.({ kind, reason: check.reason, message: check.message })
+  }
+
   #onNotifyMessage(payload: Buffer): void {
-    const notification = decodeNotification(payload)
+    const verifier = this.#options.verifier
+    let checked: Uint8Array = payload
+    if (verifier) {
+      const check = verifier.notify(payload)
+      if (!check.ok) {
+        this.#refused('notify', check)
+        return
+      }
+      checked = encodePayload(check.value)
+    }
+    const notification = decodeNotification(checked)
     if (notification === undefined) {
       // Never the payload itself: it is central's, and nothing says it is free of personal data.
       this.#log.warn({ length: payload.length }, 'notify ignored: not a JSON object with a string type')
