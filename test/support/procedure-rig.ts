@@ -52,6 +52,8 @@ export interface PrintedPaper {
 
 export interface ProcedureRig {
   readonly stationId: string
+  /** The private broker, for tests that publish as someone else (a forger). */
+  readonly brokerUrl: string
   /** The reference central, for its requests, submissions and payBill. */
   readonly central: ReferenceCentral
   /** The reference central's signing key (the station trusts it), for tests that sign as central. */
@@ -149,6 +151,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   const request = (cmd: string, args: Record<string, unknown> = {}) => controlRequest(station.socketPath, cmd, args)
   const rig: ProcedureRig = {
     stationId: STATION_ID,
+    brokerUrl: broker.url,
     central,
     centralKey,
     submissions,
