@@ -208,6 +208,8 @@ export interface OpsConfig {
 /** Central's public keys: its notifications and replies must be signed by one of them. */
 export interface CentralTrustConfig {
   trustedKeys: string[]
+  /** After PUBACK, how long a submission waits for central's `submission.accepted` before it is published again (docs/delivery.md). */
+  ackTimeoutS: number
 }
 
 export interface StorageConfig {

@@ -563,7 +563,10 @@ function readConfig(root: Section, base: Config): Config {
       trustedKeys: ops.value('trustedKeys', base.ops.trustedKeys, absolutePaths),
       maxSkewS: ops.value('maxSkewS', base.ops.maxSkewS, range(10, 86_400)),
     },
-    central: { trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths) },
+    central: {
+      trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
+      ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
+    },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
       outboxMaxBytes: storage.value('outboxMaxBytes', base.storage.outboxMaxBytes, range(1 * MIB, 16 * 1024 * MIB)),

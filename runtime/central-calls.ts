@@ -1,30 +1,106 @@
 import type { FlowValue } from '../flows/engine/flow-types.js'
+import { systemClock, type Clock } from './clock.js'
 import { StationError } from './errors.js'
 import type { CentralCalls } from './kiosk/kiosk.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
+
+/** The part of MqttLink flows' calls use; its notifications must be verified (docs/security.md). */
+export type CentralLink = Pick<MqttLink, 'request' | 'onNotify'>
+
+export interface CentralCallsOptions {
+  /** Times waitFor's timeout; default the system clock. */
+  clock?: Clock
+  /** Raises a station event (never personal data): here `<area>.refused` for a notification that disagrees. */
+  event?: (type: string, fields: Record<string, string | number | boolean>) => void
+}
 
 /**
  * Flows' calls to central over the MQTT link: requests by MQTT 5 request/response, waits on the
  * inbound notify topic. Without a broker every call fails at once, so a procedure that needs
  * central takes its failure path instead of waiting out its timeout.
  */
-export function centralCalls(link: MqttLink | null): CentralCalls {
+export function centralCalls(link: CentralLink | null, options: CentralCallsOptions = {}): CentralCalls {
   if (!link) {
     const offline = () =>
       Promise.reject(new StationError('E_MQTT_UNAVAILABLE', 'no broker is configured: central cannot be reached'))
     return { request: offline, waitFor: offline }
   }
+  const clock = options.clock ?? systemClock
+  const event = options.event ?? (() => undefined)
   return {
     request: (method, body, { timeoutMs, signal }) =>
       abortable(link.request(method, body, { timeoutMs }), signal),
-    waitFor: (event, match, { timeoutMs, signal }) =>
-      link.waitForNotify(event, asStrings(match), { timeoutMs, signal }),
+    waitFor: (type, match, { timeoutMs, signal }) => waitForMatch(link, clock, event, type, match, timeoutMs, signal),
   }
 }
 
-/** Notify payloads carry strings; a flow may match on numbers (an amount), compared as text. */
-function asStrings(match: Record<string, FlowValue>): Record<string, string> {
-  return Object.fromEntries(Object.entries(match).map(([key, value]) => [key, String(value)]))
+/**
+ * The event raised when a notification of the awaited type disagrees with the wait: the type's first
+ * part plus `.refused` (`payment.confirmed` -> `payment.refused`), so operations see a forged or
+ * mistaken payment for what it is.
+ */
+export function refusedEventType(type: string): string {
+  return `${type.split('.')[0] ?? type}.refused`
+}
+
+/**
+ * The first field of `match` that `fields` disagrees with, or undefined when all agree. Compared as
+ * text (a flow's `{{bill.amount}}` may be a string where central sends a number); a missing field,
+ * an object or an array never agrees.
+ */
+export function mismatchedField(fields: Record<string, unknown>, match: Record<string, FlowValue>): string | undefined {
+  for (const [key, expected] of Object.entries(match)) {
+    const actual = fields[key]
+    const comparable = typeof actual === 'string' || typeof actual === 'number' || typeof actual === 'boolean'
+    if (!comparable || String(actual) !== String(expected)) return key
+  }
+  return undefined
+}
+
+/**
+ * Resolves with the fields of the first notification of `type` whose fields agree with every pair
+ * of `match` (docs/delivery.md, payment confirmations). One of that type that disagrees is refused
+ * with an event `{ reason: 'wrong-<field>', type }` and the wait goes on: a confirmation for another
+ * bill, or for a different amount, must never print "Paid". Rejects with E_MQTT_UNAVAILABLE after
+ * `timeoutMs` and E_CANCELED when `signal` aborts.
+ */
+function waitForMatch(
+  link: CentralLink,
+  clock: Clock,
+  event: NonNullable<CentralCallsOptions['event']>,
+  type: string,
+  match: Record<string, FlowValue>,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Record<string, unknown>> {
+  if (signal.aborted) return Promise.reject(new StationError('E_CANCELED', 'the resident left the step'))
+  return new Promise<Record<string, unknown>>((resolve, reject) => {
+    const finish = (settle: () => void) => {
+      clock.clearTimeout(timer)
+      unsubscribe()
+      signal.removeEventListener('abort', onAbort)
+      settle()
+    }
+    const onAbort = () => finish(() => reject(new StationError('E_CANCELED', 'the resident left the step')))
+    const timer = clock.setTimeout(
+      () =>
+        finish(() =>
+          reject(new StationError('E_MQTT_UNAVAILABLE', `no ${type} notification within ${timeoutMs} ms`, { type, timeoutMs })),
+        ),
+      timeoutMs,
+    )
+    const unsubscribe = link.onNotify((notifyType, fields) => {
+      if (notifyType !== type) return
+      const field = mismatchedField(fields, match)
+      if (field === undefined) {
+        finish(() => resolve(fields))
+        return
+      }
+      // Field names only: the values may be a resident's business.
+      event(refusedEventType(type), { reason: `wrong-${field}`, type })
+    })
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
 }
 
 /** Settles with the call, or rejects as soon as the resident leaves the step. */

@@ -3,6 +3,7 @@
  * Process entry for the `station` command: the only file that touches `process` (argv, env,
  * signals, exit codes). Everything else is handed what it needs.
  */
+import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -17,6 +18,7 @@ import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
 import { CENTRAL_METHODS } from './central/central-ledger.js'
 import { runReferenceCentral } from './central/run-central.js'
+import { loadSigningKey } from './ops/trusted-keys.js'
 import { createLogger } from './log.js'
 import { createNotifier } from './sd-notify.js'
 
@@ -25,7 +27,7 @@ const USAGE = `usage: station <command>
   run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive] [--no-central]
                           run the station (--sim: every device simulated, with a
                           reference central answering requests unless --no-central)
-  central --broker URL [--prefix P] [--auto-pay-ms N]
+  central --broker URL --key FILE [--prefix P] [--auto-pay-ms N]
                           run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
   sim <action> ...        act as a resident on a simulated station (station sim help)
@@ -167,10 +169,11 @@ async function flows(args: string[]): Promise<number> {
 async function central(args: string[]): Promise<number | 'running'> {
   const { values } = parseArgs({
     args,
-    options: { broker: { type: 'string' }, prefix: { type: 'string' }, 'auto-pay-ms': { type: 'string' } },
+    options: { broker: { type: 'string' }, key: { type: 'string' }, prefix: { type: 'string' }, 'auto-pay-ms': { type: 'string' } },
   })
-  if (!values.broker) {
-    io.err('usage: station central --broker URL [--prefix cs/v1] [--auto-pay-ms N]')
+  if (!values.broker || !values.key) {
+    // --key: central's Ed25519 private key (station keys generate); stations trust its .pub in central.trustedKeys.
+    io.err('usage: station central --broker URL --key FILE [--prefix cs/v1] [--auto-pay-ms N]')
     return 2
   }
   const autoPay = values['auto-pay-ms'] === undefined ? undefined : Number(values['auto-pay-ms'])
@@ -178,9 +181,17 @@ async function central(args: string[]): Promise<number | 'running'> {
     io.err(`--auto-pay-ms must be a whole number of milliseconds (got ${values['auto-pay-ms']})`)
     return 2
   }
+  let signingKey: KeyObject
+  try {
+    signingKey = await loadSigningKey(values.key)
+  } catch (error) {
+    io.err(`station central: ${messageOf(error)}`)
+    return 78
+  }
   const log = createLogger({ level: 'info' })
   const centralService = await runReferenceCentral({
     url: values.broker,
+    signingKey,
     prefix: values.prefix ?? 'cs/v1',
     ...(autoPay === undefined ? {} : { autoPayAfterMs: autoPay }),
     log: log.child({ component: 'central.reference' }),

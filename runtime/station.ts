@@ -30,6 +30,8 @@ import { Kiosk } from './kiosk/kiosk.js'
 import type { Logger } from './log.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
 import { OutboxDrain } from './mqtt/outbox-drain.js'
+import { centralVerifier } from './ops/central-verifier.js'
+import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
 import { simControlHandlers } from './sim-control.js'
@@ -124,6 +126,14 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     return { flows: flows.map((flow) => ({ id: flow.id, version: flow.version })), errors: reloaded.errors }
   }
 
+  // Central's word counts only when signed by a key in central.trustedKeys (docs/delivery.md); without
+  // one nothing central sends is obeyed and no submission leaves the outbox. Loaded before any
+  // storage opens, so an unreadable key file fails cleanly.
+  const centralKeys = deps.brokerUrl ? await loadTrustedKeys(config.central.trustedKeys) : new Map()
+  if (deps.brokerUrl && centralKeys.size === 0) {
+    log.warn('central.trustedKeys is empty: central\'s acknowledgements and replies will all be refused')
+  }
+
   const state = await openStationState(join(config.dataDir, 'state.json'), {
     bootCount: 0,
     receiptSeq: 0,
@@ -162,6 +172,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         flows: () => flows.map((flow) => ({ id: flow.id, version: flow.version })),
         clock,
         log,
+        verifier: centralVerifier({ stationId: config.station.id, trustedKeys: centralKeys, maxSkewS: config.ops.maxSkewS, clock }),
+        onRefused: ({ kind, reason }) => bus.emit('station.event', { type: 'inbound.refused', fields: { kind, reason } }),
       })
     : null
   const drain = link
@@ -173,6 +185,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         retryMinMs: config.mqtt.reconnectMinMs,
         retryMaxMs: config.mqtt.reconnectMaxMs,
         stopWaitMs: config.mqtt.connectTimeoutMs,
+        ackTimeoutMs: config.central.ackTimeoutS * 1000,
       })
     : null
 
@@ -189,7 +202,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     showRows: (rows) => devices.showRows(rows),
     printer: devices.printer,
     outbox,
-    central: centralCalls(link),
+    central: centralCalls(link, { clock, event: (type, fields) => bus.emit('station.event', { type, fields }) }),
     flows: () => flows,
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     isOnline: () => link?.isConnected ?? false,

@@ -1,9 +1,11 @@
 /**
  * The reference central: a small MQTT 5 responder that stands in for a city's back office in demos
  * and tests. It answers every station's requests from fixture data, acknowledges submissions
- * (de-duplicated by id) and confirms bill payments on the station's notify topic.
+ * (de-duplicated by id) and confirms bill payments on the station's notify topic. Every reply and
+ * notification is a signed envelope (docs/security.md: purposes `rpc-response` and `notify`), so a
+ * station acts on it only when it trusts this central's key.
  */
-import { randomBytes } from 'node:crypto'
+import { randomBytes, type KeyObject } from 'node:crypto'
 import {
   connectAsync,
   type IClientOptions,
@@ -14,7 +16,8 @@ import {
 import type { Clock, TimerHandle } from '../clock.js'
 import { StationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
-import { decodePayload, encodePayload } from '../mqtt/payloads.js'
+import { decodePayload } from '../mqtt/payloads.js'
+import { encodeSignedEnvelope } from '../ops/signed-envelope.js'
 import { assertTopicPrefix, parseStationTopic, stationTopics, type StationTopic } from '../mqtt/topics.js'
 import type { Health, Service } from '../supervisor/service.js'
 import type { CentralFixtures } from './central-fixtures.js'
@@ -26,6 +29,8 @@ export interface ReferenceCentralOptions {
   /** Topic prefix shared with the stations, e.g. `cs/v1`. */
   prefix: string
   fixtures: CentralFixtures
+  /** Ed25519 private key every reply and notification is signed with; stations trust its public half. */
+  signingKey: KeyObject
   clock: Clock
   log: Logger
   /**
@@ -89,6 +94,10 @@ export class ReferenceCentral implements Service {
 
   constructor(options: ReferenceCentralOptions) {
     assertTopicPrefix(options.prefix)
+    const key = options.signingKey
+    if (key.type !== 'private' || key.asymmetricKeyType !== 'ed25519') {
+      throw new TypeError('the reference central signs with an Ed25519 private key')
+    }
     this.#options = options
     this.#clock = options.clock
     this.#log = options.log.child({ component: 'runtime.central' })
@@ -197,7 +206,7 @@ export class ReferenceCentral implements Service {
     this.#requireClient(`confirm payment of ${billId}`)
     const confirmation = this.#ledger.payBill(billId, this.#clock.now())
     this.#log.info({ stationId, bill: billId }, 'bill paid')
-    await this.#publish(topic, this.#notifyBytes('payment.confirmed', { ...confirmation }), { qos: 1 })
+    await this.#publish(topic, this.#notifyBytes(stationId, 'payment.confirmed', { ...confirmation }), { qos: 1 })
     return confirmation
   }
 
@@ -242,7 +251,7 @@ export class ReferenceCentral implements Service {
       properties: correlationData === undefined ? {} : { correlationData },
     }
     this.#later(() => {
-      this.#publish(responseTopic, encodePayload(answer), options).catch((error: unknown) =>
+      this.#publish(responseTopic, this.#replyBytes(stationId, correlationData, answer), options).catch((error: unknown) =>
         this.#log.warn({ err: error, stationId, method }, 'reply publish failed'),
       )
       this.#log.info({ stationId, method, refused: 'error' in answer }, 'request answered')
@@ -283,7 +292,7 @@ export class ReferenceCentral implements Service {
     // Every copy is acknowledged: a repeat means the station may have missed the first one.
     const topic = stationTopics(this.#options.prefix, stationId).notify
     this.#later(() => {
-      this.#publish(topic, this.#notifyBytes('submission.accepted', { id }), { qos: 1 }).catch((error: unknown) =>
+      this.#publish(topic, this.#notifyBytes(stationId, 'submission.accepted', { id }), { qos: 1 }).catch((error: unknown) =>
         this.#log.warn({ err: error, stationId }, 'submission.accepted publish failed'),
       )
     })
@@ -305,9 +314,19 @@ export class ReferenceCentral implements Service {
     })
   }
 
-  /** A notify payload `{ ...fields, type, ts }`; type and ts win over same-named fields. */
-  #notifyBytes(type: string, fields: Record<string, unknown>): Uint8Array {
-    return encodePayload({ ...fields, type, ts: new Date(this.#clock.now()).toISOString() })
+  /**
+   * A signed notify envelope over `{ ...fields, type, ts, station }`; type, ts and station win over
+   * same-named fields. `ts` is stamped when the notification is made.
+   */
+  #notifyBytes(stationId: string, type: string, fields: Record<string, unknown>): Uint8Array {
+    const body = { ...fields, type, ts: new Date(this.#clock.now()).toISOString(), station: stationId }
+    return encodeSignedEnvelope('notify', body, this.#options.signingKey)
+  }
+
+  /** A signed rpc-response envelope `{ station, re, ts, reply }`, `re` the request's correlation data in hex. */
+  #replyBytes(stationId: string, correlationData: Buffer | undefined, reply: object): Uint8Array {
+    const body = { station: stationId, re: correlationData?.toString('hex') ?? '', ts: new Date(this.#clock.now()).toISOString(), reply }
+    return encodeSignedEnvelope('rpc-response', body, this.#options.signingKey)
   }
 
   #requireClient(what: string): MqttClient {

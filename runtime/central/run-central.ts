@@ -2,6 +2,7 @@
  * Starts the reference central beside a station (`station central`, and `npm start` in
  * simulation): loads the fixtures and connects. The caller owns the result and stops it.
  */
+import type { KeyObject } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import type { Logger } from '../log.js'
 import { loadCentralFixtures } from './central-fixtures.js'
@@ -14,6 +15,8 @@ export interface RunReferenceCentralOptions {
   prefix: string
   /** Folder holding bills.json, dossiers.json and exam-slots.json; default the bundled fixtures. */
   fixturesDir?: string
+  /** Ed25519 private key central signs every reply and notification with (loadSigningKey). */
+  signingKey: KeyObject
   /** Demo mode: pay a looked-up unpaid bill after this many ms (see ReferenceCentralOptions). */
   autoPayAfterMs?: number
   log: Logger
@@ -31,6 +34,7 @@ export async function runReferenceCentral(options: RunReferenceCentralOptions): 
     url: options.url,
     prefix: options.prefix,
     fixtures,
+    signingKey: options.signingKey,
     clock: options.clock ?? systemClock,
     log: options.log,
     ...(options.autoPayAfterMs === undefined ? {} : { autoPayAfterMs: options.autoPayAfterMs }),

@@ -9,6 +9,8 @@ import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
 import { runReferenceCentral } from '../central/run-central.js'
 import type { ReferenceCentral } from '../central/reference-responder.js'
+import { ensureSimCentralKey } from '../central/sim-central-key.js'
+import { loadSigningKey } from '../ops/trusted-keys.js'
 import { startStation, type RunningStation } from '../station.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
 
@@ -97,25 +99,24 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   }
 
   let hardware: Awaited<ReturnType<typeof openHardware>> | null = null
+  let central: ReferenceCentral | null = null
   try {
-    hardware = await openHardware(config.hardware)
-    const station = await startStation({
-      config,
-      hardware,
-      clock: systemClock,
-      log,
-      version: environment.version,
-      brokerUrl: broker.url,
-      ...(environment.rssBytes ? { rssBytes: environment.rssBytes } : {}),
-      ...(password === undefined ? {} : { brokerPassword: password }),
-    })
+    // In simulation the reference central signs with a key made once in the data dir, and this
+    // station trusts it besides config central.trustedKeys (docs/delivery.md).
+    const simCentralKeyPath =
+      config.hardware.simulated && broker.url && options.central !== false ? await ensureSimCentralKey(config.dataDir) : null
+    // The loaded config is frozen: the station gets a copy with the extra trusted key.
+    const stationConfig = simCentralKeyPath
+      ? { ...config, central: { ...config.central, trustedKeys: [...config.central.trustedKeys, simCentralKeyPath] } }
+      : config
     // In simulation a reference central answers the bundled flows' requests, so every procedure can
-    // be tried on a laptop. A failure here leaves the station running without it.
-    let central: ReferenceCentral | null = null
-    if (config.hardware.simulated && broker.url && options.central !== false) {
+    // be tried on a laptop. Started first, so it listens before the station's first submission goes
+    // out (else that waits out an ack timeout). A failure here leaves the station running without it.
+    if (simCentralKeyPath && broker.url) {
       try {
         central = await runReferenceCentral({
           url: broker.url,
+          signingKey: await loadSigningKey(simCentralKeyPath),
           prefix: config.mqtt.topicPrefix,
           autoPayAfterMs: SIM_AUTO_PAY_MS,
           log: log.child({ component: 'central.reference' }),
@@ -124,6 +125,17 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
         log.warn({ err: error }, 'reference central not started; requests to central will time out')
       }
     }
+    hardware = await openHardware(config.hardware)
+    const station = await startStation({
+      config: stationConfig,
+      hardware,
+      clock: systemClock,
+      log,
+      version: environment.version,
+      brokerUrl: broker.url,
+      ...(environment.rssBytes ? { rssBytes: environment.rssBytes } : {}),
+      ...(password === undefined ? {} : { brokerPassword: password }),
+    })
     return {
       ok: true,
       station,
@@ -138,6 +150,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     log.fatal({ err: error }, 'station failed to start')
     environment.err(`station failed to start: ${messageOf(error)}`)
     await hardware?.close().catch(() => undefined)
+    await central?.stop().catch(() => undefined)
     await broker.stop?.()
     return { ok: false, exitCode: EXIT_UNAVAILABLE }
   }

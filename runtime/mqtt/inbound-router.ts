@@ -207,14 +207,8 @@ export class InboundRouter {
       rpc.settle(key, check.value)
       return
     }
-    rpc.fail(
-      key,
-      (method) =>
-        new StationError('E_INBOUND_REFUSED', `central's answer to ${method} was refused: ${check.message}`, {
-          method,
-          reason: check.reason,
-        }),
-    )
+    // The request stays open: a forged reply must not cut short the genuine one still on its way
+    // (whoever can forge replies could otherwise fail every request a resident makes).
     this.#refuse({ kind: 'rpc/response', reason: check.reason, message: check.message }, payload.length)
   }
 }

@@ -372,8 +372,8 @@ export class MqttLink implements Service {
    * Asks central: publishes `body` as JSON on `rpc/request/<method>` with MQTT 5 responseTopic
    * `rpc/response` and fresh correlationData, and resolves with the (verified) answer.
    * Rejects with E_MQTT_UNAVAILABLE when offline, when the connection drops or after `timeoutMs`;
-   * E_CODEC_INVALID for a bad method name or a reply that is not JSON; E_INBOUND_REFUSED (context
-   * `reason`) when the verifier refused the reply.
+   * E_CODEC_INVALID for a bad method name or an unverified reply that is not JSON. A reply the
+   * verifier refuses is reported (onRefused) and the request keeps waiting for the genuine one.
    */
   async request(method: string, body: unknown, options: RequestOptions): Promise<unknown> {
     const topic = this.#topics.rpcRequest(method)

@@ -1,9 +1,10 @@
 /**
  * What the rest of the runtime sees of the outbox. A submission is durable (fsync'd) once
- * `append` resolves; it stays until `markDelivered` is called for its id, across restarts.
+ * `append` resolves; it stays until `markDelivered` is called for its id, across restarts, which
+ * happens when central acknowledges it (docs/delivery.md).
  */
 export interface Submission {
-  /** Stable across retries and restarts; central de-duplicates on it. */
+  /** Stable across retries and restarts; central de-duplicates on it and acknowledges by it. */
   id: string
   flow: string
   flowVersion: number
@@ -20,7 +21,11 @@ export interface Outbox {
   append(submission: Submission): Promise<void>
   /** Undelivered submissions, oldest first, decrypted. */
   pending(): Submission[]
-  /** Records that central has the submission (PUBACK received); durable before resolving. Idempotent. */
+  /**
+   * Records that central has the submission: called only on central's verified `submission.accepted`
+   * for this id, never on PUBACK (docs/delivery.md). Durable before resolving. Idempotent; an id the
+   * outbox does not hold is ignored.
+   */
   markDelivered(id: string): Promise<void>
   /** Number of undelivered submissions. */
   depth(): number

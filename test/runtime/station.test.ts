@@ -1,11 +1,26 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { controlRequest } from '../../runtime/control/control-client.js'
+import { runReferenceCentral } from '../../runtime/central/run-central.js'
+import { createSilentLogger } from '../../runtime/log.js'
+import { generateKeyPairFiles, loadSigningKey } from '../../runtime/ops/trusted-keys.js'
 import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { eventsLogged, flowsAccepting, FLOWS_DIR, start } from '../support/station-rig.js'
+
+/** A reference central signing with a fresh key; `trustedKey` is the public key file for config central.trustedKeys. */
+async function startSigningCentral(t: Test, brokerUrl: string) {
+  // Not t.testdir(): start() takes that one for the data dir.
+  const keyDir = mkdtempSync(join(tmpdir(), 'station-keys-'))
+  t.teardown(() => rmSync(keyDir, { recursive: true, force: true }))
+  const files = await generateKeyPairFiles(keyDir, 'central')
+  const signingKey = await loadSigningKey(files.privatePath)
+  const central = await runReferenceCentral({ url: brokerUrl, prefix: 'cs/v1', signingKey, log: createSilentLogger() })
+  t.teardown(() => central.stop())
+  return { central, trustedKey: files.publicPath }
+}
 
 t.test('an offline station is ready, takes a procedure through the control socket and keeps it in the outbox', async (t) => {
   const s = await start(t, null)
@@ -246,7 +261,11 @@ t.test('with a broker the station reports connected, delivers the submission and
   const events = await subscribeCollect(broker.url, 'cs/v1/lobby-test/events')
   t.teardown(() => submissions.close())
   t.teardown(() => events.close())
-  const s = await start(t, broker.url)
+  // The outbox empties only on central's signed acknowledgement (docs/delivery.md).
+  const { central, trustedKey } = await startSigningCentral(t, broker.url)
+  const s = await start(t, broker.url, (config) => {
+    config.central.trustedKeys = [trustedKey]
+  })
   await s.waitFor('the link', async () => (await s.status()).link.connected)
   const status = await s.status()
   t.same(status.link, { configured: true, connected: true, broker: broker.url })
@@ -265,6 +284,7 @@ t.test('with a broker the station reports connected, delivers the submission and
   t.equal(message.payload.data.answers.topic, 'drugs')
   t.equal(message.payload.data.identity.personalId, ID_NUMBER)
   await s.waitFor('the outbox to drain', async () => (await s.status()).outbox.depth === 0)
+  t.match(central.submissions(), [{ stationId: 'lobby-test', flow: 'security-feedback', copies: 1 }], 'central acknowledged it')
   await events.waitFor((event) => event.payload?.type === 'flow.completed')
 })
 
@@ -276,8 +296,11 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   const flowsDir = mkdtempSync(join(tmpdir(), 'station-flows-'))
   t.teardown(() => rmSync(flowsDir, { recursive: true, force: true }))
   writeFileSync(join(flowsDir, 'security-feedback.yaml'), readFileSync(join(FLOWS_DIR, 'security-feedback.yaml'), 'utf8'))
+  // The second submission goes out once central has acknowledged the first (docs/delivery.md).
+  const { trustedKey } = await startSigningCentral(t, broker.url)
   const s = await start(t, broker.url, (config) => {
     config.flows.dir = flowsDir
+    config.central.trustedKeys = [trustedKey]
   })
   await s.waitFor('the link', async () => (await s.status()).link.connected)
   await s.waitForScreen(/Xin chao/)

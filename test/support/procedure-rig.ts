@@ -4,7 +4,8 @@
  * in-process except the broker; the test drives the station through its control socket as a
  * technician's `station sim` would, and reads the display and the printed paper the same way.
  */
-import { readFile } from 'node:fs/promises'
+import type { KeyObject } from 'node:crypto'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
@@ -13,6 +14,7 @@ import type { KeyName, Language } from '../../config/schema.js'
 import { systemClock } from '../../runtime/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { openHardware } from '../../runtime/hardware.js'
+import { generateKeyPairFiles, loadSigningKey } from '../../runtime/ops/trusted-keys.js'
 import { createLogger, createSilentLogger } from '../../runtime/log.js'
 import { runReferenceCentral } from '../../runtime/central/run-central.js'
 import type { ReferenceCentral } from '../../runtime/central/reference-responder.js'
@@ -50,8 +52,12 @@ export interface PrintedPaper {
 
 export interface ProcedureRig {
   readonly stationId: string
+  /** The private broker, for tests that publish as someone else (a forger). */
+  readonly brokerUrl: string
   /** The reference central, for its requests, submissions and payBill. */
   readonly central: ReferenceCentral
+  /** The reference central's signing key (the station trusts it), for tests that sign as central. */
+  readonly centralKey: KeyObject
   /** Every submission published on `cs/v1/+/submissions`. */
   readonly submissions: Collector
   /** Log lines of the station, parsed, to look for events and for personal data. */
@@ -116,16 +122,22 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
 
   const submissions = await subscribeCollect(broker.url, `${PREFIX}/+/submissions`)
   stops.push(() => submissions.close())
+  const dir = t.testdir({})
+  await mkdir(join(dir, 'keys'))
+  const centralKeyFiles = await generateKeyPairFiles(join(dir, 'keys'), 'central')
+  const centralKey = await loadSigningKey(centralKeyFiles.privatePath)
   const central = await runReferenceCentral({
     url: broker.url,
     prefix: PREFIX,
+    signingKey: centralKey,
     log: createSilentLogger(),
     ...(options.autoPayAfterMs === undefined ? {} : { autoPayAfterMs: options.autoPayAfterMs }),
   })
   stops.push(() => central.stop())
   if (options.silent === true) central.setSilent(true)
 
-  const config = defaultConfig(join(t.testdir({}), 'data'), FLOWS_DIR)
+  const config = defaultConfig(join(dir, 'data'), FLOWS_DIR)
+  config.central.trustedKeys = [centralKeyFiles.publicPath]
   config.station.id = STATION_ID
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
@@ -139,7 +151,9 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   const request = (cmd: string, args: Record<string, unknown> = {}) => controlRequest(station.socketPath, cmd, args)
   const rig: ProcedureRig = {
     stationId: STATION_ID,
+    brokerUrl: broker.url,
     central,
+    centralKey,
     submissions,
     logLines,
     async press(...keys) {

@@ -9,9 +9,11 @@ import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
+import { signedBody, testCentralKey, testVerifier } from '../../support/central-keys.js'
 
 const STATION = 'central-test-1'
 const fixtures = await loadCentralFixtures()
+const centralKey = testCentralKey()
 
 async function startCentral(
   t: Teardown,
@@ -22,6 +24,7 @@ async function startCentral(
     url,
     prefix: 'cs/v1',
     fixtures,
+    signingKey: centralKey.privateKey,
     clock: systemClock,
     log: createSilentLogger(),
     ...overrides,
@@ -32,7 +35,12 @@ async function startCentral(
 }
 
 interface Reply {
+  /** The signed body's reply. */
   payload: any
+  /** The whole signed body `{ station, re, ts, reply }`. */
+  body: any
+  /** The envelope as it came. */
+  raw: Buffer
   correlationData: Buffer | undefined
 }
 
@@ -44,7 +52,8 @@ async function stationClient(t: Teardown, url: string, stationId = STATION) {
   const replies: Reply[] = []
   client.on('message', (topic, payload, packet) => {
     if (topic !== responseTopic) return
-    replies.push({ payload: JSON.parse(payload.toString('utf8')), correlationData: packet.properties?.correlationData })
+    const body = signedBody(payload, 'rpc-response', centralKey)
+    replies.push({ payload: body.reply, body, raw: payload, correlationData: packet.properties?.correlationData })
   })
   await client.subscribeAsync(responseTopic, { qos: 1 })
   return {
@@ -66,7 +75,8 @@ async function stationClient(t: Teardown, url: string, stationId = STATION) {
 }
 
 function createLink(t: Teardown, url: string, clock: Clock = systemClock): MqttLink {
-  return createTestLink(t, url, { stationId: STATION, clock })
+  // The verifier keeps real time: central stamps its replies with the system clock.
+  return createTestLink(t, url, { stationId: STATION, clock, verifier: testVerifier(STATION, centralKey) })
 }
 
 /** Starts the link; resolves once its status is out, so its rpc/response and notify subscriptions are in place. */
@@ -97,6 +107,17 @@ t.test('answers bill.lookup from the fixtures on the responseTopic with the corr
   const missing = await station.ask('bill.lookup', { service: 'water', customer: '10010001' })
   t.strictSame(missing.payload, { found: false })
   t.equal(station.replies.length, 2, 'one reply per request')
+})
+
+t.test('every reply is signed for the asking station, names the request it answers and carries a fresh ts', async (t) => {
+  const broker = await startMosquitto(t)
+  await startCentral(t, broker.url)
+  const station = await stationClient(t, broker.url, 'central-test-2')
+  const reply = await station.ask('dossier.status', { code: '2601-0001' })
+  t.equal(reply.body.station, 'central-test-2')
+  t.equal(reply.body.re, reply.correlationData?.toString('hex'))
+  t.ok(Math.abs(Date.parse(reply.body.ts) - Date.now()) < 5000, 'ts is the time of the reply')
+  t.throws(() => signedBody(reply.raw, 'rpc-response', testCentralKey()), /unknown-key/, 'only this central\'s key verifies it')
 })
 
 t.test('answers dossier.status, exam.slots and exam.book, each to its own correlation data', async (t) => {
@@ -170,9 +191,9 @@ t.test('submissions are recorded once per id, and every copy is acknowledged on 
   await station.submit({ flow: 'no-id' })
   await waitUntil(() => notify.messages.length === 3)
   t.match(
-    notify.messages.map((m) => m.payload),
+    notify.messages.map((m) => signedBody(m.payload, 'notify', centralKey)),
     [
-      { type: 'submission.accepted', id: 'sub-1', ts: /^\d{4}-/ },
+      { type: 'submission.accepted', id: 'sub-1', ts: /^\d{4}-/, station: STATION },
       { type: 'submission.accepted', id: 'sub-1' },
       { type: 'submission.accepted', id: 'sub-2' },
     ],
@@ -214,8 +235,8 @@ t.test('autoPayAfterMs pays a looked-up unpaid bill once, after the delay', asyn
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.equal(notify.messages.length, 0, 'nothing before the delay')
   clock.advance(1)
-  const paid = await notify.waitFor((m) => m.payload.type === 'payment.confirmed')
-  t.match(paid.payload, { bill: 'IN-2601-0001', amount: 220000, paidAt: new Date(clock.now()).toISOString() })
+  const paid = await notify.waitFor((m) => signedBody(m.payload, 'notify', centralKey).type === 'payment.confirmed')
+  t.match(signedBody(paid.payload, 'notify', centralKey), { bill: 'IN-2601-0001', amount: 220000, paidAt: new Date(clock.now()).toISOString() })
   clock.advance(60_000)
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.equal(notify.messages.length, 1, 'one payment for two lookups, none for the paid bill')
@@ -258,7 +279,7 @@ t.test('start rejects with E_MQTT_UNAVAILABLE without a broker; stop is idempote
   const url = broker.url
   await broker.stop()
   const log = createSilentLogger()
-  const central = new ReferenceCentral({ url, prefix: 'cs/v1', fixtures, clock: systemClock, log })
+  const central = new ReferenceCentral({ url, prefix: 'cs/v1', fixtures, signingKey: centralKey.privateKey, clock: systemClock, log })
   await t.rejects(central.start(), { code: 'E_MQTT_UNAVAILABLE' })
   t.equal(central.health().state, 'stopped')
   await broker.start()

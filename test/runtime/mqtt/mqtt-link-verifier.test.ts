@@ -81,18 +81,35 @@ t.test('a notify the verifier accepts reaches listeners as its checked value; a 
   t.notOk(lines.some((line) => line.includes(SECRET)), 'never the payload')
 })
 
-t.test('a refused rpc response rejects its request at once with E_INBOUND_REFUSED and the reason', async (t) => {
+t.test('a refused rpc response is reported and the request stays open for the genuine answer', async (t) => {
   const { link, central, lines, refusals } = await rig(t)
-  await answerRequests(central, () => ({ unsigned: SECRET }))
-  const started = Date.now()
-  await t.rejects(link.request('bill.lookup', {}, { timeoutMs: 10_000 }), {
-    code: 'E_INBOUND_REFUSED',
-    context: { reason: 'unsigned', method: 'bill.lookup' },
+  // A forger answers first; the genuine reply comes a moment later on the same correlation data.
+  central.on('message', (_topic, _payload, packet) => {
+    const { responseTopic, correlationData } = packet.properties ?? {}
+    if (!responseTopic || !correlationData) return
+    const re = correlationData.toString('hex')
+    void central.publishAsync(responseTopic, JSON.stringify({ unsigned: SECRET }), { qos: 1, properties: { correlationData } })
+    setTimeout(() => {
+      void central.publishAsync(responseTopic, JSON.stringify({ signed: true, body: { re, reply: { amount: 7 } } }), {
+        qos: 1,
+        properties: { correlationData },
+      })
+    }, 200)
   })
-  t.ok(Date.now() - started < 3000, 'long before the timeout')
+  await central.subscribeAsync(`cs/v1/${STATION}/rpc/request/+`, { qos: 1 })
+  t.same(await link.request('bill.lookup', {}, { timeoutMs: 10_000 }), { amount: 7 })
   t.same(refusals, [{ kind: 'rpc/response', reason: 'unsigned', message: 'not a signed envelope' }])
   t.equal(link.health().detail?.openRequests, 0)
   t.notOk(lines.some((line) => line.includes(SECRET)), 'never the payload')
+})
+
+t.test('only refused answers: the request fails at its timeout, not before', async (t) => {
+  const { link, central, refusals } = await rig(t)
+  await answerRequests(central, () => ({ unsigned: SECRET }))
+  const started = Date.now()
+  await t.rejects(link.request('bill.lookup', {}, { timeoutMs: 800 }), { code: 'E_MQTT_UNAVAILABLE' })
+  t.ok(Date.now() - started >= 750, 'waited for the genuine answer until the timeout')
+  t.equal(refusals.length, 1)
 })
 
 t.test('an accepted rpc response resolves with the value the verifier returned', async (t) => {
@@ -103,12 +120,10 @@ t.test('an accepted rpc response resolves with the value the verifier returned',
 })
 
 t.test('a reply signed for another request is refused (the verifier gets the correlation data)', async (t) => {
-  const { link, central } = await rig(t)
+  const { link, central, refusals } = await rig(t)
   await answerRequests(central, () => ({ signed: true, body: { re: 'someone-else', reply: {} } }))
-  await t.rejects(link.request('bill.lookup', {}, { timeoutMs: 5000 }), {
-    code: 'E_INBOUND_REFUSED',
-    context: { reason: 'wrong-request' },
-  })
+  await t.rejects(link.request('bill.lookup', {}, { timeoutMs: 1000 }), { code: 'E_MQTT_UNAVAILABLE' })
+  t.match(refusals, [{ kind: 'rpc/response', reason: 'wrong-request' }])
 })
 
 t.test('a verifier that throws is a refusal, not a crash', async (t) => {

@@ -6,6 +6,8 @@ import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
+import { signedNotify, testCentralKey, testVerifier } from '../../support/central-keys.js'
+import { encodeSignedEnvelope } from '../../../runtime/ops/signed-envelope.js'
 
 const STATION = 'notify-station-1'
 const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
@@ -185,6 +187,72 @@ t.test('waitForNotify rejects with E_CANCELED when the link stops', async (t) =>
   const rejected = t.rejects(waiting, { code: 'E_CANCELED' })
   await link.stop()
   await rejected
+})
+
+t.test('with a verifier only central\'s signed notifications reach listeners; the rest are refused and reported', async (t) => {
+  const broker = await startMosquitto(t)
+  const key = testCentralKey()
+  const { log, lines } = captureLog()
+  const refused: Array<{ kind: string; reason: string }> = []
+  const link = createTestLink(t, broker.url, {
+    stationId: STATION,
+    log,
+    verifier: testVerifier(STATION, key),
+    onRefused: ({ kind, reason }) => refused.push({ kind, reason }),
+  })
+  const seen: Array<[string, Record<string, unknown>]> = []
+  link.onNotify((type, fields) => seen.push([type, fields]))
+  await startSubscribed(t, broker.url, link)
+  const central = await centralClient(t, broker.url)
+  await publishJson(central, { type: 'payment.confirmed', ts: new Date().toISOString(), station: STATION, bill: 'B-1', amount: 1 })
+  await central.publishAsync(NOTIFY_TOPIC, signedNotify(testCentralKey().privateKey, STATION, 'payment.confirmed', { bill: 'B-1', amount: 1 }), { qos: 1 })
+  await central.publishAsync(NOTIFY_TOPIC, signedNotify(key.privateKey, 'notify-station-2', 'payment.confirmed', { bill: 'B-1', amount: 1 }), { qos: 1 })
+  const ts = new Date().toISOString()
+  await central.publishAsync(NOTIFY_TOPIC, signedNotify(key.privateKey, STATION, 'payment.confirmed', { bill: 'B-2', amount: 2 }, ts), { qos: 1 })
+  await waitUntil(() => seen.length === 1 && refused.length === 3)
+  t.strictSame(refused, [
+    { kind: 'notify', reason: 'unsigned' },
+    { kind: 'notify', reason: 'unknown-key' },
+    { kind: 'notify', reason: 'wrong-station' },
+  ])
+  t.strictSame(seen, [['payment.confirmed', { bill: 'B-2', amount: 2, ts, station: STATION }]])
+  const logged = lines.filter((line) => typeof line.msg === 'string' && line.msg.startsWith('inbound notify refused'))
+  t.equal(logged.length, 3, 'each refusal is logged')
+  t.notOk(JSON.stringify(logged).includes('B-1'), 'never with the payload')
+})
+
+t.test('with a verifier a forged or misdirected reply leaves the request open for the genuine one', async (t) => {
+  const broker = await startMosquitto(t)
+  const key = testCentralKey()
+  const refused: Array<{ kind: string; reason: string }> = []
+  const link = createTestLink(t, broker.url, {
+    stationId: STATION,
+    verifier: testVerifier(STATION, key),
+    onRefused: ({ kind, reason }) => refused.push({ kind, reason }),
+  })
+  await startSubscribed(t, broker.url, link)
+  const central = await centralClient(t, broker.url)
+  await central.subscribeAsync(`cs/v1/${STATION}/rpc/request/+`, { qos: 1 })
+  central.on('message', (_topic, _payload, packet) => {
+    const correlationData = packet.properties?.correlationData as Buffer
+    const responseTopic = packet.properties?.responseTopic as string
+    const re = correlationData.toString('hex')
+    const ts = new Date().toISOString()
+    const options = { qos: 1 as const, properties: { correlationData } }
+    void (async () => {
+      await central.publishAsync(responseTopic, JSON.stringify({ found: true, amount: 1 }), options)
+      await central.publishAsync(responseTopic, encodeSignedEnvelope('rpc-response', { station: STATION, re: 'ffff', ts, reply: { amount: 2 } }, key.privateKey), options)
+      await central.publishAsync(responseTopic, encodeSignedEnvelope('rpc-response', { station: STATION, re, ts, reply: { amount: 3 } }, testCentralKey().privateKey), options)
+      await central.publishAsync(responseTopic, encodeSignedEnvelope('rpc-response', { station: STATION, re, ts, reply: { found: true, amount: 452000 } }, key.privateKey), options)
+    })()
+  })
+  const answer = await link.request('bill.lookup', { service: 'electricity', customer: '10010001' }, { timeoutMs: 5000 })
+  t.strictSame(answer, { found: true, amount: 452000 })
+  t.strictSame(refused, [
+    { kind: 'rpc/response', reason: 'unsigned' },
+    { kind: 'rpc/response', reason: 'wrong-request' },
+    { kind: 'rpc/response', reason: 'unknown-key' },
+  ])
 })
 
 /** Polls `condition` every 10 ms; rejects after `timeoutMs`. */

@@ -1,4 +1,7 @@
+import { connectAsync } from 'mqtt'
 import t from 'tap'
+import { loadCentralFixtures } from '../../../runtime/central/central-fixtures.js'
+import { ReferenceCentral } from '../../../runtime/central/reference-responder.js'
 import { systemClock, type Clock } from '../../../runtime/clock.js'
 import { StationError } from '../../../runtime/errors.js'
 import { createSilentLogger } from '../../../runtime/log.js'
@@ -6,9 +9,14 @@ import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { OutboxDrain } from '../../../runtime/mqtt/outbox-drain.js'
 import type { Outbox, Submission, Unsubscribe } from '../../../runtime/outbox/outbox-types.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { signedNotify, testCentralKey, testVerifier } from '../../support/central-keys.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 
 const STATION = 'drain-station'
+const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
+const ACK_TIMEOUT_MS = 2000
+const centralKey = testCentralKey()
+const fixtures = await loadCentralFixtures()
 
 /** In-memory stand-in for the Outbox contract (the real one is a journal owned elsewhere). */
 class FakeOutbox implements Outbox {
@@ -31,6 +39,7 @@ class FakeOutbox implements Outbox {
       this.#failMarks -= 1
       throw new StationError('E_OUTBOX_IO', 'disk full (fake)')
     }
+    if (!this.#items.some((item) => item.id === id)) return
     this.delivered.push(id)
     this.#items = this.#items.filter((item) => item.id !== id)
   }
@@ -67,6 +76,10 @@ function submission(n: number): Submission {
   }
 }
 
+function ids(...ns: number[]): string[] {
+  return ns.map((n) => submission(n).id)
+}
+
 function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   return new Promise((resolve, reject) => {
@@ -79,9 +92,16 @@ function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   })
 }
 
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Broker, reference central (signing with the test key, real time), a link that verifies central's
+ * word, and the drain on `clock` (its retry and ack timers; a SimClock moves them by hand).
+ */
 async function rig(t: Teardown, clock: Clock = systemClock) {
   const broker = await startMosquitto(t)
   const outbox = new FakeOutbox()
+  const refused: Array<{ kind: string; reason: string }> = []
   const link = new MqttLink({
     url: broker.url,
     stationId: STATION,
@@ -96,6 +116,8 @@ async function rig(t: Teardown, clock: Clock = systemClock) {
     clock,
     log: createSilentLogger(),
     random: () => 0.5,
+    verifier: testVerifier(STATION, centralKey),
+    onRefused: ({ kind, reason }) => refused.push({ kind, reason }),
   })
   const drain = new OutboxDrain({
     outbox,
@@ -105,71 +127,127 @@ async function rig(t: Teardown, clock: Clock = systemClock) {
     retryMinMs: 100,
     retryMaxMs: 400,
     stopWaitMs: 1000,
+    ackTimeoutMs: ACK_TIMEOUT_MS,
     random: () => 0.5,
   })
+  const central = new ReferenceCentral({
+    url: broker.url,
+    prefix: 'cs/v1',
+    fixtures,
+    signingKey: centralKey.privateKey,
+    clock: systemClock,
+    log: createSilentLogger(),
+  })
+  await central.start()
   // Stop in reverse order of start, as the supervisor does.
   t.teardown(async () => {
     await drain.stop()
     await link.stop()
+    await central.stop()
   })
   const submissions = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
   t.teardown(() => submissions.close())
-  return { broker, outbox, link, drain, submissions }
+  return { broker, outbox, link, drain, central, submissions, refused }
 }
 
 function connected(link: MqttLink, state = true): Promise<void> {
   return waitUntil(() => link.isConnected === state)
 }
 
-t.test('delivers pending and newly appended submissions in order, exactly once', async (t) => {
-  const { outbox, link, drain, submissions } = await rig(t)
+t.test('delivers pending and newly appended submissions in order, each removed once central acknowledges it', async (t) => {
+  const { outbox, link, drain, central, submissions } = await rig(t)
   for (const n of [1, 2, 3]) await outbox.append(submission(n))
   await link.start()
   await drain.start()
   await waitUntil(() => outbox.depth() === 0)
   for (const n of [4, 5, 6, 7, 8]) await outbox.append(submission(n))
   await waitUntil(() => outbox.depth() === 0)
-  const ids = [1, 2, 3, 4, 5, 6, 7, 8].map((n) => submission(n).id)
-  t.strictSame(outbox.delivered, ids)
+  const all = ids(1, 2, 3, 4, 5, 6, 7, 8)
+  t.strictSame(outbox.delivered, all)
   await waitUntil(() => submissions.messages.length >= 8)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.strictSame(
-    submissions.messages.map((m) => m.payload.id),
-    ids,
-  )
+  await pause(100)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), all, 'once each on the wire')
   t.strictSame(submissions.messages[0]?.payload, submission(1))
-  t.match(drain.health(), { state: 'ok', detail: { depth: 0, delivered: 8, consecutiveFailures: 0 } })
+  t.strictSame(central.submissions().map((s) => [s.id, s.copies]), all.map((id) => [id, 1]))
+  t.match(drain.health(), {
+    state: 'ok',
+    detail: { depth: 0, delivered: 8, consecutiveFailures: 0, inFlight: 0, awaitingAck: 0, oldestUnackedAgeMs: 0 },
+  })
 })
 
-t.test('waits while the broker is down, then delivers after it returns, with no duplicate', async (t) => {
-  // SimClock: the link reconnects only when the test advances time, so a fresh subscriber is in
-  // place on the restarted broker (which keeps no sessions) before anything can be delivered.
+t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves the outbox; after it returns every submission arrives once, none lost', async (t) => {
   const clock = new SimClock()
-  const { broker, outbox, link, drain, submissions } = await rig(t, clock)
+  const { outbox, link, drain, central, submissions } = await rig(t, clock)
   await link.start()
   await drain.start()
   await connected(link)
   for (const n of [1, 2]) await outbox.append(submission(n))
   await waitUntil(() => outbox.depth() === 0)
 
-  await broker.stop()
-  await connected(link, false)
-  for (const n of [3, 4, 5]) await outbox.append(submission(n))
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal(outbox.depth(), 3, 'nothing leaves while disconnected')
-  t.match(drain.health(), { detail: { depth: 3 } })
+  await central.stop()
+  for (const n of [3, 4, 5, 6]) await outbox.append(submission(n))
+  await waitUntil(() => submissions.messages.length === 3)
+  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  await pause(200)
+  t.equal(outbox.depth(), 4, 'the broker has submission 3, yet nothing left the outbox')
+  t.strictSame(outbox.delivered, ids(1, 2))
+  t.equal(submissions.messages.length, 3, 'one in flight at a time: the others wait their turn')
+  clock.advance(1500)
+  t.match(drain.health(), { state: 'ok', detail: { inFlight: 1, awaitingAck: 1, oldestUnackedAgeMs: 1500, depth: 4 } })
 
-  await broker.start()
-  const afterRestart = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
-  t.teardown(() => afterRestart.close())
-  t.equal(link.isConnected, false, 'still waiting for the backoff')
-  clock.advance(400) // reconnectMaxMs: no backoff delay is longer
-  await connected(link)
+  clock.advance(ACK_TIMEOUT_MS - 1500)
+  await waitUntil(() => submissions.messages.length === 4)
+  t.equal(submissions.messages[3]?.payload.id, submission(3).id, 'no acknowledgement in time: the same id again')
+  t.equal(outbox.depth(), 4)
+  clock.advance(ACK_TIMEOUT_MS + 1)
+  await waitUntil(() => submissions.messages.length === 5)
+  t.match(drain.health(), { state: 'degraded', lastError: /not acknowledged/, detail: { republished: 2 } })
+
+  await central.start()
+  // The copy sent while central was away is lost to it; the next re-publish reaches it.
+  clock.advance(ACK_TIMEOUT_MS)
   await waitUntil(() => outbox.depth() === 0)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  const seen = [...submissions.messages, ...afterRestart.messages].map((m) => m.payload.id)
-  t.strictSame(seen, [1, 2, 3, 4, 5].map((n) => submission(n).id))
-  t.strictSame(outbox.delivered, seen)
+  t.strictSame(outbox.delivered, ids(1, 2, 3, 4, 5, 6), 'every submission, in order')
+  const received = central.submissions()
+  t.strictSame(received.map((s) => s.id), ids(1, 2, 3, 4, 5, 6), 'the restarted central has each of them, in order')
+  t.equal(new Set(received.map((s) => s.id)).size, received.length, 'de-duplicated by id')
+  t.match(drain.health(), { state: 'ok', detail: { depth: 0, inFlight: 0, awaitingAck: 0, delivered: 6 } })
+})
+
+t.test('a forged submission.accepted removes nothing; only central\'s signed acknowledgement of that id does', async (t) => {
+  const { broker, outbox, link, drain, central, refused } = await rig(t)
+  central.setSilent(true)
+  await link.start()
+  await drain.start()
+  await connected(link)
+  await outbox.append(submission(1))
+  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  const forger = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => forger.endAsync())
+  const id = submission(1).id
+  const stranger = testCentralKey()
+  const forgeries: Array<[string, Buffer | string]> = [
+    ['unsigned', JSON.stringify({ type: 'submission.accepted', id, ts: new Date().toISOString(), station: STATION })],
+    ['unknown-key', signedNotify(stranger.privateKey, STATION, 'submission.accepted', { id })],
+    ['wrong-station', signedNotify(centralKey.privateKey, 'other-station', 'submission.accepted', { id })],
+    ['stale', signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id }, new Date(Date.now() - 301_000).toISOString())],
+    ['future', signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id }, new Date(Date.now() + 301_000).toISOString())],
+    ['malformed', 'not json'],
+  ]
+  for (const [, payload] of forgeries) await forger.publishAsync(NOTIFY_TOPIC, payload, { qos: 1 })
+  // Signed by central, but for another id: the one in flight stays.
+  await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id: 'sub-9999' }), { qos: 1 })
+  await waitUntil(() => refused.length === forgeries.length)
+  await pause(200)
+  t.strictSame(refused, forgeries.map(([reason]) => ({ kind: 'notify', reason })))
+  t.equal(outbox.depth(), 1, 'still in the outbox')
+  t.strictSame(outbox.delivered, [])
+  t.match(drain.health(), { detail: { inFlight: 1, awaitingAck: 1 } })
+
+  await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id }), { qos: 1 })
+  await waitUntil(() => outbox.depth() === 0)
+  t.strictSame(outbox.delivered, [id])
+  t.equal(refused.length, forgeries.length, 'the genuine acknowledgement was not refused')
 })
 
 t.test('retries the same id after markDelivered fails, keeping the order', async (t) => {
@@ -185,18 +263,70 @@ t.test('retries the same id after markDelivered fails, keeping the order', async
   await waitUntil(() => submissions.messages.length === 1)
   t.match(drain.health(), { state: 'degraded', lastErrorCode: 'E_OUTBOX_IO', detail: { consecutiveFailures: 1 } })
   await outbox.append(submission(3))
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await pause(100)
   t.equal(submissions.messages.length, 1, 'a new submission does not cut the retry backoff short')
   clock.advance(100) // retry backoff for the first failure: between 50 and 100 ms
   await waitUntil(() => outbox.depth() === 0)
   await waitUntil(() => submissions.messages.length === 4)
   // At-least-once: the first id goes out twice (central de-duplicates by id), never out of order.
-  t.strictSame(
-    submissions.messages.map((m) => m.payload.id),
-    [1, 1, 2, 3].map((n) => submission(n).id),
-  )
-  t.strictSame(outbox.delivered, [1, 2, 3].map((n) => submission(n).id))
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1, 2, 3))
+  t.strictSame(outbox.delivered, ids(1, 2, 3))
   t.equal(drain.health().state, 'ok')
+})
+
+t.test('drainNow cuts a retry backoff short and publishes again what waits for an acknowledgement', async (t) => {
+  const clock = new SimClock()
+  const { outbox, link, drain, central, submissions } = await rig(t, clock)
+  await link.start()
+  await connected(link)
+  outbox.failMarkDelivered(1)
+  await outbox.append(submission(1))
+  await drain.start()
+  await waitUntil(() => drain.health().state === 'degraded')
+  drain.drainNow()
+  await waitUntil(() => outbox.depth() === 0, 2000)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1), 'sent again at once, without moving the clock')
+
+  central.setSilent(true)
+  await outbox.append(submission(2))
+  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  central.setSilent(false)
+  drain.drainNow()
+  await waitUntil(() => outbox.depth() === 0, 2000)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1, 2, 2), 'the unacknowledged one went out again before its ack timeout')
+})
+
+t.test('waits while the broker is down, then delivers after it returns', async (t) => {
+  // SimClock: the link reconnects only when the test advances time, so a fresh subscriber and the
+  // central are in place on the restarted broker (which keeps no sessions) before anything is sent.
+  const clock = new SimClock()
+  const { broker, outbox, link, drain, central, submissions } = await rig(t, clock)
+  await link.start()
+  await drain.start()
+  await connected(link)
+  for (const n of [1, 2]) await outbox.append(submission(n))
+  await waitUntil(() => outbox.depth() === 0)
+
+  await broker.stop()
+  await connected(link, false)
+  for (const n of [3, 4, 5]) await outbox.append(submission(n))
+  await pause(100)
+  t.equal(outbox.depth(), 3, 'nothing leaves while disconnected')
+  t.match(drain.health(), { detail: { depth: 3 } })
+
+  await broker.start()
+  const afterRestart = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
+  t.teardown(() => afterRestart.close())
+  await waitUntil(() => central.health().detail?.connected === true, 5000)
+  await pause(300) // its subscriptions are renewed right after the reconnect
+  t.equal(link.isConnected, false, 'still waiting for the backoff')
+  clock.advance(400) // reconnectMaxMs: no backoff delay is longer
+  await connected(link)
+  await waitUntil(() => outbox.depth() === 0)
+  await pause(100)
+  const seen = [...submissions.messages, ...afterRestart.messages].map((m) => m.payload.id)
+  t.strictSame(seen, ids(1, 2, 3, 4, 5))
+  t.strictSame(outbox.delivered, seen)
 })
 
 t.test('a burst of wake-ups never publishes one submission twice at the same time', async (t) => {
@@ -207,23 +337,31 @@ t.test('a burst of wake-ups never publishes one submission twice at the same tim
   await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.append(submission(i + 1))))
   await waitUntil(() => outbox.depth() === 0)
   await waitUntil(() => submissions.messages.length >= 30)
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  const ids = submissions.messages.map((m) => m.payload.id)
-  t.equal(ids.length, 30)
-  t.strictSame(ids, Array.from({ length: 30 }, (_, i) => submission(i + 1).id))
+  await pause(100)
+  const sent = submissions.messages.map((m) => m.payload.id)
+  t.equal(sent.length, 30)
+  t.strictSame(sent, Array.from({ length: 30 }, (_, i) => submission(i + 1).id))
 })
 
-t.test('stop lets an in-flight delivery finish and is idempotent', async (t) => {
-  const { outbox, link, drain } = await rig(t)
+t.test('stop waits for a publish under way; what central has not acknowledged goes out again after a restart', async (t) => {
+  const { outbox, link, drain, central, submissions } = await rig(t)
+  central.setSilent(true)
   await link.start()
   await connected(link)
   await drain.start()
   await outbox.append(submission(1))
   await drain.stop()
   await drain.stop()
-  t.strictSame(outbox.delivered, [submission(1).id])
+  await waitUntil(() => submissions.messages.length === 1)
+  t.equal(submissions.messages[0]?.payload.id, submission(1).id, 'the publish under way reached the broker')
   t.equal(drain.health().state, 'stopped')
+  await pause(200)
+  t.equal(outbox.depth(), 1, 'not acknowledged: kept')
   await outbox.append(submission(2))
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  t.equal(outbox.depth(), 1, 'a stopped drain does not deliver')
+  await pause(100)
+  t.equal(outbox.depth(), 2, 'a stopped drain does not deliver')
+  central.setSilent(false)
+  await drain.start()
+  await waitUntil(() => outbox.depth() === 0)
+  t.strictSame(outbox.delivered, ids(1, 2))
 })
