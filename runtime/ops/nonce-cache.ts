@@ -26,6 +26,8 @@ interface NonceFile {
   v: 1
   /** nonce -> when it may be forgotten (ms since the epoch). */
   expires: Record<string, number>
+  /** Kept while relevant after a lost file, so a second restart does not forget the loss. */
+  notIssuedBeforeMs?: number
 }
 
 export const DEFAULT_MAX_NONCES = 4096
@@ -69,6 +71,7 @@ export class NonceCache {
       if (parsed?.v !== 1 || parsed.expires === null || typeof parsed.expires !== 'object') throw new Error('not a nonce file')
       const entries = Object.entries(parsed.expires).filter((entry): entry is [string, number] => typeof entry[1] === 'number')
       for (const [nonce, expiresMs] of entries.sort((a, b) => a[1] - b[1])) this.#expires.set(nonce, expiresMs)
+      if (typeof parsed.notIssuedBeforeMs === 'number') this.#notIssuedBeforeMs = parsed.notIssuedBeforeMs
     } catch (error) {
       this.#notIssuedBeforeMs = nowMs
       this.#options.log.error(
@@ -99,7 +102,9 @@ export class NonceCache {
       this.#expires.delete(oldest)
       this.#options.log.warn({ entries: this.#options.maxEntries }, 'command replay cache is full: forgot its oldest nonce')
     }
-    const bytes = JSON.stringify({ v: 1, expires: Object.fromEntries(this.#expires) } satisfies NonceFile)
+    const file: NonceFile = { v: 1, expires: Object.fromEntries(this.#expires) }
+    if (this.#notIssuedBeforeMs !== null) file.notIssuedBeforeMs = this.#notIssuedBeforeMs
+    const bytes = JSON.stringify(file)
     // One writer at a time: writeFileAtomic uses a fixed temp name beside the file.
     const write = this.#writing.then(() => writeFileAtomic(this.#options.path, bytes, { mode: 0o600 }))
     this.#writing = write.catch(() => undefined)
@@ -110,6 +115,8 @@ export class NonceCache {
 
   #prune(): void {
     const nowMs = this.#options.clock.now()
+    // Past the ttl, anything issued before the loss is stale anyway.
+    if (this.#notIssuedBeforeMs !== null && this.#notIssuedBeforeMs + this.#options.ttlMs <= nowMs) this.#notIssuedBeforeMs = null
     for (const [nonce, expiresMs] of this.#expires) {
       if (expiresMs <= nowMs) this.#expires.delete(nonce)
     }
