@@ -49,7 +49,10 @@ export interface CommandServiceOptions {
   handlers: CommandHandlers
   /** True while a resident is being served (menu, procedure, end screen): disturbing commands wait. */
   residentPresent: () => boolean
-  /** Tells central (events topic); never personal data. */
+  /**
+   * Tells central (events topic); never personal data. The command goes in `command`, not `name`:
+   * events refuse a `name` field as possible identity data (runtime/mqtt/payloads.ts).
+   */
   event: (type: string, fields: Record<string, string | number | boolean>) => void
   clock: Clock
   log: Logger
@@ -223,7 +226,7 @@ export class CommandService implements Service {
     this.#counts.refused += 1
     // The reason only: the message may quote what the sender put in the payload.
     this.#log.warn({ command: name, reason }, 'command refused')
-    this.#o.event('command.refused', { name, reason })
+    this.#o.event('command.refused', { command: name, reason })
     if (replyTo) await this.#respond(replyTo, { name, ...(nonce === undefined ? {} : { nonce }), status: 'refused', reason, message })
   }
 
@@ -236,7 +239,7 @@ export class CommandService implements Service {
     this.#queue.push(queued)
     this.#counts.queued += 1
     this.#log.info({ command: command.name, waiting: this.#queue.length }, 'command queued until the session ends')
-    this.#o.event('command.queued', { name: command.name })
+    this.#o.event('command.queued', { command: command.name })
     await this.#respond(replyTo, { name: command.name, nonce: command.nonce, status: 'queued', message: 'waiting for the current session to end' })
     this.#schedulePoll()
   }
@@ -284,7 +287,7 @@ export class CommandService implements Service {
       this.#log.warn({ command: command.name, err: error }, 'command failed')
     }
     this.#counts.ran += 1
-    this.#o.event('command.ran', { name: command.name, status: response.status })
+    this.#o.event('command.ran', { command: command.name, status: response.status })
     await this.#respond(replyTo, response)
   }
 

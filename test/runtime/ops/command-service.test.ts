@@ -137,14 +137,14 @@ t.test('garbage, huge, unsigned, forged and foreign commands are refused with th
     t.equal(response?.status, 'refused', `${what}: refused`)
     t.equal(response?.reason, reason, `${what}: ${reason}`)
     t.equal(response?.name, name, `${what}: names the command from its topic`)
-    t.ok(rig.events.some((e) => e.type === 'command.refused' && e.fields.reason === reason && e.fields.name === name), `${what}: event`)
+    t.ok(rig.events.some((e) => e.type === 'command.refused' && e.fields.reason === reason && e.fields.command === name), `${what}: event`)
   }
   t.same(rig.ran, [], 'nothing ran')
   const ok = await rig.send('ping', encodeSignedEnvelope('command', body('ping'), ops.privateKey))
   const [response] = await answer(rig, ok)
   t.equal(response?.status, 'done', 'a good command still runs after all that')
   t.same(response?.result, { ran: 'ping' })
-  t.ok(rig.events.some((e) => e.type === 'command.ran' && e.fields.name === 'ping' && e.fields.status === 'done'), 'command.ran event')
+  t.ok(rig.events.some((e) => e.type === 'command.ran' && e.fields.command === 'ping' && e.fields.status === 'done'), 'command.ran event')
 })
 
 t.test('a response topic outside cmd-reply (or none) is never published to and the command does not run', async (t) => {
@@ -187,7 +187,7 @@ t.test('a disturbing command waits for the resident to leave; urgent and harmles
   const queued = await rig.send('maintenance', encodeSignedEnvelope('command', body('maintenance'), ops.privateKey))
   const [first] = await answer(rig, queued)
   t.equal(first?.status, 'queued')
-  t.ok(rig.events.some((e) => e.type === 'command.queued' && e.fields.name === 'maintenance'))
+  t.ok(rig.events.some((e) => e.type === 'command.queued' && e.fields.command === 'maintenance'))
   const ping = await rig.send('ping', encodeSignedEnvelope('command', body('ping'), ops.privateKey))
   t.equal((await answer(rig, ping))[0]?.status, 'done', 'a harmless command runs during the session')
   const urgent = await rig.send('maintenance', encodeSignedEnvelope('command', body('maintenance', { urgent: true }), ops.privateKey))
