@@ -134,8 +134,12 @@ t.test('unsigned, replayed, stale and wrong-station commands are refused with th
 
   const restart = await send(s, 'device.restart', { name: 'printer' })
   t.match(restart.final, { status: 'done', result: { name: 'printer' } })
+  t.ok(station.logLines.some((line) => line.msg === 'service restarted on request' && line.service === 'printer'), 'the printer service was restarted')
   t.match((await send(s, 'device.restart', { name: 'toaster' })).final, { status: 'refused', reason: 'bad-args' })
   t.match((await send(s, 'config.set', { config: { log: { level: 'debug' } } })).final, { status: 'failed', reason: 'unsupported' })
+
+  await station.request('sim.printer', { state: 'paper-out' })
+  t.match((await send(s, 'print.test')).final, { status: 'failed', reason: 'paper-out' }, 'print.test without paper fails and says why')
 })
 
 t.test('maintenance sent mid-procedure is queued, and runs once the session has ended', async (t) => {
