@@ -181,6 +181,18 @@ t.test('a failing handler answers failed with its message; correlation data of a
   t.ok(rig.events.some((e) => e.type === 'command.ran' && e.fields.status === 'failed'))
 })
 
+t.test('a request without correlation data is still answered, just without it', async (t) => {
+  const rig = await startRig(t)
+  const topic = `${BASE}/cmd-reply/no-correlation`
+  await rig.operator.publishAsync(`${BASE}/cmd/ping`, encodeSignedEnvelope('command', body('ping'), ops.privateKey), {
+    qos: 1,
+    properties: { responseTopic: topic },
+  })
+  const reply = await rig.replies.waitFor((m) => m.topic === topic)
+  t.equal(reply.payload.status, 'done')
+  t.equal(reply.properties?.correlationData, undefined)
+})
+
 t.test('a disturbing command waits for the resident to leave; urgent and harmless ones do not', async (t) => {
   const rig = await startRig(t)
   rig.resident.present = true
