@@ -7,6 +7,7 @@
 import { randomBytes, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
+import { systemClock, type Clock, type TimerHandle } from '../clock.js'
 import { StationError, messageOf } from '../errors.js'
 import { stationTopics } from '../mqtt/topics.js'
 import type { CommandResponse } from './command-service.js'
@@ -39,8 +40,8 @@ export interface SendCommandOptions {
   connectTimeoutMs?: number
   /** Called for every response, in arrival order (a queued one, then the final one). */
   onResponse?: (response: CommandResponse) => void
-  /** Milliseconds since the epoch; default Date.now (the command's issuedAt). */
-  now?: () => number
+  /** The command's issuedAt and the answer deadline; default the system clock. */
+  clock?: Clock
 }
 
 export interface SendCommandResult {
@@ -82,7 +83,7 @@ export async function sendCommand(options: SendCommandOptions): Promise<SendComm
   const commandTopic = topics.cmd(options.name)
   const correlationData = randomBytes(16)
   const nonce = randomBytes(16).toString('hex')
-  const now = options.now ?? Date.now
+  const clock = options.clock ?? systemClock
   let mqtt: MqttClient
   try {
     mqtt = await connectAsync(options.brokerUrl, {
@@ -100,7 +101,10 @@ export async function sendCommand(options: SendCommandOptions): Promise<SendComm
   const responses: CommandResponse[] = []
   try {
     const final = await new Promise<CommandResponse | null>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
+      let timer: TimerHandle | undefined
+      const clearTimer = () => {
+        if (timer) clock.clearTimeout(timer)
+      }
       mqtt.on('message', (topic, payload, packet) => {
         if (topic !== replyTopic) return
         const echoed = packet.properties?.correlationData
@@ -115,20 +119,20 @@ export async function sendCommand(options: SendCommandOptions): Promise<SendComm
         responses.push(value)
         options.onResponse?.(value)
         if (FINAL_STATUSES.has(value.status)) {
-          clearTimeout(timer)
+          clearTimer()
           resolve(value)
         }
       })
       // After the final response this rejection is a no-op: the promise has settled.
       mqtt.on('close', () => {
-        clearTimeout(timer)
+        clearTimer()
         reject(new StationError('E_MQTT_UNAVAILABLE', 'the broker closed the connection before the station answered'))
       })
       const body = {
         station: options.station,
         name: options.name,
         args: options.args,
-        issuedAt: new Date(now()).toISOString(),
+        issuedAt: new Date(clock.now()).toISOString(),
         nonce,
         ...(options.urgent ? { urgent: true } : {}),
       }
@@ -141,7 +145,7 @@ export async function sendCommand(options: SendCommandOptions): Promise<SendComm
           }),
         )
         .then(() => {
-          timer = setTimeout(() => resolve(null), options.timeoutMs)
+          timer = clock.setTimeout(() => resolve(null), options.timeoutMs)
         })
         .catch((error: unknown) => reject(new StationError('E_MQTT_UNAVAILABLE', `cannot send the command: ${messageOf(error)}`, {}, { cause: error })))
     })
