@@ -11,6 +11,8 @@ import { messageOf } from './errors.js'
 import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
+import { keysCommand } from './cli/keys-command.js'
+import { opsCommand } from './cli/ops-send.js'
 import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
@@ -39,6 +41,11 @@ const USAGE = `usage: station <command>
   flows reload            make a running station read its flows again (also SIGHUP)
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
+  keys generate --out DIR [--name NAME]
+                          write an Ed25519 key pair for operations (NAME.key, NAME.pub)
+  ops send <station> <command> [json-args] --key KEY --broker URL [--ca F --cert F --cert-key F]
+           [--urgent] [--timeout-ms N]
+                          send a signed command over MQTT and print each response
 
 Client commands take --data-dir D (or --socket P) to find the station's control socket.`
 
@@ -92,6 +99,10 @@ async function main(argv: string[]): Promise<number | 'running'> {
     }
     case 'central':
       return central(rest)
+    case 'keys':
+      return keysCommand(rest, io)
+    case 'ops':
+      return opsCommand(rest, io)
     case 'flows':
       return flows(rest)
     case 'decode': {

@@ -31,6 +31,8 @@ import type { Logger } from './log.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
 import { OutboxDrain } from './mqtt/outbox-drain.js'
 import { centralVerifier } from './ops/central-verifier.js'
+import { stationCommandHandlers } from './ops/command-handlers.js'
+import { CommandService } from './ops/command-service.js'
 import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
@@ -133,6 +135,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   if (deps.brokerUrl && centralKeys.size === 0) {
     log.warn('central.trustedKeys is empty: central\'s acknowledgements and replies will all be refused')
   }
+  // Operations' public keys: an unreadable or wrong key file fails the start (E_CONFIG_INVALID).
+  const opsTrustedKeys = await loadTrustedKeys(config.ops.trustedKeys)
 
   const state = await openStationState(join(config.dataDir, 'state.json'), {
     bootCount: 0,
@@ -312,12 +316,43 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         log: log.child({ component: 'runtime.telemetry' }),
       })
     : null
+  // Signed commands from operations (docs/operations.md); after the kiosk, so a command never
+  // meets a kiosk that is not running, and stopped before the link, so queued ones get an answer.
+  const commands = link
+    ? new CommandService({
+        link,
+        stationId: config.station.id,
+        trustedKeys: opsTrustedKeys,
+        maxSkewS: config.ops.maxSkewS,
+        noncePath: join(config.dataDir, 'ops', 'nonces.json'),
+        handlers: stationCommandHandlers({
+          clock,
+          stationId: config.station.id,
+          status: () => report(),
+          reloadFlows: () => reloadFlows(),
+          maintenance,
+          printer: devices.printer,
+          deviceNames: () => devices.services.map((service) => service.name),
+          restartDevice: async (name) => {
+            await supervisor?.restart(name)
+            return supervisor?.health()[name]
+          },
+          ...(drain ? { drainNow: () => drain.drainNow() } : {}),
+        }),
+        // The menu, a procedure and its end screen all belong to the resident in front of the station.
+        residentPresent: () => kiosk.phase === 'menu' || kiosk.phase === 'session' || kiosk.phase === 'ended',
+        event: (type, fields) => bus.emit('station.event', { type, fields }),
+        clock,
+        log,
+      })
+    : null
   const services: Service[] = [
     ...devices.services,
     ...(link ? [link] : []),
     ...(drain ? [drain] : []),
     ...(telemetry ? [telemetry] : []),
     kioskService,
+    ...(commands ? [commands] : []),
     control,
   ]
   supervisor = new Supervisor(services, { clock, log: log.child({ component: 'runtime.supervisor' }) })

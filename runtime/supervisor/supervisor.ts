@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../clock.js'
-import { isStationError, messageOf } from '../errors.js'
+import { StationError, isStationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
 import { backoffDelayMs } from './backoff.js'
 import type { Health, Service } from './service.js'
@@ -69,6 +69,29 @@ export class Supervisor {
       }
       slot.state = 'stopped'
     }
+  }
+
+  /**
+   * Stops and starts one service now (operations' `device.restart`), forgetting its failures and
+   * any pending retry. A start that fails is retried with backoff as usual. Throws
+   * E_CONTROL_REQUEST for a name it does not supervise.
+   */
+  async restart(name: string): Promise<void> {
+    const slot = this.#slots.find((candidate) => candidate.service.name === name)
+    if (!slot) throw new StationError('E_CONTROL_REQUEST', `no service named '${name}'`, { name })
+    if (this.#stopping) return
+    if (slot.restartTimer) this.#clock.clearTimeout(slot.restartTimer)
+    delete slot.restartTimer
+    slot.controller.abort()
+    slot.state = 'stopped'
+    try {
+      await slot.service.stop()
+    } catch (err) {
+      this.#log.warn({ err, service: name }, 'service stop before restart failed')
+    }
+    slot.failures = 0
+    this.#log.info({ service: name }, 'service restarted on request')
+    await this.#startSlot(slot)
   }
 
   /** Health of each service by name, merged with the supervisor's own view of restarts. */

@@ -216,3 +216,24 @@ t.test('stop() during a failing service’s own stop leaves no restart scheduled
   t.equal(a.startTimesMs.length, 2, 'started again once, not twice')
   await supervisor.stop()
 })
+
+t.test('restart(name) stops and starts that one service now, dropping a pending retry', async (t) => {
+  const clock = new SimClock()
+  const journal: string[] = []
+  const a = new FakeService('a', journal, clock)
+  const b = new FakeService('b', journal, clock)
+  b.startFailures = 1
+  const supervisor = new Supervisor([a, b], { clock, log: captureLog().log, minRestartMs: MIN_RESTART_MS, random: () => 0.5 })
+  await supervisor.start()
+  t.equal(supervisor.health().b?.state, 'faulty', 'b failed its start and waits for a retry')
+  journal.length = 0
+  await supervisor.restart('b')
+  t.same(journal, ['stop b', 'start b'], 'only b was stopped and started')
+  t.equal(supervisor.health().b?.state, 'ok')
+  clock.advance(60_000)
+  t.same(journal, ['stop b', 'start b'], 'the retry scheduled before the restart never fires')
+  await supervisor.restart('a')
+  t.same(journal.slice(2), ['stop a', 'start a'])
+  await t.rejects(supervisor.restart('nope'), { code: 'E_CONTROL_REQUEST' })
+  await supervisor.stop()
+})
