@@ -78,7 +78,7 @@ export class ConfigReporter {
   }
 
   /** Merges `change` into the report and publishes it (an `undefined` field removes it). */
-  update(change: Partial<ReportState>): void {
+  update(change: { [K in keyof ReportState]?: ReportState[K] | undefined }): void {
     const next: Record<string, unknown> = { ...this.#state }
     for (const [key, value] of Object.entries(change)) {
       if (value === undefined) delete next[key]
