@@ -10,6 +10,8 @@ import { messageOf } from './errors.js'
 import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
+import { BUNDLE_USAGE, flowsBundle } from './cli/bundle-command.js'
+import { OPS_CONFIG_USAGE, OPS_PUBLISH_FLOWS_USAGE, opsConfig, opsPublishFlows } from './cli/ops-publish.js'
 import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
@@ -35,6 +37,13 @@ const USAGE = `usage: station <command>
                           draw a flow
   flows test              walk every path of every flow; step and transition coverage
   flows reload            make a running station read its flows again (also SIGHUP)
+  flows bundle DIR --version N --sign KEY --out F [--stations a,b]
+                          check a flows folder and write it as a signed flow bundle
+  ops config <station> FILE --key KEY --broker URL --version N
+                          publish a signed desired config (partial, YAML/JSON) and show the report
+  ops publish-flows <station|all> BUNDLE --broker URL [--stations-file F]
+                          publish a signed flow bundle to one station or every station
+                          (ops commands take --ca F --cert F --tls-key F for a TLS broker)
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
 
@@ -92,6 +101,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return central(rest)
     case 'flows':
       return flows(rest)
+    case 'ops':
+      return ops(rest)
     case 'decode': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -126,6 +137,18 @@ async function main(argv: string[]): Promise<number | 'running'> {
 
 async function flows(args: string[]): Promise<number> {
   const [action, ...rest] = args
+  if (action === 'bundle') {
+    const { values: bundle, positionals: folders } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { version: { type: 'string' }, sign: { type: 'string' }, out: { type: 'string' }, stations: { type: 'string' } },
+    })
+    if (folders.length !== 1) {
+      io.err(BUNDLE_USAGE)
+      return 2
+    }
+    return flowsBundle(folders[0], { ...bundle, capabilities: { requestMethods: [...CENTRAL_METHODS], effects: ['request', 'waitFor', 'print'], identitySources: [...IDENTITY_SOURCES] } }, io)
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -159,8 +182,39 @@ async function flows(args: string[]): Promise<number> {
     return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
   }
   io.err(
-    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]',
+    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]\n       ' + BUNDLE_USAGE.replace('usage: ', ''),
   )
+  return 2
+}
+
+/** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */
+async function ops(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      broker: { type: 'string' },
+      key: { type: 'string' },
+      version: { type: 'string' },
+      prefix: { type: 'string' },
+      'stations-file': { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+  })
+  const broker = values.broker === undefined ? undefined : { broker: values.broker, caFile: values.ca, certFile: values.cert, keyFile: values['tls-key'] }
+  const prefix = values.prefix ?? 'cs/v1'
+  if (action === 'config') {
+    const [station, file] = positionals
+    return opsConfig({ station, file, key: values.key, version: values.version, prefix }, broker, io)
+  }
+  if (action === 'publish-flows') {
+    const [target, bundle] = positionals
+    return opsPublishFlows({ target, bundle, stationsFile: values['stations-file'], prefix }, broker, io)
+  }
+  io.err(`${OPS_CONFIG_USAGE}\n${OPS_PUBLISH_FLOWS_USAGE}`)
   return 2
 }
 
