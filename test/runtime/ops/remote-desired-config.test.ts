@@ -57,9 +57,9 @@ t.test('desired config: every problem listed, live changes between residents, re
   await s.waitForScreen(/Xin chao/)
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await publish(3, { session: { idleTimeoutS: 5 }, station: { defaultLanguage: 'en' }, mqtt: { keepaliveS: 45 } })
+  await publish(3, { session: { idleTimeoutS: 5 }, station: { defaultLanguage: 'en' }, mqtt: { keepaliveS: 45, telemetryIntervalS: 5 } })
   const waiting = await reported.waitFor((m) => m.payload?.version === 3)
-  t.same(waiting.payload.waitingForSession, ['session.idleTimeoutS', 'station.defaultLanguage'])
+  t.same(waiting.payload.waitingForSession, ['mqtt.telemetryIntervalS', 'session.idleTimeoutS', 'station.defaultLanguage'])
   t.same(waiting.payload.pendingRestart, ['mqtt.keepaliveS'])
   t.same(waiting.payload.applied, [])
   t.notOk('refused' in waiting.payload, 'an accepted config clears the last refusal')
@@ -70,11 +70,15 @@ t.test('desired config: every problem listed, live changes between residents, re
 
   await s.press('back')
   const applied = await reported.waitFor((m) => m.payload?.version === 3 && m.payload.appliedAt !== null)
-  t.same(applied.payload.applied, ['session.idleTimeoutS', 'station.defaultLanguage'])
+  t.same(applied.payload.applied, ['session.idleTimeoutS', 'station.defaultLanguage', 'mqtt.telemetryIntervalS'])
   t.same(applied.payload.pendingRestart, ['mqtt.keepaliveS'])
   t.notOk('waitingForSession' in applied.payload)
-  await events.waitFor((m) => m.payload?.type === 'config.desired.applied' && m.payload.version === 3 && m.payload.live === 2 && m.payload.pendingRestart === 1)
+  await events.waitFor((m) => m.payload?.type === 'config.desired.applied' && m.payload.version === 3 && m.payload.live === 3 && m.payload.pendingRestart === 1)
   await s.waitForScreen(/Scan ID or choose/, 3000)
+  // Telemetry now every 5 s instead of 60.
+  const telemetry = await subscribeCollect(broker.url, 'cs/v1/lobby-test/telemetry')
+  t.teardown(() => telemetry.close())
+  await telemetry.waitFor(() => true, 7000)
   // The new idle timeout (5 s) now governs: a resident who walks away is wiped after 5 s, not 60.
   await s.press('ok')
   await s.waitForScreen(/Choose a service/)
@@ -93,11 +97,11 @@ t.test('desired config: every problem listed, live changes between residents, re
 
   // Put the good version 3 back as the retained message, then restart: it is applied at start.
   const before = reported.messages.length
-  await publish(3, { session: { idleTimeoutS: 5 }, station: { defaultLanguage: 'en' }, mqtt: { keepaliveS: 45 } })
+  await publish(3, { session: { idleTimeoutS: 5 }, station: { defaultLanguage: 'en' }, mqtt: { keepaliveS: 45, telemetryIntervalS: 5 } })
   await s.station.stop()
   s = await start(t, broker.url, adjust, { dataDir })
   const afterRestart = await reported.waitFor(since(before, (m) => m.payload?.version === 3 && m.payload.pendingRestart.length === 0))
-  t.same(afterRestart.payload.applied, ['session.idleTimeoutS', 'station.defaultLanguage', 'mqtt.keepaliveS'], 'after a restart everything is in effect')
+  t.same(afterRestart.payload.applied, ['session.idleTimeoutS', 'station.defaultLanguage', 'mqtt.keepaliveS', 'mqtt.telemetryIntervalS'], 'after a restart everything is in effect')
   t.equal(afterRestart.payload.refused?.version, 2, 'the last refusal is kept over the restart too')
   await s.waitForScreen(/Scan ID or choose/, 3000)
   const stored = JSON.parse(readFileSync(join(dataDir, 'ops', 'desired-config.json'), 'utf8'))
