@@ -56,15 +56,12 @@ export interface DesiredConfigBody {
   issuedAt: string
 }
 
-/** Why a desired config was not taken: envelope refusals (signed-envelope.ts) plus these. */
-export type DesiredRefusalReason =
-  | 'wrong-station'
-  | 'bad-body'
-  | 'old-version'
-  | 'invalid-config'
-  | 'invalid-over-file-config'
-  | 'unreadable-state'
-  | string
+/**
+ * Why a desired config was not taken: the envelope's refusals (signed-envelope.ts), or
+ * `wrong-station`, `bad-body`, `old-version`, `invalid-config`, `store-failed`, and at start
+ * `invalid-over-file-config` or `unreadable-state`.
+ */
+export type DesiredRefusalReason = string
 
 export interface DesiredRefusal {
   /** null when the body could not be read far enough to know it. */

@@ -195,7 +195,8 @@ export class RemoteConfigService implements Service {
     const opened = openEnvelope(payload, 'config', this.#o.trustedKeys, MAX_DESIRED_CONFIG_BYTES)
     if (!opened.ok) {
       this.#o.event('inbound.refused', { kind: 'config/desired', reason: opened.reason })
-      return this.#refuseDesired(null, opened.reason, [opened.message])
+      // Not from operations: reported, but never written to disk (anyone on the broker could wear it out).
+      return this.#refuseDesired(null, opened.reason, [opened.message], false)
     }
     const parsed = parseDesiredBody(opened.body, this.#o.stationId)
     if (!parsed.ok) return this.#refuseDesired(parsed.version, parsed.reason, parsed.problems)
@@ -275,14 +276,16 @@ export class RemoteConfigService implements Service {
     this.#log.info({ version: pending.version, live: pending.live, pendingRestart: pending.pendingRestart }, 'desired config applied')
   }
 
-  async #refuseDesired(version: number | null, reason: string, problems: string[]): Promise<void> {
+  async #refuseDesired(version: number | null, reason: string, problems: string[], persist = true): Promise<void> {
     const refused: DesiredRefusal = { version, reason, problems, at: this.#nowIso() }
     this.#log.warn({ version, reason, problems }, 'desired config refused')
     this.#state = { ...this.#state, refused }
-    try {
-      await writeDesiredState(this.#o.dataDir, this.#state)
-    } catch (error) {
-      this.#log.error({ err: error }, 'cannot store the desired config refusal')
+    if (persist) {
+      try {
+        await writeDesiredState(this.#o.dataDir, this.#state)
+      } catch (error) {
+        this.#log.error({ err: error }, 'cannot store the desired config refusal')
+      }
     }
     this.#reporter.update({ refused })
     this.#o.event('config.desired.refused', { version: version ?? 0, reason, problems: problems.length })
