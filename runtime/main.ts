@@ -12,7 +12,9 @@ import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
 import { keysCommand } from './cli/keys-command.js'
-import { opsCommand } from './cli/ops-send.js'
+import { opsSend } from './cli/ops-send.js'
+import { BUNDLE_USAGE, flowsBundle } from './cli/bundle-command.js'
+import { OPS_CONFIG_USAGE, OPS_PUBLISH_FLOWS_USAGE, opsConfig, opsPublishFlows } from './cli/ops-publish.js'
 import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
@@ -39,11 +41,18 @@ const USAGE = `usage: station <command>
                           draw a flow
   flows test              walk every path of every flow; step and transition coverage
   flows reload            make a running station read its flows again (also SIGHUP)
+  flows bundle DIR --version N --sign KEY --out F [--stations a,b]
+                          check a flows folder and write it as a signed flow bundle
+  ops config <station> FILE --key KEY --broker URL --version N
+                          publish a signed desired config (partial, YAML/JSON) and show the report
+  ops publish-flows <station|all> BUNDLE --broker URL [--stations-file F]
+                          publish a signed flow bundle to one station or every station
+                          (ops commands take --ca F --cert F --tls-key F for a TLS broker)
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
   keys generate --out DIR [--name NAME]
                           write an Ed25519 key pair for operations (NAME.key, NAME.pub)
-  ops send <station> <command> [json-args] --key KEY --broker URL [--ca F --cert F --cert-key F]
+  ops send <station> <command> [json-args] --key KEY --broker URL [--ca F --cert F --tls-key F]
            [--urgent] [--timeout-ms N]
                           send a signed command over MQTT and print each response
 
@@ -101,10 +110,10 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return central(rest)
     case 'keys':
       return keysCommand(rest, io)
-    case 'ops':
-      return opsCommand(rest, io)
     case 'flows':
       return flows(rest)
+    case 'ops':
+      return ops(rest)
     case 'decode': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -139,6 +148,18 @@ async function main(argv: string[]): Promise<number | 'running'> {
 
 async function flows(args: string[]): Promise<number> {
   const [action, ...rest] = args
+  if (action === 'bundle') {
+    const { values: bundle, positionals: folders } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { version: { type: 'string' }, sign: { type: 'string' }, out: { type: 'string' }, stations: { type: 'string' } },
+    })
+    if (folders.length !== 1) {
+      io.err(BUNDLE_USAGE)
+      return 2
+    }
+    return flowsBundle(folders[0], { ...bundle, capabilities: { requestMethods: [...CENTRAL_METHODS], effects: ['request', 'waitFor', 'print'], identitySources: [...IDENTITY_SOURCES] } }, io)
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -172,8 +193,40 @@ async function flows(args: string[]): Promise<number> {
     return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
   }
   io.err(
-    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]',
+    'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]\n       ' + BUNDLE_USAGE.replace('usage: ', ''),
   )
+  return 2
+}
+
+/** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */
+async function ops(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  if (action === 'send') return opsSend(rest, io)
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      broker: { type: 'string' },
+      key: { type: 'string' },
+      version: { type: 'string' },
+      prefix: { type: 'string' },
+      'stations-file': { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      'tls-key': { type: 'string' },
+    },
+  })
+  const broker = values.broker === undefined ? undefined : { broker: values.broker, caFile: values.ca, certFile: values.cert, keyFile: values['tls-key'] }
+  const prefix = values.prefix ?? 'cs/v1'
+  if (action === 'config') {
+    const [station, file] = positionals
+    return opsConfig({ station, file, key: values.key, version: values.version, prefix }, broker, io)
+  }
+  if (action === 'publish-flows') {
+    const [target, bundle] = positionals
+    return opsPublishFlows({ target, bundle, stationsFile: values['stations-file'], prefix }, broker, io)
+  }
+  io.err(`${OPS_CONFIG_USAGE}\n${OPS_PUBLISH_FLOWS_USAGE}`)
   return 2
 }
 

@@ -36,6 +36,9 @@ import { CommandService } from './ops/command-service.js'
 import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
+import { loadDesiredAtStart } from './ops/desired-config.js'
+import { flowsAtStart } from './ops/flow-bundle.js'
+import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
 import { statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
@@ -91,9 +94,14 @@ export interface RunningStation {
  * starts them under the supervisor. Everything it opens, `stop()` closes in reverse order.
  */
 export async function startStation(deps: StationDeps): Promise<RunningStation> {
-  const { config, hardware, clock, log } = deps
+  const { hardware, clock, log } = deps
   const bootId = randomUUID()
   const startedAtMs = clock.now()
+  // Operations' desired config, stored in the data dir, over the file config (docs/remote-config.md);
+  // one that no longer validates over the file is reported and ignored, never a start failure.
+  const startup = await loadDesiredAtStart(deps.config, new Date(clock.now()).toISOString())
+  const config = startup.config
+  if (config.log.level !== deps.config.log.level) log.level = config.log.level
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
   // Two stations on one data dir would write one journal from two processes: refuse the second.
   const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
@@ -104,12 +112,17 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Flows first: a missing or unreadable flows folder fails before any storage is opened.
   const flowLog = log.child({ component: 'flows' })
+  const flowOptions = {
+    // Flows asking for an identity source this station cannot read are refused at load time.
+    capabilities: { identitySources: identitySourcesRead(config.hardware) },
+    display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
+  }
+  // The newest installed flow bundle when it is good, else flows.dir (docs/remote-config.md).
+  const flowsChoice = await flowsAtStart(config.dataDir, config.flows.dir, flowOptions)
+  if (flowsChoice.fallback !== undefined) flowLog.warn({ reason: flowsChoice.fallback }, 'installed flow bundle not used; running flows.dir')
+  let flowsDir = flowsChoice.dir
   const loadFlows = async (): Promise<{ flows: FlowDefinition[]; errors: number }> => {
-    const loaded = await loadFlowsDir(config.flows.dir, {
-      // Flows asking for an identity source this station cannot read are refused at load time.
-      capabilities: { identitySources: identitySourcesRead(config.hardware) },
-      display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
-    })
+    const loaded = await loadFlowsDir(flowsDir, flowOptions)
     for (const diagnostic of loaded.diagnostics) {
       const level = diagnostic.severity === 'error' ? 'error' : 'warn'
       flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
@@ -199,6 +212,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     link?.publishEvent(type, fields)
   })
   const faultEvents = new DeviceFaultEvents(bus)
+  if (startup.ignored) {
+    log.warn({ version: startup.ignored.version, reason: startup.ignored.reason, problems: startup.ignored.problems }, 'stored desired config ignored')
+    bus.emit('station.event', { type: 'config.desired.ignored', fields: { version: startup.ignored.version ?? 0, reason: startup.ignored.reason } })
+  }
+  if (flowsChoice.fallback !== undefined) {
+    bus.emit('station.event', { type: 'flows.bundle.fallback', fields: { version: flowsChoice.highestVersion } })
+  }
 
   const kiosk = new Kiosk({
     clock,
@@ -346,9 +366,41 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         log,
       })
     : null
+  const remoteConfig = link
+    ? new RemoteConfigService({
+        link,
+        topics: link.topics,
+        stationId: config.station.id,
+        dataDir: config.dataDir,
+        fileConfig: deps.config,
+        startup,
+        flows: flowsChoice,
+        trustedKeys: opsTrustedKeys,
+        flowOptions,
+        betweenSessions: () => kiosk.phase === 'welcome' || kiosk.phase === 'maintenance',
+        applyLive: (next) => {
+          kiosk.setSettings({
+            idleTimeoutMs: next.session.idleTimeoutS * 1000,
+            endScreenMs: next.session.endScreenS * 1000,
+            defaultLanguage: next.station.defaultLanguage,
+          })
+          telemetry?.setIntervalMs(next.mqtt.telemetryIntervalS * 1000)
+          log.level = next.log.level
+        },
+        useFlows: async (dir) => {
+          flowsDir = dir
+          const reloaded = await reloadFlows()
+          if (reloaded.errors > 0) throw new StationError('E_FLOW_INVALID', `${reloaded.errors} flow errors in ${dir}`, { dir })
+        },
+        event: (type, fields) => bus.emit('station.event', { type, fields }),
+        clock,
+        log,
+      })
+    : null
   const services: Service[] = [
     ...devices.services,
     ...(link ? [link] : []),
+    ...(remoteConfig ? [remoteConfig] : []),
     ...(drain ? [drain] : []),
     ...(telemetry ? [telemetry] : []),
     kioskService,

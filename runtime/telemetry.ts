@@ -111,6 +111,14 @@ export class TelemetryService implements Service {
     return this.#lastError ? { state: 'degraded', lastError: this.#lastError } : { state: this.#histogram ? 'ok' : 'stopped' }
   }
 
+  /** Changes the interval (remote config); the next sample comes one new interval from now. */
+  setIntervalMs(intervalMs: number): void {
+    this.#intervalMs = intervalMs
+    if (this.#timer === null) return
+    this.#clock.clearTimeout(this.#timer)
+    this.#schedule()
+  }
+
   /** One sample now (also used by tests and `station status`). */
   async sample(): Promise<TelemetrySample> {
     const outbox = this.#sources.outbox()

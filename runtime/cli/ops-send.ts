@@ -12,9 +12,9 @@ import { loadSigningKey } from '../ops/trusted-keys.js'
 import type { ClientIo } from './client-commands.js'
 
 export const OPS_SEND_USAGE = `usage: station ops send <station> <command> ['{"json":"args"}'] --key KEY --broker URL
-         [--ca F] [--cert F --cert-key F] [--urgent] [--timeout-ms N] [--prefix cs/v1]
+         [--ca F] [--cert F --tls-key F] [--urgent] [--timeout-ms N] [--prefix cs/v1]
   --key         operations' Ed25519 private key (PEM) that signs the command
-  --ca/--cert/--cert-key   TLS: the broker's CA, and this tool's client certificate and its key
+  --ca/--cert/--tls-key    TLS: the broker's CA, and this tool's client certificate and its key
   --urgent      run now even while a resident is being served
   --timeout-ms  how long to wait for the final answer (default 10000)`
 
@@ -66,11 +66,11 @@ export async function opsSend(args: readonly string[], io: ClientIo): Promise<nu
   }
   const timeoutMs = values['timeout-ms'] === undefined ? DEFAULT_OPS_TIMEOUT_MS : Number(values['timeout-ms'])
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) return usage(`--timeout-ms must be a positive whole number (got ${values['timeout-ms']})`)
-  if (values['cert-key'] !== undefined && values.cert === undefined) return usage('--cert-key needs --cert')
+  if (values['tls-key'] !== undefined && values.cert === undefined) return usage('--tls-key needs --cert')
   const tls: OpsTlsFiles = {
     ...(values.ca ? { caFile: values.ca } : {}),
     ...(values.cert ? { certFile: values.cert } : {}),
-    ...(values['cert-key'] ? { keyFile: values['cert-key'] } : {}),
+    ...(values['tls-key'] ? { keyFile: values['tls-key'] } : {}),
   }
   try {
     const signingKey = await loadSigningKey(values.key)
@@ -112,7 +112,7 @@ function parse(args: readonly string[]) {
       broker: { type: 'string' },
       ca: { type: 'string' },
       cert: { type: 'string' },
-      'cert-key': { type: 'string' },
+      'tls-key': { type: 'string' },
       urgent: { type: 'boolean' },
       'timeout-ms': { type: 'string' },
       prefix: { type: 'string' },

@@ -99,6 +99,15 @@ export class Kiosk {
     this.#clearTimers()
   }
 
+  /**
+   * Changes the session timings and the default language (remote config, docs/remote-config.md).
+   * Meant for the time between residents: a countdown already running keeps its length.
+   */
+  setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language }): void {
+    this.#o = { ...this.#o, ...settings }
+    if (this.#phase === 'welcome') this.#toWelcome()
+  }
+
   /** Maintenance: wipe any session and show the maintenance screen until turned off. */
   setMaintenance(on: boolean): void {
     if (on) {

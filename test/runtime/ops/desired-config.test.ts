@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import t from 'tap'
+import { defaultConfig } from '../../../config/defaults.js'
+import {
+  changedPaths,
+  composeDesired,
+  leafPaths,
+  loadDesiredAtStart,
+  notSettableProblems,
+  parseDesiredBody,
+  readDesiredState,
+  writeDesiredState,
+} from '../../../runtime/ops/desired-config.js'
+import { configOf } from '../../support/validated-config.js'
+
+const NOW = '2026-12-02T04:00:00.000Z'
+
+t.test('the body must be well formed and for this station', async (t) => {
+  const good = { station: 'st-1', version: 3, config: {}, issuedAt: NOW }
+  t.same(parseDesiredBody(good, 'st-1'), { ok: true, body: good })
+  t.match(parseDesiredBody({ ...good, station: 'st-2' }, 'st-1'), { ok: false, reason: 'wrong-station', version: 3 })
+  const bad = parseDesiredBody({ station: 1, version: 0, config: [], issuedAt: 'yesterday' }, 'st-1')
+  t.match(bad, { ok: false, reason: 'bad-body', version: null })
+  t.equal(bad.ok ? 0 : bad.problems.length, 4, 'every shape problem at once')
+  t.match(parseDesiredBody('x', 'st-1'), { ok: false, reason: 'bad-body' })
+})
+
+t.test('leaf paths, not-settable paths and diffs', async (t) => {
+  t.same(leafPaths({ session: { idleTimeoutS: 5 }, mqtt: { urls: ['mqtt://a'], tls: { caFile: '/x' } } }), ['session.idleTimeoutS', 'mqtt.urls', 'mqtt.tls.caFile'])
+  t.same(notSettableProblems({ mqtt: { tls: { caFile: '/x' }, keepaliveS: 5 }, central: { trustedKeys: [] }, station: { id: 'x', defaultLanguage: 'en' } }), [
+    "mqtt.tls.caFile: cannot be set remotely (set it in the station's config file)",
+    "central.trustedKeys: cannot be set remotely (set it in the station's config file)",
+    "station.id: cannot be set remotely (set it in the station's config file)",
+  ])
+  t.same(changedPaths({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { b: 2, c: [1, 2] }, d: 1, e: 3 }), ['a.b', 'e'])
+})
+
+t.test('composition validates over the file config with the file validator, listing every problem', async (t) => {
+  const file = configOf({}, defaultConfig('/var/lib/station', '/opt/flows'))
+  const ok = composeDesired({ session: { idleTimeoutS: 30 } }, file)
+  t.equal(ok.ok && ok.config.session.idleTimeoutS, 30)
+  t.equal(ok.ok && ok.config.session.endScreenS, file.session.endScreenS, 'the rest comes from the file')
+  const bad = composeDesired({ dataDir: '/tmp', session: { idleTimeoutS: 'soon', extra: 1 }, mqtt: { reconnectMinMs: 90_000 } }, file)
+  t.equal(bad.ok, false)
+  if (!bad.ok) {
+    t.equal(bad.problems[0], "dataDir: cannot be set remotely (set it in the station's config file)")
+    t.ok(bad.problems.some((p) => p.startsWith('session.idleTimeoutS')))
+    t.ok(bad.problems.some((p) => p.startsWith('session.extra')))
+    t.ok(bad.problems.some((p) => p.startsWith('mqtt.reconnectMinMs')), 'cross-field rules too')
+  }
+})
+
+t.test('the stored state: written atomically, read back, and never a reason not to start', async (t) => {
+  const dataDir = t.testdir({})
+  const file = configOf({}, defaultConfig(dataDir, '/opt/flows'))
+  t.same(await readDesiredState(dataDir), { state: { accepted: null, refused: null } })
+  const accepted = { version: 2, config: { session: { endScreenS: 4 } }, issuedAt: NOW, keyId: 'k', acceptedAt: NOW, digest: 'd' }
+  await writeDesiredState(dataDir, { accepted, refused: null })
+  const started = await loadDesiredAtStart(file, NOW)
+  t.equal(started.config.session.endScreenS, 4)
+  t.same(started.applied, ['session.endScreenS'])
+  t.equal(started.ignored, undefined)
+
+  await writeDesiredState(dataDir, { accepted: { ...accepted, config: { session: { endScreenS: 0 } } }, refused: null })
+  const ignored = await loadDesiredAtStart(file, NOW)
+  t.equal(ignored.config, file, 'the file config alone')
+  t.match(ignored.ignored, { version: 2, reason: 'invalid-over-file-config', problems: [/session\.endScreenS/] })
+
+  mkdirSync(join(dataDir, 'ops'), { recursive: true })
+  writeFileSync(join(dataDir, 'ops', 'desired-config.json'), '{"accepted": {"version": "two"}}')
+  const corrupt = await loadDesiredAtStart(file, NOW)
+  t.equal(corrupt.config, file)
+  t.match(corrupt.ignored, { version: null, reason: 'unreadable-state' })
+})
