@@ -15,6 +15,7 @@ import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
+import { opsWatchCommand, OPS_WATCH_USAGE } from './cli/ops-watch-command.js'
 import { CENTRAL_METHODS } from './central/central-ledger.js'
 import { runReferenceCentral } from './central/run-central.js'
 import { createLogger } from './log.js'
@@ -28,6 +29,8 @@ const USAGE = `usage: station <command>
   central --broker URL [--prefix P] [--auto-pay-ms N]
                           run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
+  ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
+                          operations' fleet view: every station, trouble first
   sim <action> ...        act as a resident on a simulated station (station sim help)
   maintenance <on|off>    take the station out of service for residents, or put it back
   flows check [paths]     check flow files (coded diagnostics with file and line)
@@ -90,6 +93,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
     }
     case 'central':
       return central(rest)
+    case 'ops':
+      return ops(rest)
     case 'flows':
       return flows(rest)
     case 'decode': {
@@ -162,6 +167,30 @@ async function flows(args: string[]): Promise<number> {
     'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]',
   )
   return 2
+}
+
+async function ops(args: string[]): Promise<number> {
+  const [action, ...rest] = args
+  if (action !== 'watch') {
+    io.err(OPS_WATCH_USAGE)
+    return 2
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      broker: { type: 'string' },
+      prefix: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      'tls-key': { type: 'string' },
+      json: { type: 'boolean' },
+      'settle-ms': { type: 'string' },
+    },
+  })
+  return opsWatchCommand(
+    { ...values, tlsKey: values['tls-key'], settleMs: values['settle-ms'] },
+    { ...io, stdin: process.stdin, stdout: process.stdout },
+  )
 }
 
 async function central(args: string[]): Promise<number | 'running'> {
