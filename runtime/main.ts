@@ -31,6 +31,9 @@ const USAGE = `usage: station <command>
   status [--json]         ask the running station how it is
   ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
                           operations' fleet view: every station, trouble first
+  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D] [--restart-broker-every-s S] [--json]
+                          N simulated stations and a reference central in one process;
+                          reports what was accepted, received, duplicated, lost (exit 1)
   sim <action> ...        act as a resident on a simulated station (station sim help)
   maintenance <on|off>    take the station out of service for residents, or put it back
   flows check [paths]     check flow files (coded diagnostics with file and line)
@@ -95,6 +98,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return central(rest)
     case 'ops':
       return ops(rest)
+    case 'fleet-sim':
+      return fleetSim(rest)
     case 'flows':
       return flows(rest)
     case 'decode': {
@@ -191,6 +196,37 @@ async function ops(args: string[]): Promise<number> {
     { ...values, tlsKey: values['tls-key'], settleMs: values['settle-ms'] },
     { ...io, stdin: process.stdin, stdout: process.stdout },
   )
+}
+
+async function fleetSim(args: string[]): Promise<number> {
+  const text = { type: 'string' } as const
+  const { values } = parseArgs({
+    args,
+    options: {
+      stations: text,
+      broker: text,
+      prefix: text,
+      'rate-per-min': text,
+      'duration-s': text,
+      'restart-broker-every-s': text,
+      'drain-timeout-s': text,
+      'telemetry-interval-s': text,
+      'connect-spread-s': text,
+      delivery: text,
+      json: { type: 'boolean' },
+    },
+  })
+  const { fleetSimCommand } = await import('./ops/fleet-sim-command.js')
+  return fleetSimCommand(values, {
+    ...io,
+    ...(process.env['STATION_MOSQUITTO'] === undefined ? {} : { mosquittoOverride: process.env['STATION_MOSQUITTO'] }),
+    ...(process.env['PATH'] === undefined ? {} : { searchPath: process.env['PATH'] }),
+    resources: () => {
+      const cpu = process.cpuUsage()
+      return { rssBytes: process.memoryUsage.rss(), cpuMs: (cpu.user + cpu.system) / 1000 }
+    },
+    log: createLogger({ level: process.env['STATION_LOG_LEVEL'] === undefined ? 'error' : process.env['STATION_LOG_LEVEL'] }),
+  })
 }
 
 async function central(args: string[]): Promise<number | 'running'> {
