@@ -15,7 +15,6 @@ import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
 import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { runStation } from './cli/run-command.js'
-import { opsWatchCommand, OPS_WATCH_USAGE } from './cli/ops-watch-command.js'
 import { CENTRAL_METHODS } from './central/central-ledger.js'
 import { runReferenceCentral } from './central/run-central.js'
 import { createLogger } from './log.js'
@@ -175,6 +174,8 @@ async function flows(args: string[]): Promise<number> {
 }
 
 async function ops(args: string[]): Promise<number> {
+  // Loaded on demand: the fleet view pulls in react and ink, which other commands do not need.
+  const { opsWatchCommand, OPS_WATCH_USAGE } = await import('./cli/ops-watch-command.js')
   const [action, ...rest] = args
   if (action !== 'watch') {
     io.err(OPS_WATCH_USAGE)
