@@ -34,6 +34,11 @@ const USAGE = `usage: station <command>
   central --broker URL --key FILE [--prefix P] [--auto-pay-ms N]
                           run only the reference central (fixture data) against a broker
   status [--json]         ask the running station how it is
+  ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
+                          operations' fleet view: every station, trouble first
+  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D] [--restart-broker-every-s S] [--json]
+                          N simulated stations and a reference central in one process;
+                          reports what was accepted, received, duplicated, lost (exit 1)
   sim <action> ...        act as a resident on a simulated station (station sim help)
   maintenance <on|off>    take the station out of service for residents, or put it back
   flows check [paths]     check flow files (coded diagnostics with file and line)
@@ -110,6 +115,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return central(rest)
     case 'keys':
       return keysCommand(rest, io)
+    case 'fleet-sim':
+      return fleetSim(rest)
     case 'flows':
       return flows(rest)
     case 'ops':
@@ -202,6 +209,7 @@ async function flows(args: string[]): Promise<number> {
 async function ops(args: string[]): Promise<number> {
   const [action, ...rest] = args
   if (action === 'send') return opsSend(rest, io)
+  if (action === 'watch') return opsWatch(rest)
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
@@ -226,8 +234,61 @@ async function ops(args: string[]): Promise<number> {
     const [target, bundle] = positionals
     return opsPublishFlows({ target, bundle, stationsFile: values['stations-file'], prefix }, broker, io)
   }
-  io.err(`${OPS_CONFIG_USAGE}\n${OPS_PUBLISH_FLOWS_USAGE}`)
+  const { OPS_WATCH_USAGE } = await import('./cli/ops-watch-command.js')
+  io.err(`usage: station ops <send|config|publish-flows|watch> ...\n${OPS_CONFIG_USAGE}\n${OPS_PUBLISH_FLOWS_USAGE}\n${OPS_WATCH_USAGE}`)
   return 2
+}
+
+/** `station ops watch` (docs/fleet.md). */
+async function opsWatch(args: string[]): Promise<number> {
+  // Loaded on demand: the fleet view pulls in react and ink, which other commands do not need.
+  const { opsWatchCommand } = await import('./cli/ops-watch-command.js')
+  const { values } = parseArgs({
+    args,
+    options: {
+      broker: { type: 'string' },
+      prefix: { type: 'string' },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      'tls-key': { type: 'string' },
+      json: { type: 'boolean' },
+      'settle-ms': { type: 'string' },
+    },
+  })
+  return opsWatchCommand(
+    { ...values, tlsKey: values['tls-key'], settleMs: values['settle-ms'] },
+    { ...io, stdin: process.stdin, stdout: process.stdout },
+  )
+}
+
+async function fleetSim(args: string[]): Promise<number> {
+  const text = { type: 'string' } as const
+  const { values } = parseArgs({
+    args,
+    options: {
+      stations: text,
+      broker: text,
+      prefix: text,
+      'rate-per-min': text,
+      'duration-s': text,
+      'restart-broker-every-s': text,
+      'drain-timeout-s': text,
+      'telemetry-interval-s': text,
+      'connect-spread-s': text,
+      json: { type: 'boolean' },
+    },
+  })
+  const { fleetSimCommand } = await import('./ops/fleet-sim-command.js')
+  return fleetSimCommand(values, {
+    ...io,
+    ...(process.env['STATION_MOSQUITTO'] === undefined ? {} : { mosquittoOverride: process.env['STATION_MOSQUITTO'] }),
+    ...(process.env['PATH'] === undefined ? {} : { searchPath: process.env['PATH'] }),
+    resources: () => {
+      const cpu = process.cpuUsage()
+      return { rssBytes: process.memoryUsage.rss(), cpuMs: (cpu.user + cpu.system) / 1000 }
+    },
+    log: createLogger({ level: process.env['STATION_LOG_LEVEL'] === undefined ? 'error' : process.env['STATION_LOG_LEVEL'] }),
+  })
 }
 
 async function central(args: string[]): Promise<number | 'running'> {
