@@ -7,7 +7,6 @@
  * report arrives with retain 0; the one already stored arrives with retain 1 and is old news).
  */
 import { readFile } from 'node:fs/promises'
-import type { MqttClient } from 'mqtt'
 import { parse as parseYaml } from 'yaml'
 import { isPlainObject } from '../../config/checks.js'
 import { messageOf } from '../errors.js'
@@ -15,7 +14,7 @@ import { parseStationTopic, stationTopics } from '../mqtt/topics.js'
 import type { ConfigReport } from '../ops/config-reported.js'
 import { encodeSignedEnvelope } from '../ops/signed-envelope.js'
 import { loadSigningKey } from '../ops/trusted-keys.js'
-import { connectOpsBroker, type OpsBrokerOptions } from './ops-broker-client.js'
+import { connectOpsBroker, type MqttClient, type OpsBrokerOptions } from '../ops/ops-broker-client.js'
 
 export interface OpsIo {
   out: (text: string) => void

@@ -2,7 +2,6 @@
  * `station ops watch --broker URL [--prefix cs/v1] [--ca F --cert F --tls-key F] [--json]
  * [--settle-ms N]`: the live fleet view, or one JSON snapshot of it (docs/fleet.md).
  */
-import { readFile } from 'node:fs/promises'
 import { systemClock, type Clock } from '../clock.js'
 import { messageOf } from '../errors.js'
 import { FleetModel } from '../ops/fleet-model.js'
@@ -90,19 +89,15 @@ export async function opsWatchCommand(args: OpsWatchArgs, io: OpsWatchIo, clock:
 }
 
 /** Reads the PEM files named by --ca, --cert and --tls-key; rejects naming the file that failed. */
+/** The TLS files, checked for pairing; ops-broker-client.ts reads them and names an unreadable one. */
 async function readTls(args: OpsWatchArgs): Promise<FleetSubscriberOptions['tls']> {
   if (args.ca === undefined && args.cert === undefined && args.tlsKey === undefined) return undefined
   if ((args.cert === undefined) !== (args.tlsKey === undefined)) {
     throw new Error('--cert and --tls-key go together (the client certificate and its key)')
   }
-  const read = async (path: string | undefined, what: string) => {
-    if (path === undefined) return undefined
-    try {
-      return await readFile(path)
-    } catch (error) {
-      throw new Error(`cannot read the ${what} ${path}: ${messageOf(error)}`)
-    }
+  return {
+    ...(args.ca === undefined ? {} : { caFile: args.ca }),
+    ...(args.cert === undefined ? {} : { certFile: args.cert }),
+    ...(args.tlsKey === undefined ? {} : { keyFile: args.tlsKey }),
   }
-  const [ca, cert, key] = await Promise.all([read(args.ca, 'CA file'), read(args.cert, 'certificate'), read(args.tlsKey, 'key')])
-  return { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) }
 }

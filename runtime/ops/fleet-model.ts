@@ -5,7 +5,7 @@
  */
 import { decodePayload } from '../mqtt/payloads.js'
 import { parseStationTopic } from '../mqtt/topics.js'
-import { lostCount, newSeqState, observeBirth, observeSeq, type SeqState } from './seq-tracker.js'
+import { lostCount, newSeqState, observeSeq, type SeqState } from './seq-tracker.js'
 
 export type FleetState = 'online' | 'offline' | 'maintenance' | 'unknown'
 
@@ -82,7 +82,8 @@ export interface StationFacts {
   readonly enclosureOpen: boolean
   readonly lastSeenMs: number | null
   readonly lastEvent: string | null
-  readonly seq: SeqState | null
+  /** One tracker per numbered topic of the current boot. */
+  readonly seq: { readonly events: SeqState; readonly telemetry: SeqState } | null
   /** Messages lost in boots before the current one. */
   readonly lostEarlierBoots: number
 }
@@ -113,26 +114,39 @@ export function foldStation(facts: StationFacts, kind: Kind, body: Record<string
     ...facts,
     lastSeenMs: tsMs === null ? facts.lastSeenMs : Math.max(tsMs, facts.lastSeenMs ?? tsMs),
   }
-  const bootId = stringOf(body['bootId'])
-  if (bootId !== null) next = switchBoot(next, bootId)
-  if (kind === 'status') next = foldStatus(next, body, tsMs, retain)
+  const bootId = kind === 'status' ? stringOf(body['bootId']) : null
+  // A will repeats the dead boot's id; only a live birth (not one found retained) starts a boot at seq 1.
+  if (bootId !== null) next = switchBoot(next, bootId, !retain && body['state'] !== 'offline')
+  if (kind === 'status') next = foldStatus(next, body, tsMs)
   else if (kind === 'telemetry') next = foldTelemetry(next, body)
   else next = foldEvent(next, body)
   const seq = body['seq']
   if (kind !== 'status' && typeof seq === 'number') {
-    next = { ...next, seq: observeSeq(next.seq ?? newSeqState(next.status?.bootId ?? ''), seq) }
+    const trackers = next.seq ?? { events: newSeqState(''), telemetry: newSeqState('') }
+    next = { ...next, seq: { ...trackers, [kind]: observeSeq(trackers[kind], seq) } }
   }
   return next
 }
 
-/** A new bootId: the station restarted, so its seq counter starts again. */
-function switchBoot(facts: StationFacts, bootId: string): StationFacts {
-  if (facts.seq?.bootId === bootId) return facts
-  if (facts.seq === null) return { ...facts, seq: newSeqState(bootId) }
-  return { ...facts, seq: newSeqState(bootId), lostEarlierBoots: facts.lostEarlierBoots + lostCount(facts.seq) }
+function lostOf(seq: StationFacts['seq']): number {
+  return seq === null ? 0 : lostCount(seq.events) + lostCount(seq.telemetry)
 }
 
-function foldStatus(facts: StationFacts, body: Record<string, unknown>, tsMs: number | null, retain: boolean): StationFacts {
+/** A new bootId: the station restarted, so its seq counters start again. */
+function switchBoot(facts: StationFacts, bootId: string, live: boolean): StationFacts {
+  if (facts.seq?.events.bootId === bootId) return facts
+  const firstSeq = live ? 1 : null
+  const seq = { events: newSeqState(bootId, firstSeq), telemetry: newSeqState(bootId, firstSeq) }
+  // Trackers made before any status (bootId '') belong to the boot this status names.
+  if (facts.seq === null || facts.seq.events.bootId === '') return { ...facts, seq: facts.seq === null ? seq : relabel(facts.seq, bootId) }
+  return { ...facts, seq, lostEarlierBoots: facts.lostEarlierBoots + lostOf(facts.seq) }
+}
+
+function relabel(seq: NonNullable<StationFacts['seq']>, bootId: string): NonNullable<StationFacts['seq']> {
+  return { events: { ...seq.events, bootId }, telemetry: { ...seq.telemetry, bootId } }
+}
+
+function foldStatus(facts: StationFacts, body: Record<string, unknown>, tsMs: number | null): StationFacts {
   const rawState = body['state']
   const state: FleetState =
     rawState === 'online' || rawState === 'offline' || rawState === 'maintenance' ? rawState : 'unknown'
@@ -145,10 +159,7 @@ function foldStatus(facts: StationFacts, body: Record<string, unknown>, tsMs: nu
     birthSeq,
     flows: flowsOf(body['flows']),
   }
-  let seq = facts.seq
-  // Only an online birth starts a connection; the will ('offline') repeats the old birth's fields.
-  if (seq !== null && birthSeq !== null && state !== 'offline') seq = observeBirth(seq, birthSeq, !retain)
-  return { ...facts, status, seq }
+  return { ...facts, status }
 }
 
 function foldTelemetry(facts: StationFacts, body: Record<string, unknown>): StationFacts {
@@ -208,7 +219,7 @@ export function rowOf(facts: StationFacts, nowMs: number, thresholds: FleetThres
   const state: FleetState = status?.state ?? (facts.lastSeenMs === null ? 'unknown' : 'online')
   const faults = [...facts.deviceFaults.values()].sort()
   if (facts.enclosureOpen) faults.push('enclosure: open')
-  const lostMessages = facts.lostEarlierBoots + (facts.seq === null ? 0 : lostCount(facts.seq))
+  const lostMessages = facts.lostEarlierBoots + lostOf(facts.seq)
   const row: Omit<FleetRow, 'trouble'> = {
     id: facts.id,
     state,
@@ -222,7 +233,7 @@ export function rowOf(facts: StationFacts, nowMs: number, thresholds: FleetThres
     broker: telemetry?.broker ?? null,
     version: status?.version ?? null,
     flows: status?.flows ?? [],
-    bootId: status?.bootId ?? facts.seq?.bootId ?? null,
+    bootId: status?.bootId ?? (facts.seq?.events.bootId || null),
     birthSeq: status?.birthSeq ?? null,
     lostMessages,
     lastEvent: facts.lastEvent,

@@ -3,21 +3,20 @@
  * (retained), telemetry and events under the prefix and hands each message on. It publishes
  * nothing, so the operations identity it runs as needs read rights only (docs/deployment.md).
  */
-import { randomBytes } from 'node:crypto'
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 import { StationError, messageOf } from '../errors.js'
 import { assertTopicPrefix } from '../mqtt/topics.js'
 import type { FleetMessage } from './fleet-model.js'
+import { connectOpsBroker } from './ops-broker-client.js'
+
+export { brokerLabel } from './ops-broker-client.js'
 
 export interface FleetSubscriberOptions {
   /** `mqtt://…` or `mqtts://…`; credentials in it are never printed. */
   url: string
   /** e.g. `cs/v1` */
   prefix: string
-  /** PEM bytes for an mTLS listener: CA of the broker, and operations' client certificate and key. */
-  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer }
-  username?: string
-  password?: string
+  /** PEM files for an mTLS listener: CA of the broker, and operations' client certificate and key. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string }
   connectTimeoutMs: number
   /** Reconnect by itself after a loss (the live view); false for a one-shot snapshot. */
   reconnect: boolean
@@ -43,27 +42,13 @@ export async function subscribeFleet(
   onMessage: (message: FleetMessage) => void,
 ): Promise<FleetSubscription> {
   const filters = fleetFilters(options.prefix)
-  const { tls } = options
-  const clientOptions: IClientOptions = {
-    protocolVersion: 5,
-    clientId: `cs-ops-watch-${randomBytes(4).toString('hex')}`,
-    clean: true,
-    reconnectPeriod: options.reconnect ? 2000 : 0,
-    connectTimeout: options.connectTimeoutMs,
-    ...(tls?.ca === undefined ? {} : { ca: tls.ca }),
-    ...(tls?.cert === undefined ? {} : { cert: tls.cert }),
-    ...(tls?.key === undefined ? {} : { key: tls.key }),
-    ...(options.username === undefined ? {} : { username: options.username }),
-    ...(options.password === undefined ? {} : { password: options.password }),
-  }
-  let client: MqttClient
-  try {
-    client = await connectAsync(options.url, clientOptions, false)
-  } catch (error) {
-    throw new StationError('E_MQTT_UNAVAILABLE', `cannot connect to ${brokerLabel(options.url)}: ${messageOf(error)}`, {
-      broker: brokerLabel(options.url),
-    }, { cause: error })
-  }
+  const client = await connectOpsBroker({
+    broker: options.url,
+    ...options.tls,
+    connectTimeoutMs: options.connectTimeoutMs,
+    clientIdPrefix: 'cs-ops-watch',
+    reconnectPeriodMs: options.reconnect ? 2000 : 0,
+  })
   // Keeps a later socket error from being thrown; the view shows "DISCONNECTED" instead.
   client.on('error', () => undefined)
   client.on('message', (topic, payload, packet) => onMessage({ topic, payload, retain: packet.retain }))
@@ -85,15 +70,5 @@ export async function subscribeFleet(
     async close() {
       await client.endAsync().catch(() => client.end(true))
     },
-  }
-}
-
-/** `scheme://host:port` without credentials or path. */
-export function brokerLabel(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}`
-  } catch {
-    return '(unparseable url)'
   }
 }

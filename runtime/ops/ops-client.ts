@@ -5,12 +5,11 @@
  * that correlation data until a final one (done, refused, failed) or the deadline.
  */
 import { randomBytes, type KeyObject } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 import { systemClock, type Clock, type TimerHandle } from '../clock.js'
 import { StationError, messageOf } from '../errors.js'
 import { stationTopics } from '../mqtt/topics.js'
 import type { CommandResponse } from './command-service.js'
+import { connectOpsBroker } from './ops-broker-client.js'
 import { encodeSignedEnvelope } from './signed-envelope.js'
 
 export interface OpsTlsFiles {
@@ -53,22 +52,6 @@ export interface SendCommandResult {
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['done', 'refused', 'failed'])
 
-async function tlsOptions(tls: OpsTlsFiles | undefined): Promise<Partial<IClientOptions>> {
-  if (!tls) return {}
-  const read = async (path: string, what: string): Promise<Buffer> => {
-    try {
-      return await readFile(path)
-    } catch (error) {
-      throw new StationError('E_CONFIG_INVALID', `${path}: cannot read the ${what} (${messageOf(error)})`, { path }, { cause: error })
-    }
-  }
-  return {
-    ...(tls.caFile ? { ca: await read(tls.caFile, 'CA certificate') } : {}),
-    ...(tls.certFile ? { cert: await read(tls.certFile, 'client certificate') } : {}),
-    ...(tls.keyFile ? { key: await read(tls.keyFile, 'client certificate key') } : {}),
-  }
-}
-
 function isResponse(value: unknown): value is CommandResponse {
   if (value === null || typeof value !== 'object') return false
   const { name, status } = value as Record<string, unknown>
@@ -84,20 +67,12 @@ export async function sendCommand(options: SendCommandOptions): Promise<SendComm
   const correlationData = randomBytes(16)
   const nonce = randomBytes(16).toString('hex')
   const clock = options.clock ?? systemClock
-  let mqtt: MqttClient
-  try {
-    mqtt = await connectAsync(options.brokerUrl, {
-      protocolVersion: 5,
-      clientId: `ops-${client}`,
-      clean: true,
-      reconnectPeriod: 0,
-      connectTimeout: options.connectTimeoutMs ?? 10_000,
-      ...(await tlsOptions(options.tls)),
-    })
-  } catch (error) {
-    if (error instanceof StationError) throw error
-    throw new StationError('E_MQTT_UNAVAILABLE', `cannot connect to ${options.brokerUrl}: ${messageOf(error)}`, {}, { cause: error })
-  }
+  const mqtt = await connectOpsBroker({
+    broker: options.brokerUrl,
+    ...options.tls,
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    clientIdPrefix: `ops-${client}`,
+  })
   const responses: CommandResponse[] = []
   try {
     const final = await new Promise<CommandResponse | null>((resolve, reject) => {

@@ -1,10 +1,8 @@
 /**
  * Counts messages a station sent but operations never received, from the `seq` that events and
- * telemetry carry (one counter per boot, from 1; docs/fleet.md). Pure, no clock.
- *
- * A gap only counts while the station was connected: on every connect the station's status says
- * `birthSeq`, the seq its first message of that connection carries, so seqs skipped before it
- * (events dropped while offline, by design: docs/mqtt.md) are not counted as lost.
+ * telemetry carry (one counter per topic per boot, from 1; docs/mqtt.md). A message the station
+ * dropped before sending (offline) takes no number, so every gap is a message lost on the way.
+ * Pure, no clock.
  */
 
 /** Missing seqs remembered per boot, so a late (reordered) arrival can be taken back; beyond it only counted. */
@@ -22,8 +20,13 @@ export interface SeqState {
   readonly duplicates: number
 }
 
-export function newSeqState(bootId: string): SeqState {
-  return { bootId, nextSeq: null, missing: new Set(), forgottenMissing: 0, duplicates: 0 }
+/**
+ * A tracker for one topic of one boot. `firstSeq` 1 when the boot was seen starting (a live birth),
+ * so its first messages count too; null when joining a boot already under way (a retained status
+ * found on subscribe), where the first seq seen sets the start.
+ */
+export function newSeqState(bootId: string, firstSeq: 1 | null = null): SeqState {
+  return { bootId, nextSeq: firstSeq, missing: new Set(), forgottenMissing: 0, duplicates: 0 }
 }
 
 /** Messages lost so far in this boot. */
@@ -51,16 +54,4 @@ export function observeSeq(state: SeqState, seq: number): SeqState {
     return { ...state, missing }
   }
   return { ...state, duplicates: state.duplicates + 1 }
-}
-
-/**
- * The station (re)connected and will number its next message `birthSeq`. `live` is false for a
- * retained status found on subscribe: the station may have sent more since, so it does not set
- * where counting starts (the first seq seen does).
- */
-export function observeBirth(state: SeqState, birthSeq: number, live: boolean): SeqState {
-  if (!Number.isSafeInteger(birthSeq) || birthSeq < 1) return state
-  if (state.nextSeq === null) return live ? { ...state, nextSeq: birthSeq } : state
-  if (birthSeq > state.nextSeq) return { ...state, nextSeq: birthSeq }
-  return state
 }

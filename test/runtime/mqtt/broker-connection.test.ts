@@ -227,7 +227,7 @@ t.test('the will is built for each attempt, and stop() sends a clean DISCONNECT 
   t.equal(broker.attempts.length, 2, 'no reconnect after stop')
 })
 
-t.test('MQTT.js is imported only by broker-client.ts in runtime/ (apart from runtime/central and the broker probe)', async (t) => {
+t.test('MQTT.js is imported only by broker-client.ts in the station, and by ops-broker-client.ts in the operator tools (apart from runtime/central and the broker probe)', async (t) => {
   const root = join(import.meta.dirname, '../../../runtime')
   const importers: string[] = []
   const walk = async (dir: string): Promise<void> => {
@@ -242,6 +242,6 @@ t.test('MQTT.js is imported only by broker-client.ts in runtime/ (apart from run
   await walk(root)
   t.same(
     importers.filter((path) => !path.startsWith('central/')).sort(),
-    ['mqtt/broker-client.ts', 'mqtt/broker-discovery.ts'],
+    ['mqtt/broker-client.ts', 'mqtt/broker-discovery.ts', 'ops/ops-broker-client.ts'],
   )
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { FleetModel, type FleetRow } from '../../../runtime/ops/fleet-model.js'
-import { lostCount, newSeqState, observeBirth, observeSeq } from '../../../runtime/ops/seq-tracker.js'
+import { lostCount, newSeqState, observeSeq } from '../../../runtime/ops/seq-tracker.js'
 
 const NOW = Date.parse('2026-12-02T10:00:00.000Z')
 const iso = (agoS: number) => new Date(NOW - agoS * 1000).toISOString()
@@ -108,25 +108,27 @@ t.test('status flows are read both as ids and as {id, version}', async (t) => {
   t.equal(byId(rows, 'st-new').since, iso(100))
 })
 
-t.test('seq gaps while connected count as lost; late arrivals and offline drops do not', async (t) => {
+t.test('seq gaps count as lost per topic; late arrivals do not; a restart starts again at 1', async (t) => {
   const model = new FleetModel('cs/v1')
-  feed(model, 'st-1', 'status', online('boot-a', { birthSeq: 1 }))
+  feed(model, 'st-1', 'status', online('boot-a', { birthSeq: 4 }))
   for (const seq of [1, 2, 4, 5]) feed(model, 'st-1', 'events', { type: 'flow.started', ts: iso(1), seq })
-  t.equal(model.rows(NOW)[0]?.lostMessages, 1, 'seq 3 never came')
+  t.equal(model.rows(NOW)[0]?.lostMessages, 1, 'event 3 never came')
   t.equal(model.rows(NOW)[0]?.trouble, 'lost')
-  feed(model, 'st-1', 'telemetry', telemetry(0, null, {}, 3))
-  t.equal(model.rows(NOW)[0]?.lostMessages, 0, 'seq 3 arrived late (telemetry shares the counter)')
-  // Offline: events 6..9 were dropped by the station (docs/mqtt.md); the new birth says 10.
+  feed(model, 'st-1', 'telemetry', telemetry(0, null, {}, 1))
+  feed(model, 'st-1', 'telemetry', telemetry(0, null, {}, 2))
+  t.equal(model.rows(NOW)[0]?.lostMessages, 1, 'telemetry has its own counter')
+  feed(model, 'st-1', 'events', { type: 'flow.step', ts: iso(1), seq: 3 })
+  t.equal(model.rows(NOW)[0]?.lostMessages, 0, 'event 3 arrived late')
+  // A reconnect within the boot: what the station dropped offline took no number (docs/mqtt.md).
   feed(model, 'st-1', 'status', { ...online('boot-a'), state: 'offline' })
-  feed(model, 'st-1', 'status', online('boot-a', { birthSeq: 10 }))
-  feed(model, 'st-1', 'events', { type: 'flow.started', ts: iso(1), seq: 10 })
-  t.equal(model.rows(NOW)[0]?.lostMessages, 0)
-  feed(model, 'st-1', 'events', { type: 'flow.completed', ts: iso(1), seq: 13 })
-  t.equal(model.rows(NOW)[0]?.lostMessages, 2)
-  // A restart keeps what was lost in the old boot and counts the new one from its birth.
-  feed(model, 'st-1', 'status', online('boot-b', { birthSeq: 1 }))
+  feed(model, 'st-1', 'status', online('boot-a', { birthSeq: 4 }))
+  feed(model, 'st-1', 'events', { type: 'flow.started', ts: iso(1), seq: 8 })
+  t.equal(model.rows(NOW)[0]?.lostMessages, 2, 'events 6 and 7 were lost')
+  // A restart keeps what was lost in the old boot and counts the new one from seq 1.
+  feed(model, 'st-1', 'status', online('boot-b', { birthSeq: 5 }))
   feed(model, 'st-1', 'events', { type: 'flow.started', ts: iso(1), seq: 2 })
-  t.equal(model.rows(NOW)[0]?.lostMessages, 3, 'two from boot-a, seq 1 of boot-b')
+  t.equal(model.rows(NOW)[0]?.lostMessages, 3, 'two from boot-a, event 1 of boot-b')
+  t.equal(model.rows(NOW)[0]?.bootId, 'boot-b')
 })
 
 t.test('a retained birth found on subscribe does not start the count (the station may have sent more)', async (t) => {
@@ -138,17 +140,16 @@ t.test('a retained birth found on subscribe does not start the count (the statio
 })
 
 t.test('seq tracker: duplicates, bounds and bad input', async (t) => {
-  let state = newSeqState('b')
+  let state = newSeqState('b', 1)
   state = observeSeq(state, 1)
   state = observeSeq(state, 1)
   t.equal(state.duplicates, 1)
   t.equal(observeSeq(state, -1), state, 'a nonsense seq is ignored')
   t.equal(observeSeq(state, 1.5), state)
-  t.equal(observeBirth(state, 0, true), state)
   state = observeSeq(state, 10_000)
   t.equal(lostCount(state), 9998, 'beyond the remembered set, gaps are still counted')
-  t.equal(observeBirth(newSeqState('c'), 5, false).nextSeq, null)
-  t.equal(observeBirth(newSeqState('c'), 5, true).nextSeq, 5)
+  t.equal(newSeqState('c').nextSeq, null, 'joined under way: the first seq seen sets the start')
+  t.equal(observeSeq(newSeqState('c'), 40).nextSeq, 41)
 })
 
 t.test('malformed messages are ignored and counted, never thrown', async (t) => {

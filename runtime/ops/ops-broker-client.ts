@@ -1,10 +1,13 @@
 /**
- * The broker connection of operations' tools (`station ops config`, `station ops publish-flows`):
- * MQTT 5, no automatic reconnect (a tool reports a failure rather than hang), and the operator's TLS
- * client certificate when the broker asks for one (docs/remote-config.md, docs/security.md).
+ * The one broker connection of operations' tools (`station ops send|config|publish-flows|watch`):
+ * MQTT 5, no automatic reconnect unless asked (a tool reports a failure rather than hang), and the
+ * operator's TLS client certificate when the broker asks for one (docs/security.md).
  */
+import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
+
+export type { MqttClient }
 import { messageOf, StationError } from '../errors.js'
 
 export interface OpsBrokerOptions {
@@ -16,6 +19,10 @@ export interface OpsBrokerOptions {
   certFile?: string | undefined
   keyFile?: string | undefined
   connectTimeoutMs?: number
+  /** Client id prefix, so the broker's log tells the tools apart; a random suffix is added. */
+  clientIdPrefix?: string
+  /** MQTT.js's own reconnect (a live view that should survive a broker restart); default off. */
+  reconnectPeriodMs?: number
 }
 
 async function readPem(path: string, what: string): Promise<Buffer> {
@@ -33,17 +40,29 @@ export async function connectOpsBroker(options: OpsBrokerOptions): Promise<MqttC
   }
   const clientOptions: IClientOptions = {
     protocolVersion: 5,
-    reconnectPeriod: 0,
+    clean: true,
+    reconnectPeriod: options.reconnectPeriodMs ?? 0,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    clientId: `cs-ops-${Math.random().toString(16).slice(2, 10)}`,
+    clientId: `${options.clientIdPrefix ?? 'cs-ops'}-${randomBytes(4).toString('hex')}`,
     ...(options.caFile === undefined ? {} : { ca: await readPem(options.caFile, 'CA certificate') }),
     ...(options.certFile === undefined ? {} : { cert: await readPem(options.certFile, 'client certificate') }),
     ...(options.keyFile === undefined ? {} : { key: await readPem(options.keyFile, 'client key') }),
   }
   try {
-    return await connectAsync(options.broker, clientOptions)
+    // startConnecting false: a first failure rejects instead of retrying behind the caller's back.
+    return await connectAsync(options.broker, clientOptions, false)
   } catch (error) {
-    const label = options.broker.replace(/\/\/[^@/]*@/, '//')
-    throw new StationError('E_MQTT_UNAVAILABLE', `cannot connect to ${label} (${messageOf(error)})`, { broker: label })
+    const label = brokerLabel(options.broker)
+    throw new StationError('E_MQTT_UNAVAILABLE', `cannot connect to ${label} (${messageOf(error)})`, { broker: label }, { cause: error })
+  }
+}
+
+/** `scheme://host:port` without credentials or path, for messages a person reads. */
+export function brokerLabel(url: string): string {
+  try {
+    const parsed = new URL(url)
+    return `${parsed.protocol}//${parsed.host}`
+  } catch {
+    return '(unparseable url)'
   }
 }
