@@ -17,8 +17,9 @@
  * the shortest way to an end, and a state already explored is not explored again; both keep the
  * number of paths near the number of arrows instead of their product.
  *
- * A path fails when the engine throws, the session does not end within the action bound, or timers
- * or calls are left behind when it ends.
+ * A path fails when the engine throws, the session does not end within the action bound, timers or
+ * calls are left behind when it ends, or the session accepts a malformed reply or refuses one that
+ * fits its shape.
  */
 import type { KeyName, Language } from '../../config/schema.js'
 import { StationError, type ErrorCode } from '../../runtime/errors.js'
@@ -110,6 +111,8 @@ interface Action {
   finishOnly?: boolean
   save?: { name: string; saved: Saved }
   sets?: 'identity' | 'reference'
+  /** A reply or event the session must accept, or refuse (E_REPLY_INVALID, E_EVENT_INVALID) for its shape. */
+  expect?: 'accepted' | 'refused'
 }
 
 /** A call a session made and the walker has yet to answer. */
@@ -131,10 +134,13 @@ class WalkEffects implements FlowEffects {
   calls: Call[] = []
   /** Calls since the last step change: the attempt number of a request. */
   callsAtStep = 0
+  /** Replies and events the session refused for not fitting their shape. */
+  refused = 0
   onStep: (id: string) => void = () => {}
 
   show(): void {}
   event(type: string, fields: Record<string, string | number | boolean>): void {
+    if (type === 'effect.failed' && (fields['code'] === 'E_REPLY_INVALID' || fields['code'] === 'E_EVENT_INVALID')) this.refused++
     const step = fields['step']
     if (type === 'flow.step' && typeof step === 'string') {
       this.callsAtStep = 0
@@ -293,6 +299,7 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
         taken.push(action)
         acting = { action, stepId: decision.step.id, first: true }
         apply(action, model)
+        const refusedBefore = effects.refused
         const problem = perform(action, session, effects, clock)
         if (problem) {
           fail(problem)
@@ -300,6 +307,10 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
           break
         }
         await settle()
+        const refused = effects.refused > refusedBefore
+        if (action.expect !== undefined && refused !== (action.expect === 'refused')) {
+          fail(`the session ${refused ? 'refused' : 'accepted'} a ${action.expect === 'refused' ? 'malformed' : 'fitting'} answer at '${action.label}'`)
+        }
         if (action.back && flow.steps.get(session.currentStepId ?? '')?.kind === 'scan_id') model.identity = false
       }
       if (clock.pendingTimers > 0) fail(`${clock.pendingTimers} timer(s) left running after the session ended`)
@@ -478,16 +489,17 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
             perform: { kind: 'resolve', value: fields },
             cause: 'next',
             target: step.next,
+            ...(shape === undefined ? {} : { expect: 'accepted' as const }),
             ...(name === undefined ? {} : { save: { name, saved: { kind: 'record', fields } } }),
           })
         })
         const bad = shape === undefined ? undefined : malformed(shape, replies[0] ?? matched)
         if (step.kind === 'request' && shape !== undefined) {
           // Central answered with something that does not fit: the request fails at once, retries or not.
-          alternatives.push({ label: at(`malformed reply ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, cause: 'on_error', target: step.onError, finishOnly: true })
+          alternatives.push({ label: at(`malformed reply ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, cause: 'on_error', target: step.onError, finishOnly: true, expect: 'refused' })
         } else if (step.kind === 'wait_for' && bad !== undefined && decision.attempt === 0) {
           // A notification that does not fit is not accepted: the step waits on.
-          alternatives.push({ label: at(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.id, finishOnly: true })
+          alternatives.push({ label: at(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.id, finishOnly: true, expect: 'refused' })
         }
         if (step.kind === 'request') {
           alternatives.push({ label: at('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: failTarget, ...(last ? { cause: 'on_error' } : {}) })
