@@ -1,6 +1,7 @@
 /**
  * Flow validation: reads a flow file (flow-read.ts), then checks what spans steps: targets exist,
- * every step and an end are reachable, every `{{variable}}` is set before it is used, texts fit the
+ * every step and an end are reachable, every `{{variable}}` is set before it is used (and a reply's
+ * field is one its declared shape has, FLOW_UNDECLARED_FIELD), texts fit the
  * display (text-fit.ts) and, when the station says what it can do, the flow needs nothing more
  * (flow-capabilities.ts). A flow with any error is refused whole. `loadFlowsDir` does this for a folder.
  */
