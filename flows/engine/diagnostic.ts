@@ -21,6 +21,10 @@
  *   (request, waitFor, print) or an identity source no scan_id alternative covers.
  * - FLOW_BAD_CONDITION: a branch condition that the condition language refuses (unknown operator,
  *   wrong number of values, a nested operator as a value).
+ * - FLOW_NO_REPLY_SHAPE: a request step has no `reply`, or a wait_for step with `save_as` no `fields`:
+ *   what central sends must be declared before a flow may act on it.
+ * - FLOW_UNDECLARED_FIELD: `{{reply.field}}` (a text, a condition, a value) names a field that no
+ *   declared shape of that reply has; it could only ever be empty.
  */
 export type DiagnosticCode =
   | 'FLOW_SCHEMA'
@@ -34,6 +38,8 @@ export type DiagnosticCode =
   | 'FLOW_TEXT_TOO_LONG'
   | 'FLOW_CAPABILITY'
   | 'FLOW_BAD_CONDITION'
+  | 'FLOW_NO_REPLY_SHAPE'
+  | 'FLOW_UNDECLARED_FIELD'
 
 /** One problem found in a flow file. A flow with any `error` is not loaded; warnings are advice. */
 export interface Diagnostic {

@@ -1,7 +1,7 @@
 /**
  * First pass of flow validation: reads a flow file's YAML tree into typed steps, reporting shape
  * problems with the line they are on (FLOW_SCHEMA, FLOW_MISSING_TRANSLATION, FLOW_NO_TIMEOUT,
- * FLOW_NO_FAILURE_PATH, FLOW_BAD_CONDITION). It also notes, per step, the transitions, texts, screens,
+ * FLOW_NO_FAILURE_PATH, FLOW_BAD_CONDITION, FLOW_NO_REPLY_SHAPE). It also notes, per step, the transitions, texts, screens,
  * names and effects the second pass (flow-validate.ts) checks across steps. Pure: text in, draft and
  * diagnostics out.
  */
@@ -20,6 +20,15 @@ import type {
 } from './flow-types.js'
 import { INPUT_MODES, STEP_KINDS } from './flow-types.js'
 import { IDENTITY_SOURCES, type IdentitySource } from './identity.js'
+import {
+  DEFAULT_MAX_LENGTH,
+  FIELD_TYPES,
+  fieldProblem,
+  MAX_MAX_LENGTH,
+  type FieldShape,
+  type FieldType,
+  type ReplyShape,
+} from './reply-shape.js'
 import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES, templateReferences } from './template.js'
 
 /** A `next` / `on_*` reference to another step, where it is written. */
@@ -69,6 +78,8 @@ export interface DraftStep {
   sets: string[]
   /** The subset of `sets` that are replies (request, wait_for): records with fields. */
   records: string[]
+  /** The fields each reply name's declared shape has (`reply`, `fields`), for FLOW_UNDECLARED_FIELD. */
+  shapes: Array<{ name: string; fields: string[] }>
   /** Names the step's own texts may use although it sets them itself: `payment` in a pay_qr slip. */
   provides: string[]
   /** Names this step needs set before it runs, besides those in its texts: submit fields and identity. */
@@ -127,9 +138,9 @@ const KEYS_BY_KIND: Readonly<Record<StepKind, readonly string[]>> = {
   show: ['kind', 'text', 'timeout_s', 'next', 'on_timeout'],
   submit: ['kind', 'fields', 'identity', 'text', 'next', 'on_error'],
   print: ['kind', 'template', 'text', 'next', 'on_error'],
-  request: ['kind', 'method', 'body', 'save_as', 'text', 'timeout_s', 'retries', 'next', 'on_error', 'on_timeout'],
+  request: ['kind', 'method', 'body', 'save_as', 'reply', 'text', 'timeout_s', 'retries', 'next', 'on_error', 'on_timeout'],
   pay_qr: ['kind', 'bin', 'account', 'amount', 'purpose', 'template', 'text', 'next', 'on_error'],
-  wait_for: ['kind', 'event', 'match', 'save_as', 'text', 'timeout_s', 'next', 'on_timeout', 'on_error'],
+  wait_for: ['kind', 'event', 'match', 'save_as', 'fields', 'text', 'timeout_s', 'next', 'on_timeout', 'on_error'],
   branch: ['kind', 'cases', 'otherwise'],
   end: ['kind', 'outcome', 'text'],
 }
@@ -145,6 +156,17 @@ const RECEIPT_KEYS: Readonly<Record<ReceiptLineTemplate['kind'], readonly string
 const OPTION_KEYS = ['value', 'label', 'next'] as const
 const CASE_KEYS = ['when', 'next'] as const
 const TEXT_KEYS = ['vi', 'en'] as const
+/** Keys of a reply field written in full (`{ type: string, max_length: 40 }`). */
+const REPLY_FIELD_KEYS = ['type', 'optional', 'required_when', 'max_length', 'pattern', 'enum', 'example', 'min', 'max'] as const
+/** Which of them each type takes, besides type, optional and required_when. */
+const REPLY_FIELD_KEYS_BY_TYPE: Readonly<Record<FieldType, readonly string[]>> = {
+  string: ['max_length', 'pattern', 'enum', 'example'],
+  integer: ['min', 'max'],
+  number: ['min', 'max'],
+  boolean: [],
+}
+/** Compact field forms: a type name, optional with a trailing `?`. */
+const COMPACT_FIELD = /^(string|integer|number|boolean)(\?)?$/
 
 /**
  * Every key the reader accepts, by place. flows/flow.schema.json must describe exactly these; a test
@@ -157,6 +179,7 @@ export const READER_KEYS = {
   option: OPTION_KEYS,
   branchCase: CASE_KEYS,
   text: TEXT_KEYS,
+  replyField: REPLY_FIELD_KEYS,
 } as const
 
 /** A value under a key: the (alias-resolved) node and the line to report problems on. */
@@ -243,7 +266,7 @@ class FlowReader {
   }
 
   #step(id: string, entry: Entry, line: number): DraftStep {
-    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], provides: [], needs: [], uses: [], step: null }
+    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], shapes: [], provides: [], needs: [], uses: [], step: null }
     const where = `steps.${id}`
     const errorsBefore = this.#errorCount()
     const node = entry.node
@@ -417,6 +440,9 @@ class FlowReader {
         const body = values('body')
         const name = saveAs(true)
         if (name !== undefined) draft.records.push(name)
+        const replyEntry = need('reply', 'FLOW_NO_REPLY_SHAPE', ": a request must declare the shape of central's reply")
+        const reply = replyEntry && this.#replyShape(replyEntry, `${where}.reply`, id)
+        if (reply && name !== undefined) draft.shapes.push({ name, fields: [...reply.keys()] })
         const timeout = timeoutS()
         const retriesEntry = fields.get('retries')
         const retries = retriesEntry ? this.#integer(retriesEntry, `${where}.retries`, id, 0, MAX_RETRIES) : 0
@@ -424,11 +450,11 @@ class FlowReader {
         const next = target('next', true, true)
         const failure = onError()
         const rest = onTimeout()
-        if (method.value === undefined || !body || name === undefined || timeout === undefined || retries === undefined || next === undefined || failure === undefined) {
+        if (method.value === undefined || !body || name === undefined || !reply || timeout === undefined || retries === undefined || next === undefined || failure === undefined) {
           return undefined
         }
         return {
-          kind, id, method: method.value, body, saveAs: name, timeoutS: timeout, retries, next, onError: failure, ...rest,
+          kind, id, method: method.value, body, saveAs: name, reply, timeoutS: timeout, retries, next, onError: failure, ...rest,
           ...(progress === undefined ? {} : { text: progress }),
         }
       }
@@ -459,15 +485,21 @@ class FlowReader {
         const match = values('match')
         const name = saveAs(false)
         if (name !== undefined) draft.records.push(name)
+        const fieldsEntry = name === undefined
+          ? fields.get('fields')
+          : need('fields', 'FLOW_NO_REPLY_SHAPE', ": a wait_for that saves the event must declare its fields")
+        const shape = fieldsEntry && this.#replyShape(fieldsEntry, `${where}.fields`, id)
+        if (shape && name !== undefined) draft.shapes.push({ name, fields: [...shape.keys()] })
         const progress = screenText('text', false, false)
         const timeout = timeoutS()
         const next = target('next', true, true)
         const timedOut = target('on_timeout', false, true, 'FLOW_NO_FAILURE_PATH', ': a wait must say where a timeout goes')
         const failure = target('on_error', false, false)
-        if (event.value === undefined || !match || timeout === undefined || next === undefined || timedOut === undefined) return undefined
+        if (event.value === undefined || !match || (fieldsEntry && !shape) || timeout === undefined || next === undefined || timedOut === undefined) return undefined
         return {
           kind, id, event: event.value, match, timeoutS: timeout, next, onTimeout: timedOut,
           ...(name === undefined ? {} : { saveAs: name }),
+          ...(shape === undefined ? {} : { fields: shape }),
           ...(failure === undefined ? {} : { onError: failure }),
           ...(progress === undefined ? {} : { text: progress }),
         }
@@ -616,6 +648,163 @@ class FlowReader {
     }
     if (condition) for (const text of conditionTexts(condition)) draft.texts.push({ text, line: entry.line })
     return condition
+  }
+
+  /** A reply's or an event's declared shape (reply-shape.ts): field name -> compact or full field. */
+  #replyShape(entry: Entry, where: string, step: string): ReplyShape | undefined {
+    const node = entry.node
+    if (!isMap(node)) {
+      this.report('FLOW_SCHEMA', `${where}: expected a mapping of field name to type, e.g. { found: boolean, amount: integer } (got ${describeNode(node)})`, entry.line, step)
+      return undefined
+    }
+    const shape = new Map<string, FieldShape>()
+    const conditions: Array<{ name: string; field: string; value: unknown; line: number }> = []
+    let ok = true
+    for (const pair of node.items) {
+      const keyLine = this.#lineOf(pair.key, entry.line)
+      const key = isScalar(pair.key) ? pair.key.value : undefined
+      if (typeof key !== 'string' || !FIELD_NAME.test(key)) {
+        this.report('FLOW_SCHEMA', `${where}: field name ${describe(key)} must match [A-Za-z_][A-Za-z0-9_]*`, keyLine, step)
+        ok = false
+        continue
+      }
+      const field = this.#replyField({ node: this.#resolve(pair.value), line: this.#lineOf(pair.value, keyLine) }, `${where}.${key}`, step, (condition) => conditions.push({ name: key, ...condition }))
+      if (field) shape.set(key, field)
+      else ok = false
+    }
+    for (const condition of conditions) {
+      const other = shape.get(condition.field)
+      const at = `${where}.${condition.name}.required_when`
+      if (condition.field === condition.name || !other) {
+        if (ok) this.report('FLOW_SCHEMA', `${at}: '${condition.field}' is not another field of this shape`, condition.line, step)
+        ok = false
+      } else if (fieldProblem(other, condition.value) !== undefined) {
+        this.report('FLOW_SCHEMA', `${at}: ${describe(condition.value)} is not a value '${condition.field}' can have`, condition.line, step)
+        ok = false
+      }
+    }
+    return ok ? shape : undefined
+  }
+
+  /** One field of a reply shape; `onCondition` gets its required_when, checked once the whole shape is read. */
+  #replyField(entry: Entry, where: string, step: string, onCondition: (condition: { field: string; value: unknown; line: number }) => void): FieldShape | undefined {
+    const node = entry.node
+    if (isScalar(node)) {
+      const compact = typeof node.value === 'string' ? COMPACT_FIELD.exec(node.value) : null
+      if (!compact) {
+        this.report('FLOW_SCHEMA', `${where}: expected one of ${FIELD_TYPES.join(', ')} (a trailing ? for optional), a list of texts, or { type, ... } (got ${describeNode(node)})`, entry.line, step)
+        return undefined
+      }
+      const type = compact[1] as FieldType
+      const optional = compact[2] === '?'
+      return type === 'string' ? { type, optional, maxLength: DEFAULT_MAX_LENGTH } : { type, optional }
+    }
+    if (isSeq(node)) {
+      const values = this.#enum(entry, where, step)
+      return values && { type: 'string', optional: false, maxLength: DEFAULT_MAX_LENGTH, enum: values }
+    }
+    const fields = this.#entries(node, where, REPLY_FIELD_KEYS, entry.line, step)
+    if (!fields) return undefined
+    const typeEntry = fields.get('type')
+    if (!typeEntry) {
+      this.report('FLOW_SCHEMA', `${where}: missing 'type' (one of ${FIELD_TYPES.join(', ')})`, entry.line, step)
+      return undefined
+    }
+    const type = this.#oneOf(typeEntry, `${where}.type`, step, FIELD_TYPES)
+    if (!type) return undefined
+    let ok = true
+    for (const [key, value] of fields) {
+      if (['type', 'optional', 'required_when'].includes(key) || REPLY_FIELD_KEYS_BY_TYPE[type].includes(key)) continue
+      this.report('FLOW_SCHEMA', `${where}.${key}: does not apply to a ${type} field`, value.line, step)
+      ok = false
+    }
+    const optionalEntry = fields.get('optional')
+    const optional = optionalEntry ? this.#boolean(optionalEntry, `${where}.optional`, step) : false
+    if (optional === undefined) ok = false
+    const whenEntry = fields.get('required_when')
+    let requiredWhen: FieldShape['requiredWhen']
+    if (whenEntry) {
+      const whenNode = whenEntry.node
+      const pair = isMap(whenNode) && whenNode.items.length === 1 ? whenNode.items[0] : undefined
+      const other = pair && isScalar(pair.key) ? pair.key.value : undefined
+      const valueNode = pair ? this.#resolve(pair.value) : undefined
+      const value = isScalar(valueNode) ? valueNode.value : undefined
+      if (typeof other !== 'string' || !(typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))) {
+        this.report('FLOW_SCHEMA', `${where}.required_when: expected { other_field: value }, one field and a text, number or true/false`, whenEntry.line, step)
+        ok = false
+      } else {
+        requiredWhen = { field: other, value }
+        onCondition({ field: other, value, line: whenEntry.line })
+      }
+    }
+    // A field required only under a condition is optional otherwise.
+    const common = { optional: optional === true || requiredWhen !== undefined, ...(requiredWhen ? { requiredWhen } : {}) }
+    if (type === 'boolean') return ok ? { type, ...common } : undefined
+    if (type === 'integer' || type === 'number') {
+      const bound = (key: 'min' | 'max'): number | undefined | null => {
+        const bEntry = fields.get(key)
+        if (!bEntry) return undefined
+        const value = isScalar(bEntry.node) ? bEntry.node.value : undefined
+        if (typeof value !== 'number' || !Number.isFinite(value) || (type === 'integer' && !Number.isSafeInteger(value))) {
+          this.report('FLOW_SCHEMA', `${where}.${key}: expected ${type === 'integer' ? 'a whole number' : 'a number'} (got ${describeNode(bEntry.node)})`, bEntry.line, step)
+          return null
+        }
+        return value
+      }
+      const min = bound('min')
+      const max = bound('max')
+      if (min === null || max === null) return undefined
+      if (min !== undefined && max !== undefined && min > max) {
+        this.report('FLOW_SCHEMA', `${where}: min ${min} is greater than max ${max}`, entry.line, step)
+        return undefined
+      }
+      return ok ? { type, ...common, ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }) } : undefined
+    }
+    const lengthEntry = fields.get('max_length')
+    const maxLength = lengthEntry ? this.#integer(lengthEntry, `${where}.max_length`, step, 1, MAX_MAX_LENGTH) : DEFAULT_MAX_LENGTH
+    const patternEntry = fields.get('pattern')
+    const pattern = patternEntry && this.#pattern(patternEntry, `${where}.pattern`, step)
+    const enumEntry = fields.get('enum')
+    const values = enumEntry && this.#enum(enumEntry, `${where}.enum`, step)
+    const exampleEntry = fields.get('example')
+    const example = exampleEntry && this.#string(exampleEntry, `${where}.example`, step)
+    if (patternEntry && !exampleEntry) {
+      this.report('FLOW_SCHEMA', `${where}: a pattern needs an example that fits it (for station flows test)`, patternEntry.line, step)
+      ok = false
+    }
+    if (!ok || maxLength === undefined || (patternEntry && pattern === undefined) || (enumEntry && !values) || (exampleEntry && example === undefined)) return undefined
+    const field: FieldShape = {
+      type, ...common, maxLength,
+      ...(pattern === undefined ? {} : { pattern }),
+      ...(values ? { enum: values } : {}),
+      ...(example === undefined ? {} : { example }),
+    }
+    const samples: Array<[string, Entry | undefined]> = [...(values ?? []).map((value): [string, Entry | undefined] => [value, enumEntry]), ...(example === undefined ? [] : [[example, exampleEntry] as [string, Entry | undefined]])]
+    for (const [sample, at] of samples) {
+      const problem = fieldProblem(field, sample)
+      if (problem) {
+        this.report('FLOW_SCHEMA', `${where}: '${sample}' does not fit the field itself (${problem})`, at?.line ?? entry.line, step)
+        return undefined
+      }
+    }
+    return field
+  }
+
+  /** A non-empty list of distinct texts. */
+  #enum(entry: Entry, where: string, step: string): string[] | undefined {
+    const items = this.#sequence(entry, where, step)
+    if (!items) return undefined
+    const values = items.map((item, index) => this.#string(item, `${where}[${index}]`, step))
+    if (values.length === 0 || values.some((value) => value === undefined)) {
+      if (values.length === 0) this.report('FLOW_SCHEMA', `${where}: an enumeration needs at least one value`, entry.line, step)
+      return undefined
+    }
+    const texts = values as string[]
+    if (new Set(texts).size !== texts.length) {
+      this.report('FLOW_SCHEMA', `${where}: a value is listed twice`, entry.line, step)
+      return undefined
+    }
+    return texts
   }
 
   /** A mapping of field name to text, number or true/false (request body, event match); texts are templates. */

@@ -30,6 +30,7 @@ import type {
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import { maskIdentity, type Identity } from './identity.js'
+import { checkReply, type ReplyShape } from './reply-shape.js'
 import { renderScreen } from './render-screen.js'
 import type { Screen } from './screen.js'
 import { formatStationDate, formatStationTime } from './station-time.js'
@@ -59,7 +60,10 @@ export interface FlowEffects {
   /**
    * Optional: resolves with the fields of the first inbound `event` whose fields equal `match`
    * (compared as text). `signal` aborts as for `request`. A station without it fails wait_for steps
-   * to their `on_error` (else `on_timeout`).
+   * to their `on_error` (else `on_timeout`). The session passes only the match fields its step
+   * declares as text (or all, without a declared shape): a notification carries an amount as a JSON
+   * number, so the session compares the other declared fields itself, and calls again, for the time
+   * left, after a notification it does not accept.
    */
   waitFor?(event: string, match: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<Record<string, unknown>>
 }
@@ -121,6 +125,11 @@ const INVALID_NOTICE_MS = 2000
  * session has already waited, so it tries again straight away.
  */
 const RETRY_PAUSE_MS = 1000
+/**
+ * Notifications one wait_for refuses (not fitting its shape, or another amount) before the wait
+ * fails: a sender that keeps answering with junk must not keep the session busy until its deadline.
+ */
+const MAX_REFUSED_EVENTS = 20
 
 const DEFAULT_TEXTS = {
   invalid: { vi: 'Không hợp lệ. Vui lòng nhập lại.', en: 'Not valid. Please try again.' },
@@ -465,9 +474,15 @@ export class FlowSession {
       (reply) => {
         if (!current()) return
         this.#callSettled()
-        if (!isRecord(reply)) return this.#requestFailed(step, attempt, 'error', 'E_CODEC_INVALID')
-        this.#save(step.saveAs, { kind: 'record', fields: reply })
+        const checked = checkReply(step.reply, reply)
         this.#hops = 0
+        if (!checked.ok) {
+          // Central answered, and would answer the same again: no retry. The field's name, never its value.
+          this.#event('effect.failed', { step: step.id, effect: 'request', code: 'E_REPLY_INVALID', field: checked.field, problem: checked.problem, attempt: attempt + 1 })
+          this.#enter(step.onError)
+          return
+        }
+        this.#save(step.saveAs, { kind: 'record', fields: checked.fields })
         this.#enter(step.next)
       },
       (error: unknown) => {
@@ -498,7 +513,7 @@ export class FlowSession {
     const onError = step.onError ?? step.onTimeout
     if (!waitFor) return this.#unsupported(step, 'waitFor', onError)
     const timeoutMs = step.timeoutS * 1000
-    const { signal, current } = this.#startCall()
+    const deadline = this.#clock.now() + timeoutMs
     const match = this.#fillValues(step.match)
     this.#effectTimer = this.#clock.setTimeout(() => {
       this.#effectTimer = null
@@ -506,11 +521,28 @@ export class FlowSession {
       this.#hops = 0
       this.#enter(step.onTimeout)
     }, timeoutMs)
-    this.#call(() => waitFor(step.event, match, { timeoutMs, signal })).then(
+    this.#awaitEvent(step, waitFor, match, deadline, 0)
+  }
+
+  /** One call of the wait (the deadline timer is the step's); a notification it does not accept is waited past. */
+  #awaitEvent(step: WaitForStep, waitFor: NonNullable<FlowEffects['waitFor']>, match: Record<string, FlowValue>, deadline: number, refused: number): void {
+    const onError = step.onError ?? step.onTimeout
+    const { signal, current } = this.#startCall()
+    const timeoutMs = Math.max(1, deadline - this.#clock.now())
+    this.#call(() => waitFor(step.event, textMatch(match, step.fields), { timeoutMs, signal })).then(
       (fields) => {
         if (!current()) return
+        const accepted = acceptEvent(fields, match, step.fields)
+        if (!accepted.ok) {
+          this.#event('effect.failed', { step: step.id, effect: 'waitFor', code: accepted.code, field: accepted.field, ...(accepted.problem ? { problem: accepted.problem } : {}) })
+          if (refused + 1 < MAX_REFUSED_EVENTS) return this.#awaitEvent(step, waitFor, match, deadline, refused + 1)
+          this.#callSettled()
+          this.#hops = 0
+          this.#enter(onError)
+          return
+        }
         this.#callSettled()
-        if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: isRecord(fields) ? fields : {} })
+        if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: accepted.fields })
         this.#hops = 0
         this.#enter(step.next)
       },
@@ -727,6 +759,39 @@ function identityData(identity: Identity): Record<string, string | null> {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** The match fields the effect compares: those the shape declares as text, or all without a shape. */
+function textMatch(match: Record<string, FlowValue>, shape: ReplyShape | undefined): Record<string, FlowValue> {
+  if (!shape) return match
+  return Object.fromEntries(Object.entries(match).filter(([key]) => shape.get(key)?.type === 'string' || !shape.has(key)))
+}
+
+/**
+ * Whether a notification is the one the step waits for: it fits the declared shape (its declared
+ * fields only are kept), and every `match` field equals it as text (the effect may have compared
+ * only the text fields).
+ */
+function acceptEvent(
+  fields: unknown,
+  match: Record<string, FlowValue>,
+  shape: ReplyShape | undefined,
+): { ok: true; fields: Record<string, unknown> } | { ok: false; code: 'E_EVENT_INVALID' | 'E_EVENT_MISMATCH'; field: string; problem?: string } {
+  let kept: Record<string, unknown>
+  if (shape) {
+    const checked = checkReply(shape, fields)
+    if (!checked.ok) return { ok: false, code: 'E_EVENT_INVALID', field: checked.field, problem: checked.problem }
+    kept = checked.fields
+  } else {
+    kept = isRecord(fields) ? fields : {}
+  }
+  const source = isRecord(fields) ? fields : {}
+  for (const [key, wanted] of Object.entries(match)) {
+    const value = Object.hasOwn(source, key) ? source[key] : undefined
+    const text = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
+    if (text !== String(wanted)) return { ok: false, code: 'E_EVENT_MISMATCH', field: key }
+  }
+  return { ok: true, fields: kept }
 }
 
 /** A record's field as text: texts, finite numbers and true/false; anything else (objects, null) is unset. */

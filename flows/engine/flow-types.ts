@@ -27,12 +27,14 @@
  *   done:     { kind: end, outcome: completed, text: {vi, en} }
  *   # and, for procedures that talk to central or take payment:
  *   lookup:   { kind: request, method: bill.lookup, body: { customer: "{{customer.value}}" }, save_as: bill,
+ *               reply: { found: boolean, status: [paid, unpaid], amount: { type: integer, min: 0 }, id: string },
  *               timeout_s: 10, retries: 2, text: {vi, en}, next: check, on_error: offline, on_timeout: offline }
  *   check:    { kind: branch, cases: [ { when: { "==": ["{{bill.status}}", unpaid] }, next: pay } ], otherwise: paid }
  *   pay:      { kind: pay_qr, bin: "{{bill.bin}}", account: "{{bill.account}}", amount: "{{bill.amount}}",
  *               purpose: "Tien nuoc {{bill.id}}", template: [ ..., { kind: qr, data: "{{payment.qr}}" } ],
  *               next: paying, on_error: no_slip }
- *   paying:   { kind: wait_for, event: payment.confirmed, match: { bill: "{{bill.id}}" }, save_as: paid,
+ *   paying:   { kind: wait_for, event: payment.confirmed, match: { bill: "{{bill.id}}", amount: "{{bill.amount}}" },
+ *               save_as: paid, fields: { bill: string, amount: integer, paidAt: string },
  *               text: {vi, en}, timeout_s: 300, next: thanks, on_timeout: not_paid }
  * ```
  *
@@ -58,18 +60,25 @@
  *   (required). Optional `text` is shown while it runs.
  * - `request`: calls central (MQTT 5 request/response) with `method` and `body` (string values are
  *   templates), waiting up to `timeout_s` per attempt and trying again up to `retries` (0..5) times
- *   after a timeout or an error. The reply, a JSON object, is saved under `save_as`; its fields read as
- *   `{{bill.amount}}` (top-level fields; text, number or true/false). When every attempt failed it goes
- *   to `on_timeout` if the last attempt timed out and the step has one, else to `on_error` (required).
- *   Optional `text` is shown while it runs.
+ *   after a timeout or an error. `reply` (required) declares the reply's shape (below); a reply that
+ *   fits is saved under `save_as` with its declared fields only, read as `{{bill.amount}}`. A reply
+ *   that does not fit fails the request at once (no retry: central answered, and would answer the
+ *   same): event `effect.failed` with code `E_REPLY_INVALID`, the `field` and the `problem`, never
+ *   the value, and the step goes to `on_error`. When every attempt failed it goes to `on_timeout` if
+ *   the last attempt timed out and the step has one, else to `on_error` (required). Optional `text`
+ *   is shown while it runs.
  * - `pay_qr`: builds a VietQR payment payload (drivers/payment/vietqr.ts) from `bin`, `account`,
  *   `amount` (whole VND) and optional `purpose`, all templates; sets `{{payment.qr}}` and
  *   `{{payment.amount}}`, prints `template` and goes to `next`. A payload that cannot be built (say, a
  *   reply with no amount) or a failed print goes to `on_error` (required).
  * - `wait_for`: waits up to `timeout_s` for an inbound `event` (e.g. `payment.confirmed`) whose fields
- *   equal `match` (values are templates), saves its fields under `save_as` (optional) like a reply, and
- *   goes to `next`. A timeout goes to `on_timeout` (required); a failure of the wait itself goes to
- *   `on_error`, or to `on_timeout` without one. Optional `text` is shown meanwhile.
+ *   equal `match` (values are templates, compared as text), saves its fields under `save_as` (optional)
+ *   like a reply, and goes to `next`. `fields` declares the event's shape like a request's `reply`
+ *   (required with `save_as`). A notification that does not fit, or whose declared non-text fields
+ *   (an amount) differ from `match`, is not accepted: event `effect.failed` (code `E_EVENT_INVALID`
+ *   or `E_EVENT_MISMATCH`, with the `field`), and the step keeps waiting until its deadline. A
+ *   timeout goes to `on_timeout` (required); a failure of the wait itself goes to `on_error`, or to
+ *   `on_timeout` without one. Optional `text` is shown meanwhile.
  * - `branch`: goes to the `next` of the first of `cases` whose `when` holds, else to `otherwise`
  *   (required). Conditions are data: see flows/engine/conditions.ts.
  * - `end`: shows `text` and ends the session with `outcome`: completed, cancelled or failed.
@@ -83,11 +92,32 @@
  * Texts are `{ vi, en }` (both required). They may interpolate `{{name}}`:
  * - a saved answer: `{{topic}}` is a choice's label in the session language (an input's typed text, or
  *   its `empty_label` when empty); `{{topic.value}}` is the raw value (option value or typed text);
- * - a reply's field: `{{bill.amount}}` (a `request` or `wait_for` save_as; only replies have fields);
+ * - a reply's field: `{{bill.amount}}` (a `request` or `wait_for` save_as; only replies have fields,
+ *   and only the fields its shape declares);
  * - `{{reference}}` (after a submit), `{{identity.masked}}` (after a scan_id, e.g. 079*******01),
  *   `{{payment.qr}}` and `{{payment.amount}}` (after a pay_qr),
  *   `{{station.id}}`, `{{date}}` and `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
  * Raw identity fields are never available to texts, request bodies or conditions.
+ *
+ * Reply shapes (`reply` of a request, `fields` of a wait_for; flows/engine/reply-shape.ts) map each field
+ * central sends to what it must be. Compact forms: `string`, `integer`, `number`, `boolean`, a trailing
+ * `?` for optional (`string?`), or a list of texts for an enumeration (`[paid, unpaid]`). Full form:
+ * ```yaml
+ * status:   { type: string, enum: [paid, unpaid], optional: true, required_when: { found: true } }
+ * id:       { type: string, max_length: 40, pattern: "^[A-Z0-9-]+$", example: EL-2601-0001 }
+ * amount:   { type: integer, min: 0, max: 100000000 }   # number: any finite number; min/max optional
+ * ```
+ * - Every field is required unless `optional: true`; null counts as absent. `required_when` makes a
+ *   field required only when another field of the same shape has the given value (a found bill has an
+ *   amount; a bill not found need not).
+ * - Strings are checked like a resident's input: at most `max_length` characters (default 200, at
+ *   most 2000), no control characters (newlines and tabs included) or bidi overrides, then `enum` and
+ *   `pattern` (whole text, as written: anchor it). A `pattern` needs an `example` that fits it, from
+ *   which `station flows test` builds replies.
+ * - `integer` is a whole JSON number, `boolean` JSON true/false only (the text "true" is refused).
+ * - Fields not declared are dropped: templates, conditions and submissions never see them, and
+ *   `station flows check` refuses `{{bill.x}}` when no shape saved as `bill` declares `x`
+ *   (FLOW_UNDECLARED_FIELD). A request without `reply` is refused (FLOW_NO_REPLY_SHAPE).
  *
  * Receipt lines (`template` of a print step) mirror drivers/printer/receipt.ts, keys in snake_case:
  * - `{ kind: text, text: {vi, en} | "plain {{reference}}", align?: left|center|right, bold?: bool, size?: normal|double }`
@@ -98,6 +128,7 @@
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'
 import type { Condition } from './conditions.js'
 import type { IdentitySource } from './identity.js'
+import type { ReplyShape } from './reply-shape.js'
 
 /** A text in both station languages. Both are required; either may use `{{variables}}`. */
 export interface LocalizedText {
@@ -223,6 +254,8 @@ export interface RequestStep extends StepCommon {
   readonly body: Readonly<Record<string, FlowValue>>
   /** Name under which the reply (a JSON object) is kept; its fields read as `{{name.field}}`. */
   readonly saveAs: string
+  /** What the reply must be; a reply that does not fit fails the request (E_REPLY_INVALID). */
+  readonly reply: ReplyShape
   /** How long one attempt may take (seconds, > 0). */
   readonly timeoutS: number
   /** Further attempts after a timeout or an error (0..5). */
@@ -262,6 +295,8 @@ export interface WaitForStep extends StepCommon {
   readonly match: Readonly<Record<string, FlowValue>>
   /** Name under which the event's fields are kept, like a reply. */
   readonly saveAs?: string
+  /** What the event's fields must be (required with `saveAs`); a notification that does not fit is not accepted. */
+  readonly fields?: ReplyShape
   /** Shown while waiting; absent: a built-in "waiting for confirmation". */
   readonly text?: LocalizedText
   /** How long to wait (seconds, > 0). */

@@ -1,6 +1,7 @@
 /**
  * Flow validation: reads a flow file (flow-read.ts), then checks what spans steps: targets exist,
- * every step and an end are reachable, every `{{variable}}` is set before it is used, texts fit the
+ * every step and an end are reachable, every `{{variable}}` is set before it is used (and a reply's
+ * field is one its declared shape has, FLOW_UNDECLARED_FIELD), texts fit the
  * display (text-fit.ts) and, when the station says what it can do, the flow needs nothing more
  * (flow-capabilities.ts). A flow with any error is refused whole. `loadFlowsDir` does this for a folder.
  */
@@ -133,6 +134,7 @@ function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
   }
   const setBefore = namesSetBefore(steps, targetsOf)
   const shapeOf = nameShapes(steps)
+  const declared = declaredFields(steps)
   for (const step of steps.values()) {
     // An unreachable step has no "before"; it is already reported as unreachable.
     if (!reachable.has(step.id)) continue
@@ -144,6 +146,13 @@ function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
           report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: {{${reference}}}: ${need.reason}`, line: text.line, step: step.id })
         } else if (need.kind === 'set' && !available.has(need.name)) {
           report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: {{${reference}}} ${notSetYet(need.name)}`, line: text.line, step: step.id })
+        } else if (need.kind === 'set' && need.field !== undefined && declared.undeclared(need.name, need.field)) {
+          report({
+            code: 'FLOW_UNDECLARED_FIELD',
+            message: `steps.${step.id}: {{${reference}}}: the reply saved as '${need.name}' declares no field '${need.field}' (it has: ${declared.fieldsOf(need.name).join(', ') || 'none'})`,
+            line: text.line,
+            step: step.id,
+          })
         }
       }
     }
@@ -196,6 +205,28 @@ function nameShapes(steps: ReadonlyMap<string, DraftStep>): (need: VariableNeed)
       return { kind: 'invalid', reason: `'${need.name}' is an answer: use {{${need.name}}} or {{${need.name}.value}}; only replies have fields` }
     }
     return need
+  }
+}
+
+/**
+ * The fields the declared shapes (`reply`, `fields`) give each reply name. A field is undeclared when
+ * the name is only ever a reply and none of its shapes has the field; an answer's `{{x.value}}` is
+ * not a reply field.
+ */
+function declaredFields(steps: ReadonlyMap<string, DraftStep>): { undeclared: (name: string, field: string) => boolean; fieldsOf: (name: string) => string[] } {
+  const fields = new Map<string, Set<string>>()
+  const answers = new Set<string>()
+  for (const step of steps.values()) {
+    for (const shape of step.shapes) fields.set(shape.name, new Set([...(fields.get(shape.name) ?? []), ...shape.fields]))
+    for (const name of step.sets) if (!step.records.includes(name)) answers.add(name)
+  }
+  return {
+    undeclared: (name, field) => {
+      const known = fields.get(name)
+      if (!known || known.has(field)) return false
+      return !(answers.has(name) && field === 'value')
+    },
+    fieldsOf: (name) => [...(fields.get(name) ?? [])],
   }
 }
 

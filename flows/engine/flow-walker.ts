@@ -7,15 +7,19 @@
  * How it explores: depth first, one fresh session per path, replaying the actions that lead to the
  * branch point (sessions cannot be copied). At each point where the session waits it tries every
  * cause: each option, a valid input (one per distinct branch outcome) and an invalid one followed by
- * a valid one, an identity, `ok`, a timeout, effects that succeed and fail, replies and events
- * synthesised from the flow's own branch conditions (so `{"==": ["{{bill.status}}", unpaid]}` gets
- * a reply with status `unpaid` and one without), and `back` once per step. Alternatives that cannot
+ * a valid one, an identity, `ok`, a timeout, effects that succeed and fail, and replies and events
+ * built from the step's declared shape (`reply`, `fields`; reply-shape.ts): valid ones whose values
+ * come from the flow's own branch conditions (so `{"==": ["{{bill.status}}", unpaid]}` gets a reply
+ * with status `unpaid` and one with another status the shape allows, or none when it may be absent),
+ * plus one malformed reply (a field of the wrong type) that must take the failure path, or for an
+ * event be waited past; and `back` once per step. Alternatives that cannot
  * change what follows (options to the same step whose value no condition reads) are finished along
  * the shortest way to an end, and a state already explored is not explored again; both keep the
  * number of paths near the number of arrows instead of their product.
  *
- * A path fails when the engine throws, the session does not end within the action bound, or timers
- * or calls are left behind when it ends.
+ * A path fails when the engine throws, the session does not end within the action bound, timers or
+ * calls are left behind when it ends, or the session accepts a malformed reply or refuses one that
+ * fits its shape.
  */
 import type { KeyName, Language } from '../../config/schema.js'
 import { StationError, type ErrorCode } from '../../runtime/errors.js'
@@ -26,6 +30,7 @@ import { FlowSession, type FlowEffects } from './flow-session.js'
 import type { BranchStep, FlowDefinition, FlowValue, InputStep, LocalizedText, Step, WaitingStep } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
+import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
 import { interpolate, templateReferences, variableNeed } from './template.js'
 
 /** Bounds and settings of a walk. */
@@ -67,6 +72,10 @@ const IDLE_STEP_MS = 1000
 /** Reply fields a pay_qr step reads as its bank BIN, account and amount need values VietQR accepts (protocols.md 8). */
 const PAY_QR_DEFAULTS = { bin: '970436', account: '0123456789', amount: '150000' } as const
 const DEFAULT_FIELD_VALUE = '1'
+/** Texts tried for a string field a condition reads, besides the condition's own values: one usually fits a pattern. */
+const GENERIC_TEXTS = ['x', 'other', '1'] as const
+/** Stands for "field absent" among a field's values while combining. */
+const ABSENT = Symbol('absent')
 const DECIMAL = /^\s*-?\d+(\.\d+)?\s*$/
 
 type Perform =
@@ -102,6 +111,8 @@ interface Action {
   finishOnly?: boolean
   save?: { name: string; saved: Saved }
   sets?: 'identity' | 'reference'
+  /** A reply or event the session must accept, or refuse (E_REPLY_INVALID, E_EVENT_INVALID) for its shape. */
+  expect?: 'accepted' | 'refused'
 }
 
 /** A call a session made and the walker has yet to answer. */
@@ -123,10 +134,13 @@ class WalkEffects implements FlowEffects {
   calls: Call[] = []
   /** Calls since the last step change: the attempt number of a request. */
   callsAtStep = 0
+  /** Replies and events the session refused for not fitting their shape. */
+  refused = 0
   onStep: (id: string) => void = () => {}
 
   show(): void {}
   event(type: string, fields: Record<string, string | number | boolean>): void {
+    if (type === 'effect.failed' && (fields['code'] === 'E_REPLY_INVALID' || fields['code'] === 'E_EVENT_INVALID')) this.refused++
     const step = fields['step']
     if (type === 'flow.step' && typeof step === 'string') {
       this.callsAtStep = 0
@@ -285,6 +299,7 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
         taken.push(action)
         acting = { action, stepId: decision.step.id, first: true }
         apply(action, model)
+        const refusedBefore = effects.refused
         const problem = perform(action, session, effects, clock)
         if (problem) {
           fail(problem)
@@ -292,6 +307,10 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
           break
         }
         await settle()
+        const refused = effects.refused > refusedBefore
+        if (action.expect !== undefined && refused !== (action.expect === 'refused')) {
+          fail(`the session ${refused ? 'refused' : 'accepted'} a ${action.expect === 'refused' ? 'malformed' : 'fitting'} answer at '${action.label}'`)
+        }
         if (action.back && flow.steps.get(session.currentStepId ?? '')?.kind === 'scan_id') model.identity = false
       }
       if (clock.pendingTimers > 0) fail(`${clock.pendingTimers} timer(s) left running after the session ended`)
@@ -458,17 +477,30 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
       case 'waitFor': {
         if (step.kind !== 'request' && step.kind !== 'wait_for') break
         const name = step.saveAs
-        const replies = name === undefined ? [{}] : records(analysis, model, language, name)
-        replies.forEach((reply, index) => {
-          const fields = { ...reply, ...(call.match ?? {}) }
+        const shape = step.kind === 'request' ? step.reply : step.fields
+        // What the event must carry to match, typed as its shape declares (an amount is a number).
+        const matched = step.kind === 'wait_for' ? typedMatch(step.match, shape, fillerOf(model, language)) : {}
+        const replies = (name === undefined ? [{}] : records(analysis, model, language, name, shape))
+          .map((reply) => ({ ...reply, ...matched }))
+          .filter((reply) => shape === undefined || checkReply(shape, reply).ok)
+        replies.forEach((fields, index) => {
           alternatives.push({
             label: at(`${call.effect === 'request' ? 'reply' : 'event'} ${index + 1} ${JSON.stringify(fields)}`),
             perform: { kind: 'resolve', value: fields },
             cause: 'next',
             target: step.next,
+            ...(shape === undefined ? {} : { expect: 'accepted' as const }),
             ...(name === undefined ? {} : { save: { name, saved: { kind: 'record', fields } } }),
           })
         })
+        const bad = shape === undefined ? undefined : malformed(shape, replies[0] ?? matched)
+        if (step.kind === 'request' && shape !== undefined) {
+          // Central answered with something that does not fit: the request fails at once, retries or not.
+          alternatives.push({ label: at(`malformed reply ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, cause: 'on_error', target: step.onError, finishOnly: true, expect: 'refused' })
+        } else if (step.kind === 'wait_for' && bad !== undefined && decision.attempt === 0) {
+          // A notification that does not fit is not accepted: the step waits on.
+          alternatives.push({ label: at(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.id, finishOnly: true, expect: 'refused' })
+        }
         if (step.kind === 'request') {
           alternatives.push({ label: at('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: failTarget, ...(last ? { cause: 'on_error' } : {}) })
           const timeoutTarget = last ? (step.onTimeout ?? step.onError) : step.id
@@ -541,8 +573,90 @@ function inputValues(step: InputStep, analysis: Analysis, model: Model, language
   return invalid === undefined ? { valid } : { valid, invalid }
 }
 
-/** Replies (or event fields) for `name`: one per distinct branch outcome, built from the values the conditions name. */
-function records(analysis: Analysis, model: Model, language: Language, name: string): Array<Record<string, string>> {
+/**
+ * Replies (or event fields) for `name` that fit `shape`: one per distinct branch outcome, built from
+ * the values the conditions name (typed as the shape declares, and only those the shape allows).
+ */
+function records(analysis: Analysis, model: Model, language: Language, name: string, shape: ReplyShape | undefined): Array<Record<string, unknown>> {
+  if (shape === undefined) return untypedRecords(analysis, model, language, name)
+  // Only what a condition compares can change what follows; other fields keep their default.
+  const choices = [...shape].map(([field, spec]) => ({ field, values: fieldValues(analysis, `${name}.${field}`, spec, analysis.candidates.has(`${name}.${field}`)) }))
+  const base = Object.fromEntries(choices.map(({ field, values }) => [field, values[0]]))
+  let combinations: Array<Record<string, unknown>> = [base]
+  const product = choices.reduce((total, choice) => total * choice.values.length, 1)
+  if (product <= MAX_COMBINATIONS) {
+    for (const { field, values } of choices) {
+      combinations = combinations.flatMap((partial) => values.map((value) => ({ ...partial, [field]: value })))
+    }
+  } else {
+    for (const { field, values } of choices) for (const value of values.slice(1)) combinations.push({ ...base, [field]: value })
+  }
+  const outcomes = new Set<string>()
+  return combinations
+    .map((combination) => Object.fromEntries(Object.entries(combination).filter(([, value]) => value !== ABSENT)))
+    .filter((reply) => {
+      if (!checkReply(shape, reply).ok) return false
+      const outcome = signature(analysis, model, language, name, { kind: 'record', fields: reply })
+      if (outcomes.has(outcome)) return false
+      outcomes.add(outcome)
+      return true
+    })
+}
+
+/**
+ * Values worth trying for one declared field, the default first: what a pay_qr needs, the shape's
+ * example, or a plain fitting value; then, for a field a condition reads, what its conditions compare
+ * it with, a few generic texts, and absence when the shape allows it. Only values that fit.
+ */
+function fieldValues(analysis: Analysis, reference: string, spec: FieldShape, read: boolean): unknown[] {
+  const fits = (value: unknown): boolean => value !== undefined && fieldProblem(spec, value) === undefined
+  const typed = (text: string | undefined): unknown => (text === undefined ? undefined : valueFromText(spec, text))
+  const plain = ((): unknown => {
+    switch (spec.type) {
+      case 'boolean':
+        return true
+      case 'integer':
+      case 'number':
+        return Math.min(Math.max(1, spec.min ?? 1), spec.max ?? Number.MAX_SAFE_INTEGER)
+      case 'string':
+        return spec.enum?.[0] ?? [DEFAULT_FIELD_VALUE, ...GENERIC_TEXTS].find((text) => fits(text))
+    }
+  })()
+  const example = spec.type === 'string' ? spec.example : undefined
+  const defaults = [typed(analysis.defaults.get(reference)), example, plain].filter(fits)
+  const values: unknown[] = defaults.slice(0, 1)
+  if (read) {
+    const texts = [...(analysis.candidates.get(reference) ?? []), ...(spec.type === 'string' ? GENERIC_TEXTS : []), ...(spec.type === 'boolean' ? ['true', 'false'] : [])]
+    for (const value of [...texts.map(typed), ...(spec.type === 'string' ? (spec.enum ?? []) : [])]) if (fits(value) && !values.includes(value)) values.push(value)
+    if (spec.optional) values.push(ABSENT)
+  }
+  return values.length === 0 ? [ABSENT] : values
+}
+
+/** `match` filled from the model, each value typed as the shape declares its field (a text otherwise). */
+function typedMatch(match: Readonly<Record<string, FlowValue>>, shape: ReplyShape | undefined, fill: (template: string) => string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(match).map(([key, value]) => {
+      const text = typeof value === 'string' ? fill(value) : String(value)
+      const spec = shape?.get(key)
+      const typed = spec === undefined ? text : valueFromText(spec, text)
+      return [key, typed ?? text]
+    }),
+  )
+}
+
+/** `reply` with its first required field (else its first) of the wrong type; a list when the shape has no field. */
+function malformed(shape: ReplyShape, reply: Record<string, unknown>): unknown {
+  const entries = [...shape]
+  const [field, spec] = entries.find(([, candidate]) => !candidate.optional) ?? entries[0] ?? []
+  if (field === undefined || spec === undefined) return ['not', 'an', 'object']
+  // The text "true" for a boolean is the classic: it must not count as found.
+  const wrong = spec.type === 'string' ? 12345 : spec.type === 'boolean' ? 'true' : '1'
+  return { ...reply, [field]: wrong }
+}
+
+/** Replies for a name saved without a declared shape: text values, as the conditions name them. */
+function untypedRecords(analysis: Analysis, model: Model, language: Language, name: string): Array<Record<string, string>> {
   const fields = [...(analysis.fields.get(name) ?? [])].filter((field) => field !== '' && field !== 'value').sort()
   const choices = fields.map((field) => {
     const reference = `${name}.${field}`

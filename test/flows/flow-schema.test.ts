@@ -7,11 +7,14 @@ import { READER_KEYS } from '../../flows/engine/flow-read.js'
 import { INPUT_MODES, STEP_KINDS } from '../../flows/engine/flow-types.js'
 import { parseFlow } from '../../flows/engine/flow-validate.js'
 import { IDENTITY_SOURCES } from '../../flows/engine/identity.js'
+import { FIELD_TYPES } from '../../flows/engine/reply-shape.js'
 import { RESERVED_NAMES } from '../../flows/engine/template.js'
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../flows/flow.schema.json', import.meta.url))
 const FEEDBACK_FILE = fileURLToPath(new URL('../../flows/security-feedback.yaml', import.meta.url))
 const WATER_BILL_FILE = fileURLToPath(new URL('fixtures/water-bill.yaml', import.meta.url))
+/** The bundled flows that declare reply shapes. */
+const BUNDLED_WITH_REPLIES = ['pay-bill', 'track-dossier', 'book-exam'].map((id) => fileURLToPath(new URL(`../../flows/${id}.yaml`, import.meta.url)))
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 type SchemaObject = { [key: string]: Json }
@@ -171,6 +174,8 @@ t.test('the schema and the reader accept the same keys, everywhere (no drift)', 
   t.strictSame(propertyKeys(def('option')), sorted(READER_KEYS.option), 'choose options')
   t.strictSame(propertyKeys(def('case')), sorted(READER_KEYS.branchCase), 'branch cases')
   t.strictSame(propertyKeys(def('text')), sorted(READER_KEYS.text), 'texts')
+  const fullField = object((def('reply_field')['anyOf'] as Json[])[2], 'full reply field')
+  t.strictSame(propertyKeys(fullField), sorted(READER_KEYS.replyField), 'reply fields')
   const alternatives = def('condition')['anyOf'] as Json[]
   t.strictSame(propertyKeys(object(alternatives[1], 'operators')), sorted(CONDITION_OPERATORS), 'condition operators')
 })
@@ -178,7 +183,7 @@ t.test('the schema and the reader accept the same keys, everywhere (no drift)', 
 t.test('the schema walks to no key the reader does not know', async (t) => {
   const known = new Set<string>([
     ...READER_KEYS.flow, ...Object.values(READER_KEYS.steps).flat(), ...Object.values(READER_KEYS.receiptLines).flat(),
-    ...READER_KEYS.option, ...READER_KEYS.branchCase, ...READER_KEYS.text, ...CONDITION_OPERATORS,
+    ...READER_KEYS.option, ...READER_KEYS.branchCase, ...READER_KEYS.text, ...READER_KEYS.replyField, ...CONDITION_OPERATORS,
   ])
   const found: string[] = []
   const walk = (node: Json): void => {
@@ -196,10 +201,13 @@ t.test('the schema lists the same enumerations as the engine', async (t) => {
   t.strictSame(object(props('step_input')['mode'], 'mode')['enum'], [...INPUT_MODES])
   t.strictSame(object(object(props('step_scan_id')['accept'], 'accept')['items'], 'items')['enum'], [...IDENTITY_SOURCES])
   t.strictSame(object(def('answer_name')['not'], 'not')['enum'], [...RESERVED_NAMES])
+  const fullField = object((def('reply_field')['anyOf'] as Json[])[2], 'full reply field')
+  t.strictSame(object(object(fullField['properties'], 'properties')['type'], 'type')['enum'], [...FIELD_TYPES])
+  t.strictSame(object((def('reply_field')['anyOf'] as Json[])[0], 'compact')['enum'], [...FIELD_TYPES, ...FIELD_TYPES.map((type) => `${type}?`)])
 })
 
 t.test('the bundled flow and the payment fixture are valid against the schema, and reference it', async (t) => {
-  for (const file of [FEEDBACK_FILE, WATER_BILL_FILE]) {
+  for (const file of [FEEDBACK_FILE, WATER_BILL_FILE, ...BUNDLED_WITH_REPLIES]) {
     const text = await readFile(file, 'utf8')
     t.match(text.split('\n')[0], /^# yaml-language-server: \$schema=(\.\/|.*\/flows\/)flow\.schema\.json$/, `${file} references the schema`)
     t.strictSame(validate(schema, parse(text)), [], file)
@@ -226,6 +234,15 @@ t.test('the schema refuses what the reader refuses, for the mistakes an editor s
     ['a reserved save_as', mutate((f) => (f.steps['paying'] = { ...f.steps['paying'], save_as: 'payment' }))],
     ['a receipt line of unknown kind', mutate((f) => (f.steps['pay'] = { ...f.steps['pay'], template: [{ kind: 'image' }] }))],
     ['a bad step id', mutate((f) => (f.steps['Check'] = { kind: 'end', outcome: 'completed', text: { vi: 'a', en: 'b' } }))],
+    ['a request without a reply shape', mutate((f) => delete f.steps['lookup']?.['reply'])],
+    ['a wait_for that saves the event without fields', mutate((f) => delete f.steps['paying']?.['fields'])],
+    ['an unknown field type', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { id: 'text' } }))],
+    ['a bad reply field name', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { 'bill-id': 'string' } }))],
+    ['an empty enumeration', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { status: [] } }))],
+    ['a pattern without an example', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { id: { type: 'string', pattern: '^a$' } } }))],
+    ['min on a string', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { id: { type: 'string', min: 1 } } }))],
+    ['max_length on an integer', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { id: { type: 'integer', max_length: 3 } } }))],
+    ['an unknown key in a reply field', mutate((f) => (f.steps['lookup'] = { ...f.steps['lookup'], reply: { id: { type: 'string', format: 'date' } } }))],
   ]
   for (const [why, flow] of cases) {
     t.not(validate(schema, flow).length, 0, `schema refuses: ${why}`)

@@ -34,8 +34,8 @@ t.test('steps whose effect the station lacks are refused, each named', async (t)
   t.equal(result.flow, undefined)
   t.strictSame(brief(result.diagnostics), [
     { code: 'FLOW_CAPABILITY', severity: 'error', line: 18, step: 'lookup' },
-    { code: 'FLOW_CAPABILITY', severity: 'error', line: 42, step: 'pay' },
-    { code: 'FLOW_CAPABILITY', severity: 'error', line: 55, step: 'paying' },
+    { code: 'FLOW_CAPABILITY', severity: 'error', line: 43, step: 'pay' },
+    { code: 'FLOW_CAPABILITY', severity: 'error', line: 56, step: 'paying' },
   ])
   t.match(result.diagnostics.map((d) => d.message).join('\n'), /no 'request' effect \(it has: none\)[\s\S]*no 'print' effect[\s\S]*no 'waitFor' effect/)
 })

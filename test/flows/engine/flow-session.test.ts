@@ -632,7 +632,7 @@ t.test('request: each attempt times out on the session clock, is aborted, and th
   t.equal(r.clock.pendingTimers, 0)
 })
 
-t.test('request: a timeout reported by the effect counts as a timeout; a reply that is not an object as an error', async (t) => {
+t.test('request: a timeout reported by the effect counts as a timeout; a reply that is not an object as an invalid reply', async (t) => {
   const timedOut = rig({ yaml: WATER_BILL.replace('retries: 2', 'retries: 0') })
   timedOut.effects.requestWith = () => Promise.reject(new StationError('E_DEVICE_TIMEOUT', 'no reply'))
   toLookup(timedOut)
@@ -644,7 +644,7 @@ t.test('request: a timeout reported by the effect counts as a timeout; a reply t
   toLookup(odd)
   await settle()
   t.strictSame(odd.results, [{ outcome: 'failed', stepId: 'offline' }])
-  t.equal(odd.effects.events.find((event) => event.type === 'effect.failed')?.fields['code'], 'E_CODEC_INVALID')
+  t.match(odd.effects.events.find((event) => event.type === 'effect.failed')?.fields, { code: 'E_REPLY_INVALID', field: '', problem: 'not_object' })
 })
 
 t.test('request: a timeout without on_timeout goes to on_error', async (t) => {
@@ -737,13 +737,14 @@ t.test('back during the pause before a retry cancels the retry too', async (t) =
   t.equal(r.clock.pendingTimers, 1, 'only the input countdown')
 })
 
-t.test('replies give templates their fields only: no whole reply, no inherited members, nothing nested', async (t) => {
-  const yaml = WATER_BILL.replace('"Amount {{bill.amount}} VND. OK to pay"', '"{{bill.constructor}}|{{bill.nested}}|{{bill.none}}|{{bill.status}}"')
+t.test('replies give templates their declared fields only: no undeclared field, no inherited members', async (t) => {
+  const yaml = WATER_BILL.replace('"Amount {{bill.amount}} VND. OK to pay"', '"{{bill.constructor}}|{{bill.note}}|{{bill.status}}"')
+    .replace('account: string, id: string }', 'account: string, id: string, constructor: string?, note: string? }')
   const r = rig({ yaml })
-  r.effects.requestWith = async () => ({ ...BILL, nested: { a: 1 } })
+  r.effects.requestWith = async () => ({ ...BILL, nested: { a: 1 }, extra: 'x' })
   toLookup(r)
   await settle()
-  t.equal(r.effects.screen.body, '|||unpaid')
+  t.equal(r.effects.screen.body, '||unpaid')
 })
 
 t.test('input in text mode takes the keys like digits and has its own built-in "not valid" text', async (t) => {
@@ -753,7 +754,7 @@ t.test('input in text mode takes the keys like digits and has its own built-in "
   t.equal(r.effects.screen.body, 'Please check it and type it again.')
 })
 
-t.test('a submit may carry a reply, which goes as the object central sent', async (t) => {
+t.test('a submit may carry a reply: its declared fields, as central sent them', async (t) => {
   const yaml = WATER_BILL.replace('    next: pay\n', '    next: keep\n').replace('  pay:\n', `  keep:
     kind: submit
     fields: [bill, customer]
@@ -767,7 +768,8 @@ t.test('a submit may carry a reply, which goes as the object central sent', asyn
   await settle()
   r.press('ok')
   await settle()
-  t.strictSame(r.effects.submissions[0]?.data, { language: 'en', answers: { bill: BILL, customer: '12345678' } })
+  const { customer: _undeclared, ...declared } = BILL
+  t.strictSame(r.effects.submissions[0]?.data, { language: 'en', answers: { bill: declared, customer: '12345678' } })
   t.equal(r.effects.submissions[0]?.flow, 'water-bill')
   t.equal(r.effects.submissions[0]?.flowVersion, 2)
 })
@@ -789,7 +791,7 @@ steps:
   t.equal(clock.pendingTimers, 0)
 })
 
-t.test('wait_for: a timeout the effect reports (AbortSignal.timeout) goes to on_timeout; fields that are not an object are kept as none', async (t) => {
+t.test('wait_for: a timeout the effect reports (AbortSignal.timeout) goes to on_timeout; a sender of junk is not waited on forever', async (t) => {
   const timedOut = rig({ yaml: WATER_BILL })
   timedOut.effects.requestWith = async () => BILL
   timedOut.effects.waitWith = () => Promise.reject(new DOMException('The operation timed out.', 'TimeoutError'))
@@ -809,8 +811,12 @@ t.test('wait_for: a timeout the effect reports (AbortSignal.timeout) goes to on_
   odd.press('ok')
   await settle()
   await settle()
-  t.strictSame(odd.results, [{ outcome: 'completed', stepId: 'thanks' }])
-  t.equal(odd.effects.screen.body, 'Received  VND')
+  t.strictSame(odd.results, [{ outcome: 'cancelled', stepId: 'not_paid' }], 'no on_error: on_timeout, before the deadline')
+  const refused = odd.effects.events.filter((event) => event.type === 'effect.failed')
+  t.equal(refused.length, 20, 'twenty notifications refused, then the wait fails')
+  t.match(refused[0]?.fields, { step: 'paying', effect: 'waitFor', code: 'E_EVENT_INVALID', field: '', problem: 'not_object' })
+  t.equal(odd.effects.waits.length, 20)
+  t.equal(odd.clock.pendingTimers, 0)
 })
 
 t.test('request: a timeout error without a StationError code is reported as "timeout"', async (t) => {
@@ -820,4 +826,95 @@ t.test('request: a timeout error without a StationError code is reported as "tim
   await settle()
   t.strictSame(r.results, [{ outcome: 'failed', stepId: 'slow' }])
   t.equal(r.effects.events.find((event) => event.type === 'effect.failed')?.fields['code'], 'timeout')
+})
+
+// ---- replies and events are checked against their declared shapes ----
+
+t.test('request: a reply that does not fit its shape fails at once, to on_error, with the field and the problem but never the value', async (t) => {
+  const cases: Array<[string, Record<string, unknown>, string, string]> = [
+    ['a status that is an object', { ...BILL, status: { code: 'unpaid' } }, 'status', 'type'],
+    ['a status outside the enumeration', { ...BILL, status: 'overdue' }, 'status', 'enum'],
+    ['an amount below min', { ...BILL, amount: -185000 }, 'amount', 'range'],
+    ['an amount that is not whole', { ...BILL, amount: 185000.5 }, 'amount', 'type'],
+    ['an amount written as text', { ...BILL, amount: '185000' }, 'amount', 'type'],
+    ['a missing id', (({ id: _id, ...rest }) => rest)(BILL), 'id', 'missing'],
+    ['a null id', { ...BILL, id: null }, 'id', 'missing'],
+    ['a bin that does not fit its pattern', { ...BILL, bin: '97043' }, 'bin', 'pattern'],
+    ['an id with a control character', { ...BILL, id: 'HD-2026\n0042' }, 'id', 'characters'],
+    ['an id with a bidi override', { ...BILL, id: 'HD-\u202E2400' }, 'id', 'characters'],
+    ['an id longer than max_length', { ...BILL, id: 'X'.repeat(201) }, 'id', 'length'],
+  ]
+  for (const [why, reply, field, problem] of cases) {
+    const r = rig({ yaml: WATER_BILL })
+    r.effects.requestWith = async () => reply
+    toLookup(r)
+    await settle()
+    t.strictSame(r.results, [{ outcome: 'failed', stepId: 'offline' }], why)
+    t.equal(r.effects.requests.length, 1, `${why}: central answered, so no retry`)
+    const failed = r.effects.events.filter((event) => event.type === 'effect.failed')
+    t.strictSame(failed.map((event) => event.fields), [{ flow: 'water-bill', version: 2, step: 'lookup', effect: 'request', code: 'E_REPLY_INVALID', field, problem, attempt: 1 }], why)
+    t.notOk(JSON.stringify(r.effects.events).includes('HD-2026'), `${why}: no value from the reply in any event`)
+    t.notOk(r.effects.screens.some((screen) => screen.body.includes('Amount')), `${why}: nothing of the reply was shown`)
+    t.equal(r.clock.pendingTimers, 0)
+  }
+})
+
+t.test('request: a reply that fits keeps its declared fields only; optional fields may be absent or null', async (t) => {
+  const yaml = WATER_BILL.replace('account: string, id: string }', 'account: string, id: string, note: { type: string, optional: true }, found: boolean? }')
+    .replace('"Amount {{bill.amount}} VND. OK to pay"', '"{{bill.amount}}|{{bill.note}}|{{bill.extra}}"')
+  const refused = parseFlow(yaml, 'f.yaml')
+  t.match(refused.diagnostics, [{ code: 'FLOW_UNDECLARED_FIELD' }], 'the check refuses a field no shape declares')
+  const r = rig({ yaml: yaml.replace('|{{bill.extra}}', '') })
+  r.effects.requestWith = async () => ({ ...BILL, note: null, extra: 'dropped', found: true })
+  toLookup(r)
+  await settle()
+  t.equal(r.session.currentStepId, 'confirm')
+  t.equal(r.effects.screen.body, '185000|')
+})
+
+t.test('wait_for: only the text fields of match go to the effect; a notification for another amount, or one that does not fit, is waited past', async (t) => {
+  const yaml = WATER_BILL.replace('match: { bill: "{{bill.id}}" }', 'match: { bill: "{{bill.id}}", amount: "{{bill.amount}}" }')
+  const r = rig({ yaml })
+  r.effects.requestWith = async () => BILL
+  const answers: Array<Record<string, unknown>> = [
+    { bill: 'HD-2026-0042', amount: 1000 },
+    { bill: 'HD-2026-0042', amount: '185000' },
+    { bill: 'HD-2026-0042', amount: 185000, paidAt: '2026-02-01T03:00:00.000Z', txn: 'FT1' },
+  ]
+  r.effects.waitWith = async () => answers.shift() ?? {}
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'completed', stepId: 'thanks' }])
+  t.equal(r.effects.screen.body, 'Received 185000 VND')
+  t.strictSame(r.effects.waits.map((call) => call.fields), [{ bill: 'HD-2026-0042' }, { bill: 'HD-2026-0042' }, { bill: 'HD-2026-0042' }])
+  t.strictSame(r.effects.waits.map((call) => call.timeoutMs), [300_000, 300_000, 300_000], 'the time left of the step (no time passed between)')
+  t.strictSame(
+    r.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields),
+    [
+      { flow: 'water-bill', version: 2, step: 'paying', effect: 'waitFor', code: 'E_EVENT_MISMATCH', field: 'amount' },
+      { flow: 'water-bill', version: 2, step: 'paying', effect: 'waitFor', code: 'E_EVENT_INVALID', field: 'amount', problem: 'type' },
+    ],
+  )
+  t.equal(r.clock.pendingTimers, 0)
+})
+
+t.test('wait_for: a refused notification does not move the deadline', async (t) => {
+  const r = rig({ yaml: WATER_BILL })
+  r.effects.requestWith = async () => BILL
+  let calls = 0
+  r.effects.waitWith = (call) => (++calls === 1 ? Promise.resolve({ bill: 'HD-2026-0042', amount: 'lots' }) : new Promise((_resolve, reject) => call.signal.addEventListener('abort', () => reject(call.signal.reason))))
+  toLookup(r)
+  await settle()
+  r.press('ok')
+  await settle()
+  r.clock.advance(100_000)
+  await settle()
+  t.equal(r.session.currentStepId, 'paying')
+  r.clock.advance(200_000)
+  await settle()
+  t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'not_paid' }])
+  t.equal(r.effects.waits[1]?.signal.aborted, true)
+  t.equal(r.clock.pendingTimers, 0)
 })

@@ -308,7 +308,15 @@ t.test('reads request, branch, pay_qr and wait_for steps into typed steps', asyn
   t.strictSame(flow?.steps.get('lookup'), {
     kind: 'request', id: 'lookup', method: 'bill.lookup',
     body: { customer: '{{customer.value}}', station: '{{station.id}}', months: 1, detail: false },
-    saveAs: 'bill', timeoutS: 10, retries: 2, next: 'check', onError: 'offline', onTimeout: 'slow',
+    saveAs: 'bill',
+    reply: new Map<string, unknown>([
+      ['status', { type: 'string', optional: false, maxLength: 200, enum: ['paid', 'unpaid'] }],
+      ['amount', { type: 'integer', optional: false, min: 0 }],
+      ['bin', { type: 'string', optional: false, maxLength: 200, pattern: '^[0-9]{6}$', example: '970436' }],
+      ['account', { type: 'string', optional: false, maxLength: 200 }],
+      ['id', { type: 'string', optional: false, maxLength: 200 }],
+    ]),
+    timeoutS: 10, retries: 2, next: 'check', onError: 'offline', onTimeout: 'slow',
     text: { vi: 'Đang tra cứu', en: 'Looking it up' },
   })
   t.match(flow?.steps.get('check'), {
@@ -329,7 +337,7 @@ t.test('requires timeout_s on request and wait_for steps (FLOW_NO_TIMEOUT, on th
   t.equal(result.flow, undefined)
   t.strictSame(brief(result.diagnostics), [
     { code: 'FLOW_NO_TIMEOUT', severity: 'error', line: 18, step: 'lookup' },
-    { code: 'FLOW_NO_TIMEOUT', severity: 'error', line: 54, step: 'paying' },
+    { code: 'FLOW_NO_TIMEOUT', severity: 'error', line: 55, step: 'paying' },
   ])
 })
 
@@ -339,15 +347,15 @@ t.test('requires a failure path: on_error on request and pay_qr, on_timeout on w
   t.equal(result.flow, undefined)
   t.strictSame(brief(result.diagnostics.filter((d) => d.code === 'FLOW_NO_FAILURE_PATH')), [
     { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 18, step: 'lookup' },
-    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 41, step: 'pay' },
-    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 53, step: 'paying' },
+    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 42, step: 'pay' },
+    { code: 'FLOW_NO_FAILURE_PATH', severity: 'error', line: 54, step: 'paying' },
   ])
 })
 
 t.test('refuses an unknown condition operator, on the line of the condition that uses it (FLOW_BAD_CONDITION)', async (t) => {
   const result = parseFlow(WATER_BILL.replace('{ "==": ["{{bill.status}}", paid] }', '{ like: ["{{bill.status}}", paid] }'), 'f.yaml')
   t.equal(result.flow, undefined)
-  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_BAD_CONDITION', severity: 'error', line: 32, step: 'check' }])
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_BAD_CONDITION', severity: 'error', line: 33, step: 'check' }])
   t.match(result.diagnostics[0]?.message, /steps\.check\.cases\[0\]\.when: unknown operator 'like'/)
 })
 
@@ -365,10 +373,10 @@ t.test('points a bad condition at the nested part, and reports every problem in 
   const result = parseFlow(yaml, 'f.yaml')
   t.equal(result.flow, undefined)
   t.strictSame(result.diagnostics.map((d) => [d.code, d.line, d.step]), [
-    ['FLOW_BAD_CONDITION', 36, 'check'],
     ['FLOW_BAD_CONDITION', 37, 'check'],
     ['FLOW_BAD_CONDITION', 38, 'check'],
     ['FLOW_BAD_CONDITION', 39, 'check'],
+    ['FLOW_BAD_CONDITION', 40, 'check'],
   ])
   const messages = result.diagnostics.map((d) => d.message).join('\n')
   t.match(messages, /'==' takes two values \(got 1\)/)
@@ -384,9 +392,9 @@ t.test('checks reply fields and the payment variables against what sets them (FL
   t.equal(result.flow, undefined)
   t.strictSame(brief(result.diagnostics), [
     { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 15, step: 'customer' },
-    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
-    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
-    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 39, step: 'confirm' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 40, step: 'confirm' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 40, step: 'confirm' },
+    { code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 40, step: 'confirm' },
   ])
   const messages = result.diagnostics.map((d) => d.message)
   t.match(messages[0], /\{\{bill\.id\}\} is used before any step saves 'bill'/)
@@ -397,14 +405,14 @@ t.test('checks reply fields and the payment variables against what sets them (FL
 
 t.test('a reply is not available on the failure paths of the request that saves it', async (t) => {
   const result = parseFlow(WATER_BILL.replace('"No answer from central"', '"No answer for {{bill.id}}"'), 'f.yaml')
-  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 67, step: 'slow' }])
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_UNDEFINED_VARIABLE', severity: 'error', line: 69, step: 'slow' }])
 })
 
 t.test('reports case and otherwise targets that name no step (FLOW_UNKNOWN_TARGET)', async (t) => {
   const result = parseFlow(WATER_BILL.replace('        next: confirm\n', '        next: confrim\n').replace('otherwise: offline', 'otherwise: ofline'), 'f.yaml')
   t.strictSame(brief(result.diagnostics.filter((d) => d.code === 'FLOW_UNKNOWN_TARGET')), [
-    { code: 'FLOW_UNKNOWN_TARGET', severity: 'error', line: 35, step: 'check' },
     { code: 'FLOW_UNKNOWN_TARGET', severity: 'error', line: 36, step: 'check' },
+    { code: 'FLOW_UNKNOWN_TARGET', severity: 'error', line: 37, step: 'check' },
   ])
   t.match(result.diagnostics.map((d) => d.message).join('\n'), /cases\[1\]\.next: no step named 'confrim'[\s\S]*otherwise: no step named 'ofline'/)
 })
@@ -421,10 +429,10 @@ t.test('checks the shape of the new steps (FLOW_SCHEMA)', async (t) => {
   t.strictSame(result.diagnostics.filter((d) => d.code === 'FLOW_SCHEMA').map((d) => [d.line, d.step]), [
     [20, 'lookup'],
     [21, 'lookup'],
-    [24, 'lookup'],
-    [29, 'check'],
-    [43, 'pay'],
-    [58, 'paying'],
+    [25, 'lookup'],
+    [30, 'check'],
+    [44, 'pay'],
+    [59, 'paying'],
   ])
   const messages = result.diagnostics.map((d) => d.message).join('\n')
   t.match(messages, /not a dotted name/)
@@ -438,7 +446,7 @@ t.test('checks the shape of the new steps (FLOW_SCHEMA)', async (t) => {
 t.test('literal VietQR values are checked at once; numbers are taken as their digits', async (t) => {
   const yaml = WATER_BILL.replace('bin: "{{bill.bin}}"', 'bin: 970436').replace('account: "{{bill.account}}"', 'account: "0011004455667"').replace('amount: "{{bill.amount}}"', 'amount: 0')
   const result = parseFlow(yaml, 'f.yaml')
-  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_SCHEMA', severity: 'error', line: 46, step: 'pay' }])
+  t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_SCHEMA', severity: 'error', line: 47, step: 'pay' }])
   const fixed = parseFlow(yaml.replace('amount: 0', 'amount: 50000'), 'f.yaml')
   t.strictSame(fixed.diagnostics, [])
   t.match(fixed.flow?.steps.get('pay'), { bin: '970436', amount: '50000' })
@@ -457,9 +465,9 @@ t.test('checks request bodies, event matches and branch cases for shape (FLOW_SC
   t.equal(result.flow, undefined)
   t.strictSame(result.diagnostics.map((d) => [d.code, d.line, d.step]), [
     ['FLOW_SCHEMA', 21, 'lookup'],
-    ['FLOW_SCHEMA', 32, 'check'],
-    ['FLOW_SCHEMA', 57, 'paying'],
-    ['FLOW_SCHEMA', 57, 'paying'],
+    ['FLOW_SCHEMA', 33, 'check'],
+    ['FLOW_SCHEMA', 58, 'paying'],
+    ['FLOW_SCHEMA', 58, 'paying'],
   ])
   const messages = result.diagnostics.map((d) => d.message)
   t.match(messages[0], /body: expected a mapping of field name to value/)
@@ -468,4 +476,97 @@ t.test('checks request bodies, event matches and branch cases for shape (FLOW_SC
   t.match(messages[3], /field name '2nd' must match/)
   const empty = parseFlow(WATER_BILL.replace(/ {4}cases:\n[\s\S]*? {4}otherwise: offline\n/, '    cases: []\n    otherwise: offline\n'), 'f.yaml')
   t.match(empty.diagnostics.find((d) => d.code === 'FLOW_SCHEMA')?.message, /at least one case/)
+})
+
+// ---- reply shapes (line numbers refer to test/flows/fixtures/water-bill.yaml) ----
+
+const REPLY_LINE = '    reply: { status: [paid, unpaid], amount: { type: integer, min: 0 }, bin: { type: string, pattern: "^[0-9]{6}$", example: "970436" }, account: string, id: string }\n'
+
+t.test('a request without a reply shape, and a wait_for that saves an event without fields, are refused (FLOW_NO_REPLY_SHAPE)', async (t) => {
+  t.ok(WATER_BILL.includes(REPLY_LINE))
+  const yaml = WATER_BILL.replace(REPLY_LINE, '').replace('    fields: { bill: string, amount: integer, paidAt: string? }\n', '')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics), [
+    { code: 'FLOW_NO_REPLY_SHAPE', severity: 'error', line: 18, step: 'lookup' },
+    { code: 'FLOW_NO_REPLY_SHAPE', severity: 'error', line: 55, step: 'paying' },
+  ])
+  t.match(result.diagnostics[0]?.message, /steps\.lookup: missing 'reply'/)
+  t.match(result.diagnostics[1]?.message, /steps\.paying: missing 'fields'/)
+  const unsaved = parseFlow(WATER_BILL.replace('    save_as: paid\n', '').replace('    fields: { bill: string, amount: integer, paidAt: string? }\n', '').replace(/\{\{paid\.amount\}\}/g, 'x'), 'f.yaml')
+  t.strictSame(unsaved.diagnostics, [], 'a wait_for that saves nothing need not declare fields')
+})
+
+t.test('a template or condition naming a field the reply does not declare is refused (FLOW_UNDECLARED_FIELD)', async (t) => {
+  const yaml = WATER_BILL.replace('"Amount {{bill.amount}} VND. OK to pay"', '"Amount {{bill.total}} VND. OK to pay"')
+    .replace('{ "==": ["{{bill.status}}", paid] }', '{ "==": ["{{bill.state}}", paid] }')
+    .replace('"Received {{paid.amount}} VND"', '"Received {{paid.sum}} VND"')
+  const result = parseFlow(yaml, 'f.yaml')
+  t.equal(result.flow, undefined)
+  t.strictSame(brief(result.diagnostics), [
+    { code: 'FLOW_UNDECLARED_FIELD', severity: 'error', line: 33, step: 'check' },
+    { code: 'FLOW_UNDECLARED_FIELD', severity: 'error', line: 40, step: 'confirm' },
+    { code: 'FLOW_UNDECLARED_FIELD', severity: 'error', line: 66, step: 'thanks' },
+  ])
+  const messages = result.diagnostics.map((d) => d.message)
+  t.match(messages[0], /\{\{bill\.state\}\}: the reply saved as 'bill' declares no field 'state' \(it has: status, amount, bin, account, id\)/)
+  t.match(messages[1], /declares no field 'total'/)
+  t.match(messages[2], /the reply saved as 'paid' declares no field 'sum' \(it has: bill, amount, paidAt\)/)
+})
+
+t.test('reads the compact and the full forms of reply fields', async (t) => {
+  const yaml = WATER_BILL.replace(REPLY_LINE, `    reply:
+      status: [paid, unpaid]
+      amount: { type: integer, min: 0, max: 100 }
+      rate: { type: number, min: -1.5 }
+      bin: { type: string, pattern: "^[0-9]{6}$", example: "970436", max_length: 6 }
+      account: string?
+      id: { type: string, optional: true, required_when: { found: true } }
+      found: boolean
+      ok: boolean?
+`)
+  const { flow, diagnostics } = parseFlow(yaml, 'f.yaml')
+  t.strictSame(diagnostics, [])
+  const step = flow?.steps.get('lookup')
+  t.strictSame(step?.kind === 'request' ? [...step.reply] : null, [
+    ['status', { type: 'string', optional: false, maxLength: 200, enum: ['paid', 'unpaid'] }],
+    ['amount', { type: 'integer', optional: false, min: 0, max: 100 }],
+    ['rate', { type: 'number', optional: false, min: -1.5 }],
+    ['bin', { type: 'string', optional: false, maxLength: 6, pattern: '^[0-9]{6}$', example: '970436' }],
+    ['account', { type: 'string', optional: true, maxLength: 200 }],
+    ['id', { type: 'string', optional: true, requiredWhen: { field: 'found', value: true }, maxLength: 200 }],
+    ['found', { type: 'boolean', optional: false }],
+    ['ok', { type: 'boolean', optional: true }],
+  ])
+})
+
+t.test('refuses reply shapes that cannot be right (FLOW_SCHEMA, on the line of the field)', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['status: text', /status: expected one of string, integer, number, boolean/],
+    ['status: []', /an enumeration needs at least one value/],
+    ['status: [paid, paid]', /listed twice/],
+    ['status: { enum: [paid] }', /missing 'type'/],
+    ['status: { type: date }', /type: expected one of string, integer, number, boolean/],
+    ['status: { type: string, min: 1 }', /min: does not apply to a string field/],
+    ['status: { type: boolean, max_length: 3 }', /max_length: does not apply to a boolean field/],
+    ['status: { type: string, pattern: "^[a-z]+$" }', /a pattern needs an example/],
+    ['status: { type: string, pattern: "^[a-z]+$", example: "A1" }', /'A1' does not fit the field itself \(pattern\)/],
+    ['status: { type: string, pattern: "(" , example: x }', /not a valid regular expression/],
+    ['status: { type: string, enum: [paid, unpaid], max_length: 4 }', /'unpaid' does not fit the field itself \(length\)/],
+    ['status: { type: string, max_length: 0 }', /max_length: expected an integer 1\.\.2000/],
+    ['status: { type: integer, min: 0.5 }', /min: expected a whole number/],
+    ['status: { type: integer, min: 5, max: 1 }', /min 5 is greater than max 1/],
+    ['status: { type: string, required_when: { nothing: true } }', /required_when: 'nothing' is not another field/],
+    ['status: { type: string, required_when: { amount: yes } }', /required_when: 'yes' is not a value 'amount' can have/],
+    ['status: { type: string, required_when: { amount: 1, id: 2 } }', /required_when: expected \{ other_field: value \}/],
+    ['bill-id: string', /field name 'bill-id' must match/],
+  ]
+  for (const [field, message] of cases) {
+    const yaml = WATER_BILL.replace(REPLY_LINE, `    reply:\n      amount: integer\n      id: string\n      ${field}\n`)
+    const result = parseFlow(yaml, 'f.yaml')
+    t.equal(result.flow, undefined, field)
+    const schema = result.diagnostics.filter((d) => d.code === 'FLOW_SCHEMA')
+    t.equal(schema.length, 1, `${field}: ${JSON.stringify(result.diagnostics.map((d) => d.message))}`)
+    t.match(schema[0], { line: 26, step: 'lookup', message }, field)
+  }
 })

@@ -50,6 +50,7 @@ steps:
     method: bill.lookup
     body: { amount: "{{amount.value}}" }
     save_as: bill
+    reply: { kind: [water, power, gas], bin: { type: string, pattern: "^[0-9]{6}$", example: "970436" }, account: string, id: string? }
     timeout_s: 5
     retries: 1
     next: check
@@ -76,6 +77,7 @@ steps:
     event: payment.confirmed
     match: { bill: "{{bill.id}}" }
     save_as: paid
+    fields: { bill: string, amount: integer? }
     timeout_s: 60
     next: send
     on_timeout: bye
@@ -210,4 +212,43 @@ steps:
   t.strictSame(result.transitions.missing, [])
   t.strictSame(result.steps.missing, [])
   t.equal(result.truncated, false)
+})
+
+t.test('replies come from the declared shape: typed values, conditional fields, and a malformed reply the session must refuse', async (t) => {
+  const flow = flowOf(`id: shaped
+version: 1
+title: { vi: "Hình", en: "Shape" }
+start: ask
+steps:
+  ask:
+    kind: request
+    method: a.b
+    save_as: r
+    reply:
+      found: boolean
+      status: { type: string, enum: [open, closed], required_when: { found: true } }
+      count: { type: integer, min: 1, max: 3, required_when: { found: true } }
+    timeout_s: 5
+    next: check
+    on_error: failed
+  check:
+    kind: branch
+    cases:
+      - when: { "==": ["{{r.found}}", false] }
+        next: none
+      - when: { and: [ { "==": ["{{r.status}}", open] }, { ">": ["{{r.count}}", 2] } ] }
+        next: many
+      - when: { "==": ["{{r.status}}", open] }
+        next: few
+    otherwise: closed
+  none: { kind: end, outcome: completed, text: ${TEXT} }
+  many: { kind: end, outcome: completed, text: ${TEXT} }
+  few: { kind: end, outcome: completed, text: ${TEXT} }
+  closed: { kind: end, outcome: completed, text: ${TEXT} }
+  failed: { kind: end, outcome: failed, text: ${TEXT} }
+`)
+  const result = await walkFlow(flow)
+  t.strictSame(result.failures, [], 'every fitting reply was accepted and the malformed one refused')
+  t.strictSame(result.transitions.missing, [])
+  t.strictSame(result.steps.missing, [])
 })

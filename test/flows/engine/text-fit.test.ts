@@ -105,7 +105,7 @@ version: 1
 title: { vi: "T", en: "T" }
 start: ask
 steps:
-  ask: { kind: request, method: a.b, save_as: r, timeout_s: 5, text: { vi: "x", en: "${FOUR_ROWS}" }, next: wait, on_error: done }
+  ask: { kind: request, method: a.b, save_as: r, reply: {}, timeout_s: 5, text: { vi: "x", en: "${FOUR_ROWS}" }, next: wait, on_error: done }
   wait: { kind: wait_for, event: c.d, timeout_s: 5, text: { vi: "${FOUR_ROWS}", en: "x" }, next: done, on_timeout: done }
   done: { kind: end, outcome: completed, text: { vi: "x", en: "x" } }
 `

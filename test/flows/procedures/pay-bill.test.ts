@@ -56,9 +56,10 @@ t.test('session: the payment confirmation leads to a submission with the bill an
   t.equal(submission?.flowVersion, 1)
   t.match(submission?.data, {
     language: 'en',
-    answers: { service: 'water', customer: '20020001', bill: { id: 'WA-2601-0001', amount: 96000, status: 'unpaid' }, paid: confirmation },
+    answers: { service: 'water', customer: '20020001', bill: { id: 'WA-2601-0001', amount: 96000, status: 'unpaid' }, paid: { bill: 'WA-2601-0001', amount: 96000, paidAt: confirmation.paidAt } },
     identity: { personalId: ID_NUMBER },
   })
+  t.notOk('type' in ((submission?.data.answers as Record<string, object>)['paid'] ?? {}), 'fields the shape does not declare are dropped')
   t.equal(s.effects.receipts.length, 2, 'the payment slip, then the receipt')
   const receipt = s.effects.receipts[1] as Receipt
   const texts = receiptTexts(receipt)
@@ -256,4 +257,52 @@ t.test('station: a silent central does not hang the procedure; the resident is t
   t.equal((await rig.status()).phase, 'welcome', 'the station is free for the next resident')
   t.equal(rig.central.requests.length, 1)
   t.equal(rig.central.requests[0]?.answered, false)
+})
+
+t.test('session: a lookup answer whose found is the text "true" is not a found bill: the request fails with the reason', async (t) => {
+  const s = await startProcedureSession(payBill(), 'en')
+  s.effects.requestWith = async (call) => ({ ...(s.ledger.answer(call.name, call.fields, s.clock.now()) as object), found: 'true' })
+  s.press('2')
+  s.type('20020001')
+  s.press('ok')
+  await s.settle()
+  t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }], 'on_error, not the bill')
+  t.notOk(s.effects.screens.some((screen) => screen.body.includes('WA-2601-0001')), 'nothing of the bill was shown')
+  t.match(s.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields), [
+    { step: 'lookup', effect: 'request', code: 'E_REPLY_INVALID', field: 'found', problem: 'type' },
+  ])
+  t.equal(s.effects.receipts.length, 0)
+})
+
+t.test('session: an amount below zero, or a found bill without its amount, fails the lookup', async (t) => {
+  for (const [change, problem] of [[{ amount: -96000 }, 'range'], [{ amount: undefined }, 'missing']] as const) {
+    const s = await startProcedureSession(payBill(), 'en')
+    s.effects.requestWith = async (call) => ({ ...(s.ledger.answer(call.name, call.fields, s.clock.now()) as object), ...change })
+    s.press('2')
+    s.type('20020001')
+    s.press('ok')
+    await s.settle()
+    t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }], problem)
+    t.match(s.effects.events.find((event) => event.type === 'effect.failed')?.fields, { code: 'E_REPLY_INVALID', field: 'amount', problem })
+  }
+})
+
+t.test('session: a confirmation for another amount does not count as this payment', async (t) => {
+  const s = await startProcedureSession(payBill(), 'en')
+  const confirmations = [
+    { bill: 'WA-2601-0001', amount: 1000, paidAt: '2026-01-20T07:06:00.000Z' },
+    { bill: 'WA-2601-0001', amount: 96000, paidAt: '2026-01-20T07:06:30.000Z' },
+  ]
+  s.effects.waitWith = async () => confirmations.shift() ?? {}
+  s.press('2')
+  s.type('20020001')
+  s.press('ok')
+  await s.settle()
+  s.press('ok')
+  await s.settle()
+  t.match(s.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields), [
+    { step: 'paying', effect: 'waitFor', code: 'E_EVENT_MISMATCH', field: 'amount' },
+  ])
+  t.match(s.effects.submissions[0]?.data, { answers: { paid: { amount: 96000, paidAt: '2026-01-20T07:06:30.000Z' } } })
+  t.strictSame(s.results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
 })

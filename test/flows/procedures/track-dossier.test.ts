@@ -174,3 +174,53 @@ t.test('station (en): a resident tracks a finished dossier; a silent central is 
   t.ok(Date.now() - asked < 12_000, 'given up within the 10 s request timeout')
   await rig.waitForScreen(/Xin chao/, 4000)
 })
+
+t.test('session: a status that is an object fails the lookup with the reason; no blank status is shown or printed', async (t) => {
+  for (const language of ['vi', 'en'] as const) {
+    const s = await startProcedureSession(trackDossier(), language)
+    s.effects.requestWith = async () => ({ found: true, code: '2601-0001', title: 'Hồ sơ mẫu', status: { code: 'processing' }, updatedAt: '2026-01-10T06:00:00.000Z' })
+    s.type('26010001')
+    s.press('ok')
+    await s.settle()
+    t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }], `${language}: on_error`)
+    t.notOk(s.effects.screens.some((screen) => screen.body.includes('2601-0001')), 'no status screen at all')
+    t.equal(s.effects.receipts.length, 0, 'nothing printed')
+    t.equal(s.effects.submissions.length, 0, 'nothing recorded')
+    const failed = s.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields)
+    t.match(failed, [{ step: 'lookup', effect: 'request', code: 'E_REPLY_INVALID', field: 'status', problem: 'type' }])
+    t.notOk(JSON.stringify(s.effects.events).includes('processing'), 'the value is not in the event')
+  }
+})
+
+t.test('session: "found": "true" (a text) is not found: the lookup fails with the reason', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'en')
+  s.effects.requestWith = async (call) => ({ ...(s.ledger.answer(call.name, call.fields, s.clock.now()) as object), found: 'true' })
+  s.type('26010001')
+  s.press('ok')
+  await s.settle()
+  t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }])
+  t.match(s.effects.events.find((event) => event.type === 'effect.failed')?.fields, { code: 'E_REPLY_INVALID', field: 'found', problem: 'type' })
+})
+
+t.test('session: a found dossier without a status, or with a status that is not a code, fails the lookup', async (t) => {
+  for (const [status, problem] of [[undefined, 'missing'], ['', 'pattern'], ['Đang xử lý\n', 'characters']] as const) {
+    const s = await startProcedureSession(trackDossier(), 'en')
+    s.effects.requestWith = async () => ({ found: true, code: '2601-0001', title: 'Hồ sơ mẫu', status, updatedAt: '2026-01-10T06:00:00.000Z' })
+    s.type('26010001')
+    s.press('ok')
+    await s.settle()
+    t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_answer' }], JSON.stringify(status))
+    t.match(s.effects.events.find((event) => event.type === 'effect.failed')?.fields, { code: 'E_REPLY_INVALID', field: 'status', problem })
+  }
+})
+
+t.test('session: fields the reply shape does not declare are dropped: the record carries the declared ones only', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'en')
+  s.type('26010001')
+  s.press('ok')
+  await s.settle()
+  s.press('ok')
+  await s.settle()
+  const dossier = (s.effects.submissions[0]?.data.answers as Record<string, Record<string, unknown>>)['dossier']
+  t.strictSame(Object.keys(dossier ?? {}).sort(), ['code', 'found', 'status', 'title', 'updatedAt'], 'steps (a list central sends) is not declared')
+})

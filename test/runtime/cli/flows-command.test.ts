@@ -102,7 +102,7 @@ t.test('check: capabilities refuse what the station lacks', async (t) => {
   const io = capture()
   t.equal(await flowsCheck([WATER_BILL_FILE], io, { capabilities: { requestMethods: ['bill.lookup'], effects: ['request', 'print'] } }), 1)
   t.strictSame(io.stdout, [
-    `${WATER_BILL_FILE}:55: error FLOW_CAPABILITY paying: steps.paying: this station has no 'waitFor' effect (it has: request, print)`,
+    `${WATER_BILL_FILE}:56: error FLOW_CAPABILITY paying: steps.paying: this station has no 'waitFor' effect (it has: request, print)`,
     '1 file checked: 1 error, 0 warnings',
   ])
   const all = capture()
@@ -172,6 +172,29 @@ t.test('test: the bundled security feedback flow is walked completely and exits 
   t.equal(await flowsTest(dir, io), 0)
   t.equal(io.stdout.length, 1, io.stdout.join('\n'))
   t.match(io.stdout[0], /^security-feedback@1: steps 9\/9 \(100%\), transitions 15\/15 \(100%\), \d+ paths$/)
+})
+
+t.test('test: every bundled flow is walked completely (replies built from their declared shapes) and exits 0', async (t) => {
+  const io = capture()
+  t.equal(await flowsTest(FLOWS_DIR, io), 0, io.stdout.join('\n'))
+  t.equal(io.stdout.length, 9, io.stdout.join('\n'))
+  for (const line of io.stdout) t.match(line, /^[a-z-]+@\d+: steps (\d+)\/\1 \(100%\), transitions (\d+)\/\2 \(100%\), \d+ paths$/)
+  t.strictSame(io.stderr, [])
+})
+
+t.test('check: a request without a reply shape, and a template naming a field the shape lacks, are errors', async (t) => {
+  const water = await readFile(WATER_BILL_FILE, 'utf8')
+  const dir = t.testdir({
+    'no-reply.yaml': water.replace(/^ {4}reply: .*\n/m, ''),
+    'undeclared.yaml': water.replace('id: water-bill', 'id: water-2').replace('"Amount {{bill.amount}} VND. OK to pay"', '"Amount {{bill.total}} VND. OK to pay"'),
+  })
+  const io = capture()
+  t.equal(await flowsCheck([dir], io), 1)
+  t.strictSame(io.stdout, [
+    `${join(dir, 'no-reply.yaml')}:18: error FLOW_NO_REPLY_SHAPE lookup: steps.lookup: missing 'reply': a request must declare the shape of central's reply`,
+    `${join(dir, 'undeclared.yaml')}:40: error FLOW_UNDECLARED_FIELD confirm: steps.confirm: {{bill.total}}: the reply saved as 'bill' declares no field 'total' (it has: status, amount, bin, account, id)`,
+    '2 files checked: 2 errors, 0 warnings',
+  ])
 })
 
 t.test('test: a missing step and transition are listed under their flow and exit 1; flows print in menu order', async (t) => {
