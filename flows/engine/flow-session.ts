@@ -529,7 +529,7 @@ export class FlowSession {
     const onError = step.onError ?? step.onTimeout
     const { signal, current } = this.#startCall()
     const timeoutMs = Math.max(1, deadline - this.#clock.now())
-    this.#call(() => waitFor(step.event, textMatch(match, step.fields), { timeoutMs, signal })).then(
+    this.#call(() => waitFor(step.event, match, { timeoutMs, signal })).then(
       (fields) => {
         if (!current()) return
         const accepted = acceptEvent(fields, match, step.fields)
@@ -761,16 +761,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/** The match fields the effect compares: those the shape declares as text, or all without a shape. */
-function textMatch(match: Record<string, FlowValue>, shape: ReplyShape | undefined): Record<string, FlowValue> {
-  if (!shape) return match
-  return Object.fromEntries(Object.entries(match).filter(([key]) => shape.get(key)?.type === 'string' || !shape.has(key)))
-}
-
 /**
  * Whether a notification is the one the step waits for: it fits the declared shape (its declared
- * fields only are kept), and every `match` field equals it as text (the effect may have compared
- * only the text fields).
+ * fields only are kept), and every `match` field equals it as text. The effect compares the same way
+ * (runtime/central-calls.ts, which reports a mismatch to central); this is the session's own check.
  */
 function acceptEvent(
   fields: unknown,

@@ -872,7 +872,7 @@ t.test('request: a reply that fits keeps its declared fields only; optional fiel
   t.equal(r.effects.screen.body, '185000|')
 })
 
-t.test('wait_for: only the text fields of match go to the effect; a notification for another amount, or one that does not fit, is waited past', async (t) => {
+t.test('wait_for: the whole match goes to the effect; a notification for another amount, or one that does not fit, is waited past', async (t) => {
   const yaml = WATER_BILL.replace('match: { bill: "{{bill.id}}" }', 'match: { bill: "{{bill.id}}", amount: "{{bill.amount}}" }')
   const r = rig({ yaml })
   r.effects.requestWith = async () => BILL
@@ -888,7 +888,7 @@ t.test('wait_for: only the text fields of match go to the effect; a notification
   await settle()
   t.strictSame(r.results, [{ outcome: 'completed', stepId: 'thanks' }])
   t.equal(r.effects.screen.body, 'Received 185000 VND')
-  t.strictSame(r.effects.waits.map((call) => call.fields), [{ bill: 'HD-2026-0042' }, { bill: 'HD-2026-0042' }, { bill: 'HD-2026-0042' }])
+  t.strictSame(r.effects.waits.map((call) => call.fields), Array(3).fill({ bill: 'HD-2026-0042', amount: '185000' }))
   t.strictSame(r.effects.waits.map((call) => call.timeoutMs), [300_000, 300_000, 300_000], 'the time left of the step (no time passed between)')
   t.strictSame(
     r.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields),
