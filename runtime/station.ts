@@ -358,6 +358,14 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
             return supervisor?.health()[name]
           },
           ...(drain ? { drainNow: () => drain.drainNow() } : {}),
+          // config.set goes through desired config: the same validation, persistence and report.
+          setConfig: async (partial) => {
+            if (!remoteConfig) throw new StationError('E_CONTROL_REQUEST', 'no remote config without a broker', { reason: 'unsupported' })
+            const outcome = await remoteConfig.setFromCommand(partial, 'cmd:config.set')
+            if (!outcome.ok) throw new StationError('E_CONFIG_INVALID', outcome.problems.join('; '), { reason: outcome.reason })
+            return outcome
+          },
+          configNeedsRestart: (partial) => remoteConfig?.needsRestart(partial) ?? true,
         }),
         // The menu, a procedure and its end screen all belong to the resident in front of the station.
         residentPresent: () => kiosk.phase === 'menu' || kiosk.phase === 'session' || kiosk.phase === 'ended',

@@ -26,6 +26,7 @@ import {
   parseDesiredBody,
   writeDesiredState,
   type AcceptedDesiredConfig,
+  type DesiredConfigBody,
   type DesiredAtStart,
   type DesiredConfigState,
   type DesiredRefusal,
@@ -200,19 +201,54 @@ export class RemoteConfigService implements Service {
     }
     const parsed = parseDesiredBody(opened.body, this.#o.stationId)
     if (!parsed.ok) return this.#refuseDesired(parsed.version, parsed.reason, parsed.problems)
-    const body = parsed.body
+    await this.#accept(parsed.body, opened.keyId)
+  }
+
+  /**
+   * `config.set` from a signed command (docs/operations.md): `partial` merged over the accepted
+   * desired config, as the next version. The same checks and report as config/desired.
+   */
+  setFromCommand(partial: Record<string, unknown>, keyId: string): Promise<DesiredOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#enqueue(async () => {
+        try {
+          const accepted = this.#state.accepted
+          const body = {
+            station: this.#o.stationId,
+            version: (accepted?.version ?? 0) + 1,
+            config: deepMerge(accepted?.config ?? {}, partial),
+            issuedAt: this.#nowIso(),
+          }
+          resolve(await this.#accept(body, keyId))
+        } catch (error) {
+          reject(error)
+        }
+      })
+    })
+  }
+
+  /** Whether a partial change (config.set) touches anything that needs a restart. */
+  needsRestart(partial: Record<string, unknown>): boolean {
+    return leafPaths(partial).some((path) => !isLivePath(path))
+  }
+
+  async #accept(body: DesiredConfigBody, keyId: string): Promise<DesiredOutcome> {
     const accepted = this.#state.accepted
     const configDigest = digestOf(body.config)
     if (accepted && body.version === accepted.version && configDigest === accepted.digest) {
       this.#log.debug({ version: body.version }, 'desired config already applied')
-      return
+      return { ok: true, version: body.version, live: [], pendingRestart: [] }
     }
     if (accepted && body.version <= accepted.version) {
-      return this.#refuseDesired(body.version, 'old-version', [`version: ${body.version} is not above the applied version ${accepted.version}`])
+      const problems = [`version: ${body.version} is not above the applied version ${accepted.version}`]
+      await this.#refuseDesired(body.version, 'old-version', problems)
+      return { ok: false, reason: 'old-version', problems }
     }
     const composed = composeDesired(body.config, this.#o.fileConfig)
-    if (!composed.ok) return this.#refuseDesired(body.version, 'invalid-config', composed.problems)
-
+    if (!composed.ok) {
+      await this.#refuseDesired(body.version, 'invalid-config', composed.problems)
+      return { ok: false, reason: 'invalid-config', problems: composed.problems }
+    }
     const next = composed.config
     const pendingRestart = changedPaths(this.#bootConfig, next).filter((path) => !isLivePath(path))
     const live = changedPaths(this.#running, next).filter(isLivePath)
@@ -220,14 +256,16 @@ export class RemoteConfigService implements Service {
       version: body.version,
       config: body.config,
       issuedAt: body.issuedAt,
-      keyId: opened.keyId,
+      keyId,
       acceptedAt: this.#nowIso(),
       digest: configDigest,
     }
     try {
       await writeDesiredState(this.#o.dataDir, { accepted: record, refused: null })
     } catch (error) {
-      return this.#refuseDesired(body.version, 'store-failed', [`cannot store the desired config: ${messageOf(error)}`])
+      const problems = [`cannot store the desired config: ${messageOf(error)}`]
+      await this.#refuseDesired(body.version, 'store-failed', problems)
+      return { ok: false, reason: 'store-failed', problems }
     }
     this.#state = { accepted: record, refused: null }
     const applied = leafPaths(body.config).filter((path) => !pendingRestart.some((pending) => overlaps(path, pending)))
@@ -243,6 +281,7 @@ export class RemoteConfigService implements Service {
       })
     }
     this.#applyWhenBetweenSessions()
+    return { ok: true, version: body.version, live, pendingRestart }
   }
 
   /** Applies the pending live change now if no resident is being served, else looks again shortly. */
@@ -354,4 +393,23 @@ export class RemoteConfigService implements Service {
   #nowIso(): string {
     return new Date(this.#o.clock.now()).toISOString()
   }
+}
+
+/** What became of a desired config (config.set answers with it). */
+export type DesiredOutcome =
+  | { ok: true; version: number; live: string[]; pendingRestart: string[] }
+  | { ok: false; reason: string; problems: string[] }
+
+/** `over` laid on `base`, mappings merged key by key, anything else replaced. */
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(over)) {
+    const current = merged[key]
+    merged[key] = isMapping(current) && isMapping(value) ? deepMerge(current, value) : value
+  }
+  return merged
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

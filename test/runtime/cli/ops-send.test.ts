@@ -52,9 +52,9 @@ t.test('ops send exits 0 for a command the station ran and 1 when it refused, fa
   t.equal(forged.code, 1)
   t.match(forged.lines, [{ status: 'refused', reason: 'unknown-key' }])
 
-  const unsupported = await send(['lobby-test', 'config.set', '{"config":{}}'])
-  t.equal(unsupported.code, 1, 'failed: exit 1')
-  t.match(unsupported.lines, [{ status: 'failed', reason: 'unsupported' }])
+  const invalid = await send(['lobby-test', 'config.set', '{"config":{"session":{"idleTimeoutS":-1}}}'])
+  t.equal(invalid.code, 1, 'failed: exit 1')
+  t.match(invalid.lines, [{ status: 'failed', reason: 'invalid-config' }])
 
   const run = io()
   const silent = await opsCommand(['send', 'lobby-nobody', 'ping', '--key', trusted.privatePath, '--broker', broker.url, '--timeout-ms', '300'], run.io)
