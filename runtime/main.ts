@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { messageOf } from './errors.js'
 import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
+import { configCheck } from './cli/config-command.js'
 import { decodeInput, formatDecoded } from './cli/decode-command.js'
 import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
 import { keysCommand } from './cli/keys-command.js'
@@ -33,6 +34,8 @@ const USAGE = `usage: station <command>
                           reference central answering requests unless --no-central)
   central --broker URL --key FILE [--prefix P] [--auto-pay-ms N]
                           run only the reference central (fixture data) against a broker
+  config check [--config F] [--json]
+                          validate a config file (with the environment) without starting; exit 78 if bad
   status [--json]         ask the running station how it is
   ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
                           operations' fleet view: every station, trouble first
@@ -121,6 +124,15 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return flows(rest)
     case 'ops':
       return ops(rest)
+    case 'config': {
+      const [action, ...options] = rest
+      const { values } = parseArgs({ args: options, options: { config: { type: 'string' }, json: { type: 'boolean' } } })
+      if (action !== 'check') {
+        io.err('usage: station config check [--config F] [--json]')
+        return 2
+      }
+      return configCheck({ configFile: values.config, json: values.json === true }, { env: process.env, cwd: process.cwd() }, io)
+    }
     case 'decode': {
       const { values, positionals } = parseArgs({
         args: rest,

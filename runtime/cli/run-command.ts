@@ -76,7 +76,8 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   log.info({ config: loaded.source, dataDir: config.dataDir, simulated: config.hardware.simulated }, 'starting station')
 
   const broker = await resolveBrokerUrl({
-    configured: config.mqtt.url,
+    // mqtt.urls replaces mqtt.url: the first node names the broker, the link tries the rest in order.
+    configured: config.mqtt.urls?.[0] ?? config.mqtt.url,
     probe: probeTcp,
     spawnMosquitto: createMosquittoSpawner({
       ...(env.STATION_MOSQUITTO ? { override: env.STATION_MOSQUITTO } : {}),
