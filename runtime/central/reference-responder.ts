@@ -22,6 +22,7 @@ import { assertTopicPrefix, parseStationTopic, stationTopics, type StationTopic 
 import type { Health, Service } from '../supervisor/service.js'
 import type { CentralFixtures } from './central-fixtures.js'
 import { CentralLedger, type PaymentConfirmation } from './central-ledger.js'
+import { brokerLabel } from '../mqtt/broker-label.js'
 
 export interface ReferenceCentralOptions {
   /** Broker URL, `mqtt://host:port`; credentials in it are never logged. */
@@ -364,12 +365,3 @@ export class ReferenceCentral implements Service {
   }
 }
 
-/** `scheme://host:port` without credentials or path, for logs. */
-function brokerLabel(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}`
-  } catch {
-    return '(unparseable url)'
-  }
-}

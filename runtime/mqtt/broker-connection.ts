@@ -11,6 +11,8 @@ import type { Logger } from '../log.js'
 import { backoffDelayMs } from '../supervisor/backoff.js'
 import { connectMqtt, type ConnectFn, type WireClient, type WirePacket, type WireTls } from './broker-client.js'
 import { describeConnectFailure, type ConnectFailure } from './connect-failure.js'
+export { brokerLabel } from './broker-label.js'
+import { brokerLabel } from './broker-label.js'
 
 /** config.mqtt.tls: PEM files, read again for every attempt so a renewed certificate is used. */
 export interface TlsFiles {
@@ -301,15 +303,6 @@ export class BrokerConnection {
   }
 }
 
-/** `scheme://host:port` without credentials or path, for logs, health and telemetry. */
-export function brokerLabel(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}`
-  } catch {
-    return '(unparseable url)'
-  }
-}
 
 export function withDeadline<T>(clock: Clock, promise: Promise<T>, deadlineMs: number, what: string): Promise<T> {
   return new Promise<T>((resolve, reject) => {

@@ -9,6 +9,8 @@ import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 
 export type { MqttClient }
 import { messageOf, StationError } from '../errors.js'
+export { brokerLabel } from '../mqtt/broker-label.js'
+import { brokerLabel } from '../mqtt/broker-label.js'
 
 export interface OpsBrokerOptions {
   /** `mqtt://host:port` or `mqtts://host:port`. */
@@ -57,12 +59,3 @@ export async function connectOpsBroker(options: OpsBrokerOptions): Promise<MqttC
   }
 }
 
-/** `scheme://host:port` without credentials or path, for messages a person reads. */
-export function brokerLabel(url: string): string {
-  try {
-    const parsed = new URL(url)
-    return `${parsed.protocol}//${parsed.host}`
-  } catch {
-    return '(unparseable url)'
-  }
-}

@@ -27,3 +27,17 @@ export function createTestLink(t: Teardown, url: string, overrides: Partial<Mqtt
   t.teardown(() => link.stop())
   return link
 }
+
+/** Resolves on the next state change equal to `connected` (or now, if already there). */
+export function waitForLinkState(link: MqttLink, connected: boolean, timeoutMs = 5000): Promise<void> {
+  if (link.isConnected === connected) return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`link not ${connected ? 'connected' : 'disconnected'}`)), timeoutMs)
+    const unsubscribe = link.onStateChange((state) => {
+      if (state !== connected) return
+      clearTimeout(timer)
+      unsubscribe()
+      resolve()
+    })
+  })
+}

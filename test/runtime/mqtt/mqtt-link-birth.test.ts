@@ -4,23 +4,12 @@ import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { openStationState } from '../../../runtime/state/station-state.js'
 import { startMosquitto, startTcpRelay, subscribeCollect } from '../../support/mosquitto.js'
-import { createTestLink } from '../../support/test-link.js'
+import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 
 const STATION = 'birth-station-1'
 const STATUS = `cs/v1/${STATION}/status`
 
-function waitConnected(link: MqttLink, timeoutMs = 5000): Promise<void> {
-  if (link.isConnected) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('link did not connect')), timeoutMs)
-    const off = link.onStateChange((connected) => {
-      if (!connected) return
-      clearTimeout(timer)
-      off()
-      resolve()
-    })
-  })
-}
+const waitConnected = (link: MqttLink, timeoutMs?: number) => waitForLinkState(link, true, timeoutMs)
 
 t.test('birthSeq comes from the persisted boot counter and grows across restarts', async (t) => {
   const broker = await startMosquitto(t)

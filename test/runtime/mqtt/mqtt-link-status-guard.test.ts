@@ -5,24 +5,13 @@ import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { StatusGuard } from '../../../runtime/mqtt/status-guard.js'
 import { startMosquitto, subscribeCollect } from '../../support/mosquitto.js'
-import { createTestLink } from '../../support/test-link.js'
+import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 
 const STATION = 'guard-station-1'
 const STATUS = `cs/v1/${STATION}/status`
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-function waitConnected(link: MqttLink, timeoutMs = 5000): Promise<void> {
-  if (link.isConnected) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('link did not connect')), timeoutMs)
-    const off = link.onStateChange((connected) => {
-      if (!connected) return
-      clearTimeout(timer)
-      off()
-      resolve()
-    })
-  })
-}
+const waitConnected = (link: MqttLink, timeoutMs?: number) => waitForLinkState(link, true, timeoutMs)
 
 t.test('a retained status the station did not publish is replaced by the truth at once', async (t) => {
   const broker = await startMosquitto(t)

@@ -5,7 +5,7 @@ import { createLogger } from '../../../runtime/log.js'
 import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
 import { startMosquitto, subscribeCollect, tlsClientOptions, type Teardown, type TestBroker } from '../../support/mosquitto.js'
 import { createTestPki, type ClientTls, type TestPki } from '../../support/pki.js'
-import { createTestLink } from '../../support/test-link.js'
+import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 
 const A = 'station-a'
 const B = 'station-b'
@@ -38,18 +38,7 @@ function stationLink(t: Teardown, broker: TestBroker, stationId: string, tls: Cl
   return createTestLink(t, broker.url, { stationId, tls, ...overrides })
 }
 
-function waitConnected(link: MqttLink, timeoutMs = 5000): Promise<void> {
-  if (link.isConnected) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('link did not connect')), timeoutMs)
-    const off = link.onStateChange((connected) => {
-      if (!connected) return
-      clearTimeout(timer)
-      off()
-      resolve()
-    })
-  })
-}
+const waitConnected = (link: MqttLink, timeoutMs?: number) => waitForLinkState(link, true, timeoutMs)
 
 t.test('a station with its own certificate works end to end: status and a submission', async (t) => {
   const broker = await tlsBroker(t)

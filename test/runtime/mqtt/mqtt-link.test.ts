@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../../../runtime/clock.js'
 import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, startTcpRelay, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
-import { createTestLink } from '../../support/test-link.js'
+import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 
 const STATION = 'test-station-1'
 const submission = {
@@ -19,19 +19,7 @@ function createLink(t: Teardown, url: string, overrides: Partial<MqttLinkOptions
   return createTestLink(t, url, { stationId: STATION, flows: () => [{ id: 'pay-bill', version: 2 }, { id: 'track-dossier', version: 1 }], ...overrides })
 }
 
-/** Resolves on the next state change equal to `connected` (or now, if already there). */
-function waitForState(link: MqttLink, connected: boolean, timeoutMs = 5000): Promise<void> {
-  if (link.isConnected === connected) return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`link not ${connected ? 'connected' : 'disconnected'}`)), timeoutMs)
-    const unsubscribe = link.onStateChange((state) => {
-      if (state !== connected) return
-      clearTimeout(timer)
-      unsubscribe()
-      resolve()
-    })
-  })
-}
+const waitForState = waitForLinkState
 
 async function startedLink(t: Teardown, url: string, clock: Clock = systemClock): Promise<MqttLink> {
   const link = createLink(t, url, { clock })
