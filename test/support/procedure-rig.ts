@@ -254,10 +254,10 @@ export async function loadBundledFlow(flowId: string): Promise<{ flow: FlowDefin
 
 /**
  * The bundled flow `flowId` for a procedure's test file: loaded once before its tests, and checked
- * first as every procedure is (no diagnostics, version 1, the resident identifies first). Returns the
- * loaded flow for the tests that follow.
+ * first as every procedure is (no diagnostics, the expected version, the resident identifies first).
+ * Returns the loaded flow for the tests that follow.
  */
-export function bundledFlowUnderTest(t: Test, flowId: string): () => FlowDefinition {
+export function bundledFlowUnderTest(t: Test, flowId: string, version: number): () => FlowDefinition {
   let flow: FlowDefinition | undefined
   t.before(async () => {
     flow = (await loadBundledFlow(flowId)).flow
@@ -266,7 +266,7 @@ export function bundledFlowUnderTest(t: Test, flowId: string): () => FlowDefinit
     const loaded = await loadBundledFlow(flowId)
     t.strictSame(loaded.diagnostics, [])
     t.equal(loaded.flow.id, flowId)
-    t.equal(loaded.flow.version, 1)
+    t.equal(loaded.flow.version, version)
     t.equal(loaded.flow.steps.get(loaded.flow.start)?.kind, 'scan_id')
   })
   return () => {

@@ -11,7 +11,7 @@ import {
 } from '../../support/procedure-rig.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
-const bookExam = bundledFlowUnderTest(t, 'book-exam')
+const bookExam = bundledFlowUnderTest(t, 'book-exam', 2)
 
 t.test('session: a resident books a pediatrics slot; the booking is recorded and the ticket printed', async (t) => {
   const s = await startProcedureSession(bookExam(), 'vi')
@@ -29,7 +29,7 @@ t.test('session: a resident books a pediatrics slot; the booking is recorded and
   t.match(s.effects.submissions, [
     {
       flow: 'book-exam',
-      flowVersion: 1,
+      flowVersion: 2,
       data: {
         language: 'vi',
         answers: { department: 'pediatrics', hour: '0815', booking: { booked: true, ticket: 'NH-001', date: '2026-01-20', time: '08:15', doctor: 'BS. phòng 201' } },
@@ -140,7 +140,7 @@ t.test('station (vi): a resident books an internal medicine slot and gets the ap
   await rig.waitForScreen(new RegExp(`${today} 13:30`))
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'book-exam', 8000)
-  t.equal(message.payload.flowVersion, 1)
+  t.equal(message.payload.flowVersion, 2)
   t.match(message.payload.data.answers, { department: 'internal', hour: '1330', booking: { booked: true, ticket: 'NO-001', date: today, time: '13:30' } })
   const done = await rig.waitForScreen(/So thu tu NO-001/)
   const code = /Ma ([0-9A-Z]{4}-[0-9A-Z]{4})/.exec(done)?.[1]

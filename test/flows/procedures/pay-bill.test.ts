@@ -10,7 +10,7 @@ import {
 } from '../../support/procedure-rig.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
-const payBill = bundledFlowUnderTest(t, 'pay-bill')
+const payBill = bundledFlowUnderTest(t, 'pay-bill', 2)
 
 t.test('the short title fits the menu in both languages', async (t) => {
   const flow = payBill()
@@ -53,7 +53,7 @@ t.test('session: the payment confirmation leads to a submission with the bill an
   t.equal(s.effects.submissions.length, 1)
   const submission = s.effects.submissions[0]
   t.equal(submission?.flow, 'pay-bill')
-  t.equal(submission?.flowVersion, 1)
+  t.equal(submission?.flowVersion, 2)
   t.match(submission?.data, {
     language: 'en',
     answers: { service: 'water', customer: '20020001', bill: { id: 'WA-2601-0001', amount: 96000, status: 'unpaid' }, paid: { bill: 'WA-2601-0001', amount: 96000, paidAt: confirmation.paidAt } },
@@ -92,7 +92,7 @@ t.test('session: no confirmation within 45 s records the bill unpaid and prints 
   s.clock.advance(1)
   await s.settle()
   t.ok(s.effects.waits[0]?.signal.aborted, 'the wait is abandoned')
-  t.match(s.effects.submissions, [{ flow: 'pay-bill', flowVersion: 1, data: { answers: { service: 'tuition', customer: '40040001', bill: { id: 'TU-2602-0001' } } } }])
+  t.match(s.effects.submissions, [{ flow: 'pay-bill', flowVersion: 2, data: { answers: { service: 'tuition', customer: '40040001', bill: { id: 'TU-2602-0001' } } } }])
   t.notOk('paid' in (s.effects.submissions[0]?.data.answers as object), 'no payment is recorded')
   const slip = s.effects.receipts[1]
   const texts = receiptTexts(slip)
@@ -194,7 +194,7 @@ t.test('station (vi): a resident pays an electricity bill confirmed by central a
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 8000)
   t.equal(message.topic, 'cs/v1/lobby-test/submissions')
-  t.equal(message.payload.flowVersion, 1)
+  t.equal(message.payload.flowVersion, 2)
   t.match(message.payload.data.answers, {
     service: 'electricity',
     customer: '10010001',

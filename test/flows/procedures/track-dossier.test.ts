@@ -10,7 +10,7 @@ import {
 } from '../../support/procedure-rig.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
-const trackDossier = bundledFlowUnderTest(t, 'track-dossier')
+const trackDossier = bundledFlowUnderTest(t, 'track-dossier', 2)
 
 t.test('session: each dossier status is shown in words, recorded and printed with the reference', async (t) => {
   const cases = [
@@ -32,7 +32,7 @@ t.test('session: each dossier status is shown in words, recorded and printed wit
     s.press('ok')
     await s.settle()
     t.match(s.effects.submissions, [
-      { flow: 'track-dossier', flowVersion: 1, data: { language, answers: { code, dossier: { code: dashed, found: true } }, identity: { personalId: ID_NUMBER } } },
+      { flow: 'track-dossier', flowVersion: 2, data: { language, answers: { code, dossier: { code: dashed, found: true } }, identity: { personalId: ID_NUMBER } } },
     ])
     const receipt = s.effects.receipts[0] as Receipt
     const texts = receiptTexts(receipt)
@@ -134,7 +134,7 @@ t.test('station (vi): a resident tracks a dossier in progress and gets a slip', 
   await rig.waitForScreen(/Dang xu ly/)
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'track-dossier', 8000)
-  t.equal(message.payload.flowVersion, 1)
+  t.equal(message.payload.flowVersion, 2)
   t.match(message.payload.data.answers, { code: '26010001', dossier: { code: '2601-0001', status: 'processing' } })
   const done = await rig.waitForScreen(/Cam on/)
   const code = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done.replace('2601-0001', ''))?.[0]
