@@ -78,13 +78,8 @@ export async function opsConfig(options: OpsConfigOptions, broker: OpsBrokerOpti
     io.err(messageOf(error))
     return 1
   }
-  let client: MqttClient
-  try {
-    client = await connectOpsBroker(broker)
-  } catch (error) {
-    io.err(messageOf(error))
-    return 1
-  }
+  const client = await connectOrSay(broker, io)
+  if (!client) return 1
   try {
     const answer = new Promise<ConfigReport | null>((resolve) => {
       const timer = setTimeout(() => resolve(null), options.waitMs ?? 5000)
@@ -190,13 +185,8 @@ export async function opsPublishFlows(options: OpsPublishFlowsOptions, broker: O
     io.err(`${bundle}: ${messageOf(error)}`)
     return 1
   }
-  let client: MqttClient
-  try {
-    client = await connectOpsBroker(broker)
-  } catch (error) {
-    io.err(messageOf(error))
-    return 1
-  }
+  const client = await connectOrSay(broker, io)
+  if (!client) return 1
   try {
     let stations = target === 'all' ? (listed ?? (await discoverStations(client, prefix, options.discoverMs ?? 2000))) : [target]
     if (header.stations !== undefined) {
@@ -241,5 +231,15 @@ export async function opsPublishFlows(options: OpsPublishFlowsOptions, broker: O
     return 1
   } finally {
     await client.endAsync().catch(() => undefined)
+  }
+}
+
+/** The operator's broker connection, or null after saying on stderr why there is none. */
+async function connectOrSay(broker: OpsBrokerOptions, io: OpsIo): Promise<MqttClient | null> {
+  try {
+    return await connectOpsBroker(broker)
+  } catch (error) {
+    io.err(messageOf(error))
+    return null
   }
 }

@@ -17,6 +17,7 @@ import { encodeSignedEnvelope, keyIdOf } from '../../../runtime/ops/signed-envel
 import { startMosquitto, subscribeCollect, type Collector, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { commandBody } from '../../support/command-body.js'
 
 const STATION = 'cmd-station-1'
 const BASE = `cs/v1/${STATION}`
@@ -37,14 +38,7 @@ interface Rig {
   answers(correlationData: Buffer): CommandResponse[]
 }
 
-const body = (name: string, over: Record<string, unknown> = {}) => ({
-  station: STATION,
-  name,
-  args: {},
-  issuedAt: new Date().toISOString(),
-  nonce: randomBytes(12).toString('hex'),
-  ...over,
-})
+const body = (name: string, over: Record<string, unknown> = {}) => commandBody(STATION, name, over)
 
 async function startRig(t: Teardown & { testdir(): string }): Promise<Rig> {
   const broker = await startMosquitto(t)

@@ -17,6 +17,7 @@ import { generateKeyPairFiles, loadSigningKey } from '../../../runtime/ops/trust
 import { startMosquitto, subscribeCollect, type Collector, type TestBroker } from '../../support/mosquitto.js'
 import { start, type Running } from '../../support/station-rig.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { commandBody } from '../../support/command-body.js'
 
 const STATION = 'lobby-test' // set by the station rig
 const BASE = `cs/v1/${STATION}`
@@ -59,14 +60,7 @@ async function startTrusting(t: Test, s: Setup, options: { dataDir?: string; idl
   return running
 }
 
-const body = (name: string, over: Record<string, unknown> = {}) => ({
-  station: STATION,
-  name,
-  args: {},
-  issuedAt: new Date().toISOString(),
-  nonce: randomBytes(12).toString('hex'),
-  ...over,
-})
+const body = (name: string, over: Record<string, unknown> = {}) => commandBody(STATION, name, over)
 
 /** Publishes raw bytes as a command request and resolves with the first response to it. */
 async function rawRequest(s: Setup, name: string, payload: Uint8Array | string): Promise<CommandResponse> {
