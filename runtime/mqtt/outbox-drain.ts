@@ -52,7 +52,9 @@ const MAX_IN_FLIGHT = 1
 
 /** One submission between its first publish and central's acknowledgement. */
 interface InFlight {
-  readonly submission: Submission
+  readonly id: string
+  /** Read from the outbox at the first publish; kept while in flight. */
+  submission: Submission | null
   /**
    * unsent: (re)publish when the window and the link allow; publishing: waiting for PUBACK;
    * awaiting-ack: PUBACK came, waiting for central; acknowledged: markDelivered is running.
@@ -200,19 +202,11 @@ export class OutboxDrain implements Service {
       if (entry.state === 'unsent') this.#publish(entry)
     }
     if (this.#inFlight.size >= MAX_IN_FLIGHT || outbox.depth() === 0) return
-    let pending: Submission[]
-    try {
-      // pending() decrypts and may throw E_OUTBOX_IO; that is retried like a failed publish.
-      pending = outbox.pending()
-    } catch (error) {
-      this.#onFailure(undefined, error)
-      return
-    }
-    for (const submission of pending) {
+    for (const ref of outbox.pendingFrom(0, MAX_IN_FLIGHT + this.#inFlight.size)) {
       if (this.#inFlight.size >= MAX_IN_FLIGHT) break
-      if (this.#inFlight.has(submission.id)) continue
-      const entry: InFlight = { submission, state: 'unsent', firstSentAtMs: null, attempts: 0, ackTimer: undefined }
-      this.#inFlight.set(submission.id, entry)
+      if (this.#inFlight.has(ref.id)) continue
+      const entry: InFlight = { submission: null, id: ref.id, state: 'unsent', firstSentAtMs: null, attempts: 0, ackTimer: undefined }
+      this.#inFlight.set(ref.id, entry)
       this.#publish(entry)
     }
   }
@@ -223,10 +217,26 @@ export class OutboxDrain implements Service {
     entry.attempts += 1
     entry.firstSentAtMs ??= clock.now()
     if (entry.attempts > 1) this.#republished += 1
-    const id = entry.submission.id
+    const id = entry.id
+    const { outbox } = this.#options
     this.#track(
-      link.publishSubmission(entry.submission).then(
-        () => {
+      (entry.submission ? Promise.resolve(entry.submission) : outbox.read(id))
+        .then(async (submission): Promise<'gone' | 'sent'> => {
+          if (submission === null) {
+            // Delivered meanwhile, or set aside by the outbox: nothing to send.
+            if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id)
+            return 'gone' as const
+          }
+          entry.submission = submission
+          await link.publishSubmission(submission)
+          return 'sent'
+        })
+        .then(
+        (outcome) => {
+          if (outcome === 'gone') {
+            this.#pump()
+            return
+          }
           // Central may have acknowledged before our PUBACK callback ran; then there is nothing to wait for.
           if (this.#inFlight.get(id) !== entry || entry.state !== 'publishing') return
           this.#failures = 0
@@ -246,9 +256,9 @@ export class OutboxDrain implements Service {
 
   #onAckTimeout(entry: InFlight): void {
     entry.ackTimer = undefined
-    if (!this.#running || this.#inFlight.get(entry.submission.id) !== entry || entry.state !== 'awaiting-ack') return
+    if (!this.#running || this.#inFlight.get(entry.id) !== entry || entry.state !== 'awaiting-ack') return
     this.#log.warn(
-      { submissionId: entry.submission.id, attempt: entry.attempts, ackTimeoutMs: this.#ackTimeoutMs },
+      { submissionId: entry.id, attempt: entry.attempts, ackTimeoutMs: this.#ackTimeoutMs },
       'central did not acknowledge the submission in time; publishing it again',
     )
     entry.state = 'unsent'

@@ -5,7 +5,7 @@ import { openJson, sealJson } from '../crypto/field-cipher.js'
 import { isStationError, StationError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { openJournal, type Journal, type JournalRecovery } from './journal.js'
-import type { Outbox, Submission, Unsubscribe } from './outbox-types.js'
+import type { Outbox, OutboxDamage, PendingRef, SetAsideCode, StorageState, Submission, Unsubscribe } from './outbox-types.js'
 
 /**
  * The station's outbox: submissions kept in an fsync'd journal until central has them. Everything
@@ -54,6 +54,8 @@ interface AckEntry {
 interface PendingRecord {
   entry: AddEntry
   frameBytes: number
+  /** Append order (PendingRef.seq). */
+  seq: number
   /** Decrypted; null when the data cannot be opened with the current key. */
   submission: Submission | null
 }
@@ -94,7 +96,9 @@ export class JournalOutbox implements Outbox {
   readonly #pending = new Map<string, PendingRecord>()
   /** Records of a type this version does not know; carried through compaction untouched. */
   readonly #foreign: Array<{ value: unknown; frameBytes: number }> = []
-  readonly #appendedListeners = new Set<(submission: Submission) => void>()
+  readonly #appendedListeners = new Set<(ref: PendingRef) => void>()
+  readonly #setAsideListeners = new Set<(code: SetAsideCode, count: number) => void>()
+  #nextSeq = 0
   readonly #undecryptableListeners = new Set<(id: string) => void>()
   #liveBytes = 0
   #queue: Promise<unknown> = Promise.resolve()
@@ -116,7 +120,7 @@ export class JournalOutbox implements Outbox {
     this.#logRecovery()
     for (const { value, frameBytes } of entries) {
       if (isAddEntry(value)) {
-        if (!this.#pending.has(value.id)) this.#pending.set(value.id, { entry: value, frameBytes, submission: null })
+        if (!this.#pending.has(value.id)) this.#pending.set(value.id, { entry: value, frameBytes, seq: this.#nextSeq++, submission: null })
       } else if (isAckEntry(value)) {
         this.#pending.delete(value.id)
       } else {
@@ -184,11 +188,13 @@ export class JournalOutbox implements Outbox {
       this.#checkOpen()
       if (this.#pending.has(entry.id)) return
       const frameBytes = await this.#appendBounded(entry)
-      this.#pending.set(entry.id, { entry, frameBytes, submission: stored })
+      const seq = this.#nextSeq++
+      this.#pending.set(entry.id, { entry, frameBytes, seq, submission: stored })
       this.#liveBytes += frameBytes
+      const ref: PendingRef = { id: entry.id, seq, createdAtMs: Date.parse(entry.createdAt) }
       for (const listener of this.#appendedListeners) {
         try {
-          listener(stored)
+          listener(ref)
         } catch (error) {
           this.#log.warn({ err: error, submissionId: entry.id }, 'outbox onAppended listener threw')
         }
@@ -253,7 +259,34 @@ export class JournalOutbox implements Outbox {
   }
 
   /** Called after each successful append, with the stored submission. Listener errors are logged, not thrown. */
-  onAppended(listener: (submission: Submission) => void): Unsubscribe {
+  pendingFrom(fromSeq: number, limit: number): PendingRef[] {
+    const out: PendingRef[] = []
+    for (const record of this.#pending.values()) {
+      if (out.length >= limit) break
+      if (record.seq < fromSeq || !record.submission) continue
+      out.push({ id: record.entry.id, seq: record.seq, createdAtMs: Date.parse(record.entry.createdAt) })
+    }
+    return out
+  }
+
+  read(id: string): Promise<Submission | null> {
+    return Promise.resolve(this.#pending.get(id)?.submission ?? null)
+  }
+
+  damage(): OutboxDamage {
+    return { setAside: { undecryptable: this.undecryptableIds().length, damaged: 0 }, damagedBytes: this.recovery.unreadableBytes, damagedRegions: this.recovery.damagedPath ? 1 : 0 }
+  }
+
+  storage(): StorageState {
+    return { state: 'ok' }
+  }
+
+  onSetAside(listener: (code: SetAsideCode, count: number) => void): Unsubscribe {
+    this.#setAsideListeners.add(listener)
+    return () => this.#setAsideListeners.delete(listener)
+  }
+
+  onAppended(listener: (ref: PendingRef) => void): Unsubscribe {
     this.#appendedListeners.add(listener)
     return () => this.#appendedListeners.delete(listener)
   }

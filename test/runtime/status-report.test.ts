@@ -12,7 +12,11 @@ const NOW_MS = Date.UTC(2026, 0, 1, 12, 0, 0)
 function fakeOutbox(depth: number, oldestCreatedAtMs: number | null): Outbox {
   return {
     append: async () => undefined,
-    pending: () => [],
+    pendingFrom: () => [],
+    read: async () => null,
+    damage: () => ({ setAside: { undecryptable: 0, damaged: 0 }, damagedBytes: 0, damagedRegions: 0 }),
+    storage: () => ({ state: 'ok' }),
+    onSetAside: () => () => undefined,
     markDelivered: async () => undefined,
     depth: () => depth,
     oldestCreatedAtMs: () => oldestCreatedAtMs,

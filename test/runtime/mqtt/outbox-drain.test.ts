@@ -7,7 +7,7 @@ import { StationError } from '../../../runtime/errors.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { OutboxDrain } from '../../../runtime/mqtt/outbox-drain.js'
-import type { Outbox, Submission, Unsubscribe } from '../../../runtime/outbox/outbox-types.js'
+import type { Outbox, OutboxDamage, PendingRef, StorageState, Submission, Unsubscribe } from '../../../runtime/outbox/outbox-types.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { signedNotify, testCentralKey, testVerifier } from '../../support/central-keys.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
@@ -22,16 +22,38 @@ const fixtures = await loadCentralFixtures()
 class FakeOutbox implements Outbox {
   readonly delivered: string[] = []
   #items: Submission[] = []
-  #listeners = new Set<(submission: Submission) => void>()
+  #listeners = new Set<(ref: PendingRef) => void>()
   #failMarks = 0
+  #seqs = new Map<string, number>()
 
   async append(submission: Submission): Promise<void> {
     this.#items.push(submission)
-    for (const listener of this.#listeners) listener(submission)
+    this.#seqs.set(submission.id, this.#seqs.size)
+    for (const listener of this.#listeners) listener(this.#ref(submission))
   }
 
-  pending(): Submission[] {
-    return [...this.#items]
+  #ref(submission: Submission): PendingRef {
+    return { id: submission.id, seq: this.#seqs.get(submission.id) ?? 0, createdAtMs: Date.parse(submission.createdAt) }
+  }
+
+  pendingFrom(fromSeq: number, limit: number): PendingRef[] {
+    return this.#items.map((item) => this.#ref(item)).filter((ref) => ref.seq >= fromSeq).slice(0, limit)
+  }
+
+  async read(id: string): Promise<Submission | null> {
+    return this.#items.find((item) => item.id === id) ?? null
+  }
+
+  damage(): OutboxDamage {
+    return { setAside: { undecryptable: 0, damaged: 0 }, damagedBytes: 0, damagedRegions: 0 }
+  }
+
+  storage(): StorageState {
+    return { state: 'ok' }
+  }
+
+  onSetAside(): Unsubscribe {
+    return () => undefined
   }
 
   async markDelivered(id: string): Promise<void> {
@@ -53,7 +75,7 @@ class FakeOutbox implements Outbox {
     return first ? Date.parse(first.createdAt) : null
   }
 
-  onAppended(listener: (submission: Submission) => void): Unsubscribe {
+  onAppended(listener: (ref: PendingRef) => void): Unsubscribe {
     this.#listeners.add(listener)
     return () => this.#listeners.delete(listener)
   }
