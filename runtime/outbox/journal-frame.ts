@@ -2,8 +2,9 @@ import { StationError } from '../errors.js'
 import { crc32 } from './crc32.js'
 
 /**
- * Pure framing of journal records: `[length u32 BE][crc32 u32 BE][payload]`, where the CRC
- * (CRC-32/ISO-HDLC) covers the payload only. No I/O here: bytes in, frames out.
+ * Pure framing of outbox records: `[length u32 BE][crc32 u32 BE][payload]`, where the CRC
+ * (CRC-32/ISO-HDLC) covers the payload only. Segments and the v1 journal use the same frames
+ * (docs/outbox.md). No I/O here: bytes in, frames out.
  */
 
 /** 4-byte big-endian payload length + 4-byte big-endian CRC-32. */
@@ -16,74 +17,28 @@ export const FRAME_HEADER_BYTES = 8
 export const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024
 
 /** Frames one payload. Throws E_CODEC_INVALID for an empty or oversized payload. */
-export function encodeFrame(payload: Uint8Array): Uint8Array {
+export function encodeFrame(payload: Uint8Array): Buffer {
   if (payload.length === 0 || payload.length > MAX_PAYLOAD_BYTES) {
     throw new StationError('E_CODEC_INVALID', `journal payload must be 1..${MAX_PAYLOAD_BYTES} bytes`, {
       payloadBytes: payload.length,
     })
   }
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length)
-  const view = new DataView(frame.buffer)
-  view.setUint32(0, payload.length, false)
-  view.setUint32(4, crc32(payload), false)
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length)
+  frame.writeUInt32BE(payload.length, 0)
+  frame.writeUInt32BE(crc32(payload), 4)
   frame.set(payload, FRAME_HEADER_BYTES)
   return frame
 }
 
-/** One good frame found by `scanFrames`. */
-export interface ScannedFrame {
-  /** Byte offset of the frame header in the scanned bytes. */
-  offsetBytes: number
-  /** Total frame length (header + payload). */
-  frameBytes: number
-  /** View into the scanned bytes (not a copy). */
-  payload: Uint8Array
+/** The payload length a frame header claims, or null when no frame can have it (0, or over the maximum). */
+export function plausiblePayloadBytes(header: Uint8Array, offset = 0): number | null {
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength)
+  const payloadBytes = view.getUint32(offset, false)
+  return payloadBytes > 0 && payloadBytes <= MAX_PAYLOAD_BYTES ? payloadBytes : null
 }
 
-/**
- * How the scan ended.
- * - `clean`: every byte belongs to a good frame.
- * - `torn`: the bad part is what an interrupted append leaves (a short header, a frame running
- *   past the end or ending exactly at it with a bad CRC, or zero fill to the end); safe to cut off.
- * - `corrupt`: a bad frame with more data after it. Length framing cannot resync past it.
- */
-export type ScanEnd = 'clean' | 'torn' | 'corrupt'
-
-export interface FrameScan {
-  frames: ScannedFrame[]
-  /** Offset just past the last good frame: the length to keep. */
-  goodBytes: number
-  end: ScanEnd
-}
-
-/** Reads frames from the start until the end of the bytes or the first bad frame. */
-export function scanFrames(bytes: Uint8Array): FrameScan {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const frames: ScannedFrame[] = []
-  let offset = 0
-  while (offset < bytes.length) {
-    if (bytes.length - offset < FRAME_HEADER_BYTES) return { frames, goodBytes: offset, end: 'torn' }
-    const payloadBytes = view.getUint32(offset, false)
-    const expectedCrc = view.getUint32(offset + 4, false)
-    const frameEnd = offset + FRAME_HEADER_BYTES + payloadBytes
-    const plausibleLength = payloadBytes > 0 && payloadBytes <= MAX_PAYLOAD_BYTES
-    if (plausibleLength && frameEnd <= bytes.length) {
-      const payload = bytes.subarray(offset + FRAME_HEADER_BYTES, frameEnd)
-      if (crc32(payload) === expectedCrc) {
-        frames.push({ offsetBytes: offset, frameBytes: frameEnd - offset, payload })
-        offset = frameEnd
-        continue
-      }
-    }
-    return { frames, goodBytes: offset, end: classifyBadFrame(bytes, offset, frameEnd) }
-  }
-  return { frames, goodBytes: offset, end: 'clean' }
-}
-
-/** Whether the bad frame at `offset` looks like a torn last append or like damage in the middle. */
-export function classifyBadFrame(bytes: Uint8Array, offset: number, claimedEnd: number): 'torn' | 'corrupt' {
-  if (claimedEnd >= bytes.length) return 'torn'
-  // Some filesystems (ext4 with delayed allocation) expose a zero-filled tail after a crash.
-  for (let i = offset; i < bytes.length; i++) if (bytes[i] !== 0) return 'corrupt'
-  return 'torn'
+/** Whether `frame` (header + payload, exactly) carries the CRC of its payload. */
+export function frameCrcMatches(frame: Uint8Array): boolean {
+  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
+  return crc32(frame.subarray(FRAME_HEADER_BYTES)) === view.getUint32(4, false)
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { centralCalls } from '../../../runtime/central-calls.js'
 import { BAD_QR, ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
+import { pendingSubmissions } from '../../support/outbox-contents.js'
 import t, { type Test } from 'tap'
 import type { KeyName, Language } from '../../../config/schema.js'
 import { renderPaper } from '../../../drivers/printer/escpos-decoder.js'
@@ -249,7 +250,7 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
   t.match(r.screen(), REFERENCE, 'the reference code stays on the display')
   t.equal(r.kiosk.currentStep, null)
 
-  const pending = r.outbox.pending()
+  const pending = await pendingSubmissions(r.outbox)
   t.equal(pending.length, 1)
   const submission = pending[0]
   t.equal(submission?.flow, 'security-feedback')
@@ -452,7 +453,7 @@ t.test('with the paper out the procedure still completes through no_receipt and 
     [['print', 'E_PRINTER_NOT_READY']],
   )
   t.equal(r.outbox.depth(), 1)
-  t.same(r.outbox.pending()[0]?.data.answers, { topic: 'other', phone: '' })
+  t.same((await pendingSubmissions(r.outbox))[0]?.data.answers, { topic: 'other', phone: '' })
   t.equal(r.device.receipts.length, 0, 'nothing printed')
   r.press('ok')
   t.equal(r.kiosk.phase, 'ended')
