@@ -516,6 +516,8 @@ export class SegmentOutbox implements Outbox {
         const batch = this.#takeBatch()
         const written = await this.#writeBatch(batch)
         await this.deleteDeliveredSegments()
+        // Acks resolve once what they freed is gone too, so a caller sees the space back.
+        for (const op of batch) if (op.kind === 'ack') op.resolve()
         if (!written) break
       }
     })()
@@ -580,8 +582,6 @@ export class SegmentOutbox implements Outbox {
         const seq = this.#index.push(op.id, active.number, offsetBytes, op.frame.length, op.createdAtMs)
         op.resolve()
         this.#notifyAppended({ id: op.id, seq, createdAtMs: op.createdAtMs })
-      } else {
-        op.resolve()
       }
       offsetBytes += op.frame.length
     }
@@ -618,6 +618,7 @@ export class SegmentOutbox implements Outbox {
     if (errno === 'EIO' && !this.#poisoned) this.#poisoned = failure
     if (noSpace) this.#noSpaceAtMs = this.#clock.now()
     const ops = [...batch, ...this.#queue]
+    const inBatch = new Set<QueuedOp>(batch)
     this.#queue = []
     const acks: QueuedAck[] = []
     for (const op of ops) {
@@ -626,7 +627,8 @@ export class SegmentOutbox implements Outbox {
         op.reject(failure)
       } else {
         acks.push(op)
-        op.resolve()
+        // Acks of the failed batch resolve in #runFlush, after it; ones only queued resolve now.
+        if (!inBatch.has(op)) op.resolve()
       }
     }
     this.#retryAcks = [...acks, ...this.#retryAcks]
