@@ -642,7 +642,10 @@ export class SegmentOutbox implements Outbox {
     if (this.#retryAcks.length > 0 && !this.#retryTimer && !this.#closed) {
       this.#retryTimer = this.#clock.setTimeout(() => {
         this.#retryTimer = null
-        if (!this.#closed && this.#retryAcks.length > 0) this.#schedule()
+        // After the write that failed has wound up, or the retry would be dropped by it.
+        void (this.#flushing ?? Promise.resolve()).then(() => {
+          if (!this.#closed && this.#retryAcks.length > 0) this.#schedule()
+        })
       }, ACK_RETRY_MS)
     }
   }
