@@ -7,6 +7,7 @@ import t from 'tap'
 import { openSegmentOutbox } from '../../../runtime/outbox/segment-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { pendingSubmissions } from '../../support/outbox-contents.js'
+import { waitUntil } from '../../support/wait-until.js'
 import { captureLog, faultyFiles, options, submission } from './fixtures.js'
 
 t.test('ENOSPC on append: rejected E_OUTBOX_FULL, the partial write cut off, nothing accepted lost', async (t) => {
@@ -63,8 +64,7 @@ t.test('acks kept after ENOSPC are retried on a timer when nothing else writes',
   fs.failWrites = null
   const syncs = fs.datasyncs
   clock.advance(5000)
-  for (let i = 0; i < 20 && fs.datasyncs === syncs; i++) await new Promise((resolve) => setImmediate(resolve))
-  t.ok(fs.datasyncs > syncs, 'the retry wrote')
+  await waitUntil('the retried ack synced', () => fs.datasyncs > syncs)
   // A crash now (no close) must not bring sub-1 back.
   const again = await openSegmentOutbox(options(dir))
   t.teardown(async () => {
