@@ -34,6 +34,8 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     storage: {
       keyFile: join(dataDir, 'keys', 'outbox.key'),
       outboxMaxBytes: 64 * 1024 * 1024,
+      outboxSegmentBytes: 4 * 1024 * 1024,
+      reserveBytes: 8 * 1024 * 1024,
     },
     session: { idleTimeoutS: 60, endScreenS: 8 },
     flows: { dir: bundledFlowsDir },

@@ -217,6 +217,10 @@ export interface StorageConfig {
   keyFile: string
   /** The outbox refuses new submissions beyond this size and raises an alarm. */
   outboxMaxBytes: number
+  /** Size at which the outbox starts a new segment file; delivered segments are deleted whole (docs/outbox.md). */
+  outboxSegmentBytes: number
+  /** New submissions are refused while the data dir's filesystem has less free space than this (docs/outbox.md). */
+  reserveBytes: number
 }
 
 export interface SessionConfig {

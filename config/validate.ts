@@ -570,6 +570,8 @@ function readConfig(root: Section, base: Config): Config {
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
       outboxMaxBytes: storage.value('outboxMaxBytes', base.storage.outboxMaxBytes, range(1 * MIB, 16 * 1024 * MIB)),
+      outboxSegmentBytes: storage.value('outboxSegmentBytes', base.storage.outboxSegmentBytes, range(64 * 1024, 256 * MIB)),
+      reserveBytes: storage.value('reserveBytes', base.storage.reserveBytes, range(0, 16 * 1024 * MIB)),
     },
     session: {
       idleTimeoutS: session.value('idleTimeoutS', base.session.idleTimeoutS, range(5, 3_600)),
