@@ -42,7 +42,9 @@ export async function scanFrames<R>(
   const damaged: ScanRegion[] = []
   let positionBytes = startBytes
   while (positionBytes < reader.sizeBytes) {
-    const frame = await frameAt(reader, positionBytes, decoder, false)
+    // Most frames are already in the buffer: checked synchronously, no promise per frame.
+    const inMemory = frameInMemory(reader, positionBytes, decoder)
+    const frame = inMemory === undefined ? await frameAt(reader, positionBytes, decoder, false) : inMemory
     if (frame) {
       onFrame(frame.record, positionBytes, frame.frameBytes)
       positionBytes += frame.frameBytes
@@ -58,6 +60,19 @@ export async function scanFrames<R>(
     positionBytes = next
   }
   return { damaged, tail: null }
+}
+
+/** The frame at `positionBytes` when its bytes are all in memory (null: not a valid frame), or undefined when a read is needed. */
+function frameInMemory<R>(reader: WindowReader, positionBytes: number, decoder: FrameDecoder<R>): { record: R; frameBytes: number } | null | undefined {
+  if (!reader.holds(positionBytes, FRAME_HEADER_BYTES + 1)) return undefined
+  const payloadBytes = plausiblePayloadBytes(reader.view(positionBytes, FRAME_HEADER_BYTES))
+  if (payloadBytes === null) return null
+  const frameBytes = FRAME_HEADER_BYTES + payloadBytes
+  if (!reader.holds(positionBytes, frameBytes)) return undefined
+  const frame = reader.view(positionBytes, frameBytes)
+  if (!frameCrcMatches(frame)) return null
+  const record = decoder.decode(frame.subarray(FRAME_HEADER_BYTES), false)
+  return record === null ? null : { record, frameBytes }
 }
 
 async function frameAt<R>(

@@ -54,6 +54,11 @@ export class WindowReader {
     return true
   }
 
+  /** Whether [positionBytes, positionBytes + lengthBytes) is in memory now (no read needed). */
+  holds(positionBytes: number, lengthBytes: number): boolean {
+    return positionBytes >= this.#startBytes && positionBytes + lengthBytes <= this.#endBytes
+  }
+
   /** The bytes at [positionBytes, positionBytes + lengthBytes), after `ensure` said true; a view, valid until the next `ensure`. */
   view(positionBytes: number, lengthBytes: number): Buffer {
     const from = positionBytes - this.#startBytes
