@@ -163,6 +163,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     key,
     clock,
     maxBytes: config.storage.outboxMaxBytes,
+    segmentBytes: config.storage.outboxSegmentBytes,
+    reserveBytes: config.storage.reserveBytes,
     log,
   })
 
