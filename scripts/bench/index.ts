@@ -33,7 +33,7 @@ function sizes(quick: boolean) {
         repetitions: 3,
         drain: [1000, 10_000, 100_000],
         // Bounds a full run on a slow drain; a cut-off run reports its rate so far and says so.
-        drainCapMs: (size: number) => (size <= 1000 ? 30_000 : 40_000),
+        drainCapMs: (size: number) => (size <= 1000 ? 30_000 : size <= 10_000 ? 40_000 : 60_000),
         indexLarge: 100_000,
         indexSmall: 1000,
         footprint: 100_000,
