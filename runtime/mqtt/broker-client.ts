@@ -83,6 +83,10 @@ export const connectMqtt: ConnectFn = (url, options, handlers) => {
   const client = connect(url, clientOptions)
   let closed = false
   client.on('connect', () => {
+    // A submission, its PUBACK and central's reply are each one small packet: Nagle's algorithm
+    // would hold each behind the peer's delayed ACK (tens of ms). TLS sockets are net sockets too.
+    const stream = client.stream as { setNoDelay?: (noDelay: boolean) => unknown }
+    stream.setNoDelay?.(true)
     if (!closed) handlers.connect()
   })
   client.on('message', (topic, payload, packet) => {

@@ -153,6 +153,8 @@ export async function spawnPrivateMosquitto(options: SpawnMosquittoOptions): Pro
       `listener ${port} 127.0.0.1`,
       'allow_anonymous true',
       'persistence false',
+      // Small QoS 1 messages and their acks must not wait for Nagle + delayed ACK (~40 ms each).
+      'set_tcp_nodelay true',
       'log_dest stderr',
       'log_type error',
       'log_type warning',

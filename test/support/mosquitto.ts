@@ -213,6 +213,7 @@ async function spawnTlsMosquitto(binary: string, port: number, pki: TestPki, dir
       'user root',
       'per_listener_settings false',
       'allow_anonymous false',
+      'set_tcp_nodelay true',
       'persistence false',
       'log_dest stderr',
       'log_type all',
