@@ -4,7 +4,7 @@ import t from 'tap'
 import { encodeSignedEnvelope, signEnvelope } from '../../../runtime/ops/signed-envelope.js'
 import { startMosquitto, subscribeCollect, type CollectedMessage } from '../../support/mosquitto.js'
 import { start } from '../../support/station-rig.js'
-import { QR } from '../../support/sim-residents.js'
+import { QR, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
 import { editedFeedback, opsKeys, publishRetained } from './ops-fixtures.js'
 
 const TOPIC = 'cs/v1/lobby-test/flows/bundle'
@@ -56,7 +56,7 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   await s.waitForScreen(/Cam on/)
   await s.waitForScreen(/Xin chao/, 5000)
   // The next resident gets version 2.
-  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.request('sim.card', { kind: 'cccd', text: QR_NEXT_RESIDENT })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
   await s.waitForScreen(/Chon chu de moi/)
