@@ -1,4 +1,4 @@
-import { FRAME_HEADER_BYTES, frameCrcMatches, plausiblePayloadBytes } from './journal-frame.js'
+import { FRAME_HEADER_BYTES, frameCrcMatches, payloadCrcMatches, plausiblePayloadBytes } from './journal-frame.js'
 import type { WindowReader } from './window-reader.js'
 
 /**
@@ -39,6 +39,20 @@ export async function scanFrames<R>(
   decoder: FrameDecoder<R>,
   onFrame: (record: R, offsetBytes: number, frameBytes: number) => void,
 ): Promise<FrameScanResult> {
+  try {
+    return await scanAll(reader, startBytes, decoder, onFrame)
+  } finally {
+    // The caller may truncate, rewrite or close the file next: no read of it left under way.
+    await reader.settle()
+  }
+}
+
+async function scanAll<R>(
+  reader: WindowReader,
+  startBytes: number,
+  decoder: FrameDecoder<R>,
+  onFrame: (record: R, offsetBytes: number, frameBytes: number) => void,
+): Promise<FrameScanResult> {
   const damaged: ScanRegion[] = []
   let positionBytes = startBytes
   while (positionBytes < reader.sizeBytes) {
@@ -65,13 +79,16 @@ export async function scanFrames<R>(
 /** The frame at `positionBytes` when its bytes are all in memory (null: not a valid frame), or undefined when a read is needed. */
 function frameInMemory<R>(reader: WindowReader, positionBytes: number, decoder: FrameDecoder<R>): { record: R; frameBytes: number } | null | undefined {
   if (!reader.holds(positionBytes, FRAME_HEADER_BYTES + 1)) return undefined
-  const payloadBytes = plausiblePayloadBytes(reader.view(positionBytes, FRAME_HEADER_BYTES))
+  // Read in place: this runs once per record at every open, so no view beyond the payload's.
+  const bytes = reader.buffer
+  const at = reader.offsetOf(positionBytes)
+  const payloadBytes = plausiblePayloadBytes(bytes, at)
   if (payloadBytes === null) return null
   const frameBytes = FRAME_HEADER_BYTES + payloadBytes
   if (!reader.holds(positionBytes, frameBytes)) return undefined
-  const frame = reader.view(positionBytes, frameBytes)
-  if (!frameCrcMatches(frame)) return null
-  const record = decoder.decode(frame.subarray(FRAME_HEADER_BYTES), false)
+  const payload = bytes.subarray(at + FRAME_HEADER_BYTES, at + frameBytes)
+  if (!payloadCrcMatches(payload, bytes, at)) return null
+  const record = decoder.decode(payload, false)
   return record === null ? null : { record, frameBytes }
 }
 

@@ -30,15 +30,29 @@ export function encodeFrame(payload: Uint8Array): Buffer {
   return frame
 }
 
+/** Big-endian u32 at `offset`, read byte by byte: no DataView per frame on the recovery path. */
+function uint32At(bytes: Uint8Array, offset: number): number {
+  return (
+    (bytes[offset] as number) * 0x1000000 +
+    (((bytes[offset + 1] as number) << 16) | ((bytes[offset + 2] as number) << 8) | (bytes[offset + 3] as number))
+  )
+}
+
 /** The payload length a frame header claims, or null when no frame can have it (0, or over the maximum). */
 export function plausiblePayloadBytes(header: Uint8Array, offset = 0): number | null {
-  const view = new DataView(header.buffer, header.byteOffset, header.byteLength)
-  const payloadBytes = view.getUint32(offset, false)
+  const payloadBytes = uint32At(header, offset)
   return payloadBytes > 0 && payloadBytes <= MAX_PAYLOAD_BYTES ? payloadBytes : null
 }
 
 /** Whether `frame` (header + payload, exactly) carries the CRC of its payload. */
 export function frameCrcMatches(frame: Uint8Array): boolean {
-  const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength)
-  return crc32(frame.subarray(FRAME_HEADER_BYTES)) === view.getUint32(4, false)
+  return payloadCrcMatches(frame.subarray(FRAME_HEADER_BYTES), frame, 0)
+}
+
+/**
+ * Whether `payload` has the CRC written in the frame header at `headerOffset` of `bytes`: the
+ * scanner's form, which checks a frame in place with one view of its payload.
+ */
+export function payloadCrcMatches(payload: Uint8Array, bytes: Uint8Array, headerOffset: number): boolean {
+  return crc32(payload) === uint32At(bytes, headerOffset + 4)
 }

@@ -3,7 +3,17 @@ import type { FileHandle } from 'node:fs/promises'
 /**
  * Forward-only reads of a file through one fixed buffer, so recovery holds a chunk of a segment in
  * memory, never the whole file (docs/outbox.md). The buffer grows only for a frame larger than it.
+ * While the caller scans one chunk the next is already being read into a second buffer of the same
+ * size (read-ahead), so the scan's CPU and the disk overlap instead of taking turns.
  */
+
+/** A read under way of the bytes that follow the window; `usedBytes` of it already moved in. */
+interface ReadAhead {
+  atBytes: number
+  bytes: Buffer
+  done: Promise<number>
+  usedBytes: number
+}
 export class WindowReader {
   readonly sizeBytes: number
   readonly #handle: FileHandle
@@ -12,11 +22,17 @@ export class WindowReader {
   #startBytes = 0
   /** File offset just past the valid bytes in the buffer. */
   #endBytes = 0
+  #ahead: ReadAhead | null = null
+  /** A read-ahead buffer whose bytes have all moved into the window, for the next read-ahead. */
+  #spare: Buffer | null = null
+  readonly #chunkBytes: number
 
   constructor(handle: FileHandle, sizeBytes: number, chunkBytes: number) {
     this.#handle = handle
     this.sizeBytes = sizeBytes
-    this.#buffer = Buffer.allocUnsafe(chunkBytes)
+    this.#chunkBytes = chunkBytes
+    // Room for a whole read-ahead chunk beside the part of a frame kept from the last one.
+    this.#buffer = Buffer.allocUnsafe(2 * chunkBytes)
   }
 
   /** File offset just past the bytes now in memory. */
@@ -46,12 +62,50 @@ export class WindowReader {
     this.#endBytes = keepFrom + kept
     while (this.#endBytes < positionBytes + lengthBytes) {
       const room = Math.min(this.#buffer.length - (this.#endBytes - this.#startBytes), this.sizeBytes - this.#endBytes)
-      const { bytesRead } = await this.#handle.read(this.#buffer, this.#endBytes - this.#startBytes, room, this.#endBytes)
+      const bytesRead = await this.#fill(room)
       // The file shrank under us: only this process writes it, so that is damage we cannot read past.
       if (bytesRead === 0) return false
       this.#endBytes += bytesRead
     }
+    this.#readAhead()
     return true
+  }
+
+  /** Moves up to `room` bytes that follow the window into it: from the read-ahead when it holds them. */
+  async #fill(room: number): Promise<number> {
+    const ahead = this.#ahead
+    if (ahead === null || ahead.atBytes + ahead.usedBytes !== this.#endBytes) {
+      this.#ahead = null
+      const { bytesRead } = await this.#handle.read(this.#buffer, this.#endBytes - this.#startBytes, room, this.#endBytes)
+      return bytesRead
+    }
+    const readBytes = await ahead.done
+    const taken = Math.min(room, readBytes - ahead.usedBytes)
+    ahead.bytes.copy(this.#buffer, this.#endBytes - this.#startBytes, ahead.usedBytes, ahead.usedBytes + taken)
+    ahead.usedBytes += taken
+    if (ahead.usedBytes >= readBytes) {
+      this.#ahead = null
+      this.#spare = ahead.bytes
+    }
+    return taken
+  }
+
+  /** Starts reading the chunk after the window unless that read is under way or the file ends here. */
+  #readAhead(): void {
+    if (this.#ahead !== null || this.#endBytes >= this.sizeBytes) return
+    const bytes = this.#spare ?? Buffer.allocUnsafe(this.#chunkBytes)
+    this.#spare = null
+    const lengthBytes = Math.min(bytes.length, this.sizeBytes - this.#endBytes)
+    const done = this.#handle.read(bytes, 0, lengthBytes, this.#endBytes).then(({ bytesRead }) => bytesRead)
+    // A failed read-ahead surfaces when (if) its bytes are needed; never as an unhandled rejection.
+    done.catch(() => undefined)
+    this.#ahead = { atBytes: this.#endBytes, bytes, done, usedBytes: 0 }
+  }
+
+  /** Waits for a read-ahead still under way, so the file can be closed or truncated after. */
+  async settle(): Promise<void> {
+    await this.#ahead?.done.catch(() => undefined)
+    this.#ahead = null
   }
 
   /** Whether [positionBytes, positionBytes + lengthBytes) is in memory now (no read needed). */
@@ -63,6 +117,18 @@ export class WindowReader {
   view(positionBytes: number, lengthBytes: number): Buffer {
     const from = positionBytes - this.#startBytes
     return this.#buffer.subarray(from, from + lengthBytes)
+  }
+
+  /**
+   * The buffer itself and where `positionBytes` lies in it (after `holds` or `ensure` said true), so
+   * the scanner reads a frame in place; both valid until the next `ensure`.
+   */
+  get buffer(): Buffer {
+    return this.#buffer
+  }
+
+  offsetOf(positionBytes: number): number {
+    return positionBytes - this.#startBytes
   }
 
   /** The byte at `positionBytes`, which must be in memory. */
