@@ -210,6 +210,8 @@ export interface CentralTrustConfig {
   trustedKeys: string[]
   /** After PUBACK, how long a submission waits for central's `submission.accepted` before it is published again (docs/delivery.md). */
   ackTimeoutS: number
+  /** Submissions in flight at once, each awaiting central's acknowledgement (docs/delivery.md "The window"). */
+  window: number
 }
 
 export interface StorageConfig {

@@ -205,6 +205,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         retryMaxMs: config.mqtt.reconnectMaxMs,
         stopWaitMs: config.mqtt.connectTimeoutMs,
         ackTimeoutMs: config.central.ackTimeoutS * 1000,
+        window: config.central.window,
       })
     : null
 

@@ -23,6 +23,7 @@ import type { Health, Service } from '../supervisor/service.js'
 import type { CentralFixtures } from './central-fixtures.js'
 import { CentralLedger, type PaymentConfirmation } from './central-ledger.js'
 import { brokerLabel } from '../mqtt/broker-label.js'
+import { BATCH_ACK_TYPE, MAX_ACK_BATCH_IDS, SINGLE_ACK_TYPE } from '../mqtt/ack-notification.js'
 
 export interface ReferenceCentralOptions {
   /** Broker URL, `mqtt://host:port`; credentials in it are never logged. */
@@ -39,6 +40,13 @@ export interface ReferenceCentralOptions {
    * resident had scanned the VietQR slip. Absent = only payBill() pays.
    */
   autoPayAfterMs?: number
+  /**
+   * Acknowledgements are batched per station: ids received within `ackBatchMs` (default 20), or
+   * `ackBatchIds` of them (default 256, at most MAX_ACK_BATCH_IDS), go out as one signed
+   * `submissions.accepted {ids}`; a batch of one as `submission.accepted {id}`. 0 ms sends each at once.
+   */
+  ackBatchMs?: number
+  ackBatchIds?: number
   /** Deadline for TCP connect plus CONNACK at start; default 5000. */
   connectTimeoutMs?: number
   username?: string
@@ -73,6 +81,8 @@ export interface ReceivedSubmission {
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000
+const DEFAULT_ACK_BATCH_MS = 20
+const DEFAULT_ACK_BATCH_IDS = 256
 /** MQTT.js's own reconnect is fine here: the responder keeps no queue worth protecting. */
 const RECONNECT_PERIOD_MS = 1000
 
@@ -88,6 +98,10 @@ export class ReferenceCentral implements Service {
   readonly #timers = new Set<TimerHandle>()
   /** Bill ids with an automatic payment scheduled. */
   readonly #autoPays = new Set<string>()
+  /** Ids to acknowledge, per station, waiting for the batch to fill or its timer. */
+  readonly #acks = new Map<string, { ids: Set<string>; timer: TimerHandle | undefined }>()
+  readonly #ackBatchMs: number
+  readonly #ackBatchIds: number
   #client: MqttClient | undefined
   #silent = false
   #delayMs = 0
@@ -103,6 +117,12 @@ export class ReferenceCentral implements Service {
     this.#clock = options.clock
     this.#log = options.log.child({ component: 'runtime.central' })
     this.#ledger = new CentralLedger(options.fixtures)
+    this.#ackBatchMs = options.ackBatchMs ?? DEFAULT_ACK_BATCH_MS
+    this.#ackBatchIds = options.ackBatchIds ?? DEFAULT_ACK_BATCH_IDS
+    if (!(this.#ackBatchMs >= 0)) throw new RangeError(`ackBatchMs must be >= 0, got ${this.#ackBatchMs}`)
+    if (!Number.isInteger(this.#ackBatchIds) || this.#ackBatchIds < 1 || this.#ackBatchIds > MAX_ACK_BATCH_IDS) {
+      throw new RangeError(`ackBatchIds must be an integer 1..${MAX_ACK_BATCH_IDS}, got ${this.#ackBatchIds}`)
+    }
   }
 
   /**
@@ -152,6 +172,9 @@ export class ReferenceCentral implements Service {
   async stop(): Promise<void> {
     for (const timer of this.#timers) this.#clock.clearTimeout(timer)
     this.#timers.clear()
+    // Unsent acknowledgements are dropped: the stations publish those submissions again.
+    for (const batch of this.#acks.values()) if (batch.timer) this.#clock.clearTimeout(batch.timer)
+    this.#acks.clear()
     this.#autoPays.clear()
     const client = this.#client
     this.#client = undefined
@@ -291,10 +314,50 @@ export class ReferenceCentral implements Service {
     this.#log.info({ stationId, submissionId: id, duplicate: known !== undefined }, 'submission received')
     if (this.#silent) return
     // Every copy is acknowledged: a repeat means the station may have missed the first one.
+    this.#queueAck(stationId, id)
+  }
+
+  /**
+   * Adds `id` to the station's pending batch. One signed notification per batch: a station records
+   * the whole batch with one journal sync, and central signs once instead of once per id.
+   */
+  #queueAck(stationId: string, id: string): void {
+    let batch = this.#acks.get(stationId)
+    if (!batch) {
+      batch = { ids: new Set(), timer: undefined }
+      this.#acks.set(stationId, batch)
+    }
+    batch.ids.add(id)
+    if (batch.ids.size >= this.#ackBatchIds || this.#ackBatchMs === 0) {
+      this.#flushAcks(stationId)
+      return
+    }
+    if (batch.timer === undefined) {
+      const timer = this.#clock.setTimeout(() => {
+        this.#timers.delete(timer)
+        this.#flushAcks(stationId)
+      }, this.#ackBatchMs)
+      batch.timer = timer
+      this.#timers.add(timer)
+    }
+  }
+
+  #flushAcks(stationId: string): void {
+    const batch = this.#acks.get(stationId)
+    this.#acks.delete(stationId)
+    if (!batch || batch.ids.size === 0) return
+    if (batch.timer) {
+      this.#clock.clearTimeout(batch.timer)
+      this.#timers.delete(batch.timer)
+    }
+    if (this.#silent) return
+    const ids = [...batch.ids]
     const topic = stationTopics(this.#options.prefix, stationId).notify
+    // A batch of one keeps the single form every station version understands.
+    const [type, fields] = ids.length === 1 ? [SINGLE_ACK_TYPE, { id: ids[0] }] : [BATCH_ACK_TYPE, { ids }]
     this.#later(() => {
-      this.#publish(topic, this.#notifyBytes(stationId, 'submission.accepted', { id }), { qos: 1 }).catch((error: unknown) =>
-        this.#log.warn({ err: error, stationId }, 'submission.accepted publish failed'),
+      this.#publish(topic, this.#notifyBytes(stationId, type, fields), { qos: 1 }).catch((error: unknown) =>
+        this.#log.warn({ err: error, stationId, ids: ids.length }, `${type} publish failed`),
       )
     })
   }
