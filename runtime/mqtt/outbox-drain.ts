@@ -60,9 +60,9 @@ interface InFlight {
   submission: Submission | null
   /**
    * unsent: (re)publish when the link allows; publishing: waiting for PUBACK;
-   * awaiting-ack: PUBACK came, waiting for central; acknowledged: markDelivered is running.
+   * awaiting-ack: PUBACK came, waiting for central.
    */
-  state: 'unsent' | 'publishing' | 'awaiting-ack' | 'acknowledged'
+  state: 'unsent' | 'publishing' | 'awaiting-ack'
   /** When it was first published (for health: the oldest unacknowledged age). */
   firstSentAtMs: number | null
   /** Publishes so far; a settling publish whose number is not the latest is stale and ignored. */
@@ -76,7 +76,7 @@ export class OutboxDrain implements Service {
   readonly #log: Logger
   readonly #ackTimeoutMs: number
   readonly #window: number
-  /** By submission id, at most `window`; an entry stays until central's acknowledgement was handed to the outbox. */
+  /** By submission id, at most `window`; an entry leaves when central acknowledges it. */
   readonly #inFlight = new Map<string, InFlight>()
   /** Entries to publish again (ack timeout, lost link), oldest first; stale ones are skipped when taken. */
   #resend: InFlight[] = []
@@ -86,12 +86,16 @@ export class OutboxDrain implements Service {
    */
   #cursorSeq = 0
   /**
-   * Ids central acknowledged whose markDelivered failed: out of the window (the drain goes on),
-   * never published again while we hold central's word, recorded again on `#ackRetryTimer`.
+   * Ids central acknowledged, out of the window at once (the window waits for central, not for our
+   * disk), until markDelivered has recorded them: `writing` while it runs, `failed` when it threw
+   * (recorded again on `#ackRetryTimer`). Never published again while we hold central's word.
+   * `inWindow`: it was in flight (counts as delivered once recorded).
    */
-  readonly #unrecorded = new Set<string>()
+  readonly #acked = new Map<string, { state: 'writing' | 'failed'; inWindow: boolean }>()
   /** Publishes and markDelivered calls under way, so stop() can wait for them. */
   readonly #work = new Set<Promise<unknown>>()
+  /** The last batch's publish step: the next batch publishes after it (oldest first on the wire). */
+  #publishTurn: Promise<unknown> = Promise.resolve()
   #running = false
   #unsubscribes: Unsubscribe[] = []
   #retryTimer: TimerHandle | undefined
@@ -147,7 +151,7 @@ export class OutboxDrain implements Service {
     // again after the next start; central acknowledges the copy again.
     this.#inFlight.clear()
     this.#resend = []
-    this.#unrecorded.clear()
+    this.#acked.clear()
     this.#cursorSeq = 0
   }
 
@@ -159,10 +163,7 @@ export class OutboxDrain implements Service {
   drainNow(): void {
     if (!this.#running) return
     this.#clearRetry()
-    if (this.#unrecorded.size > 0) {
-      this.#clearAckRetry()
-      this.#record([...this.#unrecorded].map((id) => [id, undefined]))
-    }
+    this.#retryAckWrites()
     for (const entry of this.#inFlight.values()) {
       if (entry.state === 'awaiting-ack') {
         this.#clearAckTimer(entry)
@@ -195,13 +196,14 @@ export class OutboxDrain implements Service {
       awaitingAck,
       oldestUnackedAgeMs,
       republished: this.#republished,
-      unrecordedAcks: this.#unrecorded.size,
+      recording: this.#acked.size,
+      unrecordedAcks: this.#failedAcks(),
     }
     if (!this.#running) return { state: 'stopped', detail }
     if (this.#failures > 0 && this.#lastError) {
       return { state: 'degraded', lastError: this.#lastError.message, lastErrorCode: this.#lastError.code, detail }
     }
-    if (this.#unrecorded.size > 0 && this.#lastAckError) {
+    if (this.#lastAckError && this.#failedAcks() > 0) {
       return { state: 'degraded', lastError: this.#lastAckError.message, lastErrorCode: this.#lastAckError.code, detail }
     }
     if (oldestUnackedAgeMs > this.#ackTimeoutMs) {
@@ -227,7 +229,6 @@ export class OutboxDrain implements Service {
   #onDisconnected(): void {
     this.#resend = []
     for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'acknowledged') continue
       this.#clearAckTimer(entry)
       this.#toResend(entry)
     }
@@ -254,65 +255,93 @@ export class OutboxDrain implements Service {
     if (this.#resend.length > 0) {
       const resend = this.#resend
       this.#resend = []
-      for (const entry of resend) {
-        if (this.#inFlight.get(entry.id) === entry && entry.state === 'unsent') this.#publish(entry)
-      }
+      this.#publish(resend.filter((entry) => this.#inFlight.get(entry.id) === entry && entry.state === 'unsent'))
     }
     let free = this.#window - this.#inFlight.size
     if (free <= 0 || outbox.depth() === 0) return
+    const taken: InFlight[] = []
     while (free > 0) {
       const refs = outbox.pendingFrom(this.#cursorSeq, free)
-      if (refs.length === 0) return
+      if (refs.length === 0) break
       for (const ref of refs) {
         this.#cursorSeq = ref.seq + 1
         // After a reset the window's own entries come first; skipping them costs O(window) once.
-        if (this.#inFlight.has(ref.id) || this.#unrecorded.has(ref.id)) continue
+        if (this.#inFlight.has(ref.id) || this.#acked.has(ref.id)) continue
         const entry: InFlight = { id: ref.id, submission: null, state: 'unsent', firstSentAtMs: null, attempts: 0, ackTimer: undefined }
         this.#inFlight.set(ref.id, entry)
-        this.#publish(entry)
+        taken.push(entry)
         free -= 1
       }
     }
+    this.#publish(taken)
   }
 
-  #publish(entry: InFlight): void {
-    const { clock, link, outbox } = this.#options
-    entry.state = 'publishing'
-    entry.attempts += 1
-    entry.firstSentAtMs ??= clock.now()
-    if (entry.attempts > 1) this.#republished += 1
-    const { id, attempts } = entry
+  /**
+   * Publishes `entries` (in cursor order): their reads run together, then all of them are
+   * published in one turn, so MQTT.js writes them to the socket in one go (with TCP_NODELAY each
+   * separate write would be its own packet). Batches are published in the order they were made,
+   * so the first publish of every submission is oldest first.
+   */
+  #publish(entries: readonly InFlight[]): void {
+    if (entries.length === 0) return
+    const { clock, outbox } = this.#options
+    const started = entries.map((entry) => {
+      entry.state = 'publishing'
+      entry.attempts += 1
+      entry.firstSentAtMs ??= clock.now()
+      if (entry.attempts > 1) this.#republished += 1
+      const attempts = entry.attempts
+      const read = entry.submission ? Promise.resolve(entry.submission) : outbox.read(entry.id)
+      return { entry, attempts, read }
+    })
+    const turn = this.#publishTurn.then(() => Promise.allSettled(started.map(({ read }) => read)))
+    const published = turn.then((reads) => {
+      for (const [index, { entry, attempts }] of started.entries()) this.#sendOne(entry, attempts, reads[index] as PromiseSettledResult<Submission | null>)
+    })
+    this.#publishTurn = published.catch(() => undefined)
+    this.#track(published)
+  }
+
+  /** The second half of #publish for one entry, once its read has settled. */
+  #sendOne(entry: InFlight, attempts: number, read: PromiseSettledResult<Submission | null>): void {
+    const { clock, link } = this.#options
+    const { id } = entry
     // Settles for this attempt only: a newer publish of the same entry (after a reconnect) owns it.
     const current = () => this.#inFlight.get(id) === entry && entry.attempts === attempts && entry.state === 'publishing'
-    const send = async (): Promise<'gone' | 'sent'> => {
-      const submission = entry.submission ?? (await outbox.read(id))
-      if (submission === null) return 'gone'
-      entry.submission = submission
-      await link.publishSubmission(submission)
-      return 'sent'
+    if (!current()) return
+    if (read.status === 'fulfilled' && read.value === null) {
+      // Delivered meanwhile, or set aside by the outbox: nothing to send.
+      this.#inFlight.delete(id)
+      this.#pump()
+      return
+    }
+    const onError = (error: unknown) => {
+      if (!current()) return
+      this.#toResend(entry)
+      this.#onFailure(id, error)
+    }
+    if (read.status === 'rejected') {
+      onError(read.reason)
+      return
+    }
+    const submission = read.value as Submission
+    entry.submission = submission
+    let acked: Promise<void>
+    try {
+      acked = link.publishSubmission(submission)
+    } catch (error) {
+      onError(error)
+      return
     }
     this.#track(
-      send().then(
-        (outcome) => {
-          if (outcome === 'gone') {
-            // Delivered meanwhile, or set aside by the outbox: nothing to send.
-            if (this.#inFlight.get(id) === entry && entry.state !== 'acknowledged') this.#inFlight.delete(id)
-            this.#pump()
-            return
-          }
-          // Central may have acknowledged before our PUBACK callback ran; then there is nothing to wait for.
-          if (!current()) return
-          this.#failures = 0
-          this.#lastError = undefined
-          entry.state = 'awaiting-ack'
-          entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs)
-        },
-        (error: unknown) => {
-          if (!current()) return
-          this.#toResend(entry)
-          this.#onFailure(id, error)
-        },
-      ),
+      acked.then(() => {
+        // Central may have acknowledged before our PUBACK callback ran; then there is nothing to wait for.
+        if (!current()) return
+        this.#failures = 0
+        this.#lastError = undefined
+        entry.state = 'awaiting-ack'
+        entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs)
+      }, onError),
     )
   }
 
@@ -328,33 +357,37 @@ export class OutboxDrain implements Service {
   }
 
   /**
-   * Central has these submissions: record them. An id not in flight (acknowledging a copy sent
-   * before a restart) is marked too: markDelivered ignores ids the outbox does not hold.
+   * Central has these submissions: they leave the window at once and are recorded. An id not in
+   * flight (acknowledging a copy sent before a restart) is marked too: markDelivered ignores ids
+   * the outbox does not hold.
    */
   #onAccepted(ids: readonly string[]): void {
     if (!this.#running) return
-    const marks: Array<[string, InFlight | undefined]> = []
+    const marks: string[] = []
     for (const id of ids) {
-      if (this.#unrecorded.has(id)) continue // its write is retried already
+      if (this.#acked.has(id)) continue // being recorded already, or its write is retried
       const entry = this.#inFlight.get(id)
-      if (entry?.state === 'acknowledged') continue
       if (entry) {
         this.#clearAckTimer(entry)
-        entry.state = 'acknowledged'
+        this.#inFlight.delete(id)
       }
-      marks.push([id, entry])
+      this.#acked.set(id, { state: 'writing', inWindow: entry !== undefined })
+      marks.push(id)
     }
-    if (marks.length > 0) this.#record(marks)
+    if (marks.length === 0) return
+    this.#record(marks)
+    // The freed slots are refilled now: the next submissions do not wait for the ack's fdatasync.
+    this.#pump()
   }
 
   /**
    * Hands acknowledged ids to the outbox all in the same tick, so a batch shares one group commit
-   * (one write, one fdatasync: docs/outbox.md). An id whose markDelivered fails leaves the window
-   * anyway (the drain goes on with the rest) and is recorded again after a backoff.
+   * (one write, one fdatasync: docs/outbox.md). An id whose markDelivered fails does not hold the
+   * drain up: it is logged and recorded again after a backoff.
    */
-  #record(marks: ReadonlyArray<readonly [string, InFlight | undefined]>): void {
+  #record(ids: readonly string[]): void {
     const { outbox } = this.#options
-    const writes = marks.map(([id]) => {
+    const writes = ids.map((id) => {
       try {
         return outbox.markDelivered(id)
       } catch (error) {
@@ -363,27 +396,26 @@ export class OutboxDrain implements Service {
     })
     this.#track(
       Promise.allSettled(writes).then((settled) => {
-        let failed: unknown
+        let failure: unknown
         let failedCount = 0
         for (const [index, result] of settled.entries()) {
-          const [id, entry] = marks[index] as readonly [string, InFlight | undefined]
-          const ours = entry !== undefined && this.#inFlight.get(id) === entry
-          if (ours) this.#inFlight.delete(id)
+          const id = ids[index] as string
+          const acked = this.#acked.get(id)
+          if (!acked) continue // stopped meanwhile
           if (result.status === 'fulfilled') {
-            this.#unrecorded.delete(id)
-            if (ours) this.#delivered += 1
-          } else if (this.#running) {
-            this.#unrecorded.add(id)
-            failed = result.reason
+            this.#acked.delete(id)
+            if (acked.inWindow) this.#delivered += 1
+          } else {
+            acked.state = 'failed'
+            failure = result.reason
             failedCount += 1
           }
         }
-        if (failedCount > 0) this.#onAckWriteFailure(failedCount, failed)
-        else if (this.#unrecorded.size === 0) {
+        if (failedCount > 0) this.#onAckWriteFailure(failedCount, failure)
+        else if (this.#failedAcks() === 0) {
           this.#ackFailures = 0
           this.#lastAckError = undefined
         }
-        this.#pump()
       }),
     )
   }
@@ -396,7 +428,7 @@ export class OutboxDrain implements Service {
         ? error
         : new StationError('E_OUTBOX_IO', 'recording an acknowledgement failed', {}, { cause: error })
     this.#log.warn(
-      { err: this.#lastAckError, failed: count, waiting: this.#unrecorded.size, consecutiveFailures: this.#ackFailures },
+      { err: this.#lastAckError, failed: count, waiting: this.#failedAcks(), consecutiveFailures: this.#ackFailures },
       'acknowledgements not recorded; the drain goes on, they are written again later',
     )
     if (!this.#running || this.#ackRetryTimer !== undefined) return
@@ -407,9 +439,28 @@ export class OutboxDrain implements Service {
     })
     this.#ackRetryTimer = this.#options.clock.setTimeout(() => {
       this.#ackRetryTimer = undefined
-      if (!this.#running || this.#unrecorded.size === 0) return
-      this.#record([...this.#unrecorded].map((id) => [id, undefined]))
+      this.#retryAckWrites()
     }, delayMs)
+  }
+
+  /** Records again, together, every acknowledgement whose write failed. */
+  #retryAckWrites(): void {
+    this.#clearAckRetry()
+    if (!this.#running) return
+    const ids: string[] = []
+    for (const [id, acked] of this.#acked) {
+      if (acked.state !== 'failed') continue
+      acked.state = 'writing'
+      ids.push(id)
+    }
+    if (ids.length > 0) this.#record(ids)
+  }
+
+  #failedAcks(): number {
+    if (this.#ackFailures === 0) return 0
+    let failed = 0
+    for (const acked of this.#acked.values()) if (acked.state === 'failed') failed += 1
+    return failed
   }
 
   /**
