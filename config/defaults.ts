@@ -26,6 +26,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       keepaliveS: 30,
       reconnectMinMs: 500,
       reconnectMaxMs: 30_000,
+      reconnectSpreadMs: 10_000,
       connectTimeoutMs: 5_000,
       telemetryIntervalS: 60,
     },

@@ -193,6 +193,8 @@ export interface MqttConfig {
   keepaliveS: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /** After a lost connection, the first reconnect waits uniform in [0, this) so a fleet spreads out (docs/delivery.md). */
+  reconnectSpreadMs: number
   connectTimeoutMs: number
   telemetryIntervalS: number
 }
