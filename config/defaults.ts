@@ -26,11 +26,12 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       keepaliveS: 30,
       reconnectMinMs: 500,
       reconnectMaxMs: 30_000,
+      reconnectSpreadMs: 10_000,
       connectTimeoutMs: 5_000,
       telemetryIntervalS: 60,
     },
     ops: { trustedKeys: [], maxSkewS: 300 },
-    central: { trustedKeys: [], ackTimeoutS: 30 },
+    central: { trustedKeys: [], ackTimeoutS: 30, window: 64 },
     storage: {
       keyFile: join(dataDir, 'keys', 'outbox.key'),
       outboxMaxBytes: 64 * 1024 * 1024,

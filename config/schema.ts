@@ -193,6 +193,8 @@ export interface MqttConfig {
   keepaliveS: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /** After a lost connection, the first reconnect waits uniform in [0, this) so a fleet spreads out (docs/delivery.md). */
+  reconnectSpreadMs: number
   connectTimeoutMs: number
   telemetryIntervalS: number
 }
@@ -210,6 +212,8 @@ export interface CentralTrustConfig {
   trustedKeys: string[]
   /** After PUBACK, how long a submission waits for central's `submission.accepted` before it is published again (docs/delivery.md). */
   ackTimeoutS: number
+  /** Submissions in flight at once, each awaiting central's acknowledgement (docs/delivery.md "The window"). */
+  window: number
 }
 
 export interface StorageConfig {

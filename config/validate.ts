@@ -328,6 +328,7 @@ function readMqtt(section: Section, base: MqttConfig): MqttConfig {
     keepaliveS: section.value('keepaliveS', base.keepaliveS, range(0, 65_535)),
     reconnectMinMs: section.value('reconnectMinMs', base.reconnectMinMs, range(100, 3_600_000)),
     reconnectMaxMs: section.value('reconnectMaxMs', base.reconnectMaxMs, range(100, 3_600_000)),
+    reconnectSpreadMs: section.value('reconnectSpreadMs', base.reconnectSpreadMs, range(0, 3_600_000)),
     connectTimeoutMs: section.value('connectTimeoutMs', base.connectTimeoutMs, range(100, 120_000)),
     telemetryIntervalS: section.value('telemetryIntervalS', base.telemetryIntervalS, range(5, 86_400)),
   }
@@ -566,6 +567,7 @@ function readConfig(root: Section, base: Config): Config {
     central: {
       trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
       ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
+      window: central.value('window', base.central.window, range(1, 1024)),
     },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),

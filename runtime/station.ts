@@ -179,6 +179,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         keepaliveS: config.mqtt.keepaliveS,
         reconnectMinMs: config.mqtt.reconnectMinMs,
         reconnectMaxMs: config.mqtt.reconnectMaxMs,
+        reconnectSpreadMs: config.mqtt.reconnectSpreadMs,
         connectTimeoutMs: config.mqtt.connectTimeoutMs,
         ...(config.mqtt.username ? { username: config.mqtt.username } : {}),
         ...(deps.brokerPassword ? { password: deps.brokerPassword } : {}),
@@ -205,6 +206,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         retryMaxMs: config.mqtt.reconnectMaxMs,
         stopWaitMs: config.mqtt.connectTimeoutMs,
         ackTimeoutMs: config.central.ackTimeoutS * 1000,
+        window: config.central.window,
       })
     : null
 

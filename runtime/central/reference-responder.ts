@@ -23,6 +23,7 @@ import type { Health, Service } from '../supervisor/service.js'
 import type { CentralFixtures } from './central-fixtures.js'
 import { CentralLedger, type PaymentConfirmation } from './central-ledger.js'
 import { brokerLabel } from '../mqtt/broker-label.js'
+import { BATCH_ACK_TYPE, MAX_ACK_BATCH_IDS, SINGLE_ACK_TYPE } from '../mqtt/ack-notification.js'
 
 export interface ReferenceCentralOptions {
   /** Broker URL, `mqtt://host:port`; credentials in it are never logged. */
@@ -39,6 +40,15 @@ export interface ReferenceCentralOptions {
    * resident had scanned the VietQR slip. Absent = only payBill() pays.
    */
   autoPayAfterMs?: number
+  /**
+   * Acknowledgements are batched per station and go out as one signed `submissions.accepted {ids}`
+   * (a batch of one as `submission.accepted {id}`) once no submission came for `ackIdleMs` (default
+   * 2: the station's window has been sent), the batch is `ackBatchMs` old (default 20) or holds
+   * `ackBatchIds` ids (default 256, at most MAX_ACK_BATCH_IDS). `ackBatchMs` 0 sends each at once.
+   */
+  ackBatchMs?: number
+  ackIdleMs?: number
+  ackBatchIds?: number
   /** Deadline for TCP connect plus CONNACK at start; default 5000. */
   connectTimeoutMs?: number
   username?: string
@@ -72,7 +82,18 @@ export interface ReceivedSubmission {
   copies: number
 }
 
+/** Ids waiting to be acknowledged to one station. */
+interface AckBatch {
+  ids: Set<string>
+  firstAtMs: number
+  lastAtMs: number
+  timer: TimerHandle | undefined
+}
+
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000
+const DEFAULT_ACK_BATCH_MS = 20
+const DEFAULT_ACK_BATCH_IDS = 256
+const DEFAULT_ACK_IDLE_MS = 2
 /** MQTT.js's own reconnect is fine here: the responder keeps no queue worth protecting. */
 const RECONNECT_PERIOD_MS = 1000
 
@@ -88,6 +109,11 @@ export class ReferenceCentral implements Service {
   readonly #timers = new Set<TimerHandle>()
   /** Bill ids with an automatic payment scheduled. */
   readonly #autoPays = new Set<string>()
+  /** Ids to acknowledge, per station, waiting for the batch to fill or its timer. */
+  readonly #acks = new Map<string, AckBatch>()
+  readonly #ackBatchMs: number
+  readonly #ackIdleMs: number
+  readonly #ackBatchIds: number
   #client: MqttClient | undefined
   #silent = false
   #delayMs = 0
@@ -103,6 +129,13 @@ export class ReferenceCentral implements Service {
     this.#clock = options.clock
     this.#log = options.log.child({ component: 'runtime.central' })
     this.#ledger = new CentralLedger(options.fixtures)
+    this.#ackBatchMs = options.ackBatchMs ?? DEFAULT_ACK_BATCH_MS
+    this.#ackBatchIds = options.ackBatchIds ?? DEFAULT_ACK_BATCH_IDS
+    this.#ackIdleMs = Math.min(options.ackIdleMs ?? DEFAULT_ACK_IDLE_MS, this.#ackBatchMs)
+    if (!(this.#ackBatchMs >= 0)) throw new RangeError(`ackBatchMs must be >= 0, got ${this.#ackBatchMs}`)
+    if (!Number.isInteger(this.#ackBatchIds) || this.#ackBatchIds < 1 || this.#ackBatchIds > MAX_ACK_BATCH_IDS) {
+      throw new RangeError(`ackBatchIds must be an integer 1..${MAX_ACK_BATCH_IDS}, got ${this.#ackBatchIds}`)
+    }
   }
 
   /**
@@ -124,6 +157,9 @@ export class ReferenceCentral implements Service {
     let client: MqttClient
     try {
       client = await connectAsync(url, clientOptions, false)
+      noDelay(client)
+      // Each reconnect is a new socket: Nagle off again.
+      client.on('connect', () => noDelay(client))
     } catch (error) {
       this.#lastError = messageOf(error)
       throw new StationError('E_MQTT_UNAVAILABLE', `central cannot connect: ${messageOf(error)}`, {
@@ -152,6 +188,9 @@ export class ReferenceCentral implements Service {
   async stop(): Promise<void> {
     for (const timer of this.#timers) this.#clock.clearTimeout(timer)
     this.#timers.clear()
+    // Unsent acknowledgements are dropped: the stations publish those submissions again.
+    for (const batch of this.#acks.values()) if (batch.timer) this.#clock.clearTimeout(batch.timer)
+    this.#acks.clear()
     this.#autoPays.clear()
     const client = this.#client
     this.#client = undefined
@@ -291,10 +330,64 @@ export class ReferenceCentral implements Service {
     this.#log.info({ stationId, submissionId: id, duplicate: known !== undefined }, 'submission received')
     if (this.#silent) return
     // Every copy is acknowledged: a repeat means the station may have missed the first one.
+    this.#queueAck(stationId, id)
+  }
+
+  /**
+   * Adds `id` to the station's pending batch. One signed notification per batch: a station records
+   * the whole batch with one journal sync, and central signs once instead of once per id.
+   */
+  #queueAck(stationId: string, id: string): void {
+    const nowMs = this.#clock.now()
+    let batch = this.#acks.get(stationId)
+    if (!batch) {
+      batch = { ids: new Set(), firstAtMs: nowMs, lastAtMs: nowMs, timer: undefined }
+      this.#acks.set(stationId, batch)
+    }
+    batch.ids.add(id)
+    batch.lastAtMs = nowMs
+    if (batch.ids.size >= this.#ackBatchIds || this.#ackBatchMs === 0) {
+      this.#flushAcks(stationId)
+      return
+    }
+    if (batch.timer === undefined) this.#armAckTimer(stationId, batch)
+  }
+
+  /**
+   * One timer per batch, not per id: when it fires it flushes if the batch went idle or is old
+   * enough, else it is armed again for what is left of the idle gap.
+   */
+  #armAckTimer(stationId: string, batch: AckBatch): void {
+    const nowMs = this.#clock.now()
+    const dueMs = Math.min(batch.lastAtMs + this.#ackIdleMs, batch.firstAtMs + this.#ackBatchMs)
+    const timer = this.#clock.setTimeout(() => {
+      this.#timers.delete(timer)
+      batch.timer = undefined
+      if (this.#acks.get(stationId) !== batch) return
+      const firedMs = this.#clock.now()
+      if (firedMs - batch.lastAtMs >= this.#ackIdleMs || firedMs - batch.firstAtMs >= this.#ackBatchMs) this.#flushAcks(stationId)
+      else this.#armAckTimer(stationId, batch)
+    }, Math.max(1, dueMs - nowMs))
+    batch.timer = timer
+    this.#timers.add(timer)
+  }
+
+  #flushAcks(stationId: string): void {
+    const batch = this.#acks.get(stationId)
+    this.#acks.delete(stationId)
+    if (!batch || batch.ids.size === 0) return
+    if (batch.timer) {
+      this.#clock.clearTimeout(batch.timer)
+      this.#timers.delete(batch.timer)
+    }
+    if (this.#silent) return
+    const ids = [...batch.ids]
     const topic = stationTopics(this.#options.prefix, stationId).notify
+    // A batch of one keeps the single form every station version understands.
+    const [type, fields] = ids.length === 1 ? [SINGLE_ACK_TYPE, { id: ids[0] }] : [BATCH_ACK_TYPE, { ids }]
     this.#later(() => {
-      this.#publish(topic, this.#notifyBytes(stationId, 'submission.accepted', { id }), { qos: 1 }).catch((error: unknown) =>
-        this.#log.warn({ err: error, stationId }, 'submission.accepted publish failed'),
+      this.#publish(topic, this.#notifyBytes(stationId, type, fields), { qos: 1 }).catch((error: unknown) =>
+        this.#log.warn({ err: error, stationId, ids: ids.length }, `${type} publish failed`),
       )
     })
   }
@@ -365,3 +458,14 @@ export class ReferenceCentral implements Service {
   }
 }
 
+
+/**
+ * TCP_NODELAY on central's socket: its PUBACKs for the submissions the broker forwards and its
+ * acknowledgements are small packets, and Nagle's algorithm would hold each behind the broker's
+ * delayed ACK (tens of ms); the broker forwards only a few QoS 1 messages ahead of those PUBACKs
+ * (docs/delivery.md "TCP_NODELAY").
+ */
+function noDelay(client: MqttClient): void {
+  const stream = client.stream as { setNoDelay?: (noDelay: boolean) => unknown } | undefined
+  stream?.setNoDelay?.(true)
+}

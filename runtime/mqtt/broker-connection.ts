@@ -43,6 +43,12 @@ export interface BrokerConnectionOptions {
   connectTimeoutMs: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /**
+   * After a lost connection the first attempt waits uniform in [0, reconnectSpreadMs) (full
+   * jitter), so a fleet that lost its broker together does not come back in one burst; later
+   * attempts use the backoff. Default 0 (the backoff alone). Config `mqtt.reconnectSpreadMs`.
+   */
+  reconnectSpreadMs?: number
   /** A session up this long resets the backoff; default 2000. */
   stableAfterMs?: number
   username?: string
@@ -291,9 +297,12 @@ export class BrokerConnection {
   #scheduleReconnect(wasConnected: boolean, credential: boolean): void {
     if (!wasConnected) this.#urlIndex = (this.#urlIndex + 1) % this.#options.urls.length
     const { reconnectMinMs, reconnectMaxMs, random } = this.#options
+    const spreadMs = this.#options.reconnectSpreadMs ?? 0
     const delayMs = credential
       ? reconnectMaxMs * (0.5 + random() / 2)
-      : backoffDelayMs(this.#attempt, { minMs: reconnectMinMs, maxMs: reconnectMaxMs, random })
+      : wasConnected && spreadMs > 0
+        ? random() * spreadMs
+        : backoffDelayMs(this.#attempt, { minMs: reconnectMinMs, maxMs: reconnectMaxMs, random })
     this.#attempt += 1
     this.#log.debug({ delayMs, attempt: this.#attempt, next: this.broker }, 'reconnect scheduled')
     this.#reconnectTimer = this.#options.clock.setTimeout(() => {

@@ -58,6 +58,8 @@ export interface MqttLinkOptions {
   reconnectMinMs: number
   /** Longest reconnect delay. */
   reconnectMaxMs: number
+  /** First attempt after a lost connection waits uniform in [0, this) (broker-connection.ts); default 0. */
+  reconnectSpreadMs?: number
   /** A session up this long resets the backoff; default 2000. */
   stableAfterMs?: number
   /** Deadline for TCP connect plus CONNACK, and for each step of a clean stop. */
@@ -141,6 +143,7 @@ export class MqttLink implements Service {
       connectTimeoutMs: options.connectTimeoutMs,
       reconnectMinMs: options.reconnectMinMs,
       reconnectMaxMs: options.reconnectMaxMs,
+      ...(options.reconnectSpreadMs === undefined ? {} : { reconnectSpreadMs: options.reconnectSpreadMs }),
       ...(options.stableAfterMs === undefined ? {} : { stableAfterMs: options.stableAfterMs }),
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),

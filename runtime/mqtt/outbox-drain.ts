@@ -1,9 +1,11 @@
 /**
- * Moves submissions from the durable outbox to central, oldest first, whenever the link is up
- * (docs/delivery.md). PUBACK only means the broker has a copy ("in flight"): a submission leaves
- * the outbox when central acknowledges it by id (a verified `submission.accepted {id}` on notify),
- * and one not acknowledged within the ack timeout is published again with the same id.
- * At-least-once on the wire; central de-duplicates by id.
+ * Moves submissions from the durable outbox to central whenever the link is up (docs/delivery.md):
+ * up to `window` at once, first published oldest first, taken with the outbox's cursor
+ * (`pendingFrom`), so a delivery costs O(1) whatever the backlog. PUBACK only means the broker has
+ * a copy ("in flight"): a submission leaves the outbox when central acknowledges it by id (a
+ * verified `submission.accepted {id}` or `submissions.accepted {ids}` on notify), and one not
+ * acknowledged within the ack timeout is published again with the same id. At-least-once on the
+ * wire; central de-duplicates by id.
  */
 import type { Clock, TimerHandle } from '../clock.js'
 import { StationError, isCanceled } from '../errors.js'
@@ -11,6 +13,7 @@ import type { Logger } from '../log.js'
 import type { Outbox, Submission, Unsubscribe } from '../outbox/outbox-types.js'
 import { backoffDelayMs } from '../supervisor/backoff.js'
 import type { Health, Service, ServiceContext } from '../supervisor/service.js'
+import { acceptedIds } from './ack-notification.js'
 
 /** The part of MqttLink the drain uses. */
 export interface SubmissionLink {
@@ -20,13 +23,17 @@ export interface SubmissionLink {
   onStateChange(listener: (connected: boolean) => void): Unsubscribe
   /**
    * Central's notifications. They must be verified (MqttLinkOptions.verifier, docs/security.md):
-   * a `submission.accepted` here removes the submission from the outbox.
+   * an acknowledgement here removes submissions from the outbox.
    */
   onNotify(listener: (type: string, fields: Record<string, unknown>) => void): Unsubscribe
 }
 
-/** Default wait for central's `submission.accepted` after PUBACK before publishing the same id again. */
+/** Default wait for central's acknowledgement after PUBACK before publishing the same id again. */
 export const DEFAULT_ACK_TIMEOUT_MS = 30_000
+/** Default submissions in flight at once (config `central.window`). */
+export const DEFAULT_WINDOW = 64
+/** The largest window config accepts; also the most ids one batched acknowledgement may carry. */
+export const MAX_WINDOW = 1024
 
 export interface OutboxDrainOptions {
   outbox: Outbox
@@ -40,15 +47,11 @@ export interface OutboxDrainOptions {
   stopWaitMs: number
   /** After PUBACK, how long to wait for central's acknowledgement before re-publishing; default DEFAULT_ACK_TIMEOUT_MS. */
   ackTimeoutMs?: number
+  /** Submissions in flight at once, 1..MAX_WINDOW (config `central.window`); default DEFAULT_WINDOW. */
+  window?: number
   /** Uniform in [0, 1); default Math.random. */
   random?: () => number
 }
-
-/**
- * How many submissions may be in flight at once. One keeps the strict oldest-first order central
- * sees today; everything below is keyed by id, so a window of N only changes this number.
- */
-const MAX_IN_FLIGHT = 1
 
 /** One submission between its first publish and central's acknowledgement. */
 interface InFlight {
@@ -56,12 +59,13 @@ interface InFlight {
   /** Read from the outbox at the first publish; kept while in flight. */
   submission: Submission | null
   /**
-   * unsent: (re)publish when the window and the link allow; publishing: waiting for PUBACK;
-   * awaiting-ack: PUBACK came, waiting for central; acknowledged: markDelivered is running.
+   * unsent: (re)publish when the link allows; publishing: waiting for PUBACK;
+   * awaiting-ack: PUBACK came, waiting for central.
    */
-  state: 'unsent' | 'publishing' | 'awaiting-ack' | 'acknowledged'
+  state: 'unsent' | 'publishing' | 'awaiting-ack'
   /** When it was first published (for health: the oldest unacknowledged age). */
   firstSentAtMs: number | null
+  /** Publishes so far; a settling publish whose number is not the latest is stale and ignored. */
   attempts: number
   ackTimer: TimerHandle | undefined
 }
@@ -71,20 +75,45 @@ export class OutboxDrain implements Service {
   readonly #options: OutboxDrainOptions
   readonly #log: Logger
   readonly #ackTimeoutMs: number
-  /** By submission id; an entry stays until markDelivered succeeded after central's acknowledgement. */
+  readonly #window: number
+  /** By submission id, at most `window`; an entry leaves when central acknowledges it. */
   readonly #inFlight = new Map<string, InFlight>()
+  /** Entries to publish again (ack timeout, lost link), oldest first; stale ones are skipped when taken. */
+  #resend: InFlight[] = []
+  /**
+   * The outbox cursor: every pending submission with a smaller seq has been taken into the window
+   * (or is being recorded). Back to 0 (the outbox's oldest) on a new connection and on start.
+   */
+  #cursorSeq = 0
+  /**
+   * Ids central acknowledged, out of the window at once (the window waits for central, not for our
+   * disk), until markDelivered has recorded them: `writing` while it runs, `failed` when it threw
+   * (recorded again on `#ackRetryTimer`). Never published again while we hold central's word.
+   * `inWindow`: it was in flight (counts as delivered once recorded).
+   */
+  readonly #acked = new Map<string, { state: 'writing' | 'failed'; inWindow: boolean }>()
   /** Publishes and markDelivered calls under way, so stop() can wait for them. */
   readonly #work = new Set<Promise<unknown>>()
+  /** The last batch's publish step: the next batch publishes after it (oldest first on the wire). */
+  #publishTurn: Promise<unknown> = Promise.resolve()
   #running = false
   #unsubscribes: Unsubscribe[] = []
   #retryTimer: TimerHandle | undefined
+  #ackRetryTimer: TimerHandle | undefined
   #failures = 0
+  #ackFailures = 0
   #delivered = 0
   #republished = 0
   #lastError: StationError | undefined
+  #lastAckError: StationError | undefined
 
   constructor(options: OutboxDrainOptions) {
+    const window = options.window ?? DEFAULT_WINDOW
+    if (!Number.isInteger(window) || window < 1 || window > MAX_WINDOW) {
+      throw new RangeError(`window must be an integer 1..${MAX_WINDOW} (got ${window})`)
+    }
     this.#options = options
+    this.#window = window
     this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS
     this.#log = options.log.child({ component: 'runtime.mqtt.drain' })
   }
@@ -92,13 +121,12 @@ export class OutboxDrain implements Service {
   async start(_context?: ServiceContext): Promise<void> {
     if (this.#running) return
     this.#running = true
+    this.#cursorSeq = 0
     const { outbox, link } = this.#options
     this.#unsubscribes = [
       outbox.onAppended(() => this.#pump()),
       link.onStateChange((connected) => (connected ? this.#onConnected() : this.#onDisconnected())),
-      link.onNotify((type, fields) => {
-        if (type === 'submission.accepted' && typeof fields.id === 'string') this.#onAccepted(fields.id)
-      }),
+      link.onNotify((type, fields) => this.#onNotify(type, fields)),
     ]
     this.#pump()
   }
@@ -110,6 +138,7 @@ export class OutboxDrain implements Service {
     for (const unsubscribe of this.#unsubscribes) unsubscribe()
     this.#unsubscribes = []
     this.#clearRetry()
+    this.#clearAckRetry()
     for (const entry of this.#inFlight.values()) this.#clearAckTimer(entry)
     const work = [...this.#work]
     if (work.length > 0) {
@@ -118,22 +147,27 @@ export class OutboxDrain implements Service {
       await Promise.race([Promise.allSettled(work), clock.sleep(stopWaitMs, controller.signal).catch(() => {})])
       controller.abort()
     }
-    // What was not acknowledged stays in the outbox and is sent again after the next start.
+    // What was not acknowledged (or whose ack was not written) stays in the outbox and is sent
+    // again after the next start; central acknowledges the copy again.
     this.#inFlight.clear()
+    this.#resend = []
+    this.#acked.clear()
+    this.#cursorSeq = 0
   }
 
   /**
-   * Looks at the outbox now: cuts a retry backoff short and publishes again what is waiting for
-   * central's acknowledgement (operations' `outbox.drain`). Does nothing while stopped or offline
-   * (the next connect drains anyway).
+   * Looks at the outbox now: cuts a retry backoff short, writes acknowledgements waiting for a
+   * retry, and publishes again what is waiting for central's acknowledgement (operations'
+   * `outbox.drain`). Does nothing while stopped; offline, the next connect drains anyway.
    */
   drainNow(): void {
     if (!this.#running) return
     this.#clearRetry()
+    this.#retryAckWrites()
     for (const entry of this.#inFlight.values()) {
       if (entry.state === 'awaiting-ack') {
         this.#clearAckTimer(entry)
-        entry.state = 'unsent'
+        this.#toResend(entry)
       }
     }
     this.#pump()
@@ -157,14 +191,20 @@ export class OutboxDrain implements Service {
       oldestAgeMs: oldestMs === null ? 0 : Math.max(0, nowMs - oldestMs),
       delivered: this.#delivered,
       consecutiveFailures: this.#failures,
+      window: this.#window,
       inFlight: this.#inFlight.size,
       awaitingAck,
       oldestUnackedAgeMs,
       republished: this.#republished,
+      recording: this.#acked.size,
+      unrecordedAcks: this.#failedAcks(),
     }
     if (!this.#running) return { state: 'stopped', detail }
     if (this.#failures > 0 && this.#lastError) {
       return { state: 'degraded', lastError: this.#lastError.message, lastErrorCode: this.#lastError.code, detail }
+    }
+    if (this.#lastAckError && this.#failedAcks() > 0) {
+      return { state: 'degraded', lastError: this.#lastAckError.message, lastErrorCode: this.#lastAckError.code, detail }
     }
     if (oldestUnackedAgeMs > this.#ackTimeoutMs) {
       const message = `central has not acknowledged a submission for ${Math.round(oldestUnackedAgeMs / 1000)} s`
@@ -174,83 +214,134 @@ export class OutboxDrain implements Service {
   }
 
   #onConnected(): void {
-    // A fresh connection cuts the retry backoff short.
+    // A fresh connection cuts the retry backoff short, and the cursor goes back to the oldest
+    // pending submission: whatever is pending and not in the window is taken again, in order.
     this.#clearRetry()
+    this.#cursorSeq = 0
     this.#pump()
   }
 
   /**
    * Acknowledgements sent while offline are lost (clean session), so everything not yet
-   * acknowledged is published again on the next connect. The entries stay: a late ack still counts.
+   * acknowledged is published again on the next connect, oldest first. The entries stay: a late
+   * ack still counts.
    */
   #onDisconnected(): void {
+    this.#resend = []
     for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'acknowledged') continue
       this.#clearAckTimer(entry)
-      entry.state = 'unsent'
+      this.#toResend(entry)
     }
   }
 
+  #onNotify(type: string, fields: Record<string, unknown>): void {
+    const acked = acceptedIds(type, fields)
+    if (acked === null) return
+    if (!acked.ok) {
+      // The verifier refuses these already (docs/delivery.md); a link without one still must not act on them.
+      this.#log.warn({ notifyType: type, reason: acked.message }, 'acknowledgement refused: not the shape central sends')
+      return
+    }
+    this.#onAccepted(acked.ids)
+  }
+
   /**
-   * Fills the window: first what must be published again, then the oldest submissions not in
-   * flight. Synchronous up to the publishes, so two calls never pick the same submission.
+   * Fills the window: first what must be published again, then the next submissions after the
+   * cursor. Synchronous up to the publishes, so two calls never pick the same submission.
    */
   #pump(): void {
     const { outbox, link } = this.#options
     if (!this.#running || !link.isConnected || this.#retryTimer !== undefined) return
-    for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'unsent') this.#publish(entry)
+    if (this.#resend.length > 0) {
+      const resend = this.#resend
+      this.#resend = []
+      this.#publish(resend.filter((entry) => this.#inFlight.get(entry.id) === entry && entry.state === 'unsent'))
     }
-    if (this.#inFlight.size >= MAX_IN_FLIGHT || outbox.depth() === 0) return
-    for (const ref of outbox.pendingFrom(0, MAX_IN_FLIGHT + this.#inFlight.size)) {
-      if (this.#inFlight.size >= MAX_IN_FLIGHT) break
-      if (this.#inFlight.has(ref.id)) continue
-      const entry: InFlight = { submission: null, id: ref.id, state: 'unsent', firstSentAtMs: null, attempts: 0, ackTimer: undefined }
-      this.#inFlight.set(ref.id, entry)
-      this.#publish(entry)
+    let free = this.#window - this.#inFlight.size
+    if (free <= 0 || outbox.depth() === 0) return
+    const taken: InFlight[] = []
+    while (free > 0) {
+      const refs = outbox.pendingFrom(this.#cursorSeq, free)
+      if (refs.length === 0) break
+      for (const ref of refs) {
+        this.#cursorSeq = ref.seq + 1
+        // After a reset the window's own entries come first; skipping them costs O(window) once.
+        if (this.#inFlight.has(ref.id) || this.#acked.has(ref.id)) continue
+        const entry: InFlight = { id: ref.id, submission: null, state: 'unsent', firstSentAtMs: null, attempts: 0, ackTimer: undefined }
+        this.#inFlight.set(ref.id, entry)
+        taken.push(entry)
+        free -= 1
+      }
     }
+    this.#publish(taken)
   }
 
-  #publish(entry: InFlight): void {
+  /**
+   * Publishes `entries` (in cursor order): their reads run together, then all of them are
+   * published in one turn, so MQTT.js writes them to the socket in one go (with TCP_NODELAY each
+   * separate write would be its own packet). Batches are published in the order they were made,
+   * so the first publish of every submission is oldest first.
+   */
+  #publish(entries: readonly InFlight[]): void {
+    if (entries.length === 0) return
+    const { clock, outbox } = this.#options
+    const started = entries.map((entry) => {
+      entry.state = 'publishing'
+      entry.attempts += 1
+      entry.firstSentAtMs ??= clock.now()
+      if (entry.attempts > 1) this.#republished += 1
+      const attempts = entry.attempts
+      const read = entry.submission ? Promise.resolve(entry.submission) : outbox.read(entry.id)
+      return { entry, attempts, read }
+    })
+    const turn = this.#publishTurn.then(() => Promise.allSettled(started.map(({ read }) => read)))
+    const published = turn.then((reads) => {
+      for (const [index, { entry, attempts }] of started.entries()) this.#sendOne(entry, attempts, reads[index] as PromiseSettledResult<Submission | null>)
+    })
+    this.#publishTurn = published.catch(() => undefined)
+    this.#track(published)
+  }
+
+  /** The second half of #publish for one entry, once its read has settled. */
+  #sendOne(entry: InFlight, attempts: number, read: PromiseSettledResult<Submission | null>): void {
     const { clock, link } = this.#options
-    entry.state = 'publishing'
-    entry.attempts += 1
-    entry.firstSentAtMs ??= clock.now()
-    if (entry.attempts > 1) this.#republished += 1
-    const id = entry.id
-    const { outbox } = this.#options
+    const { id } = entry
+    // Settles for this attempt only: a newer publish of the same entry (after a reconnect) owns it.
+    const current = () => this.#inFlight.get(id) === entry && entry.attempts === attempts && entry.state === 'publishing'
+    if (!current()) return
+    if (read.status === 'fulfilled' && read.value === null) {
+      // Delivered meanwhile, or set aside by the outbox: nothing to send.
+      this.#inFlight.delete(id)
+      this.#pump()
+      return
+    }
+    const onError = (error: unknown) => {
+      if (!current()) return
+      this.#toResend(entry)
+      this.#onFailure(id, error)
+    }
+    if (read.status === 'rejected') {
+      onError(read.reason)
+      return
+    }
+    const submission = read.value as Submission
+    entry.submission = submission
+    let acked: Promise<void>
+    try {
+      acked = link.publishSubmission(submission)
+    } catch (error) {
+      onError(error)
+      return
+    }
     this.#track(
-      (entry.submission ? Promise.resolve(entry.submission) : outbox.read(id))
-        .then(async (submission): Promise<'gone' | 'sent'> => {
-          if (submission === null) {
-            // Delivered meanwhile, or set aside by the outbox: nothing to send.
-            if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id)
-            return 'gone' as const
-          }
-          entry.submission = submission
-          await link.publishSubmission(submission)
-          return 'sent'
-        })
-        .then(
-        (outcome) => {
-          if (outcome === 'gone') {
-            this.#pump()
-            return
-          }
-          // Central may have acknowledged before our PUBACK callback ran; then there is nothing to wait for.
-          if (this.#inFlight.get(id) !== entry || entry.state !== 'publishing') return
-          this.#failures = 0
-          this.#lastError = undefined
-          entry.state = 'awaiting-ack'
-          this.#log.debug({ submissionId: id, attempt: entry.attempts }, 'submission in flight; waiting for central')
-          entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs)
-        },
-        (error: unknown) => {
-          if (this.#inFlight.get(id) !== entry || entry.state !== 'publishing') return
-          entry.state = 'unsent'
-          this.#onFailure(id, error)
-        },
-      ),
+      acked.then(() => {
+        // Central may have acknowledged before our PUBACK callback ran; then there is nothing to wait for.
+        if (!current()) return
+        this.#failures = 0
+        this.#lastError = undefined
+        entry.state = 'awaiting-ack'
+        entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs)
+      }, onError),
     )
   }
 
@@ -261,47 +352,122 @@ export class OutboxDrain implements Service {
       { submissionId: entry.id, attempt: entry.attempts, ackTimeoutMs: this.#ackTimeoutMs },
       'central did not acknowledge the submission in time; publishing it again',
     )
-    entry.state = 'unsent'
+    this.#toResend(entry)
     this.#pump()
   }
 
   /**
-   * Central has the submission: record it. An id not in flight (acknowledging a copy sent before a
-   * restart) is marked too: markDelivered ignores ids the outbox does not hold.
+   * Central has these submissions: they leave the window at once and are recorded. An id not in
+   * flight (acknowledging a copy sent before a restart) is marked too: markDelivered ignores ids
+   * the outbox does not hold.
    */
-  #onAccepted(id: string): void {
+  #onAccepted(ids: readonly string[]): void {
     if (!this.#running) return
-    const entry = this.#inFlight.get(id)
-    if (entry?.state === 'acknowledged') return
-    if (entry) {
-      this.#clearAckTimer(entry)
-      entry.state = 'acknowledged'
+    const marks: string[] = []
+    for (const id of ids) {
+      if (this.#acked.has(id)) continue // being recorded already, or its write is retried
+      const entry = this.#inFlight.get(id)
+      if (entry) {
+        this.#clearAckTimer(entry)
+        this.#inFlight.delete(id)
+      }
+      this.#acked.set(id, { state: 'writing', inWindow: entry !== undefined })
+      marks.push(id)
     }
-    this.#track(
-      this.#options.outbox.markDelivered(id).then(
-        () => {
-          if (entry && this.#inFlight.get(id) !== entry) return
-          this.#inFlight.delete(id)
-          if (entry) {
-            this.#delivered += 1
-            this.#log.debug({ submissionId: id, attempts: entry.attempts }, 'submission acknowledged by central')
-          }
-          this.#pump()
-        },
-        (error: unknown) => {
-          // Not recorded: publish it again later; central acknowledges the duplicate and we try once more.
-          if (entry && this.#inFlight.get(id) === entry) entry.state = 'unsent'
-          this.#onFailure(id, error)
-        },
-      ),
-    )
+    if (marks.length === 0) return
+    this.#record(marks)
+    // The freed slots are refilled now: the next submissions do not wait for the ack's fdatasync.
+    this.#pump()
   }
 
   /**
-   * The same id is retried, never skipped: on the next connect if the link went down, else after a
-   * backoff (PUBACK error code, an unreadable outbox, or markDelivered failing after central's ack).
+   * Hands acknowledged ids to the outbox all in the same tick, so a batch shares one group commit
+   * (one write, one fdatasync: docs/outbox.md). An id whose markDelivered fails does not hold the
+   * drain up: it is logged and recorded again after a backoff.
    */
-  #onFailure(submissionId: string | undefined, error: unknown): void {
+  #record(ids: readonly string[]): void {
+    const { outbox } = this.#options
+    const writes = ids.map((id) => {
+      try {
+        return outbox.markDelivered(id)
+      } catch (error) {
+        return Promise.reject(error)
+      }
+    })
+    this.#track(
+      Promise.allSettled(writes).then((settled) => {
+        let failure: unknown
+        let failedCount = 0
+        for (const [index, result] of settled.entries()) {
+          const id = ids[index] as string
+          const acked = this.#acked.get(id)
+          if (!acked) continue // stopped meanwhile
+          if (result.status === 'fulfilled') {
+            this.#acked.delete(id)
+            if (acked.inWindow) this.#delivered += 1
+          } else {
+            acked.state = 'failed'
+            failure = result.reason
+            failedCount += 1
+          }
+        }
+        if (failedCount > 0) this.#onAckWriteFailure(failedCount, failure)
+        else if (this.#failedAcks() === 0) {
+          this.#ackFailures = 0
+          this.#lastAckError = undefined
+        }
+      }),
+    )
+  }
+
+  /** Acks that could not be written: logged, retried after a backoff; the window moves on without them. */
+  #onAckWriteFailure(count: number, error: unknown): void {
+    this.#ackFailures += 1
+    this.#lastAckError =
+      error instanceof StationError
+        ? error
+        : new StationError('E_OUTBOX_IO', 'recording an acknowledgement failed', {}, { cause: error })
+    this.#log.warn(
+      { err: this.#lastAckError, failed: count, waiting: this.#failedAcks(), consecutiveFailures: this.#ackFailures },
+      'acknowledgements not recorded; the drain goes on, they are written again later',
+    )
+    if (!this.#running || this.#ackRetryTimer !== undefined) return
+    const delayMs = backoffDelayMs(this.#ackFailures - 1, {
+      minMs: this.#options.retryMinMs,
+      maxMs: this.#options.retryMaxMs,
+      random: this.#options.random ?? Math.random,
+    })
+    this.#ackRetryTimer = this.#options.clock.setTimeout(() => {
+      this.#ackRetryTimer = undefined
+      this.#retryAckWrites()
+    }, delayMs)
+  }
+
+  /** Records again, together, every acknowledgement whose write failed. */
+  #retryAckWrites(): void {
+    this.#clearAckRetry()
+    if (!this.#running) return
+    const ids: string[] = []
+    for (const [id, acked] of this.#acked) {
+      if (acked.state !== 'failed') continue
+      acked.state = 'writing'
+      ids.push(id)
+    }
+    if (ids.length > 0) this.#record(ids)
+  }
+
+  #failedAcks(): number {
+    if (this.#ackFailures === 0) return 0
+    let failed = 0
+    for (const acked of this.#acked.values()) if (acked.state === 'failed') failed += 1
+    return failed
+  }
+
+  /**
+   * A publish failed while connected (PUBACK error code, an unreadable outbox): the same id is
+   * retried, never skipped, on the next connect if the link went down, else after a backoff.
+   */
+  #onFailure(submissionId: string, error: unknown): void {
     this.#failures += 1
     this.#lastError =
       error instanceof StationError
@@ -324,6 +490,11 @@ export class OutboxDrain implements Service {
     }, delayMs)
   }
 
+  #toResend(entry: InFlight): void {
+    entry.state = 'unsent'
+    this.#resend.push(entry)
+  }
+
   #track(work: Promise<unknown>): void {
     this.#work.add(work)
     work.finally(() => this.#work.delete(work)).catch(() => undefined)
@@ -337,5 +508,10 @@ export class OutboxDrain implements Service {
   #clearRetry(): void {
     if (this.#retryTimer) this.#options.clock.clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
+  }
+
+  #clearAckRetry(): void {
+    if (this.#ackRetryTimer) this.#options.clock.clearTimeout(this.#ackRetryTimer)
+    this.#ackRetryTimer = undefined
   }
 }

@@ -5,6 +5,7 @@
  * correlation data of the request it answers. Pure apart from node:crypto and the injected clock.
  */
 import type { Clock } from '../clock.js'
+import { acceptedIds } from '../mqtt/ack-notification.js'
 import type { InboundCheck, InboundVerifier } from '../mqtt/inbound-router.js'
 import { openEnvelope, type EnvelopeRefusal, type TrustedKeys } from './signed-envelope.js'
 
@@ -70,6 +71,9 @@ export function centralVerifier(options: CentralVerifierOptions): InboundVerifie
       if (!opened.ok) return opened
       const { type } = opened.body
       if (typeof type !== 'string' || type.length === 0) return refuse('malformed', 'signed notify body has no type')
+      // An acknowledgement removes submissions from the outbox: its ids must be exactly what they claim to be.
+      const acked = acceptedIds(type, opened.body)
+      if (acked && !acked.ok) return refuse('malformed', `signed ${acked.message}`)
       return { ok: true, value: opened.body }
     },
     rpcResponse(payload, correlationHex) {

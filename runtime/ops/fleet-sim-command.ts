@@ -10,7 +10,8 @@ import { FLEET_SIM_DEFAULTS, formatFleetSimReport, runFleetSim } from './fleet-s
 
 export const FLEET_SIM_USAGE = `usage: npm run fleet-sim -- --stations N [--broker URL] [--rate-per-min R] [--duration-s D]
                            [--restart-broker-every-s S] [--drain-timeout-s T] [--telemetry-interval-s I]
-                           [--connect-spread-s C] [--prefix cs/v1] [--json]`
+                           [--connect-spread-s C] [--reconnect-spread-ms M] [--max-connects-per-s K]
+                           [--prefix cs/v1] [--json]`
 
 export interface FleetSimArgs {
   stations?: string | undefined
@@ -22,6 +23,10 @@ export interface FleetSimArgs {
   'drain-timeout-s'?: string | undefined
   'telemetry-interval-s'?: string | undefined
   'connect-spread-s'?: string | undefined
+  /** Stations' mqtt.reconnectSpreadMs. */
+  'reconnect-spread-ms'?: string | undefined
+  /** Ceiling for the peak reconnects in one second after a broker restart; above it the run fails. */
+  'max-connects-per-s'?: string | undefined
   /** `central-ack` (default) or `puback`. */
   json?: boolean | undefined
 }
@@ -63,6 +68,8 @@ export async function fleetSimCommand(args: FleetSimArgs, io: FleetSimIo): Promi
         numberArg(args, 'telemetry-interval-s', FLEET_SIM_DEFAULTS.telemetryIntervalS, false) ?? FLEET_SIM_DEFAULTS.telemetryIntervalS,
       // About 20 connects a second by default: a city's stations do not boot in the same second.
       connectSpreadS: numberArg(args, 'connect-spread-s', Math.max(1, count / 20), false) ?? 1,
+      reconnectSpreadMs: numberArg(args, 'reconnect-spread-ms', FLEET_SIM_DEFAULTS.reconnectSpreadMs, true) ?? FLEET_SIM_DEFAULTS.reconnectSpreadMs,
+      maxConnectsPerS: numberArg(args, 'max-connects-per-s', undefined, true),
     }
     if (settings.restartBrokerEveryS !== undefined && args.broker !== undefined) {
       throw new Error('--restart-broker-every-s restarts the private broker: leave out --broker')
@@ -97,6 +104,7 @@ export async function fleetSimCommand(args: FleetSimArgs, io: FleetSimIo): Promi
       keepaliveS: FLEET_SIM_DEFAULTS.keepaliveS,
       reconnectMinMs: FLEET_SIM_DEFAULTS.reconnectMinMs,
       reconnectMaxMs: FLEET_SIM_DEFAULTS.reconnectMaxMs,
+      reconnectSpreadMs: settings.reconnectSpreadMs,
       connectTimeoutMs: FLEET_SIM_DEFAULTS.connectTimeoutMs,
       clock: systemClock,
       log: io.log,
@@ -105,6 +113,11 @@ export async function fleetSimCommand(args: FleetSimArgs, io: FleetSimIo): Promi
       resources: io.resources,
     })
     io.out(args.json === true ? JSON.stringify(report, null, 2) : formatFleetSimReport(report))
+    const { maxConnectsPerS } = settings
+    if (maxConnectsPerS !== undefined && report.peakReconnectsPerS > maxConnectsPerS) {
+      io.err(`fleet-sim: ${report.peakReconnectsPerS} reconnects in one second, above --max-connects-per-s ${maxConnectsPerS}`)
+      return 1
+    }
     return report.lost === 0 ? 0 : 1
   } catch (error) {
     io.err(`fleet-sim: ${messageOf(error)}`)

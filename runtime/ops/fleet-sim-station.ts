@@ -32,6 +32,8 @@ export interface SimStationOptions {
   keepaliveS: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /** After a lost connection the first reconnect waits uniform in [0, this) (config mqtt.reconnectSpreadMs). */
+  reconnectSpreadMs?: number
   connectTimeoutMs: number
   version: string
   /** Uniform in [0, 1); jitter of reconnects and drain retries. */
@@ -90,6 +92,7 @@ export async function createSimStation(options: SimStationOptions): Promise<SimS
     keepaliveS: options.keepaliveS,
     reconnectMinMs: options.reconnectMinMs,
     reconnectMaxMs: options.reconnectMaxMs,
+    ...(options.reconnectSpreadMs === undefined ? {} : { reconnectSpreadMs: options.reconnectSpreadMs }),
     connectTimeoutMs: options.connectTimeoutMs,
     version: options.version,
     bootId: randomUUID(),

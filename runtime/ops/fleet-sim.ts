@@ -36,6 +36,8 @@ export interface FleetSimOptions {
   keepaliveS: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /** Stations' mqtt.reconnectSpreadMs; default FLEET_SIM_DEFAULTS.reconnectSpreadMs. */
+  reconnectSpreadMs?: number
   connectTimeoutMs: number
   clock: Clock
   log: Logger
@@ -65,6 +67,8 @@ export interface FleetSimReport {
   /** Connections after a station's first one. */
   reconnects: number
   peakConnectsPerS: number
+  /** The most reconnects (connections after a station's first) in any one second: the storm after a broker restart. */
+  peakReconnectsPerS: number
   /** Submissions still in outboxes when the drain wait ended. */
   outboxLeft: number
   drainedInS: number | null
@@ -82,6 +86,7 @@ export const FLEET_SIM_DEFAULTS = {
   // config/defaults.ts: the values a real station runs with, so storms look like the field.
   reconnectMinMs: 500,
   reconnectMaxMs: 30_000,
+  reconnectSpreadMs: 10_000,
   connectTimeoutMs: 5000,
 } as const
 
@@ -146,6 +151,7 @@ export async function runFleetSim(options: FleetSimOptions): Promise<FleetSimRep
           keepaliveS: options.keepaliveS,
           reconnectMinMs: options.reconnectMinMs,
           reconnectMaxMs: options.reconnectMaxMs,
+          reconnectSpreadMs: options.reconnectSpreadMs ?? FLEET_SIM_DEFAULTS.reconnectSpreadMs,
           connectTimeoutMs: options.connectTimeoutMs,
           version: 'fleet-sim',
           random,
@@ -271,10 +277,12 @@ function countReport(
   const accepted = stations.flatMap((station) => station.counters.accepted)
   const lostIds = accepted.filter((id) => !receivedIds.has(id))
   const perSecond = new Map<number, number>()
+  const reconnectsPerSecond = new Map<number, number>()
   for (const station of stations) {
-    for (const atMs of station.counters.connectTimesMs) {
+    for (const [index, atMs] of station.counters.connectTimesMs.entries()) {
       const second = Math.floor(atMs / 1000)
       perSecond.set(second, (perSecond.get(second) ?? 0) + 1)
+      if (index > 0) reconnectsPerSecond.set(second, (reconnectsPerSecond.get(second) ?? 0) + 1)
     }
   }
   return {
@@ -289,6 +297,7 @@ function countReport(
     refused: stations.reduce((sum, station) => sum + station.counters.refused, 0),
     reconnects: stations.reduce((sum, station) => sum + Math.max(0, station.counters.connects - 1), 0),
     peakConnectsPerS: Math.max(0, ...perSecond.values()),
+    peakReconnectsPerS: Math.max(0, ...reconnectsPerSecond.values()),
     outboxLeft: stations.reduce((sum, station) => sum + station.outbox.depth(), 0),
     drainedInS: facts.drainedInS,
     peakRssBytes: facts.peakRssBytes,
@@ -318,6 +327,7 @@ export function formatFleetSimReport(report: FleetSimReport): string {
     `  refused by outboxes:              ${report.refused}`,
     `  reconnects:                       ${report.reconnects}`,
     `  peak connections per second:      ${report.peakConnectsPerS}`,
+    `  peak reconnections per second:    ${report.peakReconnectsPerS}`,
     `  left in outboxes:                 ${report.outboxLeft}${report.drainedInS === null ? ' (drain timed out)' : ` (drained in ${report.drainedInS} s)`}`,
     `  peak RSS ${mb(report.peakRssBytes)}, CPU ${report.cpuS ?? '-'} s`,
   ].join('\n')

@@ -174,7 +174,8 @@ t.test('the real MqttLink.request gets the fixture answer in one round trip', as
 
 t.test('submissions are recorded once per id, and every copy is acknowledged on notify', async (t) => {
   const broker = await startMosquitto(t)
-  const central = await startCentral(t, broker.url)
+  // Acknowledged one at a time here; batching has its own test below.
+  const central = await startCentral(t, broker.url, { ackBatchMs: 0 })
   const station = await stationClient(t, broker.url)
   const notify = await subscribeCollect(broker.url, `cs/v1/${STATION}/notify`)
   t.teardown(() => notify.close())
@@ -299,3 +300,24 @@ async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
+
+t.test('acknowledgements received together go out as one signed submissions.accepted; a lone one as submission.accepted', async (t) => {
+  const broker = await startMosquitto(t)
+  await startCentral(t, broker.url, { ackBatchMs: 200, ackIdleMs: 100, ackBatchIds: 3 })
+  const station = await stationClient(t, broker.url)
+  const notify = await subscribeCollect(broker.url, `cs/v1/${STATION}/notify`)
+  t.teardown(() => notify.close())
+  const submission = (id: string) => ({ id, flow: 'security-feedback', flowVersion: 1, createdAt: '2026-01-05T01:00:00.000Z', data: {} })
+  for (const id of ['s-1', 's-2', 's-1', 's-3', 's-4']) await station.submit(submission(id))
+  await waitUntil(() => notify.messages.length === 2)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  t.match(
+    notify.messages.map((m) => signedBody(m.payload, 'notify', centralKey)),
+    [
+      { type: 'submissions.accepted', ids: ['s-1', 's-2', 's-3'], station: STATION, ts: /^\d{4}-/ },
+      { type: 'submission.accepted', id: 's-4', station: STATION },
+    ],
+    'full at three ids (a repeat counted once), then the rest once submissions paused',
+  )
+  t.equal(notify.messages.length, 2)
+})

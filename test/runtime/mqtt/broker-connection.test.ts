@@ -245,3 +245,30 @@ t.test('MQTT.js is imported only by broker-client.ts in the station, and by ops-
     ['mqtt/broker-client.ts', 'mqtt/broker-discovery.ts', 'ops/ops-broker-client.ts'],
   )
 })
+
+t.test('after a lost connection the first attempt waits random x reconnectSpreadMs; the next ones use the backoff', async (t) => {
+  const clock = new SimClock()
+  const broker = fakeBroker()
+  const draws = [0.9, 0.5, 0.5]
+  const { link } = connection(clock, broker.connect, { reconnectSpreadMs: 10_000, random: () => draws.shift() ?? 0.5 })
+  link.start()
+  await settle()
+  t.equal(broker.attempts.length, 1, 'the first connect at start is not delayed')
+  broker.attempts[0]?.accept()
+  broker.attempts[0]?.drop()
+  clock.advance(8999)
+  await settle()
+  t.equal(broker.attempts.length, 1, 'not before 0.9 x 10 s')
+  clock.advance(1)
+  await settle()
+  t.equal(broker.attempts.length, 2, 'at 0.9 x the spread')
+  broker.attempts[1]?.refuse()
+  // attempt counter is 1 after the spread: backoff 0.5 x min(30 s, 100 ms x 2) = 100 ms
+  clock.advance(99)
+  await settle()
+  t.equal(broker.attempts.length, 2)
+  clock.advance(1)
+  await settle()
+  t.equal(broker.attempts.length, 3, 'a failed attempt after the spread waits the backoff, not the spread')
+  await link.stop()
+})

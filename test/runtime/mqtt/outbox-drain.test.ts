@@ -120,7 +120,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * Broker, reference central (signing with the test key, real time), a link that verifies central's
  * word, and the drain on `clock` (its retry and ack timers; a SimClock moves them by hand).
  */
-async function rig(t: Teardown, clock: Clock = systemClock) {
+async function rig(t: Teardown, clock: Clock = systemClock, window?: number) {
   const broker = await startMosquitto(t)
   const outbox = new FakeOutbox()
   const refused: Array<{ kind: string; reason: string }> = []
@@ -151,6 +151,7 @@ async function rig(t: Teardown, clock: Clock = systemClock) {
     stopWaitMs: 1000,
     ackTimeoutMs: ACK_TIMEOUT_MS,
     random: () => 0.5,
+    ...(window === undefined ? {} : { window }),
   })
   const central = new ReferenceCentral({
     url: broker.url,
@@ -199,7 +200,8 @@ t.test('delivers pending and newly appended submissions in order, each removed o
 
 t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves the outbox; after it returns every submission arrives once, none lost', async (t) => {
   const clock = new SimClock()
-  const { outbox, link, drain, central, submissions } = await rig(t, clock)
+  // A window of one: the others wait their turn behind the unacknowledged one.
+  const { outbox, link, drain, central, submissions } = await rig(t, clock, 1)
   await link.start()
   await drain.start()
   await connected(link)
@@ -272,31 +274,28 @@ t.test('a forged submission.accepted removes nothing; only central\'s signed ack
   t.equal(refused.length, forgeries.length, 'the genuine acknowledgement was not refused')
 })
 
-t.test('retries the same id after markDelivered fails, keeping the order', async (t) => {
+t.test('an acknowledgement that fails to be written does not stop the drain: the rest goes on, it is written again later', async (t) => {
   const clock = new SimClock()
   const { outbox, link, drain, submissions } = await rig(t, clock)
   await link.start()
   await connected(link)
   outbox.failMarkDelivered(1)
   await outbox.append(submission(1))
-  await outbox.append(submission(2))
   await drain.start()
-  await waitUntil(() => drain.health().state === 'degraded')
-  await waitUntil(() => submissions.messages.length === 1)
-  t.match(drain.health(), { state: 'degraded', lastErrorCode: 'E_OUTBOX_IO', detail: { consecutiveFailures: 1 } })
-  await outbox.append(submission(3))
-  await pause(100)
-  t.equal(submissions.messages.length, 1, 'a new submission does not cut the retry backoff short')
-  clock.advance(100) // retry backoff for the first failure: between 50 and 100 ms
+  await waitUntil(() => drain.health().detail?.unrecordedAcks === 1)
+  t.match(drain.health(), { state: 'degraded', lastErrorCode: 'E_OUTBOX_IO', detail: { unrecordedAcks: 1, inFlight: 0 } })
+  for (const n of [2, 3]) await outbox.append(submission(n))
+  await waitUntil(() => outbox.depth() === 1)
+  t.strictSame(outbox.delivered, ids(2, 3), 'later submissions are delivered while the failed ack waits')
+  clock.advance(100) // the ack write's retry backoff: between 50 and 100 ms
   await waitUntil(() => outbox.depth() === 0)
-  await waitUntil(() => submissions.messages.length === 4)
-  // At-least-once: the first id goes out twice (central de-duplicates by id), never out of order.
-  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1, 2, 3))
-  t.strictSame(outbox.delivered, ids(1, 2, 3))
-  t.equal(drain.health().state, 'ok')
+  t.strictSame(outbox.delivered, ids(2, 3, 1))
+  await pause(100)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3), 'central\'s word was kept: nothing published twice')
+  t.match(drain.health(), { state: 'ok', detail: { unrecordedAcks: 0, delivered: 3 } })
 })
 
-t.test('drainNow cuts a retry backoff short and publishes again what waits for an acknowledgement', async (t) => {
+t.test('drainNow writes a failed acknowledgement at once and publishes again what waits for an acknowledgement', async (t) => {
   const clock = new SimClock()
   const { outbox, link, drain, central, submissions } = await rig(t, clock)
   await link.start()
@@ -307,7 +306,7 @@ t.test('drainNow cuts a retry backoff short and publishes again what waits for a
   await waitUntil(() => drain.health().state === 'degraded')
   drain.drainNow()
   await waitUntil(() => outbox.depth() === 0, 2000)
-  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1), 'sent again at once, without moving the clock')
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1), 'recorded without moving the clock or publishing again')
 
   central.setSilent(true)
   await outbox.append(submission(2))
@@ -315,7 +314,7 @@ t.test('drainNow cuts a retry backoff short and publishes again what waits for a
   central.setSilent(false)
   drain.drainNow()
   await waitUntil(() => outbox.depth() === 0, 2000)
-  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 1, 2, 2), 'the unacknowledged one went out again before its ack timeout')
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 2), 'the unacknowledged one went out again before its ack timeout')
 })
 
 t.test('waits while the broker is down, then delivers after it returns', async (t) => {
@@ -386,4 +385,70 @@ t.test('stop waits for a publish under way; what central has not acknowledged go
   await drain.start()
   await waitUntil(() => outbox.depth() === 0)
   t.strictSame(outbox.delivered, ids(1, 2))
+})
+
+t.test('a window of N: never more than N in flight, first published oldest first, nothing removed before central acknowledges it', async (t) => {
+  const { broker, outbox, link, drain, central, submissions } = await rig(t, systemClock, 4)
+  central.setSilent(true)
+  await link.start()
+  await connected(link)
+  for (let n = 1; n <= 10; n++) await outbox.append(submission(n))
+  await drain.start()
+  await waitUntil(() => drain.health().detail?.awaitingAck === 4)
+  await pause(200)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4), 'the four oldest, in order, and no more')
+  t.equal(outbox.depth(), 10, 'PUBACK removed nothing')
+  t.match(drain.health(), { detail: { window: 4, inFlight: 4 } })
+
+  const forger = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => forger.endAsync())
+  // Central acknowledges two of them, newest first, in one signed batch.
+  await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submissions.accepted', { ids: ids(2, 1) }), { qos: 1 })
+  await waitUntil(() => outbox.depth() === 8)
+  t.strictSame(outbox.delivered, ids(2, 1))
+  await waitUntil(() => submissions.messages.length === 6)
+  await pause(200)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4, 5, 6), 'two slots freed, the next two oldest go')
+  t.match(drain.health(), { detail: { inFlight: 4, awaitingAck: 4 } })
+
+  central.setSilent(false)
+  drain.drainNow()
+  await waitUntil(() => outbox.depth() === 0)
+  t.strictSame(outbox.delivered.slice(2), ids(3, 4, 5, 6, 7, 8, 9, 10))
+  t.strictSame(new Set(central.submissions().map((s) => s.id)), new Set(ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
+})
+
+t.test('a batched acknowledgement removes its ids only when central signed it and its shape is exact', async (t) => {
+  const { broker, outbox, link, drain, central, refused } = await rig(t)
+  central.setSilent(true)
+  await link.start()
+  await connected(link)
+  for (const n of [1, 2, 3]) await outbox.append(submission(n))
+  await drain.start()
+  await waitUntil(() => drain.health().detail?.awaitingAck === 3)
+  const forger = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
+  t.teardown(() => forger.endAsync())
+  const batch = ids(1, 2, 3)
+  const sign = (fields: Record<string, unknown>) => signedNotify(centralKey.privateKey, STATION, 'submissions.accepted', fields)
+  const forgeries: Array<[string, Buffer | string]> = [
+    ['unsigned', JSON.stringify({ type: 'submissions.accepted', ids: batch, ts: new Date().toISOString(), station: STATION })],
+    ['unknown-key', signedNotify(testCentralKey().privateKey, STATION, 'submissions.accepted', { ids: batch })],
+    ['wrong-station', signedNotify(centralKey.privateKey, 'other-station', 'submissions.accepted', { ids: batch })],
+    ['malformed', sign({ ids: [...batch, ...Array.from({ length: 1022 }, (_, i) => `x-${i}`)] })], // 1025 ids
+    ['malformed', sign({ ids: [] })],
+    ['malformed', sign({ ids: [batch[0], 7] })],
+    ['malformed', sign({ ids: batch.join(',') })],
+    ['malformed', signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id: ['sub-0001'] })],
+  ]
+  for (const [, payload] of forgeries) await forger.publishAsync(NOTIFY_TOPIC, payload, { qos: 1 })
+  await waitUntil(() => refused.length === forgeries.length)
+  await pause(200)
+  t.strictSame(refused, forgeries.map(([reason]) => ({ kind: 'notify', reason })), 'each refused with its reason')
+  t.equal(outbox.depth(), 3, 'nothing removed')
+  t.strictSame(outbox.delivered, [])
+
+  await forger.publishAsync(NOTIFY_TOPIC, sign({ ids: [...batch, 'sub-9999'] }), { qos: 1 })
+  await waitUntil(() => outbox.depth() === 0)
+  t.strictSame(outbox.delivered, batch, 'the genuine batch removes all three; an id the outbox does not hold is ignored')
+  t.equal(refused.length, forgeries.length)
 })
