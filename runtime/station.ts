@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config, HardwareConfig } from '../config/schema.js'
 import type { Printer } from '../drivers/printer/printer.js'
@@ -36,11 +36,13 @@ import { CommandService } from './ops/command-service.js'
 import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
+import { StorageWatch } from './state/storage-watch.js'
+import { HeldEvents } from './held-events.js'
 import { loadDesiredAtStart } from './ops/desired-config.js'
 import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
-import { statusReport, type StatusReport } from './status-report.js'
+import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
@@ -155,8 +157,19 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     bootCount: 0,
     receiptSeq: 0,
     maintenance: false,
-  })
-  const bootCount = await state.recordBoot()
+  }, { nowMs: () => clock.now() })
+  if (state.recovery.source === 'prev' || state.recovery.source === 'floor') {
+    log.warn({ ...state.recovery }, 'state.json was damaged; started from the previous generation or the counter floor (docs/storage-faults.md)')
+  }
+  let bootCount: number
+  try {
+    bootCount = await state.recordBoot()
+  } catch (error) {
+    // A full disk must not keep the station down: it starts with intake refused, delivers what is
+    // queued, and the storage watch writes the counter once space is back (docs/storage-faults.md).
+    bootCount = state.get().bootCount
+    log.error({ err: error }, 'boot counter not written; starting with new submissions refused')
+  }
   const key = await loadOrCreateKey(config.storage.keyFile)
   const outbox = await openJournalOutbox({
     dir: join(config.dataDir, 'outbox'),
@@ -208,6 +221,19 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       })
     : null
 
+  const held = new HeldEvents({
+    emit: (type, fields) => bus.emit('station.event', { type, fields }),
+    isConnected: () => link?.isConnected ?? false,
+  })
+  if (state.recovery.source === 'prev' || state.recovery.source === 'floor') {
+    const { source, main, prev } = state.recovery
+    held.report('state.recovered', { source, ...(main ? { main } : {}), ...(prev ? { prev } : {}) })
+  }
+  const found = outbox.recovery
+  if (found.damagedRegions > 0 || found.tornBytesDropped > 0) {
+    held.report('outbox.recovered', { damagedRegions: found.damagedRegions, damagedBytes: found.damagedBytes, tornBytes: found.tornBytesDropped })
+  }
+  outbox.onSetAside((code, count) => held.report('outbox.set_aside', { code, count }))
   const eventLog = log.child({ component: 'runtime.events' })
   bus.on('station.event', ({ type, fields }) => {
     eventLog.info({ event: type, ...fields }, 'event')
@@ -238,6 +264,20 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     endScreenMs: config.session.endScreenS * 1000,
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
+    storeFailed: () => void storage.check(),
+  })
+  const storage = new StorageWatch({
+    clock,
+    freeBytes: async () => {
+      const stats = await statfs(config.dataDir)
+      return stats.bavail * stats.bsize
+    },
+    reserveBytes: config.storage.reserveBytes,
+    outboxStorage: () => outbox.storage(),
+    state,
+    onChange: (now) => kiosk.setAccepting(now.state === 'ok'),
+    event: (type, fields) => bus.emit('station.event', { type, fields }),
+    log: log.child({ component: 'runtime.storage' }),
   })
   const maintenance = new MaintenanceMode({
     state,
@@ -268,7 +308,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
   link?.onStateChange(() => {
     kiosk.refresh()
-    if (link.isConnected) faultEvents.repeat()
+    if (link.isConnected) {
+      faultEvents.repeat()
+      storage.repeat()
+      held.connected()
+    }
   })
 
   let ready = false
@@ -288,6 +332,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       kiosk,
       flows: flows,
       maintenance,
+      outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
     })
   const control = new ControlServer(
     socketPath,
@@ -323,6 +368,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         sources: {
           devices: () => supervisor?.health() ?? {},
           outbox: () => ({ depth: outbox.depth(), oldestCreatedAtMs: outbox.oldestCreatedAtMs() }),
+          outboxStorage: () => outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
           linkConnected: () => link.isConnected,
           linkBroker: () => link.broker,
           version: deps.version,
@@ -413,6 +459,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     ...(remoteConfig ? [remoteConfig] : []),
     ...(drain ? [drain] : []),
     ...(telemetry ? [telemetry] : []),
+    // Before the kiosk, so its first screen already says whether submissions are taken.
+    storage,
     kioskService,
     ...(commands ? [commands] : []),
     control,
