@@ -57,11 +57,14 @@ export async function startStationProcess(
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  options: { onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<StationProcess> {
   const child = spawn(process.execPath, [STATION_BIN, 'run', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // For tests that kill the station before it is ready (during recovery).
+  options.onSpawn?.(child)
   let logs = ''
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
