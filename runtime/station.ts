@@ -233,7 +233,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   if (found.damagedRegions > 0 || found.tornBytesDropped > 0) {
     held.report('outbox.recovered', { damagedRegions: found.damagedRegions, damagedBytes: found.damagedBytes, tornBytes: found.tornBytesDropped })
   }
-  outbox.onSetAside((code, count) => held.report('outbox.set_aside', { code, count }))
+  outbox.onSetAside((code, count) => held.report('outbox.set_aside', { reason: code, count }))
   const eventLog = log.child({ component: 'runtime.events' })
   bus.on('station.event', ({ type, fields }) => {
     eventLog.info({ event: type, ...fields }, 'event')
