@@ -57,7 +57,7 @@ const NOTICE_MS = 3000
 const INVALID_KEY_NOTICE_MS = 1500
 /** Steps during which the resident waits for the station, not the other way round. */
 const BUSY_STEP_KINDS: ReadonlySet<string> = new Set(['request', 'wait_for', 'submit', 'print', 'pay_qr'])
-/** "NOT recorded" stays at least this long, even when the end screen is shorter: the resident must read it. */
+/** "NOT recorded" stays this long before the flow's own failure screen, which then gets its usual end-screen time. */
 const NOT_RECORDED_MS = 8000
 
 /** Whether a flow stores a submission; those are the ones refused while storage is full. */
@@ -277,7 +277,7 @@ export class Kiosk {
       // The end screen has its own countdown; the idle one would cut it short.
       if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer)
       this.#idleTimer = null
-      const endMs = this.#notRecorded ? Math.max(this.#o.endScreenMs, NOT_RECORDED_MS) : this.#o.endScreenMs
+      const endMs = this.#notRecorded ? NOT_RECORDED_MS + this.#o.endScreenMs : this.#o.endScreenMs
       this.#endTimer = this.#o.clock.setTimeout(() => {
         this.#endTimer = null
         if (this.#phase === 'ended') this.#toWelcome()
