@@ -98,16 +98,23 @@ t.test(`${SUBMISSIONS} submissions through random SIGKILLs and broker restarts: 
     }
     if (early !== null) {
       // Ready before the timer: the kill lands in the first moments of the run instead.
-      await new Promise((resolve) => (child as ChildProcess | null)?.once('exit', resolve))
+      const spawned = child as ChildProcess | null
+      if (spawned && spawned.exitCode === null && spawned.signalCode === null) await new Promise((resolve) => spawned.once('exit', resolve))
       clearTimeout(earlyTimer)
       continue
     }
-    const lifetimeMs = 400 + rand() * 3200
+    const lifetimeMs = 300 + rand() * 2400
+    if (process.env.OUTBOX_TORTURE_DEBUG) t.comment(`life ${lives} ready after ${Date.now() - started} ms, ${accepted.length} accepted, lifetime ${Math.round(lifetimeMs)}`)
     const restart = rand() < 0.3 ? sleep(rand() * lifetimeMs).then(restartBroker) : Promise.resolve()
     const abort = new AbortController()
     const residents = (async () => {
-      while (!abort.signal.aborted && accepted.length < SUBMISSIONS) {
-        const reference = await submitFeedback(proc, abort.signal).catch(() => null)
+      while (!abort.signal.aborted && accepted.length < SUBMISSIONS && proc.child.signalCode === null) {
+        const begun = Date.now()
+        const reference = await submitFeedback(proc, abort.signal).catch((error: unknown) => {
+          if (process.env.OUTBOX_TORTURE_DEBUG) t.comment(`life ${lives}: ${String(error).slice(0, 300)}`)
+          return null
+        })
+        if (process.env.OUTBOX_TORTURE_DEBUG && Date.now() - begun > 1000) t.comment(`life ${lives}: a submission took ${Date.now() - begun} ms`)
         if (reference && !abort.signal.aborted) accepted.push(reference)
       }
     })()
