@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile, statfs } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config, HardwareConfig } from '../config/schema.js'
 import type { Printer } from '../drivers/printer/printer.js'
@@ -36,8 +36,9 @@ import { CommandService } from './ops/command-service.js'
 import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
-import { StorageWatch } from './state/storage-watch.js'
+import { freeBytesOf, StorageWatch } from './state/storage-watch.js'
 import { HeldEvents } from './held-events.js'
+import { reportStorageFaults } from './storage-fault-events.js'
 import { loadDesiredAtStart } from './ops/desired-config.js'
 import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
@@ -158,9 +159,6 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     receiptSeq: 0,
     maintenance: false,
   }, { nowMs: () => clock.now() })
-  if (state.recovery.source === 'prev' || state.recovery.source === 'floor') {
-    log.warn({ ...state.recovery }, 'state.json was damaged; started from the previous generation or the counter floor (docs/storage-faults.md)')
-  }
   let bootCount: number
   try {
     bootCount = await state.recordBoot()
@@ -225,15 +223,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     emit: (type, fields) => bus.emit('station.event', { type, fields }),
     isConnected: () => link?.isConnected ?? false,
   })
-  if (state.recovery.source === 'prev' || state.recovery.source === 'floor') {
-    const { source, main, prev } = state.recovery
-    held.report('state.recovered', { source, ...(main ? { main } : {}), ...(prev ? { prev } : {}) })
-  }
-  const found = outbox.recovery
-  if (found.damagedRegions > 0 || found.tornBytesDropped > 0) {
-    held.report('outbox.recovered', { damagedRegions: found.damagedRegions, damagedBytes: found.damagedBytes, tornBytes: found.tornBytesDropped })
-  }
-  outbox.onSetAside((code, count) => held.report('outbox.set_aside', { reason: code, count }))
+  reportStorageFaults({ state: state.recovery, outboxRecovery: outbox.recovery, outbox, held, log })
   const eventLog = log.child({ component: 'runtime.events' })
   bus.on('station.event', ({ type, fields }) => {
     eventLog.info({ event: type, ...fields }, 'event')
@@ -268,10 +258,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
   const storage = new StorageWatch({
     clock,
-    freeBytes: async () => {
-      const stats = await statfs(config.dataDir)
-      return stats.bavail * stats.bsize
-    },
+    freeBytes: () => freeBytesOf(config.dataDir),
     reserveBytes: config.storage.reserveBytes,
     outboxStorage: () => outbox.storage(),
     state,

@@ -1,3 +1,4 @@
+import { statfs } from 'node:fs/promises'
 import type { Clock, TimerHandle } from '../clock.js'
 import { messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -6,6 +7,12 @@ import type { Health, Service } from '../supervisor/service.js'
 
 /** How often free space is looked at: a resident takes longer than this to fill in a procedure. */
 export const STORAGE_CHECK_MS = 2000
+
+/** Free bytes for an unprivileged writer on the file system holding `dir` (statfs: bavail x bsize). */
+export async function freeBytesOf(dir: string): Promise<number> {
+  const stats = await statfs(dir)
+  return stats.bavail * stats.bsize
+}
 
 export interface StorageWatchOptions {
   clock: Clock
