@@ -36,11 +36,14 @@ import { CommandService } from './ops/command-service.js'
 import { loadTrustedKeys } from './ops/trusted-keys.js'
 import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
 import { openStationState } from './state/station-state.js'
+import { freeBytesOf, StorageWatch } from './state/storage-watch.js'
+import { HeldEvents } from './held-events.js'
+import { reportStorageFaults } from './storage-fault-events.js'
 import { loadDesiredAtStart } from './ops/desired-config.js'
 import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
-import { statusReport, type StatusReport } from './status-report.js'
+import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
@@ -155,8 +158,16 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     bootCount: 0,
     receiptSeq: 0,
     maintenance: false,
-  })
-  const bootCount = await state.recordBoot()
+  }, { nowMs: () => clock.now() })
+  let bootCount: number
+  try {
+    bootCount = await state.recordBoot()
+  } catch (error) {
+    // A full disk must not keep the station down: it starts with intake refused, delivers what is
+    // queued, and the storage watch writes the counter once space is back (docs/storage-faults.md).
+    bootCount = state.get().bootCount
+    log.error({ err: error }, 'boot counter not written; starting with new submissions refused')
+  }
   const key = await loadOrCreateKey(config.storage.keyFile)
   const outbox = await openJournalOutbox({
     dir: join(config.dataDir, 'outbox'),
@@ -210,6 +221,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       })
     : null
 
+  const held = new HeldEvents({
+    emit: (type, fields) => bus.emit('station.event', { type, fields }),
+    isConnected: () => link?.isConnected ?? false,
+  })
+  reportStorageFaults({ state: state.recovery, outboxRecovery: outbox.recovery, outbox, held, log })
   const eventLog = log.child({ component: 'runtime.events' })
   bus.on('station.event', ({ type, fields }) => {
     eventLog.info({ event: type, ...fields }, 'event')
@@ -240,6 +256,17 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     endScreenMs: config.session.endScreenS * 1000,
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
+    storeFailed: () => void storage.check(),
+  })
+  const storage = new StorageWatch({
+    clock,
+    freeBytes: () => freeBytesOf(config.dataDir),
+    reserveBytes: config.storage.reserveBytes,
+    outboxStorage: () => outbox.storage(),
+    state,
+    onChange: (now) => kiosk.setAccepting(now.state === 'ok'),
+    event: (type, fields) => bus.emit('station.event', { type, fields }),
+    log: log.child({ component: 'runtime.storage' }),
   })
   const maintenance = new MaintenanceMode({
     state,
@@ -270,7 +297,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   })
   link?.onStateChange(() => {
     kiosk.refresh()
-    if (link.isConnected) faultEvents.repeat()
+    if (link.isConnected) {
+      faultEvents.repeat()
+      storage.repeat()
+      held.connected()
+    }
   })
 
   let ready = false
@@ -290,6 +321,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       kiosk,
       flows: flows,
       maintenance,
+      outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
     })
   const control = new ControlServer(
     socketPath,
@@ -325,6 +357,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         sources: {
           devices: () => supervisor?.health() ?? {},
           outbox: () => ({ depth: outbox.depth(), oldestCreatedAtMs: outbox.oldestCreatedAtMs() }),
+          outboxStorage: () => outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
           linkConnected: () => link.isConnected,
           linkBroker: () => link.broker,
           version: deps.version,
@@ -415,6 +448,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     ...(remoteConfig ? [remoteConfig] : []),
     ...(drain ? [drain] : []),
     ...(telemetry ? [telemetry] : []),
+    // Before the kiosk, so its first screen already says whether submissions are taken.
+    storage,
     kioskService,
     ...(commands ? [commands] : []),
     control,

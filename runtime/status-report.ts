@@ -3,8 +3,32 @@ import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import type { Kiosk } from './kiosk/kiosk.js'
 import type { MaintenanceMode } from './maintenance.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
-import type { Outbox } from './outbox/outbox-types.js'
+import type { Outbox, SetAsideCode, StorageState } from './outbox/outbox-types.js'
 import type { Health } from './supervisor/service.js'
+
+/** What the station says about its storage in status and telemetry (docs/storage-faults.md): codes and counts, never content. */
+export interface OutboxStorageReport {
+  /** Whether new submissions are taken; the storage watch's decision (runtime/state/storage-watch.ts). */
+  storage: StorageState
+  damage: {
+    /** Records set aside (aside.log), by code. */
+    setAside: Record<SetAsideCode, number>
+    /** Bytes and regions that did not frame, found when the outbox was opened (kept in `.damaged-*` copies). */
+    damagedBytes: number
+    damagedRegions: number
+    /** Bytes cut off the end of the newest segment at open: an interrupted write, or damage there. */
+    tornBytes: number
+  }
+}
+
+/** The storage part of status and telemetry, from the outbox and the storage watch. */
+export function outboxStorageReport(outbox: Pick<Outbox, 'damage'>, storage: StorageState, tornBytes: number): OutboxStorageReport {
+  const damage = outbox.damage()
+  return {
+    storage: { ...storage },
+    damage: { setAside: { ...damage.setAside }, damagedBytes: damage.damagedBytes, damagedRegions: damage.damagedRegions, tornBytes },
+  }
+}
 
 /** What `station status` shows; for technicians and operators, so never personal data. */
 export interface StatusReport {
@@ -18,7 +42,7 @@ export interface StatusReport {
   /** Out of service, and why; `enclosureOpen` comes from the tamper switch. */
   maintenance: { on: boolean; reason: string | null; enclosureOpen: boolean }
   step: { flow: string; step: string | null } | null
-  outbox: { depth: number; oldestAgeS: number | null }
+  outbox: { depth: number; oldestAgeS: number | null } & Partial<OutboxStorageReport>
   link: { configured: boolean; connected: boolean; broker: string | null }
   devices: Record<string, Health>
   flows: Array<{ id: string; version: number }>
@@ -38,6 +62,8 @@ export interface StatusInputs {
   kiosk: Kiosk
   flows: FlowDefinition[]
   maintenance: Pick<MaintenanceMode, 'on' | 'reason' | 'enclosureOpen'>
+  /** Storage state and damage counts; absent where no storage watch runs. */
+  outboxStorage?: OutboxStorageReport
 }
 
 export function statusReport(inputs: StatusInputs): StatusReport {
@@ -59,6 +85,7 @@ export function statusReport(inputs: StatusInputs): StatusReport {
     outbox: {
       depth: inputs.outbox.depth(),
       oldestAgeS: oldest === null ? null : Math.max(0, Math.round((inputs.nowMs - oldest) / 1000)),
+      ...inputs.outboxStorage,
     },
     link: {
       configured: inputs.brokerUrl !== null,
@@ -91,6 +118,7 @@ export function formatStatus(report: StatusReport): string {
     ...(report.maintenance.on ? [`maintenance: on (${report.maintenance.reason ?? 'unknown'})`] : []),
     ...(report.maintenance.enclosureOpen ? ['enclosure: OPEN (tamper switch)'] : []),
     `outbox: ${report.outbox.depth} waiting${report.outbox.oldestAgeS === null ? '' : `, oldest ${report.outbox.oldestAgeS} s`}`,
+    ...storageLines(report.outbox),
     `broker: ${report.link.configured ? `${report.link.broker} ${report.link.connected ? 'connected' : 'disconnected'}` : 'none (offline, submissions kept in the outbox)'}`,
     'devices:',
     ...Object.entries(report.devices).map(
@@ -99,4 +127,19 @@ export function formatStatus(report: StatusReport): string {
     `flows: ${report.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ') || 'none'}`,
   ]
   return lines.join('\n')
+}
+
+/** Lines only when something is wrong: a full disk or damage found (docs/storage-faults.md). */
+function storageLines(outbox: StatusReport['outbox']): string[] {
+  const lines: string[] = []
+  if (outbox.storage?.state === 'full') lines.push(`storage: FULL (${outbox.storage.reason ?? 'unknown'}), new submissions refused`)
+  const damage = outbox.damage
+  if (damage) {
+    const aside = damage.setAside.undecryptable + damage.setAside.damaged
+    if (aside > 0) lines.push(`outbox set aside: ${damage.setAside.undecryptable} undecryptable, ${damage.setAside.damaged} damaged (aside.log)`)
+    if (damage.damagedRegions > 0 || damage.tornBytes > 0) {
+      lines.push(`outbox damage at start: ${damage.damagedRegions} regions, ${damage.damagedBytes} bytes, ${damage.tornBytes} bytes cut off the tail`)
+    }
+  }
+  return lines
 }

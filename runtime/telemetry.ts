@@ -3,12 +3,15 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { parseThrottled, type ThrottledFlag } from '../drivers/platform/pi-health.js'
 import type { Clock, TimerHandle } from './clock.js'
 import type { Logger } from './log.js'
+import type { OutboxStorageReport } from './status-report.js'
 import type { Health, Service } from './supervisor/service.js'
 
 /** What a telemetry sample is made of; each source is injected so the service stays testable. */
 export interface TelemetrySources {
   devices: () => Record<string, Health>
   outbox: () => { depth: number; oldestCreatedAtMs: number | null }
+  /** Storage state and damage counts (status-report.ts); absent = not reported. */
+  outboxStorage?: () => OutboxStorageReport
   linkConnected: () => boolean
   /** `scheme://host:port` of the broker in use or being tried (MqttLink.broker); absent = null. */
   linkBroker?: () => string | null
@@ -33,7 +36,7 @@ export interface TelemetrySources {
 export interface TelemetrySample {
   ts: string
   devices: Record<string, { state: string; lastError?: string }>
-  outbox: { depth: number; oldestAgeS: number | null }
+  outbox: { depth: number; oldestAgeS: number | null } & Partial<OutboxStorageReport>
   link: { connected: boolean; broker: string | null }
   version: string | null
   /** Seconds since this station process started. */
@@ -64,7 +67,7 @@ export function parseThrottledRegister(text: string): { value: string; flags: Th
 
 /**
  * Publishes a health sample every interval (cs/v1/<station>/telemetry, QoS 0): devices, outbox depth
- * and age, link and broker, version, uptime, event-loop delay, memory, CPU temperature, Pi
+ * and age, storage state and damage counts, link and broker, version, uptime, event-loop delay, memory, CPU temperature, Pi
  * throttling and free disk. Never personal data.
  */
 export class TelemetryService implements Service {
@@ -134,6 +137,7 @@ export class TelemetryService implements Service {
       outbox: {
         depth: outbox.depth,
         oldestAgeS: outbox.oldestCreatedAtMs === null ? null : Math.max(0, Math.round((nowMs - outbox.oldestCreatedAtMs) / 1000)),
+        ...this.#sources.outboxStorage?.(),
       },
       link: { connected: this.#sources.linkConnected(), broker: this.#sources.linkBroker?.() ?? null },
       version: this.#sources.version ?? null,

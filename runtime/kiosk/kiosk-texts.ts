@@ -16,6 +16,12 @@ export const KIOSK_TEXTS = {
   offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
   maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },
+  // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.
+  notAccepting: { vi: 'Tạm ngừng nhận hồ sơ', en: 'Submissions paused' },
+  notAcceptingHint: { vi: 'Xin quay lại sau.', en: 'Not accepting submissions now. Come back later.' },
+  // An append that failed while a resident finished: said before the flow's own failure screen.
+  notRecordedTitle: { vi: 'CHƯA GHI NHẬN', en: 'NOT recorded' },
+  notRecordedBody: { vi: 'Hồ sơ chưa được lưu. Vui lòng thử lại sau.', en: 'Submission NOT recorded. Please try later.' },
 } as const
 
 export function textIn(language: Language, text: { vi: string; en: string }): string {

@@ -39,6 +39,8 @@ export interface KioskOptions {
   endScreenMs: number
   cols: number
   rows: number
+  /** Told when the outbox refused a submission (E_OUTBOX_FULL or E_OUTBOX_IO), so storage is looked at again now. */
+  storeFailed?: (code: string) => void
 }
 
 /** What flows may ask of central; the station passes MQTT-backed calls. */
@@ -55,6 +57,14 @@ const NOTICE_MS = 3000
 const INVALID_KEY_NOTICE_MS = 1500
 /** Steps during which the resident waits for the station, not the other way round. */
 const BUSY_STEP_KINDS: ReadonlySet<string> = new Set(['request', 'wait_for', 'submit', 'print', 'pay_qr'])
+/** "NOT recorded" stays this long before the flow's own failure screen, which then gets its usual end-screen time. */
+const NOT_RECORDED_MS = 8000
+
+/** Whether a flow stores a submission; those are the ones refused while storage is full. */
+function submits(flow: FlowDefinition): boolean {
+  for (const step of flow.steps.values()) if (step.kind === 'submit') return true
+  return false
+}
 
 /**
  * The resident-facing state machine around flows: welcome (language), the procedure menu, one
@@ -74,6 +84,10 @@ export class Kiosk {
   #idleTimer: TimerHandle | null = null
   #endTimer: TimerHandle | null = null
   #noticeTimer: TimerHandle | null = null
+  /** False while storage is full: procedures that submit are refused before the resident starts. */
+  #accepting = true
+  /** The running session's submission was refused by the outbox. */
+  #notRecorded = false
 
   constructor(options: KioskOptions) {
     this.#o = options
@@ -121,6 +135,20 @@ export class Kiosk {
     } else if (this.#phase === 'maintenance') {
       this.#toWelcome()
     }
+  }
+
+  /**
+   * Storage full or back (runtime/state/storage-watch.ts): while not accepting, the welcome screen
+   * says so and a procedure that would store a submission is refused at the menu; look-ups still run.
+   */
+  setAccepting(accepting: boolean): void {
+    if (this.#accepting === accepting) return
+    this.#accepting = accepting
+    if (this.#phase === 'welcome') this.#toWelcome()
+  }
+
+  get accepting(): boolean {
+    return this.#accepting
   }
 
   /** Re-draws the welcome screen when it is showing (e.g. the online hint changed). */
@@ -220,7 +248,13 @@ export class Kiosk {
   }
 
   #startFlow(flow: FlowDefinition): void {
+    if (!this.#accepting && submits(flow)) {
+      this.#o.log.info({ flow: flow.id }, 'procedure refused: storage full')
+      this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
+      return
+    }
     this.#phase = 'session'
+    this.#notRecorded = false
     const session = new FlowSession({
       flow,
       language: this.#language,
@@ -243,10 +277,11 @@ export class Kiosk {
       // The end screen has its own countdown; the idle one would cut it short.
       if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer)
       this.#idleTimer = null
+      const endMs = this.#notRecorded ? NOT_RECORDED_MS + this.#o.endScreenMs : this.#o.endScreenMs
       this.#endTimer = this.#o.clock.setTimeout(() => {
         this.#endTimer = null
         if (this.#phase === 'ended') this.#toWelcome()
-      }, this.#o.endScreenMs)
+      }, endMs)
     })
     session.start()
   }
@@ -257,13 +292,23 @@ export class Kiosk {
       print: (receipt: Receipt) => this.#o.printer.print(receipt),
       submit: async (request) => {
         const id = randomUUID()
-        await this.#o.outbox.append({
-          id,
-          flow: request.flow,
-          flowVersion: request.flowVersion,
-          createdAt: new Date(this.#o.clock.now()).toISOString(),
-          data: request.data,
-        })
+        try {
+          await this.#o.outbox.append({
+            id,
+            flow: request.flow,
+            flowVersion: request.flowVersion,
+            createdAt: new Date(this.#o.clock.now()).toISOString(),
+            data: request.data,
+          })
+        } catch (error) {
+          // Nothing was stored: say so plainly before the flow's own failure screen, never a receipt.
+          const code = isStationError(error) ? error.code : 'E_OUTBOX_IO'
+          this.#o.log.warn({ flow: flow.id, code }, 'submission NOT recorded')
+          this.#notRecorded = true
+          this.#notice(KIOSK_TEXTS.notRecordedTitle, KIOSK_TEXTS.notRecordedBody, NOT_RECORDED_MS)
+          this.#o.storeFailed?.(code)
+          throw error
+        }
         this.#o.log.info({ submission: id, flow: flow.id, version: flow.version }, 'submission stored')
         return { id, reference: referenceFromId(id) }
       },
@@ -280,8 +325,8 @@ export class Kiosk {
     this.#language = this.#o.defaultLanguage
     this.#phase = 'welcome'
     // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
-    // turn: while offline the hint takes the body's row (the numbered options speak for themselves).
-    const body = this.#o.isOnline() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
+    // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
+    const body = !this.#accepting ? KIOSK_TEXTS.notAccepting : this.#o.isOnline() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
     this.#show({
       title: textIn(this.#language, KIOSK_TEXTS.welcomeTitle),
       body: textIn(this.#language, body),

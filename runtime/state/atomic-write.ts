@@ -16,6 +16,12 @@ export interface AtomicWriteOptions {
    * an existing file is left untouched and the call rejects with the fs error code 'EEXIST'.
    */
   exclusive?: boolean
+  /**
+   * Keeps the file being replaced as this name (state.json.prev): it is renamed there after the new
+   * data is synced and before the new file is renamed in, so at every instant one of the two names
+   * holds a whole, synced generation. Ignored with `exclusive`.
+   */
+  previousPath?: string
 }
 
 /**
@@ -43,6 +49,11 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string, o
       await link(tmpPath, path)
       await unlink(tmpPath)
     } else {
+      if (options.previousPath !== undefined) {
+        await rename(path, options.previousPath).catch((error: unknown) => {
+          if ((error as { code?: unknown }).code !== 'ENOENT') throw error
+        })
+      }
       await rename(tmpPath, path)
     }
   } catch (error) {

@@ -16,15 +16,26 @@ interface QueuedWrite {
  * the file, and the directory is fsync'd (lowdb's own JSONFile never fsyncs; toolchain.md section 6).
  * Writes run one at a time; writes requested while one is running are coalesced into one that
  * carries the latest data, and every caller resolves once data at least as new as theirs is durable.
+ * With `previousPath` the replaced file is kept under that name (renamed, so it is the exact bytes
+ * that were good on disk), which is what the opener falls back to when the file is damaged.
  * One instance per file; errors are StationError E_OUTBOX_IO (there is no separate state code).
  */
 export class DurableJSONFile<T> implements Adapter<T> {
   readonly filename: string
+  /** Where the generation being replaced is kept (`<file>.prev`), or undefined to keep none. */
+  readonly previousPath: string | undefined
+  /**
+   * Whether a write moves the current file to `previousPath` first. The opener turns it off while
+   * the file on disk is a damaged one it could not move aside, so damage never replaces a good
+   * `.prev`; the first successful write turns it on again.
+   */
+  rotate = true
   #next: QueuedWrite | null = null
   #running = false
 
-  constructor(filename: string) {
+  constructor(filename: string, options: { previousPath?: string } = {}) {
     this.filename = filename
+    this.previousPath = options.previousPath
   }
 
   /** Parsed contents, or null when the file does not exist. Rejects with E_OUTBOX_IO on unreadable or invalid JSON. */
@@ -63,7 +74,9 @@ export class DurableJSONFile<T> implements Adapter<T> {
       const batch = this.#next
       this.#next = null
       try {
-        await writeFileAtomic(this.filename, batch.json, { mode: FILE_MODE })
+        const keep = this.rotate && this.previousPath !== undefined ? { previousPath: this.previousPath } : {}
+        await writeFileAtomic(this.filename, batch.json, { mode: FILE_MODE, ...keep })
+        this.rotate = true
         for (const waiter of batch.waiters) waiter.resolve()
       } catch (error) {
         const wrapped = new StationError('E_OUTBOX_IO', `cannot write state file ${this.filename}`, { path: this.filename }, { cause: error })

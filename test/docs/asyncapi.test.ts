@@ -89,6 +89,14 @@ t.test('the schemas are strict on the core and open where the shape grows', asyn
   check(t, event, { type: 'flow.started', ts: base.ts, seq: 1, flow: 'pay-bill' }, 'event')
   t.notOk(event({ type: 'card.accepted', ts: base.ts, citizenId: '079123456789' }), 'an identity field in an event is refused')
   t.notOk(event({ type: 'flow.started', ts: base.ts, seq: 0 }), 'seq starts at 1')
+  check(t, event, { type: 'outbox.set_aside', ts: base.ts, seq: 2, reason: 'undecryptable', count: 1 }, 'outbox.set_aside event')
+
+  const telemetry = schema('telemetry')
+  const damage = { setAside: { undecryptable: 1, damaged: 0 }, damagedBytes: 504, damagedRegions: 1, tornBytes: 0 }
+  const sample = { ts: base.ts, devices: {}, link: { connected: true }, outbox: { depth: 3, storage: { state: 'full', reason: 'disk-reserve' }, damage } }
+  check(t, telemetry, sample, 'telemetry with storage full and damage counts')
+  t.notOk(telemetry({ ...sample, outbox: { depth: 3, storage: { state: 'nearly' } } }), 'an unknown storage state is refused')
+  t.notOk(telemetry({ ...sample, outbox: { depth: 3, damage: { ...damage, lastId: 'abc' } } }), 'damage carries counts only')
 
   const keys = generateKeyPairSync('ed25519')
   const command = schema('command')

@@ -4,7 +4,7 @@ import type { FlowDefinition } from '../../flows/engine/flow-types.js'
 import type { Kiosk } from '../../runtime/kiosk/kiosk.js'
 import type { MqttLink } from '../../runtime/mqtt/mqtt-link.js'
 import type { Outbox } from '../../runtime/outbox/outbox-types.js'
-import { formatStatus, statusReport, withoutCredentials, type StatusInputs } from '../../runtime/status-report.js'
+import { formatStatus, outboxStorageReport, statusReport, withoutCredentials, type StatusInputs } from '../../runtime/status-report.js'
 
 const NOW_MS = Date.UTC(2026, 0, 1, 12, 0, 0)
 
@@ -119,4 +119,25 @@ t.test('formatStatus says when the station is starting, offline and has no flows
   t.match(text, /^outbox: 0 waiting$/m)
   t.match(text, /^broker: none \(offline, submissions kept in the outbox\)$/m)
   t.match(text, /^flows: none$/m)
+})
+
+t.test('storage state and damage counts are in the report, and formatStatus shows them only when something is wrong', async (t) => {
+  const damaged: Outbox = {
+    ...fakeOutbox(2, null),
+    damage: () => ({ setAside: { undecryptable: 1, damaged: 0 }, damagedBytes: 504, damagedRegions: 1 }),
+  }
+  const full = outboxStorageReport(damaged, { state: 'full', reason: 'disk-reserve' }, 30)
+  const report = statusReport(inputs({ outbox: damaged, outboxStorage: full }))
+  t.strictSame(report.outbox, {
+    depth: 2,
+    oldestAgeS: null,
+    storage: { state: 'full', reason: 'disk-reserve' },
+    damage: { setAside: { undecryptable: 1, damaged: 0 }, damagedBytes: 504, damagedRegions: 1, tornBytes: 30 },
+  })
+  const text = formatStatus(report)
+  t.match(text, /storage: FULL \(disk-reserve\), new submissions refused/)
+  t.match(text, /outbox set aside: 1 undecryptable, 0 damaged/)
+  t.match(text, /outbox damage at start: 1 regions, 504 bytes, 30 bytes cut off the tail/)
+  const clean = formatStatus(statusReport(inputs({ outboxStorage: outboxStorageReport(fakeOutbox(0, null), { state: 'ok' }, 0) })))
+  t.notMatch(clean, /storage:|set aside|damage/)
 })

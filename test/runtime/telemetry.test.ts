@@ -134,3 +134,26 @@ t.test('off a Pi (no reader) throttling is null and the broker unknown', async (
   t.strictSame(sample.link, { connected: false, broker: null })
   t.equal(sample.version, null)
 })
+
+t.test('a sample carries the outbox storage state and damage counts when given them', async (t) => {
+  const clock = new SimClock(Date.UTC(2026, 10, 28, 8, 0, 0))
+  const storage = {
+    storage: { state: 'full' as const, reason: 'write-failed' as const },
+    damage: { setAside: { undecryptable: 0, damaged: 2 }, damagedBytes: 0, damagedRegions: 0, tornBytes: 704 },
+  }
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({}),
+      outbox: () => ({ depth: 5, oldestCreatedAtMs: null }),
+      outboxStorage: () => storage,
+      linkConnected: () => true,
+      rssBytes: () => 1,
+      dataDir: t.testdir({}),
+    },
+    publish: () => undefined,
+    clock,
+    intervalMs: 1000,
+    log: createSilentLogger(),
+  })
+  t.strictSame((await service.sample()).outbox, { depth: 5, oldestAgeS: null, ...storage })
+})

@@ -57,11 +57,14 @@ export async function startStationProcess(
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
+  options: { onSpawn?: (child: ChildProcess) => void } = {},
 ): Promise<StationProcess> {
   const child = spawn(process.execPath, [STATION_BIN, 'run', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // For tests that kill the station before it is ready (during recovery).
+  options.onSpawn?.(child)
   let logs = ''
   let stderr = ''
   child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
@@ -89,7 +92,10 @@ export async function startStationProcess(
   t.teardown(() => proc.kill())
   const deadline = Date.now() + 20_000
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`station exited with ${child.exitCode}: ${stderr}\n${logs.slice(-2000)}`)
+    // A station killed by a signal has no exit code, only signalCode.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`station exited with ${child.exitCode ?? child.signalCode}: ${stderr}\n${logs.slice(-2000)}`)
+    }
     try {
       const status = (await proc.request('status')) as { ready?: boolean }
       if (status.ready) return proc

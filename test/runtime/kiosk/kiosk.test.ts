@@ -35,6 +35,8 @@ interface RigOptions {
   defaultLanguage?: Language
   flows?: FlowDefinition[]
   central?: CentralCalls
+  /** A bound too small for any submission makes every append refuse with E_OUTBOX_FULL. */
+  outboxMaxBytes?: number
 }
 
 async function rig(t: Test, options: RigOptions = {}) {
@@ -43,13 +45,14 @@ async function rig(t: Test, options: RigOptions = {}) {
   const logLines: string[] = []
   const log = createLogger({ level: 'debug' }, { write: (line: string) => void logLines.push(line) })
   const key = await loadOrCreateKey(join(dir, 'keys', 'outbox.key'))
-  const outbox = await openJournalOutbox({ dir: join(dir, 'outbox'), key, clock, maxBytes: 1024 * 1024, log })
+  const outbox = await openJournalOutbox({ dir: join(dir, 'outbox'), key, clock, maxBytes: options.outboxMaxBytes ?? 1024 * 1024, log })
   const cable = SimSerialLink.pair('/dev/sim-printer')
   const device = new SimEscPosPrinter(cable.device, { profile: PROFILE, paper: options.paper ?? 'ok' })
   const printer = new EscPosPrinter({ link: cable.host, clock, profile: PROFILE, statusTimeoutMs: 500 })
   const screens: string[][] = []
   const events: Array<{ type: string; fields: Record<string, string | number | boolean> }> = []
   let online = false
+  const storeFailures: string[] = []
   const kiosk = new Kiosk({
     clock,
     log,
@@ -66,6 +69,7 @@ async function rig(t: Test, options: RigOptions = {}) {
     endScreenMs: END_SCREEN_MS,
     cols: 20,
     rows: 4,
+    storeFailed: (code) => void storeFailures.push(code),
   })
   t.teardown(async () => {
     kiosk.stop()
@@ -82,6 +86,7 @@ async function rig(t: Test, options: RigOptions = {}) {
     screens,
     events,
     logLines,
+    storeFailures,
     screen,
     setOnline(value: boolean) {
       online = value
@@ -522,4 +527,56 @@ steps:
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   t.equal(r.kiosk.phase, 'ended', 'the wait ended by its own timeout')
   t.match(r.screen(), /Hết giờ/)
+})
+
+t.test('storage full: the welcome screen says so, a procedure that submits is refused at the menu, and intake comes back', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.setAccepting(false)
+  t.equal(r.kiosk.accepting, false)
+  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Tạm ngừng nhận hồ sơ', '1 Tiếng Việt        ', '2 English           '])
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  t.match(r.screen(), /Tạm ngừng nhận hồ sơ/)
+  t.match(r.screen(), /Xin quay lại sau/)
+  t.equal(r.kiosk.phase, 'menu', 'no procedure started')
+  t.equal(r.eventsOf('flow.started').length, 0)
+  r.press('back')
+  r.kiosk.setAccepting(true)
+  t.match(r.screen(), /Quét CCCD hoặc chọn|Ngoại tuyến/, 'the welcome screen is redrawn without the notice')
+  t.notMatch(r.screen(), /Tạm ngừng/)
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  t.equal(r.kiosk.phase, 'session', 'procedures start again')
+})
+
+t.test('storage full in English: the refusal fits the display', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.setAccepting(false)
+  r.press('2')
+  r.press('1')
+  t.strictSame(r.screens.at(-1), ['Submissions paused  ', 'Not accepting       ', 'submissions now.    ', 'Come back later.    '])
+})
+
+t.test('an append that fails as the resident confirms: NOT recorded, no receipt, no reference', async (t) => {
+  const r = await rig(t, { outboxMaxBytes: 1000 })
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1', '1', 'ok', 'ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  t.match(r.screen(), /CHƯA GHI NHẬN/)
+  t.match(r.screen(), /chưa được lưu/)
+  t.notMatch(r.screen(), REFERENCE, 'no reference code is shown')
+  t.strictSame(r.storeFailures, ['E_OUTBOX_FULL'], 'the station is told, so it looks at storage now')
+  t.equal(r.device.receipts.length, 0, 'nothing printed')
+  t.equal(r.outbox.depth(), 0)
+  t.match(r.eventsOf('effect.failed'), [{ fields: { effect: 'submit', code: 'E_OUTBOX_FULL' } }])
+  r.clock.advance(8_000)
+  t.equal(r.kiosk.phase, 'ended')
+  t.match(r.screen(), /Xin lỗi, chưa gửi/, 'after 8 s the procedure\'s own failure screen')
+  r.clock.advance(END_SCREEN_MS - 1)
+  t.equal(r.kiosk.phase, 'ended', 'which gets its whole end-screen time')
+  r.clock.advance(1)
+  t.equal(r.kiosk.phase, 'welcome')
 })
