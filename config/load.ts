@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { LineCounter, parseDocument } from 'yaml'
 import { messageOf } from '../runtime/errors.js'
 import { defaultConfig } from './defaults.js'
 import { applyEnvOverrides, withOverride } from './env.js'
@@ -92,6 +91,8 @@ async function readYaml(file: string): Promise<Parsed> {
     if (code === 'ENOENT') return { problems: [`${file}: file not found`] }
     return { problems: [`${file}: cannot read (${code ?? messageOf(error)})`] }
   }
+  // Loaded here, not at the top: a station started on the built-in defaults never parses YAML.
+  const { LineCounter, parseDocument } = await import('yaml')
   const lineCounter = new LineCounter()
   // uniqueKeys: a key given twice is a mistake, not "the last one wins".
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })

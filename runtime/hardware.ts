@@ -16,8 +16,6 @@ import type { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
 import type { SimFt6x36 } from '../drivers/touch/sim-ft6x36.js'
 import type { SimWiegandReader } from '../drivers/wiegand/sim-wiegand-reader.js'
 import { systemClock, type Clock } from './clock.js'
-import { openNativeHardware } from './native-hardware.js'
-import { openSimHardware } from './sim-hardware.js'
 
 /** The simulated chips behind a `--sim` station, for `station sim …` and tests to act on. */
 export interface SimRig {
@@ -107,7 +105,10 @@ export interface Hardware {
  * in native-hardware.ts, lazily, and only for devices the config names; a simulated station loads none.
  */
 export async function openHardware(config: HardwareConfig, clock: Clock = systemClock): Promise<Hardware> {
-  const hardware = config.simulated ? openSimHardware(config, clock) : await openNativeHardware(config)
+  // Only the chosen side is loaded: a simulated station never loads the native drivers, nor a real one the simulators.
+  const hardware = config.simulated
+    ? (await import('./sim-hardware.js')).openSimHardware(config, clock)
+    : await (await import('./native-hardware.js')).openNativeHardware(config)
   // Bus glitches are retried below the drivers, on the real bus and the simulated one alike.
   return { ...hardware, i2c: new RetryingI2cBus(hardware.i2c, { clock }) }
 }

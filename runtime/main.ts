@@ -3,29 +3,18 @@
  * Process entry for the `station` command: the only file that touches `process` (argv, env,
  * signals, exit codes). Everything else is handed what it needs.
  */
-import type { KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { messageOf } from './errors.js'
-import { maintenanceCommand, simCommand, statusCommand, type ClientIo } from './cli/client-commands.js'
-import { configCheck } from './cli/config-command.js'
-import { decodeInput, formatDecoded } from './cli/decode-command.js'
-import { flowsCheck, flowsGraph, flowsTest } from './cli/flows-command.js'
-import { keysCommand } from './cli/keys-command.js'
-import { opsSend } from './cli/ops-send.js'
-import { BUNDLE_USAGE, flowsBundle } from './cli/bundle-command.js'
-import { OPS_CONFIG_USAGE, OPS_PUBLISH_FLOWS_USAGE, opsConfig, opsPublishFlows } from './cli/ops-publish.js'
-import { IDENTITY_SOURCES } from '../flows/engine/identity.js'
+// Only what every command needs is imported here: each command loads its own modules on demand
+// (`import()`), so a client command such as `station status` never loads the runtime, the drivers
+// or the flow engine (docs/startup.md).
+import type { KeyObject } from 'node:crypto'
+import type { FlowCapabilities } from '../flows/engine/flow-validate.js'
+import type { ClientIo } from './cli/client-commands.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
-import { controlRequest } from './control/control-client.js'
 import { controlSocketPath } from './control/socket-path.js'
-import { runStation } from './cli/run-command.js'
-import { CENTRAL_METHODS } from './central/central-ledger.js'
-import { runReferenceCentral } from './central/run-central.js'
-import { loadSigningKey } from './ops/trusted-keys.js'
-import { createLogger } from './log.js'
-import { createNotifier } from './sd-notify.js'
+import { messageOf } from './errors.js'
 
 const USAGE = `usage: station <command>
 
@@ -100,6 +89,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
       return run(rest)
     case 'status': {
       const { values } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
+      const { statusCommand } = await import('./cli/client-commands.js')
       return statusCommand(clientSocket(values), values.json === true, io)
     }
     case 'sim': {
@@ -108,16 +98,20 @@ async function main(argv: string[]): Promise<number | 'running'> {
         allowPositionals: true,
         options: CLIENT_OPTIONS,
       })
+      const { simCommand } = await import('./cli/client-commands.js')
       return simCommand(clientSocket(values), positionals, values.json === true, io)
     }
     case 'maintenance': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: CLIENT_OPTIONS })
+      const { maintenanceCommand } = await import('./cli/client-commands.js')
       return maintenanceCommand(clientSocket(values), positionals, values.json === true, io)
     }
     case 'central':
       return central(rest)
-    case 'keys':
+    case 'keys': {
+      const { keysCommand } = await import('./cli/keys-command.js')
       return keysCommand(rest, io)
+    }
     case 'fleet-sim':
       return fleetSim(rest)
     case 'flows':
@@ -131,6 +125,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
         io.err('usage: station config check [--config F] [--json]')
         return 2
       }
+      const { configCheck } = await import('./cli/config-command.js')
       return configCheck({ configFile: values.config, json: values.json === true }, { env: process.env, cwd: process.cwd() }, io)
     }
     case 'decode': {
@@ -144,6 +139,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
         io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status|pn532> <input...> [--json]')
         return 2
       }
+      const { decodeInput, formatDecoded } = await import('./cli/decode-command.js')
       const result = decodeInput(kind, inputs, new Date())
       if (result.ok) io.out(values.json ? JSON.stringify(result.value) : formatDecoded(result.value))
       else if (values.json) io.out(JSON.stringify({ error: result.error }))
@@ -165,9 +161,17 @@ async function main(argv: string[]): Promise<number | 'running'> {
   }
 }
 
+/** What a station offers flows: every effect, the identity documents its readers decode, and the
+ * request methods central answers (the reference central's list is the interface). */
+async function stationCapabilities(): Promise<FlowCapabilities> {
+  const [{ CENTRAL_METHODS }, { IDENTITY_SOURCES }] = await Promise.all([import('./central/central-ledger.js'), import('../flows/engine/identity.js')])
+  return { requestMethods: [...CENTRAL_METHODS], effects: ['request', 'waitFor', 'print'], identitySources: [...IDENTITY_SOURCES] }
+}
+
 async function flows(args: string[]): Promise<number> {
   const [action, ...rest] = args
   if (action === 'bundle') {
+    const { BUNDLE_USAGE, flowsBundle } = await import('./cli/bundle-command.js')
     const { values: bundle, positionals: folders } = parseArgs({
       args: rest,
       allowPositionals: true,
@@ -177,7 +181,7 @@ async function flows(args: string[]): Promise<number> {
       io.err(BUNDLE_USAGE)
       return 2
     }
-    return flowsBundle(folders[0], { ...bundle, capabilities: { requestMethods: [...CENTRAL_METHODS], effects: ['request', 'waitFor', 'print'], identitySources: [...IDENTITY_SOURCES] } }, io)
+    return flowsBundle(folders[0], { ...bundle, capabilities: await stationCapabilities() }, io)
   }
   const { values, positionals } = parseArgs({
     args: rest,
@@ -186,20 +190,17 @@ async function flows(args: string[]): Promise<number> {
   })
   const dir = values.dir ?? bundledFlowsDir()
   if (action === 'check') {
-    // What a station offers flows: every effect, the identity documents its readers decode, and the
-    // request methods central answers (the reference central's list is the interface).
-    return flowsCheck(positionals.length > 0 ? positionals : [dir], io, {
-      capabilities: {
-        requestMethods: [...CENTRAL_METHODS],
-        effects: ['request', 'waitFor', 'print'],
-        identitySources: [...IDENTITY_SOURCES],
-      },
-    })
+    const { flowsCheck } = await import('./cli/flows-command.js')
+    return flowsCheck(positionals.length > 0 ? positionals : [dir], io, { capabilities: await stationCapabilities() })
   }
-  if (action === 'test' && positionals.length === 0) return flowsTest(dir, io)
+  if (action === 'test' && positionals.length === 0) {
+    const { flowsTest } = await import('./cli/flows-command.js')
+    return flowsTest(dir, io)
+  }
   if (action === 'reload') {
     const { values: client } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
     try {
+      const { controlRequest } = await import('./control/control-client.js')
       const result = (await controlRequest(clientSocket(client), 'flows.reload')) as { flows: Array<{ id: string; version: number }>; errors: number }
       io.out(`${result.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ')}${result.errors ? ` (${result.errors} errors: see the log)` : ''}`)
       return result.errors > 0 ? 1 : 0
@@ -209,8 +210,10 @@ async function flows(args: string[]): Promise<number> {
     }
   }
   if (action === 'graph' && positionals.length === 1 && positionals[0]) {
+    const { flowsGraph } = await import('./cli/flows-command.js')
     return flowsGraph(positionals[0], dir, values.format ?? 'mermaid', io)
   }
+  const { BUNDLE_USAGE } = await import('./cli/bundle-command.js')
   io.err(
     'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]\n       ' + BUNDLE_USAGE.replace('usage: ', ''),
   )
@@ -220,7 +223,10 @@ async function flows(args: string[]): Promise<number> {
 /** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */
 async function ops(args: string[]): Promise<number> {
   const [action, ...rest] = args
-  if (action === 'send') return opsSend(rest, io)
+  if (action === 'send') {
+    const { opsSend } = await import('./cli/ops-send.js')
+    return opsSend(rest, io)
+  }
   if (action === 'watch') return opsWatch(rest)
   const { values, positionals } = parseArgs({
     args: rest,
@@ -238,6 +244,7 @@ async function ops(args: string[]): Promise<number> {
   })
   const broker = values.broker === undefined ? undefined : { broker: values.broker, caFile: values.ca, certFile: values.cert, keyFile: values['tls-key'] }
   const prefix = values.prefix ?? 'cs/v1'
+  const { OPS_CONFIG_USAGE, OPS_PUBLISH_FLOWS_USAGE, opsConfig, opsPublishFlows } = await import('./cli/ops-publish.js')
   if (action === 'config') {
     const [station, file] = positionals
     return opsConfig({ station, file, key: values.key, version: values.version, prefix }, broker, io)
@@ -290,7 +297,7 @@ async function fleetSim(args: string[]): Promise<number> {
       json: { type: 'boolean' },
     },
   })
-  const { fleetSimCommand } = await import('./ops/fleet-sim-command.js')
+  const [{ fleetSimCommand }, { createLogger }] = await Promise.all([import('./ops/fleet-sim-command.js'), import('./log.js')])
   return fleetSimCommand(values, {
     ...io,
     ...(process.env['STATION_MOSQUITTO'] === undefined ? {} : { mosquittoOverride: process.env['STATION_MOSQUITTO'] }),
@@ -318,6 +325,11 @@ async function central(args: string[]): Promise<number | 'running'> {
     io.err(`--auto-pay-ms must be a whole number of milliseconds (got ${values['auto-pay-ms']})`)
     return 2
   }
+  const [{ loadSigningKey }, { createLogger }, { runReferenceCentral }] = await Promise.all([
+    import('./ops/trusted-keys.js'),
+    import('./log.js'),
+    import('./central/run-central.js'),
+  ])
   let signingKey: KeyObject
   try {
     signingKey = await loadSigningKey(values.key)
@@ -354,6 +366,7 @@ async function run(args: string[]): Promise<number | 'running'> {
     },
   })
   const interactive = values.interactive === true && process.stdin.isTTY === true && process.stdout.isTTY === true
+  const { runStation } = await import('./cli/run-command.js')
   const outcome = await runStation(
     {
       configFile: values.config,
@@ -367,6 +380,7 @@ async function run(args: string[]): Promise<number | 'running'> {
   )
   if (!outcome.ok) return outcome.exitCode
 
+  const { createNotifier } = await import('./sd-notify.js')
   const notifier = createNotifier(process.env)
   notifier.ready('station ready')
   let stopping = false

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config, HardwareConfig } from '../config/schema.js'
+import type { Config } from '../config/schema.js'
 import type { Printer } from '../drivers/printer/printer.js'
-import { loadFlowsDir } from '../flows/engine/flow-validate.js'
+import { FLOWS_CACHE_FILE, openFlowCacheFile, PREBUILT_FLOWS_CACHE } from '../flows/engine/flow-cache-file.js'
+import { loadFlowsDir, type FlowLoadOptions } from '../flows/engine/flow-folder.js'
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
@@ -43,15 +44,11 @@ import { loadDesiredAtStart } from './ops/desired-config.js'
 import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
+import { stationFlowOptions } from './station-flow-options.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
-
-/** Identity sources this station can read: the scanner's CCCD QR codes and MRZ lines, and each card reader fitted. */
-function identitySourcesRead(hardware: HardwareConfig): string[] {
-  return ['cccd_qr', 'mrz', ...(hardware.nfc.enabled ? ['nfc'] : []), ...(hardware.wiegand.enabled ? ['wiegand'] : [])]
-}
 
 /** Kiosk and station events the resident hears: a short chirp for success, a long tone for a refusal. */
 const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
@@ -115,11 +112,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Flows first: a missing or unreadable flows folder fails before any storage is opened.
   const flowLog = log.child({ component: 'flows' })
-  const flowOptions = {
-    // Flows asking for an identity source this station cannot read are refused at load time.
-    capabilities: { identitySources: identitySourcesRead(config.hardware) },
-    display: { cols: config.hardware.display.cols, rows: config.hardware.display.rows },
-  }
+  // Parsed flows are cached in the data dir (and for the bundled flows by the build): docs/startup.md.
+  const flowCache = await openFlowCacheFile({
+    path: join(config.dataDir, FLOWS_CACHE_FILE),
+    prebuilt: [PREBUILT_FLOWS_CACHE],
+    onProblem: (message) => flowLog.warn(message),
+  })
+  const flowOptions: FlowLoadOptions = { ...stationFlowOptions(config.hardware), cache: flowCache }
   // The newest installed flow bundle when it is good, else flows.dir (docs/remote-config.md).
   const flowsChoice = await flowsAtStart(config.dataDir, config.flows.dir, flowOptions)
   if (flowsChoice.fallback !== undefined) flowLog.warn({ reason: flowsChoice.fallback }, 'installed flow bundle not used; running flows.dir')

@@ -3,11 +3,8 @@
  * every step and an end are reachable, every `{{variable}}` is set before it is used (and a reply's
  * field is one its declared shape has, FLOW_UNDECLARED_FIELD), texts fit the
  * display (text-fit.ts) and, when the station says what it can do, the flow needs nothing more
- * (flow-capabilities.ts). A flow with any error is refused whole. `loadFlowsDir` does this for a folder.
+ * (flow-capabilities.ts). A flow with any error is refused whole. `loadFlowsDir` (flow-folder.ts) does this for a folder.
  */
-import { readdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { StationError } from '../../runtime/errors.js'
 import type { Diagnostic } from './diagnostic.js'
 import { checkCapabilities, type FlowCapabilities } from './flow-capabilities.js'
 import { readFlow, type DraftFlow, type DraftStep } from './flow-read.js'
@@ -19,6 +16,8 @@ import { checkTextFit, DEFAULT_DISPLAY, type DisplaySize } from './text-fit.js'
 export type { Diagnostic, DiagnosticCode } from './diagnostic.js'
 export type { FlowCapabilities, FlowEffectName } from './flow-capabilities.js'
 export type { DisplaySize } from './text-fit.js'
+// The folder loader lives in flow-folder.ts (it loads this module only when a file must be parsed).
+export { compareMenuOrder, loadFlowsDir, type FlowLoadOptions } from './flow-folder.js'
 
 /** What the flow is checked against besides its own consistency. */
 export interface ParseFlowOptions {
@@ -42,54 +41,6 @@ export function parseFlow(yamlText: string, fileName: string, options: ParseFlow
   const diagnostics = withoutRepeats(found).sort((a, b) => a.line - b.line)
   const flow = draft && !diagnostics.some((diagnostic) => diagnostic.severity === 'error') ? definitionOf(draft) : undefined
   return flow ? { flow, diagnostics } : { diagnostics }
-}
-
-/**
- * Loads every `*.yaml` / `*.yml` file in `dir` (not recursive), in name order. A file with errors,
- * or whose id is already taken by an earlier file (FLOW_SCHEMA), is left out; its diagnostics say why.
- * The map iterates in menu order: ascending `menu_order`, then id; flows without one last, by id.
- * Rejects with E_FLOW_INVALID when the folder cannot be read.
- */
-export async function loadFlowsDir(dir: string, options: ParseFlowOptions = {}): Promise<{ flows: Map<string, FlowDefinition>; diagnostics: Diagnostic[] }> {
-  let names: string[]
-  try {
-    names = (await readdir(dir, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && /\.ya?ml$/i.test(entry.name))
-      .map((entry) => entry.name)
-      .sort()
-  } catch (error) {
-    throw new StationError('E_FLOW_INVALID', `cannot read the flows folder ${dir}`, { dir }, { cause: error })
-  }
-  const flows = new Map<string, FlowDefinition>()
-  const diagnostics: Diagnostic[] = []
-  const fileOf = new Map<string, string>()
-  for (const name of names) {
-    const file = join(dir, name)
-    const result = parseFlow(await readFile(file, 'utf8'), file, options)
-    diagnostics.push(...result.diagnostics)
-    if (!result.flow) continue
-    const earlier = fileOf.get(result.flow.id)
-    if (earlier !== undefined) {
-      diagnostics.push({
-        code: 'FLOW_SCHEMA',
-        severity: 'error',
-        message: `flow id '${result.flow.id}' is already used by ${earlier}; this file is ignored`,
-        file,
-        line: 1,
-      })
-      continue
-    }
-    fileOf.set(result.flow.id, file)
-    flows.set(result.flow.id, result.flow)
-  }
-  return { flows: new Map([...flows].sort(([, a], [, b]) => compareMenuOrder(a, b))), diagnostics }
-}
-
-/** Menu order: ascending `menuOrder`, flows without one after those with one; ties by id. */
-export function compareMenuOrder(a: FlowDefinition, b: FlowDefinition): number {
-  const rank = (flow: FlowDefinition): number => flow.menuOrder ?? Number.POSITIVE_INFINITY
-  if (rank(a) !== rank(b)) return rank(a) < rank(b) ? -1 : 1
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
 }
 
 /** The cross-step checks. */

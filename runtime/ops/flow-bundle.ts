@@ -9,7 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { isPlainObject } from '../../config/checks.js'
-import { loadFlowsDir, type Diagnostic, type ParseFlowOptions } from '../../flows/engine/flow-validate.js'
+import { loadFlowsDir, type FlowLoadOptions } from '../../flows/engine/flow-folder.js'
+import type { Diagnostic } from '../../flows/engine/flow-validate.js'
 import { messageOf, StationError } from '../errors.js'
 import { syncDirectory, writeFileAtomic } from '../state/atomic-write.js'
 import type { ReportedDiagnostic } from './config-reported.js'
@@ -95,7 +96,7 @@ export async function readBundleFolder(dir: string): Promise<Record<string, stri
 }
 
 /** Loads a folder with the station's flow checks; every diagnostic with its file reduced to the bundle's file name. */
-export async function checkFlowsFolder(dir: string, options: ParseFlowOptions): Promise<{ errors: number; diagnostics: ReportedDiagnostic[]; flows: number }> {
+export async function checkFlowsFolder(dir: string, options: FlowLoadOptions): Promise<{ errors: number; diagnostics: ReportedDiagnostic[]; flows: number }> {
   const loaded = await loadFlowsDir(dir, options)
   const diagnostics = loaded.diagnostics.map(reportedDiagnostic)
   return { errors: diagnostics.filter((diagnostic) => diagnostic.severity === 'error').length, diagnostics, flows: loaded.flows.size }
@@ -169,7 +170,7 @@ export interface FlowsAtStart {
  * Chooses the flows folder at start: the installed bundle when its pointer, folder and flows are
  * good, else `flowsDir` with the reason. Never throws for a bad bundle.
  */
-export async function flowsAtStart(dataDir: string, flowsDir: string, options: ParseFlowOptions): Promise<FlowsAtStart> {
+export async function flowsAtStart(dataDir: string, flowsDir: string, options: FlowLoadOptions): Promise<FlowsAtStart> {
   const pointer = await readBundlePointer(dataDir)
   if (!pointer.ok) return { dir: flowsDir, installed: null, fallback: pointer.problem, highestVersion: 0 }
   const installed = pointer.installed
@@ -202,7 +203,7 @@ export async function installBundle(
   dataDir: string,
   bundle: FlowBundleBody,
   payloadDigest: string,
-  options: ParseFlowOptions,
+  options: FlowLoadOptions,
   nowIso: string,
 ): Promise<InstallOutcome> {
   const root = join(dataDir, BUNDLES_DIR)

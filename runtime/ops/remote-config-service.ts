@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Config } from '../../config/schema.js'
-import type { ParseFlowOptions } from '../../flows/engine/flow-validate.js'
+import type { FlowLoadOptions } from '../../flows/engine/flow-folder.js'
 import type { Clock, TimerHandle } from '../clock.js'
 import { messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
@@ -55,8 +55,8 @@ export interface RemoteConfigOptions {
   flows: FlowsAtStart
   /** Operations' keys (config ops.trustedKeys). */
   trustedKeys: TrustedKeys
-  /** The flow checks the station's own flows get (capabilities, display size). */
-  flowOptions: ParseFlowOptions
+  /** The flow checks the station's own flows get (capabilities, display size), and its parse cache. */
+  flowOptions: FlowLoadOptions
   /** True when no resident is in front of the station (welcome or maintenance screen). */
   betweenSessions: () => boolean
   /** Applies the LIVE_PATHS values of `config` to the running station. */
