@@ -30,6 +30,7 @@ import {
   segmentFileName,
   segmentNumberOf,
 } from './segment-format.js'
+import { CoalescedReads } from './coalesced-reads.js'
 import { countAside, MAX_BATCH_BYTES, recoverSegment } from './segment-recovery.js'
 import { openV1Journal, readV1Add, V1_JOURNAL_FILE_NAME, V1_MIGRATED_FILE_NAME } from './v1-journal.js'
 
@@ -171,6 +172,7 @@ export class SegmentOutbox implements Outbox {
   readonly #segments: Segment[]
   #activeHandle: FileHandle
   readonly #readHandles = new Map<number, Promise<FileHandle>>()
+  readonly #reads = new CoalescedReads((segment) => this.#readHandle(segment))
   #usedBytes: number
   #queue: QueuedOp[] = []
   #queuedAddBytes = 0
@@ -288,11 +290,10 @@ export class SegmentOutbox implements Outbox {
     const slot = this.#index.get(id)
     if (!slot) return null
     const path = this.#segmentPath(slot.segment)
-    const frame = Buffer.allocUnsafe(slot.frameBytes)
+    let frame: Buffer
     let bytesRead: number
     try {
-      const handle = await this.#readHandle(slot.segment)
-      ;({ bytesRead } = await handle.read(frame, 0, slot.frameBytes, slot.offsetBytes))
+      ;({ bytes: frame, bytesRead } = await this.#reads.read(slot.segment, slot.offsetBytes, slot.frameBytes))
     } catch (error) {
       // Delivered meanwhile and its segment deleted under the read: nothing to send.
       if (this.#index.get(id)?.seq !== slot.seq) return null
