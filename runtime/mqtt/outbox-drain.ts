@@ -92,6 +92,8 @@ export class OutboxDrain implements Service {
    * `inWindow`: it was in flight (counts as delivered once recorded).
    */
   readonly #acked = new Map<string, { state: 'writing' | 'failed'; inWindow: boolean }>()
+  /** Entries of #acked in state `failed`, counted as they change so health never scans. */
+  #unrecordedAcks = 0
   /** Publishes and markDelivered calls under way, so stop() can wait for them. */
   readonly #work = new Set<Promise<unknown>>()
   /** The last batch's publish step: the next batch publishes after it (oldest first on the wire). */
@@ -152,6 +154,7 @@ export class OutboxDrain implements Service {
     this.#inFlight.clear()
     this.#resend = []
     this.#acked.clear()
+    this.#unrecordedAcks = 0
     this.#cursorSeq = 0
   }
 
@@ -407,6 +410,7 @@ export class OutboxDrain implements Service {
             if (acked.inWindow) this.#delivered += 1
           } else {
             acked.state = 'failed'
+            this.#unrecordedAcks += 1
             failure = result.reason
             failedCount += 1
           }
@@ -432,15 +436,10 @@ export class OutboxDrain implements Service {
       'acknowledgements not recorded; the drain goes on, they are written again later',
     )
     if (!this.#running || this.#ackRetryTimer !== undefined) return
-    const delayMs = backoffDelayMs(this.#ackFailures - 1, {
-      minMs: this.#options.retryMinMs,
-      maxMs: this.#options.retryMaxMs,
-      random: this.#options.random ?? Math.random,
-    })
     this.#ackRetryTimer = this.#options.clock.setTimeout(() => {
       this.#ackRetryTimer = undefined
       this.#retryAckWrites()
-    }, delayMs)
+    }, this.#retryDelayMs(this.#ackFailures))
   }
 
   /** Records again, together, every acknowledgement whose write failed. */
@@ -451,16 +450,14 @@ export class OutboxDrain implements Service {
     for (const [id, acked] of this.#acked) {
       if (acked.state !== 'failed') continue
       acked.state = 'writing'
+      this.#unrecordedAcks -= 1
       ids.push(id)
     }
     if (ids.length > 0) this.#record(ids)
   }
 
   #failedAcks(): number {
-    if (this.#ackFailures === 0) return 0
-    let failed = 0
-    for (const acked of this.#acked.values()) if (acked.state === 'failed') failed += 1
-    return failed
+    return this.#unrecordedAcks
   }
 
   /**
@@ -479,15 +476,19 @@ export class OutboxDrain implements Service {
       'submission not delivered; will retry',
     )
     if (!this.#running || !this.#options.link.isConnected || this.#retryTimer !== undefined) return
-    const delayMs = backoffDelayMs(this.#failures - 1, {
+    this.#retryTimer = this.#options.clock.setTimeout(() => {
+      this.#retryTimer = undefined
+      this.#pump()
+    }, this.#retryDelayMs(this.#failures))
+  }
+
+  /** The backoff before retry number `consecutiveFailures` (publishes and ack writes share the bounds). */
+  #retryDelayMs(consecutiveFailures: number): number {
+    return backoffDelayMs(consecutiveFailures - 1, {
       minMs: this.#options.retryMinMs,
       maxMs: this.#options.retryMaxMs,
       random: this.#options.random ?? Math.random,
     })
-    this.#retryTimer = this.#options.clock.setTimeout(() => {
-      this.#retryTimer = undefined
-      this.#pump()
-    }, delayMs)
   }
 
   #toResend(entry: InFlight): void {
