@@ -380,13 +380,14 @@ async function run(args: string[]): Promise<number | 'running'> {
   )
   if (!outcome.ok) return outcome.exitCode
 
-  const { createNotifier } = await import('./sd-notify.js')
-  const notifier = createNotifier(process.env)
-  notifier.ready('station ready')
+  // The signal handlers go in before anything else is awaited: a SIGTERM in that gap would kill
+  // the station with Node's default action instead of stopping it.
+  const notifierLoaded = import('./sd-notify.js').then(({ createNotifier }) => createNotifier(process.env))
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
+    const notifier = await notifierLoaded
     notifier.stopping()
     outcome.log.info({ signal }, 'stopping')
     // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
@@ -407,6 +408,7 @@ async function run(args: string[]): Promise<number | 'running'> {
   process.on('SIGHUP', () => {
     outcome.station.reloadFlows().catch((error: unknown) => outcome.log.error({ err: error }, 'flow reload failed'))
   })
+  ;(await notifierLoaded).ready('station ready')
 
   if (interactive) {
     const { startVirtualStation } = await import('./console/virtual-station.js')
