@@ -28,7 +28,9 @@ const USAGE = `usage: station <command>
   status [--json]         ask the running station how it is
   ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
                           operations' fleet view: every station, trouble first
-  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D] [--restart-broker-every-s S] [--json]
+  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D]
+            [--restart-broker-every-s S] [--reconnect-spread-ms M]
+            [--max-connects-per-s K] [--json]
                           N simulated stations and a reference central in one process;
                           reports what was accepted, received, duplicated, lost (exit 1)
   sim <action> ...        act as a resident on a simulated station (station sim help)
