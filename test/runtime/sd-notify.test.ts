@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { createNotifier, notifySocketTarget, watchdogIntervalMs } from '../../runtime/sd-notify.js'
 import { assignments, openNotifySocket, shortSocketPath, type NotifySocket } from '../support/notify-socket.js'
 
@@ -33,7 +33,7 @@ t.test('without NOTIFY_SOCKET nothing is sent', async (t) => {
   t.strictSame(warnings, [])
 })
 
-async function readyStatusStopping(t: Tap.Test, socket: NotifySocket): Promise<void> {
+async function readyStatusStopping(t: Test, socket: NotifySocket): Promise<void> {
   const { warn, warnings } = collectWarnings()
   const notifier = createNotifier({ NOTIFY_SOCKET: socket.address }, { pid: process.pid, warn })
   notifier.ready('ready: 1 device ok')
