@@ -40,7 +40,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     },
     session: { idleTimeoutS: 60, endScreenS: 8 },
     flows: { dir: bundledFlowsDir },
-    control: { socketPath: join(dataDir, 'station.sock') },
+    control: { socketPath: join(dataDir, 'station.sock'), groupAccess: false },
     hardware: {
       simulated: true,
       // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).

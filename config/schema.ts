@@ -255,6 +255,11 @@ export interface Config {
   control: {
     /** Unix socket path; default <dataDir>/station.sock. */
     socketPath: string
+    /**
+     * Socket mode 0660 instead of 0600: members of the station's group (citizen-station-tech
+     * under systemd, docs/deployment.md) may run `station status` and the other client commands.
+     */
+    groupAccess: boolean
   }
   hardware: HardwareConfig
 }

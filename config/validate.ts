@@ -580,7 +580,10 @@ function readConfig(root: Section, base: Config): Config {
       endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
     },
     flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
-    control: { socketPath: control.value('socketPath', base.control.socketPath, socketPath) },
+    control: {
+      socketPath: control.value('socketPath', base.control.socketPath, socketPath),
+      groupAccess: control.value('groupAccess', base.control.groupAccess, boolean),
+    },
     hardware: readHardware(root.child('hardware'), base.hardware),
   }
   for (const section of [station, log, storage, session, flows, control, ops, central, root]) section.finish()
