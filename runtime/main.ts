@@ -384,13 +384,20 @@ async function run(args: string[]): Promise<number | 'running'> {
 
   // The signal handlers go in before anything else is awaited: a SIGTERM in that gap would kill
   // the station with Node's default action instead of stopping it.
-  const notifierLoaded = import('./sd-notify.js').then(({ createNotifier }) => createNotifier(process.env))
+  const notifierLoaded = Promise.all([import('./sd-notify.js'), import('./systemd-status.js')]).then(
+    ([{ createNotifier }, { systemdStatusLine }]) =>
+      createNotifier(process.env, {
+        pid: process.pid,
+        warn: (message) => outcome.log.warn(message),
+        statusLine: () => systemdStatusLine(outcome.station.status()),
+      }),
+  )
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
     const notifier = await notifierLoaded
-    notifier.stopping()
+    notifier.stopping(`stopping (${signal})`)
     outcome.log.info({ signal }, 'stopping')
     // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
     const deadline = setTimeout(() => process.exit(1), 15_000)
@@ -410,7 +417,11 @@ async function run(args: string[]): Promise<number | 'running'> {
   process.on('SIGHUP', () => {
     outcome.station.reloadFlows().catch((error: unknown) => outcome.log.error({ err: error }, 'flow reload failed'))
   })
-  ;(await notifierLoaded).ready('station ready')
+  {
+    const notifier = await notifierLoaded
+    const { systemdStatusLine } = await import('./systemd-status.js')
+    notifier.ready(systemdStatusLine(outcome.station.status()))
+  }
 
   if (interactive) {
     const { startVirtualStation } = await import('./console/virtual-station.js')
