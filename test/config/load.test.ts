@@ -40,8 +40,8 @@ t.test('the example config validates and describes a real station', async (t) =>
   t.equal(config.ops.trustedKeys.length, 1)
   t.equal(config.central.trustedKeys.length, 1)
   t.type(config.hardware.keypad.irqLine, 'number')
-  t.match(config.hardware.scanner.path, /^\/dev\/serial\/by-id\//)
-  t.match(config.hardware.printer.path, /^\/dev\/serial\/by-id\//)
+  t.equal(config.hardware.scanner.path, '/dev/citizen-scanner', 'the udev rules name it (systemd/99-citizen-station.rules)')
+  t.equal(config.hardware.printer.path, '/dev/citizen-printer')
 })
 
 t.test('no file means the defaults, reported as the built-in source', async (t) => {
