@@ -21,6 +21,11 @@ export interface Service {
   /** Idempotent; resolves once everything the service opened is closed. */
   stop(): Promise<void>
   health(): Health
+  /**
+   * Optional: calls `listener` whenever `health()` may have changed, so the station learns of a
+   * driver's own health changes without polling. Returns the unsubscribe.
+   */
+  onHealthChange?(listener: () => void): () => void
 }
 
 export interface ServiceContext {
