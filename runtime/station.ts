@@ -343,6 +343,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
+    { groupAccess: config.control.groupAccess },
   )
 
   let kioskRunning = false
