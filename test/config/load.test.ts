@@ -230,3 +230,15 @@ t.test('a dataDir set in the file moves the default key file and socket with it'
   t.equal(config.storage.keyFile, '/var/lib/citizen-station/keys/outbox.key')
   t.equal(config.control.socketPath, '/var/lib/citizen-station/station.sock')
 })
+
+t.test('the result says whether station.id was given, by the file or STATION_ID', async (t) => {
+  const given = async (extra: Partial<LoadConfigOptions>) => {
+    const result = await loadConfig(options(extra))
+    if (!result.ok) throw new Error(formatProblems(result.source, result.problems))
+    return result.stationIdGiven
+  }
+  t.equal(await given({ file: join(configDir, 'sim.yaml') }), false, 'sim.yaml leaves the id to the data dir')
+  t.equal(await given({}), false, 'built-in defaults')
+  t.equal(await given({ file: join(configDir, 'sim.yaml'), env: { STATION_ID: 'lab-1' } }), true)
+  t.equal(await given({ file: join(configDir, 'station.example.yaml') }), true)
+})

@@ -60,7 +60,7 @@ t.test('a native station without its hardware runs, with every device absent and
   }
   // The simulator's commands never reach a device: refused, before their arguments are read.
   await t.rejects(station.request('sim.press', { key: '1' }), { code: 'E_CONTROL_REQUEST', context: { reason: 'real-hardware' } })
-  await t.rejects(station.request('sim.unplug', { device: 'nonsense' }), { context: { reason: 'real-hardware' } }, 'refused before args are read')
+  await t.rejects(station.request('sim.unplug', { device: 'nonsense' }), { code: 'E_CONTROL_REQUEST', context: { reason: 'real-hardware' } }, 'refused before args are read')
   const cli = await stationCli(['sim', 'press', '1', '--data-dir', join(dir, 'data')])
   t.equal(cli.code, 1)
   t.match(cli.stderr, /^station sim press: refused: this station runs on real hardware/)
