@@ -31,7 +31,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       telemetryIntervalS: 60,
     },
     ops: { trustedKeys: [], maxSkewS: 300 },
-    central: { trustedKeys: [], ackTimeoutS: 30, window: 64 },
+    central: { trustedKeys: [], ackTimeoutS: 30, window: 64, maxUnacknowledged: 1024 },
     storage: {
       keyFile: join(dataDir, 'keys', 'outbox.key'),
       outboxMaxBytes: 64 * 1024 * 1024,

@@ -576,6 +576,7 @@ function readConfig(root: Section, base: Config): Config {
       trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
       ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
       window: central.value('window', base.central.window, range(1, 1024)),
+      maxUnacknowledged: central.value('maxUnacknowledged', base.central.maxUnacknowledged, range(1, 65_536)),
     },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),

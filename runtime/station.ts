@@ -217,6 +217,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         stopWaitMs: config.mqtt.connectTimeoutMs,
         ackTimeoutMs: config.central.ackTimeoutS * 1000,
         window: config.central.window,
+        maxUnacknowledged: config.central.maxUnacknowledged,
       })
     : null
 
