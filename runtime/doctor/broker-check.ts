@@ -33,10 +33,13 @@ export interface MqttConnectOptions {
 }
 export type MqttConnect = (url: string, options: MqttConnectOptions) => Promise<void>
 
-/** The production MqttConnect: MQTT.js, MQTT 5, clean start, no reconnect; disconnects at once. */
+/**
+ * The production MqttConnect: MQTT.js, MQTT 5, clean start, no reconnect; disconnects at once. Not
+ * connectAsync: it neither settles on a close without an error nor keeps an error listener after.
+ */
 export const mqttJsConnect: MqttConnect = async (url, options) => {
-  const { connectAsync } = await import('mqtt')
-  const client = await connectAsync(url, {
+  const { connect } = await import('mqtt')
+  const client = connect(url, {
     protocolVersion: 5,
     clean: true,
     reconnectPeriod: 0,
@@ -48,7 +51,21 @@ export const mqttJsConnect: MqttConnect = async (url, options) => {
     ...(options.cert === undefined ? {} : { cert: options.cert }),
     ...(options.key === undefined ? {} : { key: options.key }),
   })
-  await client.endAsync()
+  let failure: Error | undefined
+  // Kept for the client's whole life: a late socket error with no listener would be thrown.
+  client.on('error', (error) => {
+    failure ??= error
+  })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve())
+      client.once('close', () => reject(failure ?? new Error('the broker closed the connection before CONNACK')))
+    })
+  } finally {
+    await client.endAsync(true).catch(() => undefined)
+    // end() leaves the socket open when the broker sent garbage instead of a CONNACK.
+    client.stream?.destroy()
+  }
 }
 
 const DEFAULT_PORTS: Readonly<Record<string, number>> = { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }
