@@ -28,7 +28,7 @@ const USAGE = `usage: station <command>
   status [--json]         ask the running station how it is
   doctor [--config F] [--sim] [--data-dir D] [--broker URL] [--user NAME]
          [--json]         check an installation: Node, config, devices, groups,
-                          broker, TLS, clock, disk, systemd unit; exit 1 on a fail
+                          broker, TLS, clock, disk, systemd; exit 1 if one fails
   ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
                           operations' fleet view: every station, trouble first
   fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D]

@@ -4,7 +4,7 @@
  * Each check is its own module under runtime/doctor with its I/O handed in; this file wires them.
  */
 import type { Config } from '../../config/schema.js'
-import { formatProblems, loadConfig } from '../../config/load.js'
+import { loadConfig } from '../../config/load.js'
 import type { I2cBus } from '../../drivers/i2c/i2c-bus.js'
 import { ReopeningI2cBus } from '../../drivers/i2c/reopening-i2c-bus.js'
 import { systemClock, type Clock } from '../clock.js'
@@ -70,7 +70,7 @@ export async function doctorCommand(options: DoctorOptions, environment: DoctorE
     results.push(...(await installationChecks(config, options, environment)))
   } else {
     results.push({
-      ...fail('config', formatProblems(loaded.source, loaded.problems).split('\n')[0] as string, 'fix each problem; station config check --config F'),
+      ...fail('config', `${loaded.problems.length} problem${loaded.problems.length === 1 ? '' : 's'} in ${loaded.source}`, 'fix each; station config check --config F lists them too'),
       details: loaded.problems,
     })
   }
