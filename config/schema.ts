@@ -212,8 +212,10 @@ export interface CentralTrustConfig {
   trustedKeys: string[]
   /** After PUBACK, how long a submission waits for central's `submission.accepted` before it is published again (docs/delivery.md). */
   ackTimeoutS: number
-  /** Submissions in flight at once, each awaiting central's acknowledgement (docs/delivery.md "The window"). */
+  /** Submissions awaiting the broker's PUBACK at once (docs/delivery.md "The window"). */
   window: number
+  /** Submissions sent and not yet acknowledged by central, at most; raised to `window` when below it. */
+  maxUnacknowledged: number
 }
 
 export interface StorageConfig {
@@ -255,6 +257,11 @@ export interface Config {
   control: {
     /** Unix socket path; default <dataDir>/station.sock. */
     socketPath: string
+    /**
+     * Socket mode 0660 instead of 0600: members of the station's group (citizen-station-tech
+     * under systemd, docs/deployment.md) may run `station status` and the other client commands.
+     */
+    groupAccess: boolean
   }
   hardware: HardwareConfig
 }

@@ -568,6 +568,7 @@ function readConfig(root: Section, base: Config): Config {
       trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
       ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
       window: central.value('window', base.central.window, range(1, 1024)),
+      maxUnacknowledged: central.value('maxUnacknowledged', base.central.maxUnacknowledged, range(1, 65_536)),
     },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
@@ -580,7 +581,10 @@ function readConfig(root: Section, base: Config): Config {
       endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
     },
     flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
-    control: { socketPath: control.value('socketPath', base.control.socketPath, socketPath) },
+    control: {
+      socketPath: control.value('socketPath', base.control.socketPath, socketPath),
+      groupAccess: control.value('groupAccess', base.control.groupAccess, boolean),
+    },
     hardware: readHardware(root.child('hardware'), base.hardware),
   }
   for (const section of [station, log, storage, session, flows, control, ops, central, root]) section.finish()

@@ -217,6 +217,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         stopWaitMs: config.mqtt.connectTimeoutMs,
         ackTimeoutMs: config.central.ackTimeoutS * 1000,
         window: config.central.window,
+        maxUnacknowledged: config.central.maxUnacknowledged,
       })
     : null
 
@@ -335,6 +336,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
+    { groupAccess: config.control.groupAccess },
   )
 
   let kioskRunning = false
