@@ -19,8 +19,8 @@ import { i2cProbeCheck, type I2cTarget } from '../doctor/i2c-probe-check.js'
 import { nodeVersionCheck } from '../doctor/node-version-check.js'
 import { printerCheck } from '../doctor/printer-check.js'
 import { stationIsRunning } from '../doctor/running-station.js'
-import { systemdUnitCheck } from '../doctor/systemd-unit-check.js'
-import { userGroupsCheck } from '../doctor/user-groups-check.js'
+import { systemdUnitCheck, UNIT_NAME } from '../doctor/systemd-unit-check.js'
+import { unitSupplementaryGroups, userGroupsCheck } from '../doctor/user-groups-check.js'
 import { messageOf } from '../errors.js'
 import { openHardware } from '../hardware.js'
 import type { ClientIo } from './client-commands.js'
@@ -89,7 +89,7 @@ async function installationChecks(config: Config, options: DoctorOptions, enviro
     const nodeResults = await deviceNodesCheck(io, nodes)
     results.push(...nodeResults)
     unusable = new Set(nodes.filter((_, index) => nodeResults[index]?.status === 'fail').flatMap((node) => node.devices))
-    results.push(await userGroupsCheck(io, nodes, options.user ?? null))
+    results.push(await userGroupsCheck(io, nodes, options.user ?? null, await unitSupplementaryGroups(io, UNIT_NAME)))
   }
   results.push(...(await deviceProbes(config, nodes, unusable, environment.clock ?? systemClock)))
   results.push(await diskSpaceCheck(io, { dataDir: config.dataDir, reserveBytes: config.storage.reserveBytes, outboxMaxBytes: config.storage.outboxMaxBytes }))

@@ -5,7 +5,7 @@ import type { DeviceNode } from './device-needs.js'
 /** What to do when a node of this kind is missing. */
 const MISSING_FIX: Readonly<Record<DeviceNode['kind'], string>> = {
   i2c: 'dtparam=i2c_arm=on in /boot/firmware/config.txt, then reboot',
-  serial: 'plug it in; ls -l /dev/serial/by-id/ shows its path',
+  serial: 'plug it in; check the udev rule, ls -l /dev/serial/by-id/',
   'sysfs-gpio': 'check hardware.gpio.sysfsRoot (legacy sysfs GPIO needed)',
   pigpio: 'pigpio needs /dev/mem (Pi 0-4); on a Pi 5 use backend: onoff',
 }

@@ -4,11 +4,27 @@ import type { DeviceNode } from './device-needs.js'
 const TIMEOUT_MS = 5000
 
 /**
- * The service user (`user`, or this process's user when null) must be in the groups of the device
- * nodes the config uses, or be root; a device on pigpio needs root. Asked with `id`, so it works for
- * another user than the one running doctor.
+ * Groups the installed unit gives the service (`SupplementaryGroups=`, systemd/citizen-station.service);
+ * empty when systemctl is missing or cannot tell.
  */
-export async function userGroupsCheck(io: DoctorIo, nodes: readonly DeviceNode[], user: string | null): Promise<CheckResult> {
+export async function unitSupplementaryGroups(io: DoctorIo, unit: string): Promise<string[]> {
+  const result = await io.exec('systemctl', ['show', '-p', 'SupplementaryGroups', '--value', unit], TIMEOUT_MS)
+  if (result.kind === 'missing' || result.code !== 0) return []
+  return result.stdout.trim().split(/\s+/).filter((group) => group !== '')
+}
+
+/**
+ * The service user (`user`, or this process's user when null) must be in the groups of the device
+ * nodes the config uses, or get them from the unit's SupplementaryGroups (`grantedByUnit`), or be
+ * root; a device on pigpio needs root. Asked with `id`, so it works for another user than the one
+ * running doctor.
+ */
+export async function userGroupsCheck(
+  io: DoctorIo,
+  nodes: readonly DeviceNode[],
+  user: string | null,
+  grantedByUnit: readonly string[] = [],
+): Promise<CheckResult> {
   const who = user === null ? [] : [user]
   const needed = [...new Set(nodes.flatMap((node) => (node.group === null ? [] : [node.group])))]
   const rootOnly = nodes.filter((node) => node.group === null).flatMap((node) => node.devices)
@@ -22,12 +38,14 @@ export async function userGroupsCheck(io: DoctorIo, nodes: readonly DeviceNode[]
   }
   if (uid.stdout.trim() === '0') return pass('groups', `${user ?? 'root'} is root: every device node opens`)
   const member = new Set(groups.stdout.trim().split(/\s+/))
-  const missing = needed.filter((group) => !member.has(group))
+  const missing = needed.filter((group) => !member.has(group) && !grantedByUnit.includes(group))
+  const fromUnit = needed.filter((group) => !member.has(group) && grantedByUnit.includes(group))
   if (rootOnly.length > 0) {
     return fail('groups', `${rootOnly.join(', ')} on pigpio need root; ${name} is not`, 'add the drop-in systemd/pigpio-root.conf, or backend: onoff')
   }
   if (missing.length > 0) {
     return fail('groups', `${name} is not in group ${missing.join(', ')}`, `usermod -aG ${missing.join(',')} ${user ?? '$USER'}`)
   }
+  if (fromUnit.length > 0) return pass('groups', `${name} gets ${fromUnit.join(', ')} from the unit's SupplementaryGroups`)
   return pass('groups', `${name} is in ${needed.join(', ')}`)
 }

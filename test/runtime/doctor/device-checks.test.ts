@@ -3,7 +3,7 @@ import t from 'tap'
 import type { HardwareConfig } from '../../../config/schema.js'
 import { deviceNodesOf } from '../../../runtime/doctor/device-needs.js'
 import { deviceNodesCheck } from '../../../runtime/doctor/device-nodes-check.js'
-import { userGroupsCheck } from '../../../runtime/doctor/user-groups-check.js'
+import { unitSupplementaryGroups, userGroupsCheck } from '../../../runtime/doctor/user-groups-check.js'
 import { configOf as validatedConfig } from '../../support/validated-config.js'
 import { exited, testIo } from './doctor-io.js'
 
@@ -76,6 +76,15 @@ t.test('device nodes: present passes, missing names the device and the fix, deni
   t.match(missing, [{ fix: /dtparam=i2c_arm=on/ }, { fix: /sysfsRoot/ }, { fix: /Pi 5/ }])
 })
 
+t.test('unit groups: SupplementaryGroups of the installed unit, none when systemctl cannot tell', async (t) => {
+  const io = testIo({ exec: { systemctl: exited(0, 'dialout i2c gpio\n') } })
+  t.strictSame(await unitSupplementaryGroups(io, 'citizen-station'), ['dialout', 'i2c', 'gpio'])
+  t.strictSame(io.execCalls, [['systemctl', 'show', '-p', 'SupplementaryGroups', '--value', 'citizen-station']])
+  t.strictSame(await unitSupplementaryGroups(testIo({ exec: { systemctl: exited(0, '\n') } }), 'u'), [])
+  t.strictSame(await unitSupplementaryGroups(testIo({ exec: { systemctl: exited(1, '', 'Failed to connect to bus') } }), 'u'), [])
+  t.strictSame(await unitSupplementaryGroups(testIo(), 'u'), [])
+})
+
 t.test('groups: the service user must be in every needed group, or root; pigpio needs root', async (t) => {
   const nodes = deviceNodesOf(piHardware({ wiegand: { enabled: false } }))
   const user = (uid: string, groups: string) => ({ id: (args: readonly string[]) => (args[0] === '-u' ? exited(0, `${uid}\n`) : exited(0, `${groups}\n`)) })
@@ -89,6 +98,15 @@ t.test('groups: the service user must be in every needed group, or root; pigpio 
     status: 'fail',
     summary: 'pi is not in group i2c, gpio',
     fix: 'usermod -aG i2c,gpio pi',
+  })
+  // The shipped unit adds the device groups itself (SupplementaryGroups=dialout i2c gpio).
+  t.match(await userGroupsCheck(testIo({ exec: user('999', 'citizen-station dialout') }), nodes, 'citizen-station', ['dialout', 'i2c', 'gpio']), {
+    status: 'pass',
+    summary: "citizen-station gets i2c, gpio from the unit's SupplementaryGroups",
+  })
+  t.match(await userGroupsCheck(testIo({ exec: user('999', 'citizen-station') }), nodes, 'citizen-station', ['i2c']), {
+    status: 'fail',
+    summary: 'citizen-station is not in group gpio, dialout',
   })
   const current = testIo({ exec: user('1000', 'pi') })
   t.match(await userGroupsCheck(current, nodes, null), { status: 'fail', summary: /the current user is not in group i2c, gpio, dialout/, fix: /\$USER/ })

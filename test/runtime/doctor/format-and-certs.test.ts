@@ -49,7 +49,7 @@ t.test('format: status, name, summary; details and fix indented; every line with
   const long = '/dev/serial/by-id/usb-Prolific_Technology_Inc._USB-Serial_Controller_PRN0001-if00-port0'
   const text = formatChecks([
     { check: 'node', status: 'pass', summary: 'Node v20.1.0' },
-    { check: 'device', status: 'fail', summary: `printer: ${long} is missing`, fix: 'plug it in; ls -l /dev/serial/by-id/ shows its path' },
+    { check: 'device', status: 'fail', summary: `printer: ${long} is missing`, fix: 'plug it in; check the udev rule, ls -l /dev/serial/by-id/' },
     { check: 'config', status: 'fail', summary: 'config f has 2 problems:', details: ['station.id: must be 3 to 40 characters', 'b'], fix: 'fix each' },
     { check: 'clock', status: 'warn', summary: 'not synchronised', fix: 'timedatectl set-ntp true' },
   ])
@@ -57,7 +57,7 @@ t.test('format: status, name, summary; details and fix indented; every line with
   t.equal(lines[0], 'pass node     Node v20.1.0')
   t.equal(lines[1], 'fail device   printer:')
   t.ok(lines.every((line) => line.length <= 80), 'no line beyond 80 columns')
-  t.match(text, /\n {14}fix: plug it in; ls -l \/dev\/serial\/by-id\/ shows its path\n/)
+  t.match(text, /\n {14}fix: plug it in; check the udev rule, ls -l \/dev\/serial\/by-id\/\n/)
   t.match(text, /\n {14}- station\.id: must be 3 to 40 characters\n {14}- b\n {14}fix: fix each\n/)
   t.equal(lines.at(-1), '1 pass, 1 warn, 2 fail')
   t.strictSame(wrap('', 'x ', '  '), ['x '])
