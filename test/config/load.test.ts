@@ -26,6 +26,8 @@ async function loaded(extra: Partial<LoadConfigOptions>): Promise<Config> {
 t.test('the simulated config validates', async (t) => {
   const config = await loaded({ file: join(configDir, 'sim.yaml') })
   t.equal(config.hardware.simulated, true)
+  t.equal(config.hardware.keypad.irqLine, 17, 'the simulator runs the keypad IRQ path')
+  t.equal(config.hardware.keypad.irqSafetyPollMs, 1000)
   t.equal(config.mqtt.url, 'auto')
   t.equal(config.flows.dir, '/opt/station/flows')
   t.equal(config.storage.keyFile, '/var/lib/station/keys/outbox.key')
