@@ -75,8 +75,13 @@ export interface KeypadConfig {
   address: number
   /** BCM line of the chip's active-low IRQ/INT output (read through onoff); absent = poll only. */
   irqLine?: number
-  /** Time between reads; with `irqLine` set this is only the safety net for a missed edge. */
+  /** Time between reads without `irqLine`. */
   pollIntervalMs: number
+  /**
+   * With `irqLine`: the chip is read on its IRQ edge, and polled only this often, as the safety net for
+   * a missed edge (an FT6x36 holding INT low for a finger is polled at `pollIntervalMs` meanwhile).
+   */
+  irqSafetyPollMs: number
   /** MPR121: key for each electrode 0..11. */
   electrodes: KeyName[]
   /** MPR121 touch and release thresholds. */

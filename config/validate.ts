@@ -420,6 +420,7 @@ function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
     address,
     ...(irqLine === undefined ? {} : { irqLine }),
     pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(5, 1_000)),
+    irqSafetyPollMs: section.value('irqSafetyPollMs', base.irqSafetyPollMs, range(50, 60_000)),
     electrodes: section.value('electrodes', base.electrodes, electrodes, { convert: (value) => toKeyNames(value) as KeyName[] }),
     // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (protocols.md 3.2).
     touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
