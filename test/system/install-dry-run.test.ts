@@ -42,7 +42,7 @@ t.test('install.sh --dry-run prints every step of the install and changes nothin
   const dir = mkdtempSync(join(tmpdir(), 'cs-install-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT })
-  const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>
+  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }]
   const before = snapshot()
   const { stdout } = await run(join(REPO_ROOT, 'scripts', 'install.sh'), ['--dry-run', '--pigpio', join(dir, filename)])
   t.strictSame(snapshot(), before, 'no file, user or group changed')
