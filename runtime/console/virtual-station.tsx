@@ -1,10 +1,11 @@
 import { Box, render, Text, useApp, useInput } from 'ink'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { KeyName } from '../../config/schema.js'
 import { controlRequest } from '../control/control-client.js'
 import { messageOf } from '../errors.js'
 import type { RunningStation } from '../station.js'
 import type { StatusReport } from '../status-report.js'
+import { createPressQueue, splitTerminalInput, type TerminalKeyFlags } from './press-queue.js'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from './sample-cards.js'
 
 export interface VirtualStationProps {
@@ -20,7 +21,7 @@ const HELP = '0-9 digits · Enter ok · Backspace/Esc back · c card · x bad ca
 const SAMPLE_WIEGAND_BITS = '10111101100010001110101110'
 
 /** Maps a terminal key press to a keypad key, a station action, or nothing. */
-export function keyFor(input: string, key: { return?: boolean; backspace?: boolean; delete?: boolean; escape?: boolean }): KeyName | null {
+export function keyFor(input: string, key: TerminalKeyFlags): KeyName | null {
   if (key.return) return 'ok'
   if (key.backspace || key.delete || key.escape) return 'back'
   if (/^[0-9]$/.test(input)) return input as KeyName
@@ -72,35 +73,47 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
     request(cmd, args).catch((error: unknown) => setMessage(messageOf(error)))
   }
 
-  useInput((input, key) => {
+  // One press at a time, in the order typed (docs/drivers.md, "Simulated presses").
+  const presses = useMemo(() => createPressQueue((key) => request('sim.press', { key }), (error) => setMessage(messageOf(error))), [request])
+
+  /** One key; false when it quits (the rest of a burst is dropped). */
+  const handle = (input: string, key: TerminalKeyFlags): boolean => {
     // Ctrl+C arrives as input 'c' with ctrl set: check it before 'c' presents a card.
     if (input === 'q' || (key.ctrl && input === 'c')) {
       exit()
       onQuit()
-      return
+      return false
     }
     const pressed = keyFor(input, key)
-    if (pressed) return act('sim.press', { key: pressed }, `pressed ${pressed}`)
+    if (pressed) {
+      setMessage(`pressed ${pressed}`)
+      void presses.push(pressed)
+      return true
+    }
     // Refs, not the rendered state: two keys can arrive before the next render.
     if (input === 'c') {
       const qr = SAMPLE_CCCD_QRS[cardsPresented.current % SAMPLE_CCCD_QRS.length] ?? ''
       cardsPresented.current += 1
-      return act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
-    }
-    if (input === 'x') return act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
-    if (input === 'w') return act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
-    if (input === 't') {
+      act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
+    } else if (input === 'x') act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
+    else if (input === 'w') act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
+    else if (input === 't') {
       const open = !enclosureOpen.current
       enclosureOpen.current = open
-      return act('sim.tamper', { state: open ? 'open' : 'closed' }, open ? 'enclosure opened' : 'enclosure closed')
-    }
-    if (input === 'm') return act('maintenance', { on: false }, 'leaving maintenance')
-    if (input === 'p') {
+      act('sim.tamper', { state: open ? 'open' : 'closed' }, open ? 'enclosure opened' : 'enclosure closed')
+    } else if (input === 'm') act('maintenance', { on: false }, 'leaving maintenance')
+    else if (input === 'p') {
       const out = !paperTakenOut.current
       paperTakenOut.current = out
       setPaperOut(out)
-      return act('sim.printer', { state: out ? 'paper-out' : 'paper-ok' }, out ? 'paper taken out' : 'paper loaded')
+      act('sim.printer', { state: out ? 'paper-out' : 'paper-ok' }, out ? 'paper taken out' : 'paper loaded')
     }
+    return true
+  }
+
+  useInput((input, key) => {
+    // A burst typed faster than the terminal is read ("0912") arrives as one chunk: key by key.
+    for (const one of splitTerminalInput(input, key)) if (!handle(one.input, one.key)) return
   }, { isActive: true })
 
   const online = status?.link.connected ?? false

@@ -119,6 +119,43 @@ t.test('keys become keypad presses: digits, Enter for ok, Backspace and Esc for 
   t.pass('the last action is noted under the display')
 })
 
+t.test('a burst of keys in one chunk is pressed key by key, in order, one press at a time', async (t) => {
+  const station = fakeStation()
+  let inFlight = 0
+  let most = 0
+  const slow = async (cmd: string, args: Record<string, unknown> = {}) => {
+    if (cmd !== 'sim.press') return station.request(cmd, args)
+    inFlight += 1
+    most = Math.max(most, inFlight)
+    await settle(5)
+    inFlight -= 1
+    return station.request(cmd, args)
+  }
+  const view = render(<VirtualStation request={slow} onQuit={() => {}} pollIntervalMs={20} />)
+  t.teardown(() => view.unmount())
+  await until(() => /Xin chao/.test(view.lastFrame() ?? ''), 'the first poll on screen')
+  await settle()
+  // What a terminal hands over for `tmux send-keys 0912` or a fast typist: one chunk.
+  view.stdin.write('0912\r')
+  await until(() => station.sent.length >= 5, '5 presses')
+  t.same(
+    station.sent.map((sent) => sent.args.key),
+    ['0', '9', '1', '2', 'ok'],
+  )
+  t.equal(most, 1, 'the next press waits for the one before')
+})
+
+t.test('q inside a burst quits and drops what follows', async (t) => {
+  const station = fakeStation()
+  let quits = 0
+  const { view } = await show(station, () => quits++)
+  t.teardown(() => view.unmount())
+  view.stdin.write('1q2')
+  await until(() => quits > 0, 'the quit')
+  await settle()
+  t.same(station.sent, [{ cmd: 'sim.press', args: { key: '1' } }])
+})
+
 t.test('c presents the sample cards in turn, x a bad one, p takes the paper out and puts it back', async (t) => {
   const station = fakeStation()
   const { view, frame } = await show(station)
