@@ -290,6 +290,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     })
   }
   bus.on('key.pressed', ({ key }) => kiosk.key(key))
+  // The resident's only input: while it is faulty or absent the welcome screen says so. Passing
+  // states (starting, stopped during a restart) change nothing.
+  bus.on('device.health', ({ device, health }) => {
+    if (device !== 'keypad') return
+    if (health.state === 'faulty' || health.state === 'absent') kiosk.setKeypadDown(true)
+    else if (health.state === 'ok' || health.state === 'degraded') kiosk.setKeypadDown(false)
+  })
   bus.on('card.presented', (card) => kiosk.card(card))
   bus.on('card.unreadable', ({ device, reason }) => {
     bus.emit('station.event', { type: 'card.unreadable', fields: { device, reason } })
@@ -336,6 +343,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
+    { groupAccess: config.control.groupAccess },
   )
 
   let kioskRunning = false
