@@ -53,7 +53,7 @@ function fakeStation(options: { fail?: (cmd: string) => Error | undefined } = {}
   }
 }
 
-/** ink attaches useInput in an effect and re-renders on a poll; give both a moment (toolchain.md section 3). */
+/** ink attaches useInput in an effect and re-renders on a poll; give both a moment (docs/toolchain.md 1). */
 const settle = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits (up to 3 s) until `ready` holds; ink renders at its own pace, slowest on the first frames. */
