@@ -30,16 +30,26 @@ export interface SimControlDeps {
 /**
  * Control commands that act as a resident on a simulated station. They work on the simulated
  * chips (a touch on an MPR121 electrode, a QR sent down the scanner's cable), so the real drivers
- * see exactly what they would see on the board.
+ * see exactly what they would see on the board. On real hardware every `sim.*` command is refused
+ * (reason `real-hardware`) before its arguments are read: nothing a client sends reaches a device.
  */
 export function simControlHandlers(deps: SimControlDeps): Record<string, ControlHandler> {
-  const rig = (): SimRig => {
-    if (!deps.hardware.sim) {
-      throw new StationError('E_CONTROL_REQUEST', 'this station runs on real hardware; sim commands need `station run --sim`')
-    }
-    return deps.hardware.sim
+  const sim = deps.hardware.sim
+  // Without a simulator the handlers are only read for their names: each is replaced below.
+  const handlers = simulatorHandlers(deps, () => sim as SimRig)
+  if (sim) return handlers
+  const refuse: ControlHandler = () => {
+    throw new StationError('E_CONTROL_REQUEST', 'refused: this station runs on real hardware; sim commands need `station run --sim`', {
+      reason: 'real-hardware',
+    })
   }
+  return Object.fromEntries(Object.keys(handlers).map((cmd) => [cmd, refuse]))
+}
+
+function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<string, ControlHandler> {
   const pollMs = deps.config.hardware.keypad.pollIntervalMs
+  /** The press in progress (or resolved): the next one starts after it. */
+  let pressTail: Promise<void> = Promise.resolve()
 
   return {
     'sim.press': async (args) => {
@@ -48,15 +58,21 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
         throw new StationError('E_CONTROL_REQUEST', `unknown key '${key}': use 0-9, ok or back`)
       }
       const sim = rig()
-      // Hold the key long enough for at least two polls, then lift the finger: one press, as a resident does.
-      try {
-        sim.keyDown(key as KeyName)
-      } catch (error) {
-        throw new StationError('E_CONTROL_REQUEST', messageOf(error))
-      }
-      await deps.clock.sleep(pollMs * 3)
-      sim.keyUp(key as KeyName)
-      await deps.clock.sleep(pollMs * 2)
+      // One finger at a time: presses from several clients (two shells, the console's burst) wait
+      // their turn, as two fingers on two electrodes would read as no clear key.
+      const turn = pressTail.then(async () => {
+        // Hold the key long enough for at least two polls, then lift the finger: one press, as a resident does.
+        try {
+          sim.keyDown(key as KeyName)
+        } catch (error) {
+          throw new StationError('E_CONTROL_REQUEST', messageOf(error))
+        }
+        await deps.clock.sleep(pollMs * 3)
+        sim.keyUp(key as KeyName)
+        await deps.clock.sleep(pollMs * 2)
+      })
+      pressTail = turn.catch(() => undefined)
+      await turn
       return { key }
     },
     'sim.card': async (args) => {

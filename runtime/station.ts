@@ -292,6 +292,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     })
   }
   bus.on('key.pressed', ({ key }) => kiosk.key(key))
+  // The resident's only input: while it is faulty or absent the welcome screen says so. Passing
+  // states (starting, stopped during a restart) change nothing.
+  bus.on('device.health', ({ device, health }) => {
+    if (device !== 'keypad') return
+    if (health.state === 'faulty' || health.state === 'absent') kiosk.setKeypadDown(true)
+    else if (health.state === 'ok' || health.state === 'degraded') kiosk.setKeypadDown(false)
+  })
   bus.on('card.presented', (card) => kiosk.card(card))
   bus.on('card.unreadable', ({ device, reason }) => {
     bus.emit('station.event', { type: 'card.unreadable', fields: { device, reason } })
@@ -331,14 +338,20 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       status: () => report(),
       'flows.reload': () => reloadFlows(),
       maintenance: async (args) => {
-        if (typeof args.on !== 'boolean') throw new StationError('E_CONTROL_REQUEST', 'maintenance needs on: true or false')
+        if (typeof args.on !== 'boolean') throw new StationError('E_CONTROL_REQUEST', 'maintenance needs on: true or false', { reason: 'bad-args' })
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
       ...simControlHandlers({ hardware, config, clock, bus }),
     },
     log.child({ component: 'runtime.control' }),
-    { groupAccess: config.control.groupAccess },
+    {
+      group: config.control.group,
+      mode: config.control.mode,
+      idleTimeoutMs: config.control.idleTimeoutMs,
+      maxConnections: config.control.maxConnections,
+      clock,
+    },
   )
 
   let kioskRunning = false

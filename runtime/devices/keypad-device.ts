@@ -7,7 +7,7 @@ import type { StationError } from '../errors.js'
 import { DeviceService } from '../device-service.js'
 import type { Health } from '../supervisor/service.js'
 import { touchZonesOf } from '../touch-zones.js'
-import { healthReporter, type DeviceDeps } from './device-deps.js'
+import { healthReporter, i2cProbe, type DeviceDeps } from './device-deps.js'
 
 /** What the station needs of either keypad driver. */
 interface PolledKeypad extends Keypad {
@@ -52,6 +52,7 @@ export function keypadDevice(deps: DeviceDeps): DeviceService {
     close: () => keypad.stop(),
     driverHealth: () => keypad.health(),
     onHealth: healthReporter(bus, 'keypad'),
+    probe: i2cProbe(hardware, keypadConfig.address),
   })
   keypad.onHealthChange(() => service.driverHealthChanged())
   return service

@@ -26,6 +26,13 @@ export interface Service {
    * driver's own health changes without polling. Returns the unsubscribe.
    */
   onHealthChange?(listener: () => void): () => void
+  /**
+   * A cheap check that a failed service's device answers again (one bus read), without opening
+   * it. While the service waits for its restart the supervisor probes it often and restarts it as
+   * soon as this resolves true, so a fault that clears is over in seconds, not after a backoff
+   * that grew while it lasted. Absent = the service waits for its backoff.
+   */
+  probe?(): Promise<boolean>
 }
 
 export interface ServiceContext {
