@@ -11,6 +11,8 @@ export interface SupervisorOptions {
   minRestartMs?: number
   maxRestartMs?: number
   random?: () => number
+  /** Told each time a failed service's restart is scheduled (the technician's retry counts). */
+  onRetry?: (service: string) => void
 }
 
 interface Slot {
@@ -34,6 +36,7 @@ export class Supervisor {
   #minMs: number
   #maxMs: number
   #random: () => number
+  #onRetry: ((service: string) => void) | undefined
   #stopping = false
 
   constructor(services: Service[], options: SupervisorOptions) {
@@ -48,6 +51,7 @@ export class Supervisor {
     this.#minMs = options.minRestartMs ?? 500
     this.#maxMs = options.maxRestartMs ?? 30_000
     this.#random = options.random ?? Math.random
+    this.#onRetry = options.onRetry
   }
 
   /** Starts every service in order. A service whose start fails is retried later; start continues. */
@@ -159,6 +163,7 @@ export class Supervisor {
     }
     // stop() may have run while this service was closing; a retry scheduled now would outlive it.
     if (this.#stopping) return
+    this.#onRetry?.(slot.service.name)
     slot.restartTimer = this.#clock.setTimeout(() => {
       delete slot.restartTimer
       void this.#startSlot(slot)
