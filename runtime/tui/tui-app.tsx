@@ -32,10 +32,22 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
   const { exit } = useApp()
   const { isRawModeSupported } = useStdin()
   const { stdout } = useStdout()
-  const [snapshot, setSnapshot] = useState<TuiSnapshot | null>(initial ?? null)
+  const [snapshot, setSnapshotState] = useState<TuiSnapshot | null>(initial ?? null)
   const [pollError, setPollError] = useState<string | null>(null)
   const [message, setMessage] = useState<string | null>(null)
-  const [mode, setMode] = useState<Mode>({ kind: 'idle' })
+  const [mode, setModeState] = useState<Mode>({ kind: 'idle' })
+  // The key handler reads these, not the render's copies: a key typed right after another (or
+  // after a poll) must see the state the previous key left, before React re-subscribes the handler.
+  const modeRef = useRef<Mode>(mode)
+  const snapshotRef = useRef<TuiSnapshot | null>(snapshot)
+  const setMode = (next: Mode) => {
+    modeRef.current = next
+    setModeState(next)
+  }
+  const setSnapshot = useCallback((next: TuiSnapshot) => {
+    snapshotRef.current = next
+    setSnapshotState(next)
+  }, [])
   const [size, setSize] = useState(() => ({ columns: stdout.columns || 80, rows: stdout.rows || 24 }))
   const polling = useRef(false)
 
@@ -50,7 +62,7 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
     } finally {
       polling.current = false
     }
-  }, [request])
+  }, [request, setSnapshot])
 
   useEffect(() => {
     const timer = setInterval(() => void poll(), pollMs)
@@ -77,6 +89,8 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
 
   useInput(
     (input, key) => {
+      const mode = modeRef.current
+      const snapshot = snapshotRef.current
       if (key.ctrl && input === 'c') {
         exit()
         onQuit?.()

@@ -103,12 +103,14 @@ function headerLine(snapshot: TuiSnapshot | null, ui: ScreenUi): ScreenLine {
   if (ui.error) return { text: `station not answering: ${ui.error}`, tone: 'bad' }
   if (!snapshot) return { text: 'station tui', tone: 'title' }
   const m = snapshot.maintenance
+  // What a technician must see first comes first: a narrow terminal cuts the end of the line.
   const parts = [
-    `${snapshot.station} ${snapshot.ready ? 'ready' : 'starting'} v${snapshot.version}${snapshot.simulated ? ' sim' : ''}`,
-    `screen ${snapshot.session.phase}`,
+    `${snapshot.station} ${snapshot.ready ? 'ready' : 'starting'}`,
     `maintenance ${m.on ? `ON (${m.reason ?? 'unknown'})` : 'off'}`,
     ...(m.enclosureOpen ? ['ENCLOSURE OPEN'] : []),
+    `screen ${snapshot.session.phase}`,
     clockTime(snapshot.nowMs),
+    `v${snapshot.version}${snapshot.simulated ? ' sim' : ''}`,
   ]
   return { text: parts.join(' · '), tone: m.on || m.enclosureOpen ? 'warn' : 'title' }
 }
