@@ -31,7 +31,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       telemetryIntervalS: 60,
     },
     ops: { trustedKeys: [], maxSkewS: 300 },
-    central: { trustedKeys: [], ackTimeoutS: 30, window: 64 },
+    central: { trustedKeys: [], ackTimeoutS: 30, window: 64, maxUnacknowledged: 1024 },
     storage: {
       keyFile: join(dataDir, 'keys', 'outbox.key'),
       outboxMaxBytes: 64 * 1024 * 1024,
@@ -40,7 +40,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     },
     session: { idleTimeoutS: 60, endScreenS: 8 },
     flows: { dir: bundledFlowsDir },
-    control: { socketPath: join(dataDir, 'station.sock') },
+    control: { socketPath: join(dataDir, 'station.sock'), groupAccess: false },
     hardware: {
       simulated: true,
       // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).
@@ -51,6 +51,8 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
         // 0x5a: ADDR pin tied to VSS (MPR121 data sheet, serial communication section; protocols.md 3.2).
         address: 0x5a,
         pollIntervalMs: 30,
+        // With an IRQ line the chip says when to read; this poll only catches a missed edge.
+        irqSafetyPollMs: 1000,
         electrodes: [...DEFAULT_ELECTRODES],
         // 12/6: Adafruit's values; touch must exceed release for hysteresis (protocols.md 3.2, init step 2).
         touchThreshold: 12,

@@ -35,7 +35,13 @@ export interface LoadConfigOptions {
 }
 
 export type LoadConfigResult =
-  | { readonly ok: true; readonly config: Config; readonly source: string }
+  | {
+      readonly ok: true
+      readonly config: Config
+      readonly source: string
+      /** Whether the file or STATION_ID named station.id (else it is the default; a simulated station makes its own). */
+      readonly stationIdGiven: boolean
+    }
   | { readonly ok: false; readonly problems: string[]; readonly source: string }
 
 /** The `source` reported when no file is given. */
@@ -171,7 +177,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     return { ok: false, problems, source }
   }
   if (fromEnv.problems.length > 0) return { ok: false, problems: fromEnv.problems, source }
-  return { ok: true, config: result.config, source }
+  return { ok: true, config: result.config, source, stationIdGiven: getIn(raw, ['station', 'id']) !== undefined }
 }
 
 /** The text main.ts prints for a rejected config: a heading, then one indented line per problem. */

@@ -75,8 +75,13 @@ export interface KeypadConfig {
   address: number
   /** BCM line of the chip's active-low IRQ/INT output (read through onoff); absent = poll only. */
   irqLine?: number
-  /** Time between reads; with `irqLine` set this is only the safety net for a missed edge. */
+  /** Time between reads without `irqLine`. */
   pollIntervalMs: number
+  /**
+   * With `irqLine`: the chip is read on its IRQ edge, and polled only this often, as the safety net for
+   * a missed edge (an FT6x36 holding INT low for a finger is polled at `pollIntervalMs` meanwhile).
+   */
+  irqSafetyPollMs: number
   /** MPR121: key for each electrode 0..11. */
   electrodes: KeyName[]
   /** MPR121 touch and release thresholds. */
@@ -212,8 +217,10 @@ export interface CentralTrustConfig {
   trustedKeys: string[]
   /** After PUBACK, how long a submission waits for central's `submission.accepted` before it is published again (docs/delivery.md). */
   ackTimeoutS: number
-  /** Submissions in flight at once, each awaiting central's acknowledgement (docs/delivery.md "The window"). */
+  /** Submissions awaiting the broker's PUBACK at once (docs/delivery.md "The window"). */
   window: number
+  /** Submissions sent and not yet acknowledged by central, at most; raised to `window` when below it. */
+  maxUnacknowledged: number
 }
 
 export interface StorageConfig {
@@ -255,6 +262,11 @@ export interface Config {
   control: {
     /** Unix socket path; default <dataDir>/station.sock. */
     socketPath: string
+    /**
+     * Socket mode 0660 instead of 0600: members of the station's group (citizen-station-tech
+     * under systemd, docs/deployment.md) may run `station status` and the other client commands.
+     */
+    groupAccess: boolean
   }
   hardware: HardwareConfig
 }

@@ -412,6 +412,7 @@ function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
     address,
     ...(irqLine === undefined ? {} : { irqLine }),
     pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(5, 1_000)),
+    irqSafetyPollMs: section.value('irqSafetyPollMs', base.irqSafetyPollMs, range(50, 60_000)),
     electrodes: section.value('electrodes', base.electrodes, electrodes, { convert: (value) => toKeyNames(value) as KeyName[] }),
     // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (protocols.md 3.2).
     touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
@@ -568,6 +569,7 @@ function readConfig(root: Section, base: Config): Config {
       trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
       ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
       window: central.value('window', base.central.window, range(1, 1024)),
+      maxUnacknowledged: central.value('maxUnacknowledged', base.central.maxUnacknowledged, range(1, 65_536)),
     },
     storage: {
       keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
@@ -580,7 +582,10 @@ function readConfig(root: Section, base: Config): Config {
       endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
     },
     flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
-    control: { socketPath: control.value('socketPath', base.control.socketPath, socketPath) },
+    control: {
+      socketPath: control.value('socketPath', base.control.socketPath, socketPath),
+      groupAccess: control.value('groupAccess', base.control.groupAccess, boolean),
+    },
     hardware: readHardware(root.child('hardware'), base.hardware),
   }
   for (const section of [station, log, storage, session, flows, control, ops, central, root]) section.finish()

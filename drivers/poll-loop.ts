@@ -1,23 +1,30 @@
 /**
- * The polling of a chip without a trusted interrupt (MPR121, FT6x36, PN532): `check` runs every
- * `intervalMs` on the injected clock, and at once through `checkNow` (the seam for an IRQ line), never
- * two at a time. The next poll is scheduled when one ends, so a slow bus stretches the interval
- * instead of piling polls up.
+ * The polling of a chip (MPR121, FT6x36, PN532): `check` runs every `intervalMs` on the injected clock,
+ * and at once through `checkNow` (the seam for an IRQ line), never two at a time. The next poll is
+ * scheduled when one ends, so a slow bus stretches the interval instead of piling polls up. Edges that
+ * come while a check waits to start share it: it has not read the chip yet, so it sees their change.
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js'
 
 export class PollLoop {
   #clock: Clock
-  #intervalMs: number
+  #intervalMs: () => number
   #check: () => Promise<void>
   #running = false
   #timer: TimerHandle | undefined
+  #dueAtMs = 0
   #tail: Promise<void> = Promise.resolve()
+  /** A check queued behind the one in progress that has not started yet. */
+  #queued: Promise<void> | undefined
 
-  /** `check` must not reject: it records its own failures (PollHealth). */
-  constructor(clock: Clock, intervalMs: number, check: () => Promise<void>) {
+  /**
+   * `check` must not reject: it records its own failures (PollHealth). `intervalMs` may be a function,
+   * asked each time a poll is scheduled and after every check: when it has shrunk (a finger went down
+   * on a panel polled slowly while idle), the pending poll is brought forward.
+   */
+  constructor(clock: Clock, intervalMs: number | (() => number), check: () => Promise<void>) {
     this.#clock = clock
-    this.#intervalMs = intervalMs
+    this.#intervalMs = typeof intervalMs === 'number' ? () => intervalMs : intervalMs
     this.#check = check
   }
 
@@ -45,18 +52,37 @@ export class PollLoop {
     await this.#tail
   }
 
-  /** Runs a check now, after any in progress; does nothing once stopped. Never rejects. */
+  /**
+   * Runs a check now, after any in progress (an edge during a read is not lost), joining one already
+   * queued; does nothing once stopped. Never rejects.
+   */
   checkNow(): Promise<void> {
-    const check = this.#tail.then(() => (this.#running ? this.#check() : undefined))
+    if (this.#queued !== undefined) return this.#queued
+    const check = this.#tail.then(async () => {
+      this.#queued = undefined
+      if (!this.#running) return
+      await this.#check()
+      this.#bringForward()
+    })
+    this.#queued = check
     this.#tail = check
     return check
   }
 
   #schedule(): void {
     if (!this.#running || this.#timer !== undefined) return
+    const intervalMs = this.#intervalMs()
+    this.#dueAtMs = this.#clock.now() + intervalMs
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined
       void this.checkNow().then(() => this.#schedule())
-    }, this.#intervalMs)
+    }, intervalMs)
+  }
+
+  #bringForward(): void {
+    if (this.#timer === undefined || this.#clock.now() + this.#intervalMs() >= this.#dueAtMs) return
+    this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    this.#schedule()
   }
 }

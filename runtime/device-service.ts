@@ -10,6 +10,8 @@ export interface DeviceServiceOptions {
   driverHealth?: () => Health | undefined
   /** Told about every health change, so faults and recoveries reach the bus and central. */
   onHealth: (health: Health) => void
+  /** Does the device answer (one cheap bus read)? Lets the supervisor reopen it as soon as it does (Service.probe). */
+  probe?: () => Promise<boolean>
 }
 
 /**
@@ -21,9 +23,12 @@ export class DeviceService implements Service {
   #o: DeviceServiceOptions
   #health: Health = { state: 'stopped' }
 
+  readonly probe?: () => Promise<boolean>
+
   constructor(options: DeviceServiceOptions) {
     this.name = options.name
     this.#o = options
+    if (options.probe) this.probe = options.probe
   }
 
   async start(context: ServiceContext): Promise<void> {

@@ -6,13 +6,15 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-// Only what every command needs is imported here: each command loads its own modules on demand
+// Only what every command needs is imported here (and terminal-gone.ts, tiny, so its handlers go in
+// with the signal handlers, before anything is awaited): each command loads its own modules on demand
 // (`import()`), so a client command such as `station status` never loads the runtime, the drivers
 // or the flow engine (docs/startup.md).
 import type { KeyObject } from 'node:crypto'
 import type { FlowCapabilities } from '../flows/engine/flow-validate.js'
 import type { ClientIo } from './cli/client-commands.js'
 import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
+import { onTerminalGone } from './console/terminal-gone.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { messageOf } from './errors.js'
 
@@ -41,7 +43,8 @@ const USAGE = `usage: station <command>
   flows graph <id> [--format mermaid|dot]
                           draw a flow
   flows test              walk every path of every flow; step and transition coverage
-  flows reload            make a running station read its flows again (also SIGHUP)
+  flows reload            make a running station read its flows again (also
+                          SIGHUP to a headless station)
   flows bundle DIR --version N --sign KEY --out F [--stations a,b]
                           check a flows folder and write it as a signed flow bundle
   ops config <station> FILE --key KEY --broker URL --version N
@@ -414,13 +417,20 @@ async function run(args: string[]): Promise<number | 'running'> {
 
   // The signal handlers go in before anything else is awaited: a SIGTERM in that gap would kill
   // the station with Node's default action instead of stopping it.
-  const notifierLoaded = import('./sd-notify.js').then(({ createNotifier }) => createNotifier(process.env))
+  const notifierLoaded = Promise.all([import('./sd-notify.js'), import('./systemd-status.js')]).then(
+    ([{ createNotifier }, { systemdStatusLine }]) =>
+      createNotifier(process.env, {
+        pid: process.pid,
+        warn: (message) => outcome.log.warn(message),
+        statusLine: () => systemdStatusLine(outcome.station.status()),
+      }),
+  )
   let stopping = false
   const stop = async (signal: string) => {
     if (stopping) return
     stopping = true
     const notifier = await notifierLoaded
-    notifier.stopping()
+    notifier.stopping(`stopping (${signal})`)
     outcome.log.info({ signal }, 'stopping')
     // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
     const deadline = setTimeout(() => process.exit(1), 15_000)
@@ -436,11 +446,21 @@ async function run(args: string[]): Promise<number | 'running'> {
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
-  // SIGHUP reloads the flows: new sessions get them, a resident mid-procedure finishes on the old one.
-  process.on('SIGHUP', () => {
-    outcome.station.reloadFlows().catch((error: unknown) => outcome.log.error({ err: error }, 'flow reload failed'))
-  })
-  ;(await notifierLoaded).ready('station ready')
+  if (interactive) {
+    // The virtual station's terminal closing (SIGHUP, stdin EOF or EIO) stops it: nobody is left
+    // to use it, and a headless leftover would keep the data-dir lock from the next start.
+    onTerminalGone({ stdin: process.stdin, stdout: process.stdout, signals: process }, (why) => void stop(why))
+  } else {
+    // SIGHUP reloads the flows: new sessions get them, a resident mid-procedure finishes on the old one.
+    process.on('SIGHUP', () => {
+      outcome.station.reloadFlows().catch((error: unknown) => outcome.log.error({ err: error }, 'flow reload failed'))
+    })
+  }
+  {
+    const notifier = await notifierLoaded
+    const { systemdStatusLine } = await import('./systemd-status.js')
+    notifier.ready(systemdStatusLine(outcome.station.status()))
+  }
 
   if (interactive) {
     const { startVirtualStation } = await import('./console/virtual-station.js')

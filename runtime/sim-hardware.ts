@@ -2,8 +2,8 @@ import type { HardwareConfig, KeyName } from '../config/schema.js'
 import { SimHd44780Pcf8574 } from '../drivers/display/sim-hd44780.js'
 import { clockTickSource } from '../drivers/gpio/gpio-tick.js'
 import { SimGpioChip } from '../drivers/gpio/sim-gpio.js'
-import type { I2cDevice } from '../drivers/i2c/i2c-bus.js'
 import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
+import { wireIrq, type SimIrqChip } from '../drivers/i2c/sim-irq-wire.js'
 import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
 import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
 import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
@@ -18,11 +18,6 @@ import { StationError } from './errors.js'
 import type { Hardware, SimDevice } from './hardware.js'
 import { touchZonesOf } from './touch-zones.js'
 
-/** A chip with an active-low interrupt output, as the MPR121 and the FT6x36 have. */
-interface IrqChip extends I2cDevice {
-  readonly irqAsserted: boolean
-}
-
 /**
  * Every device of `config` as a simulated chip with the device's own rules, on an in-memory I2C bus,
  * serial cables and one GPIO chip. Loads no native module.
@@ -33,29 +28,9 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
   const lcd = new SimHd44780Pcf8574()
   const keypad = new SimMpr121()
   const touchPanel = config.keypad.kind === 'ft6x36' ? new SimFt6x36() : null
-  const keypadChip: IrqChip = touchPanel ?? keypad
-  const irqLine = config.keypad.irqLine
+  const keypadChip: SimIrqChip = touchPanel ?? keypad
   // The chip's INT pin follows its state after every bus transaction and every touch, as the wire does.
-  const syncIrq = () => {
-    if (irqLine !== undefined) gpio.drive(irqLine, keypadChip.irqAsserted ? 0 : 1)
-  }
-  const keypadOnBus: I2cDevice = {
-    write(bytes) {
-      try {
-        keypadChip.write(bytes)
-      } finally {
-        syncIrq()
-      }
-    },
-    read(length) {
-      try {
-        return keypadChip.read(length)
-      } finally {
-        syncIrq()
-      }
-    },
-  }
-  syncIrq()
+  const { device: keypadOnBus, sync: syncIrq } = wireIrq(keypadChip, gpio, config.keypad.irqLine)
   bus.attach(config.display.address, lcd)
   bus.attach(config.keypad.address, keypadOnBus)
   const zones = touchPanel ? touchZonesOf(config.keypad) : []

@@ -234,6 +234,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         stopWaitMs: config.mqtt.connectTimeoutMs,
         ackTimeoutMs: config.central.ackTimeoutS * 1000,
         window: config.central.window,
+        maxUnacknowledged: config.central.maxUnacknowledged,
       })
     : null
 
@@ -308,6 +309,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   bus.on('key.pressed', ({ key }) => {
     if (!tests.takeKey(key)) kiosk.key(key)
   })
+  // The resident's only input: while it is faulty or absent the welcome screen says so. Passing
+  // states (starting, stopped during a restart) change nothing.
+  bus.on('device.health', ({ device, health }) => {
+    if (device !== 'keypad') return
+    if (health.state === 'faulty' || health.state === 'absent') kiosk.setKeypadDown(true)
+    else if (health.state === 'ok' || health.state === 'degraded') kiosk.setKeypadDown(false)
+  })
   bus.on('card.presented', (card) => {
     if (!tests.takeCard(card)) kiosk.card(card)
   })
@@ -374,6 +382,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       }),
     },
     log.child({ component: 'runtime.control' }),
+    { groupAccess: config.control.groupAccess },
   )
 
   let kioskRunning = false

@@ -1,5 +1,6 @@
 // Runs before `npm test`: the suite drives a real mosquitto broker and real pseudo-terminals made
-// by socat. Installs them with apt-get where that is possible (root on Debian, Ubuntu, Raspberry
+// by socat, rates the systemd unit with systemd-analyze, receives sd_notify datagrams with
+// python3 and checks the shell scripts with shellcheck. Installs them with apt-get where that is possible (root on Debian, Ubuntu, Raspberry
 // Pi OS); otherwise stops with a message naming the packages.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
@@ -19,7 +20,10 @@ function found(binary) {
   })
 }
 
-const missing = ['mosquitto', 'socat'].filter((binary) => !found(binary))
+// Each binary and the Debian package that has it.
+const TOOLS = { mosquitto: 'mosquitto', socat: 'socat', 'systemd-analyze': 'systemd', python3: 'python3', shellcheck: 'shellcheck' }
+const missingBinaries = Object.keys(TOOLS).filter((binary) => !found(binary))
+const missing = missingBinaries.map((binary) => TOOLS[binary])
 if (missing.length === 0) process.exit(0)
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -40,7 +44,7 @@ try {
   console.error(`apt-get could not install ${missing.join(' ')}; install ${missing.length > 1 ? 'them' : 'it'} and run the tests again`)
   process.exit(1)
 }
-const still = missing.filter((binary) => !found(binary))
+const still = missingBinaries.filter((binary) => !found(binary))
 if (still.length > 0) {
   console.error(`still missing after apt-get: ${still.join(' ')}`)
   process.exit(1)

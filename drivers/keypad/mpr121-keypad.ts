@@ -7,6 +7,7 @@ import { StationError, isStationError, messageOf } from '../../runtime/errors.js
 import type { Logger } from '../../runtime/log.js'
 import type { Health } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
+import { DEFAULT_IRQ_SAFETY_POLL_MS, IrqTrigger, type OpenIrqLine } from '../gpio/irq-trigger.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Keypad } from './keypad.js'
 import { decodeTouchStatus, diffElectrodes, initWrites, isPresent } from './mpr121-codec.js'
@@ -18,11 +19,18 @@ export interface Mpr121KeypadDeps {
   clock: Clock
   /** Where listener failures and health changes go (component driver.keypad); never key names. */
   log?: Logger
+  /**
+   * Opens the chip's IRQ line (an input) when one is wired: the status is then read on its falling
+   * edge and polled only every `irqSafetyPollMs`. Absent: polled every `pollIntervalMs`.
+   */
+  openIrq?: OpenIrqLine
 }
 
-/** `config.hardware.keypad` fits; the IRQ line is the station's business: it calls `checkNow` on its edge. */
+/** `config.hardware.keypad` fits. */
 export interface Mpr121KeypadConfig
   extends Pick<KeypadConfig, 'address' | 'electrodes' | 'pollIntervalMs' | 'touchThreshold' | 'releaseThreshold'> {
+  /** With `openIrq`: the safety poll for a missed edge or a stuck line; default 1000 ms. */
+  irqSafetyPollMs?: number
   /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
   maxConsecutiveFailures?: number
 }
@@ -37,7 +45,9 @@ const ECR_CHECK_INTERVAL_MS = 1000
 
 /**
  * A 12-key capacitive keypad on an MPR121. `start()` resets the chip, checks its identity and
- * configures it; then the status is polled every `pollIntervalMs` on the injected clock and each new
+ * configures it; then the status is polled every `pollIntervalMs` on the injected clock (with an IRQ
+ * line: read on each falling edge, the chip asserts IRQ on every touch status change and releases it
+ * when the status is read, and polled every `irqSafetyPollMs`) and each new
  * touch on a mapped electrode becomes one key event. Transient bus errors are retried on the next
  * poll; after `maxConsecutiveFailures` in a row health is faulty and onFault fires once, and the chip
  * is configured afresh when it answers again (it may have lost power). ECR is read back about once a
@@ -50,7 +60,6 @@ export class Mpr121Keypad implements Keypad {
   #log: Logger | undefined
   #address: number
   #electrodes: readonly KeyName[]
-  #pollIntervalMs: number
   #touchThreshold: number
   #releaseThreshold: number
   #health: PollHealth
@@ -58,33 +67,36 @@ export class Mpr121Keypad implements Keypad {
   #faultListeners = new ListenerSet<StationError>()
   #loop: PollLoop
   #held: readonly number[] = []
-  #msSinceEcrCheck = 0
+  #lastEcrCheckMs = 0
   #needsConfigure = false
+  #irq: IrqTrigger | null
 
   constructor(deps: Mpr121KeypadDeps, config: Mpr121KeypadConfig) {
     checkAddress(config.address)
     if (config.electrodes.length < 1 || config.electrodes.length > ELECTRODE_COUNT) {
       throw new TypeError(`electrodes must name 1..12 keys (got ${config.electrodes.length})`)
     }
-    if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
-      throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
-    }
+    checkInterval('pollIntervalMs', config.pollIntervalMs)
+    const irqSafetyPollMs = config.irqSafetyPollMs ?? DEFAULT_IRQ_SAFETY_POLL_MS
+    checkInterval('irqSafetyPollMs', irqSafetyPollMs)
     this.#health = new PollHealth(config.maxConsecutiveFailures)
     this.#bus = deps.bus
     this.#clock = deps.clock
     this.#log = deps.log
     this.#address = config.address
     this.#electrodes = [...config.electrodes]
-    this.#pollIntervalMs = config.pollIntervalMs
-    this.#loop = new PollLoop(deps.clock, config.pollIntervalMs, () => this.#check())
+    // Falling only: the rising edge is the driver's own read releasing IRQ, nothing new to read.
+    this.#irq = deps.openIrq ? new IrqTrigger(deps.openIrq, 'falling') : null
+    this.#loop = new PollLoop(deps.clock, this.#irq ? irqSafetyPollMs : config.pollIntervalMs, () => this.#check())
     this.#touchThreshold = config.touchThreshold
     this.#releaseThreshold = config.releaseThreshold
   }
 
   /**
-   * Resets, checks CONFIG2 reads 0x24, configures, starts polling. Rejects with E_DEVICE_ABSENT when
-   * nothing answers, E_DEVICE_PROTOCOL when another chip answers, E_I2C_IO on bus errors,
-   * E_CODEC_INVALID for bad thresholds. Idempotent while running.
+   * Resets, checks CONFIG2 reads 0x24, configures, opens the IRQ line, starts polling. Rejects with
+   * E_DEVICE_ABSENT when nothing answers, E_DEVICE_PROTOCOL when another chip answers, E_I2C_IO on
+   * bus errors, E_CODEC_INVALID for bad thresholds, and as the IRQ line's open does (the chip is put
+   * back in stop mode). Idempotent while running.
    */
   async start(): Promise<void> {
     if (this.#loop.running) return
@@ -96,23 +108,38 @@ export class Mpr121Keypad implements Keypad {
       this.#health.startFailed(stationError)
       throw stationError
     }
+    try {
+      await this.#irq?.start(() => void this.#loop.checkNow())
+    } catch (error) {
+      await this.#enterStopMode()
+      const stationError = this.#asStationError(error)
+      this.#health.startFailed(stationError)
+      throw stationError
+    }
     this.#health.started()
     this.#needsConfigure = false
     this.#held = []
-    this.#msSinceEcrCheck = 0
+    this.#lastEcrCheckMs = this.#clock.now()
     this.#loop.start()
+    // A touch between the configuration and the watch left IRQ low with no edge to come: read it now.
+    if (this.#irq) void this.#loop.checkNow()
   }
 
-  /** Stops polling, waits for a poll in progress, puts the chip in stop mode (ECR = 0). Never rejects. */
+  /**
+   * Stops polling, releases the IRQ line, waits for a poll in progress, puts the chip in stop mode
+   * (ECR = 0). Never rejects.
+   */
   async stop(): Promise<void> {
     if (!this.#loop.running) return
-    await this.#loop.stop()
+    const stopping = this.#loop.stop()
     let stopError: StationError | undefined
     try {
-      await this.#bus.writeRegister(this.#address, ECR, Uint8Array.of(0x00))
+      await this.#irq?.stop()
     } catch (error) {
       stopError = this.#asStationError(error)
     }
+    await stopping
+    stopError = (await this.#enterStopMode()) ?? stopError
     this.#health.stopped(stopError)
   }
 
@@ -147,7 +174,7 @@ export class Mpr121Keypad implements Keypad {
         // `held` is kept: a finger that stayed on a key through the outage is not a new press.
         await this.#configure()
         this.#needsConfigure = false
-        this.#msSinceEcrCheck = 0
+        this.#lastEcrCheckMs = this.#clock.now()
       }
       const status = decodeTouchStatus(await this.#bus.readRegister(this.#address, TOUCH_STATUS_0, 2))
       if (status.overCurrent) {
@@ -167,10 +194,20 @@ export class Mpr121Keypad implements Keypad {
     }
   }
 
+  /** ECR = 0; the error, if the write failed. */
+  async #enterStopMode(): Promise<StationError | undefined> {
+    try {
+      await this.#bus.writeRegister(this.#address, ECR, Uint8Array.of(0x00))
+      return undefined
+    } catch (error) {
+      return this.#asStationError(error)
+    }
+  }
+
   async #checkStillRunning(): Promise<void> {
-    this.#msSinceEcrCheck += this.#pollIntervalMs
-    if (this.#msSinceEcrCheck < ECR_CHECK_INTERVAL_MS) return
-    this.#msSinceEcrCheck = 0
+    const nowMs = this.#clock.now()
+    if (nowMs - this.#lastEcrCheckMs < ECR_CHECK_INTERVAL_MS) return
+    this.#lastEcrCheckMs = nowMs
     const [ecr = 0] = await this.#bus.readRegister(this.#address, ECR, 1)
     if ((ecr & ECR_RUN_BITS) === 0) {
       this.#log?.warn({ address: this.#address, ecr }, 'keypad found in stop mode (power loss?); configuring again')
@@ -250,4 +287,8 @@ export class Mpr121Keypad implements Keypad {
     if (isStationError(error)) return error
     return new StationError('E_DEVICE_PROTOCOL', messageOf(error), { address: this.#address }, { cause: error })
   }
+}
+
+function checkInterval(name: string, valueMs: number): void {
+  if (!Number.isFinite(valueMs) || valueMs <= 0) throw new TypeError(`${name} must be a positive number (got ${valueMs})`)
 }

@@ -7,6 +7,7 @@ import { StationError, isStationError, messageOf } from '../../runtime/errors.js
 import type { Logger } from '../../runtime/log.js'
 import type { Health } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
+import { DEFAULT_IRQ_SAFETY_POLL_MS, IrqTrigger, type OpenIrqLine } from '../gpio/irq-trigger.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Keypad } from '../keypad/keypad.js'
 import { decodeTouchReport, diffTouches, type TouchPoint } from './ft6x36-codec.js'
@@ -19,6 +20,11 @@ export interface Ft6x36TouchKeypadDeps {
   clock: Clock
   /** Where listener failures and health changes go; never key names or touch coordinates. */
   log?: Logger
+  /**
+   * Opens the panel's INT line (an input) when one is wired: the report is then read on each of its
+   * edges, polled every `pollIntervalMs` while a finger is down and every `irqSafetyPollMs` otherwise.
+   */
+  openIrq?: OpenIrqLine
 }
 
 /** How the panel is wired and laid out. */
@@ -29,8 +35,10 @@ export interface Ft6x36TouchKeypadConfig {
   zones: readonly KeyZone[]
   /** Touch area the zones must fit in; default the whole 12-bit range (4096 × 4096). */
   panel?: PanelSize
-  /** Time between reads of the touch report, ms. */
+  /** Time between reads of the touch report, ms (with an INT line: while a finger is down). */
   pollIntervalMs: number
+  /** With `openIrq` and no finger down: the safety poll for a missed edge or a stuck line; default 1000 ms. */
+  irqSafetyPollMs?: number
   /** Failed polls in a row before health turns faulty and onFault fires; default 5. */
   maxConsecutiveFailures?: number
   /** ID_G_CIPHER values accepted at start; default FT6206, FT6236, FT6236U/FT6336U, FT3267. */
@@ -40,7 +48,12 @@ export interface Ft6x36TouchKeypadConfig {
 /**
  * A touch panel on an FT6x36 controller used as the station's keypad: on-screen key zones stand in for
  * the MPR121's electrodes. `start()` checks the chip ID; then the touch report is polled every
- * `pollIntervalMs` on the injected clock (or read at once through `checkNow`, the INT seam). Each finger
+ * `pollIntervalMs` on the injected clock (or read at once through `checkNow`, the INT seam). With an
+ * INT line the report is read on both its edges: in trigger mode INT pulses once per report, in
+ * polling mode it is held low while a finger is down and released on the lift, which must be read too
+ * or the next tap (same touch ID) looks like the same finger still held. While a finger is down the
+ * timer keeps polling at `pollIntervalMs` (a second finger gives no edge while INT is held low); with
+ * no finger it drops to `irqSafetyPollMs`, so an idle panel costs about one read a second. Each finger
  * that goes down inside a zone gives one key event: none while it is held, none when it goes down
  * outside every zone, none when it slides into another zone. A finger already on the glass at start
  * is not a press. Reports the codec rejects (noise, a read in the middle of an update) and bus errors
@@ -59,14 +72,16 @@ export class Ft6x36TouchKeypad implements Keypad {
   #faultListeners = new ListenerSet<StationError>()
   #loop: PollLoop
   #held: readonly TouchPoint[] = []
+  #irq: IrqTrigger | null
 
   /** Checks the configuration (TypeError naming the problems); does no I/O. */
   constructor(deps: Ft6x36TouchKeypadDeps, config: Ft6x36TouchKeypadConfig) {
     checkAddress(config.address)
     const problems = keyZoneProblems(config.zones, config.panel ?? MAX_PANEL)
     if (problems.length > 0) throw new TypeError(`key zones are not usable: ${problems.join('; ')}`)
-    if (!Number.isFinite(config.pollIntervalMs) || config.pollIntervalMs <= 0) {
-      throw new TypeError(`pollIntervalMs must be a positive number (got ${config.pollIntervalMs})`)
+    const irqSafetyPollMs = config.irqSafetyPollMs ?? DEFAULT_IRQ_SAFETY_POLL_MS
+    for (const [name, valueMs] of [['pollIntervalMs', config.pollIntervalMs], ['irqSafetyPollMs', irqSafetyPollMs]] as const) {
+      if (!Number.isFinite(valueMs) || valueMs <= 0) throw new TypeError(`${name} must be a positive number (got ${valueMs})`)
     }
     this.#health = new PollHealth(config.maxConsecutiveFailures)
     const chipIds = config.chipIds ?? KNOWN_CHIP_IDS
@@ -75,14 +90,17 @@ export class Ft6x36TouchKeypad implements Keypad {
     this.#log = deps.log
     this.#address = config.address
     this.#zones = config.zones.map((zone) => ({ ...zone }))
-    this.#loop = new PollLoop(deps.clock, config.pollIntervalMs, () => this.#check())
+    const irq = deps.openIrq ? new IrqTrigger(deps.openIrq, 'both') : null
+    this.#irq = irq
+    const intervalMs = () => (irq === null || this.#held.length > 0 ? config.pollIntervalMs : irqSafetyPollMs)
+    this.#loop = new PollLoop(deps.clock, intervalMs, () => this.#check())
     this.#chipIds = [...chipIds]
   }
 
   /**
-   * Reads ID_G_CIPHER and the current touches, then starts polling. Rejects with E_DEVICE_ABSENT when
-   * nothing answers, E_DEVICE_PROTOCOL when the chip ID is not one of `chipIds`, E_I2C_IO on bus
-   * errors. Idempotent while running.
+   * Reads ID_G_CIPHER and the current touches, opens the INT line, then starts polling. Rejects with
+   * E_DEVICE_ABSENT when nothing answers, E_DEVICE_PROTOCOL when the chip ID is not one of `chipIds`,
+   * E_I2C_IO on bus errors, and as the INT line's open does. Idempotent while running.
    */
   async start(): Promise<void> {
     if (this.#loop.running) return
@@ -91,6 +109,7 @@ export class Ft6x36TouchKeypad implements Keypad {
     try {
       await this.#checkChipId()
       held = await this.#readTouchesAtStart()
+      await this.#irq?.start(() => void this.#loop.checkNow())
     } catch (error) {
       const stationError = this.#asStationError(this.#absentIfNack(error))
       this.#health.startFailed(stationError)
@@ -99,14 +118,26 @@ export class Ft6x36TouchKeypad implements Keypad {
     this.#health.started()
     this.#held = held
     this.#loop.start()
+    // A finger that went down after the first read left INT low with no edge to come: read it now.
+    if (this.#irq) void this.#loop.checkNow()
   }
 
-  /** Stops polling and waits for a read in progress. Writes nothing to the chip. Never rejects. */
+  /**
+   * Stops polling, releases the INT line and waits for a read in progress. Writes nothing to the chip.
+   * Never rejects.
+   */
   async stop(): Promise<void> {
     if (!this.#loop.running) return
-    await this.#loop.stop()
+    const stopping = this.#loop.stop()
+    let stopError: StationError | undefined
+    try {
+      await this.#irq?.stop()
+    } catch (error) {
+      stopError = this.#asStationError(error)
+    }
+    await stopping
     this.#held = []
-    this.#health.stopped()
+    this.#health.stopped(stopError)
   }
 
   onKey(listener: (key: KeyName) => void): () => void {

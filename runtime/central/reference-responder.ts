@@ -42,8 +42,11 @@ export interface ReferenceCentralOptions {
   autoPayAfterMs?: number
   /**
    * Acknowledgements are batched per station and go out as one signed `submissions.accepted {ids}`
-   * (a batch of one as `submission.accepted {id}`) once no submission came for `ackIdleMs` (default
-   * 2: the station's window has been sent), the batch is `ackBatchMs` old (default 20) or holds
+   * (a batch of one as `submission.accepted {id}`). With `ackIdleMs` 0 (the default) a batch is
+   * what arrived in one turn of the event loop (one socket read: a station's window arrives
+   * together), sent at the end of that turn, as a group commit: no timer, so an ack never waits
+   * longer than the work in front of it. With `ackIdleMs` > 0 a batch goes once no submission came
+   * for that long or it is `ackBatchMs` old (default 20). Either way it goes at once when it holds
    * `ackBatchIds` ids (default 256, at most MAX_ACK_BATCH_IDS). `ackBatchMs` 0 sends each at once.
    */
   ackBatchMs?: number
@@ -88,12 +91,14 @@ interface AckBatch {
   firstAtMs: number
   lastAtMs: number
   timer: TimerHandle | undefined
+  /** Pending end-of-turn flush (ackIdleMs 0). */
+  endOfTurn: NodeJS.Immediate | undefined
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000
 const DEFAULT_ACK_BATCH_MS = 20
 const DEFAULT_ACK_BATCH_IDS = 256
-const DEFAULT_ACK_IDLE_MS = 2
+const DEFAULT_ACK_IDLE_MS = 0
 /** MQTT.js's own reconnect is fine here: the responder keeps no queue worth protecting. */
 const RECONNECT_PERIOD_MS = 1000
 
@@ -189,7 +194,10 @@ export class ReferenceCentral implements Service {
     for (const timer of this.#timers) this.#clock.clearTimeout(timer)
     this.#timers.clear()
     // Unsent acknowledgements are dropped: the stations publish those submissions again.
-    for (const batch of this.#acks.values()) if (batch.timer) this.#clock.clearTimeout(batch.timer)
+    for (const batch of this.#acks.values()) {
+      if (batch.timer) this.#clock.clearTimeout(batch.timer)
+      if (batch.endOfTurn) clearImmediate(batch.endOfTurn)
+    }
     this.#acks.clear()
     this.#autoPays.clear()
     const client = this.#client
@@ -341,7 +349,7 @@ export class ReferenceCentral implements Service {
     const nowMs = this.#clock.now()
     let batch = this.#acks.get(stationId)
     if (!batch) {
-      batch = { ids: new Set(), firstAtMs: nowMs, lastAtMs: nowMs, timer: undefined }
+      batch = { ids: new Set(), firstAtMs: nowMs, lastAtMs: nowMs, timer: undefined, endOfTurn: undefined }
       this.#acks.set(stationId, batch)
     }
     batch.ids.add(id)
@@ -350,7 +358,18 @@ export class ReferenceCentral implements Service {
       this.#flushAcks(stationId)
       return
     }
-    if (batch.timer === undefined) this.#armAckTimer(stationId, batch)
+    if (batch.timer === undefined && !batch.endOfTurn) {
+      if (this.#ackIdleMs === 0) this.#flushAtEndOfTurn(stationId, batch)
+      else this.#armAckTimer(stationId, batch)
+    }
+  }
+
+  /** Not a timer: setImmediate runs after the I/O callbacks of this turn, whatever the clock. */
+  #flushAtEndOfTurn(stationId: string, batch: AckBatch): void {
+    batch.endOfTurn = setImmediate(() => {
+      batch.endOfTurn = undefined
+      if (this.#acks.get(stationId) === batch) this.#flushAcks(stationId)
+    })
   }
 
   /**
@@ -380,6 +399,7 @@ export class ReferenceCentral implements Service {
       this.#clock.clearTimeout(batch.timer)
       this.#timers.delete(batch.timer)
     }
+    if (batch.endOfTurn) clearImmediate(batch.endOfTurn)
     if (this.#silent) return
     const ids = [...batch.ids]
     const topic = stationTopics(this.#options.prefix, stationId).notify

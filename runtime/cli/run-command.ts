@@ -11,6 +11,7 @@ import { runReferenceCentral } from '../central/run-central.js'
 import type { ReferenceCentral } from '../central/reference-responder.js'
 import { ensureSimCentralKey } from '../central/sim-central-key.js'
 import { loadSigningKey } from '../ops/trusted-keys.js'
+import { ensureSimStationId } from '../sim-station-id.js'
 import { startStation, type RunningStation } from '../station.js'
 import { LogRing } from '../technician/log-ring.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
@@ -62,7 +63,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     environment.err(formatProblems(loaded.source, loaded.problems))
     return { ok: false, exitCode: EXIT_CONFIG }
   }
-  const config = loaded.config
+  let config = loaded.config
 
   let log: Logger
   // The technician's log tail (`station tui`): a second stream, after redaction (runtime/log.ts).
@@ -78,7 +79,16 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     environment.err(`cannot use the data dir ${config.dataDir}: ${messageOf(error)}`)
     return { ok: false, exitCode: EXIT_UNAVAILABLE }
   }
-  log.info({ config: loaded.source, dataDir: config.dataDir, simulated: config.hardware.simulated }, 'starting station')
+  if (config.hardware.simulated && !loaded.stationIdGiven) {
+    try {
+      // The loaded config is frozen: the station gets a copy with the data dir's own id.
+      config = { ...config, station: { ...config.station, id: await ensureSimStationId(config.dataDir) } }
+    } catch (error) {
+      environment.err(`cannot keep the station id in the data dir ${config.dataDir}: ${messageOf(error)}`)
+      return { ok: false, exitCode: EXIT_UNAVAILABLE }
+    }
+  }
+  log.info({ config: loaded.source, dataDir: config.dataDir, simulated: config.hardware.simulated, station: config.station.id }, 'starting station')
 
   const broker = await resolveBrokerUrl({
     // mqtt.urls replaces mqtt.url: the first node names the broker, the link tries the rest in order.

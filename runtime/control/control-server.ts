@@ -10,7 +10,7 @@ export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown>
 
 /**
  * The station's control socket (a unix socket, mode 0600 so only the station's user and root can
- * drive it). `station status`, `station sim …` and `station tui` connect here.
+ * drive it, or 0660 for its group). `station status`, `station sim …` and `station tui` connect here.
  */
 export class ControlServer implements Service {
   readonly name = 'control'
@@ -21,8 +21,12 @@ export class ControlServer implements Service {
   #sockets = new Set<Socket>()
   #lastError: string | undefined
 
-  constructor(path: string, handlers: Record<string, ControlHandler>, log: Logger) {
+  #mode: number
+
+  /** `groupAccess`: mode 0660, for a technicians' group (config control.groupAccess). */
+  constructor(path: string, handlers: Record<string, ControlHandler>, log: Logger, options: { groupAccess?: boolean } = {}) {
     this.#path = path
+    this.#mode = options.groupAccess === true ? 0o660 : 0o600
     this.#handlers = new Map(Object.entries(handlers))
     this.#log = log
   }
@@ -43,8 +47,8 @@ export class ControlServer implements Service {
     })
     // Set before chmod so that a failing chmod still leaves a server that stop() closes.
     this.#server = server
-    await chmod(this.#path, 0o600)
-    this.#log.info({ path: this.#path }, 'control socket listening')
+    await chmod(this.#path, this.#mode)
+    this.#log.info({ path: this.#path, mode: this.#mode.toString(8) }, 'control socket listening')
   }
 
   async stop(): Promise<void> {

@@ -21,6 +21,22 @@ export function healthReporter(bus: EventBus<StationEvents>, device: string): (h
   return (health) => bus.emit('device.health', { device, health })
 }
 
+/**
+ * Service.probe for a chip on the I2C bus: one plain one-byte read on the raw bus (no retries),
+ * true when the chip acknowledges. Every chip here tolerates it: a PCF8574 returns its port, an
+ * MPR121 or FT6x36 the register under its pointer, a PN532 its status byte.
+ */
+export function i2cProbe(hardware: Hardware, address: number): () => Promise<boolean> {
+  return async () => {
+    try {
+      await hardware.rawI2c.read(address, 1)
+      return true
+    } catch {
+      return false
+    }
+  }
+}
+
 /** A degraded health naming the error, for a device that keeps working around it. */
 export function degradedBy(error: unknown): Health {
   return { state: 'degraded', lastError: messageOf(error), ...(isStationError(error) ? { lastErrorCode: error.code } : {}) }

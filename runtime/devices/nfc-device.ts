@@ -1,7 +1,7 @@
 import { Pn532Reader } from '../../drivers/nfc/pn532-reader.js'
 import { DeviceService } from '../device-service.js'
 import type { NfcConnection } from '../hardware.js'
-import { healthReporter, type DeviceDeps } from './device-deps.js'
+import { healthReporter, i2cProbe, type DeviceDeps } from './device-deps.js'
 
 /** The PN532 reader. It reports card UIDs only; the kiosk treats them as a card without personal data. */
 export function nfcDevice(deps: DeviceDeps): DeviceService {
@@ -38,5 +38,7 @@ export function nfcDevice(deps: DeviceDeps): DeviceService {
     close: release,
     driverHealth: () => nfcReader?.health(),
     onHealth: healthReporter(bus, 'nfc'),
+    // On I2C a one-byte read tells whether the chip is back; over HSU the reopen itself is the probe.
+    ...(nfcConfig.interface === 'i2c' ? { probe: i2cProbe(hardware, nfcConfig.address) } : {}),
   })
 }

@@ -14,6 +14,10 @@ export const KIOSK_TEXTS = {
   cardNotUsedHint: { vi: 'Hãy quét mã QR CCCD', en: 'Scan the ID card QR' },
   invalidKey: { vi: 'Phím không hợp lệ', en: 'Key not valid here' },
   offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
+  // The keypad (the resident's only input) is down: the welcome screen must not look usable.
+  keypadDownTitle: { vi: 'Tạm ngừng phục vụ', en: 'Out of service' },
+  keypadDownBody: { vi: 'Bàn phím đang lỗi', en: 'Keypad not working' },
+  keypadDownHint: { vi: 'Đang tự khắc phục...', en: 'Recovering...' },
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
   maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },
   // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.

@@ -88,6 +88,8 @@ export class Kiosk {
   #accepting = true
   /** The running session's submission was refused by the outbox. */
   #notRecorded = false
+  /** The keypad is faulty or absent: the welcome screen says the station cannot serve. */
+  #keypadDown = false
 
   constructor(options: KioskOptions) {
     this.#o = options
@@ -151,6 +153,17 @@ export class Kiosk {
     return this.#accepting
   }
 
+  /**
+   * The keypad went down or came back (its health, docs/operations.md). While it is down the
+   * welcome screen says so; a session under way is left to its idle timeout, which ends on the
+   * same screen (a short glitch must not throw a resident's answers away).
+   */
+  setKeypadDown(down: boolean): void {
+    if (this.#keypadDown === down) return
+    this.#keypadDown = down
+    if (this.#phase === 'welcome') this.#toWelcome()
+  }
+
   /** Re-draws the welcome screen when it is showing (e.g. the online hint changed). */
   refresh(): void {
     if (this.#phase === 'welcome') this.#toWelcome()
@@ -176,6 +189,8 @@ export class Kiosk {
 
   card(card: CardPresented): void {
     if (this.#phase === 'maintenance') return
+    // No keys to go on with: a card would lead a resident into a menu they cannot use.
+    if (this.#keypadDown && this.#phase === 'welcome') return
     this.#touch()
     const result = identityFromCard(card, new Date(this.#o.clock.now()))
     if (!result.ok) {
@@ -324,6 +339,13 @@ export class Kiosk {
     this.#identity = null
     this.#language = this.#o.defaultLanguage
     this.#phase = 'welcome'
+    if (this.#keypadDown) {
+      this.#show({
+        title: textIn(this.#language, KIOSK_TEXTS.keypadDownTitle),
+        body: `${textIn(this.#language, KIOSK_TEXTS.keypadDownBody)}\n${textIn(this.#language, KIOSK_TEXTS.keypadDownHint)}`,
+      })
+      return
+    }
     // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
     // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
     const body = !this.#accepting ? KIOSK_TEXTS.notAccepting : this.#o.isOnline() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint

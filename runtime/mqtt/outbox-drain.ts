@@ -34,6 +34,16 @@ export const DEFAULT_ACK_TIMEOUT_MS = 30_000
 export const DEFAULT_WINDOW = 64
 /** The largest window config accepts; also the most ids one batched acknowledgement may carry. */
 export const MAX_WINDOW = 1024
+/**
+ * Default bound on submissions sent and not yet acknowledged by central (config
+ * `central.maxUnacknowledged`). The window bounds what awaits PUBACK, as any MQTT client's
+ * in-flight window; central's acknowledgement comes a further round trip later, batched, so if the
+ * window held each slot until then central's latency, not the broker, would set the drain's pace
+ * (docs/delivery.md "The window").
+ */
+export const DEFAULT_MAX_UNACKNOWLEDGED = 1024
+/** Ack timeouts in a row (central silent) stretch the next timeout up to this many times. */
+const MAX_ACK_TIMEOUT_STRETCH = 8
 
 export interface OutboxDrainOptions {
   outbox: Outbox
@@ -47,8 +57,13 @@ export interface OutboxDrainOptions {
   stopWaitMs: number
   /** After PUBACK, how long to wait for central's acknowledgement before re-publishing; default DEFAULT_ACK_TIMEOUT_MS. */
   ackTimeoutMs?: number
-  /** Submissions in flight at once, 1..MAX_WINDOW (config `central.window`); default DEFAULT_WINDOW. */
+  /** Submissions awaiting PUBACK at once, 1..MAX_WINDOW (config `central.window`); default DEFAULT_WINDOW. */
   window?: number
+  /**
+   * Submissions sent and not yet acknowledged by central, at most (config
+   * `central.maxUnacknowledged`); default DEFAULT_MAX_UNACKNOWLEDGED, never below `window`.
+   */
+  maxUnacknowledged?: number
   /** Uniform in [0, 1); default Math.random. */
   random?: () => number
 }
@@ -56,7 +71,7 @@ export interface OutboxDrainOptions {
 /** One submission between its first publish and central's acknowledgement. */
 interface InFlight {
   readonly id: string
-  /** Read from the outbox at the first publish; kept while in flight. */
+  /** Read from the outbox when published; dropped at PUBACK (read again if it must be resent). */
   submission: Submission | null
   /**
    * unsent: (re)publish when the link allows; publishing: waiting for PUBACK;
@@ -76,8 +91,17 @@ export class OutboxDrain implements Service {
   readonly #log: Logger
   readonly #ackTimeoutMs: number
   readonly #window: number
-  /** By submission id, at most `window`; an entry leaves when central acknowledges it. */
+  readonly #maxUnacknowledged: number
+  /**
+   * By submission id, in the order taken (so the first entry is the oldest sent): at most `window`
+   * awaiting PUBACK, at most `maxUnacknowledged` in all; an entry leaves when central acknowledges it.
+   */
   readonly #inFlight = new Map<string, InFlight>()
+  /** Entries of #inFlight in state `awaiting-ack`, counted as they change so neither pump nor health scans. */
+  #awaitingAck = 0
+  /** Ack timeouts since central last acknowledged anything: each stretches the next wait (to MAX_ACK_TIMEOUT_STRETCH times). */
+  #ackTimeoutsInARow = 0
+  #pumpQueued = false
   /** Entries to publish again (ack timeout, lost link), oldest first; stale ones are skipped when taken. */
   #resend: InFlight[] = []
   /**
@@ -116,6 +140,11 @@ export class OutboxDrain implements Service {
     }
     this.#options = options
     this.#window = window
+    const maxUnacknowledged = options.maxUnacknowledged ?? DEFAULT_MAX_UNACKNOWLEDGED
+    if (!Number.isInteger(maxUnacknowledged) || maxUnacknowledged < 1) {
+      throw new RangeError(`maxUnacknowledged must be a positive integer (got ${maxUnacknowledged})`)
+    }
+    this.#maxUnacknowledged = Math.max(window, maxUnacknowledged)
     this.#ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS
     this.#log = options.log.child({ component: 'runtime.mqtt.drain' })
   }
@@ -152,6 +181,8 @@ export class OutboxDrain implements Service {
     // What was not acknowledged (or whose ack was not written) stays in the outbox and is sent
     // again after the next start; central acknowledges the copy again.
     this.#inFlight.clear()
+    this.#awaitingAck = 0
+    this.#ackTimeoutsInARow = 0
     this.#resend = []
     this.#acked.clear()
     this.#unrecordedAcks = 0
@@ -185,14 +216,9 @@ export class OutboxDrain implements Service {
     const { outbox, clock } = this.#options
     const nowMs = clock.now()
     const oldestMs = outbox.oldestCreatedAtMs()
-    let awaitingAck = 0
-    let oldestSentMs: number | null = null
-    for (const entry of this.#inFlight.values()) {
-      if (entry.state === 'awaiting-ack') awaitingAck += 1
-      if (entry.firstSentAtMs !== null && (oldestSentMs === null || entry.firstSentAtMs < oldestSentMs)) {
-        oldestSentMs = entry.firstSentAtMs
-      }
-    }
+    // Entries are first sent in the order they were taken, so the first one is the oldest sent
+    // (or, when it is not sent yet, nothing is).
+    const oldestSentMs = this.#inFlight.values().next().value?.firstSentAtMs ?? null
     const oldestUnackedAgeMs = oldestSentMs === null ? 0 : Math.max(0, nowMs - oldestSentMs)
     const detail = {
       depth: outbox.depth(),
@@ -200,8 +226,9 @@ export class OutboxDrain implements Service {
       delivered: this.#delivered,
       consecutiveFailures: this.#failures,
       window: this.#window,
+      maxUnacknowledged: this.#maxUnacknowledged,
       inFlight: this.#inFlight.size,
-      awaitingAck,
+      awaitingAck: this.#awaitingAck,
       oldestUnackedAgeMs,
       republished: this.#republished,
       recording: this.#acked.size,
@@ -254,6 +281,19 @@ export class OutboxDrain implements Service {
   }
 
   /**
+   * One pump after the PUBACKs that arrived together have settled, so the slots they freed are
+   * refilled by one batch (one socket write) rather than one publish per PUBACK.
+   */
+  #pumpSoon(): void {
+    if (this.#pumpQueued) return
+    this.#pumpQueued = true
+    queueMicrotask(() => {
+      this.#pumpQueued = false
+      this.#pump()
+    })
+  }
+
+  /**
    * Fills the window: first what must be published again, then the next submissions after the
    * cursor. Synchronous up to the publishes, so two calls never pick the same submission.
    */
@@ -265,7 +305,8 @@ export class OutboxDrain implements Service {
       this.#resend = []
       this.#publish(resend.filter((entry) => this.#inFlight.get(entry.id) === entry && entry.state === 'unsent'))
     }
-    let free = this.#window - this.#inFlight.size
+    const awaitingPuback = this.#inFlight.size - this.#awaitingAck
+    let free = Math.min(this.#window - awaitingPuback, this.#maxUnacknowledged - this.#inFlight.size)
     if (free <= 0 || outbox.depth() === 0) return
     const taken: InFlight[] = []
     while (free > 0) {
@@ -348,7 +389,12 @@ export class OutboxDrain implements Service {
         this.#failures = 0
         this.#lastError = undefined
         entry.state = 'awaiting-ack'
-        entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs)
+        entry.submission = null
+        this.#awaitingAck += 1
+        const stretch = Math.min(2 ** this.#ackTimeoutsInARow, MAX_ACK_TIMEOUT_STRETCH)
+        entry.ackTimer = clock.setTimeout(() => this.#onAckTimeout(entry), this.#ackTimeoutMs * stretch)
+        // The broker has it: its slot of the window is free.
+        this.#pumpSoon()
       }, onError),
     )
   }
@@ -356,6 +402,9 @@ export class OutboxDrain implements Service {
   #onAckTimeout(entry: InFlight): void {
     entry.ackTimer = undefined
     if (!this.#running || this.#inFlight.get(entry.id) !== entry || entry.state !== 'awaiting-ack') return
+    // Central silent: the copies sent again wait longer for it, so a long outage at central does
+    // not fill the broker's queue for it with a full set of copies every ackTimeout.
+    this.#ackTimeoutsInARow += 1
     this.#log.warn(
       { submissionId: entry.id, attempt: entry.attempts, ackTimeoutMs: this.#ackTimeoutMs },
       'central did not acknowledge the submission in time; publishing it again',
@@ -371,12 +420,14 @@ export class OutboxDrain implements Service {
    */
   #onAccepted(ids: readonly string[]): void {
     if (!this.#running) return
+    this.#ackTimeoutsInARow = 0
     const marks: string[] = []
     for (const id of ids) {
       if (this.#acked.has(id)) continue // being recorded already, or its write is retried
       const entry = this.#inFlight.get(id)
       if (entry) {
         this.#clearAckTimer(entry)
+        if (entry.state === 'awaiting-ack') this.#awaitingAck -= 1
         this.#inFlight.delete(id)
       }
       this.#acked.set(id, { state: 'writing', inWindow: entry !== undefined })
@@ -497,6 +548,7 @@ export class OutboxDrain implements Service {
   }
 
   #toResend(entry: InFlight): void {
+    if (entry.state === 'awaiting-ack') this.#awaitingAck -= 1
     entry.state = 'unsent'
     this.#resend.push(entry)
   }

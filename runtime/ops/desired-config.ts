@@ -31,7 +31,7 @@ export const NEVER_REMOTE_PATHS: readonly string[] = [
   'storage.keyFile',
   'ops',
   'central',
-  'control.socketPath',
+  'control',
   'flows.dir',
   'mqtt.passwordFile',
   'mqtt.tls',

@@ -21,6 +21,13 @@ export interface Service {
   /** Idempotent; resolves once everything the service opened is closed. */
   stop(): Promise<void>
   health(): Health
+  /**
+   * A cheap check that a failed service's device answers again (one bus read), without opening
+   * it. While the service waits for its restart the supervisor probes it often and restarts it as
+   * soon as this resolves true, so a fault that clears is over in seconds, not after a backoff
+   * that grew while it lasted. Absent = the service waits for its backoff.
+   */
+  probe?(): Promise<boolean>
 }
 
 export interface ServiceContext {

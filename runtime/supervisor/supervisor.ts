@@ -10,6 +10,8 @@ export interface SupervisorOptions {
   /** First restart delay; doubles per failure up to maxRestartMs, with full jitter. */
   minRestartMs?: number
   maxRestartMs?: number
+  /** How often a service waiting for its restart is probed (Service.probe); default 250. */
+  probeIntervalMs?: number
   random?: () => number
   /** Told each time a failed service's restart is scheduled (the technician's retry counts). */
   onRetry?: (service: string) => void
@@ -23,6 +25,7 @@ interface Slot {
   lastError?: string
   lastErrorCode?: string
   restartTimer?: TimerHandle
+  probeTimer?: TimerHandle
 }
 
 /**
@@ -35,6 +38,7 @@ export class Supervisor {
   #log: Logger
   #minMs: number
   #maxMs: number
+  #probeMs: number
   #random: () => number
   #onRetry: ((service: string) => void) | undefined
   #stopping = false
@@ -50,6 +54,7 @@ export class Supervisor {
     this.#log = options.log
     this.#minMs = options.minRestartMs ?? 500
     this.#maxMs = options.maxRestartMs ?? 30_000
+    this.#probeMs = options.probeIntervalMs ?? 250
     this.#random = options.random ?? Math.random
     this.#onRetry = options.onRetry
   }
@@ -64,7 +69,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.#stopping = true
     for (const slot of [...this.#slots].reverse()) {
-      if (slot.restartTimer) this.#clock.clearTimeout(slot.restartTimer)
+      this.#clearTimers(slot)
       slot.controller.abort()
       try {
         await slot.service.stop()
@@ -84,8 +89,7 @@ export class Supervisor {
     const slot = this.#slots.find((candidate) => candidate.service.name === name)
     if (!slot) throw new StationError('E_CONTROL_REQUEST', `no service named '${name}'`, { name })
     if (this.#stopping) return
-    if (slot.restartTimer) this.#clock.clearTimeout(slot.restartTimer)
-    delete slot.restartTimer
+    this.#clearTimers(slot)
     slot.controller.abort()
     slot.state = 'stopped'
     try {
@@ -126,6 +130,7 @@ export class Supervisor {
 
   async #startSlot(slot: Slot): Promise<void> {
     if (this.#stopping) return
+    this.#clearTimers(slot)
     slot.controller = new AbortController()
     slot.state = 'starting'
     const controller = slot.controller
@@ -168,5 +173,38 @@ export class Supervisor {
       delete slot.restartTimer
       void this.#startSlot(slot)
     }, delayMs)
+    if (slot.service.probe && delayMs > this.#probeMs) this.#probeLater(slot)
+  }
+
+  /** Probes a service waiting for its restart every probeIntervalMs; an answer restarts it at once. */
+  #probeLater(slot: Slot): void {
+    slot.probeTimer = this.#clock.setTimeout(() => {
+      delete slot.probeTimer
+      void this.#probe(slot)
+    }, this.#probeMs)
+  }
+
+  async #probe(slot: Slot): Promise<void> {
+    let answered = false
+    try {
+      answered = (await slot.service.probe?.()) === true
+    } catch {
+      answered = false
+    }
+    // The restart timer fired, stop() or restart() came while the probe ran: theirs to go on.
+    if (this.#stopping || slot.state !== 'restarting' || slot.restartTimer === undefined) return
+    if (!answered) {
+      this.#probeLater(slot)
+      return
+    }
+    this.#log.info({ service: slot.service.name, attempt: slot.failures }, 'device answers again; restarting it now')
+    void this.#startSlot(slot)
+  }
+
+  #clearTimers(slot: Slot): void {
+    if (slot.restartTimer) this.#clock.clearTimeout(slot.restartTimer)
+    if (slot.probeTimer) this.#clock.clearTimeout(slot.probeTimer)
+    delete slot.restartTimer
+    delete slot.probeTimer
   }
 }

@@ -26,6 +26,8 @@ async function loaded(extra: Partial<LoadConfigOptions>): Promise<Config> {
 t.test('the simulated config validates', async (t) => {
   const config = await loaded({ file: join(configDir, 'sim.yaml') })
   t.equal(config.hardware.simulated, true)
+  t.equal(config.hardware.keypad.irqLine, 17, 'the simulator runs the keypad IRQ path')
+  t.equal(config.hardware.keypad.irqSafetyPollMs, 1000)
   t.equal(config.mqtt.url, 'auto')
   t.equal(config.flows.dir, '/opt/station/flows')
   t.equal(config.storage.keyFile, '/var/lib/station/keys/outbox.key')
@@ -40,8 +42,8 @@ t.test('the example config validates and describes a real station', async (t) =>
   t.equal(config.ops.trustedKeys.length, 1)
   t.equal(config.central.trustedKeys.length, 1)
   t.type(config.hardware.keypad.irqLine, 'number')
-  t.match(config.hardware.scanner.path, /^\/dev\/serial\/by-id\//)
-  t.match(config.hardware.printer.path, /^\/dev\/serial\/by-id\//)
+  t.equal(config.hardware.scanner.path, '/dev/citizen-scanner', 'the udev rules name it (systemd/99-citizen-station.rules)')
+  t.equal(config.hardware.printer.path, '/dev/citizen-printer')
 })
 
 t.test('no file means the defaults, reported as the built-in source', async (t) => {
@@ -229,4 +231,16 @@ t.test('a dataDir set in the file moves the default key file and socket with it'
   const config = await loaded({ file: join(dir, 'station.yaml') })
   t.equal(config.storage.keyFile, '/var/lib/citizen-station/keys/outbox.key')
   t.equal(config.control.socketPath, '/var/lib/citizen-station/station.sock')
+})
+
+t.test('the result says whether station.id was given, by the file or STATION_ID', async (t) => {
+  const given = async (extra: Partial<LoadConfigOptions>) => {
+    const result = await loadConfig(options(extra))
+    if (!result.ok) throw new Error(formatProblems(result.source, result.problems))
+    return result.stationIdGiven
+  }
+  t.equal(await given({ file: join(configDir, 'sim.yaml') }), false, 'sim.yaml leaves the id to the data dir')
+  t.equal(await given({}), false, 'built-in defaults')
+  t.equal(await given({ file: join(configDir, 'sim.yaml'), env: { STATION_ID: 'lab-1' } }), true)
+  t.equal(await given({ file: join(configDir, 'station.example.yaml') }), true)
 })

@@ -54,6 +54,7 @@ t.test('a bad value of each new option gives its exact problem line', async (t) 
   const cases: Array<[path: string, value: unknown, problem: string]> = [
     ['hardware.keypad.kind', 'xpt2046', 'must be one of "mpr121", "ft6x36" (got "xpt2046")'],
     ['hardware.keypad.irqLine', 54, 'must be a BCM GPIO line from 0 to 53 (got 54)'],
+    ['hardware.keypad.irqSafetyPollMs', 10, 'must be an integer from 50 to 60000 (got 10)'],
     ['hardware.keypad.touch', 'big', 'must be a mapping of options (got "big")'],
     ['hardware.keypad.touch.widthPx', 0, 'must be an integer from 1 to 4096 (got 0)'],
     ['hardware.keypad.touch.heightPx', 4097, 'must be an integer from 1 to 4096 (got 4097)'],

@@ -42,3 +42,63 @@ t.test('checks every interval from start, never two at a time, not after stop', 
   t.equal(startedAtMs.length, count, 'no check after stop')
   await loop.stop()
 })
+
+t.test('edges while a check waits to start share that check; one during a check queues exactly one more', async (t) => {
+  const clock = new SimClock(0)
+  let started = 0
+  const loop = new PollLoop(clock, 10_000, async () => {
+    started += 1
+    await clock.sleep(30)
+  })
+  loop.start()
+  const first = loop.checkNow()
+  const joined = loop.checkNow()
+  t.equal(joined, first, 'a second edge before the check starts joins it')
+  await clock.advanceAsync(10, 1)
+  t.equal(started, 1, 'the check is in progress')
+  const second = loop.checkNow()
+  const third = loop.checkNow()
+  t.equal(third, second, 'edges during the read share the one check queued behind it')
+  await clock.advanceAsync(100, 1)
+  await Promise.all([first, second])
+  t.equal(started, 2, 'the edge during the read was not lost, and cost one read')
+  await loop.stop()
+})
+
+t.test('an interval function is asked each time a poll is scheduled', async (t) => {
+  const clock = new SimClock(0)
+  const startedAtMs: number[] = []
+  let intervalMs = 100
+  const loop = new PollLoop(
+    clock,
+    () => intervalMs,
+    async () => {
+      startedAtMs.push(clock.now())
+      intervalMs = 1000
+    },
+  )
+  loop.start()
+  await clock.advanceAsync(2200, 10)
+  t.same(startedAtMs, [100, 1100, 2100], 'fast first, slow after the check changed it')
+  await loop.stop()
+})
+
+t.test('a check that shrinks the interval brings the pending poll forward', async (t) => {
+  const clock = new SimClock(0)
+  const startedAtMs: number[] = []
+  let intervalMs = 1000
+  const loop = new PollLoop(
+    clock,
+    () => intervalMs,
+    async () => {
+      startedAtMs.push(clock.now())
+    },
+  )
+  loop.start()
+  await clock.advanceAsync(200, 10)
+  intervalMs = 50
+  await loop.checkNow()
+  await clock.advanceAsync(120, 10)
+  t.same(startedAtMs, [200, 250, 300], 'polled 50 ms after the edge, not at 1000')
+  await loop.stop()
+})

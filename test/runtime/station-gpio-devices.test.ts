@@ -424,7 +424,8 @@ const TAPS: Array<[KeyName, RegExp]> = [
   ['1', /Please scan/],
 ]
 
-// Ten seconds between polls: within the test no poll happens after start, so only the IRQ can explain a key.
+// Ten seconds between safety polls: within the test no poll happens after start, so only the IRQ can
+// explain a key.
 const SLOW_POLL_MS = 10_000
 
 t.test('an FT6x36 with its INT line wired: each tap is read on the falling edge, not at the next poll', async (t) => {
@@ -432,7 +433,7 @@ t.test('an FT6x36 with its INT line wired: each tap is read on the falling edge,
     config.hardware.keypad.kind = 'ft6x36'
     config.hardware.keypad.address = 0x38
     config.hardware.keypad.irqLine = 25
-    config.hardware.keypad.pollIntervalMs = SLOW_POLL_MS
+    config.hardware.keypad.irqSafetyPollMs = SLOW_POLL_MS
   })
   await s.waitForScreen(/Xin chao/)
   t.equal(sim(s).gpio.watcherCount(25), 1, 'the keypad watches its INT line')
@@ -443,7 +444,7 @@ t.test('an FT6x36 with its INT line wired: each tap is read on the falling edge,
 t.test('an MPR121 with its IRQ line wired: each tap is read on the falling edge, not at the next poll', async (t) => {
   const s = await start(t, null, (config) => {
     config.hardware.keypad.irqLine = 25
-    config.hardware.keypad.pollIntervalMs = SLOW_POLL_MS
+    config.hardware.keypad.irqSafetyPollMs = SLOW_POLL_MS
   })
   await s.waitForScreen(/Xin chao/)
   t.equal(sim(s).gpio.watcherCount(25), 1, 'the keypad watches its IRQ line')

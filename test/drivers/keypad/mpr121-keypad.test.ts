@@ -1,10 +1,13 @@
 import t from 'tap'
 import type { KeyName } from '../../../config/schema.js'
+import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
+import type { I2cBus } from '../../../drivers/i2c/i2c-bus.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
+import { wireIrq } from '../../../drivers/i2c/sim-irq-wire.js'
 import { initWrites } from '../../../drivers/keypad/mpr121-codec.js'
 import { Mpr121Keypad, type Mpr121KeypadConfig } from '../../../drivers/keypad/mpr121-keypad.js'
 import { SimMpr121 } from '../../../drivers/keypad/sim-mpr121.js'
-import type { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { driveClock } from '../../support/drive-clock.js'
 
@@ -229,4 +232,175 @@ t.test('refuses configurations it cannot run', async (t) => {
   t.throws(() => new Mpr121Keypad({ bus, clock }, { ...base, maxConsecutiveFailures: 0 }), TypeError)
   const bad = new Mpr121Keypad({ bus, clock }, { ...base, touchThreshold: 5, releaseThreshold: 6 })
   await t.rejects(bad.start(), { code: 'E_CODEC_INVALID' })
+})
+
+const IRQ_LINE = 17
+const SAFETY_POLL_MS = 1000
+
+/** The rig with the chip's IRQ pin wired to GPIO17 of a simulated GPIO chip, as config/sim.yaml has it. */
+function irqRig(options: { bus?: (bus: SimI2cBus, clock: SimClock) => I2cBus; wired?: boolean } = {}) {
+  const clock = new SimClock(0)
+  const simBus = new SimI2cBus()
+  const chip = new SimMpr121()
+  const gpio = new SimGpioChip({ idleLevel: 1 })
+  // Not wired: the pin goes nowhere, as with a broken wire; the driver's line never moves.
+  const wire = wireIrq(chip, gpio, options.wired === false ? undefined : IRQ_LINE)
+  simBus.attach(ADDRESS, wire.device)
+  const opened: string[] = []
+  const keypad = new Mpr121Keypad(
+    {
+      bus: options.bus?.(simBus, clock) ?? simBus,
+      clock,
+      openIrq: async (edge) => {
+        opened.push(edge)
+        return gpio.line(IRQ_LINE)
+      },
+    },
+    { address: ADDRESS, electrodes: ELECTRODES, pollIntervalMs: POLL_MS, irqSafetyPollMs: SAFETY_POLL_MS, touchThreshold: 12, releaseThreshold: 6 },
+  )
+  const keys: KeyName[] = []
+  keypad.onKey((key) => keys.push(key))
+  const statusReads = () => simBus.transactions.filter((t) => t.kind === 'readRegister' && t.register === 0x00).length
+  /** A finger on or off electrode `n`: the chip's status changes and its IRQ pin follows. */
+  const touch = (n: number) => {
+    chip.touch(n)
+    wire.sync()
+  }
+  const release = (n: number) => {
+    chip.release(n)
+    wire.sync()
+  }
+  return { clock, simBus, chip, gpio, keypad, keys, opened, statusReads, touch, release }
+}
+
+t.test('with an IRQ line a press is read on the falling edge, long before the safety poll', async (t) => {
+  const { clock, gpio, keypad, keys, opened, statusReads, touch, release } = irqRig()
+  await drive(clock, keypad.start())
+  await clock.advanceAsync(5, 1)
+  t.same(opened, ['falling'], 'the driver asks the line for falling edges only')
+  t.equal(gpio.watcherCount(IRQ_LINE), 1)
+  t.equal(gpio.level(IRQ_LINE), 1, 'IRQ idles high')
+  const readsBefore = statusReads()
+  touch(3)
+  await clock.advanceAsync(5, 1)
+  t.strictSame(keys, ['4'], 'seen within 5 ms; the poll would be 1000 ms away')
+  t.equal(gpio.level(IRQ_LINE), 1, 'the read released IRQ')
+  release(3)
+  await clock.advanceAsync(5, 1)
+  touch(3)
+  await clock.advanceAsync(5, 1)
+  t.strictSame(keys, ['4', '4'], 'the release was read too, so the next touch is a new press')
+  t.equal(statusReads() - readsBefore, 3, 'one read per change, nothing in between')
+  await keypad.stop()
+  t.equal(gpio.watcherCount(IRQ_LINE), 0, 'stop releases the line')
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('with an IRQ line the chip is polled only every irqSafetyPollMs while nothing happens', async (t) => {
+  const { clock, keypad, statusReads } = irqRig()
+  await drive(clock, keypad.start())
+  await clock.advanceAsync(5, 1)
+  const readsBefore = statusReads()
+  await clock.advanceAsync(10 * SAFETY_POLL_MS + 50, 10)
+  t.equal(statusReads() - readsBefore, 10, '10 reads in 10 s, not 500')
+  await keypad.stop()
+})
+
+t.test('with the IRQ line stuck (it never fires) the safety poll still sees the key', async (t) => {
+  const { clock, gpio, keypad, keys, touch } = irqRig({ wired: false })
+  await drive(clock, keypad.start())
+  await clock.advanceAsync(5, 1)
+  touch(0)
+  t.equal(gpio.level(IRQ_LINE), 1, 'no edge reaches the driver')
+  await clock.advanceAsync(SAFETY_POLL_MS / 2, 10)
+  t.strictSame(keys, [], 'nothing before the safety poll')
+  await clock.advanceAsync(SAFETY_POLL_MS, 10)
+  t.strictSame(keys, ['1'], 'the safety poll read it')
+  await keypad.stop()
+})
+
+t.test('an IRQ that fires while a read is in flight is not lost', async (t) => {
+  // Each read reaches the chip at once but takes 5 ms to come back, as a slow bus would.
+  const slowReads = (bus: SimI2cBus, clock: SimClock): I2cBus => ({
+    write: (address, bytes) => bus.write(address, bytes),
+    read: (address, length) => bus.read(address, length),
+    writeRegister: (address, register, bytes) => bus.writeRegister(address, register, bytes),
+    readRegister: async (address, register, length) => {
+      const bytes = await bus.readRegister(address, register, length)
+      await clock.sleep(5)
+      return bytes
+    },
+    close: () => bus.close(),
+  })
+  const { clock, keypad, keys, statusReads, touch } = irqRig({ bus: slowReads })
+  await drive(clock, keypad.start())
+  await clock.advanceAsync(20, 1)
+  const readsBefore = statusReads()
+  touch(0)
+  await clock.advanceAsync(2, 1)
+  t.equal(statusReads() - readsBefore, 1, 'the first read reached the chip and is on its way back')
+  t.strictSame(keys, [], 'and has not returned yet')
+  touch(1)
+  await clock.advanceAsync(20, 1)
+  t.strictSame(keys, ['1', '2'], 'the edge during the read made a second read, not a wait for the safety poll')
+  await keypad.stop()
+})
+
+t.test('a touch before the IRQ watch began (IRQ already low) is read right after start', async (t) => {
+  const { clock, chip, gpio, keypad, keys, touch } = irqRig()
+  // The chip asserts IRQ as soon as it runs, before the driver watches: no edge will come.
+  const startChip = chip.write.bind(chip)
+  let touched = false
+  chip.write = (bytes: Uint8Array) => {
+    startChip(bytes)
+    if (!touched && chip.running) {
+      touched = true
+      chip.touch(5)
+    }
+  }
+  await drive(clock, keypad.start())
+  t.ok(touched)
+  await clock.advanceAsync(5, 1)
+  t.strictSame(keys, ['6'])
+  t.equal(gpio.level(IRQ_LINE), 1, 'IRQ released')
+  touch(6)
+  await clock.advanceAsync(5, 1)
+  t.strictSame(keys, ['6', '7'])
+  await keypad.stop()
+})
+
+t.test('an IRQ line that cannot be opened fails start and leaves the chip in stop mode', async (t) => {
+  const clock = new SimClock(0)
+  const bus = new SimI2cBus()
+  const chip = new SimMpr121()
+  bus.attach(ADDRESS, chip)
+  const keypad = new Mpr121Keypad(
+    { bus, clock, openIrq: async () => Promise.reject(new StationError('E_DEVICE_ABSENT', 'GPIO17 is not accessible')) },
+    { address: ADDRESS, electrodes: ELECTRODES, pollIntervalMs: POLL_MS, touchThreshold: 12, releaseThreshold: 6 },
+  )
+  await t.rejects(drive(clock, keypad.start()), { code: 'E_DEVICE_ABSENT', message: /GPIO17/ })
+  t.notOk(chip.running, 'configured, then stopped again')
+  t.match(keypad.health(), { state: 'absent', lastErrorCode: 'E_DEVICE_ABSENT' })
+  t.equal(clock.pendingTimers, 0, 'no polling')
+})
+
+t.test('an IRQ line whose release fails: stop still ends, and records why', async (t) => {
+  const clock = new SimClock(0)
+  const bus = new SimI2cBus()
+  const chip = new SimMpr121()
+  bus.attach(ADDRESS, chip)
+  const gpio = new SimGpioChip()
+  const keypad = new Mpr121Keypad(
+    {
+      bus,
+      clock,
+      openIrq: async () => ({ ...gpio.line(IRQ_LINE), close: async () => Promise.reject(new Error('sysfs unexport failed')) }),
+    },
+    { address: ADDRESS, electrodes: ELECTRODES, pollIntervalMs: POLL_MS, touchThreshold: 12, releaseThreshold: 6 },
+  )
+  await drive(clock, keypad.start())
+  await keypad.stop()
+  t.notOk(chip.running)
+  t.match(keypad.health(), { state: 'stopped', lastError: /sysfs unexport failed/ })
+  t.throws(() => new Mpr121Keypad({ bus, clock }, { address: ADDRESS, electrodes: ELECTRODES, pollIntervalMs: POLL_MS, irqSafetyPollMs: 0, touchThreshold: 12, releaseThreshold: 6 }), TypeError)
 })

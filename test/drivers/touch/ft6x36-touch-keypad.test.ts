@@ -1,10 +1,12 @@
 import t from 'tap'
 import type { KeyName } from '../../../config/schema.js'
+import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
+import { wireIrq } from '../../../drivers/i2c/sim-irq-wire.js'
 import { Ft6x36TouchKeypad, type Ft6x36TouchKeypadConfig } from '../../../drivers/touch/ft6x36-touch-keypad.js'
 import { phoneKeyZones } from '../../../drivers/touch/key-zones.js'
 import { SimFt6x36 } from '../../../drivers/touch/sim-ft6x36.js'
-import type { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/errors.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 
 const ADDRESS = 0x38
@@ -406,4 +408,125 @@ t.test('refuses configurations it cannot run', async (t) => {
   t.throws(() => new Ft6x36TouchKeypad({ bus, clock }, { ...base, maxConsecutiveFailures: 0 }), TypeError)
   t.throws(() => new Ft6x36TouchKeypad({ bus, clock }, { ...base, chipIds: [] }), TypeError)
   t.doesNotThrow(() => new Ft6x36TouchKeypad({ bus, clock }, { address: ADDRESS, zones: ZONES, pollIntervalMs: POLL_MS }))
+})
+
+const INT_LINE = 27
+const SAFETY_POLL_MS = 1000
+
+/** The rig with the panel's INT pin wired to GPIO27 of a simulated GPIO chip. */
+function irqRig(options: { interruptMode?: 'polling' | 'trigger'; wired?: boolean } = {}) {
+  const clock = new SimClock(0)
+  const bus = new SimI2cBus()
+  const chip = new SimFt6x36({ interruptMode: options.interruptMode ?? 'polling' })
+  const gpio = new SimGpioChip({ idleLevel: 1 })
+  const wire = wireIrq(chip, gpio, options.wired === false ? undefined : INT_LINE)
+  bus.attach(ADDRESS, wire.device)
+  const opened: string[] = []
+  const keypad = new Ft6x36TouchKeypad(
+    {
+      bus,
+      clock,
+      openIrq: async (edge) => {
+        opened.push(edge)
+        return gpio.line(INT_LINE)
+      },
+    },
+    { address: ADDRESS, zones: ZONES, panel: PANEL, pollIntervalMs: POLL_MS, irqSafetyPollMs: SAFETY_POLL_MS },
+  )
+  const keys: KeyName[] = []
+  keypad.onKey((key) => keys.push(key))
+  const reports = () => bus.transactions.filter((t) => t.kind === 'readRegister' && t.register === 0x00).length
+  const press = (id: number, key: KeyName) => {
+    chip.touch(id, ...CENTRE[key])
+    wire.sync()
+  }
+  const lift = (id: number) => {
+    chip.lift(id)
+    wire.sync()
+  }
+  return { clock, bus, chip, gpio, keypad, keys, opened, reports, press, lift }
+}
+
+t.test('with an INT line (polling mode) taps are read on the edges; idle it polls only every irqSafetyPollMs', async (t) => {
+  const { clock, gpio, keypad, keys, opened, reports, press, lift } = irqRig()
+  await keypad.start()
+  await clock.advanceAsync(5, 1)
+  t.same(opened, ['both'], 'the lift (INT released) must be read too')
+  t.equal(gpio.watcherCount(INT_LINE), 1)
+  let before = reports()
+  await clock.advanceAsync(5 * SAFETY_POLL_MS + 10, 10)
+  t.equal(reports() - before, 5, 'idle: one read a second')
+  press(0, '5')
+  await clock.advanceAsync(2, 1)
+  t.strictSame(keys, ['5'], 'read on the falling edge')
+  before = reports()
+  await clock.advanceAsync(10 * POLL_MS, 1)
+  t.ok(reports() - before >= 9, 'while the finger is down the panel is polled at pollIntervalMs')
+  // A second finger while INT is held low gives no edge: the fast poll sees it.
+  press(1, '9')
+  await clock.advanceAsync(POLL_MS + 2, 1)
+  t.strictSame(keys, ['5', '9'])
+  lift(1)
+  lift(0)
+  await clock.advanceAsync(POLL_MS + 2, 1)
+  press(0, '5')
+  await clock.advanceAsync(2, 1)
+  t.strictSame(keys, ['5', '9', '5'], 'the lift was read, so the next tap is a new press')
+  lift(0)
+  await clock.advanceAsync(POLL_MS + 2, 1)
+  before = reports()
+  await clock.advanceAsync(3 * SAFETY_POLL_MS + 10, 10)
+  t.equal(reports() - before, 3, 'back to the safety poll once no finger is down')
+  await keypad.stop()
+  t.equal(gpio.watcherCount(INT_LINE), 0, 'stop releases the line')
+  t.equal(clock.pendingTimers, 0)
+})
+
+t.test('with an INT line in trigger mode each report pulses INT and is read at once', async (t) => {
+  const { clock, gpio, keypad, keys, press, lift } = irqRig({ interruptMode: 'trigger' })
+  await keypad.start()
+  await clock.advanceAsync(5, 1)
+  press(0, '1')
+  await clock.advanceAsync(2, 1)
+  t.strictSame(keys, ['1'])
+  t.equal(gpio.level(INT_LINE), 1, 'the report read released INT')
+  lift(0)
+  await clock.advanceAsync(2, 1)
+  press(0, '1')
+  await clock.advanceAsync(2, 1)
+  t.strictSame(keys, ['1', '1'])
+  await keypad.stop()
+})
+
+t.test('with the INT line stuck (it never fires) the safety poll still sees the tap', async (t) => {
+  const { clock, keypad, keys, press } = irqRig({ wired: false })
+  await keypad.start()
+  await clock.advanceAsync(5, 1)
+  press(0, 'ok')
+  await clock.advanceAsync(SAFETY_POLL_MS / 2, 10)
+  t.strictSame(keys, [])
+  await clock.advanceAsync(SAFETY_POLL_MS, 10)
+  t.strictSame(keys, ['ok'])
+  await keypad.stop()
+})
+
+t.test('an INT line that cannot be opened fails start; one whose release fails still stops', async (t) => {
+  const clock = new SimClock(0)
+  const bus = new SimI2cBus()
+  bus.attach(ADDRESS, new SimFt6x36())
+  const refused = new Ft6x36TouchKeypad(
+    { bus, clock, openIrq: async () => Promise.reject(new StationError('E_DEVICE_ABSENT', 'GPIO27 is not accessible')) },
+    { address: ADDRESS, zones: ZONES, panel: PANEL, pollIntervalMs: POLL_MS },
+  )
+  await t.rejects(refused.start(), { code: 'E_DEVICE_ABSENT', message: /GPIO27/ })
+  t.equal(clock.pendingTimers, 0, 'no polling')
+  const gpio = new SimGpioChip()
+  const stubborn = new Ft6x36TouchKeypad(
+    { bus, clock, openIrq: async () => ({ ...gpio.line(INT_LINE), close: async () => Promise.reject(new Error('sysfs unexport failed')) }) },
+    { address: ADDRESS, zones: ZONES, panel: PANEL, pollIntervalMs: POLL_MS },
+  )
+  await stubborn.start()
+  await stubborn.stop()
+  t.match(stubborn.health(), { state: 'stopped', lastError: /sysfs unexport failed/ })
+  t.throws(() => new Ft6x36TouchKeypad({ bus, clock }, { address: ADDRESS, zones: ZONES, panel: PANEL, pollIntervalMs: POLL_MS, irqSafetyPollMs: -1 }), TypeError)
 })

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { createConnection, createServer, type Server } from 'node:net'
 import t from 'tap'
 import { controlRequest } from '../../../runtime/control/control-client.js'
@@ -191,4 +192,17 @@ t.test('the client rejects at once when the station hangs up without answering',
   const startedMs = Date.now()
   await t.rejects(controlRequest(path, 'status', {}, 5000), { code: 'E_CONTROL_REQUEST' })
   t.ok(Date.now() - startedMs < 2000, 'did not wait for the timeout')
+})
+
+t.test('the socket is 0600, or 0660 with groupAccess for a technicians group', async (t) => {
+  const base = t.testdir()
+  const privateServer = new ControlServer(controlSocketPath(join(base, 'private')), HANDLERS, captureLog().log)
+  t.teardown(() => privateServer.stop())
+  await privateServer.start(context())
+  t.equal(statSync(privateServer.path).mode & 0o777, 0o600)
+  const groupServer = new ControlServer(controlSocketPath(join(base, 'group')), HANDLERS, captureLog().log, { groupAccess: true })
+  t.teardown(() => groupServer.stop())
+  await groupServer.start(context())
+  t.equal(statSync(groupServer.path).mode & 0o777, 0o660)
+  t.strictSame(await controlRequest(groupServer.path, 'echo'), { youSaid: {} })
 })

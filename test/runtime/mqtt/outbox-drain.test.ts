@@ -120,7 +120,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
  * Broker, reference central (signing with the test key, real time), a link that verifies central's
  * word, and the drain on `clock` (its retry and ack timers; a SimClock moves them by hand).
  */
-async function rig(t: Teardown, clock: Clock = systemClock, window?: number) {
+/** `maxUnacknowledged` defaults to `window`: most tests look at submissions awaiting central. */
+async function rig(t: Teardown, clock: Clock = systemClock, window?: number, maxUnacknowledged = window) {
   const broker = await startMosquitto(t)
   const outbox = new FakeOutbox()
   const refused: Array<{ kind: string; reason: string }> = []
@@ -152,6 +153,7 @@ async function rig(t: Teardown, clock: Clock = systemClock, window?: number) {
     ackTimeoutMs: ACK_TIMEOUT_MS,
     random: () => 0.5,
     ...(window === undefined ? {} : { window }),
+    ...(maxUnacknowledged === undefined ? {} : { maxUnacknowledged }),
   })
   const central = new ReferenceCentral({
     url: broker.url,
@@ -223,13 +225,17 @@ t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves 
   await waitUntil(() => submissions.messages.length === 4)
   t.equal(submissions.messages[3]?.payload.id, submission(3).id, 'no acknowledgement in time: the same id again')
   t.equal(outbox.depth(), 4)
+  // Central silent: each further copy waits twice as long as the one before (up to 8x).
   clock.advance(ACK_TIMEOUT_MS + 1)
+  await pause(100)
+  t.equal(submissions.messages.length, 4, 'the second copy waits longer than the first')
+  clock.advance(ACK_TIMEOUT_MS)
   await waitUntil(() => submissions.messages.length === 5)
   t.match(drain.health(), { state: 'degraded', lastError: /not acknowledged/, detail: { republished: 2 } })
 
   await central.start()
   // The copy sent while central was away is lost to it; the next re-publish reaches it.
-  clock.advance(ACK_TIMEOUT_MS)
+  clock.advance(4 * ACK_TIMEOUT_MS)
   await waitUntil(() => outbox.depth() === 0)
   t.strictSame(outbox.delivered, ids(1, 2, 3, 4, 5, 6), 'every submission, in order')
   const received = central.submissions()
@@ -416,6 +422,34 @@ t.test('a window of N: never more than N in flight, first published oldest first
   await waitUntil(() => outbox.depth() === 0)
   t.strictSame(outbox.delivered.slice(2), ids(3, 4, 5, 6, 7, 8, 9, 10))
   t.strictSame(new Set(central.submissions().map((s) => s.id)), new Set(ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
+})
+
+t.test('the window bounds what awaits PUBACK, maxUnacknowledged what awaits central', async (t) => {
+  const { outbox, link, drain, central, submissions } = await rig(t, systemClock, 2, 6)
+  central.setSilent(true)
+  await link.start()
+  await connected(link)
+  for (let n = 1; n <= 10; n++) await outbox.append(submission(n))
+  await drain.start()
+  await waitUntil(() => drain.health().detail?.awaitingAck === 6)
+  await pause(200)
+  t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4, 5, 6), 'PUBACKs free the window; six wait for central, no more')
+  t.match(drain.health(), { detail: { window: 2, maxUnacknowledged: 6, inFlight: 6, awaitingAck: 6, depth: 10 } })
+  central.setSilent(false)
+  drain.drainNow()
+  await waitUntil(() => outbox.depth() === 0)
+  t.strictSame(new Set(central.submissions().map((s) => s.id)), new Set(ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
+  t.match(drain.health(), { detail: { inFlight: 0, awaitingAck: 0, delivered: 10 } })
+})
+
+t.test('maxUnacknowledged below the window is raised to it; a bad one is refused', async (t) => {
+  const { drain } = await rig(t, systemClock, 8, 3)
+  t.match(drain.health(), { detail: { window: 8, maxUnacknowledged: 8 } })
+  const { outbox, link } = await rig(t)
+  t.throws(
+    () => new OutboxDrain({ outbox, link, clock: systemClock, log: createSilentLogger(), retryMinMs: 1, retryMaxMs: 2, stopWaitMs: 1, maxUnacknowledged: 0 }),
+    /maxUnacknowledged must be a positive integer/,
+  )
 })
 
 t.test('a batched acknowledgement removes its ids only when central signed it and its shape is exact', async (t) => {

@@ -237,3 +237,64 @@ t.test('restart(name) stops and starts that one service now, dropping a pending 
   await t.rejects(supervisor.restart('nope'), { code: 'E_CONTROL_REQUEST' })
   await supervisor.stop()
 })
+
+/** A FakeService whose device can be probed: `answers` says whether the probe finds it. */
+class ProbedService extends FakeService {
+  answers = false
+  probes = 0
+  probeThrows = false
+  async probe(): Promise<boolean> {
+    this.probes += 1
+    if (this.probeThrows) throw new Error('bus error')
+    return this.answers
+  }
+}
+
+t.test('a failed service with a probe restarts as soon as its device answers, not after the grown backoff', async (t) => {
+  const clock = new SimClock(0)
+  const journal: string[] = []
+  const service = new ProbedService('keypad', journal, clock)
+  const { log, lines } = captureLog()
+  const supervisor = new Supervisor([service], { clock, log, minRestartMs: 1000, maxRestartMs: 30_000, probeIntervalMs: 500, random: () => 0.999 })
+  service.startFailures = 5
+  service.probeThrows = true
+  await supervisor.start()
+  // Failures at 0, ~1 s, ~3 s, ~7 s: the next wait is ~16 s. A probe that throws counts as no answer.
+  await clock.advanceAsync(7100, 10)
+  t.equal(service.startTimesMs.length, 4, 'four starts so far, each after its backoff')
+  const probesBefore = service.probes
+  t.ok(probesBefore > 5, `probed while waiting (${probesBefore} probes)`)
+  service.probeThrows = false
+  service.startFailures = 0
+  service.answers = true
+  const answeredAtMs = clock.now()
+  await clock.advanceAsync(600, 10)
+  t.equal(service.startTimesMs.length, 5, 'restarted on the probe answer')
+  t.ok((service.startTimesMs[4] as number) - answeredAtMs <= 510, `within one probe interval (${(service.startTimesMs[4] as number) - answeredAtMs} ms)`)
+  t.strictSame(supervisor.health()['keypad'], { state: 'ok' })
+  t.ok(lines.some((line) => line['msg'] === 'device answers again; restarting it now'))
+  const probes = service.probes
+  await clock.advanceAsync(5000, 50)
+  t.equal(service.probes, probes, 'no probing while it runs')
+  await supervisor.stop()
+})
+
+t.test('a probe answering after stop(), or a restart timer firing first, starts nothing twice', async (t) => {
+  const clock = new SimClock(0)
+  const journal: string[] = []
+  const service = new ProbedService('display', journal, clock)
+  const supervisor = new Supervisor([service], { clock, log: captureLog().log, minRestartMs: 4000, maxRestartMs: 30_000, probeIntervalMs: 500, random: () => 0.999 })
+  service.startFailures = 1
+  await supervisor.start()
+  await clock.advanceAsync(4100, 10)
+  t.equal(service.startTimesMs.length, 2, 'restart timer fired; probes had no answer')
+  t.ok(service.probes >= 6)
+  service.startFailures = 1
+  service.context?.fail(new Error('broke'))
+  await settle()
+  await supervisor.stop()
+  const starts = service.startTimesMs.length
+  service.answers = true
+  await clock.advanceAsync(10_000, 100)
+  t.equal(service.startTimesMs.length, starts, 'stopped: neither probe nor timer starts it')
+})
