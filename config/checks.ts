@@ -129,6 +129,35 @@ export function socketPath(value: unknown): string | null {
   return Buffer.byteLength(value as string) <= 107 ? null : 'must be at most 107 bytes long (unix(7) sun_path)'
 }
 
+/**
+ * A socket mode as octal text ('0660', quoted in YAML: an unquoted 0660 is the decimal 660 in
+ * YAML 1.2) or a number (0o660). Returns undefined when it is neither.
+ */
+export function parseFileMode(value: unknown): number | undefined {
+  if (typeof value === 'string' && /^0?[0-7]{3}$/.test(value)) return Number.parseInt(value, 8)
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0o777) return value
+  return undefined
+}
+
+/**
+ * The control socket's mode: the owner can read and write (a second station probes the socket),
+ * and others get nothing: whoever may connect may drive the station.
+ */
+export function socketMode(value: unknown): string | null {
+  const mode = parseFileMode(value)
+  if (mode === undefined) return "must be an octal mode such as '0660' (quoted)"
+  if ((mode & 0o007) !== 0) return 'must give others no access (the socket drives the station)'
+  if ((mode & 0o600) !== 0o600) return 'must let the owner read and write'
+  return null
+}
+
+/** A group name as useradd/groupadd accept it (shadow-utils: at most 32 characters). */
+export function groupName(value: unknown): string | null {
+  return typeof value === 'string' && /^[a-z_][a-z0-9_-]{0,30}\$?$/.test(value)
+    ? null
+    : 'must be a group name (a-z, 0-9, _ and -, starting with a letter or _, at most 32 characters)'
+}
+
 /** A list of absolute paths (key files); empty is allowed: nothing trusted. */
 export function absolutePaths(value: unknown): string | null {
   if (!Array.isArray(value)) return 'must be a list of absolute paths'

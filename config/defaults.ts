@@ -40,7 +40,14 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     },
     session: { idleTimeoutS: 60, endScreenS: 8 },
     flows: { dir: bundledFlowsDir },
-    control: { socketPath: join(dataDir, 'station.sock'), groupAccess: false },
+    control: {
+      socketPath: join(dataDir, 'station.sock'),
+      // Technicians in this group may run `station status`, `maintenance` … (docs/security.md).
+      group: 'citizen-station-tech',
+      mode: 0o660,
+      idleTimeoutMs: 60_000,
+      maxConnections: 64,
+    },
     hardware: {
       simulated: true,
       // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).

@@ -241,6 +241,20 @@ export interface SessionConfig {
   endScreenS: number
 }
 
+/** The control socket (docs/security.md, "The control socket"). */
+export interface ControlConfig {
+  /** Unix socket path; default <dataDir>/station.sock. */
+  socketPath: string
+  /** Group given the socket after listen (technicians' group), or null for none. */
+  group: string | null
+  /** Permission bits of the socket; never any for others. Without the group: 0600. */
+  mode: number
+  /** A connection that sends no request this long is closed. */
+  idleTimeoutMs: number
+  /** Connections served at once; one more is told why and closed. */
+  maxConnections: number
+}
+
 export interface Config {
   station: {
     /** Station id used in MQTT topics: [a-z0-9-], 3..40 chars. */
@@ -259,14 +273,6 @@ export interface Config {
     /** Folder of flow YAML files; relative paths resolve against the config file. */
     dir: string
   }
-  control: {
-    /** Unix socket path; default <dataDir>/station.sock. */
-    socketPath: string
-    /**
-     * Socket mode 0660 instead of 0600: members of the station's group (citizen-station-tech
-     * under systemd, docs/deployment.md) may run `station status` and the other client commands.
-     */
-    groupAccess: boolean
-  }
+  control: ControlConfig
   hardware: HardwareConfig
 }

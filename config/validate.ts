@@ -17,6 +17,9 @@ import {
   parseI2cAddress,
   serialPath,
   socketPath,
+  socketMode,
+  groupName,
+  parseFileMode,
   stationId,
   topicPrefix,
   url,
@@ -271,6 +274,11 @@ function mpr121Address(value: unknown): string | null {
   const address = parseI2cAddress(value)
   if (address !== undefined && address >= 0x5a && address <= 0x5d) return null
   return 'must be 0x5a to 0x5d (set by the MPR121 ADDR pin)'
+}
+
+/** A mode as octal (the decimal 660 an unquoted YAML 0660 gives is shown as it was read). */
+function renderMode(value: unknown): string {
+  return typeof value === 'number' && value <= 0o777 ? `0${value.toString(8)}` : renderValue(value)
 }
 
 function toAddress(value: unknown): number {
@@ -584,7 +592,11 @@ function readConfig(root: Section, base: Config): Config {
     flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
     control: {
       socketPath: control.value('socketPath', base.control.socketPath, socketPath),
-      groupAccess: control.value('groupAccess', base.control.groupAccess, boolean),
+      // null: no group (the socket stays 0600).
+      group: control.value<string | null>('group', base.control.group, (value) => (value === null ? null : groupName(value))),
+      mode: control.value('mode', base.control.mode, socketMode, { convert: (value) => parseFileMode(value) ?? Number.NaN, render: renderMode }),
+      idleTimeoutMs: control.value('idleTimeoutMs', base.control.idleTimeoutMs, range(100, 3_600_000)),
+      maxConnections: control.value('maxConnections', base.control.maxConnections, range(1, 1024)),
     },
     hardware: readHardware(root.child('hardware'), base.hardware),
   }

@@ -30,6 +30,9 @@ const USAGE = `usage: station <command>
   status [--json]         ask the running station how it is
   tui [--config F]        technician's live view and device tests (over SSH too);
                           prints the status once when not on a terminal
+  doctor [--config F] [--sim] [--data-dir D] [--broker URL] [--user NAME]
+         [--json]         check an installation: Node, config, devices, groups,
+                          broker, TLS, clock, disk, systemd; exit 1 if one fails
   ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
                           operations' fleet view: every station, trouble first
   fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D]
@@ -115,6 +118,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       const { maintenanceCommand } = await import('./cli/client-commands.js')
       return maintenanceCommand(clientSocket(values), positionals, values.json === true, io)
     }
+    case 'doctor':
+      return doctor(rest)
     case 'central':
       return central(rest)
     case 'keys': {
@@ -343,6 +348,28 @@ async function fleetSim(args: string[]): Promise<number> {
     },
     log: createLogger({ level: process.env['STATION_LOG_LEVEL'] === undefined ? 'error' : process.env['STATION_LOG_LEVEL'] }),
   })
+}
+
+/** `station doctor` (docs/deployment.md, "Checking an installation"). */
+async function doctor(args: string[]): Promise<number> {
+  const text = { type: 'string' } as const
+  const { values } = parseArgs({
+    args,
+    options: { config: text, 'data-dir': text, broker: text, user: text, sim: { type: 'boolean' }, json: { type: 'boolean' } },
+  })
+  const [{ doctorCommand }, { systemDoctorIo }] = await Promise.all([import('./cli/doctor-command.js'), import('./doctor/system-doctor-io.js')])
+  return doctorCommand(
+    {
+      configFile: values.config,
+      dataDir: values['data-dir'],
+      broker: values.broker,
+      user: values.user,
+      simulated: values.sim === true ? true : undefined,
+      json: values.json === true,
+    },
+    { env: process.env, cwd: process.cwd(), nodeVersion: process.version, io: systemDoctorIo() },
+    io,
+  )
 }
 
 async function central(args: string[]): Promise<number | 'running'> {

@@ -30,15 +30,23 @@ export interface SimControlDeps {
 /**
  * Control commands that act as a resident on a simulated station. They work on the simulated
  * chips (a touch on an MPR121 electrode, a QR sent down the scanner's cable), so the real drivers
- * see exactly what they would see on the board.
+ * see exactly what they would see on the board. On real hardware every `sim.*` command is refused
+ * (reason `real-hardware`) before its arguments are read: nothing a client sends reaches a device.
  */
 export function simControlHandlers(deps: SimControlDeps): Record<string, ControlHandler> {
-  const rig = (): SimRig => {
-    if (!deps.hardware.sim) {
-      throw new StationError('E_CONTROL_REQUEST', 'this station runs on real hardware; sim commands need `station run --sim`')
-    }
-    return deps.hardware.sim
+  const sim = deps.hardware.sim
+  // Without a simulator the handlers are only read for their names: each is replaced below.
+  const handlers = simulatorHandlers(deps, () => sim as SimRig)
+  if (sim) return handlers
+  const refuse: ControlHandler = () => {
+    throw new StationError('E_CONTROL_REQUEST', 'refused: this station runs on real hardware; sim commands need `station run --sim`', {
+      reason: 'real-hardware',
+    })
   }
+  return Object.fromEntries(Object.keys(handlers).map((cmd) => [cmd, refuse]))
+}
+
+function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<string, ControlHandler> {
   const pollMs = deps.config.hardware.keypad.pollIntervalMs
 
   return {

@@ -358,7 +358,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       status: () => report(),
       'flows.reload': () => reloadFlows(),
       maintenance: async (args) => {
-        if (typeof args.on !== 'boolean') throw new StationError('E_CONTROL_REQUEST', 'maintenance needs on: true or false')
+        if (typeof args.on !== 'boolean') throw new StationError('E_CONTROL_REQUEST', 'maintenance needs on: true or false', { reason: 'bad-args' })
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
@@ -382,7 +382,13 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       }),
     },
     log.child({ component: 'runtime.control' }),
-    { groupAccess: config.control.groupAccess },
+    {
+      group: config.control.group,
+      mode: config.control.mode,
+      idleTimeoutMs: config.control.idleTimeoutMs,
+      maxConnections: config.control.maxConnections,
+      clock,
+    },
   )
 
   let kioskRunning = false

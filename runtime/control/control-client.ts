@@ -31,9 +31,13 @@ export function controlRequest(
     const split = createLineSplitter(
       (line) => {
         const response = parseResponse(line)
-        if (!response || response.id !== 1) return
+        // id -1: the station refused the connection itself (too many clients, idle) before answering.
+        if (!response || (response.id !== 1 && !(response.id === -1 && !response.ok))) return
         if (response.ok) finish(null, response.result)
-        else finish(new StationError(response.error.code as never, response.error.message))
+        else {
+          const { code, message, reason } = response.error
+          finish(new StationError(code as never, message, reason === undefined ? {} : { reason }))
+        }
       },
       () => finish(new StationError('E_CONTROL_REQUEST', 'station sent an over-long line')),
     )
@@ -44,11 +48,21 @@ export function controlRequest(
       finish(new StationError('E_CONTROL_REQUEST', `station closed the connection before answering '${cmd}'`)),
     )
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'ENOENT' || error.code === 'ECONNREFUSED'
-          ? `no station is running with this data dir (no socket at ${socketPath})`
-          : error.message
-      finish(new StationError('E_CONTROL_REQUEST', reason, { path: socketPath }, { cause: error }))
+      finish(new StationError('E_CONTROL_REQUEST', connectProblem(error, socketPath), { path: socketPath }, { cause: error }))
     })
   })
+}
+
+/** What a technician reads when the socket cannot be reached: the cause in words, and the path. */
+export function connectProblem(error: NodeJS.ErrnoException, socketPath: string): string {
+  switch (error.code) {
+    case 'ENOENT':
+      return `no station is running (no socket at ${socketPath})`
+    case 'ECONNREFUSED':
+      return `no station is running (${socketPath} is left over from a station that stopped)`
+    case 'EACCES':
+      return `not allowed to use ${socketPath}: run as the station's user or a member of control.group`
+    default:
+      return `cannot reach the station at ${socketPath}: ${error.message}`
+  }
 }

@@ -8,12 +8,25 @@ export interface ControlRequest {
   args: Record<string, unknown>
 }
 
+/**
+ * `reason` names a refusal in one word (docs/security.md, "The control socket"): `malformed`,
+ * `too-long`, `unknown-command`, `bad-args`, `too-many-connections`, `idle`, `real-hardware`…
+ */
+export interface ControlErrorBody {
+  code: string
+  message: string
+  reason?: string
+}
+
+/** `id` -1: an answer to no request (a line that was not one, or the connection itself refused). */
 export type ControlResponse =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { code: string; message: string } }
+  | { id: number; ok: false; error: ControlErrorBody }
 
-/** Longest line either side accepts; a longer one is refused rather than buffered forever. */
+/** Longest line the client accepts (a status report); a longer one is refused rather than buffered forever. */
 export const MAX_LINE_BYTES = 256 * 1024
+/** Longest request line the station reads: requests are small, so a long one is a mistake or an attack. */
+export const MAX_REQUEST_BYTES = 64 * 1024
 
 export function encodeMessage(message: ControlRequest | ControlResponse): string {
   return `${JSON.stringify(message)}\n`
@@ -48,19 +61,28 @@ export function parseResponse(line: string): ControlResponse | null {
   return null
 }
 
-/** Splits a byte stream into lines; keeps the unfinished tail. Rejects runaway lines. */
-export function createLineSplitter(onLine: (line: string) => void, onOverflow: () => void): (chunk: string) => void {
+/**
+ * Splits a byte stream into lines; keeps the unfinished tail. A line (finished or not) longer than
+ * `maxLineBytes` characters calls `onOverflow` once and drops what is buffered: the stream has
+ * lost its framing, so the caller closes it.
+ */
+export function createLineSplitter(
+  onLine: (line: string) => void,
+  onOverflow: () => void,
+  maxLineBytes = MAX_LINE_BYTES,
+): (chunk: string) => void {
   let buffer = ''
   return (chunk) => {
     buffer += chunk
     let newline = buffer.indexOf('\n')
     while (newline >= 0) {
+      if (newline > maxLineBytes) break
       const line = buffer.slice(0, newline).trim()
       buffer = buffer.slice(newline + 1)
       if (line.length > 0) onLine(line)
       newline = buffer.indexOf('\n')
     }
-    if (buffer.length > MAX_LINE_BYTES) {
+    if ((newline >= 0 ? newline : buffer.length) > maxLineBytes) {
       buffer = ''
       onOverflow()
     }

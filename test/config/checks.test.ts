@@ -10,6 +10,9 @@ import {
   parseI2cAddress,
   serialPath,
   socketPath,
+  socketMode,
+  parseFileMode,
+  groupName,
   stationId,
   topicPrefix,
   url,
@@ -101,4 +104,20 @@ t.test('absolutePath and isPlainObject', async (t) => {
   t.equal(isPlainObject([]), false)
   t.equal(isPlainObject(null), false)
   t.equal(isPlainObject(new Date()), false)
+})
+
+t.test('socketMode: owner read-write, nothing for others', async (t) => {
+  t.equal(socketMode('0660'), null)
+  t.equal(socketMode('0600'), null)
+  t.equal(socketMode(0o640), null)
+  t.match(socketMode('0777'), /others/)
+  t.match(socketMode('0400'), /owner/)
+  t.match(socketMode('rw-rw----'), /octal/)
+  t.match(socketMode(-1), /octal/)
+  t.equal(parseFileMode('0750'), 0o750)
+  t.equal(parseFileMode(1000), undefined)
+  t.equal(groupName('citizen-station-tech'), null)
+  t.equal(groupName('_svc$'), null)
+  t.match(groupName('9lives'), /group name/)
+  t.match(groupName(7), /group name/)
 })

@@ -174,3 +174,28 @@ t.test('ops, central and the mqtt urls and tls sections', async (t) => {
   const plain = problemsOf({ mqtt: { url: 'mqtt://a.example', tls: { caFile: '/a', certFile: '/b', keyFile: '/c' } } })
   t.match(plain.join('\n'), /mqtt\.tls: needs mqtts:\/\//)
 })
+
+t.test('control: group, mode, idle timeout and connection cap (docs/security.md)', async (t) => {
+  t.match(base().control, { group: 'citizen-station-tech', mode: 0o660, idleTimeoutMs: 60_000, maxConnections: 64 })
+  t.match(configOf({ control: { group: 'kiosk-techs', mode: '0640', idleTimeoutMs: 5000, maxConnections: 8 } }).control, {
+    group: 'kiosk-techs',
+    mode: 0o640,
+    idleTimeoutMs: 5000,
+    maxConnections: 8,
+  })
+  t.equal(configOf({ control: { mode: 0o600 } }).control.mode, 0o600, 'a number (YAML 0o600) is taken as it is')
+  t.equal(configOf({ control: { mode: '660' } }).control.mode, 0o660, 'octal digits without the leading 0')
+  t.equal(configOf({ control: { group: null } }).control.group, null, 'null: no group')
+  t.strictSame(problemsOf({ control: { mode: 660 } }), [
+    "control.mode: must be an octal mode such as '0660' (quoted) (got 660)",
+  ], 'an unquoted YAML 0660 is the decimal 660: refused, not taken as 0o1224')
+  t.strictSame(problemsOf({ control: { mode: '0666' } }), ['control.mode: must give others no access (the socket drives the station) (got "0666")'])
+  t.strictSame(problemsOf({ control: { mode: 0o460 } }), ['control.mode: must let the owner read and write (got 0460)'])
+  t.strictSame(problemsOf({ control: { group: 'Tech Team' } }), [
+    'control.group: must be a group name (a-z, 0-9, _ and -, starting with a letter or _, at most 32 characters) (got "Tech Team")',
+  ])
+  t.strictSame(problemsOf({ control: { idleTimeoutMs: 10, maxConnections: 0 } }), [
+    'control.idleTimeoutMs: must be an integer from 100 to 3600000 (got 10)',
+    'control.maxConnections: must be an integer from 1 to 1024 (got 0)',
+  ])
+})

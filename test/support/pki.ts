@@ -42,9 +42,9 @@ async function openssl(args: string[]): Promise<void> {
   await run('openssl', args)
 }
 
-async function makeCa(dir: string, name: string): Promise<CertFiles> {
+async function makeCa(dir: string, name: string, days: number): Promise<CertFiles> {
   const files = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) }
-  await openssl(['req', '-x509', ...KEY_ARGS, '-keyout', files.keyFile, '-out', files.certFile, '-days', '2', '-subj', `/CN=${name}`])
+  await openssl(['req', '-x509', ...KEY_ARGS, '-keyout', files.keyFile, '-out', files.certFile, '-days', String(days), '-subj', `/CN=${name}`])
   return files
 }
 
@@ -65,18 +65,23 @@ async function makeLeaf(dir: string, ca: CertFiles, name: string, cn: string, ex
 const CLIENT_EXT = 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n'
 const SERVER_EXT = 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n'
 
-/** Makes the whole PKI in `dir` (use t.testdir()). `stationIds[0]` is also the CN of the expired and untrusted certificates. */
-export async function createTestPki(dir: string, stationIds: readonly string[]): Promise<TestPki> {
+/**
+ * Makes the whole PKI in `dir` (use t.testdir()). `stationIds[0]` is also the CN of the expired and
+ * untrusted certificates. The CAs and valid certificates last `validDays` (2 by default: a test that
+ * needs certificates far from expiry asks for more).
+ */
+export async function createTestPki(dir: string, stationIds: readonly string[], options: { validDays?: number } = {}): Promise<TestPki> {
+  const days = options.validDays ?? 2
   const first = stationIds[0]
   if (first === undefined) throw new Error('createTestPki needs at least one station id')
-  const ca = await makeCa(dir, 'test-ca')
-  const otherCa = await makeCa(dir, 'untrusted-ca')
-  const server = await makeLeaf(dir, ca, 'broker', 'localhost', SERVER_EXT, 2)
+  const ca = await makeCa(dir, 'test-ca', days)
+  const otherCa = await makeCa(dir, 'untrusted-ca', days)
+  const server = await makeLeaf(dir, ca, 'broker', 'localhost', SERVER_EXT, days)
   const clients: Record<string, ClientTls> = {}
   for (const cn of [...stationIds, 'central']) {
-    clients[cn] = { caFile: ca.certFile, ...(await makeLeaf(dir, ca, `client-${cn}`, cn, CLIENT_EXT, 2)) }
+    clients[cn] = { caFile: ca.certFile, ...(await makeLeaf(dir, ca, `client-${cn}`, cn, CLIENT_EXT, days)) }
   }
   const expired = { caFile: ca.certFile, ...(await makeLeaf(dir, ca, 'expired', first, CLIENT_EXT, -1)) }
-  const untrusted = { caFile: ca.certFile, ...(await makeLeaf(dir, otherCa, 'untrusted', first, CLIENT_EXT, 2)) }
+  const untrusted = { caFile: ca.certFile, ...(await makeLeaf(dir, otherCa, 'untrusted', first, CLIENT_EXT, days)) }
   return { dir, caFile: ca.certFile, server, clients, expired, untrusted }
 }

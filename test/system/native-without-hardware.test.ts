@@ -4,12 +4,13 @@
  * the service user needs, tell central, and keep the outbox and the link running. Device paths point
  * at nodes that cannot exist, so the test means the same on a Raspberry Pi.
  */
-import { writeFileSync } from 'node:fs'
+import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import type { StatusReport } from '../../runtime/status-report.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
-import { startStationProcess, waitUntil } from '../support/station-process.js'
+import { controlSocketPath } from '../../runtime/control/socket-path.js'
+import { station as stationCli, startStationProcess, waitUntil } from '../support/station-process.js'
 
 t.test('a native station without its hardware runs, with every device absent and the reason named', async (t) => {
   const dir = t.testdir({})
@@ -57,6 +58,15 @@ t.test('a native station without its hardware runs, with every device absent and
     t.match(status.devices[device]?.lastError, reason, `${device}: ${status.devices[device]?.lastError}`)
     t.equal(status.devices[device]?.lastErrorCode, 'E_DEVICE_ABSENT', `${device} code`)
   }
+  // The simulator's commands never reach a device: refused, before their arguments are read.
+  await t.rejects(station.request('sim.press', { key: '1' }), { code: 'E_CONTROL_REQUEST', context: { reason: 'real-hardware' } })
+  await t.rejects(station.request('sim.unplug', { device: 'nonsense' }), { code: 'E_CONTROL_REQUEST', context: { reason: 'real-hardware' } }, 'refused before args are read')
+  const cli = await stationCli(['sim', 'press', '1', '--data-dir', join(dir, 'data')])
+  t.equal(cli.code, 1)
+  t.match(cli.stderr, /^station sim press: refused: this station runs on real hardware/)
+  // No citizen-station-tech group on this machine: the socket stays the station user's alone.
+  t.equal(statSync(controlSocketPath(join(dir, 'data'))).mode & 0o777, 0o600)
+  t.match(station.logs(), /"group":"citizen-station-tech".*control socket stays 0600/)
   await waitUntil('the link', async () => ((await station.request('status')) as StatusReport).link.connected || undefined)
   // Central hears of each absent device: faults raised before the link was up are announced again when it connects.
   const reported = await waitUntil(

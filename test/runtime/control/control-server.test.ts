@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process'
-import { existsSync, statSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createConnection, createServer, type Server } from 'node:net'
 import t from 'tap'
-import { controlRequest } from '../../../runtime/control/control-client.js'
-import { ControlServer, type ControlHandler } from '../../../runtime/control/control-server.js'
+import { connectProblem, controlRequest } from '../../../runtime/control/control-client.js'
+import { ControlServer, type ControlHandler, type ControlServerOptions } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
 import { createLogger, type Logger } from '../../../runtime/log.js'
@@ -40,11 +41,11 @@ const HANDLERS: Record<string, ControlHandler> = {
 }
 
 /** A server on a socket in a fresh test dir (or the short temp fallback when that path is too long). */
-async function startServer(t: Teardown & { testdir(): string }, handlers = HANDLERS) {
+async function startServer(t: Teardown & { testdir(): string }, handlers = HANDLERS, options: Partial<ControlServerOptions> = {}) {
   const dataDir = t.testdir()
   const path = controlSocketPath(dataDir)
   const { log, lines } = captureLog()
-  const server = new ControlServer(path, handlers, log)
+  const server = new ControlServer(path, handlers, log, options)
   t.teardown(() => server.stop())
   await server.start(context())
   return { server, path, lines, dataDir }
@@ -100,18 +101,100 @@ t.test('answers pipelined requests on one connection by id, and malformed lines 
   t.same(
     [...responses].sort((a, b) => (a as { id: number }).id - (b as { id: number }).id),
     [
-      { id: -1, ok: false, error: { code: 'E_CONTROL_REQUEST', message: 'request is not JSON' } },
+      { id: -1, ok: false, error: { code: 'E_CONTROL_REQUEST', message: 'request is not JSON', reason: 'malformed' } },
       { id: 1, ok: true, result: 'done' },
       { id: 2, ok: true, result: { youSaid: { n: 2 } } },
     ],
   )
 })
 
-t.test('the socket file is only accessible to the station’s user (mode 0600)', async (t) => {
-  const { path } = await startServer(t)
+t.test('the socket file is only accessible to the station’s user (mode 0600) without a group', async (t) => {
+  const { path, lines } = await startServer(t, HANDLERS, { group: null, mode: 0o660 })
   const stat = statSync(path)
   t.ok(stat.isSocket())
-  t.equal(stat.mode & 0o777, 0o600)
+  t.equal(stat.mode & 0o777, 0o600, 'control.mode applies only with the group')
+  t.strictSame(lines.filter((line) => line['level'] === 40), [], 'no group configured: nothing to warn about')
+  t.match(lines.find((line) => line['msg'] === 'control socket listening'), { mode: '0600', group: null })
+})
+
+/** The gid of `name` as the system sees it (getent reads /etc/group through NSS). */
+function systemGid(name: string): number {
+  return Number(execFileSync('getent', ['group', name], { encoding: 'utf8' }).split(':')[2])
+}
+
+t.test('with control.group the socket belongs to that group with control.mode', async (t) => {
+  if (process.getuid?.() === 0) {
+    // Root: a real group, made for this test and removed after it.
+    const group = `cstest${process.pid}`
+    execFileSync('groupadd', [group])
+    t.teardown(() => execFileSync('groupdel', [group]))
+    const { path, lines } = await startServer(t, HANDLERS, { group, mode: 0o660 })
+    const stat = statSync(path)
+    t.equal(stat.gid, systemGid(group), 'chowned to the new group')
+    t.equal(stat.mode & 0o777, 0o660)
+    t.match(lines.find((line) => line['msg'] === 'control socket listening'), { mode: '0660', group })
+  } else {
+    // Not root: the process's own group, named in a group file of the test's, is one it may give.
+    const groupFile = writeGroupFile(t, `techs:x:${process.getgid?.()}:\n`)
+    const { path } = await startServer(t, HANDLERS, { group: 'techs', mode: 0o640, groupFile })
+    t.equal(statSync(path).mode & 0o777, 0o640)
+  }
+})
+
+/** A group(5) file outside the test dir (startServer makes that one afresh). */
+function writeGroupFile(t: Teardown, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cs-group-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'group')
+  writeFileSync(file, text)
+  return file
+}
+
+t.test('a group from the group file is used (the gid it names, not a guess)', async (t) => {
+  // Root may give any gid; anyone else only their own group.
+  const gid = process.getuid?.() === 0 ? 4242 : (process.getgid?.() ?? 0)
+  const groupFile = writeGroupFile(t, `root:x:0:\nother:x:12345\nbroken:x:nope:\ntechs:x:${gid}:alice,bob\n`)
+  const { path } = await startServer(t, HANDLERS, { group: 'techs', mode: 0o640, groupFile })
+  t.equal(statSync(path).gid, gid)
+  t.equal(statSync(path).mode & 0o777, 0o640)
+})
+
+t.test('a control.group that does not exist: one warning, and the socket stays 0600', async (t) => {
+  t.notOk(readFileSync('/etc/group', 'utf8').includes('cs-no-such-group:'), 'the group really is absent')
+  const { server, path, lines } = await startServer(t, HANDLERS, { group: 'cs-no-such-group', mode: 0o660 })
+  t.equal(statSync(path).mode & 0o777, 0o600)
+  // A restart by the supervisor does not repeat the warning.
+  await server.stop()
+  await server.start(context())
+  t.equal(statSync(path).mode & 0o777, 0o600)
+  const warnings = lines.filter((line) => line['level'] === 40)
+  t.equal(warnings.length, 1, 'warned once')
+  t.match(warnings[0], { group: 'cs-no-such-group', reason: 'group cs-no-such-group does not exist', msg: /stays 0600/ })
+  t.strictSame(await controlRequest(path, 'echo'), { youSaid: {} }, 'the station still serves its own user')
+})
+
+t.test('an unreadable group file is a warning with the cause, and the socket stays 0600', async (t) => {
+  const { path, lines } = await startServer(t, HANDLERS, { group: 'techs', groupFile: join(tmpdir(), `cs-missing-${process.pid}`, 'group') })
+  t.equal(statSync(path).mode & 0o777, 0o600)
+  t.match(lines.find((line) => line['level'] === 40), { reason: /^cannot read .*cs-missing-.*ENOENT/ })
+})
+
+t.test('connection problems read as causes, not errno codes', async (t) => {
+  const error = (code: string) => Object.assign(new Error(`connect ${code}`), { code })
+  t.equal(connectProblem(error('ENOENT'), '/run/s.sock'), 'no station is running (no socket at /run/s.sock)')
+  t.match(connectProblem(error('ECONNREFUSED'), '/run/s.sock'), /no station is running \(\/run\/s.sock is left over/)
+  t.match(connectProblem(error('EACCES'), '/run/s.sock'), /not allowed to use \/run\/s.sock: .*control.group/)
+  t.equal(connectProblem(error('EIO'), '/run/s.sock'), 'cannot reach the station at /run/s.sock: connect EIO')
+})
+
+t.test('a stale socket file (its station killed) is reported as left over, not as a crash', async (t) => {
+  const path = controlSocketPath(t.testdir())
+  const child = spawn(process.execPath, [
+    '-e',
+    `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ])
+  await new Promise((resolve) => child.once('exit', resolve))
+  await t.rejects(controlRequest(path, 'status'), { code: 'E_CONTROL_REQUEST', message: /is left over from a station that stopped/ })
 })
 
 t.test('stop closes open connections, removes the socket file and reports stopped', async (t) => {
@@ -167,7 +250,7 @@ t.test('the client against a missing socket says that no station is running', as
   const path = controlSocketPath(t.testdir())
   await t.rejects(controlRequest(path, 'status'), {
     code: 'E_CONTROL_REQUEST',
-    message: /no station is running with this data dir/,
+    message: /no station is running \(no socket at /,
   })
 })
 
@@ -192,17 +275,4 @@ t.test('the client rejects at once when the station hangs up without answering',
   const startedMs = Date.now()
   await t.rejects(controlRequest(path, 'status', {}, 5000), { code: 'E_CONTROL_REQUEST' })
   t.ok(Date.now() - startedMs < 2000, 'did not wait for the timeout')
-})
-
-t.test('the socket is 0600, or 0660 with groupAccess for a technicians group', async (t) => {
-  const base = t.testdir()
-  const privateServer = new ControlServer(controlSocketPath(join(base, 'private')), HANDLERS, captureLog().log)
-  t.teardown(() => privateServer.stop())
-  await privateServer.start(context())
-  t.equal(statSync(privateServer.path).mode & 0o777, 0o600)
-  const groupServer = new ControlServer(controlSocketPath(join(base, 'group')), HANDLERS, captureLog().log, { groupAccess: true })
-  t.teardown(() => groupServer.stop())
-  await groupServer.start(context())
-  t.equal(statSync(groupServer.path).mode & 0o777, 0o660)
-  t.strictSame(await controlRequest(groupServer.path, 'echo'), { youSaid: {} })
 })

@@ -28,11 +28,11 @@ t.test('the body must be well formed and for this station', async (t) => {
 
 t.test('leaf paths, not-settable paths and diffs', async (t) => {
   t.same(leafPaths({ session: { idleTimeoutS: 5 }, mqtt: { urls: ['mqtt://a'], tls: { caFile: '/x' } } }), ['session.idleTimeoutS', 'mqtt.urls', 'mqtt.tls.caFile'])
-  t.same(notSettableProblems({ mqtt: { tls: { caFile: '/x' }, keepaliveS: 5 }, central: { trustedKeys: [] }, station: { id: 'x', defaultLanguage: 'en' }, control: { groupAccess: true } }), [
+  t.same(notSettableProblems({ mqtt: { tls: { caFile: '/x' }, keepaliveS: 5 }, central: { trustedKeys: [] }, station: { id: 'x', defaultLanguage: 'en' }, control: { group: 'wheel' } }), [
     "mqtt.tls.caFile: cannot be set remotely (set it in the station's config file)",
     "central.trustedKeys: cannot be set remotely (set it in the station's config file)",
     "station.id: cannot be set remotely (set it in the station's config file)",
-    "control.groupAccess: cannot be set remotely (set it in the station's config file)",
+    "control.group: cannot be set remotely (set it in the station's config file)",
   ])
   t.same(changedPaths({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { b: 2, c: [1, 2] }, d: 1, e: 3 }), ['a.b', 'e'])
 })
