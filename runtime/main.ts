@@ -28,8 +28,8 @@ const USAGE = `usage: station <command>
   config check [--config F] [--json]
                           validate a config file (with the environment) without starting; exit 78 if bad
   status [--json]         ask the running station how it is
-  tui [--config F]        the technician's live view and device tests (works
-                          over SSH); prints the status once when not on a terminal
+  tui [--config F]        the technician's live view and device tests (over SSH
+                          too); without a terminal, prints the status once
   doctor [--config F] [--sim] [--data-dir D] [--broker URL] [--user NAME]
          [--json]         check an installation: Node, config, devices, groups,
                           broker, TLS, clock, disk, systemd; exit 1 if one fails
