@@ -14,6 +14,8 @@ export interface SupervisorOptions {
   /** How often a service waiting for its restart is probed (Service.probe); default 250. */
   probeIntervalMs?: number
   random?: () => number
+  /** Told each time a failed service's restart is scheduled (the technician's retry counts). */
+  onRetry?: (service: string) => void
 }
 
 interface Slot {
@@ -39,6 +41,7 @@ export class Supervisor {
   #maxMs: number
   #probeMs: number
   #random: () => number
+  #onRetry: ((service: string) => void) | undefined
   #stopping = false
   #changeListeners = new ListenerSet<string>()
 
@@ -55,6 +58,7 @@ export class Supervisor {
     this.#maxMs = options.maxRestartMs ?? 30_000
     this.#probeMs = options.probeIntervalMs ?? 250
     this.#random = options.random ?? Math.random
+    this.#onRetry = options.onRetry
     for (const slot of this.#slots) slot.service.onHealthChange?.(() => this.#changed(slot))
   }
 
@@ -186,6 +190,7 @@ export class Supervisor {
     }
     // stop() may have run while this service was closing; a retry scheduled now would outlive it.
     if (this.#stopping) return
+    this.#onRetry?.(slot.service.name)
     slot.restartTimer = this.#clock.setTimeout(() => {
       delete slot.restartTimer
       void this.#startSlot(slot)
