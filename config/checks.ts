@@ -63,7 +63,7 @@ export function i2cAddress(value: unknown): string | null {
 /**
  * ttyUSBn/ttyACMn are numbered in plug order and swap after a replug or reboot, so the printer could
  * receive scanner settings; /dev/serial/by-id (or by-path for adapters without a serial number) is stable
- * (protocols.md section 9.2).
+ * (docs/protocols.md 9.2).
  */
 export function serialPath(value: unknown): string | null {
   const problem = absolutePath(value)
@@ -105,7 +105,7 @@ export function stationId(value: unknown): string | null {
     : 'must be 3 to 40 characters of a-z, 0-9 and -'
 }
 
-/** BCM GPIO numbers 0..53: the BCM283x and the Pi 5's RP1 both expose 54 lines (protocols.md section 9). */
+/** BCM GPIO numbers 0..53: the BCM283x and the Pi 5's RP1 both expose 54 lines (docs/protocols.md 9). */
 export function bcmLine(value: unknown): string | null {
   return intInRange(value, 0, 53) === null ? null : 'must be a BCM GPIO line from 0 to 53'
 }

@@ -50,18 +50,18 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
     },
     hardware: {
       simulated: true,
-      // 0x27: PCF8574 backpack with A2..A0 open, as shipped (protocols.md section 4).
+      // 0x27: PCF8574 backpack with A2..A0 open, as shipped (docs/protocols.md 4).
       display: { kind: 'hd44780-pcf8574', bus: 1, address: 0x27, cols: 20, rows: 4, glyphs: 'none' },
       keypad: {
         kind: 'mpr121',
         bus: 1,
-        // 0x5a: ADDR pin tied to VSS (MPR121 data sheet, serial communication section; protocols.md 3.2).
+        // 0x5a: ADDR pin tied to VSS (MPR121 data sheet, serial communication section; docs/protocols.md 3.2).
         address: 0x5a,
         pollIntervalMs: 30,
         // With an IRQ line the chip says when to read; this poll only catches a missed edge.
         irqSafetyPollMs: 1000,
         electrodes: [...DEFAULT_ELECTRODES],
-        // 12/6: Adafruit's values; touch must exceed release for hysteresis (protocols.md 3.2, init step 2).
+        // 12/6: Adafruit's values; touch must exceed release for hysteresis (docs/protocols.md 3.2, init step 2).
         touchThreshold: 12,
         releaseThreshold: 6,
         // A 2.8" FT6206 panel (Adafruit #1947) reports 240 × 320; 8 px between keys avoids border presses.

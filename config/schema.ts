@@ -39,7 +39,7 @@ export interface DisplayConfig {
   rows: number
   /**
    * 'vietnamese': ă â ê ô ơ ư đ Đ as CGRAM glyphs (tone marks still dropped); 'none': everything folded
-   * to ASCII. Eight CGRAM slots cannot hold all 134 Vietnamese letters (protocols.md 4.4).
+   * to ASCII. Eight CGRAM slots cannot hold all 134 Vietnamese letters (docs/protocols.md 4.4).
    */
   glyphs: 'none' | 'vietnamese'
 }

@@ -359,7 +359,7 @@ function readDisplay(section: Section, base: DisplayConfig): DisplayConfig {
   return config
 }
 
-/** Every FT5x06/FT6x36 answers at 0x38 (FocalTech application notes; protocols.md 3.1). */
+/** Every FT5x06/FT6x36 answers at 0x38 (FocalTech application notes; docs/protocols.md 3.1). */
 function ft6x36Address(value: unknown): string | null {
   return parseI2cAddress(value) === FT6X36_ADDRESS ? null : 'must be 0x38 (the FT6x36 address is fixed)'
 }
@@ -396,7 +396,7 @@ function toTouchZones(value: unknown): TouchZoneConfig[] {
 function readTouchPanel(section: Section, base: TouchPanelConfig): TouchPanelConfig {
   const zones = section.optional('zones', base.zones, touchZones, { convert: toTouchZones })
   const config: TouchPanelConfig = {
-    // The FT6x36 reports 12-bit coordinates (protocols.md 3.1).
+    // The FT6x36 reports 12-bit coordinates (docs/protocols.md 3.1).
     widthPx: section.value('widthPx', base.widthPx, range(1, 4096)),
     heightPx: section.value('heightPx', base.heightPx, range(1, 4096)),
     gapPx: section.value('gapPx', base.gapPx, range(0, 512)),
@@ -422,7 +422,7 @@ function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
     pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(5, 1_000)),
     irqSafetyPollMs: section.value('irqSafetyPollMs', base.irqSafetyPollMs, range(50, 60_000)),
     electrodes: section.value('electrodes', base.electrodes, electrodes, { convert: (value) => toKeyNames(value) as KeyName[] }),
-    // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (protocols.md 3.2).
+    // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (docs/protocols.md 3.2).
     touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
     releaseThreshold: section.value('releaseThreshold', base.releaseThreshold, range(0, 255)),
     touch: readTouchPanel(section.child('touch'), base.touch),
@@ -492,7 +492,7 @@ function readWiegand(section: Section, base: WiegandConfig): WiegandConfig {
     backend: section.value('backend', base.backend, among(GPIO_BACKENDS)),
     d0Line: section.value('d0Line', base.d0Line, bcmLine),
     d1Line: section.value('d1Line', base.d1Line, bcmLine),
-    // SIA readers may pause 20 ms between bits; 500 ms would make a resident wait (protocols.md 5.1).
+    // SIA readers may pause 20 ms between bits; 500 ms would make a resident wait (docs/protocols.md 5.1).
     frameGapMs: section.value('frameGapMs', base.frameGapMs, range(3, 500)),
     holdMs: section.value('holdMs', base.holdMs, range(0, 60_000)),
     lengths: section.value('lengths', base.lengths, wiegandLengths),
@@ -630,7 +630,7 @@ function checkCrossField(config: Config, collector: Collector): void {
     collector.allGood('hardware.keypad.touchThreshold', 'hardware.keypad.releaseThreshold') &&
     keypad.releaseThreshold >= keypad.touchThreshold
   ) {
-    // Touch must exceed release, or a key chatters between touched and released (protocols.md 3.2, step 2).
+    // Touch must exceed release, or a key chatters between touched and released (docs/protocols.md 3.2, step 2).
     collector.problem(
       'hardware.keypad.releaseThreshold',
       `must be lower than hardware.keypad.touchThreshold (${keypad.touchThreshold})`,

@@ -28,6 +28,8 @@ const USAGE = `usage: station <command>
   config check [--config F] [--json]
                           validate a config file (with the environment) without starting; exit 78 if bad
   status [--json]         ask the running station how it is
+  tui [--config F]        the technician's live view and device tests (over SSH
+                          too); without a terminal, prints the status once
   doctor [--config F] [--sim] [--data-dir D] [--broker URL] [--user NAME]
          [--json]         check an installation: Node, config, devices, groups,
                           broker, TLS, clock, disk, systemd; exit 1 if one fails
@@ -117,6 +119,8 @@ async function main(argv: string[]): Promise<number | 'running'> {
       const { statusCommand } = await import('./cli/client-commands.js')
       return withClientSocket('status', values, (socket) => statusCommand(socket, values.json === true, io))
     }
+    case 'tui':
+      return tui(rest)
     case 'sim': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -247,6 +251,32 @@ async function flows(args: string[]): Promise<number> {
     'usage: station flows check [file|folder...]\n       station flows graph <flow-id> [--format mermaid|dot] [--dir D]\n       station flows test [--dir D]\n       station flows reload [--data-dir D]\n       ' + BUNDLE_USAGE.replace('usage: ', ''),
   )
   return 2
+}
+
+/** `station tui` (docs/operations.md "Technician"): the socket from --socket, --config's data dir, or --data-dir. */
+async function tui(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...CLIENT_OPTIONS, config: { type: 'string' } } })
+  let socket: string
+  if (values.config !== undefined && !values.socket && !values['data-dir']) {
+    const { loadConfig, formatProblems } = await import('../config/load.js')
+    const loaded = await loadConfig({
+      file: values.config,
+      env: process.env,
+      overrides: {},
+      bundledFlowsDir: bundledFlowsDir(),
+      defaultDataDir: clientDataDir(process.cwd(), undefined, process.env),
+      cwd: process.cwd(),
+    })
+    if (!loaded.ok) {
+      io.err(formatProblems(loaded.source, loaded.problems))
+      return 78
+    }
+    socket = controlSocketPath(loaded.config.dataDir, loaded.config.control.socketPath)
+  } else {
+    socket = clientSocket(values)
+  }
+  const { tuiCommand } = await import('./tui/tui-command.js')
+  return tuiCommand(socket, { ...io, stdin: process.stdin, stdout: process.stdout })
 }
 
 /** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */

@@ -48,6 +48,8 @@ export function simControlHandlers(deps: SimControlDeps): Record<string, Control
 
 function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<string, ControlHandler> {
   const pollMs = deps.config.hardware.keypad.pollIntervalMs
+  /** The press in progress (or resolved): the next one starts after it. */
+  let pressTail: Promise<void> = Promise.resolve()
 
   return {
     'sim.press': async (args) => {
@@ -56,15 +58,21 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
         throw new StationError('E_CONTROL_REQUEST', `unknown key '${key}': use 0-9, ok or back`)
       }
       const sim = rig()
-      // Hold the key long enough for at least two polls, then lift the finger: one press, as a resident does.
-      try {
-        sim.keyDown(key as KeyName)
-      } catch (error) {
-        throw new StationError('E_CONTROL_REQUEST', messageOf(error))
-      }
-      await deps.clock.sleep(pollMs * 3)
-      sim.keyUp(key as KeyName)
-      await deps.clock.sleep(pollMs * 2)
+      // One finger at a time: presses from several clients (two shells, the console's burst) wait
+      // their turn, as two fingers on two electrodes would read as no clear key.
+      const turn = pressTail.then(async () => {
+        // Hold the key long enough for at least two polls, then lift the finger: one press, as a resident does.
+        try {
+          sim.keyDown(key as KeyName)
+        } catch (error) {
+          throw new StationError('E_CONTROL_REQUEST', messageOf(error))
+        }
+        await deps.clock.sleep(pollMs * 3)
+        sim.keyUp(key as KeyName)
+        await deps.clock.sleep(pollMs * 2)
+      })
+      pressTail = turn.catch(() => undefined)
+      await turn
       return { key }
     },
     'sim.card': async (args) => {

@@ -44,6 +44,11 @@ import { loadDesiredAtStart } from './ops/desired-config.js'
 import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
+import { HardwareTests } from './technician/hardware-tests.js'
+import type { LogRing } from './technician/log-ring.js'
+import { StationActivity } from './technician/station-activity.js'
+import { technicianControlHandlers } from './technician/technician-control.js'
+import { tlsIdentityReader } from './technician/tls-identity.js'
 import { stationFlowOptions } from './station-flow-options.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
@@ -74,6 +79,8 @@ export interface StationDeps {
   brokerPassword?: string
   /** Resident set size of the process, for telemetry (read by the composition root). */
   rssBytes?: () => number
+  /** The last redacted log lines, fed by the logger (`station tui`'s log tail); absent: an empty tail. */
+  logRing?: LogRing
 }
 
 /** Where the kernel reports the SoC temperature on a Raspberry Pi (millidegrees Celsius). */
@@ -180,6 +187,16 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
   const devices = createDevices({ config, hardware, clock, log, bus })
+  // For the technician (`station tui`): counts of what happened, and the device tests that borrow
+  // the keypad, the readers or the display from the kiosk for a moment.
+  const activity = new StationActivity({ clock, bus })
+  const printer = activity.countingPrinter(devices.printer)
+  const tests = new HardwareTests({
+    clock,
+    paint: (rows) => devices.showRows(rows),
+    cols: config.hardware.display.cols,
+    rows: config.hardware.display.rows,
+  })
 
   const link = deps.brokerUrl
     ? new MqttLink({
@@ -243,8 +260,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const kiosk = new Kiosk({
     clock,
     log: log.child({ component: 'runtime.kiosk' }),
-    showRows: (rows) => devices.showRows(rows),
-    printer: devices.printer,
+    showRows: (rows) => tests.kioskShows(rows),
+    printer,
     outbox,
     central: centralCalls(link, { clock, event: (type, fields) => bus.emit('station.event', { type, fields }) }),
     flows: () => flows,
@@ -289,7 +306,9 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       if (beep) buzzer.beep(beep)
     })
   }
-  bus.on('key.pressed', ({ key }) => kiosk.key(key))
+  bus.on('key.pressed', ({ key }) => {
+    if (!tests.takeKey(key)) kiosk.key(key)
+  })
   // The resident's only input: while it is faulty or absent the welcome screen says so. Passing
   // states (starting, stopped during a restart) change nothing.
   bus.on('device.health', ({ device, health }) => {
@@ -297,11 +316,14 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     if (health.state === 'faulty' || health.state === 'absent') kiosk.setKeypadDown(true)
     else if (health.state === 'ok' || health.state === 'degraded') kiosk.setKeypadDown(false)
   })
-  bus.on('card.presented', (card) => kiosk.card(card))
+  bus.on('card.presented', (card) => {
+    if (!tests.takeCard(card)) kiosk.card(card)
+  })
   bus.on('card.unreadable', ({ device, reason }) => {
     bus.emit('station.event', { type: 'card.unreadable', fields: { device, reason } })
-    kiosk.unreadable()
+    if (!tests.takeUnreadable(reason)) kiosk.unreadable()
   })
+  if (link) activity.watchLink(link)
   link?.onStateChange(() => {
     kiosk.refresh()
     if (link.isConnected) {
@@ -341,6 +363,23 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         return { on: maintenance.on, reason: maintenance.reason }
       },
       ...simControlHandlers({ hardware, config, clock, bus }),
+      ...technicianControlHandlers({
+        clock,
+        stationId: config.station.id,
+        status: () => report(),
+        deviceNames: () => devices.services.map((service) => service.name),
+        activity,
+        tests,
+        logRing: deps.logRing,
+        link,
+        drain,
+        printer,
+        restartDevice: async (name) => {
+          await supervisor?.restart(name)
+          return supervisor?.health()[name]
+        },
+        ...(link && config.mqtt.tls?.certFile ? { tlsIdentity: tlsIdentityReader(config.mqtt.tls.certFile, () => clock.now()) } : {}),
+      }),
     },
     log.child({ component: 'runtime.control' }),
     {
@@ -402,7 +441,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
           status: () => report(),
           reloadFlows: () => reloadFlows(),
           maintenance,
-          printer: devices.printer,
+          printer,
           deviceNames: () => devices.services.map((service) => service.name),
           restartDevice: async (name) => {
             await supervisor?.restart(name)
@@ -468,7 +507,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     ...(commands ? [commands] : []),
     control,
   ]
-  supervisor = new Supervisor(services, { clock, log: log.child({ component: 'runtime.supervisor' }) })
+  supervisor = new Supervisor(services, {
+    clock,
+    log: log.child({ component: 'runtime.supervisor' }),
+    onRetry: (name) => activity.countRetry(name),
+  })
   await supervisor.start()
   // Drivers also change health on their own (a keypad whose polls start failing): look every
   // second, so central hears of those too. Repeats are filtered where events are made.
@@ -484,6 +527,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       lastStates.set(device.name, health.state)
       bus.emit('device.health', { device: device.name, health })
     }
+    if (drain) activity.sampleDelivered(drain.delivered)
     // Red for someone to come and look; blinking green while a resident is being served.
     leds?.show(maintenance.on || anyFault ? 'fault' : kiosk.phase === 'welcome' ? 'ok' : 'busy')
     healthTimer = clock.setTimeout(watchHealth, HEALTH_WATCH_MS)
@@ -499,6 +543,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     async stop() {
       ready = false
       if (healthTimer) clock.clearTimeout(healthTimer)
+      tests.stop()
       await supervisor?.stop()
       await outbox.close()
       await hardware.close()

@@ -1,5 +1,5 @@
 /**
- * Pure encoding for an HD44780 character LCD behind a PCF8574 I2C expander (protocols.md 4): which
+ * Pure encoding for an HD44780 character LCD behind a PCF8574 I2C expander (docs/protocols.md 4): which
  * expander bytes carry a command or a character in 4-bit mode, the initialisation sequence, cursor
  * addresses, and the text the A00 character ROM can show.
  */
@@ -19,7 +19,7 @@ import {
 
 /**
  * Which PCF8574 port bit (0..7) drives each LCD signal. Backpacks differ, so this is configuration
- * (protocols.md 4.1); all eight values must be distinct.
+ * (docs/protocols.md 4.1); all eight values must be distinct.
  */
 export interface Pcf8574Mapping {
   readonly rs: number
@@ -35,7 +35,7 @@ export interface Pcf8574Mapping {
   readonly blActiveLow?: boolean
 }
 
-/** The common "LCM1602/YwRobot" wiring: P0 RS, P1 RW, P2 E, P3 backlight, P4..P7 D4..D7 (protocols.md 4.1). */
+/** The common "LCM1602/YwRobot" wiring: P0 RS, P1 RW, P2 E, P3 backlight, P4..P7 D4..D7 (docs/protocols.md 4.1). */
 export const DEFAULT_PCF8574_MAPPING: Pcf8574Mapping = Object.freeze({
   rs: 0,
   rw: 1,
@@ -98,7 +98,7 @@ function expanderByte(nibble: number, e: boolean, options: EncodeOptions): numbe
   if (options.rs) byte |= 1 << mapping.rs
   if (e) byte |= 1 << mapping.e
   if (backlightBit) byte |= 1 << mapping.bl
-  // RW stays 0: these drivers only write, and never read the busy flag (protocols.md 4.1).
+  // RW stays 0: these drivers only write, and never read the busy flag (docs/protocols.md 4.1).
   return byte
 }
 
@@ -111,7 +111,7 @@ export function encodeNibble(nibble: number, options: EncodeOptions): Uint8Array
   return Uint8Array.of(expanderByte(nibble, true, options), expanderByte(nibble, false, options))
 }
 
-/** The four expander bytes that send `value` in 4-bit mode, high nibble first (protocols.md 4.1). */
+/** The four expander bytes that send `value` in 4-bit mode, high nibble first (docs/protocols.md 4.1). */
 export function encodeByte(value: number, options: EncodeOptions): Uint8Array {
   if (!Number.isInteger(value) || value < 0 || value > 0xff) {
     throw new StationError('E_CODEC_INVALID', 'byte must be 0x00..0xff', { value })
@@ -145,7 +145,7 @@ export function decodeExpanderByte(byte: number, mapping: Pcf8574Mapping = DEFAU
 }
 
 /**
- * Initialisation by instruction (HD44780U Figure 24; protocols.md 4.2), which works from any state,
+ * Initialisation by instruction (HD44780U Figure 24; docs/protocols.md 4.2), which works from any state,
  * including a controller left mid-byte in 4-bit mode. The caller first waits POWER_UP_DELAY_MS if
  * the LCD may just have been powered. Delays are the data sheet's minimums rounded up to whole
  * milliseconds: 4.1 ms → 5, 100 µs → 1, Clear 1.52 ms → 2.
@@ -173,7 +173,7 @@ export function initSequence(backlight: boolean, mapping: Pcf8574Mapping = DEFAU
 }
 
 /**
- * DDRAM address of (row, col) (protocols.md 4.3): rows 0 and 1 start at 0x00 and 0x40; on 4-row
+ * DDRAM address of (row, col) (docs/protocols.md 4.3): rows 0 and 1 start at 0x00 and 0x40; on 4-row
  * modules rows 2 and 3 continue lines 1 and 2 at 0x00 + cols and 0x40 + cols (0x14/0x54 on a 20x4).
  * Supported geometries: 2 rows of up to 40 columns, 4 rows of up to 20 (the driver always sets N = 2 lines).
  * Throws E_CODEC_INVALID for an unsupported geometry or a position outside it, rather than writing
@@ -200,7 +200,7 @@ export function setCursorCommand(cols: number, rows: number, row: number, col: n
   return SET_DDRAM_ADDRESS | ddramAddress(cols, rows, row, col)
 }
 
-/** Characters the A00 ROM prints as something else: 0x5C is ¥ and 0x7E is → (protocols.md 4.4). */
+/** Characters the A00 ROM prints as something else: 0x5C is ¥ and 0x7E is → (docs/protocols.md 4.4). */
 const A00_SUBSTITUTES: Readonly<Record<string, string>> = { '\\': '/', '~': '-' }
 
 /**

@@ -49,7 +49,7 @@ export interface Hd44780DisplayConfig extends Pick<DisplayConfig, 'address' | 'c
  * An HD44780 character LCD on a PCF8574 backpack. Rewrites only rows whose text changed, one I2C
  * transaction per row (the PCF8574 takes any number of port bytes in one write). Operations run one
  * at a time. After any bus failure the next operation re-runs the initialisation, which resynchronises
- * the controller however many nibbles it missed (protocols.md 4.2), and redraws every row. With
+ * the controller however many nibbles it missed (docs/protocols.md 4.2), and redraws every row. With
  * `glyphs: 'vietnamese'` each initialisation also loads the 8 CGRAM glyphs and rows are encoded with
  * glyphDisplayText, so ă â ê ô ơ ư đ Đ keep their shape (without tone marks).
  */
@@ -206,7 +206,7 @@ export class Hd44780Display implements Display {
 
   /**
    * One I2C write per glyph: Set CGRAM address 0x40 | slot << 3, then its 8 rows as data
-   * (protocols.md 4.3). The last write ends with Set DDRAM address 0, because data written after a
+   * (docs/protocols.md 4.3). The last write ends with Set DDRAM address 0, because data written after a
    * CGRAM address goes to CGRAM; row writes set their own address anyway, this keeps the controller
    * in the state the initialisation left it.
    */

@@ -1,6 +1,6 @@
 /**
  * HD44780U instruction codes and flag bits with the data sheet's names (Hitachi HD44780U, Table 6
- * "Instructions"; protocols.md 4.2). An instruction byte is its code ORed with the flags that follow it.
+ * "Instructions"; docs/protocols.md 4.2). An instruction byte is its code ORed with the flags that follow it.
  */
 
 /** Clear display: fills DDRAM with 0x20, address counter to 0, I/D = 1. Takes 1.52 ms. */
@@ -37,7 +37,7 @@ export const SET_DDRAM_ADDRESS = 0x80
 
 /** Execution time of Clear display and Return home at fosc = 270 kHz (Table 6): 1.52 ms. */
 export const CLEAR_EXECUTION_MS = 1.52
-/** Wait the driver uses after Clear/Return home: 1.52 ms rounded up to a whole clock tick (protocols.md 4.1). */
+/** Wait the driver uses after Clear/Return home: 1.52 ms rounded up to a whole clock tick (docs/protocols.md 4.1). */
 export const CLEAR_DELAY_MS = 2
 /** Wait after VCC reaches 2.7 V before the first instruction (Figure 24, "Wait for more than 40 ms"). */
 export const POWER_UP_DELAY_MS = 50

@@ -45,7 +45,7 @@ export interface SimHd44780Options {
   clock?: Clock
 }
 
-/** One I2C byte at 100 kHz: 8 data bits + ACK = 90 µs (protocols.md 4.1); bytes cannot arrive faster. */
+/** One I2C byte at 100 kHz: 8 data bits + ACK = 90 µs (docs/protocols.md 4.1); bytes cannot arrive faster. */
 const BYTE_TIME_MS = 0.09
 /** Power-up: no instruction is accepted for 40 ms after VCC reaches 2.7 V (HD44780U Figure 24). */
 const POWER_UP_BUSY_MS = 40
@@ -68,7 +68,7 @@ const A00_HIGH = 'αäβεμσρg√¹jˣ¢£ñöpqθ∞ΩüΣπxy千万円÷ �
 const UNKNOWN_GLYPH = '▒'
 
 /**
- * What the A00 ROM shows for a character code (protocols.md 4.4). Codes 0x00-0x0F are the 8 CGRAM
+ * What the A00 ROM shows for a character code (docs/protocols.md 4.4). Codes 0x00-0x0F are the 8 CGRAM
  * user glyphs (0x08-0x0F mirror 0x00-0x07); `userGlyph` says what the pixels of a slot show.
  */
 function a00Glyph(code: number, userGlyph: (slot: number) => string): string {

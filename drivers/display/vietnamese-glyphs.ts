@@ -1,5 +1,5 @@
 /**
- * Eight CGRAM user glyphs for Vietnamese on an HD44780 with the A00 ROM (protocols.md 4.3, 4.4), and
+ * Eight CGRAM user glyphs for Vietnamese on an HD44780 with the A00 ROM (docs/protocols.md 4.3, 4.4), and
  * the text encoding that uses them. Pure data and functions.
  *
  * Why these eight: the A00 ROM has no accented letters, and 8 slots cannot hold Vietnamese's 134

@@ -5,12 +5,12 @@
  */
 import { StationError, isStationError, type ErrorContext } from '../../runtime/errors.js'
 
-/** Hints for the errnos a kiosk actually meets (protocols.md 9.1, 9.2). */
+/** Hints for the errnos a kiosk actually meets (docs/protocols.md 9.1, 9.2). */
 const HINTS: Readonly<Record<string, string>> = {
   ENOENT: 'the GPIO node does not exist (legacy sysfs GPIO disabled, or not a Raspberry Pi)',
   EACCES: 'permission denied: add the service user to group gpio',
   EPERM: 'permission denied: add the service user to group gpio',
-  EINVAL: 'the kernel refused the line number (wrong sysfs base? see protocols.md 9.1)',
+  EINVAL: 'the kernel refused the line number (wrong sysfs base? see docs/protocols.md 9.1)',
   EBUSY: 'the line is already in use by a driver or another process',
 }
 

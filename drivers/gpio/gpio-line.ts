@@ -27,7 +27,7 @@ export interface GpioLine {
   /**
    * Calls `listener` for each change matching `edge`, with the level after the change and its tick.
    * How faithful the ticks are depends on the adapter: pigpio and the simulator stamp the edge itself,
-   * onoff stamps the moment its callback runs (protocols.md 5.3).
+   * onoff stamps the moment its callback runs (docs/protocols.md 5.3).
    */
   watch(edge: GpioEdge, listener: GpioEdgeListener): Unwatch
   /** Stops all watchers and releases the line. Idempotent. */

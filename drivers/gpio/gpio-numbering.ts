@@ -1,5 +1,5 @@
 /**
- * BCM GPIO numbers to legacy sysfs numbers (protocols.md 9.1). The kernel assigns chip bases dynamically
+ * BCM GPIO numbers to legacy sysfs numbers (docs/protocols.md 9.1). The kernel assigns chip bases dynamically
  * (0, 399, 512, 571 … depending on board and kernel), so the base must be read from the header chip,
  * found by its label; the lowest or highest gpiochipN is the wrong chip on some boards.
  */
@@ -19,7 +19,7 @@ export interface GpioChipInfo {
 }
 
 /**
- * Labels of the chip that drives the 40-pin header: Pi 0–3, Pi 4, Pi 5 (RP1). protocols.md 9.1.
+ * Labels of the chip that drives the 40-pin header: Pi 0–3, Pi 4, Pi 5 (RP1). docs/protocols.md 9.1.
  * Other chips (firmware expander `raspberrypi-exp-gpio`, the Pi 5's `gpio-brcmstb@…`) are not the header.
  */
 export const HEADER_CHIP_LABELS = ['pinctrl-bcm2835', 'pinctrl-bcm2711', 'pinctrl-rp1'] as const

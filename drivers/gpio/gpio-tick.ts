@@ -1,6 +1,6 @@
 /**
  * 32-bit microsecond ticks, the time base of GPIO edges. pigpio stamps edges with a tick that wraps every
- * 2^32 µs (about 71.6 min, protocols.md 5.3); every adapter here uses the same range so that drivers
+ * 2^32 µs (about 71.6 min, docs/protocols.md 5.3); every adapter here uses the same range so that drivers
  * compute intervals one way, modulo 2^32.
  */
 import type { Clock } from '../../runtime/clock.js'

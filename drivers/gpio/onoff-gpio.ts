@@ -2,7 +2,7 @@
  * GPIO lines through legacy sysfs (/sys/class/gpio) with the optional native `onoff` package: the default
  * GPIO transport, fine for LEDs, buzzers and switches. The only file that imports onoff, lazily.
  *
- * Limits (protocols.md 5.3): sysfs signals only "an interrupt happened"; onoff then reads the current
+ * Limits (docs/protocols.md 5.3): sysfs signals only "an interrupt happened"; onoff then reads the current
  * level from the event loop, often hundreds of µs to ms later. So a watcher's level may not be the level
  * the edge produced, two quick edges may arrive as one, and `tickUs` is the time the callback ran
  * (`performance.now()`), not the time of the edge. Do not use it for pulse trains such as Wiegand.

@@ -1,8 +1,8 @@
 /**
  * GPIO lines through the optional native `pigpio` package, for the jobs that need hardware timing: edge
- * alerts stamped with a microsecond tick by DMA sampling (Wiegand, protocols.md 5.3), PWM (passive buzzer)
+ * alerts stamped with a microsecond tick by DMA sampling (Wiegand, docs/protocols.md 5.3), PWM (passive buzzer)
  * and the glitch filter. The only file that imports pigpio, and only lazily inside `openPigpioLine`:
- * pigpio prints a warning box to stderr when imported where its C library is missing (toolchain.md 9).
+ * pigpio prints a warning box to stderr when imported where its C library is missing (docs/toolchain.md 5).
  * pigpio runs its C library in-process, wants root, and does not run on the Raspberry Pi 5 (RP1 I/O chip,
  * joan2937/pigpio#589), so it is used only when configured.
  */
@@ -21,7 +21,7 @@ export interface PigpioLineOptions {
   /** BCM GPIO number, 0–31: pigpio alerts and PWM cover only the user GPIOs of bank 1 (pigpio docs, gpioSetAlertFunc). */
   bcm: number
   direction: 'in' | 'out'
-  /** Internal pull resistor for inputs; default 'off' (Wiegand readers need an external pull-up to 3.3 V, protocols.md 5.1). */
+  /** Internal pull resistor for inputs; default 'off' (Wiegand readers need an external pull-up to 3.3 V, docs/protocols.md 5.1). */
   pull?: 'up' | 'down' | 'off'
   /** Inputs: ignore level changes shorter than this, 0–300000 µs (pigpio gpioGlitchFilter); default 0 (off). */
   glitchFilterUs?: number

@@ -27,7 +27,7 @@ export async function openNativeI2cBus(busNumber: number, options: NativeI2cBusO
     throw new TypeError(`busNumber must be a non-negative integer (got ${String(busNumber)})`)
   }
   const node = `${options.deviceDir ?? '/dev'}/i2c-${busNumber}`
-  // i2c-bus opens the node lazily on the first transfer (toolchain.md 9), so check it here, where the
+  // i2c-bus opens the node lazily on the first transfer (docs/toolchain.md 5), so check it here, where the
   // error can still name the cause instead of surfacing later as a bus failure.
   try {
     await access(node, fsConstants.R_OK | fsConstants.W_OK)
@@ -52,7 +52,7 @@ export async function openNativeI2cBus(busNumber: number, options: NativeI2cBusO
 }
 
 /**
- * I2cBus over an i2c-bus PromisifiedBus. Transactions run one at a time (protocols.md 10, "Serialise
+ * I2cBus over an i2c-bus PromisifiedBus. Transactions run one at a time (docs/protocols.md 10, "Serialise
  * I2C transactions per bus"), so a multi-step driver sequence is never interleaved byte-wise with another's.
  */
 export class NativeI2cBus implements I2cBus {
@@ -112,7 +112,7 @@ export class NativeI2cBus implements I2cBus {
 
   #run<T>(context: ErrorContext, transfer: () => Promise<T>): Promise<T> {
     const result = this.#tail.then(transfer).catch((error: unknown) => {
-      // Argument errors stay TypeErrors (style.md 3.5); everything from the addon is wrapped once, here.
+      // Argument errors stay TypeErrors (docs/architecture.md, "Errors"); everything from the addon is wrapped once, here.
       if (error instanceof TypeError) throw error
       throw mapI2cError(error, context)
     })

@@ -1,6 +1,6 @@
 /**
  * Vietnamese citizen identity card (CCCD): the 12-digit personal identification number and the QR code on
- * the card (protocols.md 7). Pure functions. Errors are `E_CARD_INVALID`; their context never carries the
+ * the card (docs/protocols.md 7). Pure functions. Errors are `E_CARD_INVALID`; their context never carries the
  * number, the name or any other personal field, because errors get logged.
  */
 import { StationError } from '../../runtime/errors.js'
@@ -10,7 +10,7 @@ import { provinceName } from './province-codes.js'
 /** Sex as encoded by digit 4 of the personal number and by the QR's `Nam`/`Nữ` field. */
 export type Sex = 'male' | 'female'
 
-/** What the 12 digits `PPP G YY RRRRRR` say about their holder (protocols.md 7.2). */
+/** What the 12 digits `PPP G YY RRRRRR` say about their holder (docs/protocols.md 7.2). */
 export interface PersonalIdInfo {
   /** Digits 1-3: province of birth registration, as a 3-digit string ("079"). */
   readonly province: string
@@ -35,7 +35,7 @@ export interface PersonalIdOptions {
   readonly allowUnknownProvince?: boolean
 }
 
-/** The CCCD QR payload, validated (protocols.md 7.1). Personal data: keep it in memory, never log it. */
+/** The CCCD QR payload, validated (docs/protocols.md 7.1). Personal data: keep it in memory, never log it. */
 export interface CccdRecord {
   /** The 12-digit personal identification number, as a string. */
   readonly id: string
@@ -56,7 +56,7 @@ export interface CccdRecord {
 
 const PERSONAL_ID = /^\d{12}$/
 const OLD_ID = /^\d{9}$/
-/** The QR has 7 fields (protocols.md 7.1); newer cards may append more, which are ignored. */
+/** The QR has 7 fields (docs/protocols.md 7.1); newer cards may append more, which are ignored. */
 const MIN_QR_FIELDS = 7
 /** In `u` mode a valid surrogate pair is one code point, so only unpaired halves match. */
 const LONE_SURROGATE = /[\ud800-\udfff]/u
@@ -109,7 +109,7 @@ export function decodePersonalId(id: string, options: PersonalIdOptions = {}): P
 }
 
 /**
- * Parses and validates the CCCD QR text with the checks of protocols.md 7.3, in order: field count,
+ * Parses and validates the CCCD QR text with the checks of docs/protocols.md 7.3, in order: field count,
  * number formats, province and digit 4, calendar dates with DOB ≤ issue date ≤ `today`, birth year and
  * sex against the number, then text sanity (no U+FFFD, no Windows-1252 mojibake). Surrounding
  * whitespace and CR/LF from the scanner are trimmed. `today` is read in local time, so the station

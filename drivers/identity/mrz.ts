@@ -1,11 +1,11 @@
 /**
  * ICAO 9303 TD1 machine-readable zone (ID-card size, 3 lines × 30 characters), as on the back of the
- * Vietnamese CCCD (protocols.md 6). Pure functions; every failure is `E_CARD_INVALID` with positions,
+ * Vietnamese CCCD (docs/protocols.md 6). Pure functions; every failure is `E_CARD_INVALID` with positions,
  * never field values, in its context.
  */
 import { StationError } from '../../runtime/errors.js'
 
-/** The TD1 fields, with fillers removed from the ends of each field (protocols.md 6.2). */
+/** The TD1 fields, with fillers removed from the ends of each field (docs/protocols.md 6.2). */
 export interface Td1Record {
   /** Line 1 pos 1-2 without fillers: "I", "ID", "AC" … */
   readonly docCode: string
@@ -28,7 +28,7 @@ export interface Td1Record {
   readonly surname: string
   /** Secondary identifiers, joined by spaces. */
   readonly given: string
-  /** VNM cards only: the 12-digit personal number that opens optional data 1 (protocols.md 6.2). */
+  /** VNM cards only: the 12-digit personal number that opens optional data 1 (docs/protocols.md 6.2). */
   readonly personalNumber?: string
 }
 

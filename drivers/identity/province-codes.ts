@@ -1,6 +1,6 @@
 /**
  * Province/city codes of birth registration: digits 1-3 of the 12-digit personal identification number
- * (protocols.md 7.2, from Thông tư 07/2016/TT-BCA appendix 1). Kept as data because the number is
+ * (docs/protocols.md 7.2, from Thông tư 07/2016/TT-BCA appendix 1). Kept as data because the number is
  * assigned for life: the 2025 province mergers do not change codes already issued, and new codes may
  * appear later. Codes are not contiguous.
  */

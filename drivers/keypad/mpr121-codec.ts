@@ -1,5 +1,5 @@
 /**
- * Pure MPR121 encoding (protocols.md 3.2): touch status bytes to electrodes, electrode edges, the
+ * Pure MPR121 encoding (docs/protocols.md 3.2): touch status bytes to electrodes, electrode edges, the
  * register writes that configure the chip, and the identity check.
  */
 import { StationError } from '../../runtime/errors.js'
@@ -96,7 +96,7 @@ export function diffElectrodes(before: readonly number[], after: readonly number
 }
 
 /**
- * The Adafruit initialisation (protocols.md 3.2), in order: soft reset; stop mode; touch then release
+ * The Adafruit initialisation (docs/protocols.md 3.2), in order: soft reset; stop mode; touch then release
  * thresholds per electrode; baseline filters; no debounce, 16 µA, 0.5 µs / 1 ms period; ECR last,
  * which starts measuring (CL = 10, n electrodes, proximity off) and captures the baselines.
  * The caller waits ≥ 1 ms after the reset write. Throws E_CODEC_INVALID for out-of-range settings.

@@ -35,7 +35,7 @@ export interface Mpr121KeypadConfig
   maxConsecutiveFailures?: number
 }
 
-/** Data sheet: registers are ready ≥ 1 ms after a soft reset (protocols.md 3.2 step 1). */
+/** Data sheet: registers are ready ≥ 1 ms after a soft reset (docs/protocols.md 3.2 step 1). */
 const RESET_SETTLE_MS = 1
 /**
  * How often ECR is read back. A chip that browned out comes back in stop mode and reports "no touch"
@@ -215,7 +215,7 @@ export class Mpr121Keypad implements Keypad {
     }
   }
 
-  /** Soft reset, identity check, configuration writes (protocols.md 3.2), in the codec's order. */
+  /** Soft reset, identity check, configuration writes (docs/protocols.md 3.2), in the codec's order. */
   async #configure(): Promise<void> {
     const writes = initWrites({
       touchThreshold: this.#touchThreshold,

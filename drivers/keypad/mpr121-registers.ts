@@ -1,6 +1,6 @@
 /**
  * MPR121 register map with the data sheet's names (Freescale MPR121 Rev 4, Table 1 "Register Map";
- * Adafruit_MPR121.h uses the same names), so a search of the PDF finds them. protocols.md 3.2.
+ * Adafruit_MPR121.h uses the same names), so a search of the PDF finds them. docs/protocols.md 3.2.
  */
 
 /** ELE0–ELE7 touch status, bit n = electrode n. */

@@ -1,5 +1,5 @@
 /**
- * Hex text ↔ bytes, in the notation of protocols.md and the test vectors ("00 00 FF 02 FE").
+ * Hex text ↔ bytes, in the notation of docs/protocols.md and the test vectors ("00 00 FF 02 FE").
  */
 import { StationError } from '../../runtime/errors.js'
 

@@ -1,5 +1,5 @@
 /**
- * Pure PN532 command builders and response parsers for the commands the kiosk uses (protocols.md
+ * Pure PN532 command builders and response parsers for the commands the kiosk uses (docs/protocols.md
  * 2.3, from NXP UM0701-02), and the decoder behind `station decode pn532 <hex>`.
  */
 import { StationError } from '../../runtime/errors.js'
@@ -22,16 +22,16 @@ export const PN532_COMMAND = {
   InRelease: 0x52,
 } as const
 
-/** SAMConfiguration Mode (protocols.md 2.3). */
+/** SAMConfiguration Mode (docs/protocols.md 2.3). */
 export const SAM_MODE = { normal: 0x01, virtualCard: 0x02, wiredCard: 0x03, dualCard: 0x04 } as const
 
-/** InListPassiveTarget BrTy (protocols.md 2.3). */
+/** InListPassiveTarget BrTy (docs/protocols.md 2.3). */
 export const BRTY = { iso14443a106: 0x00, felica212: 0x01, felica424: 0x02, iso14443b106: 0x03, jewel106: 0x04 } as const
 
-/** RFConfiguration CfgItem 0x05: MxRtyATR, MxRtyPSL, MxRtyPassiveActivation (protocols.md 2.3). */
+/** RFConfiguration CfgItem 0x05: MxRtyATR, MxRtyPSL, MxRtyPassiveActivation (docs/protocols.md 2.3). */
 export const RF_CFG_MAX_RETRIES = 0x05
 
-/** IC byte of GetFirmwareVersion for a PN532 (protocols.md 2.3). */
+/** IC byte of GetFirmwareVersion for a PN532 (docs/protocols.md 2.3). */
 export const IC_PN532 = 0x32
 
 /** A command ready to frame: PD0 and the parameters after it. */
@@ -74,11 +74,11 @@ const SUPPORT_BITS = [
   [0x02, 'ISO14443B'],
   [0x04, 'ISO18092'],
 ] as const
-/** SEL_RES bit: the target is ISO/IEC 14443-4 compliant, an ATS follows (protocols.md 2.3). */
+/** SEL_RES bit: the target is ISO/IEC 14443-4 compliant, an ATS follows (docs/protocols.md 2.3). */
 const SAK_ISO14443_4 = 0x20
 /** Single, double and triple size NFCID1 (ISO/IEC 14443-3 cascade levels 1-3). */
 const NFCID1_LENGTHS = [4, 7, 10]
-/** A single-size UID whose first byte is 0x08 is a random number per activation (protocols.md 2.3, ISO/IEC 14443-3). */
+/** A single-size UID whose first byte is 0x08 is a random number per activation (docs/protocols.md 2.3, ISO/IEC 14443-3). */
 const RANDOM_UID_FIRST_BYTE = 0x08
 const RANDOM_UID_LENGTH = 4
 
@@ -100,7 +100,7 @@ export function samConfiguration(mode: number, timeout50Ms = 0x14, useIrq = true
 
 /**
  * `D4 32 05 MxRtyATR MxRtyPSL MxRtyPassiveActivation`. 0xFF = retry forever: with
- * MxRtyPassiveActivation 0xFF an InListPassiveTarget without a card never answers (protocols.md 2.3
+ * MxRtyPassiveActivation 0xFF an InListPassiveTarget without a card never answers (docs/protocols.md 2.3
  * pitfalls), so a polling loop sets it small. Throws a TypeError for values that are not bytes.
  */
 export function rfConfigurationMaxRetries(
@@ -161,7 +161,7 @@ export function parseFirmwareVersion(data: Uint8Array): FirmwareVersion {
 
 /**
  * Parses InListPassiveTarget response data for 106 kbps type A: `4B NbTg [Tg ATQA(2) SAK
- * NFCIDLength NFCID1 [ATS]]…` (protocols.md 2.3). Returns the first target. Throws E_CODEC_INVALID
+ * NFCIDLength NFCID1 [ATS]]…` (docs/protocols.md 2.3). Returns the first target. Throws E_CODEC_INVALID
  * for another response code, NbTg above 2, an NFCID1 length other than 4/7/10, a missing or
  * inconsistent ATS, or bytes left over.
  */
@@ -261,7 +261,7 @@ function parseTypeATarget(data: Uint8Array, offset: number): { fields: Omit<InLi
   let end = offset + 5 + uidLength
   let ats: string | null = null
   if ((sak & SAK_ISO14443_4) !== 0) {
-    // TL, the ATS's first byte, counts the whole ATS including itself (protocols.md 2.3).
+    // TL, the ATS's first byte, counts the whole ATS including itself (docs/protocols.md 2.3).
     const tl = data[end]
     if (tl === undefined || tl < 1 || end + tl > data.length) {
       throw new StationError('E_CODEC_INVALID', 'ATS missing or longer than the response', { offset: end, byte: tl ?? null })

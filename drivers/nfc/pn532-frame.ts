@@ -1,15 +1,15 @@
 /**
- * Pure PN532 frame codec (protocols.md 2.1, from NXP UM0701-02): command frames, the ACK,
+ * Pure PN532 frame codec (docs/protocols.md 2.1, from NXP UM0701-02): command frames, the ACK,
  * NACK and error frames, a stream splitter, I2C reads with their status byte, and the HSU wake-up.
  */
 import { StationError } from '../../runtime/errors.js'
 import { formatHexNumber } from './hex-bytes.js'
 
-/** Frame identifier, host → PN532 (protocols.md 2.1). */
+/** Frame identifier, host → PN532 (docs/protocols.md 2.1). */
 export const TFI_HOST_TO_PN532 = 0xd4
 /** Frame identifier, PN532 → host. */
 export const TFI_PN532_TO_HOST = 0xd5
-/** The data byte of the application error frame (protocols.md 2.1, vector error_frame). */
+/** The data byte of the application error frame (docs/protocols.md 2.1, vector error_frame). */
 export const ERROR_FRAME_CODE = 0x7f
 
 /** `00 00 FF 00 FF 00`: sent by the PN532 after every well-formed command; sent by the host it aborts the running command. */
@@ -19,19 +19,19 @@ export const NACK_FRAME: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0xff, 0x00
 /** `00 00 FF 01 FF 7F 81 00`: the PN532 did not understand the command (bad length or parameters). */
 export const ERROR_FRAME: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0x01, 0xff, 0x7f, 0x81, 0x00)
 /**
- * Wakes a PN532 on HSU from power-down/LowVbat: `55 55` and 14 zeros, as libnfc sends (protocols.md 2.2
+ * Wakes a PN532 on HSU from power-down/LowVbat: `55 55` and 14 zeros, as libnfc sends (docs/protocols.md 2.2
  * and vector hsu_wakeup_then_SAMConfiguration). The zeros give the oscillator time to start; the
  * command frame follows directly, its own `00 00` preamble continuing the run.
  */
 export const HSU_WAKEUP: Uint8Array = Uint8Array.of(0x55, 0x55, ...new Array<number>(14).fill(0x00))
 
-/** Status byte that starts every I2C read (protocols.md 2.2): 0x01 ready, 0x00 busy. */
+/** Status byte that starts every I2C read (docs/protocols.md 2.2): 0x01 ready, 0x00 busy. */
 export const I2C_STATUS_READY = 0x01
 export const I2C_STATUS_BUSY = 0x00
 
 /** The normal frame's LEN counts TFI + PD in one byte, so at most 254 PD bytes; more need the extended frame. */
 const NORMAL_MAX_DATA_BYTES = 254
-/** Extended frame: at most 265 bytes including TFI (protocols.md 2.1). */
+/** Extended frame: at most 265 bytes including TFI (docs/protocols.md 2.1). */
 const EXTENDED_MAX_LENGTH = 265
 /** Meaning text of the error frame, as the vectors write it. */
 const ERROR_MEANING = 'syntax/application-level error'
@@ -96,7 +96,7 @@ export function decodeFrame(bytes: Uint8Array): Pn532Frame {
 
 /**
  * Decodes the status byte of an I2C read: true = ready (0x01), false = busy (0x00). Throws
- * E_CODEC_INVALID for any other value: the reserved bits are 0 on a sound bus (protocols.md general rule 2).
+ * E_CODEC_INVALID for any other value: the reserved bits are 0 on a sound bus (docs/protocols.md general rule 2).
  */
 export function decodeI2cStatus(status: number): boolean {
   if (status === I2C_STATUS_READY) return true
@@ -108,7 +108,7 @@ export function decodeI2cStatus(status: number): boolean {
 }
 
 /**
- * Decodes an I2C read transaction (protocols.md 2.2; vectors i2c_read_*): status byte first; busy
+ * Decodes an I2C read transaction (docs/protocols.md 2.2; vectors i2c_read_*): status byte first; busy
  * means the rest is garbage. A ready read holds one frame; bytes after it are ignored, because the
  * host reads more than the frame needs when it does not know the length. Throws E_CODEC_INVALID.
  */

@@ -16,16 +16,16 @@ import { abortReason, responseData, type Pn532ExchangeOptions, type Pn532Transpo
 /** Options for `Pn532HsuTransport`. */
 export interface Pn532HsuTransportOptions {
   clock: Clock
-  /** The ACK normally comes within a few ms (protocols.md 2.1); default 50 ms (6 bytes take 0.5 ms at 115200 baud). */
+  /** The ACK normally comes within a few ms (docs/protocols.md 2.1); default 50 ms (6 bytes take 0.5 ms at 115200 baud). */
   ackTimeoutMs?: number
 }
 
 /**
- * PN532 over HSU (UART, 115200 8N1) on any SerialLink (protocols.md 2.2). Sends the `55 55` + zeros
+ * PN532 over HSU (UART, 115200 8N1) on any SerialLink (docs/protocols.md 2.2). Sends the `55 55` + zeros
  * wake-up before the first command, and again after any failed exchange (the chip may have reset into
  * power-down). Drops stale bytes before each command (ACKs of aborted commands), waits for the ACK and
  * then the response, and ignores frames with TFI D4: on an echoing line the host reads its own frames
- * back (protocols.md 2.3 pitfalls). Does not own the link: `close()` only stops listening.
+ * back (docs/protocols.md 2.3 pitfalls). Does not own the link: `close()` only stops listening.
  */
 export class Pn532HsuTransport implements Pn532Transport {
   readonly description: string
@@ -176,7 +176,7 @@ export class Pn532HsuTransport implements Pn532Transport {
     })
   }
 
-  /** The host's ACK aborts the chip's running command (protocols.md 2.1). Best effort. */
+  /** The host's ACK aborts the chip's running command (docs/protocols.md 2.1). Best effort. */
   async #abortCommand(): Promise<void> {
     try {
       await this.#link.write(ACK_FRAME)

@@ -6,7 +6,7 @@ import type { Pn532Command } from './pn532-commands.js'
 import { ACK_FRAME, decodeI2cRead, decodeI2cStatus, encodeCommand, type Pn532Frame } from './pn532-frame.js'
 import { abortReason, responseData, type Pn532ExchangeOptions, type Pn532Transport } from './pn532-transport.js'
 
-/** The PN532's 7-bit I2C address (protocols.md 2.2; the datasheet writes 0x48/0x49 as 8-bit). */
+/** The PN532's 7-bit I2C address (docs/protocols.md 2.2; the datasheet writes 0x48/0x49 as 8-bit). */
 export const PN532_I2C_ADDRESS = 0x24
 
 /** Options for `Pn532I2cTransport`. */
@@ -14,9 +14,9 @@ export interface Pn532I2cTransportOptions {
   clock: Clock
   /** 7-bit address; default 0x24. */
   address?: number
-  /** Pause between 1-byte status reads while the chip is busy; default 2 ms (protocols.md: retry after ~1-10 ms). */
+  /** Pause between 1-byte status reads while the chip is busy; default 2 ms (docs/protocols.md 2.2; our choice). */
   statusPollMs?: number
-  /** The ACK normally comes within a few ms (protocols.md 2.1); default 50 ms. */
+  /** The ACK normally comes within a few ms (docs/protocols.md 2.1); default 50 ms. */
   ackTimeoutMs?: number
   /**
    * Bytes read after the status byte for a response, whose length is not known before reading; bytes
@@ -28,7 +28,7 @@ export interface Pn532I2cTransportOptions {
 
 /**
  * PN532 over I2C: write the command frame, poll 1-byte status reads until ready (with a deadline),
- * then read status + frame in one transaction (protocols.md 2.2). The status read does not consume
+ * then read status + frame in one transaction (docs/protocols.md 2.2). The status read does not consume
  * the frame; the longer read does. On a Raspberry Pi 0–4 the chip's clock stretching makes reads
  * fail now and then (E_I2C_IO): the caller retries.
  */
@@ -105,7 +105,7 @@ export class Pn532I2cTransport implements Pn532Transport {
     }
   }
 
-  /** The host's ACK aborts the chip's running command (protocols.md 2.1). Best effort: the chip may be gone. */
+  /** The host's ACK aborts the chip's running command (docs/protocols.md 2.1). Best effort: the chip may be gone. */
   async #abortCommand(): Promise<void> {
     try {
       await this.#bus.write(this.#address, ACK_FRAME)

@@ -50,12 +50,12 @@ export interface Pn532ReaderConfig {
   commandTimeoutMs?: number
   /**
    * MxRtyPassiveActivation, 0..0xFE: how often the chip retries activating a card before answering
-   * "no card". Default 2 (protocols.md 2.3 example). 0xFF (retry forever) would block polling.
+   * "no card". Default 2 (docs/protocols.md 2.3 example). 0xFF (retry forever) would block polling.
    */
   passiveActivationRetries?: number
 }
 
-/** MxRtyATR 0xFF (the chip's default) and MxRtyPSL 0x01, as in protocols.md 2.3 "RFConfiguration MaxRetries (FF, 01, 02)". */
+/** MxRtyATR 0xFF (the chip's default) and MxRtyPSL 0x01, as in docs/protocols.md 2.3 "RFConfiguration MaxRetries (FF, 01, 02)". */
 const MX_RTY_ATR = 0xff
 const MX_RTY_PSL = 0x01
 /** SAMConfiguration timeout, 0x14 × 50 ms = 1 s; used only in virtual-card mode (vector cmd_SAMConfiguration_normal). */
@@ -185,7 +185,7 @@ export class Pn532Reader {
     }
   }
 
-  /** SAMConfiguration (retried once), firmware check (retried once), MaxRetries (protocols.md 2.2–2.3). */
+  /** SAMConfiguration (retried once), firmware check (retried once), MaxRetries (docs/protocols.md 2.2–2.3). */
   async #setup(): Promise<void> {
     await this.#retryOnce(samConfiguration(SAM_MODE.normal, SAM_TIMEOUT_50MS, true))
     const data = await this.#retryOnce(getFirmwareVersion())

@@ -16,7 +16,7 @@ export interface Pn532ExchangeOptions {
 }
 
 /**
- * One command/response exchange at a time with a PN532 (protocols.md 2.1: command → ACK → response).
+ * One command/response exchange at a time with a PN532 (docs/protocols.md 2.1: command → ACK → response).
  * Exchanges do not overlap: a second call waits for the first. When an exchange fails after the
  * command went out, the transport sends an ACK frame to abort the chip's command (best effort), so
  * the chip is idle for the next one.

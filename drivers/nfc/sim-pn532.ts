@@ -27,7 +27,7 @@ import {
 export interface SimCard {
   /** NFCID1, 4, 7 or 10 bytes: "DE AD BE EF". */
   uid: string
-  /** SENS_RES, MSB first; default "00 04" (MIFARE Classic 1K, protocols.md 2.3). */
+  /** SENS_RES, MSB first; default "00 04" (MIFARE Classic 1K, docs/protocols.md 2.3). */
   atqa?: string
   /** SEL_RES; default "08". Bit 0x20 (ISO 14443-4) needs `ats`. */
   sak?: string
@@ -96,7 +96,7 @@ const RF_CFG_DATA_LENGTHS: ReadonlyMap<number, number> = new Map([
   [0x0c, 1], // analog settings, type B
   [0x0d, 9], // analog settings, ISO/IEC 14443-4 212/424/848 kbps
 ])
-/** MxRtyPassiveActivation value meaning "retry forever" (protocols.md 2.3 pitfalls). */
+/** MxRtyPassiveActivation value meaning "retry forever" (docs/protocols.md 2.3 pitfalls). */
 const RETRY_FOREVER = 0xff
 /** InListPassiveTarget InitiatorData lengths: FeliCa polling payload 5 bytes, type B AFI 1 byte (UM0701-02). */
 const INITIATOR_DATA_LENGTHS: ReadonlyMap<number, number> = new Map([
@@ -116,7 +116,7 @@ interface Target {
 type Outcome = { kind: 'response'; data: number[] } | { kind: 'error' } | { kind: 'waiting' }
 
 /**
- * The PN532's command rules, whatever the host interface. Kept from UM0701-02 and protocols.md 2:
+ * The PN532's command rules, whatever the host interface. Kept from UM0701-02 and docs/protocols.md 2:
  * - a well-formed command is ACKed, then answered with `D5 <code+1> …`, or with the error frame when
  *   its length or parameters are wrong or the command is unknown (InDataExchange is not modelled);
  * - the host's ACK aborts the running command; the host's NACK asks for the last response again;
@@ -294,7 +294,7 @@ export class SimPn532 {
     }
   }
 
-  /** `4B 01 Tg ATQA SAK NFCIDLength NFCID1 [ATS]` (protocols.md 2.3). */
+  /** `4B 01 Tg ATQA SAK NFCIDLength NFCID1 [ATS]` (docs/protocols.md 2.3). */
   #targetResponse(card: Target): number[] {
     return [
       PN532_COMMAND.InListPassiveTarget + 1,
@@ -320,7 +320,7 @@ export interface SimPn532I2cOptions {
 }
 
 /**
- * The PN532 on I2C (protocols.md 2.2). Every read returns the status byte first: 0x00 while busy,
+ * The PN532 on I2C (docs/protocols.md 2.2). Every read returns the status byte first: 0x00 while busy,
  * with the rest of the read repeating the last frame read (stale bytes that look valid, the trap of
  * vector i2c_read_not_ready), and 0x01 when the ACK or the response is ready. A 1-byte status read
  * never consumes a frame; a longer ready read returns the frame (zero-padded or cut to the length)
@@ -424,7 +424,7 @@ export interface SimPn532HsuOptions {
 }
 
 /**
- * The PN532 on HSU, at the device end of a serial link (protocols.md 2.2). It sleeps until the wake-up
+ * The PN532 on HSU, at the device end of a serial link (docs/protocols.md 2.2). It sleeps until the wake-up
  * `55 55` followed by zeros (the zeros run on into the first frame's preamble); while asleep every
  * byte is lost. Awake, it splits frames from the stream, ignores damaged ones, ignores every command
  * but SAMConfiguration while in LowVbat mode, and writes the ACK then the response. A power cycle puts

@@ -1,5 +1,5 @@
 /**
- * CRC-16/CCITT-FALSE, the checksum of EMVCo merchant-presented QR codes (VietQR tag 63, protocols.md 8.2):
+ * CRC-16/CCITT-FALSE, the checksum of EMVCo merchant-presented QR codes (VietQR tag 63, docs/protocols.md 8.2):
  * polynomial 0x1021, initial value 0xffff, no reflection, no final XOR. Check value for ASCII
  * "123456789" is 0x29b1.
  */

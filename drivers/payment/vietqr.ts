@@ -1,5 +1,5 @@
 /**
- * VietQR payment payloads: the EMVCo merchant-presented QR profile used by NAPAS 247 (protocols.md 8).
+ * VietQR payment payloads: the EMVCo merchant-presented QR profile used by NAPAS 247 (docs/protocols.md 8).
  * Builds the payload the station prints on a payment slip, and parses one strictly. Pure functions;
  * failures are `E_CODEC_INVALID`.
  */
@@ -64,7 +64,7 @@ const NAPAS_GUID = 'A000000727'
 /** ISO 4217 numeric code of the Vietnamese dong. */
 const CURRENCY_VND = '704'
 const COUNTRY_VN = 'VN'
-/** VietQR profile limit for 62/08 (protocols.md 8.1). */
+/** VietQR profile limit for 62/08 (docs/protocols.md 8.1). */
 const PURPOSE_MAX_CHARS = 25
 /** EMVCo limits: whole payload, and an amount of at most 13 characters. */
 const PAYLOAD_MAX_CHARS = 512
@@ -121,7 +121,7 @@ export function buildVietQr(request: VietQrRequest): string {
 /**
  * The purpose folded to ASCII, whitespace collapsed and cut to 25 characters, and its 62/08 object.
  * Lengths count characters but the CRC runs over bytes, so only ASCII keeps the two equal for every bank
- * app (protocols.md 8.3). "Ủng hộ lũ lụt" → { purpose_sent: "Ung ho lu lut", tlv: "0813Ung ho lu lut" }.
+ * app (docs/protocols.md 8.3). "Ủng hộ lũ lụt" → { purpose_sent: "Ung ho lu lut", tlv: "0813Ung ho lu lut" }.
  * A purpose with nothing left after folding gives empty strings: the object is then left out.
  */
 export function encodePurposeTlv(purpose: string): PurposeTlv {
@@ -130,7 +130,7 @@ export function encodePurposeTlv(purpose: string): PurposeTlv {
 }
 
 /**
- * Parses a VietQR payload (protocols.md 8.3): first the CRC over everything up to and including `6304`
+ * Parses a VietQR payload (docs/protocols.md 8.3): first the CRC over everything up to and including `6304`
  * (compared case-insensitively; "CRC mismatch: computed XXXX"), then a strict TLV walk of the payload
  * and of templates 38 and 62 (two-digit ids, numeric lengths 01-99, values fully present, nothing
  * left over, no repeated ids), then the semantic rules: 00 = 01 first, 01 ∈ {11, 12}, 38/00 = NAPAS GUID,

@@ -1,10 +1,10 @@
 /**
- * Raspberry Pi health telemetry (protocols.md 9.3): `vcgencmd get_throttled` output and the SoC
+ * Raspberry Pi health telemetry (docs/protocols.md 9.3): `vcgencmd get_throttled` output and the SoC
  * temperature. Pure parsers; running vcgencmd or reading sysfs is the caller's job.
  */
 import { StationError } from '../../runtime/errors.js'
 
-/** get_throttled bits, in bit order (protocols.md 9.3, from the Raspberry Pi documentation). */
+/** get_throttled bits, in bit order (docs/protocols.md 9.3, from the Raspberry Pi documentation). */
 export const THROTTLED_FLAGS = [
   { bit: 0, name: 'under_voltage_now' },
   { bit: 1, name: 'arm_freq_capped_now' },

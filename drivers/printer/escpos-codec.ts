@@ -1,6 +1,6 @@
 /**
  * Pure ESC/POS encoders: single commands (ops), QR and CODE128 symbols, the cut, and whole receipts
- * (protocols.md 1.2-1.3). No I/O; invalid arguments throw StationError E_CODEC_INVALID.
+ * (docs/protocols.md 1.2-1.3). No I/O; invalid arguments throw StationError E_CODEC_INVALID.
  */
 import { StationError } from '../../runtime/errors.js'
 import {
@@ -76,7 +76,7 @@ export type QrEcc = keyof typeof QR_ECC
 export interface QrOptions {
   /** 1 or 2; default 2. */
   model?: 1 | 2
-  /** Module size in dots, 1..16; default 6 (4-6 scans well on 80 mm, protocols.md 1.3). */
+  /** Module size in dots, 1..16; default 6 (4-6 scans well on 80 mm, docs/protocols.md 1.3). */
   moduleDots?: number
   /** Error correction level; default 'M' (15 %). */
   ecc?: QrEcc
@@ -135,7 +135,7 @@ export function encodeOp(op: EscPosOp): Uint8Array {
     case 'underline':
       return Uint8Array.of(ESC, ESC_MINUS, checkInt(op.dots, 0, 2, 'underlineDots'))
     case 'size': {
-      // GS ! n: bits 4-6 = width-1, bits 0-2 = height-1 (protocols.md 1.2).
+      // GS ! n: bits 4-6 = width-1, bits 0-2 = height-1 (docs/protocols.md 1.2).
       const width = checkInt(op.width, 1, 8, 'widthScale')
       const height = checkInt(op.height, 1, 8, 'heightScale')
       return Uint8Array.of(GS, GS_EXCLAMATION, ((width - 1) << 4) | (height - 1))
@@ -181,7 +181,7 @@ function qrFunction(parameters: readonly number[]): Uint8Array {
 
 /**
  * QR fn 180 "store data": `1D 28 6B pL pH 31 50 30 d1…dk` with pL + pH·256 = k + 3, split as
- * pL = (k+3) & 0xFF, pH = (k+3) >> 8 (protocols.md 1.3; the `% 255` variant is a known bug).
+ * pL = (k+3) & 0xFF, pH = (k+3) >> 8 (docs/protocols.md 1.3; the `% 255` variant is a known bug).
  */
 export function encodeQrStore(data: Uint8Array): Uint8Array {
   const length = data.length + 3
@@ -214,7 +214,7 @@ export function encodeQr(data: string | Uint8Array, options: QrOptions = {}): Ui
 
 /**
  * A CODE128 barcode in code set B: GS h, GS w, GS H, then GS k Function B (m = 73) whose data starts
- * with the `{B` selector, counted in n (protocols.md 1.3). A `{` in the data is sent as `{{`, the
+ * with the `{B` selector, counted in n (docs/protocols.md 1.3). A `{` in the data is sent as `{{`, the
  * reference's escape for the brace that otherwise starts a selector.
  */
 export function encodeCode128(data: string, options: Code128Options = {}): Uint8Array {
@@ -261,7 +261,7 @@ function checkProfile(profile: PrinterProfile): void {
 /**
  * A whole receipt: ESC @, FS . (Chinese firmwares boot in Kanji mode and ESC @ may restore it), ESC t for a
  * code page, then the lines, then a partial cut. Alignment, bold and size are set before the first byte of
- * each line, since ESC a is ignored mid-line (protocols.md 1.2). Text is word-wrapped to the line width
+ * each line, since ESC a is ignored mid-line (docs/protocols.md 1.2). Text is word-wrapped to the line width
  * (half for double size); QR symbols and barcodes are centred.
  */
 export function encodeReceipt(receipt: Receipt, profile: PrinterProfile): Uint8Array {

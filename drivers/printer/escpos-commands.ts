@@ -1,6 +1,6 @@
 /**
  * ESC/POS byte constants, named as in the Epson ESC/POS command reference so a search of the reference
- * finds them (protocols.md 1.2-1.4). Command letters keep their case because the reference distinguishes
+ * finds them (docs/protocols.md 1.2-1.4). Command letters keep their case because the reference distinguishes
  * them (ESC E is emphasis, ESC e is reverse feed; GS H is the HRI position, GS h the bar height).
  */
 
@@ -19,7 +19,7 @@ export const FS = 0x1c
 export const GS = 0x1d
 export const NUL = 0x00
 
-/** Software flow control bytes the printer sends in the same stream as status replies (protocols.md 1.1). */
+/** Software flow control bytes the printer sends in the same stream as status replies (docs/protocols.md 1.1). */
 export const XON = 0x11
 export const XOFF = 0x13
 
@@ -36,7 +36,7 @@ export const ESC_E = 0x45
 export const ESC_a = 0x61
 /** ESC d n Print and feed n lines. */
 export const ESC_d = 0x64
-/** ESC t n Select character code table (vendor-specific numbers, protocols.md 1.5). */
+/** ESC t n Select character code table (vendor-specific numbers, docs/protocols.md 1.5). */
 export const ESC_t = 0x74
 
 // Second bytes of GS commands.
@@ -99,6 +99,6 @@ export const BARCODE_MODULE_MAX = 6
 /** GS V m for Function B: feed to the cutting position plus n units, then cut. */
 export const CUT_FEED = { full: 65, partial: 66 } as const
 
-/** Real-time status reply bits that are always 0 (bits 0, 7) and always 1 (bits 1, 4) (protocols.md 1.4). */
+/** Real-time status reply bits that are always 0 (bits 0, 7) and always 1 (bits 1, 4) (docs/protocols.md 1.4). */
 export const STATUS_FIXED_MASK = 0x93
 export const STATUS_FIXED_VALUE = 0x12

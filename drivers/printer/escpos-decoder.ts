@@ -159,7 +159,7 @@ class PaperModel {
     if (prefix === ESC) {
       if (command === ESC_AT) this.#reset()
       else if (command === ESC_a) {
-        // Only honoured at the start of a line (protocols.md 1.2).
+        // Only honoured at the start of a line (docs/protocols.md 1.2).
         if (this.#lineEmpty) this.#align = ALIGN_BY_VALUE[n] ?? this.#align
       } else if (command === ESC_E) this.#bold = (n & 1) === 1
       else if (command === ESC_EXCLAMATION) {

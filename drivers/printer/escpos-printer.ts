@@ -17,7 +17,7 @@ export interface EscPosPrinterOptions {
   link: SerialLink
   clock: Clock
   profile: PrinterProfile
-  /** How long to wait for each DLE EOT reply byte; a serial printer answers within ~100 ms (protocols.md 1.4). */
+  /** How long to wait for each DLE EOT reply byte; a serial printer answers within ~100 ms (docs/protocols.md 1.4). */
   statusTimeoutMs: number
 }
 
@@ -99,7 +99,7 @@ export class EscPosPrinter implements Printer {
         const bytes = encodeReceipt(receipt, this.#profile)
         this.#assertReady(await this.status(), 'before-job')
         await this.#link.write(bytes)
-        // The printer keeps buffering after paper-out, so only a clean status after the job means it is on paper (protocols.md 1.5).
+        // The printer keeps buffering after paper-out, so only a clean status after the job means it is on paper (docs/protocols.md 1.5).
         this.#assertReady(await this.status(), 'after-job')
       })
       .finally(() => {

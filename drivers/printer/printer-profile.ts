@@ -1,6 +1,6 @@
 /** How text is sent to one printer model: its code page, that page's ESC t number, and its line width. */
 
-/** 'ascii' folds Vietnamese to ASCII; the other two are single-byte code pages (protocols.md 1.5). */
+/** 'ascii' folds Vietnamese to ASCII; the other two are single-byte code pages (docs/protocols.md 1.5). */
 export type PrinterCodepage = 'ascii' | 'cp1258' | 'tcvn3'
 
 /** The per-model facts that encoding and decoding text depend on (the same fields as config `printer`). */

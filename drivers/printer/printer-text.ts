@@ -65,7 +65,7 @@ function tcvn3Table(): Map<number, string> {
 
 /**
  * Word-wraps `text` into lines of at most `widthCells` printed cells, as measured by `cellsOf` (the
- * encoded byte count: a CP1258 tone byte takes its own cell on most firmwares, protocols.md 1.5).
+ * encoded byte count: a CP1258 tone byte takes its own cell on most firmwares, docs/protocols.md 1.5).
  * Breaks at spaces; a word longer than a line is split between characters, never inside one.
  * Newlines start new lines; empty text gives one empty line.
  */

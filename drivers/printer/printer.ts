@@ -1,6 +1,6 @@
 import type { Receipt } from './receipt.js'
 
-/** The printer's state as reported by its real-time status replies (protocols.md 1.4). */
+/** The printer's state as reported by its real-time status replies (docs/protocols.md 1.4). */
 export interface PrinterStatus {
   /** The printer accepts and prints data (DLE EOT 1 bit 3 clear) and answered the last query. */
   online: boolean

@@ -30,7 +30,7 @@ export interface SimEscPosPrinterOptions {
   profile: PrinterProfile
   /** Default 'ok'. */
   paper?: SimPaperState
-  /** 'xon-xoff': sends XOFF when it goes offline and XON when it comes back (protocols.md 1.1). Default 'none'. */
+  /** 'xon-xoff': sends XOFF when it goes offline and XON when it comes back (docs/protocols.md 1.1). Default 'none'. */
   flowControl?: 'none' | 'xon-xoff'
 }
 
@@ -167,7 +167,7 @@ export class SimEscPosPrinter {
     }
   }
 
-  /** Real-time commands are recognised anywhere in the byte stream, even inside command data (protocols.md 1.5). */
+  /** Real-time commands are recognised anywhere in the byte stream, even inside command data (docs/protocols.md 1.5). */
   #scanRealtime(byte: number): void {
     if (this.#realtime === 'eot' && byte >= 1 && byte <= 4) {
       this.#answerStatus(byte as StatusQuery)

@@ -1,7 +1,7 @@
 /**
  * Pure framing for serial QR/MRZ scanners: bytes in, one text line per scan out. Scanners in
  * USB-CDC (virtual COM) mode send each decoded symbol as UTF-8 followed by a suffix that is
- * configurable as CR, LF or CR LF, so any of them ends a scan (protocols.md 7.1, 7.3).
+ * configurable as CR, LF or CR LF, so any of them ends a scan (docs/protocols.md 7.1, 7.3).
  */
 
 /** What kind of document a scan looks like; the field-level parsing belongs to the CCCD and MRZ codecs. */
@@ -36,7 +36,7 @@ const LF = 0x0a
 
 /** Characters of an ICAO 9303 machine-readable zone (Part 3: A–Z, 0–9 and the filler `<`). */
 const MRZ_LINE = /^[A-Z0-9<]{30}$/
-/** A TD1 (ID-card) MRZ has three lines of 30 characters (ICAO 9303 Part 5, protocols.md 6). */
+/** A TD1 (ID-card) MRZ has three lines of 30 characters (ICAO 9303 Part 5, docs/protocols.md 6). */
 export const MRZ_LINE_COUNT = 3
 
 /** Splits scanner bytes into lines: CR, LF and CR LF all end one; empty lines are skipped. */
@@ -106,7 +106,7 @@ export function isMrzLine(text: string): boolean {
 
 /**
  * Says what a scan looks like without validating it: `cccd` when it starts with the 12-digit
- * personal number and has the `|` field separator (protocols.md 7.1); `mrz` for three MRZ lines
+ * personal number and has the `|` field separator (docs/protocols.md 7.1); `mrz` for three MRZ lines
  * joined by '\n'; `unknown` otherwise.
  */
 export function classifyScan(text: string): ScanKind {

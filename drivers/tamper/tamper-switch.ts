@@ -81,7 +81,7 @@ export class TamperSwitch {
 
   /**
    * Reads the level after the quiet period rather than trusting the last edge's level, which onoff reads
-   * late (protocols.md 5.3).
+   * late (docs/protocols.md 5.3).
    */
   async #settle(): Promise<void> {
     const open = (await this.#line.read()) === this.#openLevel

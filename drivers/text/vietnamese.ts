@@ -1,6 +1,6 @@
 /**
  * Vietnamese text at the edges of the station: ASCII folding (LCD, VietQR purpose), the two single-byte
- * printer code pages Windows-1258 and TCVN-3 (protocols.md 1.5 and 4.4), and detection of text that a
+ * printer code pages Windows-1258 and TCVN-3 (docs/protocols.md 1.5 and 4.4), and detection of text that a
  * scanner decoded with the wrong charset (7.3). Pure functions.
  */
 
@@ -151,7 +151,7 @@ const CP1252_SPECIALS: ReadonlyMap<string, number> = new Map([
 
 /**
  * True when `text` looks like UTF-8 that was decoded as Windows-1252 ("Nguyá»…n" for "Nguyễn"), the usual
- * fault of a scanner or driver set to the wrong charset (protocols.md 7.3 step 6): the text re-encodes as
+ * fault of a scanner or driver set to the wrong charset (docs/protocols.md 7.3 step 6): the text re-encodes as
  * Windows-1252, those bytes are valid UTF-8, and they decode to something different. Correct Vietnamese
  * never passes the first step (ễ, ơ, đ … are not in Windows-1252) and ASCII decodes to itself.
  */

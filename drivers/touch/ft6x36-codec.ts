@@ -1,5 +1,5 @@
 /**
- * Pure FT5x06/FT6x36 decoding (protocols.md 3.1): the block read from DEV_MODE (0x00) on to touch
+ * Pure FT5x06/FT6x36 decoding (docs/protocols.md 3.1): the block read from DEV_MODE (0x00) on to touch
  * points, and the presses and releases between two reports.
  */
 import { StationError } from '../../runtime/errors.js'
@@ -123,7 +123,7 @@ export function decodeTouchReport(bytes: Uint8Array, options: DecodeTouchReportO
 /**
  * Presses and releases from `before` to `after`, by touch ID: a point is on the panel when its event
  * is down or contact. Releases come from IDs that disappeared, not from seeing a put-up event, because
- * polling can miss that report (protocols.md 3.1).
+ * polling can miss that report (docs/protocols.md 3.1).
  */
 export function diffTouches(before: readonly TouchPoint[], after: readonly TouchPoint[]): TouchEdges {
   const was = onPanel(before)

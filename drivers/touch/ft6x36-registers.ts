@@ -1,10 +1,10 @@
 /**
  * FocalTech FT6x36 (FT6206/FT6236/FT6336U, also FT5x06 for the first 0x1F registers) register map with
- * the data sheet's names, so a search of the PDF finds them. protocols.md 3.1; names as in the FT6x36
+ * the data sheet's names, so a search of the PDF finds them. docs/protocols.md 3.1; names as in the FT6x36
  * application note and muca-board/Muca `ft5xx6.h`.
  */
 
-/** 7-bit I2C address of every FT5x06/FT6x36 part (protocols.md 3.1). */
+/** 7-bit I2C address of every FT5x06/FT6x36 part (docs/protocols.md 3.1). */
 export const FT6X36_ADDRESS = 0x38
 
 /** Device mode: DEV_MODE_WORKING or DEV_MODE_FACTORY. */
@@ -16,7 +16,7 @@ export const GEST_ID = 0x01
 /** Bits 3:0 = number of valid touch points (FT6x36 0..2, FT5x06 0..5). */
 export const TD_STATUS = 0x02
 export const TD_STATUS_COUNT_MASK = 0x0f
-/** What an all-ones (floating, pulled-up) bus reads; never a real status (protocols.md 3.1 "Decode"). */
+/** What an all-ones (floating, pulled-up) bus reads; never a real status (docs/protocols.md 3.1 "Decode"). */
 export const TD_STATUS_BUS_FLOATING = 0xff
 
 /** First register of touch point 1; point k (0-based) starts at P1_XH + POINT_STRIDE * k. */
@@ -85,7 +85,7 @@ export const ID_G_FIRMID = 0xa6
 export const ID_G_FOCALTECH_ID = 0xa8
 export const FOCALTECH_VENDOR_ID = 0x11
 
-/** ID_G_CIPHER values (Xinyuan-LilyGO SensorLib FT6X36Constants.h, protocols.md 3.1). */
+/** ID_G_CIPHER values (Xinyuan-LilyGO SensorLib FT6X36Constants.h, docs/protocols.md 3.1). */
 export const CHIP_ID_FT6206 = 0x06
 export const CHIP_ID_FT6236 = 0x36
 export const CHIP_ID_FT6336U = 0x64
@@ -95,6 +95,6 @@ export const KNOWN_CHIP_IDS: readonly number[] = [CHIP_ID_FT6206, CHIP_ID_FT6236
 
 /**
  * Bytes the driver reads per poll: 0x00..0x0F in one transaction so both points are coherent
- * (protocols.md 3.1); 0x0F follows P2_MISC and is ignored.
+ * (docs/protocols.md 3.1); 0x0F follows P2_MISC and is ignored.
  */
 export const FT6X36_REPORT_LENGTH = 0x10

@@ -182,7 +182,7 @@ export class Ft6x36TouchKeypad implements Keypad {
     }
   }
 
-  /** One read of 0x00..0x0F, so both points come from the same report (protocols.md 3.1). */
+  /** One read of 0x00..0x0F, so both points come from the same report (docs/protocols.md 3.1). */
   async #readTouches(): Promise<TouchPoint[]> {
     const bytes = await this.#bus.readRegister(this.#address, DEV_MODE, FT6X36_REPORT_LENGTH)
     return decodeTouchReport(bytes, { maxPoints: FT6X36_MAX_POINTS }).points

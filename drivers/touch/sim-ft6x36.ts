@@ -51,7 +51,7 @@ export interface SimFt6x36Options {
   vendorId?: number
   /**
    * ID_G_MODE after power-on; default polling. The reset value differs between parts and board
-   * revisions (protocols.md 3.1: some ignore the write and always pulse); verify on hardware.
+   * revisions (docs/protocols.md 3.1: some ignore the write and always pulse); verify on hardware.
    */
   interruptMode?: 'polling' | 'trigger'
 }
@@ -80,7 +80,7 @@ const WRITABLE = new Set([DEV_MODE, ID_G_THGROUP, ID_G_CTRL, ID_G_TIMEENTERMONIT
 const DEFAULT_THRESHOLD = 0x80
 
 /**
- * FT6x36 register-level model. Rules kept from the data sheet and protocols.md 3.1:
+ * FT6x36 register-level model. Rules kept from the data sheet and docs/protocols.md 3.1:
  * - the register pointer auto-increments on reads and writes (wrapping 0xFF → 0x00), so one read from
  *   0x00 returns a coherent report;
  * - at most 2 fingers are tracked; a third finger on the glass is not reported;
@@ -255,7 +255,7 @@ export class SimFt6x36 implements I2cDevice {
         point.x & 0xff,
         (point.id << YH_ID_SHIFT) | ((point.y >> 8) & COORDINATE_HIGH_MASK),
         point.y & 0xff,
-        0x00, // WEIGHT: constant on the panels seen (protocols.md 3.1 "often constant")
+        0x00, // WEIGHT: constant on the panels seen (docs/protocols.md 3.1 "often constant")
         0x00, // MISC: area, FT5x06 only
       ],
       base,

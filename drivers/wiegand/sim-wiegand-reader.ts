@@ -1,6 +1,6 @@
 /**
  * A Wiegand card reader at the far end of two simulated GPIO lines: presents frames as low pulses on
- * DATA0/DATA1 of a SimGpioChip with reader-like timing (50 µs pulses every 2 ms, protocols.md 5.1) and
+ * DATA0/DATA1 of a SimGpioChip with reader-like timing (50 µs pulses every 2 ms, docs/protocols.md 5.1) and
  * explicit ticks, so a WiegandReader on the same chip sees what it would see through pigpio.
  */
 import type { SimGpioChip } from '../gpio/sim-gpio.js'

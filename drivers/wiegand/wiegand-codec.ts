@@ -1,5 +1,5 @@
 /**
- * Wiegand 26-bit (H10301) and 34-bit card frames (protocols.md 5.2): bits, MSB first as they arrive on the
+ * Wiegand 26-bit (H10301) and 34-bit card frames (docs/protocols.md 5.2): bits, MSB first as they arrive on the
  * wire, to facility code and card number, with both parity bits checked. Pure functions.
  */
 import { StationError } from '../../runtime/errors.js'

@@ -1,9 +1,9 @@
 /**
- * A Wiegand card reader on two GPIO inputs (protocols.md 5): collects the falling edges of DATA0 ("0")
+ * A Wiegand card reader on two GPIO inputs (docs/protocols.md 5): collects the falling edges of DATA0 ("0")
  * and DATA1 ("1") with their ticks, ends a frame after a quiet gap, validates it and decodes it with the
  * codec. Time between pulses comes from the edge ticks (modulo 2^32), the end of a frame from the Clock.
  *
- * Transport matters (protocols.md 5.3): use pigpio (Pi 0–4) or the GPIO character device, whose edges
+ * Transport matters (docs/protocols.md 5.3): use pigpio (Pi 0–4) or the GPIO character device, whose edges
  * carry kernel/DMA timestamps and are queued in order. The onoff (sysfs) fallback reads the level and
  * stamps the tick only when its callback runs, often after the 50 µs pulse is over: bits are lost or
  * merged under load (24/25-bit frames, parity errors, which this reader reports as garbage), and its
@@ -24,16 +24,16 @@ export interface WiegandReaderOptions {
   clock: Clock
   /**
    * A frame ends after this long without a pulse; default 25 ms. SIA readers may pause up to 20 ms
-   * between bits, so keep it above 20 ms and at least 3× the reader's bit interval (protocols.md 5.1).
+   * between bits, so keep it above 20 ms and at least 3× the reader's bit interval (docs/protocols.md 5.1).
    */
   frameGapMs?: number
-  /** Frame lengths to accept; default [26, 34]. Others are garbage (protocols.md 5.3 "Validation"). */
+  /** Frame lengths to accept; default [26, 34]. Others are garbage (docs/protocols.md 5.3 "Validation"). */
   lengths?: readonly (26 | 34)[]
   /** The same card read again within this long of its last read counts once; default 2000 ms. */
   holdMs?: number
   /**
    * Pulses closer together than this are not separate bits; default 200 µs, the SIA minimum pulse
-   * interval Tpi (protocols.md 5.1). On different lines they mean both lines pulsed at once.
+   * interval Tpi (docs/protocols.md 5.1). On different lines they mean both lines pulsed at once.
    */
   minIntervalUs?: number
 }

@@ -115,7 +115,7 @@ const DOTTED_NAME = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/
 const MAX_TIMEOUT_S = 3600
 /** Retries of a request: more than five only keeps a resident waiting for a central that is not there. */
 const MAX_RETRIES = 5
-/** Literal VietQR values, checked early when they hold no variable (protocols.md 8; vietqr.ts does the rest). */
+/** Literal VietQR values, checked early when they hold no variable (docs/protocols.md 8; vietqr.ts does the rest). */
 const LITERAL_BIN = /^\d{6}$/
 const LITERAL_ACCOUNT = /^[0-9A-Za-z]{1,19}$/
 const LITERAL_AMOUNT = /^[1-9]\d{0,12}$/

@@ -69,7 +69,7 @@ const DEFAULT_MAX_ACTIONS = 200
 const MAX_COMBINATIONS = 4096
 /** How far time moves when the session only waits on its own timer (a request's retry pause is 1 s). */
 const IDLE_STEP_MS = 1000
-/** Reply fields a pay_qr step reads as its bank BIN, account and amount need values VietQR accepts (protocols.md 8). */
+/** Reply fields a pay_qr step reads as its bank BIN, account and amount need values VietQR accepts (docs/protocols.md 8). */
 const PAY_QR_DEFAULTS = { bin: '970436', account: '0123456789', amount: '150000' } as const
 const DEFAULT_FIELD_VALUE = '1'
 /** Texts tried for a string field a condition reads, besides the condition's own values: one usually fits a pattern. */

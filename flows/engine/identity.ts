@@ -9,7 +9,7 @@ export type IdentitySource = 'cccd_qr' | 'mrz' | 'nfc' | 'wiegand'
 
 export const IDENTITY_SOURCES = ['cccd_qr', 'mrz', 'nfc', 'wiegand'] as const satisfies readonly IdentitySource[]
 
-/** A resident's identity. Identifiers are strings: leading zeros matter (protocols.md, general rule 3). */
+/** A resident's identity. Identifiers are strings: leading zeros matter (docs/protocols.md, general rule 3). */
 export interface Identity {
   source: IdentitySource
   /** The 12-digit personal identification number; null when the document does not carry it (NFC UID). */
@@ -27,7 +27,7 @@ export interface Identity {
 /**
  * A form of the identifier that is safe to show and print: the first three and last two characters
  * of an identifier of eight or more (079*******01; the first three are only the province of birth,
- * protocols.md 7.2), only the last two of a shorter one. The personal number is used when present,
+ * docs/protocols.md 7.2), only the last two of a shorter one. The personal number is used when present,
  * else the card UID; '' when there is neither.
  */
 export function maskIdentity(identity: Identity): string {

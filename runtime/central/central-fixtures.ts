@@ -23,7 +23,7 @@ export interface FixtureBill {
   period: string
   /** Whole VND. */
   amount: number
-  /** Payee bank BIN for the VietQR slip (6 digits, protocols.md 8.1). */
+  /** Payee bank BIN for the VietQR slip (6 digits, docs/protocols.md 8.1). */
   bin: string
   /** Payee account for the VietQR slip. */
   account: string

@@ -21,7 +21,6 @@ import { printerCheck } from '../doctor/printer-check.js'
 import { stationIsRunning } from '../doctor/running-station.js'
 import { systemdUnitCheck, UNIT_NAME } from '../doctor/systemd-unit-check.js'
 import { unitSupplementaryGroups, userGroupsCheck } from '../doctor/user-groups-check.js'
-import { messageOf } from '../errors.js'
 import { openHardware } from '../hardware.js'
 import type { ClientIo } from './client-commands.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
@@ -119,12 +118,8 @@ async function deviceProbes(config: Config, nodes: readonly DeviceNode[], unusab
       : []),
   ].filter((target) => !unusable.has(target.device))
   const results: CheckResult[] = []
-  let hardware: Awaited<ReturnType<typeof openHardware>>
-  try {
-    hardware = await openHardware(hardwareConfig, clock)
-  } catch (error) {
-    return [fail('probe', `cannot open the hardware: ${messageOf(error)}`, 'see the device lines above')]
-  }
+  // Opens nothing yet: each bus and port is opened by its first probe.
+  const hardware = await openHardware(hardwareConfig, clock)
   const otherBuses = new Map<number, I2cBus>()
   try {
     const busFor = (bus: number): I2cBus => {

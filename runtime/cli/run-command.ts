@@ -13,6 +13,7 @@ import { ensureSimCentralKey } from '../central/sim-central-key.js'
 import { loadSigningKey } from '../ops/trusted-keys.js'
 import { ensureSimStationId } from '../sim-station-id.js'
 import { startStation, type RunningStation } from '../station.js'
+import { LogRing } from '../technician/log-ring.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
 
 /** Exit codes from sysexits.h: systemd and technicians read them. */
@@ -65,11 +66,15 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   let config = loaded.config
 
   let log: Logger
+  // The technician's log tail (`station tui`): a second stream, after redaction (runtime/log.ts).
+  const logRing = new LogRing()
   try {
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
-    log = options.logToFile
-      ? createLogger(config.log, pino.destination({ dest: join(config.dataDir, 'station.log'), sync: true, mkdir: true }))
-      : createLogger(config.log)
+    const main = options.logToFile
+      ? pino.destination({ dest: join(config.dataDir, 'station.log'), sync: true, mkdir: true })
+      : pino.destination({ dest: 1, sync: true })
+    // 'trace' on both streams: the logger's own level (config log.level, changed live) decides.
+    log = createLogger(config.log, pino.multistream([{ stream: main, level: 'trace' }, { stream: logRing, level: 'trace' }]))
   } catch (error) {
     environment.err(`cannot use the data dir ${config.dataDir}: ${messageOf(error)}`)
     return { ok: false, exitCode: EXIT_UNAVAILABLE }
@@ -144,6 +149,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
       log,
       version: environment.version,
       brokerUrl: broker.url,
+      logRing,
       ...(environment.rssBytes ? { rssBytes: environment.rssBytes } : {}),
       ...(password === undefined ? {} : { brokerPassword: password }),
     })

@@ -1,10 +1,12 @@
 import { Box, render, Text, useApp, useInput } from 'ink'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import type { KeyName } from '../../config/schema.js'
 import { controlRequest } from '../control/control-client.js'
 import { messageOf } from '../errors.js'
 import type { RunningStation } from '../station.js'
 import type { StatusReport } from '../status-report.js'
+import { COLUMN_GAP, consoleLayout, DISPLAY_BOX_COLS, FALLBACK_COLUMNS, FALLBACK_ROWS, rollWindow, truncate } from './console-layout.js'
+import { createPressQueue, splitTerminalInput, type TerminalKeyFlags } from './press-queue.js'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from './sample-cards.js'
 
 export interface VirtualStationProps {
@@ -12,15 +14,21 @@ export interface VirtualStationProps {
   request: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>
   onQuit: () => void
   pollIntervalMs?: number
+  /** The terminal's size; the frame is laid out to fit it (docs/architecture.md, virtual station). */
+  columns?: number
+  rows?: number
 }
 
-const HELP = '0-9 digits · Enter ok · Backspace/Esc back · c card · x bad card · w Wiegand card · p paper · t tamper · m leave maintenance · q quit'
+const HELP = ['0-9 digits', 'Enter ok', 'Backspace/Esc back', 'c card', 'x bad card', 'w Wiegand card', 'p paper', 't tamper', 'm leave maintenance', '↑/↓ roll', 'q quit']
+
+/** Receipt width of the simulated printer (config/sim.yaml hardware.printer.lineWidthChars). */
+const PAPER_COLS = 32
 
 /** A 26-bit Wiegand frame (facility 123, card 4567) for the `w` key. */
 const SAMPLE_WIEGAND_BITS = '10111101100010001110101110'
 
 /** Maps a terminal key press to a keypad key, a station action, or nothing. */
-export function keyFor(input: string, key: { return?: boolean; backspace?: boolean; delete?: boolean; escape?: boolean }): KeyName | null {
+export function keyFor(input: string, key: TerminalKeyFlags): KeyName | null {
   if (key.return) return 'ok'
   if (key.backspace || key.delete || key.escape) return 'back'
   if (/^[0-9]$/.test(input)) return input as KeyName
@@ -31,13 +39,16 @@ export function keyFor(input: string, key: { return?: boolean; backspace?: boole
  * The virtual station: the 20x4 display as the resident sees it (read back from the simulated
  * LCD chip), the keypad on the keyboard, sample cards, and the printer roll.
  */
-export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: VirtualStationProps) {
+export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns = FALLBACK_COLUMNS, rows: terminalRows = FALLBACK_ROWS }: VirtualStationProps) {
   const { exit } = useApp()
   const [rows, setRows] = useState<string[]>(['', '', '', ''])
   const [receipt, setReceipt] = useState<string[] | null>(null)
   const [status, setStatus] = useState<StatusReport | null>(null)
   const [paperOut, setPaperOut] = useState(false)
   const [message, setMessage] = useState('')
+  /** Lines the roll is scrolled up from the end of the receipt. */
+  const [scrolledUp, setScrolledUp] = useState(0)
+  const maxScroll = useRef(0)
   const cardsPresented = useRef(0)
   const paperTakenOut = useRef(false)
   const enclosureOpen = useRef(false)
@@ -72,67 +83,100 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150 }: Virtua
     request(cmd, args).catch((error: unknown) => setMessage(messageOf(error)))
   }
 
-  useInput((input, key) => {
+  // One press at a time, in the order typed (docs/drivers.md, "Simulated presses").
+  const presses = useMemo(() => createPressQueue((key) => request('sim.press', { key }), (error) => setMessage(messageOf(error))), [request])
+
+  /** One key; false when it quits (the rest of a burst is dropped). */
+  const handle = (input: string, key: TerminalKeyFlags): boolean => {
     // Ctrl+C arrives as input 'c' with ctrl set: check it before 'c' presents a card.
     if (input === 'q' || (key.ctrl && input === 'c')) {
       exit()
       onQuit()
-      return
+      return false
     }
     const pressed = keyFor(input, key)
-    if (pressed) return act('sim.press', { key: pressed }, `pressed ${pressed}`)
+    if (pressed) {
+      setMessage(`pressed ${pressed}`)
+      void presses.push(pressed)
+      return true
+    }
     // Refs, not the rendered state: two keys can arrive before the next render.
     if (input === 'c') {
       const qr = SAMPLE_CCCD_QRS[cardsPresented.current % SAMPLE_CCCD_QRS.length] ?? ''
       cardsPresented.current += 1
-      return act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
-    }
-    if (input === 'x') return act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
-    if (input === 'w') return act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
-    if (input === 't') {
+      act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
+    } else if (input === 'x') act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
+    else if (input === 'w') act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
+    else if (input === 't') {
       const open = !enclosureOpen.current
       enclosureOpen.current = open
-      return act('sim.tamper', { state: open ? 'open' : 'closed' }, open ? 'enclosure opened' : 'enclosure closed')
-    }
-    if (input === 'm') return act('maintenance', { on: false }, 'leaving maintenance')
-    if (input === 'p') {
+      act('sim.tamper', { state: open ? 'open' : 'closed' }, open ? 'enclosure opened' : 'enclosure closed')
+    } else if (input === 'm') act('maintenance', { on: false }, 'leaving maintenance')
+    else if (input === 'p') {
       const out = !paperTakenOut.current
       paperTakenOut.current = out
       setPaperOut(out)
-      return act('sim.printer', { state: out ? 'paper-out' : 'paper-ok' }, out ? 'paper taken out' : 'paper loaded')
+      act('sim.printer', { state: out ? 'paper-out' : 'paper-ok' }, out ? 'paper taken out' : 'paper loaded')
     }
+    return true
+  }
+
+  useInput((input, key) => {
+    if (key.upArrow || key.downArrow) {
+      const step = key.upArrow ? 1 : -1
+      setScrolledUp((current) => Math.min(maxScroll.current, Math.max(0, current + step)))
+      return
+    }
+    // A burst typed faster than the terminal is read ("0912") arrives as one chunk: key by key.
+    for (const one of splitTerminalInput(input, key)) if (!handle(one.input, one.key)) return
   }, { isActive: true })
 
   const online = status?.link.connected ?? false
-  return (
-    <Box flexDirection="column">
-      <Text bold>citizen-station · {status?.station ?? '…'} · simulated</Text>
-      <Box flexDirection="row" gap={2}>
-        <Box flexDirection="column">
-          <Text>Display</Text>
-          <Box borderStyle="round" flexDirection="column" paddingX={1} width={24}>
-            {rows.map((row, index) => (
-              <Text key={index} color="greenBright">{row.padEnd(20)}</Text>
-            ))}
-          </Box>
-          <Text dimColor>{HELP}</Text>
-        </Box>
-        <Box flexDirection="column">
-          <Text>Printer roll{paperOut ? ' (paper out)' : ''}</Text>
-          <Box borderStyle="single" flexDirection="column" paddingX={1} minWidth={34}>
-            {(receipt ?? ['(nothing printed yet)']).slice(-18).map((line, index) => (
-              <Text key={index}>{line}</Text>
-            ))}
-          </Box>
-        </Box>
+  const statusItems = [
+    `broker: ${status?.link.configured ? (online ? 'connected' : 'disconnected') : 'none: offline, submissions queued'}`,
+    `outbox: ${status?.outbox.depth ?? 0} waiting`,
+    `screen: ${status?.phase ?? '…'}`,
+    ...(status?.maintenance.on ? [`maintenance (${status.maintenance.reason ?? '?'})`] : []),
+    ...(status?.maintenance.enclosureOpen ? ['ENCLOSURE OPEN'] : []),
+  ]
+  const layout = consoleLayout({ columns, rows: terminalRows, paperCols: PAPER_COLS, help: HELP, status: statusItems })
+  const paperCols = layout.rollBoxCols - 4
+  const roll = rollWindow(receipt ?? ['(nothing printed yet)'], layout.rollLines, scrolledUp)
+  maxScroll.current = roll.maxScroll
+  const display = (
+    <Box flexDirection="column" width={DISPLAY_BOX_COLS}>
+      <Text>Display</Text>
+      <Box borderStyle="round" flexDirection="column" paddingX={1} width={DISPLAY_BOX_COLS}>
+        {rows.map((row, index) => (
+          <Text key={index} color="greenBright">{truncate(row, 20).padEnd(20)}</Text>
+        ))}
       </Box>
-      <Text>
-        broker: {status?.link.configured ? (online ? 'connected' : 'disconnected') : 'none: offline, submissions queued'} · outbox:{' '}
-        {status?.outbox.depth ?? 0} waiting · screen: {status?.phase ?? '…'}
-        {status?.maintenance.on ? ` · maintenance (${status.maintenance.reason ?? '?'})` : ''}
-        {status?.maintenance.enclosureOpen ? ' · ENCLOSURE OPEN' : ''}
-      </Text>
-      {message ? <Text dimColor>{message}</Text> : null}
+    </Box>
+  )
+  const printer = (
+    <Box flexDirection="column" width={layout.rollBoxCols}>
+      <Text>{truncate(`Printer roll${paperOut ? ' (paper out)' : ''}`, layout.rollBoxCols)}</Text>
+      <Box borderStyle="single" flexDirection="column" paddingX={1} width={layout.rollBoxCols}>
+        {roll.shown.map((line, index) => (
+          <Text key={index}>{truncate(line, paperCols)}</Text>
+        ))}
+      </Box>
+    </Box>
+  )
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold>{truncate(`citizen-station · ${status?.station ?? '…'} · simulated`, columns)}</Text>
+      <Box flexDirection={layout.sideBySide ? 'row' : 'column'} gap={layout.sideBySide ? COLUMN_GAP : 0}>
+        {display}
+        {printer}
+      </Box>
+      {layout.help.map((line, index) => (
+        <Text key={`help-${index}`} dimColor>{line}</Text>
+      ))}
+      {layout.status.map((line, index) => (
+        <Text key={`status-${index}`}>{line}</Text>
+      ))}
+      <Text dimColor>{truncate(message, columns)}</Text>
     </Box>
   )
 }
@@ -144,9 +188,28 @@ export interface StartVirtualStationOptions {
   onQuit: () => void
 }
 
+const CLEAR_SCREEN = '\x1b[2J\x1b[H'
+
+/** The virtual station at the size of `stdout`, laid out again whenever the terminal is resized. */
+function SizedVirtualStation({ stdout, ...props }: Omit<VirtualStationProps, 'columns' | 'rows'> & { stdout: NodeJS.WriteStream }) {
+  const sizeOf = () => ({ columns: stdout.columns || FALLBACK_COLUMNS, rows: stdout.rows || FALLBACK_ROWS })
+  const [size, setSize] = useState(sizeOf)
+  useEffect(() => {
+    const onResize = () => {
+      // The terminal reflows the old frame to the new width, into more or fewer rows than ink
+      // erases: start from a clean screen (ED 2, cursor home) and draw the frame at the new size.
+      stdout.write(CLEAR_SCREEN)
+      setSize(sizeOf())
+    }
+    stdout.on('resize', onResize)
+    return () => void stdout.off('resize', onResize)
+  }, [stdout])
+  return <VirtualStation {...props} columns={size.columns} rows={size.rows} />
+}
+
 export function startVirtualStation(options: StartVirtualStationOptions): void {
   const request = (cmd: string, args: Record<string, unknown> = {}) => controlRequest(options.station.socketPath, cmd, args)
-  render(<VirtualStation request={request} onQuit={options.onQuit} />, {
+  render(<SizedVirtualStation stdout={options.stdout} request={request} onQuit={options.onQuit} />, {
     stdin: options.stdin,
     stdout: options.stdout,
     exitOnCtrlC: false,

@@ -5,7 +5,7 @@ import { DeviceService } from '../device-service.js'
 import { StationError } from '../errors.js'
 import { healthReporter, type DeviceDeps } from './device-deps.js'
 
-/** Printer status between jobs, as protocols.md 10 suggests (every 2-5 s when idle). */
+/** Printer status between jobs, as docs/protocols.md 10 suggests (every 2-5 s when idle). */
 const PRINTER_IDLE_POLL_MS = 3000
 
 export interface PrinterDevice {

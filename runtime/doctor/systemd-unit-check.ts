@@ -2,7 +2,7 @@ import { fail, pass, warn, type CheckResult, type DoctorIo } from './check-resul
 
 export const UNIT_NAME = 'citizen-station'
 const TIMEOUT_MS = 5000
-const FIX = `copy systemd/${UNIT_NAME}.service; systemctl enable --now it`
+const FIX = 'copy the unit from systemd/, then systemctl enable --now it'
 
 /**
  * The station starts at boot only through its unit. On a simulated station the unit is optional

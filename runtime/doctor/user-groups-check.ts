@@ -36,7 +36,7 @@ export async function userGroupsCheck(
     const why = uid.kind === 'exited' ? uid.stderr.trim() || `exit ${uid.code}` : 'id is not installed'
     return fail('groups', `cannot look up ${name}: ${why}`, 'create the service user (systemd unit comment)')
   }
-  if (uid.stdout.trim() === '0') return pass('groups', `${user ?? 'root'} is root: every device node opens`)
+  if (uid.stdout.trim() === '0') return pass('groups', `${name} is root: every device node opens`)
   const member = new Set(groups.stdout.trim().split(/\s+/))
   const missing = needed.filter((group) => !member.has(group) && !grantedByUnit.includes(group))
   const fromUnit = needed.filter((group) => !member.has(group) && grantedByUnit.includes(group))

@@ -21,9 +21,9 @@ const LOCAL_BROKER_URL = `mqtt://127.0.0.1:${LOCAL_BROKER_PORT}`
 const LOCAL_PROBE_TIMEOUT_MS = 300
 /** Where Debian and source builds install mosquitto; a non-root PATH often lacks sbin. */
 const SBIN_CANDIDATES = ['/usr/sbin/mosquitto', '/usr/local/sbin/mosquitto']
-/** toolchain.md 5(a): the readiness line mosquitto 2.x prints at level "information". */
+/** docs/toolchain.md 3: the readiness line mosquitto 2.x prints at level "information". */
 const RUNNING_LINE = /mosquitto version \S+ running/
-/** Grace between SIGTERM and SIGKILL when stopping mosquitto (toolchain.md 5(a)). */
+/** Grace between SIGTERM and SIGKILL when stopping mosquitto (docs/toolchain.md 3). */
 const KILL_AFTER_MS = 2000
 
 /** A mosquitto process started by us, listening on 127.0.0.1 only. */
@@ -135,7 +135,7 @@ export interface SpawnMosquittoOptions {
 /**
  * Starts mosquitto with a temp config (listener on 127.0.0.1 only, anonymous, no persistence, log to
  * stderr) and resolves once it has printed its running line and answered one MQTT CONNECT: a SIGTERM
- * sent earlier can be lost, leaving a broker nobody can stop (toolchain.md 5(a)). Rejects with
+ * sent earlier can be lost, leaving a broker nobody can stop (docs/toolchain.md 3). Rejects with
  * E_MQTT_UNAVAILABLE (and cleans up) when it exits or is not ready in time.
  */
 export async function spawnPrivateMosquitto(options: SpawnMosquittoOptions): Promise<PrivateMosquitto> {

@@ -124,6 +124,8 @@ export class MqttLink implements Service {
   #sinceMs = 0
   #eventSeq = 0
   #telemetrySeq = 0
+  /** When a publish (status, event, telemetry, submission) last went out; for the technician's screen. */
+  #lastPublishAtMs: number | null = null
   /** Set when the re-assertion budget ran out, so the warning is logged once per episode. */
   #spoofLimited = false
 
@@ -174,6 +176,11 @@ export class MqttLink implements Service {
   /** True between CONNACK and the connection's close. */
   get isConnected(): boolean {
     return this.#connection.connected !== undefined
+  }
+
+  /** When the broker last took a publish from this link (PUBACK, or written for QoS 0); null before any. */
+  get lastPublishAtMs(): number | null {
+    return this.#lastPublishAtMs
   }
 
   /** The topics this link publishes to and listens on. */
@@ -336,6 +343,7 @@ export class MqttLink implements Service {
     this.#eventSeq += 1
     session.client.publish(this.#topics.events, toBuffer(payload), { qos: 1 }, (error) => {
       if (error) this.#log.warn({ err: error, eventType: type }, 'event publish failed')
+      else this.#published()
     })
   }
 
@@ -358,7 +366,9 @@ export class MqttLink implements Service {
       return
     }
     this.#telemetrySeq += 1
-    session.client.publish(this.#topics.telemetry, toBuffer(payload), { qos: 0 }, () => undefined)
+    session.client.publish(this.#topics.telemetry, toBuffer(payload), { qos: 0 }, (error) => {
+      if (!error) this.#published()
+    })
   }
 
   /**
@@ -407,9 +417,16 @@ export class MqttLink implements Service {
       session.client.publish(topic, toBuffer(payload), options, (error) => {
         session.onClose.delete(onClose)
         if (error) reject(publishError(error, {}))
-        else resolve()
+        else {
+          this.#published()
+          resolve()
+        }
       })
     })
+  }
+
+  #published(): void {
+    this.#lastPublishAtMs = this.#clock.now()
   }
 
   #liveState(): StationState {

@@ -207,6 +207,11 @@ export class OutboxDrain implements Service {
     this.#pump()
   }
 
+  /** Submissions central acknowledged and the outbox recorded since this drain was made. */
+  get delivered(): number {
+    return this.#delivered
+  }
+
   health(): Health {
     const { outbox, clock } = this.#options
     const nowMs = clock.now()

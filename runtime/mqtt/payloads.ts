@@ -1,5 +1,5 @@
 /**
- * Message bodies the station publishes (design.md section 5), as plain objects, plus the JSON
+ * Message bodies the station publishes (docs/mqtt.md), as plain objects, plus the JSON
  * encoding on the wire and the guard that keeps identity data out of events and telemetry. Pure.
  */
 import { StationError } from '../errors.js'
@@ -96,7 +96,7 @@ export function eventPayload(type: string, fields: Readonly<Record<string, unkno
 const IDENTITY_KEYS = new Set<string>(IDENTITY_FIELDS.map((field) => field.toLowerCase()))
 
 /**
- * The personal identification number on a CCCD is 12 digits (protocols.md section 7.2), so a run of
+ * The personal identification number on a CCCD is 12 digits (docs/protocols.md 7.2), so a run of
  * 12 or more digits in a string is treated as one; a longer run may hold one.
  */
 const CCCD_DIGIT_RUN = /\d{12}/

@@ -1,6 +1,6 @@
 /**
  * The only place MQTT topic strings are built or taken apart: `<prefix>/<station>/<kind>[/<name>]`
- * (design.md section 5). Pure; malformed input throws E_CODEC_INVALID.
+ * (docs/mqtt.md). Pure; malformed input throws E_CODEC_INVALID.
  */
 import { StationError } from '../errors.js'
 

@@ -59,7 +59,7 @@ function printerStatusLines(status: PrinterStatus): string[] {
   ]
 }
 
-export function testReceipt(stationId: string, nowMs: number, status: PrinterStatus): Receipt {
+export function testReceipt(stationId: string, nowMs: number, status: PrinterStatus, requestedBy = 'operations'): Receipt {
   return {
     lines: [
       { kind: 'text', text: 'TEST RECEIPT', align: 'center', bold: true },
@@ -68,7 +68,7 @@ export function testReceipt(stationId: string, nowMs: number, status: PrinterSta
       { kind: 'rule' },
       ...printerStatusLines(status).map((text) => ({ kind: 'text' as const, text })),
       { kind: 'rule' },
-      { kind: 'text', text: 'requested by operations', align: 'center' },
+      { kind: 'text', text: `requested by ${requestedBy}`, align: 'center' },
     ],
   }
 }

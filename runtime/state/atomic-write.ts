@@ -5,7 +5,7 @@ import { dirname } from 'node:path'
 /**
  * Replace-by-rename with the fsyncs that make it survive a power cut: the data is on disk before
  * the name points at it (fsync file), and the new name is on disk before we report success
- * (fsync directory). Plain rename without both is what lowdb/steno do (toolchain.md section 6).
+ * (fsync directory). Plain rename without both is what lowdb/steno do (docs/toolchain.md 4).
  */
 
 export interface AtomicWriteOptions {

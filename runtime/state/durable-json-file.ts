@@ -13,7 +13,7 @@ interface QueuedWrite {
 
 /**
  * lowdb adapter that survives power cuts: each write goes to `<file>.tmp`, is fsync'd, renamed over
- * the file, and the directory is fsync'd (lowdb's own JSONFile never fsyncs; toolchain.md section 6).
+ * the file, and the directory is fsync'd (lowdb's own JSONFile never fsyncs; docs/toolchain.md 4).
  * Writes run one at a time; writes requested while one is running are coalesced into one that
  * carries the latest data, and every caller resolves once data at least as new as theirs is durable.
  * With `previousPath` the replaced file is kept under that name (renamed, so it is the exact bytes

@@ -13,6 +13,8 @@ export interface SupervisorOptions {
   /** How often a service waiting for its restart is probed (Service.probe); default 250. */
   probeIntervalMs?: number
   random?: () => number
+  /** Told each time a failed service's restart is scheduled (the technician's retry counts). */
+  onRetry?: (service: string) => void
 }
 
 interface Slot {
@@ -38,6 +40,7 @@ export class Supervisor {
   #maxMs: number
   #probeMs: number
   #random: () => number
+  #onRetry: ((service: string) => void) | undefined
   #stopping = false
 
   constructor(services: Service[], options: SupervisorOptions) {
@@ -53,6 +56,7 @@ export class Supervisor {
     this.#maxMs = options.maxRestartMs ?? 30_000
     this.#probeMs = options.probeIntervalMs ?? 250
     this.#random = options.random ?? Math.random
+    this.#onRetry = options.onRetry
   }
 
   /** Starts every service in order. A service whose start fails is retried later; start continues. */
@@ -164,6 +168,7 @@ export class Supervisor {
     }
     // stop() may have run while this service was closing; a retry scheduled now would outlive it.
     if (this.#stopping) return
+    this.#onRetry?.(slot.service.name)
     slot.restartTimer = this.#clock.setTimeout(() => {
       delete slot.restartTimer
       void this.#startSlot(slot)

@@ -16,7 +16,7 @@ export interface PtyPair {
   restart(): Promise<void>
 }
 
-/** socat prints this (at `-d -d`) once both ptys and their links exist (toolchain.md section 4). */
+/** socat prints this (at `-d -d`) once both ptys and their links exist (docs/toolchain.md 2). */
 const READY_LINE = 'starting data transfer loop'
 const READY_TIMEOUT_MS = 5000
 /** Starts socat with the given arguments; when stdin reaches end of file, SIGTERMs it and waits. */

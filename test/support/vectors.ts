@@ -1,5 +1,5 @@
 /**
- * Test vectors from protocols.md's companion file: the repo copy `test/vectors/vectors.json`, overlaid by
+ * Test vectors (docs/protocols.md, "Test vectors"): the repo copy `test/vectors/vectors.json`, overlaid by
  * the central copy `../shared/vectors/vectors.json` (next to the repo) when it exists, so vectors added
  * centrally are run without anyone copying them.
  */

@@ -158,7 +158,7 @@ t.test('reads return the expander port', async (t) => {
   t.strictSame([...chip.read(2)], [0x08, 0x08])
 })
 
-/** Set CGRAM address of `slot`, then its 8 rows as data (protocols.md 4.3). */
+/** Set CGRAM address of `slot`, then its 8 rows as data (docs/protocols.md 4.3). */
 function defineGlyph(chip: SimHd44780Pcf8574, slot: number, rows: readonly number[]): void {
   chip.write(command(0x40 | (slot << 3)))
   for (const row of rows) chip.write(encodeByte(row, DATA))

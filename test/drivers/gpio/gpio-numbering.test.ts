@@ -7,7 +7,7 @@ function chip(base: number, label: string, ngpio: number) {
   return { [`gpiochip${base}`]: { base: `${base}\n`, label: `${label}\n`, ngpio: `${ngpio}\n`, uevent: '' } }
 }
 
-/** Recorded /sys/class/gpio trees (protocols.md 9.1). */
+/** Recorded /sys/class/gpio trees (docs/protocols.md 9.1). */
 const TREES = {
   'Pi 4, kernel 6.6': {
     tree: { ...chip(512, 'pinctrl-bcm2711', 58), ...chip(570, 'raspberrypi-exp-gpio', 8) },

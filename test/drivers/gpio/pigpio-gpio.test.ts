@@ -4,7 +4,7 @@ import type { GpioLevel } from '../../../drivers/gpio/gpio-line.js'
 import { checkPigpioBoard, openPigpioLine, type PigpioModule } from '../../../drivers/gpio/pigpio-gpio.js'
 
 // The real pigpio is never imported here: on a machine without its C library it prints a warning box at
-// import (toolchain.md 9). The absent paths are reached before any import; the mapping uses a stand-in.
+// import (docs/toolchain.md 5). The absent paths are reached before any import; the mapping uses a stand-in.
 
 /** Device-tree model files as the firmware writes them (NUL-terminated). */
 const modelFile = (t: Test, model: string): string => join(t.testdir({ model: `${model}\0` }), 'model')
@@ -126,7 +126,7 @@ t.test('reports pigpio that is not installed, or whose C library did not load, a
     code: 'E_DEVICE_ABSENT',
     message: 'pigpio native module not installed',
   })
-  // What pigpio does on a machine where its addon is empty (toolchain.md 9).
+  // What pigpio does on a machine where its addon is empty (docs/toolchain.md 5).
   const empty = fakePigpio({ failConstruct: new TypeError('pigpio.gpioInitialise is not a function') })
   await t.rejects(openPigpioLine({ bcm: 17, direction: 'in', modelPath, loadModule: async () => empty.module }), {
     code: 'E_DEVICE_ABSENT',

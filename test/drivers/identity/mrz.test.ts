@@ -10,7 +10,7 @@ function cardError(message: RegExp): { code: string; message: RegExp } {
   return { code: 'E_CARD_INVALID', message }
 }
 
-t.test('computes ICAO check digits for the worked examples of protocols.md 6.1', async (t) => {
+t.test('computes ICAO check digits for the worked examples of docs/protocols.md 6.1', async (t) => {
   t.equal(mrzCheckDigit('L898902C3'), 6)
   t.equal(mrzCheckDigit('123456BB'), 5)
   t.equal(mrzCheckDigit('D23145890'), 7)

@@ -20,7 +20,7 @@ import { vectorsFor } from '../../support/vectors.js'
 const hex = parseHexBytes
 const frameOf = (command: Pn532Command): string => formatHexBytes(encodeCommand(command.code, command.params))
 
-t.test('builders give the frames of protocols.md 2.3 and the vectors', async (t) => {
+t.test('builders give the frames of docs/protocols.md 2.3 and the vectors', async (t) => {
   t.equal(frameOf(getFirmwareVersion()), '00 00 FF 02 FE D4 02 2A 00')
   t.equal(frameOf(samConfiguration(SAM_MODE.normal, 0x14, true)), '00 00 FF 05 FB D4 14 01 14 01 02 00')
   t.equal(frameOf(samConfiguration(SAM_MODE.normal)), '00 00 FF 05 FB D4 14 01 14 01 02 00', 'defaults as Adafruit')

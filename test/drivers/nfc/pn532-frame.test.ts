@@ -76,7 +76,7 @@ t.test('every pn532 vector holds for its codec', async (t) => {
   }
 })
 
-t.test('the fixed frames and the HSU wake-up are the bytes of protocols.md 2.1–2.2', async (t) => {
+t.test('the fixed frames and the HSU wake-up are the bytes of docs/protocols.md 2.1–2.2', async (t) => {
   t.equal(formatHexBytes(ACK_FRAME), '00 00 FF 00 FF 00')
   t.equal(formatHexBytes(NACK_FRAME), '00 00 FF FF 00 00')
   t.equal(formatHexBytes(ERROR_FRAME), '00 00 FF 01 FF 7F 81 00')
@@ -86,7 +86,7 @@ t.test('the fixed frames and the HSU wake-up are the bytes of protocols.md 2.1�
   t.equal(wakeThenFrame, wakeVector?.input['bytes'], 'wake-up + frame is the vector input')
 })
 
-t.test('encodes the other computed frames of protocols.md 2.3', async (t) => {
+t.test('encodes the other computed frames of docs/protocols.md 2.3', async (t) => {
   t.equal(formatHexBytes(encodeCommand(0x32, hex('05 FF 01 02'))), '00 00 FF 06 FA D4 32 05 FF 01 02 F3 00')
   t.equal(
     formatHexBytes(encodeCommand(0x40, hex('01 00 A4 04 0C 07 A0 00 00 02 47 10 01'))),

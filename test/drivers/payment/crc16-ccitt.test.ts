@@ -12,7 +12,7 @@ t.test('returns the initial value for no data and differs for a single changed b
   t.not(crc16CcittFalse(ascii('123456788')), 0x29b1)
 })
 
-t.test('matches the CRCs of the VietQR examples in protocols.md 8.2', async (t) => {
+t.test('matches the CRCs of the VietQR examples in docs/protocols.md 8.2', async (t) => {
   const body = '00020101021138600010A00000072701300006970415011697041500000000180208QRIBFTTC53037045802VN6304'
   t.equal(formatCrc16(crc16CcittFalse(ascii(body))), 'DE6F')
 })

@@ -15,7 +15,7 @@ function withCrc(body: string): string {
   return `${body}6304${formatCrc16(crc16CcittFalse(new TextEncoder().encode(`${body}6304`)))}`
 }
 
-t.test('builds the dynamic account transfer of protocols.md 8.2', async (t) => {
+t.test('builds the dynamic account transfer of docs/protocols.md 8.2', async (t) => {
   t.equal(buildVietQr({ bin: '970436', account: '0011001234567', amount: 50000, purpose: 'THANH TOAN HOA DON 123' }), DYNAMIC)
   t.equal(buildVietQr({ bin: '970436', account: '0011001234567', amount: '50000', purpose: 'THANH TOAN HOA DON 123' }), DYNAMIC)
 })
@@ -100,7 +100,7 @@ t.test('rejects repeated and malformed ids', async (t) => {
   t.throws(() => parseVietQr(withCrc(`000201010212${ACCOUNT_INFO}53037045802VNX10100`)), codecError(/invalid data object id/))
 })
 
-t.test('applies the semantic rules of protocols.md 8.3', async (t) => {
+t.test('applies the semantic rules of docs/protocols.md 8.3', async (t) => {
   const cases: Array<[string, RegExp]> = [
     [`000200010212${ACCOUNT_INFO}53037045802VN`, /payload format indicator/],
     [`010212000201${ACCOUNT_INFO}53037045802VN`, /payload format indicator/],

@@ -18,7 +18,7 @@ function codecFor(input: Vector['input']): (() => unknown) | undefined {
 
 const vectors = vectorsFor('raspberry_pi')
 
-t.test('finds the raspberry_pi vectors protocols.md 9.3 lists', async (t) => {
+t.test('finds the raspberry_pi vectors docs/protocols.md 9.3 lists', async (t) => {
   const names = vectors.map((vector) => vector.name)
   const listed = ['throttled_zero', 'throttled_0x50005', 'throttled_0x20002', 'sysfs_pi4_k66', 'sysfs_pi5_k66']
   listed.push('sysfs_pi5_k61_launch', 'sysfs_legacy_base0', 'cpu_temp', 'vcgencmd_failure')
@@ -50,7 +50,7 @@ for (const vector of vectors) {
   })
 }
 
-t.test('names every get_throttled bit of protocols.md 9.3, in bit order', async (t) => {
+t.test('names every get_throttled bit of docs/protocols.md 9.3, in bit order', async (t) => {
   t.strictSame(parseThrottled('throttled=0xf000f'), {
     value: '0xf000f',
     flags: THROTTLED_FLAGS.map((flag) => flag.name),

@@ -68,7 +68,7 @@ t.test('recognises DLE EOT split across chunks and inside command data, like a r
   await send(0x04)
   await send(0x01)
   t.strictSame(received, [0x12])
-  // A QR payload that happens to contain 10 04 02 triggers a reply (protocols.md 1.5 pitfall).
+  // A QR payload that happens to contain 10 04 02 triggers a reply (docs/protocols.md 1.5 pitfall).
   await send(0x1d, 0x28, 0x6b, 0x06, 0x00, 0x31, 0x50, 0x30, 0x10, 0x04, 0x02)
   t.strictSame(received, [0x12, 0x12])
 })

@@ -5,10 +5,10 @@ const encoder = new TextEncoder()
 const bytes = (text: string) => encoder.encode(text)
 const line = (text: string): SplitResult => ({ kind: 'line', text })
 
-// Synthetic person from protocols.md 7.1; not a real resident.
+// Synthetic person from docs/protocols.md 7.1; not a real resident.
 const CCCD_QR =
   '079203000001|025000001|Nguyễn Văn An|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021'
-// Synthetic TD1 MRZ from protocols.md 6.2.
+// Synthetic TD1 MRZ from docs/protocols.md 6.2.
 const MRZ = ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<']
 
 function feed(chunks: Uint8Array[], maxLength = 64): SplitResult[] {

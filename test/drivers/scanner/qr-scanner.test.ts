@@ -7,10 +7,10 @@ import { SerialQrScanner, type Scan, type SerialQrScannerOptions } from '../../.
 import { SimQrScanner } from '../../../drivers/scanner/sim-qr-scanner.js'
 import { createPtyPair } from '../../support/socat.js'
 
-// Synthetic person from protocols.md 7.1; not a real resident.
+// Synthetic person from docs/protocols.md 7.1; not a real resident.
 const CCCD_QR =
   '079203000001|025000001|Nguyễn Văn An|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021'
-// Synthetic TD1 MRZ from protocols.md 6.2.
+// Synthetic TD1 MRZ from docs/protocols.md 6.2.
 const MRZ = ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<']
 
 async function scannerRig(t: Test, options: Partial<SerialQrScannerOptions> = {}) {
@@ -156,7 +156,7 @@ t.test('after stop, bytes from the scanner are ignored and no timers are left', 
 
 t.test('over a real pty: a CCCD QR line from the far end arrives as one scan', async (t) => {
   const pty = await createPtyPair(t)
-  // The reading end opens first: bytes sent to an unopened pty are lost (toolchain.md section 4).
+  // The reading end opens first: bytes sent to an unopened pty are lost (docs/toolchain.md 2).
   const host = await openSerialportLink({ path: pty.pathA, baudRate: 9600 })
   t.teardown(() => host.close())
   const device = await openSerialportLink({ path: pty.pathB, baudRate: 9600 })

@@ -7,7 +7,7 @@ function codecError(message: RegExp): { code: string; message: RegExp } {
 
 const flip = (frame: string, index: number): string => frame.slice(0, index) + (frame[index] === '1' ? '0' : '1') + frame.slice(index + 1)
 
-t.test('decodes the worked 26-bit example of protocols.md 5.2', async (t) => {
+t.test('decodes the worked 26-bit example of docs/protocols.md 5.2', async (t) => {
   t.strictSame(decodeWiegand('11101010000011011100000010'), { bits: 26, facility: 212, card: 7041, raw_hex: 'D41B81' })
 })
 

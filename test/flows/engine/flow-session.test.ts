@@ -78,7 +78,7 @@ steps:
   too_slow: { kind: end, outcome: cancelled, text: { vi: "Chậm", en: "Slow" } }
 `
 
-/** Synthetic identity (protocols.md 7.1), not a real person. */
+/** Synthetic identity (docs/protocols.md 7.1), not a real person. */
 const CCCD: Identity = {
   source: 'cccd_qr',
   personalId: '079203000001',

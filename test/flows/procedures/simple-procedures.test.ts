@@ -15,7 +15,7 @@ import type { Screen } from '../../../flows/engine/screen.js'
 
 const FLOWS_DIR = fileURLToPath(new URL('../../../flows/', import.meta.url))
 
-/** Synthetic identities (protocols.md 6.2 and 7.1), not real people. */
+/** Synthetic identities (docs/protocols.md 6.2 and 7.1), not real people. */
 const CCCD: Identity = {
   source: 'cccd_qr',
   personalId: '079203000001',

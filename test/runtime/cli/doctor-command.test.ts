@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import t from 'tap'
 import { doctorCommand, type DoctorOptions } from '../../../runtime/cli/doctor-command.js'
 import { ControlServer } from '../../../runtime/control/control-server.js'
-import type { CheckResult } from '../../../runtime/doctor/check-result.js'
+import type { CheckResult, DoctorIo } from '../../../runtime/doctor/check-result.js'
+import { testIo } from '../doctor/doctor-io.js'
 import { systemDoctorIo } from '../../../runtime/doctor/system-doctor-io.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { freeLoopbackPort, probeTcp } from '../../../runtime/mqtt/broker-discovery.js'
@@ -20,11 +21,11 @@ async function shortDir(t: { teardown(fn: () => unknown): void }): Promise<strin
 
 const SIM_CONFIG = join(import.meta.dirname, '../../../config/sim.yaml')
 
-async function doctor(options: Partial<DoctorOptions>, cwd: string) {
+async function doctor(options: Partial<DoctorOptions>, cwd: string, io: DoctorIo = systemDoctorIo()) {
   const out: string[] = []
   const code = await doctorCommand(
     { json: false, ...options },
-    { env: {}, cwd, nodeVersion: process.version, io: systemDoctorIo() },
+    { env: {}, cwd, nodeVersion: process.version, io },
     { out: (text) => void out.push(text), err: (text) => void out.push(text) },
   )
   const text = out.join('\n')
@@ -108,6 +109,31 @@ t.test('a Pi config on a machine without the hardware fails naming each missing 
   // Devices whose node is missing are not probed again: their one line says what to fix.
   t.notMatch(result.text, /^\w+ (i2c|printer) /m)
   t.ok(result.text.split('\n').every((line) => line.length <= 80), 'no line beyond 80 columns')
+  t.notMatch(result.text, /^ {19}\S/m, 'every fix on one line')
+})
+
+t.test('real hardware whose nodes are there but nothing answers: each probe fails on the native transport', async (t) => {
+  const broker = await startMosquitto(t)
+  const dir = await shortDir(t)
+  const file = join(dir, 'station.yaml')
+  // The NFC reader on a bus of its own, so doctor opens a second native bus for it.
+  await writeFile(file, piConfig(broker.url, dir).replace('nfc: { enabled: true, interface: i2c, bus: 1,', 'nfc: { enabled: true, interface: i2c, bus: 3,'))
+  // This machine has no I2C or serial nodes: doctor's own access check is told they are there, and the
+  // native transports, which look for themselves, find them missing.
+  const present = Object.fromEntries(['/dev/i2c-1', '/dev/i2c-3', '/dev/serial/by-id/usb-absent-scanner', '/dev/serial/by-id/usb-absent-printer', join(dir, 'no-gpio/export')].map((node) => [node, 'ok']))
+  const result = await doctor({ configFile: file, json: true }, dir, testIo({ access: present, exec: { id: (args) => ({ kind: 'exited', code: 0, stdout: args[0] === '-u' ? '0\n' : 'root\n', stderr: '' }) } }))
+  t.equal(result.code, 1)
+  const checks = result.json()
+  t.match(
+    checks.filter((check) => check.check === 'i2c'),
+    [
+      { status: 'fail', summary: /display at 0x27 on i2c-1: \/dev\/i2c-1 is missing or not accessible/ },
+      { status: 'fail', summary: /keypad at 0x5a on i2c-1: \/dev\/i2c-1 is missing/ },
+      { status: 'fail', summary: /nfc at 0x24 on i2c-3: \/dev\/i2c-3 is missing/ },
+    ],
+  )
+  t.match(checks.find((check) => check.check === 'printer'), { status: 'fail', summary: /cannot open \/dev\/serial\/by-id\/usb-absent-printer/ })
+  t.notOk(checks.some((check) => check.check === 'device' && check.status === 'fail'))
 })
 
 t.test('real hardware with a station answering on its control socket: probes are skipped with a warn', async (t) => {

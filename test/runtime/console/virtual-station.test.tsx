@@ -1,5 +1,5 @@
 import { render } from 'ink-testing-library'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from '../../../runtime/console/sample-cards.js'
 import { keyFor, VirtualStation } from '../../../runtime/console/virtual-station.js'
 import { StationError } from '../../../runtime/errors.js'
@@ -26,7 +26,7 @@ const STATUS: StatusReport = {
 }
 
 /** Stands in for the control socket: records what the console sends, answers with canned screens. */
-function fakeStation(options: { fail?: (cmd: string) => Error | undefined } = {}) {
+function fakeStation(options: { fail?: (cmd: string) => Error | undefined; receipt?: string[] } = {}) {
   const sent: Array<{ cmd: string; args: Record<string, unknown> }> = []
   let status = STATUS
   const request = async (cmd: string, args: Record<string, unknown> = {}): Promise<unknown> => {
@@ -37,7 +37,7 @@ function fakeStation(options: { fail?: (cmd: string) => Error | undefined } = {}
       case 'sim.screen':
         return { rows: ['Xin chao / Welcome', 'Quet CCCD hoac chon', '1 Tieng Viet', '2 English'], backlight: true }
       case 'sim.receipt':
-        return { lines: ['PHAN ANH AN NINH TRAT TU', 'Ma tra cuu', 'AB12-CD34'], count: 1 }
+        return { lines: options.receipt ?? ['PHAN ANH AN NINH TRAT TU', 'Ma tra cuu', 'AB12-CD34'], count: 1 }
       case 'status':
         return status
       default:
@@ -53,7 +53,7 @@ function fakeStation(options: { fail?: (cmd: string) => Error | undefined } = {}
   }
 }
 
-/** ink attaches useInput in an effect and re-renders on a poll; give both a moment (toolchain.md section 3). */
+/** ink attaches useInput in an effect and re-renders on a poll; give both a moment (docs/toolchain.md 1). */
 const settle = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits (up to 3 s) until `ready` holds; ink renders at its own pace, slowest on the first frames. */
@@ -117,6 +117,43 @@ t.test('keys become keypad presses: digits, Enter for ok, Backspace and Esc for 
   ])
   await until(() => /pressed back/.test(frame()), 'the note')
   t.pass('the last action is noted under the display')
+})
+
+t.test('a burst of keys in one chunk is pressed key by key, in order, one press at a time', async (t) => {
+  const station = fakeStation()
+  let inFlight = 0
+  let most = 0
+  const slow = async (cmd: string, args: Record<string, unknown> = {}) => {
+    if (cmd !== 'sim.press') return station.request(cmd, args)
+    inFlight += 1
+    most = Math.max(most, inFlight)
+    await settle(5)
+    inFlight -= 1
+    return station.request(cmd, args)
+  }
+  const view = render(<VirtualStation request={slow} onQuit={() => {}} pollIntervalMs={20} />)
+  t.teardown(() => view.unmount())
+  await until(() => /Xin chao/.test(view.lastFrame() ?? ''), 'the first poll on screen')
+  await settle()
+  // What a terminal hands over for `tmux send-keys 0912` or a fast typist: one chunk.
+  view.stdin.write('0912\r')
+  await until(() => station.sent.length >= 5, '5 presses')
+  t.same(
+    station.sent.map((sent) => sent.args.key),
+    ['0', '9', '1', '2', 'ok'],
+  )
+  t.equal(most, 1, 'the next press waits for the one before')
+})
+
+t.test('q inside a burst quits and drops what follows', async (t) => {
+  const station = fakeStation()
+  let quits = 0
+  const { view } = await show(station, () => quits++)
+  t.teardown(() => view.unmount())
+  view.stdin.write('1q2')
+  await until(() => quits > 0, 'the quit')
+  await settle()
+  t.same(station.sent, [{ cmd: 'sim.press', args: { key: '1' } }])
 })
 
 t.test('c presents the sample cards in turn, x a bad one, p takes the paper out and puts it back', async (t) => {
@@ -206,4 +243,78 @@ t.test('the sample cards pass every CCCD check and the bad one is refused', asyn
   t.ok(SAMPLE_CCCD_QRS.length >= 2)
   for (const qr of SAMPLE_CCCD_QRS) t.equal(identityFromCard({ kind: 'cccd', text: qr }, today).ok, true)
   t.equal(identityFromCard({ kind: 'cccd', text: BAD_CCCD_QR }, today).ok, false)
+})
+
+/** A receipt longer than any terminal's roll: 40 lines of 32 characters, numbered. */
+const LONG_RECEIPT = Array.from({ length: 40 }, (_, index) => `receipt line ${String(index + 1).padStart(2, '0')}`.padEnd(32, '.'))
+
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '')
+
+/** Checks a frame fits `columns` x `rows` (one row spare) and shows the header once. */
+function checkFits(t: Test, frame: string, columns: number, rows: number, what: string) {
+  const lines = stripAnsi(frame).split('\n')
+  const widest = Math.max(...lines.map((line) => [...line].length))
+  t.ok(widest <= columns, `${what}: widest line ${widest} <= ${columns}`)
+  t.ok(lines.length <= rows - 1, `${what}: ${lines.length} lines < ${rows}`)
+  t.equal(frame.match(/citizen-station ·/g)?.length, 1, `${what}: the header once`)
+}
+
+const MAINTENANCE: StatusReport = {
+  ...STATUS,
+  phase: 'maintenance',
+  maintenance: { on: true, reason: 'tamper', enclosureOpen: true },
+  link: { configured: true, connected: false, broker: 'mqtt://x' },
+}
+
+t.test('the frame fits 80x24 and 120x24 with a long receipt, a note and every status mark', async (t) => {
+  for (const columns of [80, 120]) {
+    const station = fakeStation({ receipt: LONG_RECEIPT })
+    station.setStatus(MAINTENANCE)
+    const view = render(<VirtualStation request={station.request} onQuit={() => {}} pollIntervalMs={20} columns={columns} rows={24} />)
+    t.teardown(() => view.unmount())
+    const frame = () => view.lastFrame() ?? ''
+    await until(() => /receipt line 40/.test(frame()), 'the receipt on screen')
+    view.stdin.write('x')
+    await until(() => /invalid CCCD presented/.test(frame()), 'the note')
+    checkFits(t, frame(), columns, 24, `${columns}x24`)
+    t.match(frame(), /ENCLOSURE OPEN/)
+    t.match(frame(), /maintenance \(tamper\)/)
+    t.match(frame(), /↑ \d+ more/, 'the roll says what is cut off above')
+    t.notMatch(frame(), /receipt line 01/, 'the top of a long receipt is scrolled away')
+    // Side by side: the display's top border and the roll's share a line.
+    t.match(frame(), /╭─+╮ +┌─+┐/, 'the roll beside the display')
+  }
+})
+
+t.test('a narrow terminal stacks the roll under the display; arrows scroll the roll', async (t) => {
+  const station = fakeStation({ receipt: LONG_RECEIPT })
+  const view = render(<VirtualStation request={station.request} onQuit={() => {}} pollIntervalMs={20} columns={60} rows={30} />)
+  t.teardown(() => view.unmount())
+  const frame = () => view.lastFrame() ?? ''
+  await until(() => /receipt line 40/.test(frame()), 'the receipt on screen')
+  checkFits(t, frame(), 60, 30, '60x30')
+  t.notMatch(frame(), /╮ +┌/, 'the roll is not beside the display')
+  t.ok(frame().indexOf('Printer roll') > frame().indexOf('╰'), 'the roll comes after the display box')
+  const ARROW_UP = '\x1b[A'
+  const ARROW_DOWN = '\x1b[B'
+  for (let index = 0; index < 60; index++) view.stdin.write(ARROW_UP)
+  await until(() => /receipt line 01/.test(frame()), 'the top of the receipt')
+  t.match(frame(), /↓ \d+ more/)
+  t.same(station.sent, [], 'scrolling sends nothing to the station')
+  view.stdin.write(ARROW_DOWN)
+  await until(() => !/receipt line 01/.test(frame()), 'one line down')
+  checkFits(t, frame(), 60, 30, '60x30 scrolled')
+})
+
+t.test('a new size lays the frame out again', async (t) => {
+  const station = fakeStation({ receipt: LONG_RECEIPT })
+  const props = { request: station.request, onQuit: () => {}, pollIntervalMs: 20 }
+  const view = render(<VirtualStation {...props} columns={120} rows={40} />)
+  t.teardown(() => view.unmount())
+  const frame = () => view.lastFrame() ?? ''
+  await until(() => /receipt line 40/.test(frame()), 'the receipt on screen')
+  checkFits(t, frame(), 120, 40, '120x40')
+  view.rerender(<VirtualStation {...props} columns={80} rows={24} />)
+  await until(() => stripAnsi(frame()).split('\n').length <= 23, 'the shorter frame')
+  checkFits(t, frame(), 80, 24, 'resized to 80x24')
 })

@@ -109,3 +109,23 @@ t.test('username and password from mqtt.passwordFile go into the CONNECT; a refu
   })
   t.match(refused, [{ status: 'fail', summary: /not authorized/, fix: /ACL/ }])
 })
+
+t.test('a port that accepts and stays silent: no CONNACK or no TLS handshake within the timeout fails', async (t) => {
+  const { createServer } = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  const server = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('error', () => undefined)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  const { port } = server.address() as { port: number }
+  const quick = { ...target, connectTimeoutMs: 300 }
+  t.match(await brokerCheck(testIo(), { ...quick, url: `mqtt://127.0.0.1:${port}` }), [{ check: 'broker', status: 'fail' }])
+  t.match(await brokerCheck(testIo(), { ...quick, url: `mqtts://127.0.0.1:${port}` }), [
+    { check: 'broker', status: 'fail', summary: /unreachable: no TLS handshake within 300 ms/ },
+  ])
+})

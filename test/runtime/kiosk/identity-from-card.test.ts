@@ -1,7 +1,7 @@
 import t from 'tap'
 import { identityFromCard, type CardResult } from '../../../runtime/kiosk/identity-from-card.js'
 
-// A synthetic resident (fictitious; every CCCD check passes), and the same person's MRZ (protocols.md 6.2).
+// A synthetic resident (fictitious; every CCCD check passes), and the same person's MRZ (docs/protocols.md 6.2).
 const ID_NUMBER = '079203000001'
 const QR = `${ID_NUMBER}|025000001|Nguyễn Văn An|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021`
 const MRZ = ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<'].join('\r\n')

@@ -32,14 +32,19 @@ t.test('publishes a retained online status with version, boot id and flows on co
   const broker = await startMosquitto(t)
   const link = createLink(t, broker.url)
   t.equal(link.health().state, 'stopped')
+  const live = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
+  t.teardown(() => live.close())
   await link.start()
   await waitForState(link, true)
   t.equal(link.health().state, 'ok')
-  // Subscribing after the fact proves the status is retained.
+  const published = await live.waitFor((m) => m.payload.state === 'online')
+  t.equal(published.retain, false, 'a live subscriber gets it as a live message (MQTT 5 clears the flag)')
+  // Only a retained message reaches a subscriber that came after it was published, and it comes
+  // with the retain flag set: without retain this waitFor times out.
   const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)
   t.teardown(() => status.close())
-  const message = await status.waitFor((m) => m.payload.state === 'online')
-  t.equal(message.retain, true)
+  const message = await status.waitFor((m) => m.payload.state === 'online', 2000)
+  t.equal(message.retain, true, 'delivered from the broker\'s retained store')
   t.match(message.payload, {
     version: '0.1.0-test',
     bootId: 'boot-1',

@@ -1,0 +1,87 @@
+import t from 'tap'
+import type { TuiSnapshot } from '../../../runtime/tui/tui-snapshot.js'
+import { plainText } from '../../../runtime/tui/tui-screen.js'
+import { start } from '../../support/station-rig.js'
+import { ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
+
+const snapshotOf = async (request: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>) =>
+  (await request('tui.snapshot')) as TuiSnapshot
+
+t.test('the snapshot counts reads and prints, and a resident mid-procedure shows by flow and step only', async (t) => {
+  const station = await start(t, null)
+  let snap = await snapshotOf(station.request)
+  t.equal(snap.station, 'lobby-test')
+  t.same(snap.devices.map((device) => device.name), ['display', 'keypad', 'scanner', 'printer'])
+  t.equal(snap.link.configured, false)
+  t.equal(snap.session.residentPresent, false)
+  t.same(snap.log, [], 'no log ring given: an empty tail')
+
+  await station.request('sim.card', { kind: 'cccd', text: QR })
+  await station.waitForScreen(/1/)
+  await station.press('1')
+  await station.waitFor('a flow running', async () => (await snapshotOf(station.request)).session.flow !== null)
+  snap = await snapshotOf(station.request)
+  t.equal(snap.session.phase, 'session')
+  t.equal(snap.session.residentPresent, true)
+  t.type(snap.session.step, 'string')
+  t.ok(snap.session.elapsedS !== null && snap.session.elapsedS >= 0, 'elapsed time since flow.started')
+  t.equal(snap.devices.find((device) => device.name === 'scanner')?.counters.reads, 1, 'the card counts as a scanner read')
+  t.equal(snap.devices.find((device) => device.name === 'keypad')?.counters.reads, 1, 'the key counts as a keypad read')
+  t.ok(snap.events.some((event) => event.type === 'card.accepted'), 'recent events hold the card event')
+  const everything = JSON.stringify(snap) + plainText(snap)
+  t.notOk(everything.includes(ID_NUMBER), 'no ID number in the snapshot or its text')
+  t.notOk(everything.includes(NAME), 'no name')
+  t.notOk(everything.includes('15082003'), 'no birth date')
+
+  const recent = (await station.request('events.recent', { limit: 1 })) as { events: unknown[] }
+  t.equal(recent.events.length, 1)
+  await t.rejects(station.request('events.recent', { limit: -1 }), /limit must be 0-200/)
+  t.same(await station.request('log.tail', { limit: 5 }), { lines: [] })
+})
+
+t.test('the technician tests: test receipt, keys and cards kept from the kiosk, display pattern', async (t) => {
+  const station = await start(t, null)
+  const printed = (await station.request('print.test')) as { printed: boolean; printer: { paperOut: boolean } }
+  t.equal(printed.printed, true)
+  const receipt = (await station.request('sim.receipt')) as { lines: string[] }
+  t.ok(receipt.lines.some((line) => line.includes('requested by a technician')), 'the receipt says who asked')
+  t.ok(receipt.lines.some((line) => line.includes('paper out: no')), 'and lists the printer status')
+  t.equal((await snapshotOf(station.request)).devices.find((device) => device.name === 'printer')?.counters.prints, 1)
+  t.same((await snapshotOf(station.request)).devices.find((device) => device.name === 'printer')?.printer, { paper: 'ok', cover: 'closed', online: true })
+
+  await station.request('keys.test', { on: true })
+  await station.press('5', 'ok')
+  let snap = await snapshotOf(station.request)
+  t.same(snap.test, { kind: 'keys', keys: ['5', 'ok'], endsInS: snap.test?.endsInS }, 'each key shows as pressed')
+  t.equal(snap.session.phase, 'welcome', 'the kiosk did not see the keys')
+  await station.request('keys.test', { on: false })
+  t.equal((await snapshotOf(station.request)).test, null)
+  await t.rejects(station.request('keys.test', {}), /keys.test needs on/)
+
+  await station.request('card.read')
+  await station.request('sim.card', { kind: 'cccd', text: QR })
+  snap = await station.waitFor('the card result', async () => {
+    const next = await snapshotOf(station.request)
+    return next.test?.kind === 'card' && next.test.result !== null
+  }).then(() => snapshotOf(station.request))
+  t.same(snap.test?.kind === 'card' ? snap.test.result : null, { kind: 'cccd_qr', masked: '********0001' }, 'kind and masked number only')
+  t.equal(snap.session.phase, 'welcome', 'the card did not open the menu')
+  t.notOk(JSON.stringify(snap).includes(NAME))
+  await station.request('test.stop')
+
+  await station.request('display.test')
+  const pattern = (await station.request('sim.screen')) as { rows: string[] }
+  t.match(pattern.rows[0], /TEST PATTERN/)
+  t.equal(pattern.rows[1], '#'.repeat(pattern.rows[1]?.length ?? 0))
+  await station.request('test.stop')
+  await station.waitForScreen(/^(?!.*TEST PATTERN)/s)
+  t.notMatch(((await station.request('sim.screen')) as { rows: string[] }).rows.join('\n'), /TEST PATTERN/, 'the kiosk screen is back')
+})
+
+t.test('drain and restart: refusals name the reason, a restart returns the health', async (t) => {
+  const station = await start(t, null)
+  await t.rejects(station.request('outbox.drain'), /no broker is configured/)
+  await t.rejects(station.request('device.restart', { name: 'toaster' }), /one of display, keypad, scanner, printer/)
+  const restarted = (await station.request('device.restart', { name: 'keypad' })) as { name: string; health: { state: string } }
+  t.match(restarted, { name: 'keypad', health: { state: 'ok' } })
+})
