@@ -63,9 +63,9 @@ const USAGE = `usage: station <command>
            [--urgent] [--timeout-ms N]
                           send a signed command over MQTT and print each response
 
-Client commands (status, sim, maintenance, flows reload) find the station's
-control socket from --socket P, --config F (its control.socketPath), or
---data-dir D; else a local .station, else /etc/citizen-station/station.yaml.`
+Client commands (status, tui, sim, maintenance, flows reload) find the
+station's control socket from --socket P, --config F (its control.socketPath)
+or --data-dir D; else a local .station, else /etc/citizen-station/station.yaml.`
 
 const io: ClientIo = {
   out: (text) => process.stdout.write(`${text}\n`),
@@ -253,30 +253,13 @@ async function flows(args: string[]): Promise<number> {
   return 2
 }
 
-/** `station tui` (docs/operations.md "Technician"): the socket from --socket, --config's data dir, or --data-dir. */
+/** `station tui` (docs/operations.md "Technician"): the socket found as for every client command. */
 async function tui(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CLIENT_OPTIONS, config: { type: 'string' } } })
-  let socket: string
-  if (values.config !== undefined && !values.socket && !values['data-dir']) {
-    const { loadConfig, formatProblems } = await import('../config/load.js')
-    const loaded = await loadConfig({
-      file: values.config,
-      env: process.env,
-      overrides: {},
-      bundledFlowsDir: bundledFlowsDir(),
-      defaultDataDir: clientDataDir(process.cwd(), undefined, process.env),
-      cwd: process.cwd(),
-    })
-    if (!loaded.ok) {
-      io.err(formatProblems(loaded.source, loaded.problems))
-      return 78
-    }
-    socket = controlSocketPath(loaded.config.dataDir, loaded.config.control.socketPath)
-  } else {
-    socket = clientSocket(values)
-  }
-  const { tuiCommand } = await import('./tui/tui-command.js')
-  return tuiCommand(socket, { ...io, stdin: process.stdin, stdout: process.stdout })
+  const { values } = parseArgs({ args, options: CLIENT_OPTIONS })
+  return withClientSocket('tui', values, async (socket) => {
+    const { tuiCommand } = await import('./tui/tui-command.js')
+    return tuiCommand(socket, { ...io, stdin: process.stdin, stdout: process.stdout })
+  })
 }
 
 /** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */
