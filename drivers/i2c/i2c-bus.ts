@@ -1,8 +1,11 @@
 /**
  * The I2C transport every I2C driver talks to. Two implementations: NativeI2cBus over the i2c-bus
  * package (/dev/i2c-N) and SimI2cBus, where simulated chips (I2cDevice) sit at their addresses.
- * Addresses are 7-bit (0x03..0x77). All calls reject with StationError:
- * E_I2C_NACK when nothing answers at the address, E_I2C_IO for other bus failures.
+ * Addresses are 7-bit (0x03..0x77). Bad arguments (address, register outside 0x00..0xff, length
+ * 0, register transfers over 32 bytes) reject with a TypeError (i2c-address.ts); bus failures with a
+ * StationError: E_I2C_NACK when nothing answers at the address, E_I2C_IO for other bus failures.
+ * Transactions run one at a time, in call order. `close` is idempotent; transfers called after it
+ * reject with E_I2C_IO (errno EBADF). A contract suite checks every implementation (docs/drivers.md).
  */
 export interface I2cBus {
   /** Plain write of `bytes` to the device (a PCF8574 port write is one byte). */

@@ -58,6 +58,7 @@ export async function openNativeI2cBus(busNumber: number, options: NativeI2cBusO
 export class NativeI2cBus implements I2cBus {
   #bus: PromisifiedBus
   #tail: Promise<unknown> = Promise.resolve()
+  #closed = false
 
   constructor(bus: PromisifiedBus) {
     this.#bus = bus
@@ -103,7 +104,14 @@ export class NativeI2cBus implements I2cBus {
     })
   }
 
+  /**
+   * Idempotent; later transfers reject with E_I2C_IO (errno EBADF). The closed state is kept here:
+   * i2c-bus keeps the descriptors it closed, so a second close or a transfer to an address used before
+   * would hit a closed (or by then reused) descriptor, and a new address would silently reopen the bus.
+   */
   async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
     await this.#tail
     await this.#bus.close().catch((error: unknown) => {
       throw mapI2cError(error, {})
@@ -111,6 +119,10 @@ export class NativeI2cBus implements I2cBus {
   }
 
   #run<T>(context: ErrorContext, transfer: () => Promise<T>): Promise<T> {
+    // Checked at the call, not when the transfer's turn comes: close lets the queued ones finish.
+    if (this.#closed) {
+      return Promise.reject(new StationError('E_I2C_IO', 'I2C bus is closed', { ...context, errno: 'EBADF' }))
+    }
     const result = this.#tail.then(transfer).catch((error: unknown) => {
       // Argument errors stay TypeErrors (docs/architecture.md, "Errors"); everything from the addon is wrapped once, here.
       if (error instanceof TypeError) throw error

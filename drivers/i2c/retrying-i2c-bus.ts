@@ -54,7 +54,11 @@ export class RetryingI2cBus implements I2cBus {
       try {
         return await transaction()
       } catch (error) {
-        const transient = isStationError(error) && (error.code === 'E_I2C_IO' || error.code === 'E_I2C_NACK')
+        // A closed bus (EBADF) stays closed: retrying it would only delay the error.
+        const transient =
+          isStationError(error) &&
+          (error.code === 'E_I2C_IO' || error.code === 'E_I2C_NACK') &&
+          error.context['errno'] !== 'EBADF'
         if (!transient || attempt >= this.#retries) throw error
         await this.#clock.sleep(this.#delayMs)
       }

@@ -2,10 +2,10 @@
  * `npm start` on two accounts of one machine: each simulated station has its own id, made once per
  * data dir and kept across restarts, unless STATION_ID or config station.id names one.
  */
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { REPO_ROOT, startStationProcess } from '../support/station-process.js'
+import { REPO_ROOT, startStationProcess, station } from '../support/station-process.js'
 
 const SIM_CONFIG = join(REPO_ROOT, 'config', 'sim.yaml')
 // Nothing listens on port 1: the station runs offline and starts fast.
@@ -32,4 +32,13 @@ t.test('two data dirs give two ids, a restart keeps its id, an explicit id wins'
   await writeFile(file, 'station: { id: front-desk }\nhardware: { simulated: true }\n')
   const named = ['--sim', '--config', file, '--broker', 'mqtt://127.0.0.1:1', '--no-central']
   t.equal(await idOf(t, join(root, 'one'), named), 'front-desk', 'config station.id wins')
+})
+
+t.test('a data dir where the id cannot be kept stops the start with the reason', async (t) => {
+  const dataDir = join(t.testdir({}), 'data')
+  // A folder where the id file belongs: reading it fails (EISDIR), so no id can be kept.
+  await mkdir(join(dataDir, 'station-id'), { recursive: true })
+  const result = await station(['run', ...ARGS, '--data-dir', dataDir])
+  t.equal(result.code, 69)
+  t.match(result.stderr, /cannot keep the station id in the data dir .*EISDIR/)
 })

@@ -48,3 +48,12 @@ t.test('a lost address byte (NACK) is retried like a bus error; an empty address
   await t.rejects(bus.read(0x38, 1), { code: 'E_I2C_NACK' })
   t.equal(sim.transactions.length, 3, 'nothing at 0x38: one attempt plus two retries')
 })
+
+t.test('a closed bus is not retried: EBADF will not pass', async (t) => {
+  const sim = new SimI2cBus()
+  sim.attach(0x5a, registerChip())
+  const bus = new RetryingI2cBus(sim, { clock: systemClock, retries: 2, retryDelayMs: 1 })
+  await bus.close()
+  await t.rejects(bus.readRegister(0x5a, 0x10, 1), { code: 'E_I2C_IO', context: { errno: 'EBADF' } })
+  t.equal(sim.transactions.length, 1, 'one attempt, no retries')
+})

@@ -1,7 +1,10 @@
+import { EventEmitter } from 'node:events'
+import { join } from 'node:path'
 import { render } from 'ink-testing-library'
 import t, { type Test } from 'tap'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from '../../../runtime/console/sample-cards.js'
-import { keyFor, VirtualStation } from '../../../runtime/console/virtual-station.js'
+import { keyFor, startVirtualStation, VirtualStation } from '../../../runtime/console/virtual-station.js'
+import type { RunningStation } from '../../../runtime/station.js'
 import { StationError } from '../../../runtime/errors.js'
 import { decodeWiegand } from '../../../drivers/wiegand/wiegand-codec.js'
 import { identityFromCard } from '../../../runtime/kiosk/identity-from-card.js'
@@ -317,4 +320,56 @@ t.test('a new size lays the frame out again', async (t) => {
   view.rerender(<VirtualStation {...props} columns={80} rows={24} />)
   await until(() => stripAnsi(frame()).split('\n').length <= 23, 'the shorter frame')
   checkFits(t, frame(), 80, 24, 'resized to 80x24')
+})
+
+/** A terminal as ink sees it: size, resize events, what was written; keys typed on stdin. */
+class FakeTerminalOut extends EventEmitter {
+  isTTY = true
+  columns = 80
+  rows = 24
+  written: string[] = []
+  write(chunk: string) {
+    this.written.push(chunk)
+    return true
+  }
+}
+class FakeTerminalIn extends EventEmitter {
+  isTTY = true
+  data: string | null = null
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+  read() {
+    const data = this.data
+    this.data = null
+    return data
+  }
+  type(text: string) {
+    this.data = text
+    this.emit('readable')
+  }
+}
+
+t.test('startVirtualStation lays out at the terminal size, again on resize, and q quits', async (t) => {
+  const stdout = new FakeTerminalOut()
+  const stdin = new FakeTerminalIn()
+  let quits = 0
+  // No station listens on this socket: the console says so and keeps going.
+  const station = { socketPath: join(t.testdir({}), 'none.sock') } as unknown as RunningStation
+  startVirtualStation({ station, stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, onQuit: () => quits++ })
+  const all = () => stripAnsi(stdout.written.join(''))
+  await until(() => /ENOENT|no station|connect/.test(all()), 'the refused poll on screen')
+  t.match(all(), /╮ +┌/, 'at 80 columns the roll is beside the display')
+  const before = stdout.written.length
+  stdout.columns = 60
+  stdout.rows = 30
+  stdout.emit('resize')
+  await until(() => stdout.written.slice(before).some((chunk) => /╰─+╯\n.*Printer roll/s.test(stripAnsi(chunk))), 'the stacked frame')
+  t.ok(stdout.written.slice(before).includes('\x1b[2J\x1b[H'), 'a resize starts from a clean screen')
+  stdin.type('q')
+  await until(() => quits > 0, 'the quit')
+  t.equal(quits, 1)
 })
