@@ -1,5 +1,5 @@
 // Runs before `npm test`: the suite drives a real mosquitto broker and real pseudo-terminals made
-// by socat, rates the systemd unit with systemd-analyze, receives sd_notify datagrams with
+// by socat, runs the virtual station in a tmux terminal, rates the systemd unit with systemd-analyze, receives sd_notify datagrams with
 // python3 and checks the shell scripts with shellcheck. Installs them with apt-get where that is possible (root on Debian, Ubuntu, Raspberry
 // Pi OS); otherwise stops with a message naming the packages.
 import { execFileSync, spawnSync } from 'node:child_process'
@@ -21,7 +21,7 @@ function found(binary) {
 }
 
 // Each binary and the Debian package that has it.
-const TOOLS = { mosquitto: 'mosquitto', socat: 'socat', 'systemd-analyze': 'systemd', python3: 'python3', shellcheck: 'shellcheck' }
+const TOOLS = { mosquitto: 'mosquitto', socat: 'socat', 'systemd-analyze': 'systemd', python3: 'python3', shellcheck: 'shellcheck', tmux: 'tmux' }
 const missingBinaries = Object.keys(TOOLS).filter((binary) => !found(binary))
 const missing = missingBinaries.map((binary) => TOOLS[binary])
 if (missing.length === 0) process.exit(0)

@@ -14,7 +14,7 @@ export interface VirtualStationProps {
   request: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>
   onQuit: () => void
   pollIntervalMs?: number
-  /** The terminal's size; the frame is laid out to fit it (docs/architecture.md, virtual station). */
+  /** The terminal's size; the frame is laid out to fit it (docs/architecture.md, "Virtual station"). */
   columns?: number
   rows?: number
 }
