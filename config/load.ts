@@ -2,11 +2,10 @@
  * Loads the station config: YAML file, then environment, then command-line overrides (the last wins),
  * with relative paths made absolute, then validation. No `process` access: the caller passes env and cwd.
  */
-import { readFile } from 'node:fs/promises'
-import { dirname, isAbsolute, resolve } from 'node:path'
-import { messageOf } from '../runtime/errors.js'
+import { isAbsolute, resolve } from 'node:path'
 import { defaultConfig } from './defaults.js'
 import { applyEnvOverrides, withOverride } from './env.js'
+import { getIn, readYaml, resolveFilePaths, resolvePathAt } from './raw-config.js'
 import type { Config } from './schema.js'
 import { validateConfig } from './validate.js'
 
@@ -47,78 +46,6 @@ export type LoadConfigResult =
 /** The `source` reported when no file is given. */
 export const BUILT_IN_SOURCE = '(built-in defaults)'
 
-/** Options holding file system paths: relative values resolve against the folder of whoever set them. */
-const PATH_OPTIONS: readonly (readonly string[])[] = [
-  ['dataDir'],
-  ['flows', 'dir'],
-  ['storage', 'keyFile'],
-  ['mqtt', 'passwordFile'],
-  ['mqtt', 'tls', 'caFile'],
-  ['mqtt', 'tls', 'certFile'],
-  ['mqtt', 'tls', 'keyFile'],
-  ['control', 'socketPath'],
-]
-
-/** Options holding lists of paths, resolved item by item like PATH_OPTIONS. */
-const PATH_LIST_OPTIONS: readonly (readonly string[])[] = [
-  ['ops', 'trustedKeys'],
-  ['central', 'trustedKeys'],
-]
-
-function getIn(raw: unknown, path: readonly string[]): unknown {
-  let value = raw
-  for (const key of path) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
-    value = (value as Record<string, unknown>)[key]
-  }
-  return value
-}
-
-function resolvePathListAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
-  const value = getIn(raw, path)
-  if (!Array.isArray(value)) return raw
-  return withOverride(raw, path, value.map((item: unknown) => (typeof item === 'string' && item !== '' && !isAbsolute(item) ? resolve(baseDir, item) : item)))
-}
-
-function resolvePathAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
-  const value = getIn(raw, path)
-  if (typeof value !== 'string' || value === '' || isAbsolute(value)) return raw
-  return withOverride(raw, path, resolve(baseDir, value))
-}
-
-type Parsed = { readonly raw: unknown } | { readonly problems: string[] }
-
-async function readYaml(file: string): Promise<Parsed> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return { problems: [`${file}: file not found`] }
-    return { problems: [`${file}: cannot read (${code ?? messageOf(error)})`] }
-  }
-  // Loaded here, not at the top: a station started on the built-in defaults never parses YAML.
-  const { LineCounter, parseDocument } = await import('yaml')
-  const lineCounter = new LineCounter()
-  // uniqueKeys: a key given twice is a mistake, not "the last one wins".
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  if (document.errors.length > 0) {
-    return {
-      problems: document.errors.map((error) => {
-        const { line, col } = lineCounter.linePos(error.pos[0])
-        const message = error.message.split('\n')[0] ?? error.message
-        return `${file}:${line}:${col}: YAML syntax error: ${message}`
-      }),
-    }
-  }
-  try {
-    return { raw: document.toJS() }
-  } catch (error) {
-    // toJS throws for alias expansion beyond maxAliasCount (a "billion laughs" file).
-    return { problems: [`${file}: ${messageOf(error)}`] }
-  }
-}
-
 /** Tags a problem with where its value came from, when that was not the file. */
 function annotate(problem: string, origins: ReadonlyMap<string, string>): string {
   for (const [path, origin] of origins) {
@@ -139,9 +66,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   if (options.file !== undefined) {
     const parsed = await readYaml(source)
     if ('problems' in parsed) return { ok: false, problems: parsed.problems, source }
-    raw = parsed.raw
-    for (const path of PATH_OPTIONS) raw = resolvePathAt(raw, path, dirname(source))
-    for (const path of PATH_LIST_OPTIONS) raw = resolvePathListAt(raw, path, dirname(source))
+    raw = resolveFilePaths(parsed.raw, source)
   }
 
   const origins = new Map<string, string>()

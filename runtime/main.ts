@@ -13,9 +13,9 @@ import { parseArgs } from 'node:util'
 import type { KeyObject } from 'node:crypto'
 import type { FlowCapabilities } from '../flows/engine/flow-validate.js'
 import type { ClientIo } from './cli/client-commands.js'
-import { bundledFlowsDir, clientDataDir, packageRoot } from './cli/paths.js'
+import { findClientSocket } from './cli/client-socket.js'
+import { bundledFlowsDir, packageRoot } from './cli/paths.js'
 import { onTerminalGone } from './console/terminal-gone.js'
-import { controlSocketPath } from './control/socket-path.js'
 import { messageOf } from './errors.js'
 
 const USAGE = `usage: station <command>
@@ -63,7 +63,9 @@ const USAGE = `usage: station <command>
            [--urgent] [--timeout-ms N]
                           send a signed command over MQTT and print each response
 
-Client commands take --data-dir D (or --socket P) to find the station's control socket.`
+Client commands (status, tui, sim, maintenance, flows reload) find the
+station's control socket from --socket P, --config F (its control.socketPath)
+or --data-dir D; else a local .station, else /etc/citizen-station/station.yaml.`
 
 const io: ClientIo = {
   out: (text) => process.stdout.write(`${text}\n`),
@@ -84,12 +86,27 @@ const CLIENT_OPTIONS = {
   json: { type: 'boolean' },
   'data-dir': { type: 'string' },
   socket: { type: 'string' },
+  config: { type: 'string' },
 } as const
 
-/** --socket wins (a station with a custom control.socketPath); else the data dir's socket. */
-function clientSocket(values: { 'data-dir'?: string | undefined; socket?: string | undefined }): string {
-  if (values.socket) return values.socket
-  return controlSocketPath(clientDataDir(process.cwd(), values['data-dir'], process.env))
+/** EX_CONFIG (sysexits.h): the config that names the socket cannot be read. */
+const EXIT_CONFIG = 78
+
+/**
+ * Finds the socket (runtime/cli/client-socket.ts), then runs the command against it; a config
+ * that cannot be read is said once, as `station <command>: …`, exit 78.
+ */
+async function withClientSocket(
+  command: string,
+  values: { 'data-dir'?: string | undefined; socket?: string | undefined; config?: string | undefined },
+  run: (socket: string) => Promise<number>,
+): Promise<number> {
+  const found = await findClientSocket({ socket: values.socket, config: values.config, dataDir: values['data-dir'], cwd: process.cwd(), env: process.env })
+  if (!found.ok) {
+    io.err(`station ${command}: ${found.problem}`)
+    return EXIT_CONFIG
+  }
+  return run(found.path)
 }
 
 async function main(argv: string[]): Promise<number | 'running'> {
@@ -100,7 +117,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
     case 'status': {
       const { values } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
       const { statusCommand } = await import('./cli/client-commands.js')
-      return statusCommand(clientSocket(values), values.json === true, io)
+      return withClientSocket('status', values, (socket) => statusCommand(socket, values.json === true, io))
     }
     case 'tui':
       return tui(rest)
@@ -111,12 +128,12 @@ async function main(argv: string[]): Promise<number | 'running'> {
         options: CLIENT_OPTIONS,
       })
       const { simCommand } = await import('./cli/client-commands.js')
-      return simCommand(clientSocket(values), positionals, values.json === true, io)
+      return withClientSocket('sim', values, (socket) => simCommand(socket, positionals, values.json === true, io))
     }
     case 'maintenance': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: CLIENT_OPTIONS })
       const { maintenanceCommand } = await import('./cli/client-commands.js')
-      return maintenanceCommand(clientSocket(values), positionals, values.json === true, io)
+      return withClientSocket('maintenance', values, (socket) => maintenanceCommand(socket, positionals, values.json === true, io))
     }
     case 'doctor':
       return doctor(rest)
@@ -213,15 +230,17 @@ async function flows(args: string[]): Promise<number> {
   }
   if (action === 'reload') {
     const { values: client } = parseArgs({ args: rest, options: CLIENT_OPTIONS })
-    try {
-      const { controlRequest } = await import('./control/control-client.js')
-      const result = (await controlRequest(clientSocket(client), 'flows.reload')) as { flows: Array<{ id: string; version: number }>; errors: number }
-      io.out(`${result.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ')}${result.errors ? ` (${result.errors} errors: see the log)` : ''}`)
-      return result.errors > 0 ? 1 : 0
-    } catch (error) {
-      io.err(`station flows reload: ${messageOf(error)}`)
-      return 1
-    }
+    return withClientSocket('flows reload', client, async (socket) => {
+      try {
+        const { controlRequest } = await import('./control/control-client.js')
+        const result = (await controlRequest(socket, 'flows.reload')) as { flows: Array<{ id: string; version: number }>; errors: number }
+        io.out(`${result.flows.map((flow) => `${flow.id}@${flow.version}`).join(', ')}${result.errors ? ` (${result.errors} errors: see the log)` : ''}`)
+        return result.errors > 0 ? 1 : 0
+      } catch (error) {
+        io.err(`station flows reload: ${messageOf(error)}`)
+        return 1
+      }
+    })
   }
   if (action === 'graph' && positionals.length === 1 && positionals[0]) {
     const { flowsGraph } = await import('./cli/flows-command.js')
@@ -234,30 +253,13 @@ async function flows(args: string[]): Promise<number> {
   return 2
 }
 
-/** `station tui` (docs/operations.md "Technician"): the socket from --socket, --config's data dir, or --data-dir. */
+/** `station tui` (docs/operations.md "Technician"): the socket found as for every client command. */
 async function tui(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...CLIENT_OPTIONS, config: { type: 'string' } } })
-  let socket: string
-  if (values.config !== undefined && !values.socket && !values['data-dir']) {
-    const { loadConfig, formatProblems } = await import('../config/load.js')
-    const loaded = await loadConfig({
-      file: values.config,
-      env: process.env,
-      overrides: {},
-      bundledFlowsDir: bundledFlowsDir(),
-      defaultDataDir: clientDataDir(process.cwd(), undefined, process.env),
-      cwd: process.cwd(),
-    })
-    if (!loaded.ok) {
-      io.err(formatProblems(loaded.source, loaded.problems))
-      return 78
-    }
-    socket = controlSocketPath(loaded.config.dataDir, loaded.config.control.socketPath)
-  } else {
-    socket = clientSocket(values)
-  }
-  const { tuiCommand } = await import('./tui/tui-command.js')
-  return tuiCommand(socket, { ...io, stdin: process.stdin, stdout: process.stdout })
+  const { values } = parseArgs({ args, options: CLIENT_OPTIONS })
+  return withClientSocket('tui', values, async (socket) => {
+    const { tuiCommand } = await import('./tui/tui-command.js')
+    return tuiCommand(socket, { ...io, stdin: process.stdin, stdout: process.stdout })
+  })
 }
 
 /** `station ops config` and `station ops publish-flows` (docs/remote-config.md). */
@@ -453,13 +455,23 @@ async function run(args: string[]): Promise<number | 'running'> {
       }),
   )
   let stopping = false
+  // A stop waits for the resident being served (session.stopGraceS, docs/deployment.md); a second
+  // signal, or a stop with nobody left to serve (the terminal gone), does not wait.
+  const cutShort = new AbortController()
   const stop = async (signal: string) => {
-    if (stopping) return
+    if (signal !== 'SIGTERM' && signal !== 'SIGINT') cutShort.abort()
+    if (stopping) {
+      cutShort.abort()
+      return
+    }
     stopping = true
     const notifier = await notifierLoaded
-    notifier.stopping(`stopping (${signal})`)
+    const serving = ['menu', 'session', 'ended'].includes(outcome.station.status().phase)
+    notifier.stopping(serving && !cutShort.signal.aborted ? `stopping (${signal}): waiting for the resident to finish` : `stopping (${signal})`)
     outcome.log.info({ signal }, 'stopping')
-    // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
+    await outcome.station.finishResidents(cutShort.signal)
+    if (serving) notifier.status(`stopping (${signal})`)
+    // systemd's TimeoutStopSec is longer than the grace and this; a stop that hangs must not keep a dead station alive.
     const deadline = setTimeout(() => process.exit(1), 15_000)
     deadline.unref()
     try {

@@ -19,6 +19,9 @@ export function bundledFlowsDir(): string {
   return join(packageRoot(), 'flows')
 }
 
+/** The config a production station runs with (the systemd unit's `run --config`). */
+export const SYSTEM_CONFIG_FILE = '/etc/citizen-station/station.yaml'
+
 /** Where a production station keeps its data. */
 export const SYSTEM_DATA_DIR = '/var/lib/citizen-station'
 

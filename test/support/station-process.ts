@@ -57,7 +57,7 @@ export async function startStationProcess(
   dataDir: string,
   args: readonly string[],
   env: Record<string, string> = {},
-  options: { onSpawn?: (child: ChildProcess) => void } = {},
+  options: { onSpawn?: (child: ChildProcess) => void; socketPath?: string } = {},
 ): Promise<StationProcess> {
   const child = spawn(process.execPath, [STATION_BIN, 'run', '--data-dir', dataDir, ...args], {
     env: { ...process.env, ...env },
@@ -70,7 +70,8 @@ export async function startStationProcess(
   child.stdout?.on('data', (chunk: Buffer) => (logs += chunk.toString('utf8')))
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const socket = controlSocketPath(dataDir)
+  // A config with control.socketPath puts the socket elsewhere: the caller names it.
+  const socket = options.socketPath ?? controlSocketPath(dataDir)
   const proc: StationProcess = {
     child,
     dataDir,

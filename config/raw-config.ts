@@ -1,0 +1,89 @@
+/**
+ * The config file before validation: read and parsed, with its relative paths made absolute against
+ * the file's folder. Light on purpose (no validator, no drivers): client commands use it to find
+ * the control socket (config/socket-location.ts), `loadConfig` to start from.
+ */
+import { readFile } from 'node:fs/promises'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { messageOf } from '../runtime/errors.js'
+import { withOverride } from './env.js'
+
+/** Options holding file system paths: relative values resolve against the folder of whoever set them. */
+const PATH_OPTIONS: readonly (readonly string[])[] = [
+  ['dataDir'],
+  ['flows', 'dir'],
+  ['storage', 'keyFile'],
+  ['mqtt', 'passwordFile'],
+  ['mqtt', 'tls', 'caFile'],
+  ['mqtt', 'tls', 'certFile'],
+  ['mqtt', 'tls', 'keyFile'],
+  ['control', 'socketPath'],
+]
+
+/** Options holding lists of paths, resolved item by item like PATH_OPTIONS. */
+const PATH_LIST_OPTIONS: readonly (readonly string[])[] = [
+  ['ops', 'trustedKeys'],
+  ['central', 'trustedKeys'],
+]
+
+export function getIn(raw: unknown, path: readonly string[]): unknown {
+  let value = raw
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+function resolvePathListAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
+  const value = getIn(raw, path)
+  if (!Array.isArray(value)) return raw
+  return withOverride(raw, path, value.map((item: unknown) => (typeof item === 'string' && item !== '' && !isAbsolute(item) ? resolve(baseDir, item) : item)))
+}
+
+export function resolvePathAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
+  const value = getIn(raw, path)
+  if (typeof value !== 'string' || value === '' || isAbsolute(value)) return raw
+  return withOverride(raw, path, resolve(baseDir, value))
+}
+
+export type Parsed = { readonly raw: unknown } | { readonly problems: string[] }
+
+export async function readYaml(file: string): Promise<Parsed> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { problems: [`${file}: file not found`] }
+    return { problems: [`${file}: cannot read (${code ?? messageOf(error)})`] }
+  }
+  // Loaded here, not at the top: a station started on the built-in defaults never parses YAML.
+  const { LineCounter, parseDocument } = await import('yaml')
+  const lineCounter = new LineCounter()
+  // uniqueKeys: a key given twice is a mistake, not "the last one wins".
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  if (document.errors.length > 0) {
+    return {
+      problems: document.errors.map((error) => {
+        const { line, col } = lineCounter.linePos(error.pos[0])
+        const message = error.message.split('\n')[0] ?? error.message
+        return `${file}:${line}:${col}: YAML syntax error: ${message}`
+      }),
+    }
+  }
+  try {
+    return { raw: document.toJS() }
+  } catch (error) {
+    // toJS throws for alias expansion beyond maxAliasCount (a "billion laughs" file).
+    return { problems: [`${file}: ${messageOf(error)}`] }
+  }
+}
+
+/** Every path option of a file's raw config, resolved against the file's folder. */
+export function resolveFilePaths(raw: unknown, file: string): unknown {
+  let result = raw
+  for (const path of PATH_OPTIONS) result = resolvePathAt(result, path, dirname(file))
+  for (const path of PATH_LIST_OPTIONS) result = resolvePathListAt(result, path, dirname(file))
+  return result
+}
