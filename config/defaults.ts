@@ -38,7 +38,7 @@ export function defaultConfig(dataDir: string, bundledFlowsDir: string): Config 
       outboxSegmentBytes: 4 * 1024 * 1024,
       reserveBytes: 8 * 1024 * 1024,
     },
-    session: { idleTimeoutS: 60, endScreenS: 8 },
+    session: { idleTimeoutS: 60, endScreenS: 8, stopGraceS: 45 },
     flows: { dir: bundledFlowsDir },
     control: {
       socketPath: join(dataDir, 'station.sock'),

@@ -239,6 +239,11 @@ export interface SessionConfig {
   idleTimeoutS: number
   /** How long the final screen of a procedure stays before the welcome screen. */
   endScreenS: number
+  /**
+   * A stop (SIGTERM, `systemctl restart`) waits this long at most for the resident being served
+   * to finish; keep it below the unit's TimeoutStopSec less 15 s (docs/deployment.md).
+   */
+  stopGraceS: number
 }
 
 /** The control socket (docs/security.md, "The control socket"). */

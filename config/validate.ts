@@ -588,6 +588,7 @@ function readConfig(root: Section, base: Config): Config {
     session: {
       idleTimeoutS: session.value('idleTimeoutS', base.session.idleTimeoutS, range(5, 3_600)),
       endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
+      stopGraceS: session.value('stopGraceS', base.session.stopGraceS, range(0, 600)),
     },
     flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
     control: {

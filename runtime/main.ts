@@ -455,13 +455,23 @@ async function run(args: string[]): Promise<number | 'running'> {
       }),
   )
   let stopping = false
+  // A stop waits for the resident being served (session.stopGraceS, docs/deployment.md); a second
+  // signal, or a stop with nobody left to serve (the terminal gone), does not wait.
+  const cutShort = new AbortController()
   const stop = async (signal: string) => {
-    if (stopping) return
+    if (signal !== 'SIGTERM' && signal !== 'SIGINT') cutShort.abort()
+    if (stopping) {
+      cutShort.abort()
+      return
+    }
     stopping = true
     const notifier = await notifierLoaded
-    notifier.stopping(`stopping (${signal})`)
+    const serving = ['menu', 'session', 'ended'].includes(outcome.station.status().phase)
+    notifier.stopping(serving && !cutShort.signal.aborted ? `stopping (${signal}): waiting for the resident to finish` : `stopping (${signal})`)
     outcome.log.info({ signal }, 'stopping')
-    // systemd's TimeoutStopSec is longer than this; a stop that hangs must not keep a dead station alive.
+    await outcome.station.finishResidents(cutShort.signal)
+    if (serving) notifier.status(`stopping (${signal})`)
+    // systemd's TimeoutStopSec is longer than the grace and this; a stop that hangs must not keep a dead station alive.
     const deadline = setTimeout(() => process.exit(1), 15_000)
     deadline.unref()
     try {

@@ -93,6 +93,12 @@ export interface RunningStation {
   status(): StatusReport
   /** Reads the flows folder again; new sessions use the result, running ones finish as they began. */
   reloadFlows(): Promise<{ flows: Array<{ id: string; version: number }>; errors: number }>
+  /**
+   * Before a stop (docs/deployment.md): serves nobody new, waits until the resident being served
+   * is done, at most session.stopGraceS or until `cutShort` aborts, and shows the restarting
+   * screen. `residentCutOff`: the wait ended with the resident still there.
+   */
+  finishResidents(cutShort?: AbortSignal): Promise<{ waitedMs: number; residentCutOff: boolean }>
   stop(): Promise<void>
 }
 
@@ -540,6 +546,27 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     socketPath,
     status: report,
     reloadFlows,
+    async finishResidents(cutShort) {
+      const startedMs = clock.now()
+      const serving = kiosk.serving
+      if (serving) log.info({ graceS: config.session.stopGraceS }, 'stop: waiting for the resident to finish')
+      let timer: TimerHandle | null = null
+      let onAbort = () => {}
+      const over = new Promise<'over'>((resolve) => {
+        timer = clock.setTimeout(() => resolve('over'), config.session.stopGraceS * 1000)
+        onAbort = () => resolve('over')
+        cutShort?.addEventListener('abort', onAbort, { once: true })
+        if (cutShort?.aborted) resolve('over')
+      })
+      const outcome = await Promise.race([kiosk.finishThenRestart().then(() => 'done' as const), over])
+      if (timer) clock.clearTimeout(timer)
+      cutShort?.removeEventListener('abort', onAbort)
+      const residentCutOff = outcome === 'over' && kiosk.serving
+      kiosk.restartNow()
+      const waitedMs = clock.now() - startedMs
+      if (serving) log.info({ waitedMs, residentCutOff }, residentCutOff ? 'stop: grace over, resident cut off' : 'stop: resident done')
+      return { waitedMs, residentCutOff }
+    },
     async stop() {
       ready = false
       if (healthTimer) clock.clearTimeout(healthTimer)

@@ -19,6 +19,9 @@ export const KIOSK_TEXTS = {
   keypadDownBody: { vi: 'Bàn phím đang lỗi', en: 'Keypad not working' },
   keypadDownHint: { vi: 'Đang tự khắc phục...', en: 'Recovering...' },
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
+  // The station stops or restarts (docs/deployment.md): in both languages, whoever walks up.
+  restartingTitle: { vi: 'Đang khởi động lại', en: 'Đang khởi động lại' },
+  restartingBody: { vi: 'Station restarting\nVui lòng chờ', en: 'Station restarting\nVui lòng chờ' },
   maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },
   // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.
   notAccepting: { vi: 'Tạm ngừng nhận hồ sơ', en: 'Submissions paused' },

@@ -49,7 +49,7 @@ export interface CentralCalls {
   waitFor(event: string, match: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<Record<string, unknown>>
 }
 
-type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance'
+type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
 
 /** How long an error notice (unreadable card) stays before the screen underneath returns. */
 const NOTICE_MS = 3000
@@ -90,6 +90,8 @@ export class Kiosk {
   #notRecorded = false
   /** The keypad is faulty or absent: the welcome screen says the station cannot serve. */
   #keypadDown = false
+  /** Set once the station is to stop: resolved when the restarting screen shows. */
+  #stopping: { shown: Promise<void>; resolve: () => void } | null = null
 
   constructor(options: KioskOptions) {
     this.#o = options
@@ -110,6 +112,32 @@ export class Kiosk {
     this.#toWelcome()
   }
 
+  /** A resident is being served: choosing a procedure, in one, or reading its end screen. */
+  get serving(): boolean {
+    return this.#phase === 'menu' || this.#phase === 'session' || this.#phase === 'ended'
+  }
+
+  /**
+   * The station is about to stop or restart (docs/deployment.md): nobody new is served, the
+   * resident being served finishes (or leaves: the idle timeout), then the restarting screen
+   * shows. Resolves when it shows.
+   */
+  finishThenRestart(): Promise<void> {
+    if (!this.#stopping) {
+      let resolve = () => {}
+      const shown = new Promise<void>((done) => (resolve = done))
+      this.#stopping = { shown, resolve }
+      if (!this.serving) this.#toRestarting()
+    }
+    return this.#stopping.shown
+  }
+
+  /** The wait is over: the restarting screen now, whatever the resident was doing. */
+  restartNow(): void {
+    void this.finishThenRestart()
+    if (this.#phase !== 'restarting') this.#toRestarting()
+  }
+
   stop(): void {
     this.#endSession('cancelled')
     this.#clearTimers()
@@ -126,6 +154,7 @@ export class Kiosk {
 
   /** Maintenance: wipe any session and show the maintenance screen until turned off. */
   setMaintenance(on: boolean): void {
+    if (this.#phase === 'restarting') return
     if (on) {
       this.#endSession('cancelled')
       this.#clearTimers()
@@ -170,7 +199,7 @@ export class Kiosk {
   }
 
   key(key: KeyName): void {
-    if (this.#phase === 'maintenance') return
+    if (this.#phase === 'maintenance' || this.#phase === 'restarting') return
     this.#touch()
     if (this.#noticeTimer) this.#dismissNotice()
     switch (this.#phase) {
@@ -188,7 +217,7 @@ export class Kiosk {
   }
 
   card(card: CardPresented): void {
-    if (this.#phase === 'maintenance') return
+    if (this.#phase === 'maintenance' || this.#phase === 'restarting') return
     // No keys to go on with: a card would lead a resident into a menu they cannot use.
     if (this.#keypadDown && this.#phase === 'welcome') return
     this.#touch()
@@ -229,7 +258,7 @@ export class Kiosk {
 
   /** A reader delivered something that is not a card (garbage, half a QR). */
   unreadable(): void {
-    if (this.#phase === 'maintenance') return
+    if (this.#phase === 'maintenance' || this.#phase === 'restarting') return
     this.#touch()
     this.#notice(KIOSK_TEXTS.cardUnreadable, KIOSK_TEXTS.cardUnreadableHint)
   }
@@ -334,6 +363,8 @@ export class Kiosk {
   }
 
   #toWelcome(): void {
+    // Stopping: whoever was served is done; the next one meets the restarting screen.
+    if (this.#stopping) return this.#toRestarting()
     this.#endSession('cancelled')
     this.#clearTimers()
     this.#identity = null
@@ -354,6 +385,17 @@ export class Kiosk {
       body: textIn(this.#language, body),
       options: [...KIOSK_TEXTS.languageOptions[this.#language]],
     })
+  }
+
+  #toRestarting(): void {
+    this.#endSession('cancelled')
+    this.#clearTimers()
+    this.#phase = 'restarting'
+    this.#show({
+      title: textIn(this.#language, KIOSK_TEXTS.restartingTitle),
+      body: textIn(this.#language, KIOSK_TEXTS.restartingBody),
+    })
+    this.#stopping?.resolve()
   }
 
   #toMenu(): void {

@@ -54,6 +54,7 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
       socketPath: station.socketPath,
       status: () => station.status(),
       reloadFlows: () => station.reloadFlows(),
+      finishResidents: (cutShort) => station.finishResidents(cutShort),
       async stop() {
         stopped = true
         await originalStop()

@@ -580,3 +580,61 @@ t.test('an append that fails as the resident confirms: NOT recorded, no receipt,
   r.clock.advance(1)
   t.equal(r.kiosk.phase, 'welcome')
 })
+
+t.test('a stop with nobody served shows the restarting screen at once, in both languages', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  t.equal(r.kiosk.serving, false)
+  await r.kiosk.finishThenRestart()
+  t.equal(r.kiosk.phase, 'restarting')
+  t.match(r.screen(), /Đang khởi động lại[\s\S]*Station restarting[\s\S]*Vui lòng chờ/)
+  const shown = r.screens.length
+  r.press('1')
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.kiosk.unreadable()
+  r.kiosk.setMaintenance(true)
+  t.equal(r.kiosk.phase, 'restarting', 'keys, cards and maintenance leave it')
+  t.equal(r.screens.length, shown, 'nothing else is drawn')
+})
+
+t.test('a stop waits for the resident: the menu, the procedure, its end screen, then restarting', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  t.equal(r.kiosk.serving, true)
+  let shown = false
+  const done = r.kiosk.finishThenRestart().then(() => (shown = true))
+  t.equal(r.kiosk.finishThenRestart(), r.kiosk.finishThenRestart(), 'asking again waits for the same screen')
+  r.press('1', '1')
+  t.equal(r.kiosk.phase, 'session', 'the resident goes on into the procedure')
+  r.press('ok', 'ok')
+  await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
+  t.match(r.screen(), REFERENCE, 'the resident reads the reference code')
+  r.clock.advance(END_SCREEN_MS - 1000)
+  await Promise.resolve()
+  t.equal(shown, false, 'still on the end screen')
+  r.clock.advance(1000)
+  await done
+  t.equal(r.kiosk.phase, 'restarting', 'then the restarting screen, not the welcome one')
+  t.equal((await pendingSubmissions(r.outbox)).length, 1, 'the submission was stored')
+})
+
+t.test('a resident who walks away is let go by the idle timeout; restartNow cuts one off', async (t) => {
+  const r = await rig(t)
+  r.kiosk.start()
+  r.press('1', '1')
+  const done = r.kiosk.finishThenRestart()
+  r.clock.advance(IDLE_TIMEOUT_MS)
+  await done
+  t.equal(r.kiosk.phase, 'restarting')
+
+  const other = await rig(t)
+  other.kiosk.start()
+  other.press('1', '1', '2')
+  t.equal(other.kiosk.phase, 'session')
+  other.kiosk.restartNow()
+  t.equal(other.kiosk.phase, 'restarting')
+  t.match(other.screen(), /Đang khởi động lại/)
+  other.kiosk.restartNow()
+  t.equal(other.kiosk.phase, 'restarting')
+})
