@@ -33,7 +33,7 @@ export class LogRing {
 
   /** The newest `limit` lines, oldest first. */
   tail(limit: number): LogLine[] {
-    return this.#lines.slice(-Math.max(0, limit))
+    return limit > 0 ? this.#lines.slice(-limit) : []
   }
 }
 

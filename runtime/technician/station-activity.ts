@@ -122,7 +122,7 @@ export class StationActivity {
 
   /** The newest `limit` events, oldest first. */
   recentEvents(limit: number): RecentEvent[] {
-    return this.#events.slice(-Math.max(0, limit))
+    return limit > 0 ? this.#events.slice(-limit) : []
   }
 
   #event(type: string, fields: Record<string, string | number | boolean>): void {

@@ -3,7 +3,7 @@
  * keys that test its devices (docs/operations.md "Technician"). The lines come from tui-screen.ts;
  * this component polls, follows the terminal's size, and turns keys into control commands.
  */
-import { Box, Text, useApp, useInput, useStdin, useStdout } from 'ink'
+import { Box, render, Text, useApp, useInput, useStdin, useStdout } from 'ink'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import { ACTIONS, deviceChoice, restartDevice, restartQuestion, type Request } from './tui-actions.js'
 import { tuiScreen, type Tone } from './tui-screen.js'
@@ -152,4 +152,10 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
       ))}
     </Box>
   )
+}
+
+/** Renders the live view on the terminal until the technician quits (q or Ctrl-C). */
+export async function runTuiApp(props: TuiAppProps, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<void> {
+  const instance = render(<TuiApp {...props} />, { stdin: io.stdin, stdout: io.stdout, exitOnCtrlC: false })
+  await instance.waitUntilExit()
 }

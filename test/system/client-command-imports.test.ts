@@ -61,7 +61,8 @@ t.test('client commands load only the client, against a running station and with
   t.same(none.urls.filter((url) => FORBIDDEN.some((re) => re.test(url))), [], 'status with no station')
 
   const proc = await startStationProcess(t, dataDir, ['--sim', '--broker', 'mqtt://127.0.0.1:1'])
-  const commands = [['status'], ['status', '--json'], ['sim', 'screen'], ['sim', 'receipt']]
+  // `tui` with stdout not a terminal prints once, without react or ink.
+  const commands = [['status'], ['status', '--json'], ['sim', 'screen'], ['sim', 'receipt'], ['tui']]
   for (const command of commands) {
     const run = await runRecorded(register, log, [...command, '--data-dir', dataDir])
     t.equal(run.code, 0, `${command.join(' ')} exits 0 ${run.stderr}`)

@@ -1,7 +1,8 @@
 /**
  * `station tui [--data-dir D] [--socket PATH] [--config FILE]`: the technician's live view, or the
  * same status once as plain text when stdin or stdout is not a terminal (docs/operations.md).
- * A client command: it reaches the station through the control socket only.
+ * A client command: it reaches the station through the control socket only, and a plain .ts file
+ * so that the print for a pipe loads no react (docs/startup.md).
  */
 import { controlRequest } from '../control/control-client.js'
 import { messageOf } from '../errors.js'
@@ -34,8 +35,7 @@ export async function tuiCommand(socketPath: string, io: TuiIo): Promise<number>
     return 0
   }
   // Loaded only for the live view: the plain print needs neither react nor ink.
-  const [{ render }, { TuiApp }] = await Promise.all([import('ink'), import('./tui-app.js')])
-  const instance = render(<TuiApp request={request} initial={first} />, { stdin: io.stdin, stdout: io.stdout, exitOnCtrlC: false })
-  await instance.waitUntilExit()
+  const { runTuiApp } = await import('./tui-app.js')
+  await runTuiApp({ request, initial: first }, io)
   return 0
 }
