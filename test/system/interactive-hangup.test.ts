@@ -46,6 +46,10 @@ t.test('killing the terminal stops the interactive station and a second start on
   const second = await interactiveInTmux(t, dataDir, broker.url, join(root, 'second.pid'))
   t.ok(alive(second.pid), 'a second start on the same data dir runs')
   t.notMatch(await second.terminal.capture(), /another station is already running/)
+  // Mid-session: a stop waits for the resident being served (session.stopGraceS), but with the
+  // terminal gone nobody is left to finish, so it does not wait.
+  await second.terminal.sendKeys('c')
+  await waitUntil('the menu', async () => ((await second.terminal.capture()).includes('Chon dich vu') ? true : undefined), 5000)
   await second.terminal.kill()
   await waitUntil('the second station to exit', () => (alive(second.pid) ? undefined : true), 5000)
 })

@@ -102,31 +102,3 @@ t.test('closes with E_SERIAL_IO when the device goes away, and writes then rejec
   t.equal(a.isOpen, false)
   await t.rejects(a.write(Uint8Array.of(1)), { code: 'E_SERIAL_IO' })
 })
-
-t.test('close is idempotent, reports no error and makes writes reject', async (t) => {
-  const pty = await createPtyPair(t)
-  const a = await openLink(t, pty.pathA)
-  const closeErrors: Array<Error | undefined> = []
-  a.onClose((error) => closeErrors.push(error))
-  await a.close()
-  await a.close()
-  t.strictSame(closeErrors, [undefined], 'onClose once, without an error')
-  t.equal(a.isOpen, false)
-  await t.rejects(a.write(Uint8Array.of(1)), { code: 'E_SERIAL_IO' })
-})
-
-t.test('data listeners can unsubscribe', async (t) => {
-  const pty = await createPtyPair(t)
-  const b = await openLink(t, pty.pathB)
-  const a = await openLink(t, pty.pathA)
-  const seen: number[] = []
-  const unsubscribe = b.onData((chunk) => seen.push(...chunk))
-  const first = receive(b, 1)
-  await a.write(Uint8Array.of(7))
-  await first
-  unsubscribe()
-  const second = receive(b, 1)
-  await a.write(Uint8Array.of(8))
-  await second
-  t.strictSame(seen, [7])
-})
