@@ -87,6 +87,14 @@ t.test('drain and restart: refusals name the reason, a restart returns the healt
   await t.rejects(station.request('device.restart', { name: 'toaster' }), /one of display, keypad, scanner, printer/)
   const restarted = (await station.request('device.restart', { name: 'keypad' })) as { name: string; health: { state: string } }
   t.match(restarted, { name: 'keypad', health: { state: 'ok' } })
+
+  // An unplugged scanner: the supervisor retries it, and the fault counts once however long it lasts.
+  await station.request('sim.unplug', { device: 'scanner' })
+  await station.waitFor('a retry', async () => ((await snapshotOf(station.request)).devices.find((d) => d.name === 'scanner')?.counters.retries ?? 0) >= 2, 10_000)
+  const scanner = (await snapshotOf(station.request)).devices.find((device) => device.name === 'scanner')
+  t.match(scanner, { state: /faulty|absent/, counters: { faults: 1 } })
+  t.type(scanner?.lastErrorCode, 'string')
+  await station.request('sim.replug', { device: 'scanner' })
 })
 
 t.test('with a TLS broker: connected since, last publish, the certificate, and a drain on request', async (t) => {
