@@ -58,6 +58,14 @@ t.test('station tui in tmux: panels, maintenance key with confirmation, test pri
   t.match(receipt.stdout, /paper out: no/)
   await waitUntil('the print counted', async () => (/printer\s+ok\s+0\s+1\s+0\s+0/.test(await pane()) ? true : undefined))
 
+  // Larger: events and log move beside the devices, and nothing of the old frame is left over.
+  await tmux('resize-window', '-x', '120', '-y', '40')
+  const wide = await waitUntil('the wide layout', async () => {
+    const text = await pane()
+    return /DEVICE.* EVENTS/.test(text) ? text : undefined
+  })
+  for (const line of wide.split('\n')) t.ok([...line].length <= 120, `fits 120 columns: ${JSON.stringify(line)}`)
+  t.equal(wide.split('\n').filter((line) => line.includes('DEVICE')).length, 1, 'one frame on screen after the resize')
   await tmux('send-keys', 'q')
   await waitUntil('the tui gone', async () => {
     const sessions = await tmux('list-sessions').then(() => 'running', () => 'gone')

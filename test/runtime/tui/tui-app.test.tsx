@@ -140,7 +140,8 @@ t.test('the screen follows a resize of stdout', async (t) => {
   resize(120, 40)
   await until(() => /DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the wide layout')
   resize(70, 24)
-  await until(() => !/DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the stacked layout')
+  await until(() => /DEVICE/.test(app.lastFrame() ?? '') && !/DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the stacked layout')
+  t.ok(app.frames.includes('\x1b[2J\x1b[H'), 'each resize clears the screen first')
   checkFits(t, app.lastFrame() ?? '', 70, 24)
 })
 
