@@ -1,3 +1,4 @@
+import { ListenerSet } from '../drivers/listener-set.js'
 import { isStationError, messageOf } from './errors.js'
 import type { Health, Service, ServiceContext } from './supervisor/service.js'
 
@@ -6,7 +7,10 @@ export interface DeviceServiceOptions {
   /** Opens and initialises the device; rejects when it is absent or does not answer. */
   open: (context: ServiceContext) => Promise<void>
   close: () => Promise<void>
-  /** The driver's own view, when it has one (e.g. a keypad that counts failed polls). */
+  /**
+   * The driver's own view, when it has one (e.g. a keypad that counts failed polls). The device calls
+   * `driverHealthChanged` when it changes.
+   */
   driverHealth?: () => Health | undefined
   /** Told about every health change, so faults and recoveries reach the bus and central. */
   onHealth: (health: Health) => void
@@ -16,12 +20,14 @@ export interface DeviceServiceOptions {
 
 /**
  * Adapts a device driver to the supervisor: a failing open becomes a faulty device that the
- * supervisor retries with backoff, and health changes are reported once each.
+ * supervisor retries with backoff, and health changes are reported once each. `onHealthChange`
+ * listeners hear of every change of its own health and of the driver's.
  */
 export class DeviceService implements Service {
   readonly name: string
   #o: DeviceServiceOptions
   #health: Health = { state: 'stopped' }
+  #changeListeners = new ListenerSet<void>()
 
   readonly probe?: () => Promise<boolean>
 
@@ -57,6 +63,15 @@ export class DeviceService implements Service {
     return this.#health
   }
 
+  onHealthChange(listener: () => void): () => void {
+    return this.#changeListeners.add(listener)
+  }
+
+  /** The driver's own health (`driverHealth`) changed: tells the listeners. */
+  driverHealthChanged(): void {
+    this.#notify()
+  }
+
   /** Lets the driver's events (paper out, unplug) move the health shown to operators. */
   report(health: Health): void {
     this.#set(health)
@@ -65,6 +80,13 @@ export class DeviceService implements Service {
   #set(health: Health): void {
     const changed = health.state !== this.#health.state || health.lastError !== this.#health.lastError
     this.#health = health
-    if (changed) this.#o.onHealth(health)
+    if (!changed) return
+    this.#o.onHealth(health)
+    this.#notify()
+  }
+
+  #notify(): void {
+    // A listener's failure is its own; the device keeps running.
+    this.#changeListeners.emit(undefined, () => undefined)
   }
 }

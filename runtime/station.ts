@@ -14,6 +14,7 @@ import { centralCalls } from './central-calls.js'
 import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
 import { loadOrCreateKey } from './crypto/key-file.js'
+import { DeviceHealthWatch } from './device-health-watch.js'
 import { MaintenanceMode } from './maintenance.js'
 import type { DeviceService } from './device-service.js'
 import { DeviceFaultEvents } from './device-fault-events.js'
@@ -64,8 +65,6 @@ const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
   'key.ignored': 'error',
   'tamper.opened': 'alarm',
 }
-/** How often driver-reported health is compared with what central last heard. */
-const HEALTH_WATCH_MS = 1000
 
 export interface StationDeps {
   config: Config
@@ -263,6 +262,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     bus.emit('station.event', { type: 'flows.bundle.fallback', fields: { version: flowsChoice.highestVersion } })
   }
 
+  // Made once the supervisor runs; the kiosk's phase changes before that need no look.
+  let healthWatch: DeviceHealthWatch | null = null
   const kiosk = new Kiosk({
     clock,
     log: log.child({ component: 'runtime.kiosk' }),
@@ -272,6 +273,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     central: centralCalls(link, { clock, event: (type, fields) => bus.emit('station.event', { type, fields }) }),
     flows: () => flows,
     event: (type, fields) => bus.emit('station.event', { type, fields }),
+    phaseChanged: () => healthWatch?.queue(),
     isOnline: () => link?.isConnected ?? false,
     defaultLanguage: config.station.defaultLanguage,
     stationId: config.station.id,
@@ -519,26 +521,21 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     onRetry: (name) => activity.countRetry(name),
   })
   await supervisor.start()
-  // Drivers also change health on their own (a keypad whose polls start failing): look every
-  // second, so central hears of those too. Repeats are filtered where events are made.
-  const lastStates = new Map<string, string>()
-  let healthTimer: TimerHandle | null = null
-  const watchHealth = () => {
-    let anyFault = false
-    for (const device of devices.services) {
-      const health = supervisor?.health()[device.name]
-      if (health?.state === 'faulty' || health?.state === 'absent') anyFault = true
-      if (!health || health.state === 'starting' || health.state === 'stopped') continue
-      if (lastStates.get(device.name) === health.state) continue
-      lastStates.set(device.name, health.state)
-      bus.emit('device.health', { device: device.name, health })
-    }
-    if (drain) activity.sampleDelivered(drain.delivered)
+  // "Delivered today" for the technician, sampled when read and before each midnight, not every second.
+  const stopDeliveredTracking = drain ? activity.trackDelivered(() => drain.delivered) : () => undefined
+  // Drivers also change health on their own (a keypad whose polls start failing): the supervisor
+  // passes each change on, so central hears of those too. Repeats are filtered where events are made.
+  const watchedSupervisor = supervisor
+  healthWatch = new DeviceHealthWatch({
+    clock,
+    devices: devices.services.map((device) => device.name),
+    health: () => watchedSupervisor.health(),
+    onChange: (listener) => watchedSupervisor.onHealthChange(listener),
+    changed: (device, health) => bus.emit('device.health', { device, health }),
     // Red for someone to come and look; blinking green while a resident is being served.
-    leds?.show(maintenance.on || anyFault ? 'fault' : kiosk.phase === 'welcome' ? 'ok' : 'busy')
-    healthTimer = clock.setTimeout(watchHealth, HEALTH_WATCH_MS)
-  }
-  watchHealth()
+    looked: (anyFault) => leds?.show(maintenance.on || anyFault ? 'fault' : kiosk.phase === 'welcome' ? 'ok' : 'busy'),
+  })
+  healthWatch.start()
   ready = true
   log.info({ station: config.station.id, bootCount, socket: socketPath, broker: deps.brokerUrl !== null }, 'station ready')
 
@@ -569,7 +566,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     },
     async stop() {
       ready = false
-      if (healthTimer) clock.clearTimeout(healthTimer)
+      healthWatch?.stop()
+      stopDeliveredTracking()
       tests.stop()
       await supervisor?.stop()
       await outbox.close()

@@ -70,6 +70,9 @@ export function parseThrottledRegister(text: string): { value: string; flags: Th
  * and age, storage state and damage counts, link and broker, version, uptime, event-loop delay, memory, CPU temperature, Pi
  * throttling and free disk. Never personal data.
  */
+/** How often the event-loop delay sampler wakes. */
+export const EVENT_LOOP_SAMPLE_MS = 1000
+
 export class TelemetryService implements Service {
   readonly name = 'telemetry'
   #sources: TelemetrySources
@@ -98,7 +101,10 @@ export class TelemetryService implements Service {
   }
 
   async start(): Promise<void> {
-    this.#histogram = monitorEventLoopDelay({ resolution: 20 })
+    // The sampler is a timer of its own: at 20 ms it woke an idle station 50 times a second, more than
+    // everything else together (docs/benchmarks.md, Idle). Once a second still sees a stall that spans
+    // a sample, and a stall long enough to matter spans one.
+    this.#histogram = monitorEventLoopDelay({ resolution: EVENT_LOOP_SAMPLE_MS })
     this.#histogram.enable()
     this.#schedule()
   }

@@ -15,7 +15,7 @@ import { StationError } from '../../runtime/errors.js'
 import { errnoOf, mapGpioError } from './gpio-error.js'
 import type { GpioEdge, GpioEdgeListener, GpioLevel, GpioLine, Unwatch } from './gpio-line.js'
 import { readGpioChips, sysfsNumber } from './gpio-numbering.js'
-import { performanceTickUs } from './gpio-tick.js'
+import { performanceTickUs, toTickUs } from './gpio-tick.js'
 
 /** The part of the onoff module this adapter uses. */
 export type OnoffModule = { readonly Gpio: typeof Gpio }
@@ -31,7 +31,7 @@ export interface OnoffLineOptions {
   sysfsRoot?: string
   /** Loads onoff; default a lazy `import('onoff')`. */
   loadModule?: () => Promise<OnoffModule>
-  /** Tick source for watcher callbacks; default `performanceTickUs`. */
+  /** Tick source for watcher callbacks, reduced modulo 2^32 like every tick; default `performanceTickUs`. */
   tickUs?: () => number
 }
 
@@ -125,7 +125,7 @@ export class OnoffLine implements GpioLine {
       // A failed read after an interrupt loses that edge, as a late read does; the next read or write
       // reports the failure.
       if (error) return
-      if (edge === 'both' || (edge === 'rising') === (value === 1)) listener(value, this.#tickUs())
+      if (edge === 'both' || (edge === 'rising') === (value === 1)) listener(value, toTickUs(this.#tickUs()))
     }
     this.#gpio.watch(callback)
     return () => this.#gpio.unwatch(callback)

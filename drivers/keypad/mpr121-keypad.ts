@@ -5,7 +5,7 @@ import { PollLoop } from '../poll-loop.js'
 import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health } from '../../runtime/supervisor/service.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import { DEFAULT_IRQ_SAFETY_POLL_MS, IrqTrigger, type OpenIrqLine } from '../gpio/irq-trigger.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
@@ -79,7 +79,7 @@ export class Mpr121Keypad implements Keypad {
     checkInterval('pollIntervalMs', config.pollIntervalMs)
     const irqSafetyPollMs = config.irqSafetyPollMs ?? DEFAULT_IRQ_SAFETY_POLL_MS
     checkInterval('irqSafetyPollMs', irqSafetyPollMs)
-    this.#health = new PollHealth(config.maxConsecutiveFailures)
+    this.#health = new PollHealth(config.maxConsecutiveFailures, (error) => this.#log?.error({ err: error }, 'keypad health listener threw'))
     this.#bus = deps.bus
     this.#clock = deps.clock
     this.#log = deps.log
@@ -162,6 +162,11 @@ export class Mpr121Keypad implements Keypad {
    */
   checkNow(): Promise<void> {
     return this.#loop.checkNow()
+  }
+
+  /** Called with the new state each time health changes state, so nobody need poll `health()`. */
+  onHealthChange(listener: (state: HealthState) => void): () => void {
+    return this.#health.onChange(listener)
   }
 
   health(): Health {

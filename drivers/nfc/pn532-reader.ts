@@ -4,7 +4,7 @@ import { PollLoop } from '../poll-loop.js'
 import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health } from '../../runtime/supervisor/service.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
 import type { Unsubscribe } from '../serial/serial-link.js'
 import { formatHexBytes, parseHexBytes } from './hex-bytes.js'
 import {
@@ -98,7 +98,7 @@ export class Pn532Reader {
     this.#loop = new PollLoop(deps.clock, positive('pollIntervalMs', config.pollIntervalMs), () => this.#poll())
     this.#holdMs = nonNegative('holdMs', config.holdMs ?? 2000)
     this.#commandTimeoutMs = positive('commandTimeoutMs', config.commandTimeoutMs ?? 1000)
-    this.#health = new PollHealth(config.maxConsecutiveFailures)
+    this.#health = new PollHealth(config.maxConsecutiveFailures, (error) => this.#log?.error({ err: error }, 'nfc reader health listener threw'))
     const retries = config.passiveActivationRetries ?? 2
     if (!Number.isInteger(retries) || retries < 0 || retries > 0xfe) {
       throw new TypeError(`passiveActivationRetries must be an integer 0..254 (got ${retries})`)
@@ -164,6 +164,11 @@ export class Pn532Reader {
   /** Polls now, between scheduled polls (the seam for the P70_IRQ line). Polls never overlap; never rejects. */
   checkNow(): Promise<void> {
     return this.#loop.checkNow()
+  }
+
+  /** Called with the new state each time health changes state, so nobody need poll `health()`. */
+  onHealthChange(listener: (state: HealthState) => void): () => void {
+    return this.#health.onChange(listener)
   }
 
   health(): Health {

@@ -5,7 +5,7 @@ import { PollLoop } from '../poll-loop.js'
 import type { Clock } from '../../runtime/clock.js'
 import { StationError, isStationError, messageOf } from '../../runtime/errors.js'
 import type { Logger } from '../../runtime/log.js'
-import type { Health } from '../../runtime/supervisor/service.js'
+import type { Health, HealthState } from '../../runtime/supervisor/service.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import { DEFAULT_IRQ_SAFETY_POLL_MS, IrqTrigger, type OpenIrqLine } from '../gpio/irq-trigger.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
@@ -83,7 +83,7 @@ export class Ft6x36TouchKeypad implements Keypad {
     for (const [name, valueMs] of [['pollIntervalMs', config.pollIntervalMs], ['irqSafetyPollMs', irqSafetyPollMs]] as const) {
       if (!Number.isFinite(valueMs) || valueMs <= 0) throw new TypeError(`${name} must be a positive number (got ${valueMs})`)
     }
-    this.#health = new PollHealth(config.maxConsecutiveFailures)
+    this.#health = new PollHealth(config.maxConsecutiveFailures, (error) => this.#log?.error({ err: error }, 'touch panel health listener threw'))
     const chipIds = config.chipIds ?? KNOWN_CHIP_IDS
     if (chipIds.length === 0) throw new TypeError('chipIds must name at least one chip ID')
     this.#bus = deps.bus
@@ -160,6 +160,11 @@ export class Ft6x36TouchKeypad implements Keypad {
    */
   checkNow(): Promise<void> {
     return this.#loop.checkNow()
+  }
+
+  /** Called with the new state each time health changes state, so nobody need poll `health()`. */
+  onHealthChange(listener: (state: HealthState) => void): () => void {
+    return this.#health.onChange(listener)
   }
 
   health(): Health {

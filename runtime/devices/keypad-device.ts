@@ -12,6 +12,7 @@ import { healthReporter, i2cProbe, type DeviceDeps } from './device-deps.js'
 /** What the station needs of either keypad driver. */
 interface PolledKeypad extends Keypad {
   onFault(listener: (error: StationError) => void): () => void
+  onHealthChange(listener: () => void): () => void
   health(): Health
 }
 
@@ -41,7 +42,7 @@ export function keypadDevice(deps: DeviceDeps): DeviceService {
         })
       : new Mpr121Keypad(driverDeps, keypadConfig)
   keypad.onKey((key: KeyName) => bus.emit('key.pressed', { key }))
-  return new DeviceService({
+  const service = new DeviceService({
     name: 'keypad',
     open: async (context) => {
       const off = keypad.onFault((error) => context.fail(error))
@@ -53,4 +54,6 @@ export function keypadDevice(deps: DeviceDeps): DeviceService {
     onHealth: healthReporter(bus, 'keypad'),
     probe: i2cProbe(hardware, keypadConfig.address),
   })
+  keypad.onHealthChange(() => service.driverHealthChanged())
+  return service
 }

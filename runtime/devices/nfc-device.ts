@@ -16,7 +16,7 @@ export function nfcDevice(deps: DeviceDeps): DeviceService {
     await connection?.close()
     connection = null
   }
-  return new DeviceService({
+  const service: DeviceService = new DeviceService({
     name: 'nfc',
     open: async (context) => {
       connection = await hardware.openNfcTransport(clock)
@@ -25,6 +25,7 @@ export function nfcDevice(deps: DeviceDeps): DeviceService {
         { pollIntervalMs: nfcConfig.pollIntervalMs, holdMs: nfcConfig.holdMs },
       )
       reader.onCard((card) => bus.emit('card.presented', { kind: 'nfc', text: card.uid }))
+      reader.onHealthChange(() => service.driverHealthChanged())
       const off = reader.onFault((error) => context.fail(error))
       context.signal.addEventListener('abort', off, { once: true })
       try {
@@ -41,4 +42,5 @@ export function nfcDevice(deps: DeviceDeps): DeviceService {
     // On I2C a one-byte read tells whether the chip is back; over HSU the reopen itself is the probe.
     ...(nfcConfig.interface === 'i2c' ? { probe: i2cProbe(hardware, nfcConfig.address) } : {}),
   })
+  return service
 }

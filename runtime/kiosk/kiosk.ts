@@ -30,6 +30,8 @@ export interface KioskOptions {
   flows: () => FlowDefinition[]
   /** Tells central something happened; never personal data. */
   event: (type: string, fields: Record<string, string | number | boolean>) => void
+  /** Told after each change of `phase` (the status LEDs follow it). */
+  phaseChanged?: (phase: Phase) => void
   /** Whether submissions are reaching central now; shown as a hint on the welcome screen. */
   isOnline: () => boolean
   defaultLanguage: Language
@@ -49,7 +51,7 @@ export interface CentralCalls {
   waitFor(event: string, match: Record<string, FlowValue>, options: { timeoutMs: number; signal: AbortSignal }): Promise<Record<string, unknown>>
 }
 
-type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
+export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
 
 /** How long an error notice (unreadable card) stays before the screen underneath returns. */
 const NOTICE_MS = 3000
@@ -100,6 +102,12 @@ export class Kiosk {
 
   get phase(): Phase {
     return this.#phase
+  }
+
+  #enterPhase(phase: Phase): void {
+    if (phase === this.#phase) return
+    this.#phase = phase
+    this.#o.phaseChanged?.(phase)
   }
 
   /** The current step of the running flow (for technicians: never personal data). */
@@ -158,7 +166,7 @@ export class Kiosk {
     if (on) {
       this.#endSession('cancelled')
       this.#clearTimers()
-      this.#phase = 'maintenance'
+      this.#enterPhase('maintenance')
       this.#show({
         title: textIn(this.#language, KIOSK_TEXTS.maintenanceTitle),
         body: textIn(this.#language, KIOSK_TEXTS.maintenanceBody),
@@ -297,7 +305,7 @@ export class Kiosk {
       this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
       return
     }
-    this.#phase = 'session'
+    this.#enterPhase('session')
     this.#notRecorded = false
     const session = new FlowSession({
       flow,
@@ -317,7 +325,7 @@ export class Kiosk {
       this.#session = null
       this.#identity = null
       if (this.#phase !== 'session') return
-      this.#phase = 'ended'
+      this.#enterPhase('ended')
       // The end screen has its own countdown; the idle one would cut it short.
       if (this.#idleTimer) this.#o.clock.clearTimeout(this.#idleTimer)
       this.#idleTimer = null
@@ -369,7 +377,7 @@ export class Kiosk {
     this.#clearTimers()
     this.#identity = null
     this.#language = this.#o.defaultLanguage
-    this.#phase = 'welcome'
+    this.#enterPhase('welcome')
     if (this.#keypadDown) {
       this.#show({
         title: textIn(this.#language, KIOSK_TEXTS.keypadDownTitle),
@@ -390,7 +398,7 @@ export class Kiosk {
   #toRestarting(): void {
     this.#endSession('cancelled')
     this.#clearTimers()
-    this.#phase = 'restarting'
+    this.#enterPhase('restarting')
     this.#show({
       title: textIn(this.#language, KIOSK_TEXTS.restartingTitle),
       body: textIn(this.#language, KIOSK_TEXTS.restartingBody),
@@ -402,7 +410,7 @@ export class Kiosk {
     // Left the end screen early (a card): its timer must not cut the next resident's end screen short.
     if (this.#endTimer) this.#o.clock.clearTimeout(this.#endTimer)
     this.#endTimer = null
-    this.#phase = 'menu'
+    this.#enterPhase('menu')
     this.#page = 0
     this.#menuFlows = this.#o.flows().slice(0, 9)
     this.#showMenu()

@@ -22,6 +22,11 @@ export interface Service {
   stop(): Promise<void>
   health(): Health
   /**
+   * Optional: calls `listener` whenever `health()` may have changed, so the station learns of a
+   * driver's own health changes without polling. Returns the unsubscribe.
+   */
+  onHealthChange?(listener: () => void): () => void
+  /**
    * A cheap check that a failed service's device answers again (one bus read), without opening
    * it. While the service waits for its restart the supervisor probes it often and restarts it as
    * soon as this resolves true, so a fault that clears is over in seconds, not after a backoff

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../clock.js'
 import { StationError, isStationError, messageOf } from '../errors.js'
 import type { Logger } from '../log.js'
+import { ListenerSet } from '../../drivers/listener-set.js'
 import { backoffDelayMs } from './backoff.js'
 import type { Health, Service } from './service.js'
 
@@ -42,6 +43,7 @@ export class Supervisor {
   #random: () => number
   #onRetry: ((service: string) => void) | undefined
   #stopping = false
+  #changeListeners = new ListenerSet<string>()
 
   constructor(services: Service[], options: SupervisorOptions) {
     this.#slots = services.map((service) => ({
@@ -57,6 +59,25 @@ export class Supervisor {
     this.#probeMs = options.probeIntervalMs ?? 250
     this.#random = options.random ?? Math.random
     this.#onRetry = options.onRetry
+    for (const slot of this.#slots) slot.service.onHealthChange?.(() => this.#changed(slot))
+  }
+
+  /**
+   * Calls `listener` with a service's name whenever its entry in `health()` may have changed: the
+   * service said so, or the supervisor started, failed or restarted it. Returns the unsubscribe.
+   */
+  onHealthChange(listener: (name: string) => void): () => void {
+    return this.#changeListeners.add(listener)
+  }
+
+  #changed(slot: Slot): void {
+    this.#changeListeners.emit(slot.service.name, (err) => this.#log.error({ err, service: slot.service.name }, 'health listener threw'))
+  }
+
+  #enter(slot: Slot, state: Slot['state']): void {
+    if (slot.state === state) return
+    slot.state = state
+    this.#changed(slot)
   }
 
   /** Starts every service in order. A service whose start fails is retried later; start continues. */
@@ -76,7 +97,7 @@ export class Supervisor {
       } catch (err) {
         this.#log.warn({ err, service: slot.service.name }, 'service stop failed')
       }
-      slot.state = 'stopped'
+      this.#enter(slot, 'stopped')
     }
   }
 
@@ -91,7 +112,7 @@ export class Supervisor {
     if (this.#stopping) return
     this.#clearTimers(slot)
     slot.controller.abort()
-    slot.state = 'stopped'
+    this.#enter(slot, 'stopped')
     try {
       await slot.service.stop()
     } catch (err) {
@@ -132,7 +153,7 @@ export class Supervisor {
     if (this.#stopping) return
     this.#clearTimers(slot)
     slot.controller = new AbortController()
-    slot.state = 'starting'
+    this.#enter(slot, 'starting')
     const controller = slot.controller
     try {
       await slot.service.start({
@@ -143,7 +164,7 @@ export class Supervisor {
         },
       })
       if (controller.signal.aborted) return
-      slot.state = 'running'
+      this.#enter(slot, 'running')
       if (slot.failures > 0) this.#log.info({ service: slot.service.name }, 'service recovered')
       slot.failures = 0
     } catch (error) {
@@ -158,6 +179,7 @@ export class Supervisor {
     slot.lastError = messageOf(error)
     if (isStationError(error)) slot.lastErrorCode = error.code
     else delete slot.lastErrorCode
+    this.#changed(slot)
     const delayMs = backoffDelayMs(slot.failures, { minMs: this.#minMs, maxMs: this.#maxMs, random: this.#random })
     slot.failures += 1
     this.#log.warn({ err: error, service: slot.service.name, delayMs, attempt: slot.failures }, 'service failed; restarting')

@@ -1,7 +1,7 @@
 import type { Printer, PrinterStatus } from '../../drivers/printer/printer.js'
 import type { EventBus } from '../bus/event-bus.js'
 import type { StationEvents } from '../bus/events.js'
-import type { Clock } from '../clock.js'
+import type { Clock, TimerHandle } from '../clock.js'
 import { assertNoIdentity } from '../mqtt/payloads.js'
 import type { DeviceCounters, PrinterPaper, RecentEvent } from '../tui/tui-snapshot.js'
 
@@ -10,6 +10,8 @@ const EVENTS_KEPT = 50
 /** Which reader delivered a card of each kind. */
 const READER_OF_KIND: Readonly<Record<string, string>> = { cccd: 'scanner', mrz: 'scanner', nfc: 'nfc', wiegand: 'wiegand' }
 const FAULT_STATES = new Set(['degraded', 'faulty', 'absent'])
+/** How long before local midnight the delivered count is sampled for the day's end. */
+const DAY_SAMPLE_LEAD_MS = 1000
 
 export interface StationActivityDeps {
   clock: Clock
@@ -33,6 +35,8 @@ export class StationActivity {
   #day = ''
   #deliveredAtDayStart = 0
   #deliveredSeen = 0
+  #deliveredTotal: (() => number) | null = null
+  #dayTimer: TimerHandle | null = null
 
   constructor(deps: StationActivityDeps) {
     this.#clock = deps.clock
@@ -41,6 +45,8 @@ export class StationActivity {
     bus.on('card.presented', ({ kind }) => this.#count(READER_OF_KIND[kind] ?? 'scanner', 'reads'))
     bus.on('card.unreadable', ({ device }) => this.#count(device, 'reads'))
     bus.on('device.health', ({ device, health }) => {
+      // 'starting' and 'stopped' pass by during each retry: they neither end a fault nor begin one.
+      if (health.state === 'starting' || health.state === 'stopped') return
       const previous = this.#lastStates.get(device)
       this.#lastStates.set(device, health.state)
       if (FAULT_STATES.has(health.state) && (previous === undefined || !FAULT_STATES.has(previous))) this.#count(device, 'faults')
@@ -99,8 +105,38 @@ export class StationActivity {
   }
 
   /**
-   * Called about once a second with the drain's delivered count since start: the count at the
-   * first sample of a new local day is that day's zero (so "today" is exact to a second).
+   * Follows the drain's delivered count since start without waking every second: it is sampled now,
+   * on each read of `deliveredToday`, and one second before each local midnight, so the day's zero
+   * is exact to a second. Returns the stop.
+   */
+  trackDelivered(total: () => number): () => void {
+    this.#deliveredTotal = total
+    this.sampleDelivered(total())
+    this.#scheduleDaySample()
+    return () => {
+      this.#deliveredTotal = null
+      if (this.#dayTimer) this.#clock.clearTimeout(this.#dayTimer)
+      this.#dayTimer = null
+    }
+  }
+
+  #scheduleDaySample(): void {
+    const nowMs = this.#clock.now()
+    const today = new Date(nowMs)
+    let dueMs = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1).getTime() - DAY_SAMPLE_LEAD_MS
+    // Within the last second of the day already: the next one.
+    if (dueMs <= nowMs) dueMs = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 2).getTime() - DAY_SAMPLE_LEAD_MS
+    this.#dayTimer = this.#clock.setTimeout(() => {
+      this.#dayTimer = null
+      if (!this.#deliveredTotal) return
+      this.sampleDelivered(this.#deliveredTotal())
+      this.#scheduleDaySample()
+    }, dueMs - nowMs)
+  }
+
+  /**
+   * The drain's delivered count since start: the count at the last sample before a new local day
+   * is that day's zero.
    */
   sampleDelivered(total: number): void {
     const day = localDay(this.#clock.now())
@@ -112,6 +148,7 @@ export class StationActivity {
   }
 
   get deliveredToday(): number {
+    if (this.#deliveredTotal) this.sampleDelivered(this.#deliveredTotal())
     if (localDay(this.#clock.now()) !== this.#day) return 0
     return Math.max(0, this.#deliveredSeen - this.#deliveredAtDayStart)
   }

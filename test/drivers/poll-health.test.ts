@@ -52,3 +52,26 @@ t.test('start failures: absent when nothing answered, faulty otherwise; stop kee
 t.test('the failure limit must be a positive integer', async (t) => {
   for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => new PollHealth(bad), TypeError, String(bad))
 })
+
+t.test('change listeners hear each new state once, with the error already recorded; a throwing one is contained', async (t) => {
+  const listenerErrors: unknown[] = []
+  const health = new PollHealth(3, (error) => listenerErrors.push(error))
+  const states: string[] = []
+  health.onChange((state) => states.push(`${state}:${health.health().lastErrorCode ?? '-'}`))
+  health.onChange(() => {
+    throw new Error('broken listener')
+  })
+  health.starting()
+  health.startFailed(new StationError('E_DEVICE_ABSENT', 'nothing at 0x5a'))
+  health.starting()
+  health.started()
+  health.failed(new StationError('E_I2C_IO', 'EIO'))
+  health.failed(new StationError('E_I2C_IO', 'EIO'))
+  health.failed(new StationError('E_I2C_IO', 'EIO'))
+  health.failed(new StationError('E_I2C_IO', 'EIO'))
+  health.succeeded()
+  health.succeeded()
+  health.stopped()
+  t.same(states, ['starting:-', 'absent:E_DEVICE_ABSENT', 'starting:E_DEVICE_ABSENT', 'ok:E_DEVICE_ABSENT', 'degraded:E_I2C_IO', 'faulty:E_I2C_IO', 'ok:E_I2C_IO', 'stopped:E_I2C_IO'])
+  t.equal(listenerErrors.length, states.length, 'the broken listener was handed over each time, the rest still ran')
+})

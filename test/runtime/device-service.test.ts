@@ -119,3 +119,31 @@ t.test('under the supervisor an absent device is retried until it appears, and e
   )
   await supervisor.stop()
 })
+
+t.test('onHealthChange hears its own changes and the driver’s; the supervisor passes both on, with its restarts', async (t) => {
+  const clock = new SimClock(0)
+  let driverHealth: Health = { state: 'ok' }
+  const { service } = rig([new StationError('E_DEVICE_ABSENT', 'no /dev/ttyUSB0')], { driverHealth: () => driverHealth })
+  let serviceChanges = 0
+  const off = service.onHealthChange(() => (serviceChanges += 1))
+  service.onHealthChange(() => {
+    throw new Error('a broken listener')
+  })
+  const supervisor = new Supervisor([service], { clock, log: createSilentLogger(), minRestartMs: 100, random: () => 0.5 })
+  const seen: Array<[string, string | undefined]> = []
+  supervisor.onHealthChange((name) => seen.push([name, supervisor.health()[name]?.state]))
+  await supervisor.start()
+  t.ok(serviceChanges >= 2, 'starting, absent')
+  t.ok(seen.some(([, state]) => state === 'absent'), 'the failed start was passed on')
+  await clock.advanceAsync(200, 10)
+  t.equal(seen.at(-1)?.[1], 'ok', 'and the retry that worked')
+  seen.length = 0
+  driverHealth = { state: 'degraded', lastError: '2 failed polls' }
+  service.driverHealthChanged()
+  t.same(seen, [['printer', 'degraded']], 'a driver change reaches the supervisor’s listeners at once')
+  off()
+  const before = serviceChanges
+  service.driverHealthChanged()
+  t.equal(serviceChanges, before, 'unsubscribed')
+  await supervisor.stop()
+})

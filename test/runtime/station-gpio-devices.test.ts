@@ -278,7 +278,7 @@ t.test('status LEDs: steady green when ready, blinking green while serving, blin
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
   await s.waitForScreen(/Chon van de/)
-  // The station looks at its state once a second; give the blink time to start.
+  // The LEDs follow the kiosk's phase as it changes; give the blink time to start.
   await s.waitFor('green to start blinking', () => gpio.history(greenLine).at(-1)?.level === 0, 2000)
   const busy = await changesDuring(s, greenLine, 1500)
   t.ok(busy.length >= 4 && busy.length <= 8, `green blinks at 2 Hz while serving (${busy.length} changes in 1.5 s)`)

@@ -340,3 +340,40 @@ t.test('with Vietnamese glyphs the display shows ê and Đ from CGRAM, tones dro
   await s.request('maintenance', { on: true })
   t.match(await s.waitForScreen(/bao tri/), /Đang bao tri/)
 })
+
+t.test('finishResidents with nobody served: the restarting screen at once', async (t) => {
+  const idle = await start(t, null, (config) => {
+    config.session.stopGraceS = 30
+  })
+  const idleResult = await idle.station.finishResidents()
+  t.equal(idleResult.residentCutOff, false)
+  t.ok(idleResult.waitedMs < 1000, `no wait (${idleResult.waitedMs} ms)`)
+  t.equal((await idle.status()).phase, 'restarting')
+  t.match((await idle.request('sim.screen')) as { rows: string[] }, { rows: [/Dang khoi dong lai/, /Station restarting/, /Vui long cho/] })
+})
+
+t.test('finishResidents with a resident who stays: bounded by stopGraceS', async (t) => {
+  const busy = await start(t, null, (config) => {
+    config.session.stopGraceS = 1
+  })
+  await busy.request('sim.card', { kind: 'cccd', text: QR })
+  await busy.waitFor('the menu', async () => (await busy.status()).phase === 'menu')
+  const busyResult = await busy.station.finishResidents()
+  t.equal(busyResult.residentCutOff, true)
+  t.ok(busyResult.waitedMs >= 1000, `waited the grace (${busyResult.waitedMs} ms)`)
+  t.equal((await busy.status()).phase, 'restarting')
+  t.ok(busy.logLines.some((line) => line.msg === 'stop: grace over, resident cut off'))
+})
+
+t.test('finishResidents cut short by an aborted signal does not wait', async (t) => {
+  const cut = await start(t, null, (config) => {
+    config.session.stopGraceS = 600
+  })
+  await cut.request('sim.card', { kind: 'cccd', text: QR })
+  await cut.waitFor('the menu', async () => (await cut.status()).phase === 'menu')
+  const controller = new AbortController()
+  controller.abort()
+  const cutResult = await cut.station.finishResidents(controller.signal)
+  t.equal(cutResult.residentCutOff, true)
+  t.ok(cutResult.waitedMs < 1000)
+})

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createSilentLogger } from '../../runtime/log.js'
 import { SimClock } from '../../runtime/sim-clock.js'
-import { parseThermalZone, parseThrottledRegister, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
+import { EVENT_LOOP_SAMPLE_MS, parseThermalZone, parseThrottledRegister, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
 
 t.test('parses the kernel thermal zone in millidegrees', async (t) => {
   t.equal(parseThermalZone('48312\n'), 48.312)
@@ -156,4 +156,30 @@ t.test('a sample carries the outbox storage state and damage counts when given t
     log: createSilentLogger(),
   })
   t.strictSame((await service.sample()).outbox, { depth: 5, oldestAgeS: null, ...storage })
+})
+
+t.test('the event-loop delay sampler, waking once a second, still sees a stall', async (t) => {
+  const service = new TelemetryService({
+    sources: {
+      devices: () => ({}),
+      outbox: () => ({ depth: 0, oldestCreatedAtMs: null }),
+      linkConnected: () => true,
+      rssBytes: () => 1,
+      dataDir: '/nonexistent-dir-for-telemetry',
+    },
+    publish: () => undefined,
+    clock: new SimClock(0),
+    intervalMs: 60_000,
+    log: createSilentLogger(),
+  })
+  await service.start()
+  t.teardown(() => service.stop())
+  t.equal(EVENT_LOOP_SAMPLE_MS, 1000)
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  // A handler that holds the loop for 1.5 s: the sample due meanwhile comes that much late.
+  const stallUntil = Date.now() + 1500
+  while (Date.now() < stallUntil);
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+  const { eventLoopDelayP99Ms } = await service.sample()
+  t.ok(eventLoopDelayP99Ms !== null && eventLoopDelayP99Ms >= 400, `p99 ${eventLoopDelayP99Ms} ms shows the stall`)
 })

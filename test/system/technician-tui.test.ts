@@ -76,6 +76,7 @@ t.test('station tui in tmux: panels, maintenance key with confirmation, test pri
   t.match(piped.stdout, /lobby-test ready · maintenance ON \(technician\)/)
   for (const panel of ['DEVICE', 'LINK    connected', 'OUTBOX', 'SESSION', 'EVENTS', 'LOG']) t.match(piped.stdout, panel)
   t.match(piped.stdout, /maintenance\.entered reason=technician/, 'the recent events')
+  t.match(piped.stdout, /\d\d:\d\d:\d\d INFO  runtime\.events: event event=maintenance\.entered/, 'the log tail, from the logger')
   t.notMatch(piped.stdout, /t:print/, 'no help line when printed')
   for (const line of piped.stdout.trimEnd().split('\n')) t.ok([...line].length <= 80, `plain fits 80 columns: ${JSON.stringify(line)}`)
 })
