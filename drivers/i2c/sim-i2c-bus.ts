@@ -103,9 +103,13 @@ export class SimI2cBus implements I2cBus {
     })
   }
 
-  /** Later transactions reject with E_I2C_IO (errno EBADF), as on a closed file descriptor. Idempotent. */
+  /**
+   * Transactions called later reject with E_I2C_IO (errno EBADF), as on a closed file descriptor; those
+   * called before finish first, as on the native bus. Idempotent.
+   */
   async close(): Promise<void> {
     this.#closed = true
+    await this.#tail
   }
 
   #device(address: number): I2cDevice {
@@ -135,11 +139,12 @@ export class SimI2cBus implements I2cBus {
     written: Uint8Array | undefined,
     transfer: () => T,
   ): Promise<T> {
+    const closedAtCall = this.#closed
     const result = this.#tail.then(() => {
       checkAddress(address)
       const base = register === undefined ? { address, kind } : { address, kind, register }
       try {
-        this.#injectFault(address)
+        this.#injectFault(address, closedAtCall)
         const value = transfer()
         this.#log.push({ ...base, bytes: written ?? value ?? new Uint8Array(0) })
         return value
@@ -155,8 +160,8 @@ export class SimI2cBus implements I2cBus {
     return result
   }
 
-  #injectFault(address: number): void {
-    if (this.#closed) {
+  #injectFault(address: number, closed: boolean): void {
+    if (closed) {
       throw new StationError('E_I2C_IO', 'I2C bus is closed', { address, errno: 'EBADF' })
     }
     const fault = this.#faults.get(address)

@@ -45,6 +45,8 @@ export class StationActivity {
     bus.on('card.presented', ({ kind }) => this.#count(READER_OF_KIND[kind] ?? 'scanner', 'reads'))
     bus.on('card.unreadable', ({ device }) => this.#count(device, 'reads'))
     bus.on('device.health', ({ device, health }) => {
+      // 'starting' and 'stopped' pass by during each retry: they neither end a fault nor begin one.
+      if (health.state === 'starting' || health.state === 'stopped') return
       const previous = this.#lastStates.get(device)
       this.#lastStates.set(device, health.state)
       if (FAULT_STATES.has(health.state) && (previous === undefined || !FAULT_STATES.has(previous))) this.#count(device, 'faults')

@@ -22,6 +22,9 @@ export interface TuiAppProps {
 
 type Mode = { kind: 'idle' } | { kind: 'confirm'; question: string; run: () => Promise<string> } | { kind: 'choose'; names: string[] }
 
+/** ED 2 and cursor home. */
+const CLEAR_SCREEN = '\x1b[2J\x1b[H'
+
 const COLOR: Record<Tone, string> = { bad: 'red', warn: 'yellow', title: 'cyan', prompt: 'green' }
 
 function errorText(error: unknown): string {
@@ -71,7 +74,12 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
   }, [poll, pollMs, initial])
 
   useEffect(() => {
-    const onResize = () => setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 })
+    const onResize = () => {
+      // The terminal reflows the old frame into rows ink does not know (docs/architecture.md,
+      // "Virtual station"): start from a clean screen and draw at the new size.
+      stdout.write(CLEAR_SCREEN)
+      setSize({ columns: stdout.columns || 80, rows: stdout.rows || 24 })
+    }
     stdout.on('resize', onResize)
     return () => {
       stdout.off('resize', onResize)
@@ -157,5 +165,10 @@ export function TuiApp({ request, initial, onQuit, pollMs = 1000, width, height 
 /** Renders the live view on the terminal until the technician quits (q or Ctrl-C). */
 export async function runTuiApp(props: TuiAppProps, io: { stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream }): Promise<void> {
   const instance = render(<TuiApp {...props} />, { stdin: io.stdin, stdout: io.stdout, exitOnCtrlC: false })
+  // A dropped SSH session or a closed window: nobody reads the screen any more, so the view ends
+  // (EIO on a dead terminal is the news, not a crash).
+  const gone = () => instance.unmount()
+  io.stdin.once('end', gone)
+  io.stdout.once('error', gone)
   await instance.waitUntilExit()
 }

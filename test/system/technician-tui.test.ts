@@ -58,6 +58,14 @@ t.test('station tui in tmux: panels, maintenance key with confirmation, test pri
   t.match(receipt.stdout, /paper out: no/)
   await waitUntil('the print counted', async () => (/printer\s+ok\s+0\s+1\s+0\s+0/.test(await pane()) ? true : undefined))
 
+  // Larger: events and log move beside the devices, and nothing of the old frame is left over.
+  await tmux('resize-window', '-x', '120', '-y', '40')
+  const wide = await waitUntil('the wide layout', async () => {
+    const text = await pane()
+    return /DEVICE.* EVENTS/.test(text) ? text : undefined
+  })
+  for (const line of wide.split('\n')) t.ok([...line].length <= 120, `fits 120 columns: ${JSON.stringify(line)}`)
+  t.equal(wide.split('\n').filter((line) => line.includes('DEVICE')).length, 1, 'one frame on screen after the resize')
   await tmux('send-keys', 'q')
   await waitUntil('the tui gone', async () => {
     const sessions = await tmux('list-sessions').then(() => 'running', () => 'gone')
@@ -76,6 +84,7 @@ t.test('station tui in tmux: panels, maintenance key with confirmation, test pri
   t.match(piped.stdout, /lobby-test ready · maintenance ON \(technician\)/)
   for (const panel of ['DEVICE', 'LINK    connected', 'OUTBOX', 'SESSION', 'EVENTS', 'LOG']) t.match(piped.stdout, panel)
   t.match(piped.stdout, /maintenance\.entered reason=technician/, 'the recent events')
+  t.match(piped.stdout, /\d\d:\d\d:\d\d INFO  runtime\.events: event event=maintenance\.entered/, 'the log tail, from the logger')
   t.notMatch(piped.stdout, /t:print/, 'no help line when printed')
   for (const line of piped.stdout.trimEnd().split('\n')) t.ok([...line].length <= 80, `plain fits 80 columns: ${JSON.stringify(line)}`)
 })

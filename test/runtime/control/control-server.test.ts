@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createConnection, createServer, type Server } from 'node:net'
@@ -275,4 +275,65 @@ t.test('the client rejects at once when the station hangs up without answering',
   const startedMs = Date.now()
   await t.rejects(controlRequest(path, 'status', {}, 5000), { code: 'E_CONTROL_REQUEST' })
   t.ok(Date.now() - startedMs < 2000, 'did not wait for the timeout')
+})
+
+t.test('a group the station user may not give (not a member): one warning with the cause, and 0600', async (t) => {
+  if (process.getuid?.() !== 0) {
+    // Not root: the test's own user is the station user; root's group is one it may not give.
+    const { path, lines } = await startServer(t, HANDLERS, { group: 'root' })
+    t.equal(statSync(path).mode & 0o777, 0o600)
+    t.match(lines.find((line) => line['level'] === 40), { reason: /cannot give the socket to group root/ })
+    return
+  }
+  // Root may give any group: the server runs in a child as nobody, as the station's user would.
+  const dir = mkdtempSync(join(tmpdir(), 'cs-eperm-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  chmodSync(dir, 0o777)
+  const server = new URL('../../../runtime/control/control-server.ts', import.meta.url).href
+  const log = new URL('../../../runtime/log.ts', import.meta.url).href
+  const script = [
+    `const { ControlServer } = await import(${JSON.stringify(server)})`,
+    `const { createLogger } = await import(${JSON.stringify(log)})`,
+    "const lines = []",
+    "const logger = createLogger({ level: 'info' }, { write: (line) => void lines.push(JSON.parse(line)) })",
+    `const s = new ControlServer(${JSON.stringify(join(dir, 'c.sock'))}, {}, logger, { group: 'root', mode: 0o660 })`,
+    'await s.start({ signal: new AbortController().signal, fail() {} })',
+    "const { statSync } = await import('node:fs')",
+    `const mode = statSync(${JSON.stringify(join(dir, 'c.sock'))}).mode & 0o777`,
+    'await s.stop()',
+    'process.stdout.write(JSON.stringify({ mode, warnings: lines.filter((l) => l.level === 40) }))',
+  ].join('\n')
+  const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }))
+  const output = execFileSync(process.execPath, [...process.execArgv, '--input-type=module', '-e', script], {
+    uid: nobody,
+    gid: nobody,
+    cwd: dir,
+    encoding: 'utf8',
+  })
+  const { mode, warnings } = JSON.parse(output) as { mode: number; warnings: Array<Record<string, unknown>> }
+  t.equal(mode, 0o600, 'not givable: the socket stays the station user’s alone')
+  t.equal(warnings.length, 1)
+  t.match(warnings[0], { group: 'root', reason: /^cannot give the socket to group root: EPERM/ })
+})
+
+t.test('a refused client that keeps its side open is cut off after a grace period', async (t) => {
+  const { path } = await startServer(t, HANDLERS, { maxConnections: 1 })
+  const first = createConnection(path)
+  t.teardown(() => first.destroy())
+  await new Promise((resolve) => first.once('connect', resolve))
+  // allowHalfOpen: this client does not answer the station's end with its own.
+  const stubborn = createConnection({ path, allowHalfOpen: true })
+  t.teardown(() => stubborn.destroy())
+  let text = ''
+  stubborn.setEncoding('utf8')
+  stubborn.on('data', (chunk: string) => (text += chunk))
+  await new Promise((resolve) => stubborn.once('end', resolve))
+  t.match(JSON.parse(text), { id: -1, error: { reason: 'too-many-connections' } })
+  // The station's side is still open for a moment (it reads and drops), then destroyed: a write
+  // after the grace period meets a closed peer.
+  stubborn.write('{"id":1,"cmd":"echo"}\n')
+  await new Promise((resolve) => setTimeout(resolve, 1500))
+  const failed = new Promise<NodeJS.ErrnoException>((resolve) => stubborn.once('error', resolve))
+  stubborn.write('{"id":2,"cmd":"echo"}\n')
+  t.match(await failed, { code: /^(EPIPE|ECONNRESET)$/ }, 'the station has closed its side')
 })

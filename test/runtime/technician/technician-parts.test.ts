@@ -144,7 +144,7 @@ t.test('activity: reads, prints, retries and faults per device; link, deliveries
   t.equal(activity.counters('wiegand').reads, 1)
   t.same(activity.counters('display'), { reads: 0, prints: 0, retries: 0, faults: 0 })
 
-  for (const state of ['ok', 'degraded', 'faulty', 'ok', 'absent', 'absent'] as const) bus.emit('device.health', { device: 'printer', health: { state } })
+  for (const state of ['ok', 'degraded', 'faulty', 'starting', 'faulty', 'ok', 'stopped', 'absent', 'absent'] as const) bus.emit('device.health', { device: 'printer', health: { state } })
   t.equal(activity.counters('printer').faults, 2, 'a fault counts when it begins, not while it lasts')
   activity.countRetry('printer')
   t.equal(activity.counters('printer').retries, 1)

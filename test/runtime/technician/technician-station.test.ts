@@ -1,6 +1,9 @@
+import { join } from 'node:path'
 import t from 'tap'
 import type { TuiSnapshot } from '../../../runtime/tui/tui-snapshot.js'
 import { plainText } from '../../../runtime/tui/tui-screen.js'
+import { startMosquitto } from '../../support/mosquitto.js'
+import { createTestPki } from '../../support/pki.js'
 import { start } from '../../support/station-rig.js'
 import { ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
 
@@ -84,4 +87,39 @@ t.test('drain and restart: refusals name the reason, a restart returns the healt
   await t.rejects(station.request('device.restart', { name: 'toaster' }), /one of display, keypad, scanner, printer/)
   const restarted = (await station.request('device.restart', { name: 'keypad' })) as { name: string; health: { state: string } }
   t.match(restarted, { name: 'keypad', health: { state: 'ok' } })
+
+  // An unplugged scanner: the supervisor retries it, and the fault counts once however long it lasts.
+  await station.request('sim.unplug', { device: 'scanner' })
+  await station.waitFor('a retry', async () => ((await snapshotOf(station.request)).devices.find((d) => d.name === 'scanner')?.counters.retries ?? 0) >= 2, 10_000)
+  const scanner = (await snapshotOf(station.request)).devices.find((device) => device.name === 'scanner')
+  t.match(scanner, { state: /faulty|absent/, counters: { faults: 1 } })
+  t.type(scanner?.lastErrorCode, 'string')
+  await station.request('sim.replug', { device: 'scanner' })
+})
+
+t.test('with a TLS broker: connected since, last publish, the certificate, and a drain on request', async (t) => {
+  const dir = t.testdir({ pki: {} })
+  const pki = await createTestPki(join(dir, 'pki'), ['lobby-test'])
+  const broker = await startMosquitto(t, { tls: { pki, dir: join(dir, 'pki') } })
+  const tls = pki.clients['lobby-test']
+  if (!tls) throw new Error('no client certificate')
+  const station = await start(t, broker.url, (config) => {
+    config.mqtt.tls = { caFile: tls.caFile, certFile: tls.certFile, keyFile: tls.keyFile }
+  }, { dataDir: join(dir, 'data') })
+  const snap = await station
+    .waitFor('the link up', async () => (await snapshotOf(station.request)).link.lastPublishMs !== null)
+    .then(() => snapshotOf(station.request))
+    .catch(async (error: unknown) => {
+      t.comment(JSON.stringify((await snapshotOf(station.request)).link), JSON.stringify(station.logLines.slice(-5)))
+      throw error
+    })
+  t.equal(snap.link.connected, true)
+  t.equal(snap.link.broker, broker.url)
+  t.ok(snap.link.connectedSinceMs !== null && snap.link.connectedSinceMs <= snap.nowMs)
+  t.equal(snap.link.reconnects, 0)
+  t.same(snap.link.tls?.subject, 'CN=lobby-test')
+  t.match(snap.link.tls?.validTo, /^\d{4}-\d\d-\d\d$/)
+  t.equal(snap.link.lastError, null)
+  t.equal(snap.outbox.deliveredToday, 0)
+  t.same(await station.request('outbox.drain'), { requested: true })
 })

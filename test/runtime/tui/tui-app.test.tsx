@@ -5,6 +5,7 @@ import { controlRequest } from '../../../runtime/control/control-client.js'
 import { ControlServer, type ControlHandler } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { createSilentLogger } from '../../../runtime/log.js'
+import { ACTIONS, restartDevice, restartQuestion } from '../../../runtime/tui/tui-actions.js'
 import { TuiApp } from '../../../runtime/tui/tui-app.js'
 import { HELP_LINE, fit, formatDuration, plainText, tuiScreen } from '../../../runtime/tui/tui-screen.js'
 import type { TuiSnapshot } from '../../../runtime/tui/tui-snapshot.js'
@@ -139,7 +140,8 @@ t.test('the screen follows a resize of stdout', async (t) => {
   resize(120, 40)
   await until(() => /DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the wide layout')
   resize(70, 24)
-  await until(() => !/DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the stacked layout')
+  await until(() => /DEVICE/.test(app.lastFrame() ?? '') && !/DEVICE.* EVENTS/.test(app.lastFrame() ?? ''), 'the stacked layout')
+  t.ok(app.frames.includes('\x1b[2J\x1b[H'), 'each resize clears the screen first')
   checkFits(t, app.lastFrame() ?? '', 70, 24)
 })
 
@@ -251,4 +253,76 @@ t.test('the tests in progress and the plain text', async (t) => {
   t.equal(formatDuration(59.4), '59 s')
   const waiting = tuiScreen(null, { message: null, error: null }, 80, 24).map((row) => row.text)
   t.same(waiting.slice(0, 2), ['station tui', 'waiting for the station…'])
+})
+
+t.test('action result lines name what the station answered', async (t) => {
+  const answers: Record<string, unknown> = {}
+  const request = async (cmd: string) => answers[cmd]
+  const run = (key: string, snap = snapshot()) => {
+    const action = ACTIONS.find((candidate) => candidate.key === key)
+    if (!action) throw new Error(`no action ${key}`)
+    return action.run(request, snap)
+  }
+  answers['print.test'] = { printer: { online: false, paperNearEnd: false, paperOut: true, coverOpen: true, error: true } }
+  t.equal(await run('t'), 'test receipt printed: paper out, cover open, printer error')
+  answers['maintenance'] = { on: false }
+  t.equal(await run('m', snapshot({ maintenance: { on: true, reason: 'technician', enclosureOpen: false } })), 'maintenance off: serving residents')
+  t.equal(ACTIONS.find((action) => action.key === 'm')?.question(snapshot({ maintenance: { on: true, reason: 'technician', enclosureOpen: false } })), 'Leave maintenance and serve residents? y/n')
+  answers['flows.reload'] = { flows: [], errors: 0 }
+  t.equal(await run('r'), 'flows reloaded: none')
+  answers['device.restart'] = { health: null }
+  t.equal(await restartDevice(request, 'nfc'), 'nfc restarted: no health yet')
+  answers['device.restart'] = { health: { state: 'faulty', lastError: 'no PN532 on the bus' } }
+  t.equal(await restartDevice(request, 'nfc'), 'nfc restarted: faulty (no PN532 on the bus)')
+  const menu = snapshot({ session: { phase: 'menu', residentPresent: true, flow: null, step: null, elapsedS: null } })
+  t.equal(restartQuestion('printer', menu), 'Restart printer? A resident is at the station. y/n')
+  t.equal(restartQuestion('printer', snapshot()), 'Restart printer? y/n')
+})
+
+t.test('Ctrl-C quits from any prompt; keys before the first snapshot do nothing', async (t) => {
+  let answer: (value: unknown) => void = () => undefined
+  const calls: string[] = []
+  const request = (cmd: string) => {
+    calls.push(cmd)
+    return new Promise((resolve) => (answer = resolve))
+  }
+  let quit = 0
+  const app = render(<TuiApp request={request} pollMs={10_000} width={80} height={24} onQuit={() => quit++} />)
+  t.teardown(() => app.unmount())
+  await until(() => (app.lastFrame() ?? '').includes('waiting for the station'), 'the waiting frame')
+  await settle()
+  app.stdin.write('t')
+  app.stdin.write('\u001b')
+  await settle()
+  t.same(calls, ['tui.snapshot'], 'no action without a snapshot')
+  answer(snapshot())
+  await until(() => (app.lastFrame() ?? '').includes('DEVICE'), 'the snapshot')
+  app.stdin.write('\u001b')
+  await settle()
+  app.stdin.write('m')
+  await until(() => (app.lastFrame() ?? '').includes('y/n'), 'the question')
+  app.stdin.write('\u0003')
+  await until(() => quit === 1, 'quit')
+})
+
+t.test('short terminals drop the log, then the events, never exceed the height', async (t) => {
+  const snap = snapshot({
+    log: [
+      { atMs: NOW, level: 'error', text: 'print failed' },
+      { atMs: NOW, level: 'fatal', text: 'station failed to start' },
+    ],
+  })
+  for (const height of [8, 12, 17, 18, 20]) {
+    const lines = tuiScreen(snap, { message: null, error: null }, 80, height)
+    t.ok(lines.length <= height - 1, `${height} rows: ${lines.length} lines`)
+  }
+  const roomy = tuiScreen(snap, { message: null, error: null }, 80, 30)
+  t.same(roomy.filter((line) => line.tone === 'bad' && /print failed|failed to start/.test(line.text)).length, 2, 'errors in red')
+  const tight = tuiScreen(snap, { message: null, error: null }, 80, 17).map((line) => line.text)
+  t.notOk(tight.includes('LOG'), 'no room: no log')
+  const wideShort = tuiScreen(snap, { message: 'done', error: null }, 140, 10)
+  t.ok(wideShort.length <= 9)
+  t.equal(wideShort.at(-2)?.text, 'done')
+  const lost = tuiScreen(null, { message: null, error: 'station closed the connection' }, 80, 24)
+  t.match(lost[0], { text: 'station not answering: station closed the connection', tone: 'bad' })
 })

@@ -17,7 +17,8 @@ export interface I2cBusContractFixture {
  * What every I2cBus must do (drivers/i2c/i2c-bus.ts), run once per implementation: register and
  * plain transfers reach the chip and read back exactly what was asked, bad arguments reject with a
  * TypeError, an empty address with E_I2C_NACK, transactions complete in call order, and close is
- * idempotent, after which every transfer rejects with E_I2C_IO (errno EBADF).
+ * idempotent, lets transfers called before it finish, and makes later ones reject with E_I2C_IO
+ * (errno EBADF).
  */
 export function describeI2cBusContract(
   t: Test,
@@ -112,6 +113,18 @@ export function describeI2cBusContract(
       t.strictSame([...(results[1] ?? [])], [1, 1])
       t.strictSame([...(results[3] ?? [])], [2, 2])
       await bus.close()
+    })
+
+    t.test('close lets the transfers called before it finish, and resolves after them', async (t) => {
+      const { bus } = await subject(t)
+      const written = bus.writeRegister(CONTRACT_CHIP_ADDRESS, 0x60, Uint8Array.of(0x5a))
+      const read = bus.readRegister(CONTRACT_CHIP_ADDRESS, 0x60, 1)
+      let readDone = false
+      void read.then(() => (readDone = true), () => undefined)
+      await bus.close()
+      t.equal(readDone, true, 'the read finished before close resolved')
+      await written
+      t.strictSame([...(await read)], [0x5a])
     })
 
     t.test('close is idempotent; every transfer after it rejects with E_I2C_IO (EBADF)', async (t) => {
