@@ -112,7 +112,7 @@ export class StationActivity {
   trackDelivered(total: () => number): () => void {
     this.#deliveredTotal = total
     this.sampleDelivered(total())
-    this.#scheduleDaySample()
+    this.#scheduleDaySample(total)
     return () => {
       this.#deliveredTotal = null
       if (this.#dayTimer) this.#clock.clearTimeout(this.#dayTimer)
@@ -120,7 +120,7 @@ export class StationActivity {
     }
   }
 
-  #scheduleDaySample(): void {
+  #scheduleDaySample(total: () => number): void {
     const nowMs = this.#clock.now()
     const today = new Date(nowMs)
     let dueMs = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 1).getTime() - DAY_SAMPLE_LEAD_MS
@@ -128,9 +128,8 @@ export class StationActivity {
     if (dueMs <= nowMs) dueMs = new Date(today.getFullYear(), today.getMonth(), today.getDate() + 2).getTime() - DAY_SAMPLE_LEAD_MS
     this.#dayTimer = this.#clock.setTimeout(() => {
       this.#dayTimer = null
-      if (!this.#deliveredTotal) return
-      this.sampleDelivered(this.#deliveredTotal())
-      this.#scheduleDaySample()
+      this.sampleDelivered(total())
+      this.#scheduleDaySample(total)
     }, dueMs - nowMs)
   }
 

@@ -26,3 +26,16 @@ t.test('delivered today: sampled on read and just before midnight, with no timer
   delivered = 20
   t.equal(activity.deliveredToday, 1, 'no longer followed after stop')
 })
+
+t.test('started within the last second of a day, the first sample before midnight is the next day’s', async (t) => {
+  const clock = new SimClock(new Date(2026, 11, 3, 23, 59, 59, 500).getTime())
+  const activity = new StationActivity({ clock, bus: new EventBus<StationEvents>(createSilentLogger()) })
+  let samples = 0
+  const stop = activity.trackDelivered(() => ++samples && 0)
+  t.equal(samples, 1, 'sampled at start')
+  await clock.advanceAsync(24 * 3600 * 1000 - 1100)
+  t.equal(samples, 1, 'not at once, not at midnight, not during the next day')
+  await clock.advanceAsync(700)
+  t.equal(samples, 2, 'one second before the next midnight')
+  stop()
+})
