@@ -4,6 +4,7 @@
  * pigpio's alert queue does), also when a watcher drives another line from inside its callback.
  */
 import { StationError } from '../../runtime/errors.js'
+import { BoundedLog } from '../bounded-log.js'
 import type { GpioEdge, GpioEdgeListener, GpioLevel, Unwatch } from './gpio-line.js'
 import { toTickUs } from './gpio-tick.js'
 import { checkPwm, type PwmLine } from './pwm-line.js'
@@ -42,8 +43,9 @@ interface Watcher {
 interface LineState {
   level: GpioLevel
   failing: boolean
-  readonly history: SimGpioChange[]
-  readonly pwmHistory: SimPwmChange[]
+  // Bounded (bounded-log.ts): a blinking LED changes its line every half second, for days.
+  readonly history: BoundedLog<SimGpioChange>
+  readonly pwmHistory: BoundedLog<SimPwmChange>
   readonly watchers: Set<Watcher>
 }
 
@@ -126,14 +128,19 @@ export class SimGpioChip {
     return this.#state(n).level
   }
 
-  /** Every level change of line `n`, oldest first. */
+  /** The newest level changes of line `n` (up to 4096), oldest first. */
   history(n: number): readonly SimGpioChange[] {
-    return this.#state(n).history
+    return this.#state(n).history.entries
   }
 
-  /** Every `pwm` call on line `n`, oldest first. */
+  /** How many level changes line `n` had, also those no longer in `history`. */
+  changeCount(n: number): number {
+    return this.#state(n).history.total
+  }
+
+  /** The newest `pwm` calls on line `n` (up to 4096), oldest first. */
   pwmHistory(n: number): readonly SimPwmChange[] {
-    return this.#state(n).pwmHistory
+    return this.#state(n).pwmHistory.entries
   }
 
   /** While `failing`, every read, write and pwm on line `n` rejects with E_DEVICE_ABSENT (a lost line). */
@@ -154,7 +161,7 @@ export class SimGpioChip {
     if (!Number.isInteger(n) || n < 0) throw new TypeError(`line must be a non-negative integer (got ${String(n)})`)
     let state = this.#lines.get(n)
     if (state === undefined) {
-      state = { level: this.#idleLevel, failing: false, history: [], pwmHistory: [], watchers: new Set() }
+      state = { level: this.#idleLevel, failing: false, history: new BoundedLog(), pwmHistory: new BoundedLog(), watchers: new Set() }
       this.#lines.set(n, state)
     }
     return state

@@ -1,3 +1,4 @@
+import { BoundedLog } from '../bounded-log.js'
 import { StationError, isStationError, type ErrorCode } from '../../runtime/errors.js'
 import { checkAddress, checkLength, checkRegister, formatAddress, I2C_BLOCK_MAX_BYTES } from './i2c-address.js'
 import type { I2cBus, I2cDevice } from './i2c-bus.js'
@@ -27,8 +28,7 @@ export type I2cFault = 'nack' | 'eio'
  * asynchronously, so drivers cannot come to rely on synchronous completion.
  */
 export class SimI2cBus implements I2cBus {
-  /** Every transaction in order, including failed ones. */
-  readonly transactions: I2cTransaction[] = []
+  #log = new BoundedLog<I2cTransaction>()
   #devices = new Map<number, I2cDevice>()
   #faults = new Map<number, { kind: I2cFault; count: number }>()
   #tail: Promise<unknown> = Promise.resolve()
@@ -53,9 +53,19 @@ export class SimI2cBus implements I2cBus {
     this.#faults.set(address, { kind, count })
   }
 
-  /** Empties `transactions`. */
+  /** The newest transactions (up to 4096, bounded-log.ts) in order, including failed ones. */
+  get transactions(): readonly I2cTransaction[] {
+    return this.#log.entries
+  }
+
+  /** How many transactions ran since the bus was made, also those no longer kept. */
+  get transactionCount(): number {
+    return this.#log.total
+  }
+
+  /** Empties `transactions` (`transactionCount` keeps counting). */
   clearTransactions(): void {
-    this.transactions.length = 0
+    this.#log.clear()
   }
 
   write(address: number, bytes: Uint8Array): Promise<void> {
@@ -136,12 +146,12 @@ export class SimI2cBus implements I2cBus {
       try {
         this.#injectFault(address, closedAtCall)
         const value = transfer()
-        this.transactions.push({ ...base, bytes: written ?? value ?? new Uint8Array(0) })
+        this.#log.push({ ...base, bytes: written ?? value ?? new Uint8Array(0) })
         return value
       } catch (error) {
         const wrapped = withAddress(error, address)
         if (isStationError(wrapped)) {
-          this.transactions.push({ ...base, bytes: written ?? new Uint8Array(0), error: wrapped.code })
+          this.#log.push({ ...base, bytes: written ?? new Uint8Array(0), error: wrapped.code })
         }
         throw wrapped
       }

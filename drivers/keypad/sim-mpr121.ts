@@ -3,6 +3,7 @@
  * mode and driver tests. Its controls are named after what a person does (touch, release) or what
  * goes wrong (over-current, NACK).
  */
+import { BoundedLog } from '../bounded-log.js'
 import { StationError } from '../../runtime/errors.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
 import type { I2cFault } from '../i2c/sim-i2c-bus.js'
@@ -55,7 +56,12 @@ const REGISTER_FILE_SIZE = 0x81
  */
 export class SimMpr121 implements I2cDevice {
   /** Every data byte received, in order. */
-  readonly writes: Mpr121Write[] = []
+  #writes = new BoundedLog<Mpr121Write>()
+
+  /** The newest data bytes written (up to 4096, bounded-log.ts), oldest first. */
+  get writes(): readonly Mpr121Write[] {
+    return this.#writes.entries
+  }
   #registers = new Uint8Array(REGISTER_FILE_SIZE)
   #pointer = 0
   #touched = new Set<number>()
@@ -176,7 +182,7 @@ export class SimMpr121 implements I2cDevice {
   #writeRegister(register: number, value: number): void {
     const mode = this.running ? 'run' : 'stop'
     const log = (applied: boolean): void => {
-      this.writes.push({ register, value, mode, applied })
+      this.#writes.push({ register, value, mode, applied })
     }
     if (register === SOFT_RESET) {
       if (value === SOFT_RESET_VALUE) this.#reset()

@@ -4,6 +4,7 @@
  * of a SimSerialLink pair). Controls are named after what a person does (present or remove a card) or
  * what goes wrong (failNext).
  */
+import { BoundedLog } from '../bounded-log.js'
 import type { Clock, TimerHandle } from '../../runtime/clock.js'
 import { StationError } from '../../runtime/errors.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
@@ -127,8 +128,13 @@ type Outcome = { kind: 'response'; data: number[] } | { kind: 'error' } | { kind
  * - a card stays selectable while it is in the field: every InListPassiveTarget finds it again.
  */
 export class SimPn532 {
-  /** Every command frame received, in order. */
-  readonly commands: Pn532CommandRecord[] = []
+  // Bounded (bounded-log.ts): the station polls for a card four times a second, for days.
+  #commands = new BoundedLog<Pn532CommandRecord>()
+
+  /** The newest command frames received (up to 4096), in order. */
+  get commands(): readonly Pn532CommandRecord[] {
+    return this.#commands.entries
+  }
   #firmware: number[]
   #card: Target | undefined
   #mxRtyPassiveActivation = RETRY_FOREVER
@@ -236,7 +242,7 @@ export class SimPn532 {
       params: frame.data.slice(1),
       outcome: 'ignored',
     }
-    this.commands.push(record)
+    this.#commands.push(record)
     if (options.dropped) return { ack: false }
     if (options.enforceLowVbat && this.#lowVbat && code !== PN532_COMMAND.SAMConfiguration) return { ack: false }
     // A new command replaces one still waiting for a card.

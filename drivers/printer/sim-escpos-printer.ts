@@ -4,6 +4,7 @@
  * stream, even in the middle of a job or inside data; print data is buffered and becomes a receipt at the
  * cut; with no paper, the cover open or an error it is offline and prints nothing.
  */
+import { BoundedLog } from '../bounded-log.js'
 import type { StationError } from '../../runtime/errors.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import { DLE, ENQ, EOT, XOFF, XON } from './escpos-commands.js'
@@ -41,9 +42,10 @@ export class SimEscPosPrinter {
   readonly #link: SerialLink
   readonly #profile: PrinterProfile
   readonly #flowControl: 'none' | 'xon-xoff'
-  readonly #receipts: PrintedReceipt[] = []
-  readonly #protocolErrors: StationError[] = []
-  readonly #statusRequests: StatusQuery[] = []
+  // Bounded (bounded-log.ts): the station asks for status every few seconds, for days.
+  readonly #receipts = new BoundedLog<PrintedReceipt>()
+  readonly #protocolErrors = new BoundedLog<StationError>()
+  readonly #statusRequests = new BoundedLog<StatusQuery>()
   readonly #listeners = new Set<(receipt: PrintedReceipt) => void>()
   #splitter = new EscPosSplitter()
   #job: Uint8Array[] = []
@@ -65,17 +67,17 @@ export class SimEscPosPrinter {
 
   /** Every receipt printed so far, oldest first. */
   get receipts(): readonly PrintedReceipt[] {
-    return this.#receipts
+    return this.#receipts.entries
   }
 
   /** Commands the printer could not parse (their prefix byte was skipped). Empty for a correct encoder. */
   get protocolErrors(): readonly StationError[] {
-    return this.#protocolErrors
+    return this.#protocolErrors.entries
   }
 
   /** The n of every DLE EOT n answered or ignored, in arrival order. */
   get statusRequests(): readonly StatusQuery[] {
-    return this.#statusRequests
+    return this.#statusRequests.entries
   }
 
   /** Offline: paper out, cover open or a fault. Print data is dropped while offline. */
@@ -85,7 +87,7 @@ export class SimEscPosPrinter {
 
   /** The lines of the last receipt, ending with its cut; undefined before the first. */
   lastReceipt(): DecodedLine[] | undefined {
-    return this.#receipts.at(-1)?.lines
+    return this.#receipts.entries.at(-1)?.lines
   }
 
   /** Called for each receipt as it is cut. */

@@ -3,6 +3,7 @@
  * wrong, for sim mode and driver tests. Its controls are named after what a person does (touch, lift)
  * or what goes wrong (NACK, bus error).
  */
+import { BoundedLog } from '../bounded-log.js'
 import { StationError } from '../../runtime/errors.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
 import type { I2cFault } from '../i2c/sim-i2c-bus.js'
@@ -97,7 +98,12 @@ const DEFAULT_THRESHOLD = 0x80
  */
 export class SimFt6x36 implements I2cDevice {
   /** Every data byte received, in order. */
-  readonly writes: Ft6x36Write[] = []
+  #writes = new BoundedLog<Ft6x36Write>()
+
+  /** The newest data bytes written (up to 4096, bounded-log.ts), oldest first. */
+  get writes(): readonly Ft6x36Write[] {
+    return this.#writes.entries
+  }
   #options: Required<SimFt6x36Options>
   #registers = new Uint8Array(REGISTER_FILE_SIZE)
   #pointer = 0
@@ -191,7 +197,7 @@ export class SimFt6x36 implements I2cDevice {
       const register = this.#pointer
       const applied = WRITABLE.has(register)
       if (applied) this.#registers[register] = value
-      this.writes.push({ register, value, applied })
+      this.#writes.push({ register, value, applied })
       this.#pointer = (this.#pointer + 1) % REGISTER_FILE_SIZE
       if (applied && register === ID_G_PMODE && value === PMODE_HIBERNATE) this.#hibernating = true
     }

@@ -1,5 +1,6 @@
 import t from 'tap'
 import type { GpioLevel } from '../../../drivers/gpio/gpio-line.js'
+import { DEFAULT_LOG_CAPACITY } from '../../../drivers/bounded-log.js'
 import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 
 t.test('keeps the level a line was driven to and records each change with its tick', async (t) => {
@@ -147,4 +148,17 @@ t.test('rejects bad line numbers and levels with TypeErrors', async (t) => {
   t.throws(() => chip.drive(1.5, 1), TypeError)
   t.throws(() => chip.drive(1, 2 as GpioLevel), TypeError)
   await t.rejects(chip.line(1).write(3 as GpioLevel), TypeError)
+})
+
+t.test('line history and PWM history keep the newest 4096 entries; changeCount counts them all', async (t) => {
+  const chip = new SimGpioChip()
+  const line = chip.line(23)
+  for (let n = 0; n < DEFAULT_LOG_CAPACITY + 10; n++) await line.write(n % 2 === 0 ? 1 : 0)
+  t.equal(chip.history(23).length, DEFAULT_LOG_CAPACITY)
+  t.equal(chip.changeCount(23), DEFAULT_LOG_CAPACITY + 10)
+  t.equal(chip.history(23).at(-1)?.level, (DEFAULT_LOG_CAPACITY + 9) % 2 === 0 ? 1 : 0)
+  for (let n = 0; n < DEFAULT_LOG_CAPACITY + 1; n++) await line.pwm(n % 2 === 0 ? 0.5 : 0, 1000 + n)
+  t.equal(chip.pwmHistory(23).length, DEFAULT_LOG_CAPACITY)
+  t.equal(chip.pwmHistory(23).at(-1)?.frequencyHz, 1000 + DEFAULT_LOG_CAPACITY, 'the newest is kept')
+  t.equal(chip.pwmHistory(23)[0]?.frequencyHz, 1001, 'the oldest was dropped')
 })

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { StationError } from '../../../runtime/errors.js'
 import type { I2cDevice } from '../../../drivers/i2c/i2c-bus.js'
+import { DEFAULT_LOG_CAPACITY } from '../../../drivers/bounded-log.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
 
 /** A device with 8 registers and a pointer, enough to see what the bus delivers. */
@@ -120,4 +121,19 @@ t.test('after close every transaction fails with E_I2C_IO (EBADF)', async (t) =>
   await bus.close()
   await bus.close()
   await t.rejects(bus.read(0x20, 1), { code: 'E_I2C_IO', context: { errno: 'EBADF' } })
+})
+
+t.test('the transaction log keeps the newest 4096 and counts them all, so a long-running sim does not grow', async (t) => {
+  const bus = new SimI2cBus()
+  let reads = 0
+  bus.attach(0x20, { write: () => undefined, read: (length) => Uint8Array.of(reads++ & 0xff).subarray(0, length) })
+  const total = DEFAULT_LOG_CAPACITY + 100
+  for (let n = 0; n < total; n++) await bus.read(0x20, 1)
+  t.equal(bus.transactions.length, DEFAULT_LOG_CAPACITY)
+  t.equal(bus.transactionCount, total)
+  t.same(bus.transactions.at(-1)?.bytes, Uint8Array.of((total - 1) & 0xff), 'the newest is kept')
+  t.same(bus.transactions[0]?.bytes, Uint8Array.of(100 & 0xff), 'the oldest were dropped')
+  bus.clearTransactions()
+  t.equal(bus.transactions.length, 0)
+  t.equal(bus.transactionCount, total, 'the count goes on')
 })
