@@ -20,48 +20,61 @@ import { messageOf } from './errors.js'
 
 const USAGE = `usage: station <command>
 
-  run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive] [--no-central]
-                          run the station (--sim: every device simulated, with a
-                          reference central answering requests unless --no-central)
-  central --broker URL --key FILE [--prefix P] [--auto-pay-ms N]
-                          run only the reference central (fixture data) against a broker
+Station
+  run [--config F] [--sim] [--data-dir D] [--broker URL] [--interactive]
+      [--no-central]      run the station (--sim: every device simulated, with
+                          a reference central answering unless --no-central)
   config check [--config F] [--json]
-                          validate a config file (with the environment) without starting; exit 78 if bad
+                          validate a config (with the environment) without
+                          starting; exit 78 if bad
+  central --broker URL --key FILE [--prefix P] [--auto-pay-ms N]
+                          run only the reference central (fixture data)
+
+Technician (on the station)
   status [--json]         ask the running station how it is
   tui [--config F]        the technician's live view and device tests (over SSH
                           too); without a terminal, prints the status once
   doctor [--config F] [--sim] [--data-dir D] [--broker URL] [--user NAME]
          [--json]         check an installation: Node, config, devices, groups,
                           broker, TLS, clock, disk, systemd; exit 1 if one fails
-  ops watch --broker URL [--prefix P] [--ca F --cert F --tls-key F] [--json [--settle-ms N]]
-                          operations' fleet view: every station, trouble first
-  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D]
-            [--restart-broker-every-s S] [--reconnect-spread-ms M]
-            [--max-connects-per-s K] [--json]
-                          N simulated stations and a reference central in one process;
-                          reports what was accepted, received, duplicated, lost (exit 1)
-  sim <action> ...        act as a resident on a simulated station (station sim help)
-  maintenance <on|off>    take the station out of service for residents, or put it back
-  flows check [paths]     check flow files (coded diagnostics with file and line)
+  maintenance <on|off>    take the station out of service for residents, or
+                          put it back
+  sim <action> ...        act as a resident on a simulated station
+                          (station sim help)
+  decode <kind> <input...> [--json]
+                          decode what a device sent: cccd, mrz, vietqr,
+                          wiegand, escpos-status, pn532
+
+Flows
+  flows check [paths]     check flow files (coded diagnostics, file and line)
   flows graph <id> [--format mermaid|dot]
                           draw a flow
-  flows test              walk every path of every flow; step and transition coverage
+  flows test              walk every path of every flow; step and transition
+                          coverage
   flows reload            make a running station read its flows again (also
                           SIGHUP to a headless station)
   flows bundle DIR --version N --sign KEY --out F [--stations a,b]
-                          check a flows folder and write it as a signed flow bundle
-  ops config <station> FILE --key KEY --broker URL --version N
-                          publish a signed desired config (partial, YAML/JSON) and show the report
-  ops publish-flows <station|all> BUNDLE --broker URL [--stations-file F]
-                          publish a signed flow bundle to one station or every station
-                          (ops commands take --ca F --cert F --tls-key F for a TLS broker)
-  decode <kind> <input...> [--json]
-                          decode what a device sent: cccd, mrz, vietqr, wiegand, escpos-status, pn532
-  keys generate --out DIR [--name NAME]
-                          write an Ed25519 key pair for operations (NAME.key, NAME.pub)
-  ops send <station> <command> [json-args] --key KEY --broker URL [--ca F --cert F --tls-key F]
+                          check a flows folder and write a signed flow bundle
+
+Operations (over MQTT; each takes --ca F --cert F --tls-key F for TLS)
+  ops watch --broker URL [--prefix P] [--json [--settle-ms N]]
+                          the fleet view: every station, trouble first
+  ops send <station> <command> [json-args] --key KEY --broker URL
            [--urgent] [--timeout-ms N]
-                          send a signed command over MQTT and print each response
+                          send a signed command and print each response
+  ops config <station> FILE --key KEY --broker URL --version N
+                          publish a signed desired config (partial, YAML or
+                          JSON) and show the report
+  ops publish-flows <station|all> BUNDLE --broker URL [--stations-file F]
+                          publish a signed flow bundle to one or every station
+  keys generate --out DIR [--name NAME]
+                          write an Ed25519 key pair (NAME.key, NAME.pub)
+  fleet-sim --stations N [--broker URL] [--rate-per-min R] [--duration-s D]
+            [--restart-broker-every-s S] [--reconnect-spread-ms M]
+            [--max-connects-per-s K] [--json]
+                          N simulated stations and a reference central in one
+                          process; reports what was accepted, received,
+                          duplicated, lost (exit 1 if any was lost)
 
 Client commands (status, tui, sim, maintenance, flows reload) find the
 station's control socket from --socket P, --config F (its control.socketPath)
