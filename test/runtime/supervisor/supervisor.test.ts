@@ -298,3 +298,25 @@ t.test('a probe answering after stop(), or a restart timer firing first, starts 
   await clock.advanceAsync(10_000, 100)
   t.equal(service.startTimesMs.length, starts, 'stopped: neither probe nor timer starts it')
 })
+
+t.test('health listeners hear of each failure and restart; one that throws is logged and the rest still hear', async (t) => {
+  const { clock, supervisor, lines, byName } = rig(['keypad'])
+  const heard: Array<[string, string | undefined]> = []
+  supervisor.onHealthChange(() => {
+    throw new Error('broken listener')
+  })
+  const off = supervisor.onHealthChange((name) => heard.push([name, supervisor.health()[name]?.state]))
+  byName('keypad').startFailures = 1
+  await supervisor.start()
+  t.same(heard.at(-1), ['keypad', 'faulty'], 'the failed start: faulty while it waits for the retry')
+  await clock.advanceAsync(30_000, 100)
+  await settle()
+  t.ok(heard.length >= 2, 'the retry was heard too')
+  t.ok(lines.some((line) => line.msg === 'health listener threw' && line.service === 'keypad'), 'the broken listener was logged')
+  off()
+  const count = heard.length
+  byName('keypad').context?.fail(new Error('unplugged'))
+  await settle()
+  t.equal(heard.length, count, 'nothing after unsubscribing')
+  await supervisor.stop()
+})
