@@ -307,7 +307,9 @@ t.test('a group the station user may not give (not a member): one warning with t
   // Without tap's processinfo hook: nobody may not write the coverage records under .tap/, and
   // the hook's failed write at exit would fail the child. The TypeScript loader stays.
   const execArgv = process.execArgv.filter((arg) => !arg.includes('@tapjs/processinfo'))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== 'NODE_OPTIONS' && !key.startsWith('_TAPJS_PROCESSINFO')))
   const output = execFileSync(process.execPath, [...execArgv, '--input-type=module', '-e', script], {
+    env,
     uid: nobody,
     gid: nobody,
     cwd: dir,
