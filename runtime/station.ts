@@ -359,6 +359,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       flows: flows,
       maintenance,
       outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
+      ...(hardware.sim ? { simBus: hardware.sim.bus } : {}),
     })
   const control = new ControlServer(
     socketPath,

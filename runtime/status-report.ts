@@ -46,6 +46,11 @@ export interface StatusReport {
   link: { configured: boolean; connected: boolean; broker: string | null }
   devices: Record<string, Health>
   flows: Array<{ id: string; version: number }>
+  /**
+   * A simulated station's own bookkeeping, so its bounds can be watched from outside: the I2C
+   * transactions the simulated bus keeps (at most drivers/bounded-log.ts's bound) and has run.
+   */
+  sim?: { i2cLogKept: number; i2cTransactions: number }
 }
 
 export interface StatusInputs {
@@ -64,6 +69,8 @@ export interface StatusInputs {
   maintenance: Pick<MaintenanceMode, 'on' | 'reason' | 'enclosureOpen'>
   /** Storage state and damage counts; absent where no storage watch runs. */
   outboxStorage?: OutboxStorageReport
+  /** The simulated I2C bus, on a simulated station. */
+  simBus?: { readonly transactions: readonly unknown[]; readonly transactionCount: number }
 }
 
 export function statusReport(inputs: StatusInputs): StatusReport {
@@ -95,6 +102,7 @@ export function statusReport(inputs: StatusInputs): StatusReport {
     },
     devices: inputs.health,
     flows: inputs.flows.map((flow) => ({ id: flow.id, version: flow.version })),
+    ...(inputs.simBus ? { sim: { i2cLogKept: inputs.simBus.transactions.length, i2cTransactions: inputs.simBus.transactionCount } } : {}),
   }
 }
 

@@ -28,4 +28,6 @@ t.test('a keypad drowned in bus noise says so on the screen and is back within s
   t.ok(eventsLogged(s.logLines, 'device.fault').some((line) => line.device === 'keypad'), 'central heard of the fault')
   t.ok(eventsLogged(s.logLines, 'device.recovered').some((line) => line.device === 'keypad'), 'and of the recovery')
   t.ok(s.logLines.some((line) => line.msg === 'device answers again; restarting it now' && line.service === 'keypad'), 'reopened on the probe')
+  const { sim } = await s.status()
+  t.ok(sim && sim.i2cTransactions > 50 && sim.i2cLogKept > 0 && sim.i2cLogKept <= Math.min(4096, sim.i2cTransactions), `status shows the sim I2C log bounded (${JSON.stringify(sim)})`)
 })
