@@ -31,7 +31,8 @@ import {
   segmentNumberOf,
 } from './segment-format.js'
 import { CoalescedReads } from './coalesced-reads.js'
-import { countAside, MAX_BATCH_BYTES, recoverSegment } from './segment-recovery.js'
+import { countAside, MAX_BATCH_BYTES, RECOVERY_CHUNK_BYTES, recoverSegment } from './segment-recovery.js'
+import { ReaderBuffers } from './window-reader.js'
 import { openV1Journal, readV1Add, V1_JOURNAL_FILE_NAME, V1_MIGRATED_FILE_NAME } from './v1-journal.js'
 
 /**
@@ -117,8 +118,9 @@ export async function openSegmentOutbox(options: SegmentOutboxOptions): Promise<
   const index = new PendingIndex()
   const recovery: OutboxRecovery = { segments: 0, tornBytesDropped: 0, damagedBytes: 0, damagedRegions: 0, damagedCopies: [], migratedV1Records: 0 }
   const segments: Segment[] = []
+  const buffers = new ReaderBuffers(RECOVERY_CHUNK_BYTES)
   for (const [position, number] of numbers.entries()) {
-    const found = await recoverSegment(files, join(dir, segmentFileName(number)), number, position === numbers.length - 1, clock)
+    const found = await recoverSegment(files, join(dir, segmentFileName(number)), number, position === numbers.length - 1, clock, buffers)
     recovery.tornBytesDropped += found.tornBytesDropped
     recovery.damagedBytes += found.damagedBytes
     recovery.damagedRegions += found.damagedRegions

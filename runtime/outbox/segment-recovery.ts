@@ -12,7 +12,7 @@ import {
   type AsideCode,
   type RecordHead,
 } from './segment-format.js'
-import { WindowReader } from './window-reader.js'
+import { ReaderBuffers, WindowReader } from './window-reader.js'
 
 /**
  * Opening one segment after a restart (docs/outbox.md, "Recovery"): reads it in fixed-size chunks,
@@ -65,6 +65,8 @@ export async function recoverSegment(
   number: number,
   isLast: boolean,
   clock: Clock,
+  /** Shared across the segments of one open, which are recovered one after the other. */
+  buffers: ReaderBuffers = new ReaderBuffers(RECOVERY_CHUNK_BYTES),
 ): Promise<SegmentRecovery> {
   const handle = await wrapIo('open', path, () => files.open(path, isLast ? 'r+' : 'r'))
   let scan: FrameScanResult
@@ -73,7 +75,7 @@ export async function recoverSegment(
   const records: RecoveredRecord[] = []
   try {
     sizeBytes = (await wrapIo('stat', path, () => handle.stat())).size
-    const reader = new WindowReader(handle, sizeBytes, RECOVERY_CHUNK_BYTES)
+    const reader = new WindowReader(handle, sizeBytes, buffers)
     headerValid = (await wrapIo('read', path, () => reader.ensure(0, FILE_HEADER_BYTES))) &&
       fileHeaderIsValid(reader.view(0, FILE_HEADER_BYTES), 'segment', number)
     // A bad header is damage too: frames are searched from the first byte.
@@ -201,7 +203,7 @@ export async function countAside(
   try {
     const counts: Record<AsideCode, number> = { undecryptable: 0, damaged: 0 }
     const sizeBytes = (await wrapIo('stat', path, () => handle.stat())).size
-    const reader = new WindowReader(handle, sizeBytes, RECOVERY_CHUNK_BYTES)
+    const reader = new WindowReader(handle, sizeBytes, new ReaderBuffers(RECOVERY_CHUNK_BYTES))
     // A human's file: what frames is counted; bad bytes in it are left for that human.
     await wrapIo('read', path, () =>
       scanFrames(reader, Math.min(FILE_HEADER_BYTES, sizeBytes), asideDecoder, (code) => void counts[code]++),

@@ -5,7 +5,7 @@ import { FRAME_HEADER_BYTES } from './journal-frame.js'
 import { keepDamagedCopy, outboxIoError, wrapIo, type OutboxFiles } from './outbox-files.js'
 import type { AddRecord } from './segment-format.js'
 import { MAX_BATCH_BYTES, RECOVERY_CHUNK_BYTES } from './segment-recovery.js'
-import { WindowReader } from './window-reader.js'
+import { ReaderBuffers, WindowReader } from './window-reader.js'
 
 /**
  * Reading the v1 outbox, a single `outbox.journal` of JSON records in the same frames
@@ -81,7 +81,7 @@ export async function openV1Journal(files: OutboxFiles, path: string, clock: Clo
   }
   try {
     const sizeBytes = (await wrapIo('stat', path, () => handle.stat())).size
-    const reader = new WindowReader(handle, sizeBytes, RECOVERY_CHUNK_BYTES)
+    const reader = new WindowReader(handle, sizeBytes, new ReaderBuffers(RECOVERY_CHUNK_BYTES))
     // Map order is insertion order; an id added again after its ack moves to the end, as it should.
     const pending = new Map<string, { offsetBytes: number; frameBytes: number }>()
     const scan = await wrapIo('read', path, () =>

@@ -7,6 +7,39 @@ import type { FileHandle } from 'node:fs/promises'
  * size (read-ahead), so the scan's CPU and the disk overlap instead of taking turns.
  */
 
+/**
+ * Buffers handed from one WindowReader to the next during one recovery, which reads its segments
+ * one after the other. Without it every segment allocated its own 3 MiB and freed it; the allocator
+ * keeps such freed blocks, so a 100k-record open left tens of MB of RSS behind it after GC.
+ */
+export class ReaderBuffers {
+  readonly chunkBytes: number
+  #window: Buffer | null = null
+  #ahead: Buffer | null = null
+
+  constructor(chunkBytes: number) {
+    this.chunkBytes = chunkBytes
+  }
+
+  takeWindow(): Buffer {
+    const buffer = this.#window ?? Buffer.allocUnsafe(2 * this.chunkBytes)
+    this.#window = null
+    return buffer
+  }
+
+  takeAhead(): Buffer {
+    const buffer = this.#ahead ?? Buffer.allocUnsafe(this.chunkBytes)
+    this.#ahead = null
+    return buffer
+  }
+
+  /** Keeps buffers of the standard sizes for the next reader; a grown window is let go. */
+  give(window: Buffer | null, ahead: Buffer | null): void {
+    if (window && window.length === 2 * this.chunkBytes) this.#window = window
+    if (ahead && ahead.length === this.chunkBytes) this.#ahead = ahead
+  }
+}
+
 /** A read under way of the bytes that follow the window; `usedBytes` of it already moved in. */
 interface ReadAhead {
   atBytes: number
@@ -26,13 +59,17 @@ export class WindowReader {
   /** A read-ahead buffer whose bytes have all moved into the window, for the next read-ahead. */
   #spare: Buffer | null = null
   readonly #chunkBytes: number
+  readonly #buffers: ReaderBuffers
+  #released = false
 
-  constructor(handle: FileHandle, sizeBytes: number, chunkBytes: number) {
+  /** `buffers`: shared by the readers of one recovery, one reader at a time (released by `settle`). */
+  constructor(handle: FileHandle, sizeBytes: number, buffers: ReaderBuffers) {
     this.#handle = handle
     this.sizeBytes = sizeBytes
-    this.#chunkBytes = chunkBytes
+    this.#chunkBytes = buffers.chunkBytes
+    this.#buffers = buffers
     // Room for a whole read-ahead chunk beside the part of a frame kept from the last one.
-    this.#buffer = Buffer.allocUnsafe(2 * chunkBytes)
+    this.#buffer = buffers.takeWindow()
   }
 
   /** File offset just past the bytes now in memory. */
@@ -45,6 +82,7 @@ export class WindowReader {
    * they run past the end of the file. Positions must not go back before an earlier `ensure`'s.
    */
   async ensure(positionBytes: number, lengthBytes: number): Promise<boolean> {
+    if (this.#released) throw new RangeError('WindowReader used after settle()')
     if (positionBytes + lengthBytes > this.sizeBytes) return false
     if (positionBytes >= this.#startBytes && positionBytes + lengthBytes <= this.#endBytes) return true
     if (positionBytes < this.#startBytes) throw new RangeError('WindowReader reads forward only')
@@ -93,7 +131,7 @@ export class WindowReader {
   /** Starts reading the chunk after the window unless that read is under way or the file ends here. */
   #readAhead(): void {
     if (this.#ahead !== null || this.#endBytes >= this.sizeBytes) return
-    const bytes = this.#spare ?? Buffer.allocUnsafe(this.#chunkBytes)
+    const bytes = this.#spare ?? this.#buffers.takeAhead()
     this.#spare = null
     const lengthBytes = Math.min(bytes.length, this.sizeBytes - this.#endBytes)
     const done = this.#handle.read(bytes, 0, lengthBytes, this.#endBytes).then(({ bytesRead }) => bytesRead)
@@ -102,10 +140,16 @@ export class WindowReader {
     this.#ahead = { atBytes: this.#endBytes, bytes, done, usedBytes: 0 }
   }
 
-  /** Waits for a read-ahead still under way, so the file can be closed or truncated after. */
+  /**
+   * Waits for a read-ahead still under way, so the file can be closed or truncated after, and hands
+   * the buffers on to the next reader: views taken from this reader are not valid after it.
+   */
   async settle(): Promise<void> {
     await this.#ahead?.done.catch(() => undefined)
+    if (!this.#released) this.#buffers.give(this.#buffer, this.#ahead?.bytes ?? this.#spare)
+    this.#released = true
     this.#ahead = null
+    this.#spare = null
   }
 
   /** Whether [positionBytes, positionBytes + lengthBytes) is in memory now (no read needed). */

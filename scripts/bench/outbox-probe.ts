@@ -2,11 +2,15 @@
  * Child process for the footprint figures (run with --expose-gc), one JSON line on stdout
  * (docs/benchmarks.md). Each mode runs in a fresh process so its RSS and VmHWM are its own.
  * `open <dir>`: opens the outbox (key from env BENCH_OUTBOX_KEY, hex), times it, then collects
- *   garbage and reads VmRSS while still holding it open: { openMs, hwmKb, rssKb, depth }.
+ *   garbage and reads VmRSS while still holding it open: { openMs, hwmKb, rssKb, idleRssKb, idleWaitMs, depth }.
+ *   `idleRssKb`: VmRSS once V8's memory reducer has given back the young generation that the
+ *   open's allocations grew (it runs on its own after some idle seconds; forced gc() does not
+ *   shrink it), or after IDLE_WAIT_MAX_MS: what a station holding the backlog for hours keeps.
  * `raw-read <dir>`: reads every file of the folder front to back in 1 MiB chunks: { readMs, hwmKb, bytes }.
  */
 import { open, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { getHeapSpaceStatistics } from 'node:v8'
 import { openBenchOutbox } from './fixtures.js'
 import { parseProcStatus } from './proc-stats.js'
 
@@ -25,6 +29,25 @@ async function settledRssKb(): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return (await status()).vmRssKb
+}
+
+/** Longest wait for the memory reducer; it has been seen to act 20-30 s after a large open. */
+const IDLE_WAIT_MAX_MS = 60_000
+/** A young generation this small has been given back (or never grew: an empty outbox). */
+const SHRUNK_NEW_SPACE_BYTES = 4 * 1024 * 1024
+
+function newSpacePhysicalBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0
+}
+
+/** Waits, idle, until the young generation is small again (or the time is up), then settles and reads VmRSS. */
+async function idleRssKb(): Promise<{ idleRssKb: number; idleWaitMs: number }> {
+  const startedMs = performance.now()
+  while (newSpacePhysicalBytes() > SHRUNK_NEW_SPACE_BYTES && performance.now() - startedMs < IDLE_WAIT_MAX_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+  const idleWaitMs = performance.now() - startedMs
+  return { idleRssKb: await settledRssKb(), idleWaitMs }
 }
 
 async function rawRead(folder: string): Promise<number> {
@@ -57,7 +80,8 @@ if (mode === 'open') {
   const openMs = performance.now() - startedMs
   const hwmKb = (await status()).vmHwmKb
   const rssKb = await settledRssKb()
-  console.log(JSON.stringify({ openMs, hwmKb, rssKb, depth: outbox.depth() }))
+  const idle = await idleRssKb()
+  console.log(JSON.stringify({ openMs, hwmKb, rssKb, ...idle, depth: outbox.depth() }))
   await outbox.close()
 } else {
   const startedMs = performance.now()
