@@ -2,8 +2,9 @@ import t from 'tap'
 import { QR } from '../support/sim-residents.js'
 import { eventsLogged, start } from '../support/station-rig.js'
 
-// docs/operations.md "Devices that come back": a keypad whose bus fault clears is probed and
-// reopened within seconds, and while it is down the welcome screen says so.
+// docs/drivers.md (Transports, Health): a keypad whose bus fault clears is probed and reopened
+// within seconds, and while it is down the welcome screen says so. Whether the probe or a due
+// backoff attempt reopens it first depends on timing; the supervisor's own test pins the probe.
 t.test('a keypad drowned in bus noise says so on the screen and is back within seconds of the noise ending', async (t) => {
   const s = await start(t, null)
   await s.waitForScreen(/Xin chao \/ Welcome/)
@@ -27,7 +28,6 @@ t.test('a keypad drowned in bus noise says so on the screen and is back within s
   await s.waitForScreen(/Chon dich vu/, 5000)
   t.ok(eventsLogged(s.logLines, 'device.fault').some((line) => line.device === 'keypad'), 'central heard of the fault')
   t.ok(eventsLogged(s.logLines, 'device.recovered').some((line) => line.device === 'keypad'), 'and of the recovery')
-  t.ok(s.logLines.some((line) => line.msg === 'device answers again; restarting it now' && line.service === 'keypad'), 'reopened on the probe')
   const { sim } = await s.status()
   t.ok(sim && sim.i2cTransactions > 50 && sim.i2cLogKept > 0 && sim.i2cLogKept <= Math.min(4096, sim.i2cTransactions), `status shows the sim I2C log bounded (${JSON.stringify(sim)})`)
 })
