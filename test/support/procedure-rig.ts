@@ -15,7 +15,7 @@ import { systemClock } from '../../runtime/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { openHardware } from '../../runtime/hardware.js'
 import { generateKeyPairFiles, loadSigningKey } from '../../runtime/ops/trusted-keys.js'
-import { createLogger, createSilentLogger } from '../../runtime/log.js'
+import { createSilentLogger } from '../../runtime/log.js'
 import { runReferenceCentral } from '../../runtime/central/run-central.js'
 import type { ReferenceCentral } from '../../runtime/central/reference-responder.js'
 import { startStation } from '../../runtime/station.js'
@@ -33,6 +33,7 @@ import { startMosquitto, subscribeCollect, type Collector } from './mosquitto.js
 import { RecordingEffects } from './recording-effects.js'
 import { ID_NUMBER, NAME, QR } from './sim-residents.js'
 import { waitUntil } from './wait-until.js'
+import { captureLog } from './capture-log.js'
 
 /** The part of a tap Test the rig uses. */
 export type RigTest = Pick<Test, 'testdir' | 'teardown'>
@@ -142,8 +143,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
   const hardware = await openHardware({ ...config.hardware, simulated: true })
-  const logLines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
+  const { log, lines: logLines } = captureLog('info')
   const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl: broker.url })
   stops.push(() => station.stop())
 
@@ -171,7 +171,9 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       const screen = (await request('sim.screen')) as { rows: string[] }
       return screen.rows.join('\n')
     },
-    waitFor: waitUntil,
+    async waitFor(what, check, timeoutMs) {
+      await waitUntil(what, check, timeoutMs)
+    },
     async waitForScreen(pattern, timeoutMs = 5000) {
       let text = ''
       try {

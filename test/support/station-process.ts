@@ -108,21 +108,8 @@ export async function startStationProcess(
   }
 }
 
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let lastError: unknown
-  for (;;) {
-    try {
-      const value = await check()
-      if (value !== undefined) return value
-    } catch (error) {
-      lastError = error
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+export { waitUntil } from './wait-until.js'
+import { waitUntil } from './wait-until.js'
 
 /** The simulated display's rows, joined for matching. */
 export async function screenText(proc: StationProcess): Promise<string> {

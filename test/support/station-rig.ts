@@ -11,10 +11,10 @@ import type { Config } from '../../config/schema.js'
 import { systemClock } from '../../runtime/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { openHardware, type Hardware } from '../../runtime/hardware.js'
-import { createLogger } from '../../runtime/log.js'
 import { startStation, type RunningStation } from '../../runtime/station.js'
 import type { StatusReport } from '../../runtime/status-report.js'
 import { waitUntil } from './wait-until.js'
+import { captureLog } from './capture-log.js'
 
 /** The bundled flows. */
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
@@ -41,8 +41,7 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
   adjust(config)
   const hardware = await openHardware({ ...config.hardware, simulated: true })
   // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
-  const logLines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) })
+  const { log, lines: logLines } = captureLog('info')
   const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
   let stopped = false
   t.teardown(async () => {
@@ -68,7 +67,9 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
     async press(...keys) {
       for (const key of keys) await running.request('sim.press', { key })
     },
-    waitFor: waitUntil,
+    async waitFor(what, check, timeoutMs) {
+      await waitUntil(what, check, timeoutMs)
+    },
     async waitForScreen(pattern, timeoutMs = 5000) {
       let text = ''
       try {

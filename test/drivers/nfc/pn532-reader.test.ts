@@ -7,9 +7,9 @@ import type { Pn532Transport } from '../../../drivers/nfc/pn532-transport.js'
 import { SimPn532, SimPn532Hsu, SimPn532I2c, type Pn532Fault, type SimPn532Options } from '../../../drivers/nfc/sim-pn532.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import type { StationError } from '../../../runtime/errors.js'
-import { createLogger } from '../../../runtime/log.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
+import { captureLog } from '../../support/capture-log.js'
 
 const ADDRESS = 0x24
 const POLL_MS = 50
@@ -45,8 +45,7 @@ function rig(options: RigOptions = {}) {
     if (!options.absent) bus.attach(ADDRESS, new SimPn532I2c(chip, { busyReads: 1 }))
     transport = new Pn532I2cTransport(bus, { clock })
   }
-  const logLines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void logLines.push(JSON.parse(line)) })
+  const { log, lines: logLines } = captureLog()
   const reader = new Pn532Reader(
     { transport, clock, log },
     { pollIntervalMs: POLL_MS, holdMs: HOLD_MS, maxConsecutiveFailures: 3, commandTimeoutMs: 200, ...options.config },

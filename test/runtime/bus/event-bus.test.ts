@@ -1,17 +1,12 @@
 import t from 'tap'
 import { EventBus } from '../../../runtime/bus/event-bus.js'
-import { createLogger, type Logger } from '../../../runtime/log.js'
+import { captureLog } from '../../support/capture-log.js'
 
 interface TestEvents {
   'key.pressed': { key: string }
   'card.presented': { kind: string }
 }
 
-function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 t.test('listeners run in subscription order with the payload, and only for their event', async (t) => {
   const bus = new EventBus<TestEvents>(captureLog().log)

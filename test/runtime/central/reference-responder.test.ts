@@ -10,6 +10,7 @@ import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
 import { signedBody, testCentralKey, testVerifier } from '../../support/central-keys.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 const STATION = 'central-test-1'
 const fixtures = await loadCentralFixtures()
@@ -65,7 +66,7 @@ async function stationClient(t: Teardown, url: string, stationId = STATION) {
         qos: 1,
         properties: { responseTopic, correlationData },
       })
-      await waitUntil(() => replies.some((reply) => reply.correlationData?.equals(correlationData) === true))
+      await waitUntil('replies.some((reply) => reply.correlationData?.equals(correlationData) === true)', () => replies.some((reply) => reply.correlationData?.equals(correlationData) === true))
       return replies.find((reply) => reply.correlationData?.equals(correlationData) === true) as Reply
     },
     submit(submission: Record<string, unknown>): Promise<unknown> {
@@ -190,7 +191,7 @@ t.test('submissions are recorded once per id, and every copy is acknowledged on 
   await station.submit(first)
   await station.submit({ ...first, id: 'sub-2' })
   await station.submit({ flow: 'no-id' })
-  await waitUntil(() => notify.messages.length === 3)
+  await waitUntil('notify.messages.length === 3', () => notify.messages.length === 3)
   t.match(
     notify.messages.map((m) => signedBody(m.payload, 'notify', centralKey)),
     [
@@ -250,7 +251,7 @@ t.test('silent mode makes MqttLink.request time out; switched off, answers resum
   const link = await startLink(t, broker.url, clock)
   central.setSilent(true)
   const asked = link.request('dossier.status', { code: '2601-0001' }, { timeoutMs: 5000 })
-  await waitUntil(() => central.requests.length === 1)
+  await waitUntil('central.requests.length === 1', () => central.requests.length === 1)
   t.match(central.requests[0], { method: 'dossier.status', answered: false })
   await new Promise((resolve) => setTimeout(resolve, 100))
   clock.advance(5000)
@@ -268,7 +269,7 @@ t.test('setDelayMs holds replies for that long', async (t) => {
   t.throws(() => central.setDelayMs(-1), RangeError)
   const station = await stationClient(t, broker.url)
   const replied = station.ask('exam.slots', { department: 'eye', date: '2026-03-02' })
-  await waitUntil(() => central.requests.length === 1)
+  await waitUntil('central.requests.length === 1', () => central.requests.length === 1)
   await new Promise((resolve) => setTimeout(resolve, 100))
   t.equal(station.replies.length, 0, 'nothing before the delay')
   clock.advance(2000)
@@ -292,14 +293,6 @@ t.test('start rejects with E_MQTT_UNAVAILABLE without a broker; stop is idempote
   await t.rejects(central.payBill(STATION, 'EL-2601-0001'), { code: 'E_MQTT_UNAVAILABLE' })
 })
 
-/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 t.test('acknowledgements received together go out as one signed submissions.accepted; a lone one as submission.accepted', async (t) => {
   const broker = await startMosquitto(t)
@@ -309,7 +302,7 @@ t.test('acknowledgements received together go out as one signed submissions.acce
   t.teardown(() => notify.close())
   const submission = (id: string) => ({ id, flow: 'security-feedback', flowVersion: 1, createdAt: '2026-01-05T01:00:00.000Z', data: {} })
   for (const id of ['s-1', 's-2', 's-1', 's-3', 's-4']) await station.submit(submission(id))
-  await waitUntil(() => notify.messages.length === 2)
+  await waitUntil('notify.messages.length === 2', () => notify.messages.length === 2)
   await new Promise((resolve) => setTimeout(resolve, 300))
   t.match(
     notify.messages.map((m) => signedBody(m.payload, 'notify', centralKey)),

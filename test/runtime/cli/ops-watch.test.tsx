@@ -3,6 +3,7 @@ import t from 'tap'
 import { fit, fleetScreen, formatAge, rowsPerPage } from '../../../runtime/cli/fleet-table.js'
 import { OpsWatch, type FleetView } from '../../../runtime/cli/ops-watch.js'
 import { FleetModel, type FleetRow } from '../../../runtime/ops/fleet-model.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 const NOW = Date.parse('2026-12-02T10:00:00.000Z')
 
@@ -25,11 +26,7 @@ function fleet(count: number): FleetRow[] {
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await settle(10)
-  }
+  await waitUntil(what, ready, 3000, 10)
 }
 
 t.test('200 stations on 80x24: one page that fits, trouble first, the rest counted', async (t) => {

@@ -9,6 +9,7 @@ import { StationError } from '../../../runtime/errors.js'
 import { decodeWiegand } from '../../../drivers/wiegand/wiegand-codec.js'
 import { identityFromCard } from '../../../runtime/kiosk/identity-from-card.js'
 import type { StatusReport } from '../../../runtime/status-report.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 const POLLED = new Set(['sim.screen', 'sim.receipt', 'status'])
 
@@ -61,11 +62,7 @@ const settle = (ms = 40) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Waits (up to 3 s) until `ready` holds; ink renders at its own pace, slowest on the first frames. */
 async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await settle(10)
-  }
+  await waitUntil(what, ready, 3000, 10)
 }
 
 /** Renders the console and waits for the first poll to reach the screen. */

@@ -10,14 +10,9 @@ import { MAX_REQUEST_BYTES } from '../../../runtime/control/control-protocol.js'
 import { ControlServer, type ControlHandler, type ControlServerOptions } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
-import { createLogger, type Logger } from '../../../runtime/log.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { captureLog } from '../../support/capture-log.js'
 
-function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 /** A status-sized reply, so that a client that does not read fills its socket quickly. */
 const REPORT = { text: 'x'.repeat(2000) }

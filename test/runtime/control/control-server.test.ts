@@ -8,18 +8,13 @@ import { connectProblem, controlRequest } from '../../../runtime/control/control
 import { ControlServer, type ControlHandler, type ControlServerOptions } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
-import { createLogger, type Logger } from '../../../runtime/log.js'
 import type { ServiceContext } from '../../../runtime/supervisor/service.js'
+import { captureLog } from '../../support/capture-log.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
 }
 
-function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 function context(): ServiceContext {
   return { signal: new AbortController().signal, fail: () => undefined }

@@ -17,6 +17,7 @@ import { parseFlow } from '../../../flows/engine/flow-validate.js'
 import { createLogger } from '../../../runtime/log.js'
 import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 
 const PROFILE: PrinterProfile = { codepage: 'ascii', codeTable: 0, lineWidthChars: 32 }
@@ -97,11 +98,9 @@ async function rig(t: Test, options: RigOptions = {}) {
     eventsOf: (type: string) => events.filter((event) => event.type === type),
     /** Lets real I/O (fsync, the printer's serial round trips) run until `done` holds. */
     async until(done: () => boolean, what: string, timeoutMs = 5000) {
-      const deadline = Date.now() + timeoutMs
-      while (!done()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`)
-        await new Promise((resolve) => setTimeout(resolve, 2))
-      }
+      await waitUntil(what, done, timeoutMs, 2).catch((error: Error) => {
+        throw new Error(`${error.message}; screen:\n${screen()}`)
+      })
     },
   }
 }

@@ -1,11 +1,11 @@
 import { connectAsync } from 'mqtt'
 import { readFileSync, writeFileSync } from 'node:fs'
 import t from 'tap'
-import { createLogger } from '../../../runtime/log.js'
 import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
 import { startMosquitto, subscribeCollect, tlsClientOptions, type Teardown, type TestBroker } from '../../support/mosquitto.js'
 import { createTestPki, type ClientTls, type TestPki } from '../../support/pki.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'
+import { captureLog } from '../../support/capture-log.js'
 
 const A = 'station-a'
 const B = 'station-b'
@@ -24,11 +24,6 @@ function client(cn: string): ClientTls {
   return tls
 }
 
-function captureLog() {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 function tlsBroker(t: Teardown): Promise<TestBroker> {
   return startMosquitto(t, { tls: { pki, dir: pkiDir } })

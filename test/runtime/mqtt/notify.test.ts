@@ -1,23 +1,18 @@
 import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
 import { systemClock, type Clock } from '../../../runtime/clock.js'
-import { createLogger } from '../../../runtime/log.js'
 import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
 import { signedNotify, testCentralKey, testVerifier } from '../../support/central-keys.js'
 import { encodeSignedEnvelope } from '../../../runtime/ops/signed-envelope.js'
+import { waitUntil } from '../../support/wait-until.js'
+import { captureLog } from '../../support/capture-log.js'
 
 const STATION = 'notify-station-1'
 const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
 
-/** Log lines as parsed JSON objects. */
-function captureLog() {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 function createLink(t: Teardown, url: string, clock: Clock = systemClock, log = captureLog().log): MqttLink {
   return createTestLink(t, url, { stationId: STATION, clock, log })
@@ -54,13 +49,13 @@ t.test('onNotify hands listeners the type and the other fields, and stops after 
   await startSubscribed(t, broker.url, link)
   const central = await centralClient(t, broker.url)
   await publishJson(central, { type: 'payment.confirmed', ts: '2026-01-05T01:00:00.000Z', bill: 'B-1', amount: 1000 })
-  await t.resolves(waitUntil(() => seen.length === 1))
+  await t.resolves(waitUntil('seen.length === 1', () => seen.length === 1))
   t.strictSame(seen[0], ['payment.confirmed', { ts: '2026-01-05T01:00:00.000Z', bill: 'B-1', amount: 1000 }])
   unsubscribe()
   const stillListening: string[] = []
   link.onNotify((type) => stillListening.push(type))
   await publishJson(central, { type: 'submission.accepted', id: 'sub-1' })
-  await t.resolves(waitUntil(() => stillListening.length === 1))
+  await t.resolves(waitUntil('stillListening.length === 1', () => stillListening.length === 1))
   t.equal(seen.length, 1, 'the unsubscribed listener heard nothing more')
 })
 
@@ -78,7 +73,7 @@ t.test('malformed notifications are ignored with a log line and later ones still
   await publishJson(central, { bill: 'B-1' })
   await publishJson(central, { type: 42 })
   await publishJson(central, { type: 'payment.confirmed', bill: 'B-2' })
-  await waitUntil(() => seen.length === 1)
+  await waitUntil('seen.length === 1', () => seen.length === 1)
   t.strictSame(seen, ['payment.confirmed'])
   const ignored = lines.filter((line) => line.msg === 'notify ignored: not a JSON object with a string type')
   t.equal(ignored.length, 5)
@@ -96,7 +91,7 @@ t.test('a listener that throws does not keep the others from hearing the notific
   link.onNotify((type) => seen.push(type))
   await startSubscribed(t, broker.url, link)
   await publishJson(await centralClient(t, broker.url), { type: 'submission.accepted', id: 'sub-1' })
-  await waitUntil(() => seen.length === 1)
+  await waitUntil('seen.length === 1', () => seen.length === 1)
   t.ok(lines.some((line) => line.msg === 'notify listener threw'))
 })
 
@@ -115,7 +110,7 @@ t.test('the notify subscription is renewed on every connect', async (t) => {
   await broker.start()
   await startSubscribed(t, broker.url, link)
   await publishJson(await centralClient(t, broker.url), { type: 'submission.accepted', id: 'after-restart' })
-  await waitUntil(() => seen.length === 1)
+  await waitUntil('seen.length === 1', () => seen.length === 1)
   t.strictSame(seen, ['after-restart'])
 })
 
@@ -143,7 +138,7 @@ t.test('waitForNotify matches strings strictly: a number field does not equal it
   link.onNotify((_type, fields) => seen.push(fields))
   const waiting = link.waitForNotify('payment.confirmed', { amount: '5' }, { timeoutMs: 1000 })
   await publishJson(await centralClient(t, broker.url), { type: 'payment.confirmed', amount: 5 })
-  await waitUntil(() => seen.length === 1)
+  await waitUntil('seen.length === 1', () => seen.length === 1)
   clock.advance(1000)
   await t.rejects(waiting, { code: 'E_MQTT_UNAVAILABLE' })
 })
@@ -209,7 +204,7 @@ t.test('with a verifier only central\'s signed notifications reach listeners; th
   await central.publishAsync(NOTIFY_TOPIC, signedNotify(key.privateKey, 'notify-station-2', 'payment.confirmed', { bill: 'B-1', amount: 1 }), { qos: 1 })
   const ts = new Date().toISOString()
   await central.publishAsync(NOTIFY_TOPIC, signedNotify(key.privateKey, STATION, 'payment.confirmed', { bill: 'B-2', amount: 2 }, ts), { qos: 1 })
-  await waitUntil(() => seen.length === 1 && refused.length === 3)
+  await waitUntil('seen.length === 1 && refused.length === 3', () => seen.length === 1 && refused.length === 3)
   t.strictSame(refused, [
     { kind: 'notify', reason: 'unsigned' },
     { kind: 'notify', reason: 'unknown-key' },
@@ -255,11 +250,3 @@ t.test('with a verifier a forged or misdirected reply leaves the request open fo
   ])
 })
 
-/** Polls `condition` every 10 ms; rejects after `timeoutMs`. */
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}

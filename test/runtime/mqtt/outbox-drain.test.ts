@@ -11,6 +11,7 @@ import type { Outbox, OutboxDamage, PendingRef, StorageState, Submission, Unsubs
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { signedNotify, testCentralKey, testVerifier } from '../../support/central-keys.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 const STATION = 'drain-station'
 const NOTIFY_TOPIC = `cs/v1/${STATION}/notify`
@@ -102,17 +103,6 @@ function ids(...ns: number[]): string[] {
   return ns.map((n) => submission(n).id)
 }
 
-function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (condition()) resolve()
-      else if (Date.now() > deadline) reject(new Error('condition not met in time'))
-      else setTimeout(poll, 10)
-    }
-    poll()
-  })
-}
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -175,8 +165,8 @@ async function rig(t: Teardown, clock: Clock = systemClock, window?: number, max
   return { broker, outbox, link, drain, central, submissions, refused }
 }
 
-function connected(link: MqttLink, state = true): Promise<void> {
-  return waitUntil(() => link.isConnected === state)
+async function connected(link: MqttLink, state = true): Promise<void> {
+  await waitUntil(`the link ${state ? 'connected' : 'disconnected'}`, () => link.isConnected === state)
 }
 
 t.test('delivers pending and newly appended submissions in order, each removed once central acknowledges it', async (t) => {
@@ -184,12 +174,12 @@ t.test('delivers pending and newly appended submissions in order, each removed o
   for (const n of [1, 2, 3]) await outbox.append(submission(n))
   await link.start()
   await drain.start()
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   for (const n of [4, 5, 6, 7, 8]) await outbox.append(submission(n))
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   const all = ids(1, 2, 3, 4, 5, 6, 7, 8)
   t.strictSame(outbox.delivered, all)
-  await waitUntil(() => submissions.messages.length >= 8)
+  await waitUntil('submissions.messages.length >= 8', () => submissions.messages.length >= 8)
   await pause(100)
   t.strictSame(submissions.messages.map((m) => m.payload.id), all, 'once each on the wire')
   t.strictSame(submissions.messages[0]?.payload, submission(1))
@@ -208,12 +198,12 @@ t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves 
   await drain.start()
   await connected(link)
   for (const n of [1, 2]) await outbox.append(submission(n))
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
 
   await central.stop()
   for (const n of [3, 4, 5, 6]) await outbox.append(submission(n))
-  await waitUntil(() => submissions.messages.length === 3)
-  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  await waitUntil('submissions.messages.length === 3', () => submissions.messages.length === 3)
+  await waitUntil('drain.health().detail?.awaitingAck === 1', () => drain.health().detail?.awaitingAck === 1)
   await pause(200)
   t.equal(outbox.depth(), 4, 'the broker has submission 3, yet nothing left the outbox')
   t.strictSame(outbox.delivered, ids(1, 2))
@@ -222,7 +212,7 @@ t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves 
   t.match(drain.health(), { state: 'ok', detail: { inFlight: 1, awaitingAck: 1, oldestUnackedAgeMs: 1500, depth: 4 } })
 
   clock.advance(ACK_TIMEOUT_MS - 1500)
-  await waitUntil(() => submissions.messages.length === 4)
+  await waitUntil('submissions.messages.length === 4', () => submissions.messages.length === 4)
   t.equal(submissions.messages[3]?.payload.id, submission(3).id, 'no acknowledgement in time: the same id again')
   t.equal(outbox.depth(), 4)
   // Central silent: each further copy waits twice as long as the one before (up to 8x).
@@ -230,13 +220,13 @@ t.test('PUBACK is not delivery: with central\'s consumer stopped nothing leaves 
   await pause(100)
   t.equal(submissions.messages.length, 4, 'the second copy waits longer than the first')
   clock.advance(ACK_TIMEOUT_MS)
-  await waitUntil(() => submissions.messages.length === 5)
+  await waitUntil('submissions.messages.length === 5', () => submissions.messages.length === 5)
   t.match(drain.health(), { state: 'degraded', lastError: /not acknowledged/, detail: { republished: 2 } })
 
   await central.start()
   // The copy sent while central was away is lost to it; the next re-publish reaches it.
   clock.advance(4 * ACK_TIMEOUT_MS)
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered, ids(1, 2, 3, 4, 5, 6), 'every submission, in order')
   const received = central.submissions()
   t.strictSame(received.map((s) => s.id), ids(1, 2, 3, 4, 5, 6), 'the restarted central has each of them, in order')
@@ -251,7 +241,7 @@ t.test('a forged submission.accepted removes nothing; only central\'s signed ack
   await drain.start()
   await connected(link)
   await outbox.append(submission(1))
-  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  await waitUntil('drain.health().detail?.awaitingAck === 1', () => drain.health().detail?.awaitingAck === 1)
   const forger = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
   t.teardown(() => forger.endAsync())
   const id = submission(1).id
@@ -267,7 +257,7 @@ t.test('a forged submission.accepted removes nothing; only central\'s signed ack
   for (const [, payload] of forgeries) await forger.publishAsync(NOTIFY_TOPIC, payload, { qos: 1 })
   // Signed by central, but for another id: the one in flight stays.
   await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id: 'sub-9999' }), { qos: 1 })
-  await waitUntil(() => refused.length === forgeries.length)
+  await waitUntil('refused.length === forgeries.length', () => refused.length === forgeries.length)
   await pause(200)
   t.strictSame(refused, forgeries.map(([reason]) => ({ kind: 'notify', reason })))
   t.equal(outbox.depth(), 1, 'still in the outbox')
@@ -275,7 +265,7 @@ t.test('a forged submission.accepted removes nothing; only central\'s signed ack
   t.match(drain.health(), { detail: { inFlight: 1, awaitingAck: 1 } })
 
   await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id }), { qos: 1 })
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered, [id])
   t.equal(refused.length, forgeries.length, 'the genuine acknowledgement was not refused')
 })
@@ -288,13 +278,13 @@ t.test('an acknowledgement that fails to be written does not stop the drain: the
   outbox.failMarkDelivered(1)
   await outbox.append(submission(1))
   await drain.start()
-  await waitUntil(() => drain.health().detail?.unrecordedAcks === 1)
+  await waitUntil('drain.health().detail?.unrecordedAcks === 1', () => drain.health().detail?.unrecordedAcks === 1)
   t.match(drain.health(), { state: 'degraded', lastErrorCode: 'E_OUTBOX_IO', detail: { unrecordedAcks: 1, inFlight: 0 } })
   for (const n of [2, 3]) await outbox.append(submission(n))
-  await waitUntil(() => outbox.depth() === 1)
+  await waitUntil('outbox.depth() === 1', () => outbox.depth() === 1)
   t.strictSame(outbox.delivered, ids(2, 3), 'later submissions are delivered while the failed ack waits')
   clock.advance(100) // the ack write's retry backoff: between 50 and 100 ms
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered, ids(2, 3, 1))
   await pause(100)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3), 'central\'s word was kept: nothing published twice')
@@ -309,17 +299,17 @@ t.test('drainNow writes a failed acknowledgement at once and publishes again wha
   outbox.failMarkDelivered(1)
   await outbox.append(submission(1))
   await drain.start()
-  await waitUntil(() => drain.health().state === 'degraded')
+  await waitUntil('drain.health().state === \'degraded\'', () => drain.health().state === 'degraded')
   drain.drainNow()
-  await waitUntil(() => outbox.depth() === 0, 2000)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0, 2000)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1), 'recorded without moving the clock or publishing again')
 
   central.setSilent(true)
   await outbox.append(submission(2))
-  await waitUntil(() => drain.health().detail?.awaitingAck === 1)
+  await waitUntil('drain.health().detail?.awaitingAck === 1', () => drain.health().detail?.awaitingAck === 1)
   central.setSilent(false)
   drain.drainNow()
-  await waitUntil(() => outbox.depth() === 0, 2000)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0, 2000)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 2), 'the unacknowledged one went out again before its ack timeout')
 })
 
@@ -332,7 +322,7 @@ t.test('waits while the broker is down, then delivers after it returns', async (
   await drain.start()
   await connected(link)
   for (const n of [1, 2]) await outbox.append(submission(n))
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
 
   await broker.stop()
   await connected(link, false)
@@ -344,12 +334,12 @@ t.test('waits while the broker is down, then delivers after it returns', async (
   await broker.start()
   const afterRestart = await subscribeCollect(broker.url, `cs/v1/${STATION}/submissions`)
   t.teardown(() => afterRestart.close())
-  await waitUntil(() => central.health().detail?.connected === true, 5000)
+  await waitUntil('central.health().detail?.connected === true', () => central.health().detail?.connected === true, 5000)
   await pause(300) // its subscriptions are renewed right after the reconnect
   t.equal(link.isConnected, false, 'still waiting for the backoff')
   clock.advance(400) // reconnectMaxMs: no backoff delay is longer
   await connected(link)
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   await pause(100)
   const seen = [...submissions.messages, ...afterRestart.messages].map((m) => m.payload.id)
   t.strictSame(seen, ids(1, 2, 3, 4, 5))
@@ -362,8 +352,8 @@ t.test('a burst of wake-ups never publishes one submission twice at the same tim
   await drain.start()
   await connected(link)
   await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.append(submission(i + 1))))
-  await waitUntil(() => outbox.depth() === 0)
-  await waitUntil(() => submissions.messages.length >= 30)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
+  await waitUntil('submissions.messages.length >= 30', () => submissions.messages.length >= 30)
   await pause(100)
   const sent = submissions.messages.map((m) => m.payload.id)
   t.equal(sent.length, 30)
@@ -379,7 +369,7 @@ t.test('stop waits for a publish under way; what central has not acknowledged go
   await outbox.append(submission(1))
   await drain.stop()
   await drain.stop()
-  await waitUntil(() => submissions.messages.length === 1)
+  await waitUntil('submissions.messages.length === 1', () => submissions.messages.length === 1)
   t.equal(submissions.messages[0]?.payload.id, submission(1).id, 'the publish under way reached the broker')
   t.equal(drain.health().state, 'stopped')
   await pause(200)
@@ -389,7 +379,7 @@ t.test('stop waits for a publish under way; what central has not acknowledged go
   t.equal(outbox.depth(), 2, 'a stopped drain does not deliver')
   central.setSilent(false)
   await drain.start()
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered, ids(1, 2))
 })
 
@@ -400,7 +390,7 @@ t.test('a window of N: never more than N in flight, first published oldest first
   await connected(link)
   for (let n = 1; n <= 10; n++) await outbox.append(submission(n))
   await drain.start()
-  await waitUntil(() => drain.health().detail?.awaitingAck === 4)
+  await waitUntil('drain.health().detail?.awaitingAck === 4', () => drain.health().detail?.awaitingAck === 4)
   await pause(200)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4), 'the four oldest, in order, and no more')
   t.equal(outbox.depth(), 10, 'PUBACK removed nothing')
@@ -410,16 +400,16 @@ t.test('a window of N: never more than N in flight, first published oldest first
   t.teardown(() => forger.endAsync())
   // Central acknowledges two of them, newest first, in one signed batch.
   await forger.publishAsync(NOTIFY_TOPIC, signedNotify(centralKey.privateKey, STATION, 'submissions.accepted', { ids: ids(2, 1) }), { qos: 1 })
-  await waitUntil(() => outbox.depth() === 8)
+  await waitUntil('outbox.depth() === 8', () => outbox.depth() === 8)
   t.strictSame(outbox.delivered, ids(2, 1))
-  await waitUntil(() => submissions.messages.length === 6)
+  await waitUntil('submissions.messages.length === 6', () => submissions.messages.length === 6)
   await pause(200)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4, 5, 6), 'two slots freed, the next two oldest go')
   t.match(drain.health(), { detail: { inFlight: 4, awaitingAck: 4 } })
 
   central.setSilent(false)
   drain.drainNow()
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered.slice(2), ids(3, 4, 5, 6, 7, 8, 9, 10))
   t.strictSame(new Set(central.submissions().map((s) => s.id)), new Set(ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
 })
@@ -431,13 +421,13 @@ t.test('the window bounds what awaits PUBACK, maxUnacknowledged what awaits cent
   await connected(link)
   for (let n = 1; n <= 10; n++) await outbox.append(submission(n))
   await drain.start()
-  await waitUntil(() => drain.health().detail?.awaitingAck === 6)
+  await waitUntil('drain.health().detail?.awaitingAck === 6', () => drain.health().detail?.awaitingAck === 6)
   await pause(200)
   t.strictSame(submissions.messages.map((m) => m.payload.id), ids(1, 2, 3, 4, 5, 6), 'PUBACKs free the window; six wait for central, no more')
   t.match(drain.health(), { detail: { window: 2, maxUnacknowledged: 6, inFlight: 6, awaitingAck: 6, depth: 10 } })
   central.setSilent(false)
   drain.drainNow()
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(new Set(central.submissions().map((s) => s.id)), new Set(ids(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)))
   t.match(drain.health(), { detail: { inFlight: 0, awaitingAck: 0, delivered: 10 } })
 })
@@ -459,7 +449,7 @@ t.test('a batched acknowledgement removes its ids only when central signed it an
   await connected(link)
   for (const n of [1, 2, 3]) await outbox.append(submission(n))
   await drain.start()
-  await waitUntil(() => drain.health().detail?.awaitingAck === 3)
+  await waitUntil('drain.health().detail?.awaitingAck === 3', () => drain.health().detail?.awaitingAck === 3)
   const forger = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 })
   t.teardown(() => forger.endAsync())
   const batch = ids(1, 2, 3)
@@ -475,14 +465,14 @@ t.test('a batched acknowledgement removes its ids only when central signed it an
     ['malformed', signedNotify(centralKey.privateKey, STATION, 'submission.accepted', { id: ['sub-0001'] })],
   ]
   for (const [, payload] of forgeries) await forger.publishAsync(NOTIFY_TOPIC, payload, { qos: 1 })
-  await waitUntil(() => refused.length === forgeries.length)
+  await waitUntil('refused.length === forgeries.length', () => refused.length === forgeries.length)
   await pause(200)
   t.strictSame(refused, forgeries.map(([reason]) => ({ kind: 'notify', reason })), 'each refused with its reason')
   t.equal(outbox.depth(), 3, 'nothing removed')
   t.strictSame(outbox.delivered, [])
 
   await forger.publishAsync(NOTIFY_TOPIC, sign({ ids: [...batch, 'sub-9999'] }), { qos: 1 })
-  await waitUntil(() => outbox.depth() === 0)
+  await waitUntil('outbox.depth() === 0', () => outbox.depth() === 0)
   t.strictSame(outbox.delivered, batch, 'the genuine batch removes all three; an id the outbox does not hold is ignored')
   t.equal(refused.length, forgeries.length)
 })

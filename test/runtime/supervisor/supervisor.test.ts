@@ -1,9 +1,9 @@
 import t from 'tap'
 import { StationError } from '../../../runtime/errors.js'
-import { createLogger, type Logger } from '../../../runtime/log.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import type { Health, Service, ServiceContext } from '../../../runtime/supervisor/service.js'
 import { Supervisor } from '../../../runtime/supervisor/supervisor.js'
+import { captureLog } from '../../support/capture-log.js'
 
 const MIN_RESTART_MS = 1000
 
@@ -52,11 +52,6 @@ class FakeService implements Service {
   }
 }
 
-function captureLog(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
 
 function rig(names: string[], random: () => number = () => 0.999) {
   const clock = new SimClock(0)

@@ -9,6 +9,7 @@ import { ACTIONS, restartDevice, restartQuestion } from '../../../runtime/tui/tu
 import { TuiApp } from '../../../runtime/tui/tui-app.js'
 import { HELP_LINE, fit, formatDuration, plainText, tuiScreen } from '../../../runtime/tui/tui-screen.js'
 import type { TuiSnapshot } from '../../../runtime/tui/tui-snapshot.js'
+import { waitUntil } from '../../support/wait-until.js'
 
 const NOW = Date.parse('2026-12-03T10:00:00.000Z')
 
@@ -97,11 +98,7 @@ async function fakeStation(t: Test, initial: TuiSnapshot) {
 
 const settle = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms))
 async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await settle(10)
-  }
+  await waitUntil(what, ready, 3000, 10)
 }
 
 function checkFits(t: Test, frame: string, width: number, height: number) {
