@@ -96,7 +96,7 @@ t.test('the check refuses what it should', async (t) => {
 
   t.same(problems('// frames (docs/protocols.md 2.1) and rules (docs/protocols.md, general rule 2)'), [])
   t.same(problems('// see docs/toolchain.md 5 and docs/architecture.md, README.md'), [])
-  t.same(problems('// [link](https://example.org/guide/protocols.md) is a URL, not a citation'), [])
+  t.same(problems('// [link](https://example.org/guide/setup.md) is a URL, not a citation'), [])
   t.match(problems(`/** ACK (${outside('protocols')} 2.1). */`), [/drivers\/nfc\/example\.ts:1 cites protocols\.md, which is not/])
   t.match(problems(`x\n// ${outside('toolchain')} section 6`), [/example\.ts:2 cites toolchain\.md/])
   t.match(problems(`// ../shared/${outside('design')} 5`), [/cites \.\.\/shared\/design\.md/])
