@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { BUILT_IN_SOURCE, formatProblems, loadConfig, type LoadConfigOptions } from '../../config/load.js'
 import type { Config } from '../../config/schema.js'
+import { testDir } from '../support/test-dir.js'
 
 const configDir = fileURLToPath(new URL('../../config/', import.meta.url))
 
@@ -53,7 +54,7 @@ t.test('no file means the defaults, reported as the built-in source', async (t) 
 })
 
 t.test('a bad file with five mistakes lists all five', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'station.yaml': [
       'station:',
       '  id: X',
@@ -87,7 +88,7 @@ t.test('a bad file with five mistakes lists all five', async (t) => {
 })
 
 t.test('a YAML syntax error reports line and column', async (t) => {
-  const dir = t.testdir({ 'station.yaml': 'station:\n  id: ok-id\nmqtt:\n  url: [mqtt://h\nlog:\n  level: info\n' })
+  const dir = testDir(t, { 'station.yaml': 'station:\n  id: ok-id\nmqtt:\n  url: [mqtt://h\nlog:\n  level: info\n' })
   const result = await loadConfig(options({ file: join(dir, 'station.yaml') }))
   t.equal(result.ok, false)
   if (result.ok) return
@@ -96,27 +97,27 @@ t.test('a YAML syntax error reports line and column', async (t) => {
 })
 
 t.test('a key given twice is a syntax error, not a silent override', async (t) => {
-  const dir = t.testdir({ 'station.yaml': 'log:\n  level: info\nlog:\n  level: debug\n' })
+  const dir = testDir(t, { 'station.yaml': 'log:\n  level: info\nlog:\n  level: debug\n' })
   const result = await loadConfig(options({ file: join(dir, 'station.yaml') }))
   t.equal(result.ok, false)
   if (!result.ok) t.match(result.problems, [/station\.yaml:3:1: YAML syntax error: Map keys must be unique/])
 })
 
 t.test('a missing file is a problem, resolved against cwd', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const result = await loadConfig(options({ file: 'nope.yaml', cwd: dir }))
   t.strictSame(result, { ok: false, problems: [`${join(dir, 'nope.yaml')}: file not found`], source: join(dir, 'nope.yaml') })
 })
 
 t.test('an unreadable path is a problem with its errno', async (t) => {
-  const dir = t.testdir({ folder: {} })
+  const dir = testDir(t, { folder: {} })
   const result = await loadConfig(options({ file: join(dir, 'folder') }))
   t.equal(result.ok, false)
   if (!result.ok) t.strictSame(result.problems, [`${join(dir, 'folder')}: cannot read (EISDIR)`])
 })
 
 t.test('command line beats environment beats file', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'station.yaml': 'station:\n  id: from-file\nmqtt:\n  url: mqtt://file-broker\nhardware:\n  simulated: true\n',
   })
   const file = join(dir, 'station.yaml')
@@ -138,7 +139,7 @@ t.test('command line beats environment beats file', async (t) => {
 })
 
 t.test('relative paths in the file resolve against the file folder, from env and CLI against cwd', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     etc: {
       'station.yaml': [
         'dataDir: ../var/station',
@@ -176,7 +177,7 @@ t.test('key file and socket follow the chosen dataDir unless set', async (t) => 
 })
 
 t.test('bad environment values and values set outside the file say where they came from', async (t) => {
-  const dir = t.testdir({ 'station.yaml': 'session:\n  idleTimeoutS: 30\n' })
+  const dir = testDir(t, { 'station.yaml': 'session:\n  idleTimeoutS: 30\n' })
   const result = await loadConfig(
     options({
       file: join(dir, 'station.yaml'),
@@ -203,7 +204,7 @@ t.test('an environment problem alone fails the load', async (t) => {
 })
 
 t.test('an empty file means defaults, and unknown keys in a file are reported', async (t) => {
-  const dir = t.testdir({ 'empty.yaml': '# nothing yet\n', 'typo.yaml': 'mqtt:\n  urll: mqtt://h\n' })
+  const dir = testDir(t, { 'empty.yaml': '# nothing yet\n', 'typo.yaml': 'mqtt:\n  urll: mqtt://h\n' })
   t.ok((await loadConfig(options({ file: join(dir, 'empty.yaml') }))).ok)
   const result = await loadConfig(options({ file: join(dir, 'typo.yaml') }))
   t.strictSame(result.ok ? [] : result.problems, ['mqtt.urll: unknown option (did you mean mqtt.url?)'])
@@ -216,7 +217,7 @@ t.test('an alias bomb is refused rather than expanded', async (t) => {
     const name = String.fromCharCode(97 + level)
     lines.push(`${name}: &${name} [${Array(10).fill(`*${previous}`).join(', ')}]`)
   }
-  const dir = t.testdir({ 'bomb.yaml': `${lines.join('\n')}\n` })
+  const dir = testDir(t, { 'bomb.yaml': `${lines.join('\n')}\n` })
   const result = await loadConfig(options({ file: join(dir, 'bomb.yaml') }))
   t.equal(result.ok, false)
   if (!result.ok) t.match(result.problems[0], /bomb\.yaml: .*alias/i)
@@ -227,7 +228,7 @@ t.test('formatProblems says "problem" for one', async (t) => {
 })
 
 t.test('a dataDir set in the file moves the default key file and socket with it', async (t) => {
-  const dir = t.testdir({ 'station.yaml': 'dataDir: /var/lib/citizen-station\n' })
+  const dir = testDir(t, { 'station.yaml': 'dataDir: /var/lib/citizen-station\n' })
   const config = await loaded({ file: join(dir, 'station.yaml') })
   t.equal(config.storage.keyFile, '/var/lib/citizen-station/keys/outbox.key')
   t.equal(config.control.socketPath, '/var/lib/citizen-station/station.sock')

@@ -12,6 +12,7 @@ import { loadFlowsDir, parseFlow } from '../../flows/engine/flow-validate.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
+import { testDir } from '../support/test-dir.js'
 
 const FLOW_FILE = fileURLToPath(new URL('../../flows/security-feedback.yaml', import.meta.url))
 
@@ -63,7 +64,7 @@ t.test('the bundled flow validates with no diagnostics at all', async (t) => {
   t.equal(result.flow?.id, 'security-feedback')
   t.equal(result.flow?.version, 1)
   t.strictSame(result.flow?.title, { vi: 'Phản ánh an ninh trật tự', en: 'Security and order feedback' })
-  const dir = t.testdir({ 'security-feedback.yaml': await readFile(FLOW_FILE, 'utf8') })
+  const dir = testDir(t, { 'security-feedback.yaml': await readFile(FLOW_FILE, 'utf8') })
   const loaded = await loadFlowsDir(dir)
   t.strictSame([...loaded.flows.keys()], ['security-feedback'])
   t.strictSame(loaded.diagnostics, [])

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { MaintenanceMode } from '../../runtime/maintenance.js'
 import { openStationState, type StationState, type StationStateData } from '../../runtime/state/station-state.js'
+import { testDir } from '../support/test-dir.js'
 
 const defaults: StationStateData = { bootCount: 0, receiptSeq: 0, maintenance: false }
 
@@ -32,7 +33,7 @@ async function onDisk(file: string): Promise<Readonly<StationStateData>> {
 }
 
 t.test('set(true) and set(false) apply, persist before resolving and tell central once each', async (t) => {
-  const r = await rig(join(t.testdir(), 'state.json'))
+  const r = await rig(join(testDir(t), 'state.json'))
   t.equal(r.mode.on, false)
   t.equal(r.mode.reason, null)
 
@@ -57,7 +58,7 @@ t.test('set(true) and set(false) apply, persist before resolving and tell centra
 })
 
 t.test('repeating a set changes nothing and tells central nothing again', async (t) => {
-  const r = await rig(join(t.testdir(), 'state.json'))
+  const r = await rig(join(testDir(t), 'state.json'))
   await r.mode.set(false, 'central')
   t.same(r.applied, [], 'turning off what is off does nothing')
   t.same(r.events, [])
@@ -72,7 +73,7 @@ t.test('repeating a set changes nothing and tells central nothing again', async 
 })
 
 t.test('restore() re-applies a persisted maintenance with its reason; a fresh state restores nothing', async (t) => {
-  const file = join(t.testdir(), 'state.json')
+  const file = join(testDir(t), 'state.json')
   const first = await rig(file)
   await first.mode.set(true, 'central')
 
@@ -84,14 +85,14 @@ t.test('restore() re-applies a persisted maintenance with its reason; a fresh st
   t.same(second.applied, [true], 'the screen and the retained status are put back in maintenance')
   t.same(second.events, [], 'a restart is not news for central')
 
-  const fresh = await rig(join(t.testdir(), 'other', 'state.json'))
+  const fresh = await rig(join(testDir(t), 'other', 'state.json'))
   fresh.mode.restore()
   t.equal(fresh.mode.on, false)
   t.same(fresh.applied, [])
 })
 
 t.test('restore() of a state file with no reason says technician', async (t) => {
-  const dir = t.testdir({ 'state.json': JSON.stringify({ bootCount: 3, receiptSeq: 0, maintenance: true }) })
+  const dir = testDir(t, { 'state.json': JSON.stringify({ bootCount: 3, receiptSeq: 0, maintenance: true }) })
   const r = await rig(join(dir, 'state.json'))
   r.mode.restore()
   t.equal(r.mode.on, true)
@@ -99,7 +100,7 @@ t.test('restore() of a state file with no reason says technician', async (t) => 
 })
 
 t.test('the tamper switch: opening enters with reason tamper; leaving waits until it is closed', async (t) => {
-  const r = await rig(join(t.testdir(), 'state.json'))
+  const r = await rig(join(testDir(t), 'state.json'))
   await r.mode.tamper(true)
   t.equal(r.mode.on, true)
   t.equal(r.mode.reason, 'tamper')
@@ -130,7 +131,7 @@ t.test('the tamper switch: opening enters with reason tamper; leaving waits unti
 })
 
 t.test('a technician maintenance keeps its reason when the door is opened, but still cannot be left while open', async (t) => {
-  const r = await rig(join(t.testdir(), 'state.json'))
+  const r = await rig(join(testDir(t), 'state.json'))
   await r.mode.set(true, 'technician')
   await r.mode.tamper(true)
   t.equal(r.mode.reason, 'tamper', 'the opening is the newer reason')

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { stationId } from '../../config/checks.js'
 import { ensureSimStationId, newSimStationId, SIM_STATION_ID_FILE } from '../../runtime/sim-station-id.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('a new id is sim- and 8 hex digits, a valid station id', async (t) => {
   t.equal(newSimStationId(() => Buffer.from([0xde, 0xad, 0x01, 0x2f])), 'sim-dead012f')
@@ -13,7 +14,7 @@ t.test('a new id is sim- and 8 hex digits, a valid station id', async (t) => {
 })
 
 t.test('two data dirs get two ids; the same data dir keeps its id', async (t) => {
-  const root = t.testdir({ a: {}, b: {} })
+  const root = testDir(t, { a: {}, b: {} })
   const first = await ensureSimStationId(join(root, 'a'))
   const second = await ensureSimStationId(join(root, 'b'))
   t.not(first, second)
@@ -23,19 +24,19 @@ t.test('two data dirs get two ids; the same data dir keeps its id', async (t) =>
 })
 
 t.test('a file that does not hold a valid id is replaced', async (t) => {
-  const dir = t.testdir({ [SIM_STATION_ID_FILE]: 'Not An Id!\n' })
+  const dir = testDir(t, { [SIM_STATION_ID_FILE]: 'Not An Id!\n' })
   const id = await ensureSimStationId(dir, () => Buffer.from([1, 2, 3, 4]))
   t.equal(id, 'sim-01020304')
   t.equal(await readFile(join(dir, SIM_STATION_ID_FILE), 'utf8'), 'sim-01020304\n')
 })
 
 t.test('an id stored by hand is obeyed', async (t) => {
-  const dir = t.testdir({ [SIM_STATION_ID_FILE]: 'lab-bench-7\n' })
+  const dir = testDir(t, { [SIM_STATION_ID_FILE]: 'lab-bench-7\n' })
   t.equal(await ensureSimStationId(dir), 'lab-bench-7')
 })
 
 t.test('an unreadable or unwritable data dir rejects with the fs error', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = join(root, 'locked')
   await mkdir(dir)
   // A directory where the file should be: reading it fails with EISDIR, not ENOENT.
@@ -51,14 +52,14 @@ t.test('an unreadable or unwritable data dir rejects with the fs error', async (
 })
 
 t.test('of two stations racing on a new data dir, both end up with one id', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const ids = await Promise.all([ensureSimStationId(dir), ensureSimStationId(dir), ensureSimStationId(dir)])
   t.equal(new Set(ids).size, 1, ids.join(' '))
   t.equal((await readFile(join(dir, SIM_STATION_ID_FILE), 'utf8')).trim(), ids[0])
 })
 
 t.test('a racer whose file turns out invalid after EEXIST rethrows', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   // Another writer puts an invalid id there between the read and the exclusive link: EEXIST, and
   // what is there is no id, so the caller learns of the clash instead of running with a wrong id.
   const id = ensureSimStationId(dir, (size) => {

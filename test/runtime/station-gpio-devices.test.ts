@@ -12,6 +12,7 @@ import { encodeWiegand26 } from '../../drivers/wiegand/wiegand-codec.js'
 import type { SimRig } from '../../runtime/hardware.js'
 import { BAD_QR, QR } from '../support/sim-residents.js'
 import { eventsLogged, flowsAccepting, start, type Running } from '../support/station-rig.js'
+import { testDir } from '../support/test-dir.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -180,7 +181,7 @@ t.test('opening the enclosure wipes the session and holds the station in mainten
 })
 
 t.test('maintenance survives a restart on the same data dir', async (t) => {
-  const dataDir = join(t.testdir(), 'data')
+  const dataDir = join(testDir(t), 'data')
   const first = await start(t, null, undefined, { dataDir })
   await first.waitForScreen(/Xin chao/)
   t.same(await first.request('maintenance', { on: true }), { on: true, reason: 'technician' })

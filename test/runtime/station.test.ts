@@ -9,10 +9,11 @@ import { generateKeyPairFiles, loadSigningKey } from '../../runtime/ops/trusted-
 import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { eventsLogged, flowsAccepting, FLOWS_DIR, start } from '../support/station-rig.js'
+import { testDir } from '../support/test-dir.js'
 
 /** A reference central signing with a fresh key; `trustedKey` is the public key file for config central.trustedKeys. */
 async function startSigningCentral(t: Test, brokerUrl: string) {
-  // Not t.testdir(): start() takes that one for the data dir.
+  // Not testDir(t): start() takes that one for the data dir.
   const keyDir = mkdtempSync(join(tmpdir(), 'station-keys-'))
   t.teardown(() => rmSync(keyDir, { recursive: true, force: true }))
   const files = await generateKeyPairFiles(keyDir, 'central')
@@ -292,7 +293,7 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   const broker = await startMosquitto(t)
   const submissions = await subscribeCollect(broker.url, 'cs/v1/lobby-test/submissions')
   t.teardown(() => submissions.close())
-  // Not t.testdir(): start() takes that one for the data dir.
+  // Not testDir(t): start() takes that one for the data dir.
   const flowsDir = mkdtempSync(join(tmpdir(), 'station-flows-'))
   t.teardown(() => rmSync(flowsDir, { recursive: true, force: true }))
   writeFileSync(join(flowsDir, 'security-feedback.yaml'), readFileSync(join(FLOWS_DIR, 'security-feedback.yaml'), 'utf8'))

@@ -4,6 +4,7 @@ import t from 'tap'
 import { createSilentLogger } from '../../runtime/log.js'
 import { SimClock } from '../../runtime/sim-clock.js'
 import { EVENT_LOOP_SAMPLE_MS, parseThermalZone, parseThrottledRegister, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('parses the kernel thermal zone in millidegrees', async (t) => {
   t.equal(parseThermalZone('48312\n'), 48.312)
@@ -11,7 +12,7 @@ t.test('parses the kernel thermal zone in millidegrees', async (t) => {
 })
 
 t.test('publishes one sample per interval with devices, outbox age, link, memory, temperature and disk', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const thermal = join(dir, 'temp')
   writeFileSync(thermal, '51234\n')
   const clock = new SimClock(Date.UTC(2026, 10, 28, 8, 0, 0))
@@ -94,7 +95,7 @@ t.test('a sample carries version, uptime, the current broker and the Pi throttli
       startedAtMs,
       readThrottled: async () => register,
       rssBytes: () => 1,
-      dataDir: t.testdir({}),
+      dataDir: testDir(t, {}),
     },
     publish: () => undefined,
     clock,
@@ -148,7 +149,7 @@ t.test('a sample carries the outbox storage state and damage counts when given t
       outboxStorage: () => storage,
       linkConnected: () => true,
       rssBytes: () => 1,
-      dataDir: t.testdir({}),
+      dataDir: testDir(t, {}),
     },
     publish: () => undefined,
     clock,

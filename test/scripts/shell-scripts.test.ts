@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { REPO_ROOT } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 /** scripts/*.sh, and every file under .ci/ whose first line names a shell. */
 function shellScripts(): string[] {
@@ -26,6 +27,6 @@ t.test('shellcheck finds nothing in the shell scripts', async (t) => {
 })
 
 t.test('shellcheck does report a finding (the check is not a no-op)', async (t) => {
-  const dir = t.testdir({ 'bad.sh': '#!/bin/sh\nrm -rf $1/*\n' })
+  const dir = testDir(t, { 'bad.sh': '#!/bin/sh\nrm -rf $1/*\n' })
   await t.rejects(promisify(execFile)('shellcheck', [join(dir, 'bad.sh')]), { code: 1, stdout: /SC2086/ })
 })

@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { testDir } from './test-dir.js'
 
 const run = promisify(execFile)
 
@@ -66,7 +67,7 @@ const CLIENT_EXT = 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n'
 const SERVER_EXT = 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n'
 
 /**
- * Makes the whole PKI in `dir` (use t.testdir()). `stationIds[0]` is also the CN of the expired and
+ * Makes the whole PKI in `dir` (use testDir(t)). `stationIds[0]` is also the CN of the expired and
  * untrusted certificates. The CAs and valid certificates last `validDays` (2 by default: a test that
  * needs certificates far from expiry asks for more).
  */

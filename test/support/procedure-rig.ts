@@ -34,9 +34,10 @@ import { RecordingEffects } from './recording-effects.js'
 import { ID_NUMBER, NAME, QR } from './sim-residents.js'
 import { waitUntil } from './wait-until.js'
 import { captureLog } from './capture-log.js'
+import { testDir } from './test-dir.js'
 
 /** The part of a tap Test the rig uses. */
-export type RigTest = Pick<Test, 'testdir' | 'teardown'>
+export type RigTest = Pick<Test, 'testdir' | 'teardown' | 'saveFixture'>
 
 export interface ProcedureRigOptions {
   /** The reference central pays a looked-up unpaid bill this long after the lookup; absent: never. */
@@ -123,7 +124,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
 
   const submissions = await subscribeCollect(broker.url, `${PREFIX}/+/submissions`)
   stops.push(() => submissions.close())
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   await mkdir(join(dir, 'keys'))
   const centralKeyFiles = await generateKeyPairFiles(join(dir, 'keys'), 'central')
   const centralKey = await loadSigningKey(centralKeyFiles.privatePath)

@@ -15,6 +15,7 @@ import { startStation, type RunningStation } from '../../runtime/station.js'
 import type { StatusReport } from '../../runtime/status-report.js'
 import { waitUntil } from './wait-until.js'
 import { captureLog } from './capture-log.js'
+import { testDir } from './test-dir.js'
 
 /** The bundled flows. */
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
@@ -34,7 +35,7 @@ export interface Running {
 
 /** Starts a station on a fresh data dir (or `options.dataDir`), stopped at teardown. */
 export async function start(t: Test, brokerUrl: string | null, adjust: (config: Config) => void = () => undefined, options: { dataDir?: string } = {}): Promise<Running> {
-  const dataDir = options.dataDir ?? join(t.testdir({}), 'data')
+  const dataDir = options.dataDir ?? join(testDir(t, {}), 'data')
   const config = defaultConfig(dataDir, FLOWS_DIR)
   config.station.id = 'lobby-test'
   config.session.endScreenS = 1
@@ -102,7 +103,7 @@ export function eventsLogged(lines: Array<Record<string, unknown>>, type: string
  * stations whose card readers should identify residents; the bundled procedures take the CCCD only.
  */
 export function flowsAccepting(t: Test, sources: readonly string[]): string {
-  const dir = join(t.testdir({}), 'flows-accepting')
+  const dir = join(testDir(t, {}), 'flows-accepting')
   mkdirSync(dir, { recursive: true })
   for (const file of readdirSync(FLOWS_DIR).filter((name) => /\.(yaml|json)$/.test(name))) {
     const text = readFileSync(join(FLOWS_DIR, file), 'utf8')

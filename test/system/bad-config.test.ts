@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { station } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('station run with a bad config exits 78 and lists every mistake', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'bad.yaml': [
       'station:',
       '  id: "Bad Id!"',

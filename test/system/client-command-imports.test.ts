@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { STATION_BIN, startStationProcess } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 // Client commands must start fast (docs/startup.md): they import the control client and their own
 // formatting, never the runtime, the drivers, the flow engine, the outbox, pino or MQTT.js. A module
@@ -49,7 +50,7 @@ function runRecorded(register: string, log: string, args: readonly string[]): Pr
 }
 
 t.test('client commands load only the client, against a running station and with none', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const register = writeHook(dir)
   const log = join(dir, 'imports.log')
   const dataDir = join(dir, 'data')
@@ -73,7 +74,7 @@ t.test('client commands load only the client, against a running station and with
 })
 
 t.test('a station whose config sets control.socketPath is found through --config, still without heavy modules', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const register = writeHook(dir)
   const log = join(dir, 'imports.log')
   // Short, like /run/citizen-station: a tap test dir is too deep for a socket path.

@@ -6,6 +6,7 @@ import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { submitFeedback } from '../support/kiosk-driver.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const GARBAGE = Buffer.from(Array.from({ length: 200 }, (_, i) => (i * 37 + 11) & 0xff))
 
@@ -25,7 +26,7 @@ for (const where of ['tail', 'middle'] as const) {
   t.test(`garbage in the ${where} of the last segment: reported to central, and the intact records are delivered`, async (t) => {
     const broker = await startMosquitto(t)
     await broker.stop()
-    const dir = t.testdir({})
+    const dir = testDir(t, {})
     const dataDir = join(dir, 'data')
     const args = ['--sim', '--config', writeTestConfig(dir, 'hardware:\n  keypad:\n    pollIntervalMs: 5\n'), '--broker', broker.url]
     const first = await startStationProcess(t, dataDir, args)

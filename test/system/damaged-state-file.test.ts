@@ -4,6 +4,7 @@ import t, { type Test } from 'tap'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const DAMAGE = [
   { label: 'a truncated file', text: '{', main: 'not-json' },
@@ -14,7 +15,7 @@ const DAMAGE = [
 /** A station started and stopped twice, so a previous generation lies beside state.json. */
 async function stationWithTwoGenerations(t: Test) {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = join(dir, 'data')
   const stateFile = join(dataDir, 'state.json')
   const args = ['--sim', '--config', writeTestConfig(dir), '--broker', broker.url]

@@ -4,6 +4,7 @@ import t from 'tap'
 import { ID_NUMBER, NAME, QR, writeTestConfig } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { startStationProcess, station, waitForScreen, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 function filesUnder(dir: string): string[] {
   const out: string[] = []
@@ -19,7 +20,7 @@ function filesUnder(dir: string): string[] {
 t.test('a resident files security feedback end to end on a simulated station', async (t) => {
   const broker = await startMosquitto(t)
   const submissions = await subscribeCollect(broker.url, 'cs/v1/+/submissions')
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = join(dir, 'data')
   const config = writeTestConfig(dir)
   const proc = await startStationProcess(t, dataDir, ['--sim', '--config', config, '--broker', broker.url])

@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { REPO_ROOT, STATION_BIN } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const run = promisify(execFile)
 
@@ -69,7 +70,7 @@ t.test('install.sh --dry-run prints every step of the install and changes nothin
 })
 
 t.test('install.sh refuses a missing package and unknown options, with the usage', async (t) => {
-  await t.rejects(run(join(REPO_ROOT, 'scripts', 'install.sh'), ['--dry-run', join(t.testdir(), 'none.tgz')]), { code: 1, stderr: /no package at .*none\.tgz/ })
+  await t.rejects(run(join(REPO_ROOT, 'scripts', 'install.sh'), ['--dry-run', join(testDir(t), 'none.tgz')]), { code: 1, stderr: /no package at .*none\.tgz/ })
   await t.rejects(run(join(REPO_ROOT, 'scripts', 'install.sh'), ['--frobnicate', 'x.tgz']), { code: 2, stderr: /unknown option --frobnicate[\s\S]*--dry-run/ })
   await t.rejects(run(join(REPO_ROOT, 'scripts', 'install.sh'), ['--dry-run']), { code: 2, stderr: /usage|sudo scripts\/install\.sh/ })
 })

@@ -8,6 +8,7 @@ import t from 'tap'
 import { startMosquitto } from '../support/mosquitto.js'
 import { REPO_ROOT, STATION_BIN, startStationProcess, waitUntil } from '../support/station-process.js'
 import { startTmux } from '../support/tmux.js'
+import { testDir } from '../support/test-dir.js'
 
 const SIM_CONFIG = join(REPO_ROOT, 'config', 'sim.yaml')
 
@@ -34,7 +35,7 @@ async function interactiveInTmux(t: Parameters<typeof startTmux>[0], dataDir: st
 
 t.test('killing the terminal stops the interactive station and a second start on its data dir works', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dataDir = join(root, 'data')
   const first = await interactiveInTmux(t, dataDir, broker.url, join(root, 'first.pid'))
   await first.terminal.kill()
@@ -56,7 +57,7 @@ t.test('killing the terminal stops the interactive station and a second start on
 
 t.test('a headless station still reloads its flows on SIGHUP and keeps running', async (t) => {
   const broker = await startMosquitto(t)
-  const dataDir = join(t.testdir({}), 'data')
+  const dataDir = join(testDir(t, {}), 'data')
   const station = await startStationProcess(t, dataDir, ['--sim', '--config', SIM_CONFIG, '--broker', broker.url, '--no-central'])
   const loads = () => station.logs().match(/"msg":"flows loaded"/g)?.length ?? 0
   const before = loads()

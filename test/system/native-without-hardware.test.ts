@@ -11,9 +11,10 @@ import type { StatusReport } from '../../runtime/status-report.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { controlSocketPath } from '../../runtime/control/socket-path.js'
 import { station as stationCli, startStationProcess, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('a native station without its hardware runs, with every device absent and the reason named', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const broker = await startMosquitto(t)
   const events = await subscribeCollect(broker.url, 'cs/v1/native-test/events')
   t.teardown(() => events.close())

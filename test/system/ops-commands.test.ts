@@ -9,10 +9,11 @@ import t from 'tap'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, station } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('keys generate, then ops send against a running station', async (t) => {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const keysDir = join(dir, 'keys')
   const generated = await station(['keys', 'generate', '--out', keysDir])
   t.equal(generated.code, 0, generated.stderr)

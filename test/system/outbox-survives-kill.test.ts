@@ -6,6 +6,7 @@ import { submitFeedback } from '../support/kiosk-driver.js'
 import { startMosquitto, startTcpRelay, subscribeCollect, type CollectedMessage, type Collector } from '../support/mosquitto.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, waitUntil, type StationProcess } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 /**
  * Crash torture for the outbox (docs/outbox.md, docs/delivery.md): residents submit one after
@@ -40,7 +41,7 @@ t.test(`${SUBMISSIONS} submissions through random SIGKILLs and broker restarts: 
   // directly. Across a broker restart the relay holds the station back until the test listens again,
   // so what the test sees is all central saw.
   const relay = await startTcpRelay(t, broker.port)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = join(dir, 'data')
   const config = writeTestConfig(
     dir,

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { REPO_ROOT, STATION_BIN } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const run = promisify(execFile)
 
@@ -18,7 +19,7 @@ const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'
 
 t.test('the packed station installs with production dependencies only, builds no TypeScript, and runs', async (t) => {
   t.ok(existsSync(STATION_BIN), 'dist/ is built (npm test builds it first)')
-  const dir = t.testdir({ target: { 'package.json': '{ "private": true }\n' } })
+  const dir = testDir(t, { target: { 'package.json': '{ "private": true }\n' } })
   // --ignore-scripts: pack the dist/ this run built instead of building it again (npm pack runs prepare).
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: REPO_ROOT, env: plainEnv() })
   const [info] = JSON.parse(packed.stdout) as Array<{ filename: string; files: Array<{ path: string }> }>

@@ -13,6 +13,7 @@ import { referenceFromId } from '../../runtime/kiosk/reference-code.js'
 import { startMosquitto, subscribeCollect, type CollectedMessage } from '../support/mosquitto.js'
 import { ID_NUMBER, NAME, QR, writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, station, waitForScreen, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const STATION_ID = 'lobby-test' // set by writeTestConfig
 const PHONE = '0912345678'
@@ -40,7 +41,7 @@ t.test('paper out: the procedure still completes, central hears of it, and the p
   const submissions = await subscribeCollect(broker.url, `cs/v1/${STATION_ID}/submissions`)
   const events = await subscribeCollect(broker.url, `cs/v1/${STATION_ID}/events`)
   t.teardown(() => Promise.all([submissions.close(), events.close()]))
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = join(dir, 'data')
   const config = writeTestConfig(dir)
   const proc = await startStationProcess(t, dataDir, ['--sim', '--config', config, '--broker', broker.url])

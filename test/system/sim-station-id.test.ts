@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { REPO_ROOT, startStationProcess, station } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const SIM_CONFIG = join(REPO_ROOT, 'config', 'sim.yaml')
 // Nothing listens on port 1: the station runs offline and starts fast.
@@ -19,7 +20,7 @@ async function idOf(t: Test, dataDir: string, args: readonly string[] = ARGS, en
 }
 
 t.test('two data dirs give two ids, a restart keeps its id, an explicit id wins', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const first = await idOf(t, join(root, 'one'))
   const second = await idOf(t, join(root, 'two'))
   t.match(first, /^sim-[0-9a-f]{8}$/)
@@ -35,7 +36,7 @@ t.test('two data dirs give two ids, a restart keeps its id, an explicit id wins'
 })
 
 t.test('a data dir where the id cannot be kept stops the start with the reason', async (t) => {
-  const dataDir = join(t.testdir({}), 'data')
+  const dataDir = join(testDir(t, {}), 'data')
   // A folder where the id file belongs: reading it fails (EISDIR), so no id can be kept.
   await mkdir(join(dataDir, 'station-id'), { recursive: true })
   const result = await station(['run', ...ARGS, '--data-dir', dataDir])

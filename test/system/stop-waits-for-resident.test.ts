@@ -4,12 +4,13 @@ import { finishFeedback, startFeedback } from '../support/kiosk-driver.js'
 import { assignments, openNotifySocket, shortSocketPath } from '../support/notify-socket.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { screenText, startStationProcess, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 t.test('SIGTERM mid-procedure: the resident finishes, reads the reference, then the station stops', async (t) => {
   const socket = await openNotifySocket(t, shortSocketPath(t))
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const config = writeTestConfig(dir, '  stopGraceS: 30\n')
   const proc = await startStationProcess(t, join(dir, 'data'), ['--sim', '--config', config, '--broker', 'mqtt://127.0.0.1:1', '--no-central'], {
     NOTIFY_SOCKET: socket.address,
@@ -33,7 +34,7 @@ t.test('SIGTERM mid-procedure: the resident finishes, reads the reference, then 
 })
 
 t.test('the grace is a bound: a resident who stays is cut off after session.stopGraceS', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const config = writeTestConfig(dir, '  stopGraceS: 1\n')
   const proc = await startStationProcess(t, join(dir, 'data'), ['--sim', '--config', config, '--broker', 'mqtt://127.0.0.1:1', '--no-central'])
   await startFeedback(proc)
@@ -46,7 +47,7 @@ t.test('the grace is a bound: a resident who stays is cut off after session.stop
 })
 
 t.test('nobody being served: SIGTERM stops at once; a second signal cuts a wait short', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const config = writeTestConfig(dir, '  stopGraceS: 600\n')
   const idle = await startStationProcess(t, join(dir, 'idle'), ['--sim', '--config', config, '--broker', 'mqtt://127.0.0.1:1', '--no-central'])
   const idleSentMs = Date.now()

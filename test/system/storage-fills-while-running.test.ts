@@ -6,12 +6,13 @@ import { finishFeedback, startFeedback, submitFeedback, tryToStart } from '../su
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, waitForScreen, waitUntil } from '../support/station-process.js'
 import { fill, freeBytes, mountTmpfs, unfill } from '../support/tmpfs.js'
+import { testDir } from '../support/test-dir.js'
 
 const RESERVE_BYTES = 1024 * 1024
 const STORAGE = `mqtt:\n  reconnectMaxMs: 2000\nstorage:\n  reserveBytes: ${RESERVE_BYTES}\n  outboxSegmentBytes: 262144\n  outboxMaxBytes: 3145728\nhardware:\n  keypad:\n    pollIntervalMs: 5\n`
 
 t.test('a small data disk filling up while running: intake stops before the disk is full, nothing accepted is lost, intake resumes when space is back', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = await mountTmpfs(t, 6 * 1024 * 1024)
   const config = writeTestConfig(dir, STORAGE)
   const broker = await startMosquitto(t)

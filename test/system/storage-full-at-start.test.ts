@@ -7,11 +7,12 @@ import { submitFeedback, tryToStart } from '../support/kiosk-driver.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { startStationProcess, waitForScreen, waitUntil } from '../support/station-process.js'
 import { fill, mountTmpfs, unfill } from '../support/tmpfs.js'
+import { testDir } from '../support/test-dir.js'
 
 const STORAGE = 'storage:\n  reserveBytes: 524288\n  outboxSegmentBytes: 262144\n  outboxMaxBytes: 2097152\nhardware:\n  keypad:\n    pollIntervalMs: 5\n'
 
 t.test('a disk too full for the boot counter: the station starts, delivers the queue, refuses new submissions, and takes them again once space is back', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = await mountTmpfs(t, 4 * 1024 * 1024)
   const config = writeTestConfig(dir, STORAGE)
   const broker = await startMosquitto(t)

@@ -4,10 +4,11 @@ import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { assignments, openNotifySocket, shortSocketPath } from '../support/notify-socket.js'
 import { REPO_ROOT, startStationProcess, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 t.test('station run under systemd: READY with a readable status, watchdog pings from its pid, STOPPING', async (t) => {
   const socket = await openNotifySocket(t, shortSocketPath(t))
-  const dataDir = join(t.testdir({}), 'data')
+  const dataDir = join(testDir(t, {}), 'data')
   // 400 ms watchdog: a ping every 200 ms.
   const running = await startStationProcess(t, dataDir, ['--sim', '--broker', 'mqtt://127.0.0.1:1', '--no-central'], {
     NOTIFY_SOCKET: socket.address,

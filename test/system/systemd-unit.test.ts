@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { REPO_ROOT, STATION_BIN } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const run = promisify(execFile)
 const UNIT = 'citizen-station.service'
@@ -33,7 +34,7 @@ async function exposure(unitFile: string): Promise<{ score: number; report: stri
 }
 
 t.test('systemd-analyze verify accepts the unit, and security rates it 3.0 or below', async (t) => {
-  const unitFile = unitCopy(t.testdir(), false)
+  const unitFile = unitCopy(testDir(t), false)
   const verified = await run('systemd-analyze', ['verify', unitFile])
   t.equal(verified.stderr.trim(), '', 'no warning about the unit')
   const { score, report } = await exposure(unitFile)
@@ -45,7 +46,7 @@ t.test('systemd-analyze verify accepts the unit, and security rates it 3.0 or be
 })
 
 t.test('with the pigpio drop-in the unit still verifies and stays at 3.0 or below', async (t) => {
-  const unitFile = unitCopy(t.testdir(), true)
+  const unitFile = unitCopy(testDir(t), true)
   const verified = await run('systemd-analyze', ['verify', unitFile])
   t.equal(verified.stderr.trim(), '')
   const { score, report } = await exposure(unitFile)

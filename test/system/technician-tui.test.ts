@@ -10,12 +10,13 @@ import { controlSocketPath } from '../../runtime/control/socket-path.js'
 import { startMosquitto } from '../support/mosquitto.js'
 import { writeTestConfig } from '../support/sim-residents.js'
 import { STATION_BIN, startStationProcess, station, waitUntil } from '../support/station-process.js'
+import { testDir } from '../support/test-dir.js'
 
 const run = promisify(execFile)
 
 t.test('station tui in tmux: panels, maintenance key with confirmation, test print; plain when piped', async (t) => {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const dataDir = join(dir, 'data')
   const config = writeTestConfig(dir)
   const proc = await startStationProcess(t, dataDir, ['--sim', '--no-central', '--config', config, '--broker', broker.url])
@@ -90,7 +91,7 @@ t.test('station tui in tmux: panels, maintenance key with confirmation, test pri
 })
 
 t.test('no station: a clear message and exit 1, no stack trace', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const result = await station(['tui', '--data-dir', join(dir, 'nothing')])
   t.equal(result.code, 1)
   t.match(result.stderr, /^station tui: no station is running.* \(no socket at \S+\.sock\)\n$/)
@@ -99,7 +100,7 @@ t.test('no station: a clear message and exit 1, no stack trace', async (t) => {
 })
 
 t.test('--config finds the station through the config file; a bad one exits 78', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const config = join(dir, 'station.yaml')
   const { writeFileSync } = await import('node:fs')
   writeFileSync(config, `station:\n  id: lobby-test\ndataDir: ${join(dir, 'configured')}\n`)

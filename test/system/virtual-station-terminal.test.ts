@@ -8,6 +8,7 @@ import t, { type Test } from 'tap'
 import { startMosquitto } from '../support/mosquitto.js'
 import { REPO_ROOT, STATION_BIN, station, waitUntil } from '../support/station-process.js'
 import { startTmux, type TmuxSession } from '../support/tmux.js'
+import { testDir } from '../support/test-dir.js'
 
 const SIM_CONFIG = join(REPO_ROOT, 'config', 'sim.yaml')
 
@@ -26,7 +27,7 @@ function checkOneFrame(t: Test, screen: string, columns: number, what: string) {
 
 t.test('at 80x24 the frame is drawn once and a burst of digits is typed whole', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dataDir = join(root, 'data')
   const pidFile = join(root, 'station.pid')
   const command = `echo $$ > ${pidFile}; exec ${process.execPath} ${STATION_BIN} run --sim --interactive --config ${SIM_CONFIG} --data-dir ${dataDir} --broker ${broker.url}`

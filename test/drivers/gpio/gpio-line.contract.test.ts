@@ -5,6 +5,7 @@ import { openPigpioLine } from '../../../drivers/gpio/pigpio-gpio.js'
 import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import { describeGpioLineContract } from '../../support/contracts/gpio-line-contract.js'
 import { createOnoffModel, createPigpioModel, PI4_SYSFS_GPIO } from '../../support/gpio-modules.js'
+import { testDir } from '../../support/test-dir.js'
 
 const BCM = 17
 
@@ -20,7 +21,7 @@ describeGpioLineContract(t, 'OnoffLine over sysfs', async (t, direction) => {
   const line = await openOnoffLine({
     bcm: BCM,
     direction,
-    sysfsRoot: t.testdir(PI4_SYSFS_GPIO),
+    sysfsRoot: testDir(t, PI4_SYSFS_GPIO),
     loadModule: async () => module,
     tickUs: () => tickUs++,
   })
@@ -33,7 +34,7 @@ describeGpioLineContract(t, 'PigpioLine', async (t, direction) => {
   const line = await openPigpioLine({
     bcm: BCM,
     direction,
-    modelPath: join(t.testdir({ model: 'Raspberry Pi 4 Model B Rev 1.5\0' }), 'model'),
+    modelPath: join(testDir(t, { model: 'Raspberry Pi 4 Model B Rev 1.5\0' }), 'model'),
     loadModule: async () => module,
   })
   return { line, drive: (level) => pins.drive(BCM, level), level: () => pins.level(BCM) }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { readGpioChips, sysfsNumber, type GpioChipInfo } from '../../../drivers/gpio/gpio-numbering.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** A gpiochip directory as sysfs shows it (values end with a newline). */
 function chip(base: number, label: string, ngpio: number) {
@@ -41,7 +42,7 @@ const TREES = {
 
 for (const [board, { tree, gpio17 }] of Object.entries(TREES)) {
   t.test(`numbers GPIO17 as ${gpio17} on a recorded ${board} sysfs tree`, async (t) => {
-    const root = t.testdir({ export: '', unexport: '', ...tree })
+    const root = testDir(t, { export: '', unexport: '', ...tree })
     const chips = await readGpioChips(root)
     t.equal(chips.length, Object.keys(tree).length, 'reads every gpiochip, skips export/unexport')
     t.equal(sysfsNumber(chips, 17), gpio17)
@@ -49,7 +50,7 @@ for (const [board, { tree, gpio17 }] of Object.entries(TREES)) {
 }
 
 t.test('lists chips in base order, numerically, with trimmed labels', async (t) => {
-  const root = t.testdir({ export: '', ...chip(1000, 'b', 1), ...chip(999, 'a', 1), ...chip(0, 'pinctrl-bcm2835', 54) })
+  const root = testDir(t, { export: '', ...chip(1000, 'b', 1), ...chip(999, 'a', 1), ...chip(0, 'pinctrl-bcm2835', 54) })
   t.strictSame(await readGpioChips(root), [
     { name: 'gpiochip0', label: 'pinctrl-bcm2835', ngpio: 54 },
     { name: 'gpiochip999', label: 'a', ngpio: 1 },
@@ -89,7 +90,7 @@ t.test('refuses ambiguous header chips, malformed names and lines beyond the chi
 })
 
 t.test('reports a missing sysfs GPIO folder as E_DEVICE_ABSENT naming the node and the gpio group', async (t) => {
-  const root = join(t.testdir({}), 'class', 'gpio')
+  const root = join(testDir(t, {}), 'class', 'gpio')
   await t.rejects(readGpioChips(root), {
     code: 'E_DEVICE_ABSENT',
     message: /class\/gpio .*group gpio/,
@@ -98,10 +99,10 @@ t.test('reports a missing sysfs GPIO folder as E_DEVICE_ABSENT naming the node a
 })
 
 t.test('refuses chips with missing or malformed files, or a base that contradicts the name', async (t) => {
-  const noLabel = t.testdir({ gpiochip0: { base: '0\n', ngpio: '54\n' } })
+  const noLabel = testDir(t, { gpiochip0: { base: '0\n', ngpio: '54\n' } })
   await t.rejects(readGpioChips(noLabel), { code: 'E_CODEC_INVALID', message: /cannot read .*label/ })
-  const badCount = t.testdir({ gpiochip0: { base: '0\n', label: 'pinctrl-bcm2835\n', ngpio: 'many\n' } })
+  const badCount = testDir(t, { gpiochip0: { base: '0\n', label: 'pinctrl-bcm2835\n', ngpio: 'many\n' } })
   await t.rejects(readGpioChips(badCount), { code: 'E_CODEC_INVALID', message: /ngpio is not a number/ })
-  const badBase = t.testdir({ gpiochip0: { base: '512\n', label: 'pinctrl-bcm2835\n', ngpio: '54\n' } })
+  const badBase = testDir(t, { gpiochip0: { base: '512\n', label: 'pinctrl-bcm2835\n', ngpio: '54\n' } })
   await t.rejects(readGpioChips(badBase), { code: 'E_CODEC_INVALID', message: /says 512, the name says 0/ })
 })

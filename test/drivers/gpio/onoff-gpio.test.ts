@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { GpioLevel } from '../../../drivers/gpio/gpio-line.js'
 import { openOnoffLine, type OnoffModule } from '../../../drivers/gpio/onoff-gpio.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** A recorded Pi 4 (kernel 6.6) /sys/class/gpio: header chip at base 512. */
 const PI4_SYSFS = {
@@ -72,7 +73,7 @@ function fakeOnoff(options: { accessible?: boolean; failConstruct?: Error } = {}
 const errnoError = (code: string): Error => Object.assign(new Error(`${code}: failed`), { code })
 
 t.test('refuses to open a line when sysfs GPIO is missing, naming the node and the gpio group', async (t) => {
-  const sysfsRoot = join(t.testdir({}), 'gpio')
+  const sysfsRoot = join(testDir(t, {}), 'gpio')
   await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot }), {
     code: 'E_DEVICE_ABSENT',
     message: /gpio .*group gpio/,
@@ -82,7 +83,7 @@ t.test('refuses to open a line when sysfs GPIO is missing, naming the node and t
 
 t.test('refuses to open a line when the export node is missing or not writable', async (t) => {
   const { export: _export, ...withoutExport } = PI4_SYSFS
-  const sysfsRoot = t.testdir(withoutExport)
+  const sysfsRoot = testDir(t, withoutExport)
   await t.rejects(openOnoffLine({ bcm: 17, direction: 'out', sysfsRoot }), {
     code: 'E_DEVICE_ABSENT',
     message: /export is missing or not writable: add the service user to group gpio/,
@@ -91,12 +92,12 @@ t.test('refuses to open a line when the export node is missing or not writable',
 })
 
 t.test('refuses to open a line on a board without a header GPIO chip', async (t) => {
-  const sysfsRoot = t.testdir({ export: '', gpiochip512: { base: '512\n', label: 'INT34C5:00\n', ngpio: '360\n' } })
+  const sysfsRoot = testDir(t, { export: '', gpiochip512: { base: '512\n', label: 'INT34C5:00\n', ngpio: '360\n' } })
   await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot }), { code: 'E_DEVICE_ABSENT', message: /header GPIO chip/ })
 })
 
 t.test('reports onoff that is missing or not built for this machine as E_DEVICE_ABSENT', async (t) => {
-  const sysfsRoot = t.testdir(PI4_SYSFS)
+  const sysfsRoot = testDir(t, PI4_SYSFS)
   await t.rejects(
     openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot, loadModule: () => Promise.reject(new Error('Could not locate the bindings file')) }),
     { code: 'E_DEVICE_ABSENT', message: 'onoff native module not installed' },
@@ -107,7 +108,7 @@ t.test('reports onoff that is missing or not built for this machine as E_DEVICE_
 
 t.test('refuses when onoff itself finds sysfs GPIO inaccessible', async (t) => {
   const fake = fakeOnoff({ accessible: false })
-  await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot: t.testdir(PI4_SYSFS), loadModule: async () => fake.module }), {
+  await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot: testDir(t, PI4_SYSFS), loadModule: async () => fake.module }), {
     code: 'E_DEVICE_ABSENT',
     message: /onoff cannot access .*group gpio/,
   })
@@ -116,7 +117,7 @@ t.test('refuses when onoff itself finds sysfs GPIO inaccessible', async (t) => {
 
 t.test('wraps a refused export with the errno and the sysfs number it tried', async (t) => {
   const fake = fakeOnoff({ failConstruct: errnoError('EINVAL') })
-  await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot: t.testdir(PI4_SYSFS), loadModule: async () => fake.module }), {
+  await t.rejects(openOnoffLine({ bcm: 17, direction: 'in', sysfsRoot: testDir(t, PI4_SYSFS), loadModule: async () => fake.module }), {
     code: 'E_DEVICE_ABSENT',
     message: /export GPIO17 \(sysfs 529\).*sysfs base/,
     context: { bcm: 17, sysfs: 529, errno: 'EINVAL' },
@@ -129,7 +130,7 @@ t.test('rejects a bcm number that is not a non-negative integer', async (t) => {
 
 t.test('exports the sysfs number of the BCM line and maps read, write and close onto onoff', async (t) => {
   const fake = fakeOnoff()
-  const line = await openOnoffLine({ bcm: 27, direction: 'out', sysfsRoot: t.testdir(PI4_SYSFS), loadModule: async () => fake.module })
+  const line = await openOnoffLine({ bcm: 27, direction: 'out', sysfsRoot: testDir(t, PI4_SYSFS), loadModule: async () => fake.module })
   await line.write(1)
   t.equal(await line.read(), 1)
   await t.rejects(line.write(2 as GpioLevel), TypeError)
@@ -146,7 +147,7 @@ t.test('delivers watched edges filtered by level and stamped from the tick sourc
   const line = await openOnoffLine({
     bcm: 4,
     direction: 'in',
-    sysfsRoot: t.testdir(PI4_SYSFS),
+    sysfsRoot: testDir(t, PI4_SYSFS),
     loadModule: async () => fake.module,
     tickUs: () => tick++,
   })
@@ -171,7 +172,7 @@ t.test('refuses to watch edges the line was not opened for', async (t) => {
     bcm: 4,
     direction: 'in',
     edge: 'falling',
-    sysfsRoot: t.testdir(PI4_SYSFS),
+    sysfsRoot: testDir(t, PI4_SYSFS),
     loadModule: async () => fake.module,
   })
   t.throws(() => line.watch('rising', () => undefined), { name: 'TypeError', message: /edge 'falling'/ })
@@ -181,7 +182,7 @@ t.test('refuses to watch edges the line was not opened for', async (t) => {
 
 t.test('wraps failures of reads, writes and unexport as E_DEVICE_ABSENT', async (t) => {
   const fake = fakeOnoff()
-  const line = await openOnoffLine({ bcm: 5, direction: 'out', sysfsRoot: t.testdir(PI4_SYSFS), loadModule: async () => fake.module })
+  const line = await openOnoffLine({ bcm: 5, direction: 'out', sysfsRoot: testDir(t, PI4_SYSFS), loadModule: async () => fake.module })
   fake.failNext(errnoError('EACCES'))
   await t.rejects(line.read(), { code: 'E_DEVICE_ABSENT', message: /read GPIO5 \(sysfs 517\).*group gpio/ })
   fake.failNext(errnoError('EIO'))

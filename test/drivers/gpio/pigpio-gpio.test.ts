@@ -2,12 +2,13 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import type { GpioLevel } from '../../../drivers/gpio/gpio-line.js'
 import { checkPigpioBoard, openPigpioLine, type PigpioModule } from '../../../drivers/gpio/pigpio-gpio.js'
+import { testDir } from '../../support/test-dir.js'
 
 // The real pigpio is never imported here: on a machine without its C library it prints a warning box at
 // import (docs/toolchain.md 5). The absent paths are reached before any import; the mapping uses a stand-in.
 
 /** Device-tree model files as the firmware writes them (NUL-terminated). */
-const modelFile = (t: Test, model: string): string => join(t.testdir({ model: `${model}\0` }), 'model')
+const modelFile = (t: Test, model: string): string => join(testDir(t, { model: `${model}\0` }), 'model')
 
 type AlertHandler = (level: GpioLevel, tick: number) => void
 
@@ -77,7 +78,7 @@ function fakePigpio(options: { failConstruct?: Error } = {}) {
 }
 
 t.test('refuses a machine without a device-tree model: not a Raspberry Pi', async (t) => {
-  const modelPath = join(t.testdir({}), 'model')
+  const modelPath = join(testDir(t, {}), 'model')
   await t.rejects(openPigpioLine({ bcm: 17, direction: 'in', modelPath }), {
     code: 'E_DEVICE_ABSENT',
     message: /pigpio needs a Raspberry Pi 0–4; .*model is missing/,
@@ -112,7 +113,7 @@ t.test('accepts Pi 0–4 models, and only reads the model (pure check)', async (
 
 t.test('reports an unreadable model file as E_DEVICE_ABSENT', async (t) => {
   // A directory where the file should be: read fails with EISDIR, not ENOENT.
-  const modelPath = t.testdir({ model: {} })
+  const modelPath = testDir(t, { model: {} })
   await t.rejects(openPigpioLine({ bcm: 17, direction: 'in', modelPath: join(modelPath, 'model') }), {
     code: 'E_DEVICE_ABSENT',
     context: { errno: 'EISDIR' },

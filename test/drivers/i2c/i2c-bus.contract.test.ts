@@ -6,6 +6,7 @@ import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
 import { systemClock } from '../../../runtime/clock.js'
 import { CONTRACT_CHIP_ADDRESS, describeI2cBusContract } from '../../support/contracts/i2c-bus-contract.js'
 import { createI2cDevAdapter } from '../../support/i2c-dev-module.js'
+import { testDir } from '../../support/test-dir.js'
 
 describeI2cBusContract(t, 'SimI2cBus', async ({ chip }) => {
   const bus = new SimI2cBus()
@@ -16,7 +17,7 @@ describeI2cBusContract(t, 'SimI2cBus', async ({ chip }) => {
 describeI2cBusContract(t, 'NativeI2cBus over an i2c-dev adapter', async ({ t, chip }) => {
   const adapter = createI2cDevAdapter()
   adapter.devices.set(CONTRACT_CHIP_ADDRESS, chip)
-  const deviceDir = t.testdir({ 'i2c-1': '' })
+  const deviceDir = testDir(t, { 'i2c-1': '' })
   return openNativeI2cBus(1, { deviceDir, loadModule: async () => adapter.module })
 })
 

@@ -3,6 +3,7 @@ import t from 'tap'
 import type { PromisifiedBus } from 'i2c-bus'
 import { mapI2cError, NativeI2cBus, openNativeI2cBus } from '../../../drivers/i2c/native-i2c-bus.js'
 import { StationError } from '../../../runtime/errors.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** An errno error shaped like the ones the i2c-bus addon (Nan::ErrnoException) throws. */
 function errnoError(code: string, errno: number): Error {
@@ -10,7 +11,7 @@ function errnoError(code: string, errno: number): Error {
 }
 
 t.test('refuses to open a bus whose device node is missing, naming the node and the i2c group', async (t) => {
-  const deviceDir = t.testdir({})
+  const deviceDir = testDir(t, {})
   await t.rejects(openNativeI2cBus(1, { deviceDir }), {
     code: 'E_DEVICE_ABSENT',
     message: /i2c-1 .*group i2c/,
@@ -19,7 +20,7 @@ t.test('refuses to open a bus whose device node is missing, naming the node and 
 })
 
 t.test('reports a missing or unbuilt i2c-bus module as E_DEVICE_ABSENT', async (t) => {
-  const deviceDir = t.testdir({ 'i2c-3': '' })
+  const deviceDir = testDir(t, { 'i2c-3': '' })
   // As on a machine where the optional native build failed: the import itself throws.
   const loadModule = () => Promise.reject(new Error("Cannot find module 'i2c-bus'"))
   await t.rejects(openNativeI2cBus(3, { deviceDir, loadModule }), {

@@ -5,9 +5,10 @@ import { ReopeningI2cBus } from '../../../drivers/i2c/reopening-i2c-bus.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
 import { SimMpr121 } from '../../../drivers/keypad/sim-mpr121.js'
 import { CONFIG2 } from '../../../drivers/keypad/mpr121-registers.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('a bus that cannot be opened fails each transfer with the reason, and is opened once it can be', async (t) => {
-  const deviceDir = t.testdir({})
+  const deviceDir = testDir(t, {})
   let opens = 0
   let present = false
   const sim = new SimI2cBus()

@@ -3,6 +3,7 @@ import { openSerialportLink, serialportOpenError } from '../../../drivers/serial
 import type { SerialLink } from '../../../drivers/serial/serial-link.js'
 import { StationError } from '../../../runtime/errors.js'
 import { createPtyPair } from '../../support/socat.js'
+import { testDir } from '../../support/test-dir.js'
 
 const BAUD_RATE = 9600
 
@@ -58,7 +59,7 @@ t.test('round-trips bytes both ways over a real pty pair', async (t) => {
 })
 
 t.test('opening a missing device rejects with E_DEVICE_ABSENT naming the path', async (t) => {
-  const path = `${t.testdir()}/ttyUSB-missing`
+  const path = `${testDir(t)}/ttyUSB-missing`
   const error = await openSerialportLink({ path, baudRate: BAUD_RATE }).then(
     () => undefined,
     (error: unknown) => error,
@@ -86,7 +87,7 @@ t.test('maps serialport open failures to station errors', async (t) => {
 })
 
 t.test('opening something that is not a tty rejects with E_SERIAL_IO', async (t) => {
-  const dir = t.testdir({ 'not-a-tty': '' })
+  const dir = testDir(t, { 'not-a-tty': '' })
   await t.rejects(openSerialportLink({ path: `${dir}/not-a-tty`, baudRate: BAUD_RATE }), { code: 'E_SERIAL_IO' })
 })
 

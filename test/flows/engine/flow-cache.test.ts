@@ -7,6 +7,7 @@ import { encodeParse, flowCacheKey, type EncodedParse } from '../../../flows/eng
 import { decodeCacheFile, encodeCacheFile, MAX_CACHE_ENTRIES, openFlowCacheFile, PREBUILT_FLOWS_CACHE } from '../../../flows/engine/flow-cache-file.js'
 import { loadFlowsDir, type FlowLoadOptions } from '../../../flows/engine/flow-folder.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
+import { testDir } from '../../support/test-dir.js'
 
 const BUNDLED = fileURLToPath(new URL('../../../flows/', import.meta.url))
 const CHECKS = { capabilities: { identitySources: ['cccd_qr', 'mrz'] }, display: { cols: 20, rows: 4 } }
@@ -47,7 +48,7 @@ function markEntries(path: string, engine: string): void {
 }
 
 t.test('a miss parses and writes the cache; the next load takes every flow from it', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const path = join(root, 'flows-cache.json')
   const uncached = await loadFlowsDir(dir, CHECKS)
@@ -69,7 +70,7 @@ t.test('a miss parses and writes the cache; the next load takes every flow from 
 })
 
 t.test('the same bytes hit from another folder, with diagnostics naming the file read', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const path = join(root, 'flows-cache.json')
   await loadFlowsDir(flowsFolder(root, 'a'), { ...CHECKS, cache: await openCache(path) })
   markEntries(path, await engineFingerprint())
@@ -80,7 +81,7 @@ t.test('the same bytes hit from another folder, with diagnostics naming the file
 })
 
 t.test('a key that does not match is a miss: other bytes, other checks, another engine', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const path = join(root, 'flows-cache.json')
   await loadFlowsDir(dir, { ...CHECKS, cache: await openCache(path) })
@@ -110,7 +111,7 @@ t.test('a key that does not match is a miss: other bytes, other checks, another 
 })
 
 t.test('a damaged cache is reported, ignored and rewritten', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const path = join(root, 'flows-cache.json')
   const uncached = await loadFlowsDir(dir, CHECKS)
@@ -136,7 +137,7 @@ t.test('a damaged cache is reported, ignored and rewritten', async (t) => {
 })
 
 t.test('a cache that cannot be written costs time, not the flows', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const problems: string[] = []
   const cache = await openCache(join(root, 'missing-folder', 'flows-cache.json'), problems)
@@ -162,7 +163,7 @@ t.test('a result that would not come back identical is not cached', async (t) =>
 })
 
 t.test('writes race one at a time; the cache keeps at most its limit', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const path = join(root, 'flows-cache.json')
   const cache = await openCache(path)
@@ -183,7 +184,7 @@ t.test('writes race one at a time; the cache keeps at most its limit', async (t)
 })
 
 t.test('the engine fingerprint follows the engine code', async (t) => {
-  const root = t.testdir({ 'a.js': 'export const a = 1\n', 'b.ts': 'export const b = 2\n', 'notes.json': '{}', 'x.d.ts': '' })
+  const root = testDir(t, { 'a.js': 'export const a = 1\n', 'b.ts': 'export const b = 2\n', 'notes.json': '{}', 'x.d.ts': '' })
   const before = await computeFingerprint(root)
   writeFileSync(join(root, 'notes.json'), '{"changed":true}')
   writeFileSync(join(root, 'x.d.ts'), 'declare const x: 1')
@@ -195,7 +196,7 @@ t.test('the engine fingerprint follows the engine code', async (t) => {
 })
 
 t.test('a prebuilt cache is read, never written', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const dir = flowsFolder(root)
   const prebuilt = join(root, 'prebuilt.json')
   await loadFlowsDir(dir, { ...CHECKS, cache: await openCache(prebuilt) })

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadFlowsDir, parseFlow, type Diagnostic, type FlowCapabilities } from '../../../flows/engine/flow-validate.js'
+import { testDir } from '../../support/test-dir.js'
 
 const WATER_BILL_FILE = fileURLToPath(new URL('../fixtures/water-bill.yaml', import.meta.url))
 const FEEDBACK_FILE = fileURLToPath(new URL('../../../flows/security-feedback.yaml', import.meta.url))
@@ -52,7 +53,7 @@ t.test('a scan_id step needs at least one source the station reads', async (t) =
 })
 
 t.test('loadFlowsDir checks against the capabilities it is given', async (t) => {
-  const dir = t.testdir({ 'water-bill.yaml': await readFile(WATER_BILL_FILE, 'utf8') })
+  const dir = testDir(t, { 'water-bill.yaml': await readFile(WATER_BILL_FILE, 'utf8') })
   t.strictSame([...(await loadFlowsDir(dir, { capabilities: FULL })).flows.keys()], ['water-bill'])
   const refused = await loadFlowsDir(dir, { capabilities: { effects: ['print', 'request'] } })
   t.strictSame([...refused.flows.keys()], [])

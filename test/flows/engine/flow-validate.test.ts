@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadFlowsDir, parseFlow, type Diagnostic } from '../../../flows/engine/flow-validate.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** A small valid flow; tests break one thing at a time. Line numbers below refer to this layout. */
 const GOOD = `id: tiny
@@ -238,7 +239,7 @@ t.test('reports a choose step with more than nine options', async (t) => {
 })
 
 t.test('loads every yaml file of a folder and reports problems by file', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'a-tiny.yaml': GOOD,
     'b-copy.yml': GOOD,
     'c-broken.yaml': GOOD.replace('    timeout_s: 30\n', ''),
@@ -258,7 +259,7 @@ t.test('loads every yaml file of a folder and reports problems by file', async (
 })
 
 t.test('rejects with E_FLOW_INVALID when the folder cannot be read', async (t) => {
-  await t.rejects(loadFlowsDir(join(t.testdir({}), 'missing')), { code: 'E_FLOW_INVALID' })
+  await t.rejects(loadFlowsDir(join(testDir(t, {}), 'missing')), { code: 'E_FLOW_INVALID' })
 })
 
 t.test('reports an empty file or a file that is not a mapping, at line 1', async (t) => {

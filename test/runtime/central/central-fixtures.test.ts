@@ -7,6 +7,7 @@ import {
   loadCentralFixtures,
 } from '../../../runtime/central/central-fixtures.js'
 import { assertNoIdentity } from '../../../runtime/mqtt/payloads.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('the bundled fixtures load and cover every bill service, dossiers and departments', async (t) => {
   const fixtures = await loadCentralFixtures()
@@ -31,7 +32,7 @@ t.test('the bundled fixtures hold no 12-digit run (no citizen ID) and no identit
 
 /** Copies the bundled fixtures into a test dir, with `patch` applied to one file's parsed JSON. */
 async function fixturesWith(t: Test, file: string, patch: (json: any) => unknown): Promise<string> {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   for (const name of Object.values(FIXTURE_FILES)) {
     const json = JSON.parse(await readFile(join(defaultFixturesDir(), name), 'utf8'))
     await writeFile(join(dir, name), JSON.stringify(name === file ? patch(json) : json))
@@ -56,7 +57,7 @@ t.test('malformed fixtures are refused with E_CONFIG_INVALID naming the place', 
 })
 
 t.test('a missing or unparseable fixture file is refused with E_CONFIG_INVALID', async (t) => {
-  await t.rejects(loadCentralFixtures(t.testdir({})), { code: 'E_CONFIG_INVALID', message: /cannot read/ })
+  await t.rejects(loadCentralFixtures(testDir(t, {})), { code: 'E_CONFIG_INVALID', message: /cannot read/ })
   const dir = await fixturesWith(t, FIXTURE_FILES.dossiers, (j) => j)
   await writeFile(join(dir, FIXTURE_FILES.dossiers), '{ not json')
   await t.rejects(loadCentralFixtures(dir), { code: 'E_CONFIG_INVALID', context: { file: join(dir, 'dossiers.json') } })

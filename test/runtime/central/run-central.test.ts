@@ -9,6 +9,7 @@ import { freeLoopbackPort } from '../../../runtime/mqtt/broker-discovery.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { startMosquitto, subscribeCollect } from '../../support/mosquitto.js'
 import { signedBody, testCentralKey } from '../../support/central-keys.js'
+import { testDir } from '../../support/test-dir.js'
 
 const log = createSilentLogger()
 const key = testCentralKey()
@@ -42,7 +43,7 @@ t.test('runs a connected central on the bundled fixtures that pays looked-up bil
 
 t.test('reads fixtures from fixturesDir and refuses a folder without them', async (t) => {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   await t.rejects(runReferenceCentral({ url: broker.url, prefix: 'cs/v1', fixturesDir: dir, signingKey, log }), {
     code: 'E_CONFIG_INVALID',
   })

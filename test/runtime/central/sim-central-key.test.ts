@@ -4,9 +4,10 @@ import t from 'tap'
 import { ensureSimCentralKey } from '../../../runtime/central/sim-central-key.js'
 import { loadSigningKey, loadTrustedKeys } from '../../../runtime/ops/trusted-keys.js'
 import { keyIdOf } from '../../../runtime/ops/signed-envelope.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('the simulated central key is made once, 0600, and trusted by its own file', async (t) => {
-  const dataDir = join(t.testdir({}), 'data')
+  const dataDir = join(testDir(t, {}), 'data')
   const path = await ensureSimCentralKey(dataDir)
   t.equal(path, join(dataDir, 'keys', 'central.key'))
   t.equal(statSync(path).mode & 0o777, 0o600, 'private key readable by the owner only')
@@ -20,7 +21,7 @@ t.test('the simulated central key is made once, 0600, and trusted by its own fil
 })
 
 t.test('two starters racing make one key', async (t) => {
-  const dataDir = join(t.testdir({}), 'data')
+  const dataDir = join(testDir(t, {}), 'data')
   const [a, b] = await Promise.all([ensureSimCentralKey(dataDir), ensureSimCentralKey(dataDir)])
   t.equal(a, b)
   await t.resolves(loadSigningKey(a))

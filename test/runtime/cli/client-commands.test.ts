@@ -5,6 +5,7 @@ import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import type { StatusReport } from '../../../runtime/status-report.js'
+import { testDir, type TestDirOwner } from '../../support/test-dir.js'
 
 function captureIo(): ClientIo & { outText: () => string; errText: () => string } {
   const out: string[] = []
@@ -34,8 +35,8 @@ const REPORT: StatusReport = {
 }
 
 /** A station stand-in: a real control server in a test dir, answering with the handlers given. */
-async function stationWith(t: { testdir(): string; teardown(fn: () => unknown): void }, handlers: Record<string, ControlHandler>) {
-  const dataDir = t.testdir()
+async function stationWith(t: TestDirOwner, handlers: Record<string, ControlHandler>) {
+  const dataDir = testDir(t)
   const calls: Array<[string, Record<string, unknown>]> = []
   const recorded: Record<string, ControlHandler> = {}
   for (const [cmd, handler] of Object.entries(handlers)) {
@@ -72,7 +73,7 @@ t.test('status --json prints the report as JSON', async (t) => {
 })
 
 t.test('status exits 1 and says why when no station is running', async (t) => {
-  const dataDir = t.testdir()
+  const dataDir = testDir(t)
   const text = captureIo()
   t.equal(await statusCommand(controlSocketPath(dataDir), false, text), 1)
   t.match(text.errText(), /^station status: no station is running/)
@@ -162,7 +163,7 @@ t.test('sim exits 1 with the station’s reason when the command fails', async (
 
 t.test('sim exits 1 when no station is running', async (t) => {
   const io = captureIo()
-  t.equal(await simCommand(t.testdir(), ['press', 'ok'], false, io), 1)
+  t.equal(await simCommand(testDir(t), ['press', 'ok'], false, io), 1)
   t.match(io.errText(), /^station sim press: no station is running/)
 })
 

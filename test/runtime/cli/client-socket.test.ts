@@ -6,6 +6,7 @@ import { loadConfig } from '../../../config/load.js'
 import { findClientSocket, type ClientSocketOptions } from '../../../runtime/cli/client-socket.js'
 import { localDataDir, SYSTEM_DATA_DIR } from '../../../runtime/cli/paths.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** A short working directory (a tap test dir is too deep for a socket path) with these files. */
 function shortDir(t: { teardown(fn: () => unknown): void }, files: Record<string, string> = {}): string {
@@ -68,7 +69,7 @@ t.test('--config without a dataDir under STATION_SIMULATED: the local data dir, 
 })
 
 t.test('a config that cannot be read or parsed is a problem with the file named, never a guess', async (t) => {
-  const cwd = t.testdir({ 'bad.yaml': 'control: [unclosed\n' })
+  const cwd = testDir(t, { 'bad.yaml': 'control: [unclosed\n' })
   const missing = await findClientSocket({ cwd, env: {}, config: 'missing.yaml' })
   t.match(missing, { ok: false, problem: /missing\.yaml: file not found \(or pass --socket\)$/ })
   const bad = await findClientSocket({ cwd, env: {}, config: 'bad.yaml' })

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
 import { configCheck } from '../../../runtime/cli/config-command.js'
+import { testDir } from '../../support/test-dir.js'
 
 function capture() {
   const out: string[] = []
@@ -9,7 +10,7 @@ function capture() {
 }
 
 t.test('config check: the example config is valid, a bad one lists every problem and exits 78', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'bad.yaml': 'station:\n  id: Not An Id\nmqtt:\n  urls: []\nops:\n  maxSkewS: 0\n',
   })
   const env = { cwd: dir, env: {} }

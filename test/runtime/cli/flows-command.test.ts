@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
 import { flowsCheck, flowsGraph, flowsTest, formatDiagnostic, type FlowsIo } from '../../../runtime/cli/flows-command.js'
+import { testDir } from '../../support/test-dir.js'
 
 const FLOWS_DIR = fileURLToPath(new URL('../../../flows/', import.meta.url))
 const WATER_BILL_FILE = fileURLToPath(new URL('../../flows/fixtures/water-bill.yaml', import.meta.url))
@@ -34,7 +35,7 @@ function capture(): FlowsIo & { stdout: string[]; stderr: string[] } {
 }
 
 t.test('check: a valid flow prints only the summary and exits 0', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': GOOD })
+  const dir = testDir(t, { 'tiny.yaml': GOOD })
   const io = capture()
   t.equal(await flowsCheck([join(dir, 'tiny.yaml')], io), 0)
   t.strictSame(io.stdout, ['1 file checked: 0 errors, 0 warnings'])
@@ -42,7 +43,7 @@ t.test('check: a valid flow prints only the summary and exits 0', async (t) => {
 })
 
 t.test('check: a dangling target is an error named with its step and line, exit 1', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': GOOD.replace('    next: done\n', '    next: done\n    on_timeout: gone\n') })
+  const dir = testDir(t, { 'tiny.yaml': GOOD.replace('    next: done\n', '    next: done\n    on_timeout: gone\n') })
   const file = join(dir, 'tiny.yaml')
   const io = capture()
   t.equal(await flowsCheck([file], io), 1)
@@ -53,7 +54,7 @@ t.test('check: a dangling target is an error named with its step and line, exit 
 })
 
 t.test('check: a waiting step without a timeout is an error named with its step, exit 1', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': GOOD.replace('    timeout_s: 30\n', '') })
+  const dir = testDir(t, { 'tiny.yaml': GOOD.replace('    timeout_s: 30\n', '') })
   const file = join(dir, 'tiny.yaml')
   const io = capture()
   t.equal(await flowsCheck([file], io), 1)
@@ -64,7 +65,7 @@ t.test('check: a waiting step without a timeout is an error named with its step,
 })
 
 t.test('check: an unreachable step is a warning named with its step; warnings alone exit 0', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': `${GOOD}  orphan:\n    kind: end\n    outcome: failed\n    text: { vi: "Lạc", en: "Lost" }\n` })
+  const dir = testDir(t, { 'tiny.yaml': `${GOOD}  orphan:\n    kind: end\n    outcome: failed\n    text: { vi: "Lạc", en: "Lost" }\n` })
   const file = join(dir, 'tiny.yaml')
   const io = capture()
   t.equal(await flowsCheck([file], io), 0)
@@ -72,7 +73,7 @@ t.test('check: an unreachable step is a warning named with its step; warnings al
 })
 
 t.test('check: a folder means its yaml files; problems are reported per file, and a repeated id is an error', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'a.yaml': GOOD,
     'a2.yaml': GOOD.replace('next: done', 'next: finish').replace('id: tiny', 'id: tiny-2'),
     'b.yml': GOOD,
@@ -110,7 +111,7 @@ t.test('check: capabilities refuse what the station lacks', async (t) => {
 })
 
 t.test('check: a path that cannot be read is an error; no path at all is a usage error', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': GOOD })
+  const dir = testDir(t, { 'tiny.yaml': GOOD })
   const io = capture()
   t.equal(await flowsCheck([join(dir, 'missing.yaml'), join(dir, 'tiny.yaml')], io), 1)
   t.match(io.stderr[0], /missing\.yaml: cannot read/)
@@ -133,7 +134,7 @@ t.test('graph: prints the Mermaid or DOT graph of a flow in a folder', async (t)
 })
 
 t.test('graph: an unknown or invalid flow, an unreadable folder or an unknown format exit 1', async (t) => {
-  const dir = t.testdir({ 'tiny.yaml': GOOD, 'bad.yaml': GOOD.replace('id: tiny', 'id: bad').replace('next: done', 'next: nowhere') })
+  const dir = testDir(t, { 'tiny.yaml': GOOD, 'bad.yaml': GOOD.replace('id: tiny', 'id: bad').replace('next: done', 'next: nowhere') })
   const unknown = capture()
   t.equal(await flowsGraph('water', dir, 'mermaid', unknown), 1)
   t.match(unknown.stderr[0], /no valid flow 'water'.*valid flows: tiny/)
@@ -167,7 +168,7 @@ t.test('test: the payment fixture is walked completely and exits 0', async (t) =
 
 t.test('test: the bundled security feedback flow is walked completely and exits 0', async (t) => {
   // A copy in a folder of its own: other flows in flows/ are their authors' to complete.
-  const dir = t.testdir({ 'security-feedback.yaml': await readFile(FEEDBACK_FILE, 'utf8') })
+  const dir = testDir(t, { 'security-feedback.yaml': await readFile(FEEDBACK_FILE, 'utf8') })
   const io = capture()
   t.equal(await flowsTest(dir, io), 0)
   t.equal(io.stdout.length, 1, io.stdout.join('\n'))
@@ -184,7 +185,7 @@ t.test('test: every bundled flow is walked completely (replies built from their 
 
 t.test('check: a request without a reply shape, and a template naming a field the shape lacks, are errors', async (t) => {
   const water = await readFile(WATER_BILL_FILE, 'utf8')
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'no-reply.yaml': water.replace(/^ {4}reply: .*\n/m, ''),
     'undeclared.yaml': water.replace('id: water-bill', 'id: water-2').replace('"Amount {{bill.amount}} VND. OK to pay"', '"Amount {{bill.total}} VND. OK to pay"'),
   })
@@ -199,7 +200,7 @@ t.test('check: a request without a reply shape, and a template naming a field th
 
 t.test('test: a missing step and transition are listed under their flow and exit 1; flows print in menu order', async (t) => {
   const orphan = `${GOOD.replace('id: tiny', 'id: lost')}  orphan:\n    kind: end\n    outcome: failed\n    text: { vi: "Lạc", en: "Lost" }\n`
-  const dir = t.testdir({
+  const dir = testDir(t, {
     'a.yaml': GOOD.replace('id: tiny', 'id: zeta\nmenu_order: 5'),
     'b.yaml': GOOD.replace('id: tiny', 'id: alpha'),
     'c.yaml': orphan,
@@ -217,7 +218,7 @@ t.test('test: a missing step and transition are listed under their flow and exit
   const unreachableCase = capture()
   const branchy = GOOD.replace('    next: done\n', '    next: pick\n') +
     '  pick:\n    kind: branch\n    cases:\n      - when: false\n        next: done\n    otherwise: done\n'
-  t.equal(await flowsTest(t.testdir({ 'tiny.yaml': branchy }), unreachableCase), 1)
+  t.equal(await flowsTest(testDir(t, { 'tiny.yaml': branchy }), unreachableCase), 1)
   t.strictSame(unreachableCase.stdout.map((line) => line.replace(/, \d+ paths?$/, '')), [
     'tiny@1: steps 3/3 (100%), transitions 2/3 (66%)',
     '  missing transition: pick -> done (case 1)',
@@ -225,7 +226,7 @@ t.test('test: a missing step and transition are listed under their flow and exit
 })
 
 t.test('test: a file with errors is printed as its diagnostics and exits 1; an unreadable folder exits 1', async (t) => {
-  const dir = t.testdir({ 'bad.yaml': GOOD.replace('next: done', 'next: nowhere') })
+  const dir = testDir(t, { 'bad.yaml': GOOD.replace('next: done', 'next: nowhere') })
   const io = capture()
   t.equal(await flowsTest(dir, io), 1)
   t.strictSame(io.stdout, [
@@ -245,7 +246,7 @@ t.test('test: the path bound is reported, and coverage alone decides the exit co
 })
 
 t.test('loadFlowsDir lists flows by menu_order, then id; flows without one last', async (t) => {
-  const dir = t.testdir({
+  const dir = testDir(t, {
     '1.yaml': GOOD.replace('id: tiny', 'id: c-last'),
     '2.yaml': GOOD.replace('id: tiny', 'id: b-second\nmenu_order: 7'),
     '3.yaml': GOOD.replace('id: tiny', 'id: a-third\nmenu_order: 7'),

@@ -4,6 +4,7 @@ import t from 'tap'
 import { keysCommand } from '../../../runtime/cli/keys-command.js'
 import { keyIdOf } from '../../../runtime/ops/signed-envelope.js'
 import { loadSigningKey, loadTrustedKeys } from '../../../runtime/ops/trusted-keys.js'
+import { testDir } from '../../support/test-dir.js'
 
 function io() {
   const out: string[] = []
@@ -12,7 +13,7 @@ function io() {
 }
 
 t.test('keys generate writes a private key (0600) and its public key, and prints both paths and the key id', async (t) => {
-  const dir = join(t.testdir({}), 'new', 'keys')
+  const dir = join(testDir(t, {}), 'new', 'keys')
   const run = io()
   t.equal(await keysCommand(['generate', '--out', dir], run.io), 0)
   const privatePath = join(dir, 'ops.key')
@@ -25,7 +26,7 @@ t.test('keys generate writes a private key (0600) and its public key, and prints
 })
 
 t.test('keys generate never overwrites an existing private key', async (t) => {
-  const dir = t.testdir({ 'ops-2026.key': 'precious\n' })
+  const dir = testDir(t, { 'ops-2026.key': 'precious\n' })
   const run = io()
   t.equal(await keysCommand(['generate', '--out', dir, '--name', 'ops-2026'], run.io), 1)
   t.equal(readFileSync(join(dir, 'ops-2026.key'), 'utf8'), 'precious\n', 'the old key is untouched')
@@ -34,7 +35,7 @@ t.test('keys generate never overwrites an existing private key', async (t) => {
 })
 
 t.test('usage errors exit 2', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   for (const args of [[], ['generate'], ['make', '--out', dir], ['generate', '--out', dir, '--name', '../x'], ['generate', '--out', dir, '--bogus']]) {
     const run = io()
     t.equal(await keysCommand(args, run.io), 2, args.join(' '))

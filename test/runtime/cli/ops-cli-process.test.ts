@@ -10,10 +10,11 @@ import { startMosquitto } from '../../support/mosquitto.js'
 import { writeTestConfig } from '../../support/sim-residents.js'
 import { startStationProcess, station, waitForScreen, waitUntil } from '../../support/station-process.js'
 import { editedFeedback, opsKeys } from '../ops/ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('bundle, publish and configure with the station command; both survive a restart of the process', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const dataDir = join(root, 'data')
   const config = writeTestConfig(root, `ops:\n  trustedKeys: [${JSON.stringify(keys.publicPath)}]\n`)

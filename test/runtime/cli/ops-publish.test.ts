@@ -8,6 +8,7 @@ import { loadTrustedKeys } from '../../../runtime/ops/trusted-keys.js'
 import { startMosquitto } from '../../support/mosquitto.js'
 import { start } from '../../support/station-rig.js'
 import { bundledFlowFiles, editedFeedback, opsKeys } from '../ops/ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 function capture() {
   const out: string[] = []
@@ -22,7 +23,7 @@ function writeFolder(dir: string, files: Record<string, string>): string {
 }
 
 t.test('station flows bundle signs a clean folder and refuses one with errors, printing the diagnostics', async (t) => {
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const good = writeFolder(join(root, 'good'), editedFeedback(2))
   const out = join(root, 'bundle.json')
@@ -63,7 +64,7 @@ t.test('stations files: one id a line, comments and blanks ignored', async (t) =
 
 t.test('station ops config and ops publish-flows against a running station', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const s = await start(t, broker.url, (config) => {
     config.ops.trustedKeys = [keys.publicPath]

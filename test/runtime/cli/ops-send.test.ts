@@ -10,6 +10,7 @@ import { opsCommand } from '../../../runtime/cli/ops-send.js'
 import { generateKeyPairFiles } from '../../../runtime/ops/trusted-keys.js'
 import { startMosquitto, subscribeCollect } from '../../support/mosquitto.js'
 import { start } from '../../support/station-rig.js'
+import { testDir } from '../../support/test-dir.js'
 
 function io() {
   const out: string[] = []
@@ -19,7 +20,7 @@ function io() {
 
 t.test('ops send exits 0 for a command the station ran and 1 when it refused, failed or stayed silent', async (t) => {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   await mkdir(join(dir, 'keys'))
   await mkdir(join(dir, 'other'))
   const trusted = await generateKeyPairFiles(join(dir, 'keys'), 'ops')
@@ -64,7 +65,7 @@ t.test('ops send exits 0 for a command the station ran and 1 when it refused, fa
 })
 
 t.test('ops send: usage errors exit 2, an unreachable broker or unreadable key exits 1', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const pair = await generateKeyPairFiles(dir, 'ops')
   const usage: string[][] = [
     ['send'],

@@ -7,6 +7,7 @@ import type { FleetSnapshot } from '../../../runtime/ops/fleet-model.js'
 import { startMosquitto, startTcpRelay, subscribeCollect } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { testDir } from '../../support/test-dir.js'
 
 function captureIo() {
   const out: string[] = []
@@ -89,7 +90,7 @@ t.test('usage and unreachable brokers get clear exit codes', async (t) => {
   const nobody = captureIo()
   t.equal(await opsWatchCommand({ broker: `mqtt://127.0.0.1:${port}`, json: true }, nobody.io), 1)
   t.match(nobody.err.join('\n'), /cannot connect to mqtt:\/\/127\.0\.0\.1:\d+/)
-  const dir = t.testdir()
+  const dir = testDir(t)
   await writeFile(join(dir, 'ca.pem'), 'not a pem')
   const halfTls = captureIo()
   t.equal(await opsWatchCommand({ broker: 'mqtts://127.0.0.1:1', cert: join(dir, 'ca.pem') }, halfTls.io), 1)

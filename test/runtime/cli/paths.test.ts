@@ -12,6 +12,7 @@ import {
 import { ControlServer } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { createSilentLogger } from '../../../runtime/log.js'
+import { testDir } from '../../support/test-dir.js'
 
 const REPO_ROOT = resolve(import.meta.dirname, '../../..')
 const systemStationRuns = existsSync(controlSocketPath(SYSTEM_DATA_DIR))
@@ -40,7 +41,7 @@ t.test('without the flag a client uses STATION_DATA_DIR', async (t) => {
 })
 
 t.test('without flag or env a client finds the local station when its socket is there', async (t) => {
-  const cwd = t.testdir()
+  const cwd = testDir(t)
   const local = localDataDir(cwd)
   if (systemStationRuns) {
     t.equal(clientDataDir(cwd, undefined, {}), SYSTEM_DATA_DIR, 'a system station runs on this machine')

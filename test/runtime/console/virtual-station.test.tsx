@@ -10,6 +10,7 @@ import { decodeWiegand } from '../../../drivers/wiegand/wiegand-codec.js'
 import { identityFromCard } from '../../../runtime/kiosk/identity-from-card.js'
 import type { StatusReport } from '../../../runtime/status-report.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { testDir } from '../../support/test-dir.js'
 
 const POLLED = new Set(['sim.screen', 'sim.receipt', 'status'])
 
@@ -355,7 +356,7 @@ t.test('startVirtualStation lays out at the terminal size, again on resize, and 
   const stdin = new FakeTerminalIn()
   let quits = 0
   // No station listens on this socket: the console says so and keeps going.
-  const station = { socketPath: join(t.testdir({}), 'none.sock') } as unknown as RunningStation
+  const station = { socketPath: join(testDir(t, {}), 'none.sock') } as unknown as RunningStation
   startVirtualStation({ station, stdin: stdin as unknown as NodeJS.ReadStream, stdout: stdout as unknown as NodeJS.WriteStream, onQuit: () => quits++ })
   const all = () => stripAnsi(stdout.written.join(''))
   await until(() => /ENOENT|no station|connect/.test(all()), 'the refused poll on screen')

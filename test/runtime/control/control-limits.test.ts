@@ -12,6 +12,7 @@ import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { captureLog } from '../../support/capture-log.js'
+import { testDir, type TestDirOwner } from '../../support/test-dir.js'
 
 
 /** A status-sized reply, so that a client that does not read fills its socket quickly. */
@@ -32,13 +33,10 @@ const HANDLERS: Record<string, ControlHandler> = {
   },
 }
 
-interface TestContext {
-  testdir(): string
-  teardown(fn: () => unknown): void
-}
+type TestContext = TestDirOwner
 
 async function startServer(t: TestContext, options: Partial<ControlServerOptions> = {}) {
-  const path = controlSocketPath(t.testdir())
+  const path = controlSocketPath(testDir(t))
   const { log, lines } = captureLog()
   const server = new ControlServer(path, HANDLERS, log, options)
   t.teardown(() => server.stop())

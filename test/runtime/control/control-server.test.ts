@@ -10,6 +10,7 @@ import { controlSocketPath } from '../../../runtime/control/socket-path.js'
 import { StationError } from '../../../runtime/errors.js'
 import type { ServiceContext } from '../../../runtime/supervisor/service.js'
 import { captureLog } from '../../support/capture-log.js'
+import { testDir, type TestDirOwner } from '../../support/test-dir.js'
 
 interface Teardown {
   teardown(fn: () => unknown): void
@@ -36,8 +37,8 @@ const HANDLERS: Record<string, ControlHandler> = {
 }
 
 /** A server on a socket in a fresh test dir (or the short temp fallback when that path is too long). */
-async function startServer(t: Teardown & { testdir(): string }, handlers = HANDLERS, options: Partial<ControlServerOptions> = {}) {
-  const dataDir = t.testdir()
+async function startServer(t: TestDirOwner, handlers = HANDLERS, options: Partial<ControlServerOptions> = {}) {
+  const dataDir = testDir(t)
   const path = controlSocketPath(dataDir)
   const { log, lines } = captureLog()
   const server = new ControlServer(path, handlers, log, options)
@@ -183,7 +184,7 @@ t.test('connection problems read as causes, not errno codes', async (t) => {
 })
 
 t.test('a stale socket file (its station killed) is reported as left over, not as a crash', async (t) => {
-  const path = controlSocketPath(t.testdir())
+  const path = controlSocketPath(testDir(t))
   const child = spawn(process.execPath, [
     '-e',
     `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
@@ -206,7 +207,7 @@ t.test('stop closes open connections, removes the socket file and reports stoppe
 })
 
 t.test('a socket file left by a killed station is removed at start', async (t) => {
-  const dataDir = t.testdir()
+  const dataDir = testDir(t)
   const path = controlSocketPath(dataDir)
   // A real process listens, then dies by SIGKILL, leaving its socket file behind.
   const child = spawn(process.execPath, [
@@ -222,7 +223,7 @@ t.test('a socket file left by a killed station is removed at start', async (t) =
 })
 
 t.test('a plain file in the way of the socket is replaced', async (t) => {
-  const dataDir = t.testdir()
+  const dataDir = testDir(t)
   const path = controlSocketPath(dataDir)
   writeFileSync(path, 'left over')
   const server = new ControlServer(path, HANDLERS, captureLog().log)
@@ -242,7 +243,7 @@ t.test('a second server on a live socket refuses to start and leaves the first o
 })
 
 t.test('the client against a missing socket says that no station is running', async (t) => {
-  const path = controlSocketPath(t.testdir())
+  const path = controlSocketPath(testDir(t))
   await t.rejects(controlRequest(path, 'status'), {
     code: 'E_CONTROL_REQUEST',
     message: /no station is running \(no socket at /,
@@ -257,7 +258,7 @@ async function rawServer(t: Teardown, onConnection: (socket: import('node:net').
 }
 
 t.test('the client gives up with E_DEVICE_TIMEOUT when the station never answers', async (t) => {
-  const path = controlSocketPath(t.testdir())
+  const path = controlSocketPath(testDir(t))
   const held: import('node:net').Socket[] = []
   await rawServer(t, (socket) => void held.push(socket), path)
   t.teardown(() => held.forEach((socket) => socket.destroy()))
@@ -265,7 +266,7 @@ t.test('the client gives up with E_DEVICE_TIMEOUT when the station never answers
 })
 
 t.test('the client rejects at once when the station hangs up without answering', async (t) => {
-  const path = controlSocketPath(t.testdir())
+  const path = controlSocketPath(testDir(t))
   await rawServer(t, (socket) => socket.on('data', () => socket.destroy()), path)
   const startedMs = Date.now()
   await t.rejects(controlRequest(path, 'status', {}, 5000), { code: 'E_CONTROL_REQUEST' })

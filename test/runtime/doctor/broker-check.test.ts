@@ -6,6 +6,7 @@ import { freeLoopbackPort } from '../../../runtime/mqtt/broker-discovery.js'
 import { startMosquitto } from '../../support/mosquitto.js'
 import { createTestPki } from '../../support/pki.js'
 import { testIo } from './doctor-io.js'
+import { testDir } from '../../support/test-dir.js'
 
 const STATION = 'hn-test-001'
 const target = { stationId: STATION, connectTimeoutMs: 2000 }
@@ -40,7 +41,7 @@ t.test('a port that speaks no MQTT fails after the TCP connect', async (t) => {
 
 t.test('mqtts: chain checked against mqtt.tls.caFile, near expiry warns, far passes', async (t) => {
   // One folder per test (t.testdir), so each PKI gets its own sub-folder.
-  const dir = t.testdir({ near: {}, far: {} })
+  const dir = testDir(t, { near: {}, far: {} })
   const near = await createTestPki(join(dir, 'near'), [STATION])
   const nearBroker = await startMosquitto(t, { tls: { pki: near, dir: near.dir } })
   const tls = near.clients[STATION]
@@ -78,7 +79,7 @@ t.test('mqtts: chain checked against mqtt.tls.caFile, near expiry warns, far pas
 })
 
 t.test('credential files that cannot be read fail before any connection', async (t) => {
-  const dir = t.testdir({ 'not-a-cert.pem': 'garbage' })
+  const dir = testDir(t, { 'not-a-cert.pem': 'garbage' })
   t.match(await brokerCheck(testIo(), { ...target, url: 'mqtt://127.0.0.1:1', passwordFile: join(dir, 'missing') }), [
     { check: 'broker', status: 'fail', summary: /cannot read a broker credential file/, fix: /passwordFile/ },
   ])
@@ -95,7 +96,7 @@ t.test('credential files that cannot be read fail before any connection', async 
 })
 
 t.test('username and password from mqtt.passwordFile go into the CONNECT; a refusal by client id warns', async (t) => {
-  const dir = t.testdir({ password: 's3cret\n' })
+  const dir = testDir(t, { password: 's3cret\n' })
   const seen: unknown[] = []
   const broker = await startMosquitto(t)
   const results = await brokerCheck(testIo(), { ...target, url: broker.url, username: 'u', passwordFile: join(dir, 'password') }, async (url, options) => {

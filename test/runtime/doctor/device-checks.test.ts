@@ -6,6 +6,7 @@ import { deviceNodesCheck } from '../../../runtime/doctor/device-nodes-check.js'
 import { unitSupplementaryGroups, userGroupsCheck } from '../../../runtime/doctor/user-groups-check.js'
 import { configOf as validatedConfig } from '../../support/validated-config.js'
 import { exited, testIo } from './doctor-io.js'
+import { testDir } from '../../support/test-dir.js'
 
 function piHardware(overrides: Record<string, unknown> = {}): HardwareConfig {
   return validatedConfig({
@@ -50,7 +51,7 @@ t.test('device needs: each node once with its devices and group; none in simulat
 })
 
 t.test('device nodes: present passes, missing names the device and the fix, denied names the group', async (t) => {
-  const dir = t.testdir({ 'i2c-1': '', export: '' })
+  const dir = testDir(t, { 'i2c-1': '', export: '' })
   const nodes = [
     { node: join(dir, 'i2c-1'), kind: 'i2c' as const, devices: ['display', 'keypad'], group: 'i2c' as const },
     { node: join(dir, 'export'), kind: 'sysfs-gpio' as const, devices: ['tamper'], group: 'gpio' as const },

@@ -6,6 +6,7 @@ import t from 'tap'
 import { certificateExpiryCheck, certificatesInPem, validityOf } from '../../../runtime/doctor/certificate-expiry.js'
 import { formatChecks, wrap } from '../../../runtime/doctor/format-checks.js'
 import { systemDoctorIo } from '../../../runtime/doctor/system-doctor-io.js'
+import { testDir } from '../../support/test-dir.js'
 
 const DAY_MS = 86_400_000
 
@@ -33,7 +34,7 @@ t.test('certificate expiry: pass beyond 30 days, warn under, fail expired or not
 })
 
 t.test('certificates are read from PEM bundles with their CN and dates', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const pem = join(dir, 'c.pem')
   await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(dir, 'k'), '-out', pem, '-days', '10', '-subj', '/O=Test/CN=bundle-ca'])
   const text = await readFile(pem, 'utf8')
@@ -71,7 +72,7 @@ t.test('system io: runs programs without a shell, tells a missing program from a
   t.strictSame(await io.exec('sh', ['-c', 'echo fine'], 5000), { kind: 'exited', code: 0, stdout: 'fine\n', stderr: '' })
   t.strictSame(await io.exec('no-such-program-here', [], 5000), { kind: 'missing' })
   t.match(await io.exec('sleep', ['5'], 100), { kind: 'exited', code: -1 }, 'a timeout kills it')
-  const dir = t.testdir({ f: 'x' })
+  const dir = testDir(t, { f: 'x' })
   t.equal((await io.readFile(join(dir, 'f'))).toString(), 'x')
   await io.access(join(dir, 'f'), 0)
   t.ok((await io.statfs(dir)).bsize > 0)

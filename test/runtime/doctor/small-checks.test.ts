@@ -4,6 +4,7 @@ import { diskSpaceCheck } from '../../../runtime/doctor/disk-space-check.js'
 import { nodeVersionCheck } from '../../../runtime/doctor/node-version-check.js'
 import { systemdUnitCheck } from '../../../runtime/doctor/systemd-unit-check.js'
 import { errnoError, exited, testIo } from './doctor-io.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('node: 20 and later pass, older or unreadable versions fail', async (t) => {
   t.match(nodeVersionCheck('v20.0.0'), { status: 'pass', summary: 'Node v20.0.0' })
@@ -42,7 +43,7 @@ t.test('systemd: enabled passes; a missing unit fails on real hardware and warns
 })
 
 t.test('disk: fail under the reserve, warn under reserve + outbox bound, pass above', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const MIB = 1024 * 1024
   const at = (freeBytes: number) => testIo({ statfs: async () => ({ bavail: freeBytes / 4096, bsize: 4096 }) })
   const limits = { dataDir: dir, reserveBytes: 8 * MIB, outboxMaxBytes: 64 * MIB }
@@ -54,7 +55,7 @@ t.test('disk: fail under the reserve, warn under reserve + outbox bound, pass ab
 })
 
 t.test('disk: a data dir not made yet is measured at its nearest parent; other errors fail', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const result = await diskSpaceCheck(testIo(), { dataDir: `${dir}/a/b`, reserveBytes: 1, outboxMaxBytes: 1 })
   t.match(result, { status: 'pass', summary: new RegExp(`not made yet; measured at ${dir}\\)`) })
   const denied = testIo({

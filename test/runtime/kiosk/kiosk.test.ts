@@ -18,6 +18,7 @@ import { createLogger } from '../../../runtime/log.js'
 import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { testDir } from '../../support/test-dir.js'
 
 
 const PROFILE: PrinterProfile = { codepage: 'ascii', codeTable: 0, lineWidthChars: 32 }
@@ -42,7 +43,7 @@ interface RigOptions {
 
 async function rig(t: Test, options: RigOptions = {}) {
   const clock = new SimClock(Date.UTC(2026, 0, 1, 3))
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const logLines: string[] = []
   const log = createLogger({ level: 'debug' }, { write: (line: string) => void logLines.push(line) })
   const key = await loadOrCreateKey(join(dir, 'keys', 'outbox.key'))

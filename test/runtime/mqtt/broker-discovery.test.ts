@@ -14,6 +14,7 @@ import {
   type PrivateMosquitto,
 } from '../../../runtime/mqtt/broker-discovery.js'
 import { createServer } from 'node:net'
+import { testDir } from '../../support/test-dir.js'
 
 const log = createSilentLogger()
 const SBIN = '/usr/sbin:/usr/local/sbin'
@@ -81,7 +82,7 @@ t.test('probeTcp tells a listening port from a closed one', async (t) => {
 })
 
 t.test('findMosquitto prefers the override, then PATH, and skips files that are not executable', async (t) => {
-  const dir = t.testdir({ a: {}, b: {}, custom: 'x', 'a/mosquitto': 'not executable', 'b/mosquitto': 'x' })
+  const dir = testDir(t, { a: {}, b: {}, custom: 'x', 'a/mosquitto': 'not executable', 'b/mosquitto': 'x' })
   await chmod(join(dir, 'custom'), 0o755)
   await chmod(join(dir, 'b/mosquitto'), 0o755)
   const searchPath = [join(dir, 'a'), join(dir, 'b')].join(':')
@@ -114,7 +115,7 @@ t.test('the default spawner finds mosquitto and starts it on a free port', async
 })
 
 t.test('spawnPrivateMosquitto rejects and cleans up when the binary exits at once', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const fake = join(dir, 'fake-mosquitto')
   await writeFile(fake, '#!/bin/sh\necho "Error: bad config" >&2\nexit 3\n')
   await chmod(fake, 0o755)

@@ -5,6 +5,7 @@ import { SimClock } from '../../../runtime/sim-clock.js'
 import { openStationState } from '../../../runtime/state/station-state.js'
 import { startMosquitto, startTcpRelay, subscribeCollect } from '../../support/mosquitto.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'
+import { testDir } from '../../support/test-dir.js'
 
 const STATION = 'birth-station-1'
 const STATUS = `cs/v1/${STATION}/status`
@@ -15,7 +16,7 @@ t.test('birthSeq comes from the persisted boot counter and grows across restarts
   const broker = await startMosquitto(t)
   const status = await subscribeCollect(broker.url, STATUS)
   t.teardown(() => status.close())
-  const stateFile = join(t.testdir(), 'state.json')
+  const stateFile = join(testDir(t), 'state.json')
   const births: number[] = []
   for (let run = 0; run < 2; run++) {
     const state = await openStationState(stateFile, { bootCount: 0, receiptSeq: 0, maintenance: false })

@@ -6,12 +6,13 @@ import { startMosquitto, subscribeCollect, tlsClientOptions, type Teardown, type
 import { createTestPki, type ClientTls, type TestPki } from '../../support/pki.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 import { captureLog } from '../../support/capture-log.js'
+import { testDir } from '../../support/test-dir.js'
 
 const A = 'station-a'
 const B = 'station-b'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-const pkiDir = t.testdir()
+const pkiDir = testDir(t)
 let pki: TestPki
 
 t.before(async () => {

@@ -18,6 +18,7 @@ import { startMosquitto, subscribeCollect, type Collector, type Teardown } from 
 import { createTestLink } from '../../support/test-link.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { commandBody } from '../../support/command-body.js'
+import { testDir, type TestDirOwner } from '../../support/test-dir.js'
 
 const STATION = 'cmd-station-1'
 const BASE = `cs/v1/${STATION}`
@@ -40,7 +41,7 @@ interface Rig {
 
 const body = (name: string, over: Record<string, unknown> = {}) => commandBody(STATION, name, over)
 
-async function startRig(t: Teardown & { testdir(): string }): Promise<Rig> {
+async function startRig(t: TestDirOwner): Promise<Rig> {
   const broker = await startMosquitto(t)
   const link = createTestLink(t, broker.url, { stationId: STATION })
   const events: Rig['events'] = []
@@ -59,7 +60,7 @@ async function startRig(t: Teardown & { testdir(): string }): Promise<Rig> {
     stationId: STATION,
     trustedKeys: new Map([[keyIdOf(ops.publicKey), ops.publicKey]]),
     maxSkewS: 300,
-    noncePath: join(t.testdir(), 'ops', 'nonces.json'),
+    noncePath: join(testDir(t), 'ops', 'nonces.json'),
     handlers: new Map([
       ['ping', handler('ping', false)],
       ['maintenance', handler('maintenance', true)],

@@ -13,6 +13,7 @@ import {
   writeDesiredState,
 } from '../../../runtime/ops/desired-config.js'
 import { configOf } from '../../support/validated-config.js'
+import { testDir } from '../../support/test-dir.js'
 
 const NOW = '2026-12-02T04:00:00.000Z'
 
@@ -53,7 +54,7 @@ t.test('composition validates over the file config with the file validator, list
 })
 
 t.test('the stored state: written atomically, read back, and never a reason not to start', async (t) => {
-  const dataDir = t.testdir({})
+  const dataDir = testDir(t, {})
   const file = configOf({}, defaultConfig(dataDir, '/opt/flows'))
   t.same(await readDesiredState(dataDir), { state: { accepted: null, refused: null } })
   const accepted = { version: 2, config: { session: { endScreenS: 4 } }, issuedAt: NOW, keyId: 'k', acceptedAt: NOW, digest: 'd' }

@@ -4,6 +4,7 @@ import t from 'tap'
 import { BUNDLE_LIMITS, bundleDir, flowsAtStart, installBundle, parseBundleBody, readBundlePointer } from '../../../runtime/ops/flow-bundle.js'
 import { FLOWS_DIR } from '../../support/station-rig.js'
 import { editedFeedback } from './ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 const NOW = '2026-12-02T04:00:00.000Z'
 const OPTIONS = { capabilities: { identitySources: ['cccd_qr', 'mrz'] }, display: { cols: 20, rows: 4 } }
@@ -28,7 +29,7 @@ t.test('the body: shape, names, sizes, stations', async (t) => {
 })
 
 t.test('install: checked in staging, renamed into place, pointer written, old versions pruned', async (t) => {
-  const dataDir = t.testdir({})
+  const dataDir = testDir(t, {})
   for (const version of [2, 3, 4, 5]) {
     const outcome = await installBundle(dataDir, { version, createdAt: NOW, files: editedFeedback(version) }, `d${version}`, OPTIONS, NOW)
     t.equal(outcome.ok, true, `version ${version} installs`)
@@ -46,7 +47,7 @@ t.test('install: checked in staging, renamed into place, pointer written, old ve
 })
 
 t.test('at start a bad pointer or folder falls back to flows.dir and never throws', async (t) => {
-  const dataDir = t.testdir({})
+  const dataDir = testDir(t, {})
   t.same(await flowsAtStart(dataDir, FLOWS_DIR, OPTIONS), { dir: FLOWS_DIR, installed: null, highestVersion: 0 })
   mkdirSync(join(dataDir, 'flows'), { recursive: true })
   writeFileSync(join(dataDir, 'flows', 'current.json'), '{"version":')

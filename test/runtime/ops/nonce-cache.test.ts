@@ -4,13 +4,14 @@ import t from 'tap'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { NonceCache } from '../../../runtime/ops/nonce-cache.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
+import { testDir } from '../../support/test-dir.js'
 
 const TTL_MS = 600_000
 const open = (path: string, clock: SimClock, maxEntries = 100) =>
   NonceCache.open({ path, clock, ttlMs: TTL_MS, maxEntries, log: createSilentLogger() })
 
 t.test('a remembered nonce is seen again after the cache is reopened from disk (a restart)', async (t) => {
-  const path = join(t.testdir({}), 'ops', 'nonces.json')
+  const path = join(testDir(t, {}), 'ops', 'nonces.json')
   const clock = new SimClock()
   const first = await open(path, clock)
   t.equal(first.seen('nonce-0001', clock.now()), false)
@@ -23,7 +24,7 @@ t.test('a remembered nonce is seen again after the cache is reopened from disk (
 })
 
 t.test('entries expire after the ttl (2x the skew window) and are dropped from the file', async (t) => {
-  const path = join(t.testdir({}), 'nonces.json')
+  const path = join(testDir(t, {}), 'nonces.json')
   const clock = new SimClock()
   const cache = await open(path, clock)
   await cache.remember('nonce-old-1')
@@ -37,7 +38,7 @@ t.test('entries expire after the ttl (2x the skew window) and are dropped from t
 })
 
 t.test('the cache is bounded: beyond maxEntries the oldest is forgotten', async (t) => {
-  const path = join(t.testdir({}), 'nonces.json')
+  const path = join(testDir(t, {}), 'nonces.json')
   const clock = new SimClock()
   const cache = await open(path, clock, 3)
   for (const nonce of ['n-000001', 'n-000002', 'n-000003', 'n-000004']) {
@@ -50,7 +51,7 @@ t.test('the cache is bounded: beyond maxEntries the oldest is forgotten', async 
 })
 
 t.test('a corrupt file is not fatal, but commands issued before it was opened are treated as replays', async (t) => {
-  const path = join(t.testdir({}), 'nonces.json')
+  const path = join(testDir(t, {}), 'nonces.json')
   writeFileSync(path, '{"v":1,"expires":')
   const clock = new SimClock()
   const openedAtMs = clock.now()

@@ -8,6 +8,7 @@ import { connectAsync } from 'mqtt'
 import { loadSigningKey, generateKeyPairFiles } from '../../../runtime/ops/trusted-keys.js'
 import { FLOWS_DIR } from '../../support/station-rig.js'
 import type { KeyObject } from 'node:crypto'
+import { testDir } from '../../support/test-dir.js'
 
 export interface OpsKeys {
   publicPath: string
@@ -15,7 +16,7 @@ export interface OpsKeys {
   privateKey: KeyObject
 }
 
-/** A key pair in `dir` (created); call t.testdir() once per test and pass a folder under it. */
+/** A key pair in `dir` (created); call testDir(t) once per test and pass a folder under it. */
 export async function opsKeys(dir: string, name = 'ops'): Promise<OpsKeys> {
   mkdirSync(dir, { recursive: true })
   const pair = await generateKeyPairFiles(dir, name)

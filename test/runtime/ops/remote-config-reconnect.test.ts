@@ -4,11 +4,12 @@ import { encodeSignedEnvelope, signEnvelope } from '../../../runtime/ops/signed-
 import { startMosquitto, startTcpRelay, subscribeCollect } from '../../support/mosquitto.js'
 import { start } from '../../support/station-rig.js'
 import { editedFeedback, opsKeys, publishRetained } from './ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('retained desired config and bundles delivered again on every reconnect cause no new events', async (t) => {
   const broker = await startMosquitto(t)
   const relay = await startTcpRelay(t, broker.port)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const events = await subscribeCollect(broker.url, 'cs/v1/lobby-test/events')
   const reported = await subscribeCollect(broker.url, 'cs/v1/lobby-test/config/reported')

@@ -6,6 +6,7 @@ import { startMosquitto, subscribeCollect, type CollectedMessage } from '../../s
 import { start } from '../../support/station-rig.js'
 import { QR } from '../../support/sim-residents.js'
 import { opsKeys, publishRetained } from './ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 const TOPIC = 'cs/v1/lobby-test/config/desired'
 const body = (version: number, config: Record<string, unknown>, station = 'lobby-test') => ({
@@ -17,7 +18,7 @@ const body = (version: number, config: Record<string, unknown>, station = 'lobby
 
 t.test('desired config: every problem listed, live changes between residents, restart changes pending, no rollback, kept over a restart', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const dataDir = join(root, 'data')
   const reported = await subscribeCollect(broker.url, 'cs/v1/lobby-test/config/reported')

@@ -6,6 +6,7 @@ import { startMosquitto, subscribeCollect, type CollectedMessage } from '../../s
 import { start } from '../../support/station-rig.js'
 import { QR, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
 import { editedFeedback, opsKeys, publishRetained } from './ops-fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 const TOPIC = 'cs/v1/lobby-test/flows/bundle'
 const bundle = (version: number, files: Record<string, string>, stations?: string[]) => ({
@@ -19,7 +20,7 @@ const refusedWith = (version: number | null, reason: string) => (message: Collec
 
 t.test('flow bundles: refused when old, forged, for another station or broken; a good one serves the next session and survives a restart', async (t) => {
   const broker = await startMosquitto(t)
-  const root = t.testdir({})
+  const root = testDir(t, {})
   const keys = await opsKeys(join(root, 'keys'))
   const dataDir = join(root, 'data')
   const reported = await subscribeCollect(broker.url, 'cs/v1/lobby-test/config/reported')

@@ -18,6 +18,7 @@ import { startMosquitto, subscribeCollect, type Collector, type TestBroker } fro
 import { start, type Running } from '../../support/station-rig.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { commandBody } from '../../support/command-body.js'
+import { testDir } from '../../support/test-dir.js'
 
 const STATION = 'lobby-test' // set by the station rig
 const BASE = `cs/v1/${STATION}`
@@ -34,7 +35,7 @@ interface Setup {
 
 async function setup(t: Test): Promise<Setup> {
   const broker = await startMosquitto(t)
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   await mkdir(join(dir, 'keys'))
   const pair = await generateKeyPairFiles(join(dir, 'keys'), 'ops')
   const events = await subscribeCollect(broker.url, `${BASE}/events`)

@@ -2,10 +2,11 @@ import { open, writeFile, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { CoalescedReads, MAX_GAP_BYTES, MAX_RUN_BYTES } from '../../../runtime/outbox/coalesced-reads.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** Real files; the handle's read is counted so the test sees how many reads reached the disk. */
 async function rig(t: Test, sizes: Record<number, number>) {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const contents = new Map<number, Buffer>()
   const handles: FileHandle[] = []
   const reads: Array<{ segment: number; position: number; length: number }> = []
@@ -69,7 +70,7 @@ t.test('a read past the end shows as fewer bytes, and a failed read rejects ever
 
   const opened: FileHandle[] = []
   t.teardown(() => Promise.all(opened.map((h) => h.close())))
-  const dir = t.testdir({ f: 'abc' })
+  const dir = testDir(t, { f: 'abc' })
   const failing = new CoalescedReads(async (segment) => {
     if (segment === 9) throw Object.assign(new Error('EIO'), { code: 'EIO' })
     const handle = await open(join(dir, 'f'), 'r')

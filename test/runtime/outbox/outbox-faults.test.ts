@@ -9,9 +9,10 @@ import { SimClock } from '../../../runtime/sim-clock.js'
 import { pendingSubmissions } from '../../support/outbox-contents.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { captureLog, faultyFiles, options, submission } from './fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('ENOSPC on append: rejected E_OUTBOX_FULL, the partial write cut off, nothing accepted lost', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const fs = faultyFiles()
   const clock = new SimClock(Date.UTC(2026, 0, 2))
   const outbox = await openSegmentOutbox(options(dir, { files: fs.files, clock }))
@@ -33,7 +34,7 @@ t.test('ENOSPC on append: rejected E_OUTBOX_FULL, the partial write cut off, not
 })
 
 t.test('an ack that cannot be written still takes the id out of the queue, resolves, and lands with the next write', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const fs = faultyFiles()
   const { log, lines } = captureLog()
   const outbox = await openSegmentOutbox(options(dir, { files: fs.files, log }))
@@ -53,7 +54,7 @@ t.test('an ack that cannot be written still takes the id out of the queue, resol
 })
 
 t.test('acks kept after ENOSPC are retried on a timer when nothing else writes', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const fs = faultyFiles()
   const clock = new SimClock(Date.UTC(2026, 0, 2))
   const outbox = await openSegmentOutbox(options(dir, { files: fs.files, clock }))
@@ -76,7 +77,7 @@ t.test('acks kept after ENOSPC are retried on a timer when nothing else writes',
 
 t.test('EIO on a write poisons the outbox: appends reject E_OUTBOX_IO, acks still leave the queue', async (t) => {
   const fs = faultyFiles()
-  const outbox = await openSegmentOutbox(options(t.testdir(), { files: fs.files }))
+  const outbox = await openSegmentOutbox(options(testDir(t), { files: fs.files }))
   t.teardown(() => outbox.close())
   await outbox.append(submission(1))
   await outbox.append(submission(2))
@@ -91,7 +92,7 @@ t.test('EIO on a write poisons the outbox: appends reject E_OUTBOX_IO, acks stil
 })
 
 t.test('a record sealed with another key is set aside when read: reported, out of the depth, acked, kept in aside.log', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const other = await openSegmentOutbox(options(dir, { key: randomBytes(32) }))
   await other.append(submission(1))
   await other.close()

@@ -7,9 +7,10 @@ import { openSegmentOutbox } from '../../../runtime/outbox/segment-outbox.js'
 import { SimClock } from '../../../runtime/sim-clock.js'
 import { pendingSubmissions } from '../../support/outbox-contents.js'
 import { allBytes, assertNoPersonalData, captureLog, faultyFiles, options, segmentNames, submission } from './fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('keeps pending submissions, oldest first, across a reopen, and reads them back decrypted', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir))
   for (const n of [1, 2, 3]) await outbox.append(submission(n))
   t.equal(outbox.depth(), 3)
@@ -24,7 +25,7 @@ t.test('keeps pending submissions, oldest first, across a reopen, and reads them
 })
 
 t.test('stores personal answers only sealed, in files only the station user can read', async (t) => {
-  const dir = join(t.testdir(), 'outbox')
+  const dir = join(testDir(t), 'outbox')
   const outbox = await openSegmentOutbox(options(dir))
   await outbox.append(submission(1))
   await outbox.append(submission(2))
@@ -36,7 +37,7 @@ t.test('stores personal answers only sealed, in files only the station user can 
 })
 
 t.test('does not keep the caller object: later changes to it are not stored', async (t) => {
-  const outbox = await openSegmentOutbox(options(t.testdir()))
+  const outbox = await openSegmentOutbox(options(testDir(t)))
   t.teardown(() => outbox.close())
   const original = submission(1)
   const appended = outbox.append(original)
@@ -46,7 +47,7 @@ t.test('does not keep the caller object: later changes to it are not stored', as
 })
 
 t.test('pendingFrom walks the queue by seq: a cursor of last seq + 1 sees each record once', async (t) => {
-  const outbox = await openSegmentOutbox(options(t.testdir()))
+  const outbox = await openSegmentOutbox(options(testDir(t)))
   t.teardown(() => outbox.close())
   const seqs: number[] = []
   outbox.onAppended((ref) => void seqs.push(ref.seq))
@@ -75,7 +76,7 @@ t.test('pendingFrom walks the queue by seq: a cursor of last seq + 1 sees each r
 })
 
 t.test('read resolves null for an id that is not pending', async (t) => {
-  const outbox = await openSegmentOutbox(options(t.testdir()))
+  const outbox = await openSegmentOutbox(options(testDir(t)))
   t.teardown(() => outbox.close())
   await outbox.append(submission(1))
   await outbox.markDelivered('sub-1')
@@ -84,7 +85,7 @@ t.test('read resolves null for an id that is not pending', async (t) => {
 })
 
 t.test('appending an id that is still pending is a no-op, also while its first append is being written', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir))
   await Promise.all([outbox.append(submission(1)), outbox.append(submission(1, { answer: 'second' }))])
   await outbox.append(submission(1, { answer: 'third' }))
@@ -96,7 +97,7 @@ t.test('appending an id that is still pending is a no-op, also while its first a
 })
 
 t.test('an id delivered and then appended again is pending again, after a reopen too', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir))
   await outbox.append(submission(1))
   await outbox.markDelivered('sub-1')
@@ -108,7 +109,7 @@ t.test('an id delivered and then appended again is pending again, after a reopen
 })
 
 t.test('200 concurrent appends share a few writes and fdatasyncs (group commit), each durable', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const fs = faultyFiles()
   const outbox = await openSegmentOutbox(options(dir, { files: fs.files, maxBytes: 4 * 1024 * 1024 }))
   const syncsBefore = fs.datasyncs
@@ -125,7 +126,7 @@ t.test('200 concurrent appends share a few writes and fdatasyncs (group commit),
 
 t.test('one append after another costs one write and one fdatasync each', async (t) => {
   const fs = faultyFiles()
-  const outbox = await openSegmentOutbox(options(t.testdir(), { files: fs.files }))
+  const outbox = await openSegmentOutbox(options(testDir(t), { files: fs.files }))
   t.teardown(() => outbox.close())
   const syncsBefore = fs.datasyncs
   const writesBefore = fs.writes
@@ -135,7 +136,7 @@ t.test('one append after another costs one write and one fdatasync each', async 
 })
 
 t.test('acks given in the same tick share one write and one fdatasync; the ids leave the queue at once', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const fs = faultyFiles()
   const outbox = await openSegmentOutbox(options(dir, { files: fs.files }))
   for (let n = 0; n < 50; n++) await outbox.append(submission(n))
@@ -153,7 +154,7 @@ t.test('acks given in the same tick share one write and one fdatasync; the ids l
 })
 
 t.test('rolls to a new segment at the size bound and deletes fully delivered segments oldest first only', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir, { segmentBytes: 4096 }))
   t.teardown(() => outbox.close())
   for (let n = 0; n < 30; n++) await outbox.append(submission(n, { pad: 'y'.repeat(300) }))
@@ -177,7 +178,7 @@ t.test('rolls to a new segment at the size bound and deletes fully delivered seg
 })
 
 t.test('a fully delivered single segment is cut back to its header, so space comes back', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir, { segmentBytes: 64 * 1024 }))
   t.teardown(() => outbox.close())
   for (let n = 0; n < 20; n++) await outbox.append(submission(n, { pad: 'z'.repeat(1000) }))
@@ -189,7 +190,7 @@ t.test('a fully delivered single segment is cut back to its header, so space com
 })
 
 t.test('refuses appends past maxBytes with E_OUTBOX_FULL, writing nothing, and reports outbox-bound', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir, { maxBytes: 40 * 1024, segmentBytes: 8 * 1024 }))
   t.teardown(() => outbox.close())
   let accepted = 0
@@ -216,7 +217,7 @@ t.test('storage() reports disk-reserve below the reserve, reading free space at 
   const fs = faultyFiles()
   const clock = new SimClock(Date.UTC(2026, 0, 2))
   fs.freeBytes = 100 * 1024 * 1024
-  const outbox = await openSegmentOutbox(options(t.testdir(), { files: fs.files, clock, reserveBytes: 8 * 1024 * 1024 }))
+  const outbox = await openSegmentOutbox(options(testDir(t), { files: fs.files, clock, reserveBytes: 8 * 1024 * 1024 }))
   t.teardown(() => outbox.close())
   t.strictSame(outbox.storage(), { state: 'ok' })
   fs.freeBytes = 1024 * 1024
@@ -237,7 +238,7 @@ t.test('storage() reports disk-reserve below the reserve, reading free space at 
 
 t.test('listener errors are logged, not thrown', async (t) => {
   const { log, lines } = captureLog()
-  const outbox = await openSegmentOutbox(options(t.testdir(), { log }))
+  const outbox = await openSegmentOutbox(options(testDir(t), { log }))
   t.teardown(() => outbox.close())
   const off = outbox.onAppended(() => {
     throw new Error('listener broke')
@@ -250,7 +251,7 @@ t.test('listener errors are logged, not thrown', async (t) => {
 })
 
 t.test('after close every call rejects with E_OUTBOX_IO; close is idempotent', async (t) => {
-  const outbox = await openSegmentOutbox(options(t.testdir()))
+  const outbox = await openSegmentOutbox(options(testDir(t)))
   await outbox.append(submission(1))
   await outbox.close()
   await outbox.close()
@@ -260,7 +261,7 @@ t.test('after close every call rejects with E_OUTBOX_IO; close is idempotent', a
 })
 
 t.test('close writes acknowledgements still queued', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir))
   await outbox.append(submission(1))
   await outbox.append(submission(2))
@@ -272,17 +273,17 @@ t.test('close writes acknowledgements still queued', async (t) => {
 })
 
 t.test('rejects malformed submissions with TypeError and a key of the wrong size', async (t) => {
-  const outbox = await openSegmentOutbox(options(t.testdir()))
+  const outbox = await openSegmentOutbox(options(testDir(t)))
   t.teardown(() => outbox.close())
   await t.rejects(outbox.append({ ...submission(1), id: '' }), TypeError)
   await t.rejects(outbox.append({ ...submission(1), createdAt: 'yesterday' }), TypeError)
   await t.rejects(outbox.append({ ...submission(1), data: [] as unknown as Record<string, unknown> }), TypeError)
-  await t.rejects(openSegmentOutbox(options(t.testdir(), { key: randomBytes(16) })), TypeError)
+  await t.rejects(openSegmentOutbox(options(testDir(t), { key: randomBytes(16) })), TypeError)
   t.equal(outbox.depth(), 0)
 })
 
 t.test('works with a key from the key file', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const key = await loadOrCreateKey(join(dir, 'keys', 'outbox.key'))
   const outbox = await openSegmentOutbox(options(join(dir, 'outbox'), { key }))
   t.teardown(() => outbox.close())

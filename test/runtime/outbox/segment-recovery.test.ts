@@ -6,6 +6,7 @@ import { FILE_HEADER_BYTES } from '../../../runtime/outbox/segment-format.js'
 import { openSegmentOutbox, type SegmentOutboxOptions } from '../../../runtime/outbox/segment-outbox.js'
 import { pendingSubmissions } from '../../support/outbox-contents.js'
 import { captureLog, options, segmentNames, submission } from './fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 /** Offsets and sizes of the frames in a segment file, walking the length fields (the file must be clean). */
 function frames(bytes: Buffer): Array<{ offset: number; size: number }> {
@@ -20,7 +21,7 @@ function frames(bytes: Buffer): Array<{ offset: number; size: number }> {
 
 /** An outbox dir with records 1..count, closed; returns the path of its (first) segment. */
 async function outboxWith(t: Test, count: number, overrides: Partial<SegmentOutboxOptions> = {}): Promise<{ dir: string; segment: string }> {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const outbox = await openSegmentOutbox(options(dir, overrides))
   for (let n = 1; n <= count; n++) await outbox.append(submission(n))
   await outbox.close()
@@ -119,7 +120,7 @@ t.test('the same damage is copied once: the segment is rewritten without it, and
 })
 
 t.test('a segment of random bytes is copied aside and replaced by a fresh one; never cut to nothing without a copy', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const garbage = randomBytes(20_000)
   await writeFile(join(dir, 'seg-00000001.log'), garbage)
   const { outbox, ids: kept } = await reopen(t, dir)

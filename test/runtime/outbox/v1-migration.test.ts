@@ -9,6 +9,7 @@ import type { Submission } from '../../../runtime/outbox/outbox-types.js'
 import { openSegmentOutbox } from '../../../runtime/outbox/segment-outbox.js'
 import { pendingSubmissions } from '../../support/outbox-contents.js'
 import { KEY, options, segmentNames, submission } from './fixtures.js'
+import { testDir } from '../../support/test-dir.js'
 
 /**
  * The v1 journal as the previous release wrote it (frozen here: nothing in the runtime writes v1):
@@ -30,7 +31,7 @@ async function writeV1(dir: string, frames: Buffer[]): Promise<void> {
 const V1_FRAMES = [v1Add(submission(1)), v1Add(submission(2)), v1Add(submission(3)), v1Ack('sub-2')]
 
 t.test('moves the pending records of a v1 journal into segments on first open, then renames it', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   await writeV1(dir, V1_FRAMES)
   const outbox = await openSegmentOutbox(options(dir))
   t.equal(outbox.recovery.migratedV1Records, 2)
@@ -45,7 +46,7 @@ t.test('moves the pending records of a v1 journal into segments on first open, t
 })
 
 t.test('a crash after the copy but before the rename neither loses nor duplicates', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   await writeV1(dir, V1_FRAMES)
   const crashing = {
     ...nodeOutboxFiles,
@@ -63,7 +64,7 @@ t.test('a crash after the copy but before the rename neither loses nor duplicate
 })
 
 t.test('a crash in the middle of writing the migrated records neither loses nor duplicates', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   await writeV1(dir, V1_FRAMES)
   const crashing = {
     ...nodeOutboxFiles,
@@ -83,7 +84,7 @@ t.test('a crash in the middle of writing the migrated records neither loses nor 
 })
 
 t.test('a v1 journal damaged in the middle: a copy is kept, every intact record after the damage migrates', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const [a, b, c] = [v1Add(submission(1)), v1Add(submission(2)), v1Add(submission(3))]
   await writeV1(dir, [a, Buffer.from([0x42, 0x42, 0x42]), b, c])
   const outbox = await openSegmentOutbox(options(dir))
@@ -95,7 +96,7 @@ t.test('a v1 journal damaged in the middle: a copy is kept, every intact record 
 })
 
 t.test('a v1 journal of random bytes is kept in a copy, not migrated, and reported', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   await writeFile(join(dir, 'outbox.journal'), Buffer.from('not a journal at all, just some bytes '.repeat(40000)))
   const outbox = await openSegmentOutbox(options(dir))
   t.teardown(() => outbox.close())

@@ -3,14 +3,15 @@ import { join } from 'node:path'
 import { Low } from 'lowdb'
 import t from 'tap'
 import { DurableJSONFile } from '../../../runtime/state/durable-json-file.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('reads null when the file does not exist', async (t) => {
-  const adapter = new DurableJSONFile<{ n: number }>(join(t.testdir(), 'state.json'))
+  const adapter = new DurableJSONFile<{ n: number }>(join(testDir(t), 'state.json'))
   t.equal(await adapter.read(), null)
 })
 
 t.test('writes JSON that reads back, owner-only, with no temp file left', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const file = join(dir, 'state.json')
   const adapter = new DurableJSONFile<{ n: number; name: string }>(file)
   await adapter.write({ n: 1, name: 'trạm 1' })
@@ -21,7 +22,7 @@ t.test('writes JSON that reads back, owner-only, with no temp file left', async 
 })
 
 t.test('survives 50 concurrent writes: all resolve, the last one wins, no temp file remains', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const file = join(dir, 'state.json')
   const adapter = new DurableJSONFile<{ n: number }>(file)
   await Promise.all(Array.from({ length: 50 }, (_, n) => adapter.write({ n })))
@@ -31,7 +32,7 @@ t.test('survives 50 concurrent writes: all resolve, the last one wins, no temp f
 })
 
 t.test('writes the data as it was when write was called, not as it is later', async (t) => {
-  const file = join(t.testdir(), 'state.json')
+  const file = join(testDir(t), 'state.json')
   const adapter = new DurableJSONFile<{ n: number }>(file)
   const data = { n: 1 }
   const first = adapter.write({ n: 0 })
@@ -42,7 +43,7 @@ t.test('writes the data as it was when write was called, not as it is later', as
 })
 
 t.test('overwrites a temp file left by a crash', async (t) => {
-  const dir = t.testdir({ 'state.json.tmp': 'half a wri' })
+  const dir = testDir(t, { 'state.json.tmp': 'half a wri' })
   const file = join(dir, 'state.json')
   await new DurableJSONFile<{ n: number }>(file).write({ n: 7 })
   t.strictSame(await readdir(dir), ['state.json'])
@@ -50,7 +51,7 @@ t.test('overwrites a temp file left by a crash', async (t) => {
 })
 
 t.test('rejects invalid JSON and failed writes with E_OUTBOX_IO', async (t) => {
-  const dir = t.testdir({ 'bad.json': '{"n":' })
+  const dir = testDir(t, { 'bad.json': '{"n":' })
   await t.rejects(new DurableJSONFile(join(dir, 'bad.json')).read(), { code: 'E_OUTBOX_IO' })
   const nowhere = new DurableJSONFile<{ n: number }>(join(dir, 'missing', 'state.json'))
   const results = await Promise.allSettled([nowhere.write({ n: 1 }), nowhere.write({ n: 2 }), nowhere.write({ n: 3 })])
@@ -61,7 +62,7 @@ t.test('rejects invalid JSON and failed writes with E_OUTBOX_IO', async (t) => {
 })
 
 t.test('works as a lowdb adapter', async (t) => {
-  const file = join(t.testdir(), 'db.json')
+  const file = join(testDir(t), 'db.json')
   const db = new Low(new DurableJSONFile<{ items: string[] }>(file), { items: [] })
   await db.read()
   await db.update((data) => data.items.push('a'))

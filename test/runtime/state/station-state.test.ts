@@ -2,11 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
 import { openStationState, type StationStateData } from '../../../runtime/state/station-state.js'
+import { testDir } from '../../support/test-dir.js'
 
 const defaults: StationStateData = { bootCount: 0, receiptSeq: 0, maintenance: false }
 
 t.test('keeps counters across a reopen', async (t) => {
-  const file = join(t.testdir(), 'state', 'station.json')
+  const file = join(testDir(t), 'state', 'station.json')
   const state = await openStationState(file, defaults)
   t.equal(await state.recordBoot(), 1)
   t.equal(await state.nextReceiptSeq(), 1)
@@ -20,14 +21,14 @@ t.test('keeps counters across a reopen', async (t) => {
 })
 
 t.test('has the receipt number on disk by the time it is returned', async (t) => {
-  const file = join(t.testdir(), 'station.json')
+  const file = join(testDir(t), 'station.json')
   const state = await openStationState(file, defaults)
   const seq = await state.nextReceiptSeq()
   t.equal(JSON.parse(await readFile(file, 'utf8')).receiptSeq, seq)
 })
 
 t.test('hands concurrent callers distinct receipt numbers and persists the highest', async (t) => {
-  const file = join(t.testdir(), 'station.json')
+  const file = join(testDir(t), 'station.json')
   const state = await openStationState(file, defaults)
   const numbers = await Promise.all(Array.from({ length: 20 }, () => state.nextReceiptSeq()))
   t.strictSame([...numbers].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1))
@@ -36,7 +37,7 @@ t.test('hands concurrent callers distinct receipt numbers and persists the highe
 })
 
 t.test('persists updates and fills fields missing from the file with the defaults', async (t) => {
-  const dir = t.testdir({ 'station.json': JSON.stringify({ bootCount: 5, receiptSeq: 0 }) })
+  const dir = testDir(t, { 'station.json': JSON.stringify({ bootCount: 5, receiptSeq: 0 }) })
   const file = join(dir, 'station.json')
   const state = await openStationState(file, { ...defaults, flowsVersion: '1' })
   t.strictSame(state.get(), { bootCount: 5, receiptSeq: 0, maintenance: false, flowsVersion: '1' })
@@ -46,7 +47,7 @@ t.test('persists updates and fills fields missing from the file with the default
 })
 
 t.test('returns frozen snapshots that do not change the state', async (t) => {
-  const state = await openStationState(join(t.testdir(), 'station.json'), defaults)
+  const state = await openStationState(join(testDir(t), 'station.json'), defaults)
   const snapshot = state.get()
   t.ok(Object.isFrozen(snapshot))
   await state.nextReceiptSeq()
@@ -55,7 +56,7 @@ t.test('returns frozen snapshots that do not change the state', async (t) => {
 })
 
 t.test('keeps the replaced generation as .prev, byte for byte', async (t) => {
-  const file = join(t.testdir(), 'station.json')
+  const file = join(testDir(t), 'station.json')
   const state = await openStationState(file, defaults)
   await state.recordBoot()
   const first = await readFile(file, 'utf8')
@@ -75,7 +76,7 @@ t.test('starts from .prev, counters moved one past it, when the main file is dam
     ['wrong field type', JSON.stringify({ bootCount: 9, receiptSeq: 3, maintenance: 'yes' }), 'invalid'],
     ['an array', '[]', 'invalid'],
   ] as const) {
-    const file = join(t.testdir(), 'station.json')
+    const file = join(testDir(t), 'station.json')
     const state = await openStationState(file, defaults)
     await state.recordBoot()
     await state.update({ maintenance: true, maintenanceReason: 'technician' })
@@ -93,7 +94,7 @@ t.test('starts from .prev, counters moved one past it, when the main file is dam
 })
 
 t.test('uses .prev when the main file is missing beside it (a crash between the two renames)', async (t) => {
-  const dir = t.testdir({ 'station.json.prev': JSON.stringify({ bootCount: 7, receiptSeq: 2, maintenance: false }) })
+  const dir = testDir(t, { 'station.json.prev': JSON.stringify({ bootCount: 7, receiptSeq: 2, maintenance: false }) })
   const state = await openStationState(join(dir, 'station.json'), defaults)
   t.same(state.recovery, { source: 'prev', main: 'missing' })
   t.equal(await state.recordBoot(), 9)
@@ -101,7 +102,7 @@ t.test('uses .prev when the main file is missing beside it (a crash between the 
 
 t.test('starts counters from the clock floor when both generations are damaged', async (t) => {
   const nowMs = Date.parse('2026-12-02T10:00:00Z')
-  const dir = t.testdir({ 'station.json': '{', 'station.json.prev': '' })
+  const dir = testDir(t, { 'station.json': '{', 'station.json.prev': '' })
   const file = join(dir, 'station.json')
   const state = await openStationState(file, defaults, { nowMs: () => nowMs })
   t.same(state.recovery, { source: 'floor', main: 'not-json', prev: 'not-json', damagedCopy: `${file}.damaged` })
@@ -111,13 +112,13 @@ t.test('starts counters from the clock floor when both generations are damaged',
 })
 
 t.test('a new station (no file at all) starts at zero and reports nothing', async (t) => {
-  const state = await openStationState(join(t.testdir(), 'station.json'), defaults)
+  const state = await openStationState(join(testDir(t), 'station.json'), defaults)
   t.same(state.recovery, { source: 'new' })
   t.equal(await state.recordBoot(), 1)
 })
 
 t.test('keeps a counter bumped by a failed write and writes it with persist()', async (t) => {
-  const dir = t.testdir()
+  const dir = testDir(t)
   const file = join(dir, 'sub', 'station.json')
   const state = await openStationState(file, defaults)
   await state.recordBoot()

@@ -13,6 +13,7 @@ import { StationActivity } from '../../../runtime/technician/station-activity.js
 import { tlsIdentityReader } from '../../../runtime/technician/tls-identity.js'
 import { createTestPki } from '../../support/pki.js'
 import { ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
+import { testDir } from '../../support/test-dir.js'
 
 t.test('the log ring keeps the newest redacted lines, short', async (t) => {
   const ring = new LogRing(3)
@@ -204,7 +205,7 @@ t.test('activity: reads, prints, retries and faults per device; link, deliveries
 })
 
 t.test('the TLS identity: CN and expiry of the client certificate, read again after a minute', async (t) => {
-  const dir = t.testdir({})
+  const dir = testDir(t, {})
   const pki = await createTestPki(dir, ['hcm-q1-lobby-01'])
   const client = pki.clients['hcm-q1-lobby-01']
   if (!client) throw new Error('no client certificate')

@@ -6,6 +6,7 @@ import { startMosquitto } from '../../support/mosquitto.js'
 import { createTestPki } from '../../support/pki.js'
 import { start } from '../../support/station-rig.js'
 import { ID_NUMBER, NAME, QR } from '../../support/sim-residents.js'
+import { testDir } from '../../support/test-dir.js'
 
 const snapshotOf = async (request: (cmd: string, args?: Record<string, unknown>) => Promise<unknown>) =>
   (await request('tui.snapshot')) as TuiSnapshot
@@ -98,7 +99,7 @@ t.test('drain and restart: refusals name the reason, a restart returns the healt
 })
 
 t.test('with a TLS broker: connected since, last publish, the certificate, and a drain on request', async (t) => {
-  const dir = t.testdir({ pki: {} })
+  const dir = testDir(t, { pki: {} })
   const pki = await createTestPki(join(dir, 'pki'), ['lobby-test'])
   const broker = await startMosquitto(t, { tls: { pki, dir: join(dir, 'pki') } })
   const tls = pki.clients['lobby-test']

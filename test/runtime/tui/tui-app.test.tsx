@@ -10,6 +10,7 @@ import { TuiApp } from '../../../runtime/tui/tui-app.js'
 import { HELP_LINE, fit, formatDuration, plainText, tuiScreen } from '../../../runtime/tui/tui-screen.js'
 import type { TuiSnapshot } from '../../../runtime/tui/tui-snapshot.js'
 import { waitUntil } from '../../support/wait-until.js'
+import { testDir } from '../../support/test-dir.js'
 
 const NOW = Date.parse('2026-12-03T10:00:00.000Z')
 
@@ -88,7 +89,7 @@ async function fakeStation(t: Test, initial: TuiSnapshot) {
       return { name: args.name, health: { state: 'ok' } }
     },
   }
-  const path = controlSocketPath(join(t.testdir({}), 'data'))
+  const path = controlSocketPath(join(testDir(t, {}), 'data'))
   const server = new ControlServer(path, handlers, createSilentLogger())
   await server.start({ signal: new AbortController().signal, fail: () => undefined })
   t.teardown(() => server.stop())
