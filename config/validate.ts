@@ -26,7 +26,7 @@ import {
   type Checker,
 } from './checks.js'
 import { keyZoneProblems, phoneKeyZones } from '../drivers/touch/key-zones.js'
-import { messageOf } from '../runtime/errors.js'
+import { messageOf } from '../runtime/core/errors.js'
 import { FT6X36_ADDRESS } from '../drivers/touch/ft6x36-registers.js'
 import type {
   BuzzerConfig,

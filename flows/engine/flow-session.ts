@@ -6,7 +6,7 @@
  */
 import type { KeyName, Language } from '../../config/schema.js'
 import type { Receipt } from '../../drivers/printer/receipt.js'
-import type { Clock } from '../../runtime/clock.js'
+import type { Clock } from '../../runtime/core/clock.js'
 import type { FlowDefinition, FlowValue, Outcome } from './flow-types.js'
 import type { Identity } from './identity.js'
 import type { Screen } from './screen.js'

@@ -22,8 +22,8 @@
  * fits its shape.
  */
 import type { KeyName, Language } from '../../config/schema.js'
-import { StationError, type ErrorCode } from '../../runtime/errors.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { StationError, type ErrorCode } from '../../runtime/core/errors.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 import { evaluateCondition, type Condition, type Operand } from './conditions.js'
 import { edges } from './flow-graph-render.js'
 import { FlowSession, type FlowEffects } from './flow-session.js'

@@ -7,7 +7,7 @@
  */
 import { buildVietQr } from '../../drivers/payment/vietqr.js'
 import type { KeyName } from '../../config/schema.js'
-import { isStationError } from '../../runtime/errors.js'
+import { isStationError } from '../../runtime/core/errors.js'
 import { buildReceipt } from './build-receipt.js'
 import { evaluateCondition } from './conditions.js'
 import { reachableSteps } from './flow-graph.js'

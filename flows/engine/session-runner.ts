@@ -4,8 +4,8 @@
  * (docs/flows.md, "The session machine"). It holds no meaning of its own: which timer or call still
  * counts is the machine's to say, by the ids in its state.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { isStationError, StationError } from '../../runtime/errors.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import { isStationError, StationError } from '../../runtime/core/errors.js'
 import type { FlowDefinition } from './flow-types.js'
 import type { FlowEffects } from './flow-session.js'
 import { transition } from './session-machine.js'

@@ -7,7 +7,7 @@ import { createLogger } from '../../../runtime/log.js'
 import { nodeOutboxFiles, type OutboxFiles } from '../../../runtime/outbox/outbox-files.js'
 import type { Submission } from '../../../runtime/outbox/outbox-types.js'
 import type { SegmentOutboxOptions } from '../../../runtime/outbox/segment-outbox.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 /** From vectors.json cccd/qr_valid_hcm_male_2003. */
 export const CITIZEN_ID = '079203000001'
