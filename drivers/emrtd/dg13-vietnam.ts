@@ -69,14 +69,18 @@ export function parseDg13Date(raw: string): Dg13Date {
   return { raw: trimmed, iso }
 }
 
-/** Field SEQUENCEs {INTEGER n, value…} wherever they sit under the top object (tolerates a missing SET). */
+/**
+ * Field SEQUENCEs {INTEGER n, strings or SEQUENCEs of strings} wherever they sit under the top object, so a
+ * missing SET or an extra wrapper does not lose fields; the header SEQUENCE {version, OID, SET} is not one.
+ */
 function fieldSequences(tlvs: readonly Tlv[]): Tlv[] {
   const out: Tlv[] = []
   for (const tlv of tlvs) {
     if (tlv.tag !== 0x30 && tlv.tag !== 0x31) continue
     const children = readTlvs(tlv.value)
     const first = children[0]
-    if (tlv.tag === 0x30 && first?.tag === 0x02 && children.length >= 2 && children.slice(1).some((child) => child.tag !== 0x06)) {
+    const values = children.slice(1)
+    if (tlv.tag === 0x30 && first?.tag === 0x02 && values.length > 0 && values.every((child) => STRING_TAGS.has(child.tag) || child.tag === 0x30)) {
       out.push(tlv)
     } else {
       out.push(...fieldSequences(children))
