@@ -20,9 +20,9 @@ export type ChipAccess = 'pace-can' | 'pace-mrz' | 'bac'
 
 export interface ChipReadRequest {
   /** 6 digits; on a CCCD the last 6 of the personal number. */
-  readonly can?: string
+  readonly can?: string | undefined
   /** BAC key (and PACE-MRZ when no CAN is given). */
-  readonly mrz?: MrzAccessKey
+  readonly mrz?: MrzAccessKey | undefined
   /** Data groups wanted (default DG1 and DG13); only those EF.COM lists are read. */
   readonly dataGroups?: readonly number[]
   /** A CSPRNG in production (node:crypto randomBytes). */

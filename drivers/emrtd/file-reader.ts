@@ -55,17 +55,19 @@ export async function readFile(send: Send, fid: number, maxChunk: number): Promi
   const selected = await send(selectFileCommand(fid))
   if (selected.sw !== 0x9000) refuseStatus(selected, fid, 'SELECT')
   let chunk = maxChunk
+  /** 6Cxx names the exact Le for the command it answers: used for that one retry. */
+  let exactLe: number | undefined
   const parts: Uint8Array[] = []
   let have = 0
   let total = 4
   let headerKnown = false
   while (have < total) {
     if (have > MAX_OFFSET) throw chipRefusal('file_invalid', 'file longer than READ BINARY can address', { fid })
-    const le = Math.min(chunk, total - have)
+    const le = exactLe ?? Math.min(chunk, total - have)
+    exactLe = undefined
     const response = await send(readBinaryCommand(have, le))
-    const sw1 = response.sw >> 8
-    if (sw1 === 0x6c && (response.sw & 0xff) > 0) {
-      chunk = response.sw & 0xff
+    if (response.sw >> 8 === 0x6c && (response.sw & 0xff) > 0 && (response.sw & 0xff) !== le) {
+      exactLe = response.sw & 0xff
       continue
     }
     if (response.sw === 0x6700 && chunk > (STEP_DOWN[STEP_DOWN.length - 1] ?? 32)) {

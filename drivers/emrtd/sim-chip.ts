@@ -26,7 +26,7 @@ export interface SimChipCard {
   readonly can: string
   readonly mrz: MrzAccessKey
   /** EF.CardAccess in the MF; absent = the chip offers no PACE (BAC only). */
-  readonly cardAccess?: Uint8Array
+  readonly cardAccess?: Uint8Array | undefined
   readonly com: Uint8Array
   readonly sod: Uint8Array
   readonly dataGroups: ReadonlyMap<number, Uint8Array>
