@@ -1,5 +1,6 @@
 import t from 'tap'
 import { refusalReason } from '../../../drivers/emrtd/chip-errors.js'
+import { cscaCertificatesFromFile } from '../../../drivers/emrtd/csca-certificates.js'
 import { verifyPassiveAuthentication } from '../../../drivers/emrtd/passive-authentication.js'
 import { buildDg1, buildDg13 } from '../../../drivers/emrtd/sim-card-files.js'
 import { buildSod, makeTestIssuer } from '../../../drivers/emrtd/sim-issuer.js'
@@ -64,4 +65,17 @@ t.test('an expired document signer is certificate_expired; no check time skips v
 
 t.test('bytes that are no SOD are sod_invalid', async (t) => {
   t.equal(refusal(() => verifyPassiveAuthentication({ sod: Uint8Array.of(0x77, 0x02, 0x30, 0x00), dataGroups, cscaCertificates: [], validAt: NOW })), 'sod_invalid')
+})
+
+t.test('CSCA files: DER, or PEM with several certificates; anything else is E_CONFIG_INVALID', async (t) => {
+  const other = makeTestIssuer({ now: NOW, organisation: 'Other' })
+  const pem = [issuer.csca.der, other.csca.der]
+    .map((der) => `-----BEGIN CERTIFICATE-----\n${Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`)
+    .join('')
+  const fromPem = cscaCertificatesFromFile(new TextEncoder().encode(pem), 'list.pem')
+  t.equal(fromPem.length, 2)
+  t.same(fromPem[0], issuer.csca.der)
+  t.same(cscaCertificatesFromFile(issuer.csca.der, 'vn.der'), [issuer.csca.der])
+  t.equal(verifyPassiveAuthentication({ sod, dataGroups, cscaCertificates: fromPem, validAt: NOW }).dataGroups.length, 2)
+  t.throws(() => cscaCertificatesFromFile(Uint8Array.of(1, 2, 3), 'junk'), { code: 'E_CONFIG_INVALID' })
 })
