@@ -81,7 +81,7 @@ export function authenticationToken(ksMac: Uint8Array, oid: string, otherEphemer
 }
 
 export interface PaceOptions {
-  /** Send `84` parameter id in MSE:Set AT; default: only when the chip lists more than one PACEInfo. */
+  /** Send `84` parameter id in MSE:Set AT; default false. readChip sets it when the chip lists several PACEInfos. */
   readonly withParameterId?: boolean
 }
 
