@@ -16,6 +16,7 @@ import { acceptsIdentitySource } from '../../flows/engine/flow-identity-sources.
 import { identityFromCard } from './identity-from-card.js'
 import { KIOSK_TEXTS, textIn } from './kiosk-texts.js'
 import { referenceFromId } from './reference-code.js'
+import { residentPresent, residentView, type ResidentView } from './resident-view.js'
 
 export interface KioskOptions {
   clock: Clock
@@ -110,10 +111,16 @@ export class Kiosk {
     this.#o.phaseChanged?.(phase)
   }
 
+  /** The resident's screen and session, for technicians and the status report (never personal data). */
+  view(): ResidentView {
+    const session = this.#session
+    return residentView(this.#phase, session ? { flowId: session.flowId, state: session.state } : null, this.#o.clock.now())
+  }
+
   /** The current step of the running flow (for technicians: never personal data). */
   get currentStep(): { flow: string; step: string | null } | null {
-    const session = this.#session
-    return session ? { flow: session.flowId, step: session.currentStepId } : null
+    const { flow, step } = this.view()
+    return flow === null ? null : { flow, step }
   }
 
   start(): void {
@@ -122,7 +129,7 @@ export class Kiosk {
 
   /** A resident is being served: choosing a procedure, in one, or reading its end screen. */
   get serving(): boolean {
-    return this.#phase === 'menu' || this.#phase === 'session' || this.#phase === 'ended'
+    return residentPresent(this.#phase)
   }
 
   /**
@@ -464,8 +471,8 @@ export class Kiosk {
       // The station, not the resident, is busy (a request to central, a payment wait, printing):
       // that step has its own timeout, so the idle countdown starts again after it.
       if (this.#stationIsBusy()) return this.#touch()
-      const flow = this.#session?.flowId
-      this.#o.event('session.idle_timeout', { phase: this.#phase, ...(flow ? { flow } : {}) })
+      const { phase, flow } = this.view()
+      this.#o.event('session.idle_timeout', { phase, ...(flow ? { flow } : {}) })
       this.#o.log.info({ phase: this.#phase }, 'idle timeout; session wiped')
       this.#endSession('timed_out')
       this.#toWelcome()
