@@ -12,6 +12,8 @@ export interface OptionProblem {
   readonly problem: string
   /** The rejected value as the problem line shows it. */
   readonly rendered: string
+  /** A required option is missing (only in a section that has no base to take it from). */
+  readonly required?: boolean
 }
 
 export interface SchemaFindings {
@@ -51,7 +53,7 @@ function itemDetail(list: OptionSchema, rest: readonly string[], error: ValueErr
 
 function optionProblem(schema: OptionSchema, rest: readonly string[], error: ValueError, optionValue: unknown): OptionProblem {
   if (rest.length === 0 && error.type === ValueErrorType.ObjectRequiredProperty) {
-    return { problem: `is required (${schema.title ?? 'it has no default'})`, rendered: 'nothing' }
+    return { problem: `is required (${schema.title ?? 'it has no default'})`, rendered: 'nothing', required: true }
   }
   const detail = rest.length === 0 ? undefined : itemDetail(schema, rest, error, error.value)
   const problem = problemOf(schema, optionValue)

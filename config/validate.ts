@@ -80,6 +80,16 @@ function setAt(root: Record<string, unknown>, path: string, replacement: unknown
   else current[last] = structuredClone(replacement)
 }
 
+/** True when the raw config itself sets the option at `path` (to anything, null included). */
+function isGiven(raw: unknown, path: string): boolean {
+  let current = raw
+  for (const key of segmentsOf(path)) {
+    if (!isPlainObject(current) || !Object.hasOwn(current, key)) return false
+    current = current[key]
+  }
+  return true
+}
+
 function schemaAt(path: string): OptionSchema | undefined {
   let schema: OptionSchema | undefined = ROOT
   for (const key of segmentsOf(path)) schema = schema?.properties?.[key]
@@ -289,13 +299,15 @@ export function validateConfig(raw: unknown, base: Config): ValidationResult {
 
   const collector = new Collector()
   const findings = schemaFindings(ROOT, merged)
-  for (const [path, problem] of findings.problems) collector.add(path, problem)
+  // The base is a validated config already: only what the raw value sets is judged (and a section it
+  // gives that lacks a required option).
+  for (const [path, problem] of findings.problems) if (problem.required === true || isGiven(rootRaw, path)) collector.add(path, problem)
   // A refused value falls back to the base's, so the rules below see a well-formed config.
   for (const path of [...findings.problems.keys(), ...findings.unknown]) setAt(merged, path, getAt(base, path))
   const config = TransformDecode(ROOT, [], merged) as Config
 
   for (const rule of DEPENDENT_RULES) {
-    if (!collector.allGood(rule.path)) continue
+    if (!collector.allGood(rule.path) || !isGiven(rootRaw, rule.path)) continue
     const problem = rule.problem(config)
     const schema = schemaAt(rule.path)
     if (problem !== null && schema !== undefined) collector.add(rule.path, { problem, rendered: renderOption(schema, getAt(merged, rule.path)) })
