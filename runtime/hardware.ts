@@ -15,7 +15,7 @@ import type { SerialLink } from '../drivers/serial/serial-link.js'
 import type { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
 import type { SimFt6x36 } from '../drivers/touch/sim-ft6x36.js'
 import type { SimWiegandReader } from '../drivers/wiegand/sim-wiegand-reader.js'
-import { systemClock, type Clock } from './clock.js'
+import { systemClock, type Clock } from './core/clock.js'
 
 /** The simulated chips behind a `--sim` station, for `station sim …` and tests to act on. */
 export interface SimRig {

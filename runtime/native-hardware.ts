@@ -7,7 +7,7 @@ import { ReopeningI2cBus } from '../drivers/i2c/reopening-i2c-bus.js'
 import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
 import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
 import { openSerialportLink } from '../drivers/serial/serialport-link.js'
-import { StationError } from './errors.js'
+import { StationError } from './core/errors.js'
 import type { Hardware } from './hardware.js'
 
 /** Real buses and lines. Each adapter imports its native module lazily, on first use. */

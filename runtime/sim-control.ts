@@ -1,10 +1,10 @@
 import type { Config, KeyName } from '../config/schema.js'
 import type { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
-import type { Clock } from './clock.js'
+import type { Clock } from './core/clock.js'
 import type { ControlHandler } from './control/control-server.js'
 import { renderPaper } from '../drivers/printer/escpos-decoder.js'
-import { messageOf, StationError } from './errors.js'
+import { messageOf, StationError } from './core/errors.js'
 import { SIM_DEVICES, type Hardware, type SimDevice, type SimRig } from './hardware.js'
 
 /** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */

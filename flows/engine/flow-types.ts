@@ -2,8 +2,10 @@
  * The types of a declarative flow: one public-service procedure, written as YAML data and run by
  * FlowSession. Nothing in a flow is code: no expressions to evaluate, no functions, only steps that
  * name their successors, texts with `{{variables}}`, effects by name, and branch conditions written
- * as data (flows/engine/conditions.ts). Editors complete and check the format from the JSON Schema in
- * flows/flow.schema.json (first line of a flow file: `# yaml-language-server: $schema=./flow.schema.json`).
+ * as data (flows/engine/conditions.ts). The keys, their types and limits are defined once, in
+ * flows/engine/flow-file-schema.ts; the build writes them as the JSON Schema flows/flow.schema.json,
+ * from which editors complete and check a flow (first line of a flow file:
+ * `# yaml-language-server: $schema=./flow.schema.json`). This comment says what the keys mean.
  *
  * ## Flow file format (one flow per `*.yaml` / `*.yml` file)
  *
@@ -127,6 +129,7 @@
  */
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'
 import type { Condition } from './conditions.js'
+import { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS } from './flow-file-schema.js'
 import type { IdentitySource } from './identity.js'
 import type { ReplyShape } from './reply-shape.js'
 
@@ -137,10 +140,10 @@ export interface LocalizedText {
 }
 
 /** How a session ended. `timed_out`: a waiting step ran out of time with no `on_timeout`, or the owner gave up. */
-export type Outcome = 'completed' | 'cancelled' | 'failed' | 'timed_out'
+export type Outcome = EndOutcome | 'timed_out'
 
 /** The outcomes an `end` step may declare. */
-export type EndOutcome = Exclude<Outcome, 'timed_out'>
+export type EndOutcome = (typeof END_OUTCOMES)[number]
 
 /** Fields every step has. */
 interface StepCommon {
@@ -185,9 +188,9 @@ export interface ChooseStep extends WaitingCommon {
 }
 
 /** How an input step reads keys; both take digits (the keypad has nothing else), see the format above. */
-export type InputMode = 'digits' | 'text'
+export type InputMode = (typeof INPUT_MODES)[number]
 
-export const INPUT_MODES = ['digits', 'text'] as const satisfies readonly InputMode[]
+export { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS }
 
 /** Collects typed digits. */
 export interface InputStep extends WaitingCommon {
@@ -346,11 +349,6 @@ export type StepKind = Step['kind']
 /** Steps that wait for the resident (and so have a timeout and take part in `back`). */
 export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep
 
-export const STEP_KINDS = [
-  'scan_id', 'choose', 'input', 'show', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end',
-] as const satisfies readonly StepKind[]
-
-export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const satisfies readonly WaitingStep['kind'][]
 
 export function isWaitingStep(step: Step): step is WaitingStep {
   return (WAITING_KINDS as readonly string[]).includes(step.kind)

@@ -2,8 +2,8 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { formatProblems, loadConfig } from '../../config/load.js'
-import { systemClock } from '../clock.js'
-import { messageOf } from '../errors.js'
+import { systemClock } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
 import { openHardware } from '../hardware.js'
 import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
@@ -39,6 +39,8 @@ export interface RunEnvironment {
   cwd: string
   err: (text: string) => void
   version: string
+  /** This process's id, for the log lines. */
+  pid?: number
   /** Resident set size of this process, for telemetry. */
   rssBytes?: () => number
 }
@@ -74,7 +76,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
       ? pino.destination({ dest: join(config.dataDir, 'station.log'), sync: true, mkdir: true })
       : pino.destination({ dest: 1, sync: true })
     // 'trace' on both streams: the logger's own level (config log.level, changed live) decides.
-    log = createLogger(config.log, pino.multistream([{ stream: main, level: 'trace' }, { stream: logRing, level: 'trace' }]))
+    log = createLogger({ ...config.log, ...(environment.pid === undefined ? {} : { pid: environment.pid }) }, pino.multistream([{ stream: main, level: 'trace' }, { stream: logRing, level: 'trace' }]))
   } catch (error) {
     environment.err(`cannot use the data dir ${config.dataDir}: ${messageOf(error)}`)
     return { ok: false, exitCode: EXIT_UNAVAILABLE }

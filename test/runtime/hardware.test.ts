@@ -2,7 +2,7 @@ import t from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { HardwareConfig } from '../../config/schema.js'
 import { Hd44780Display } from '../../drivers/display/hd44780-display.js'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { openHardware, type Hardware, type SimRig } from '../../runtime/hardware.js'
 
 /** A backpack strapped to 0x3f and a keypad with ADDR tied to VDD (0x5b), so defaults cannot pass by luck. */

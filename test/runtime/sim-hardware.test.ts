@@ -12,7 +12,7 @@ import { ECR, TOUCH_STATUS_0 } from '../../drivers/keypad/mpr121-registers.js'
 import { getFirmwareVersion, parseFirmwareVersion, SAM_MODE, samConfiguration } from '../../drivers/nfc/pn532-commands.js'
 import { decodeTouchReport } from '../../drivers/touch/ft6x36-codec.js'
 import { DEV_MODE, FT6X36_ADDRESS, FT6X36_MAX_POINTS, G_MODE_TRIGGER, ID_G_MODE, P2_MISC } from '../../drivers/touch/ft6x36-registers.js'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { openHardware, type Hardware, type SimRig } from '../../runtime/hardware.js'
 import { touchZonesOf } from '../../runtime/touch-zones.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 import { i2cProbeCheck } from '../../../runtime/doctor/i2c-probe-check.js'
 import { printerCheck } from '../../../runtime/doctor/printer-check.js'
 import { SimEscPosPrinter } from '../../../drivers/printer/sim-escpos-printer.js'

@@ -16,7 +16,7 @@ import { Kiosk, type CentralCalls } from '../../../runtime/kiosk/kiosk.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
 import { createLogger } from '../../../runtime/log.js'
 import { openJournalOutbox } from '../../../runtime/outbox/journal-outbox.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { testDir } from '../../support/test-dir.js'
 
