@@ -6,7 +6,7 @@
  */
 import { sessionView } from '../../flows/engine/session-view.js'
 import type { SessionState } from '../../flows/engine/session-state.js'
-import type { Phase } from './kiosk.js'
+import type { Phase } from './kiosk-machine.js'
 
 export interface ResidentView {
   phase: Phase
