@@ -32,6 +32,13 @@ export default {
       to: { path: '^runtime/', pathNot: KERNEL },
     },
     {
+      name: 'drivers-do-not-import-config',
+      comment: 'Drivers own their option schemas and types (drivers/<device>/*-options.ts); config composes them.',
+      severity: 'error',
+      from: { path: '^drivers/' },
+      to: { path: '^config/' },
+    },
+    {
       name: 'drivers-do-not-import-flows',
       severity: 'error',
       from: { path: '^drivers/' },
