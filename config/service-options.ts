@@ -59,7 +59,7 @@ export const MqttSection = Type.Object(
     urls: Type.Optional(
       Type.Array(Type.String({ format: 'listed-broker-url' }), {
         minItems: 1,
-        errorMessage: 'must list brokers by URL',
+        errorMessage: 'must be a non-empty list of broker URLs',
         'x-render': 'url',
         description: "broker URLs tried in order (a cluster's nodes); when set it replaces `url`",
       }),
