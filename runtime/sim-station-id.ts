@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { stationId } from '../config/checks.js'
+import { stationId } from '../config/option-checks.js'
 import { writeFileAtomic } from './core/atomic-write.js'
 
 /** File in the data dir holding the generated id (one line). */

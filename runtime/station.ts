@@ -27,7 +27,8 @@ import { printerDevice } from './devices/printer-device.js'
 import { scannerDevice } from './devices/scanner-device.js'
 import { tamperDevice } from './devices/tamper-device.js'
 import { wiegandDevice } from './devices/wiegand-device.js'
-import type { Hardware } from './hardware.js'
+import type { Hardware } from './hardware/hardware.js'
+import type { SimRig } from './hardware/sim-rig.js'
 import { Kiosk } from './kiosk/kiosk.js'
 import type { Logger } from './core/logger.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
@@ -69,6 +70,8 @@ const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
 export interface StationDeps {
   config: Config
   hardware: Hardware
+  /** The simulated chips under a `--sim` station (openHardware's `sim`), for the `station sim` commands. */
+  sim?: SimRig
   clock: Clock
   log: Logger
   version: string
@@ -355,11 +358,11 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       link,
       brokerUrl: deps.brokerUrl,
       health: supervisor?.health() ?? {},
-      kiosk,
+      session: kiosk.view(),
       flows: flows,
       maintenance,
       outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
-      ...(hardware.sim ? { simBus: hardware.sim.bus } : {}),
+      ...(deps.sim ? { simBus: deps.sim.bus } : {}),
     })
   const control = new ControlServer(
     socketPath,
@@ -371,7 +374,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
-      ...simControlHandlers({ hardware, config, clock, bus }),
+      ...simControlHandlers({ sim: deps.sim, config, clock, bus }),
       ...technicianControlHandlers({
         clock,
         stationId: config.station.id,
@@ -466,8 +469,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
           },
           configNeedsRestart: (partial) => remoteConfig?.needsRestart(partial) ?? true,
         }),
-        // The menu, a procedure and its end screen all belong to the resident in front of the station.
-        residentPresent: () => kiosk.phase === 'menu' || kiosk.phase === 'session' || kiosk.phase === 'ended',
+        residentPresent: () => kiosk.serving,
         event: (type, fields) => bus.emit('station.event', { type, fields }),
         clock,
         log,

@@ -1,4 +1,5 @@
-import type { KeyName, KeypadConfig } from '../../config/schema.js'
+import type { KeyName } from './key-names.js'
+import type { KeypadConfig } from './keypad-options.js'
 import { ListenerSet } from '../../runtime/core/listener-set.js'
 import { PollHealth } from '../poll-health.js'
 import { PollLoop } from '../poll-loop.js'

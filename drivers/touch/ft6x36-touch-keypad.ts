@@ -1,4 +1,4 @@
-import type { KeyName } from '../../config/schema.js'
+import type { KeyName } from '../keypad/key-names.js'
 import { ListenerSet } from '../../runtime/core/listener-set.js'
 import { PollHealth } from '../poll-health.js'
 import { PollLoop } from '../poll-loop.js'

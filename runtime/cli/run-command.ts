@@ -4,7 +4,7 @@ import { pino } from 'pino'
 import { formatProblems, loadConfig } from '../../config/load.js'
 import { systemClock } from '../core/clock.js'
 import { messageOf } from '../core/errors.js'
-import { openHardware } from '../hardware.js'
+import { openHardware } from '../hardware/open-hardware.js'
 import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
 import { runReferenceCentral } from '../central/run-central.js'
@@ -116,7 +116,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     }
   }
 
-  let hardware: Awaited<ReturnType<typeof openHardware>> | null = null
+  let opened: Awaited<ReturnType<typeof openHardware>> | null = null
   let central: ReferenceCentral | null = null
   try {
     // In simulation the reference central signs with a key made once in the data dir, and this
@@ -143,10 +143,11 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
         log.warn({ err: error }, 'reference central not started; requests to central will time out')
       }
     }
-    hardware = await openHardware(config.hardware)
+    opened = await openHardware(config.hardware)
     const station = await startStation({
       config: stationConfig,
-      hardware,
+      hardware: opened.hardware,
+      ...(opened.sim ? { sim: opened.sim } : {}),
       clock: systemClock,
       log,
       version: environment.version,
@@ -168,7 +169,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   } catch (error) {
     log.fatal({ err: error }, 'station failed to start')
     environment.err(`station failed to start: ${messageOf(error)}`)
-    await hardware?.close().catch(() => undefined)
+    await opened?.hardware.close().catch(() => undefined)
     await central?.stop().catch(() => undefined)
     await broker.stop?.()
     return { ok: false, exitCode: EXIT_UNAVAILABLE }

@@ -3,7 +3,7 @@ import type { EventBus } from '../bus/event-bus.js'
 import type { StationEvents } from '../bus/events.js'
 import type { Clock } from '../core/clock.js'
 import { isStationError, messageOf } from '../core/errors.js'
-import type { Hardware } from '../hardware.js'
+import type { Hardware } from '../hardware/hardware.js'
 import type { Logger } from '../core/logger.js'
 import type { Health } from '../core/health.js'
 

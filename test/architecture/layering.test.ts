@@ -59,6 +59,9 @@ t.test('each rule bites on a tree that breaks it', async (t) => {
   file('node_modules/i2c-bus/index.js', 'module.exports = {}\n')
   file('flows/engine/flow.ts', "import { native } from '../../drivers/i2c/native-i2c-bus.js'\nimport { station } from '../../runtime/station.js'\nexport const flow = native + station\n")
   file('config/load.ts', "import { station } from '../runtime/station.js'\nexport const c = station\n")
+  // A type import closes a cycle as surely as a value import: both files must change together.
+  file('runtime/ping.ts', "import type { Pong } from './pong.js'\nexport type Ping = { pong?: Pong }\n")
+  file('runtime/pong.ts', "import type { Ping } from './ping.js'\nexport type Pong = { ping?: Ping }\n")
 
   const found = await violations(dir, LAYERS)
   const seen = new Set(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`))
@@ -70,6 +73,7 @@ t.test('each rule bites on a tree that breaks it', async (t) => {
     'flows-do-not-import-native-adapters: flows/engine/flow.ts -> drivers/i2c/native-i2c-bus.ts',
     'config-does-not-import-runtime: config/load.ts -> runtime/station.ts',
     'only-adapters-load-native-modules: drivers/i2c/bus-user.ts -> node_modules/i2c-bus/index.js',
+    'no-circular: runtime/ping.ts -> runtime/pong.ts',
   ]) {
     t.ok(seen.has(expected), expected)
   }

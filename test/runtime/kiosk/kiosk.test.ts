@@ -10,7 +10,7 @@ import type { PrinterProfile } from '../../../drivers/printer/printer-profile.js
 import { SimEscPosPrinter, type SimPaperState } from '../../../drivers/printer/sim-escpos-printer.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import type { FlowDefinition } from '../../../flows/engine/flow-types.js'
-import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import { loadOrCreateKey } from '../../../runtime/crypto/key-file.js'
 import { Kiosk, type CentralCalls } from '../../../runtime/kiosk/kiosk.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
