@@ -43,7 +43,8 @@ Technician (on the station)
                           (station sim help)
   decode <kind> <input...> [--json]
                           decode what a device sent: cccd, mrz, vietqr,
-                          wiegand, escpos-status, pn532
+                          wiegand, escpos-status, pn532, apdu (a chip
+                          trace line: "> 00A4..." or "< 9000")
 
 Flows
   flows check [paths]     check flow files (coded diagnostics, file and line)
@@ -180,7 +181,7 @@ async function main(argv: string[]): Promise<number | 'running'> {
       })
       const [kind, ...inputs] = positionals
       if (!kind) {
-        io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status|pn532> <input...> [--json]')
+        io.err('usage: station decode <cccd|mrz|vietqr|wiegand|escpos-status|pn532|apdu> <input...> [--json]')
         return 2
       }
       const { decodeInput, formatDecoded } = await import('./cli/decode-command.js')

@@ -1,13 +1,14 @@
 import { parseCccdQr } from '../../drivers/identity/cccd.js'
 import { decodePersonalId } from '../../drivers/identity/personal-id.js'
 import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
+import { decodeChipApdu } from '../../drivers/emrtd/apdu-decoder.js'
 import { decodePn532ForCli } from '../../drivers/nfc/pn532-commands.js'
 import { parseVietQr } from '../../drivers/payment/vietqr.js'
 import { decodeRealtimeStatus, type StatusQuery } from '../../drivers/printer/escpos-status.js'
 import { decodeWiegand } from '../../drivers/wiegand/wiegand-codec.js'
 import { messageOf } from '../core/errors.js'
 
-export const DECODE_KINDS = ['cccd', 'mrz', 'vietqr', 'wiegand', 'escpos-status', 'pn532'] as const
+export const DECODE_KINDS = ['cccd', 'mrz', 'vietqr', 'wiegand', 'escpos-status', 'pn532', 'apdu'] as const
 
 export type DecodeResult = { ok: true; value: unknown } | { ok: false; error: string }
 
@@ -53,6 +54,10 @@ function decodeOrThrow(kind: string, inputs: readonly string[], today: Date): un
     case 'pn532':
       need(inputs, 1, 'pn532 <frame-hex>')
       return decodePn532ForCli(inputs.join(' '))
+    case 'apdu':
+      // A chip trace line: "> 00A4020C02011E" (command) or "< 6A82" (response) (docs/emrtd.md, "Decoding a trace").
+      need(inputs, 1, 'apdu [>|<] <apdu-hex>')
+      return decodeChipApdu(joined)
     default:
       throw new Error(`unknown kind '${kind}': use ${DECODE_KINDS.join(', ')}`)
   }

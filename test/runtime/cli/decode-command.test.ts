@@ -113,3 +113,12 @@ t.test('station decode exits 0 with JSON for a valid input, 1 with {"error": …
   t.equal(unknown.stdout, '')
   t.match(unknown.stderr, /unknown kind 'barcode'.*cccd, mrz, vietqr, wiegand, escpos-status, pn532/)
 })
+
+t.test('decode apdu explains a chip trace line: instruction, SM objects, status word', async (t) => {
+  t.match(decodeInput('apdu', ['>', '0CB000000D9701048E08ED6705417E96BA5500'], new Date()), {
+    ok: true,
+    value: { instruction: 'READ BINARY', secureMessaging: true, objects: ['DO97 Le 4', 'DO8E MAC (8 bytes)'] },
+  })
+  t.match(decodeInput('apdu', ['< 6300'], new Date()), { ok: true, value: { status: 'authentication_failed' } })
+  t.match(decodeInput('apdu', ['< zz'], new Date()), { ok: false })
+})
