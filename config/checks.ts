@@ -26,14 +26,6 @@ export function oneOf(value: unknown, allowed: readonly unknown[]): string | nul
   return listed.length === 1 ? `must be ${listed[0]}` : `must be one of ${listed.join(', ')}`
 }
 
-export function boolean(value: unknown): string | null {
-  return typeof value === 'boolean' ? null : 'must be true or false'
-}
-
-export function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? null : 'must be a non-empty string'
-}
-
 /**
  * `config/load.ts` resolves relative paths before validation, so anything still relative here came
  * from a caller that skipped that step; a relative path would silently depend on the service's cwd.
@@ -48,16 +40,6 @@ export function parseI2cAddress(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value)) return value
   if (typeof value === 'string' && /^0x[0-9a-f]{1,2}$/i.test(value)) return Number.parseInt(value.slice(2), 16)
   return undefined
-}
-
-/**
- * 7-bit addresses 0x08..0x77: 0000xxx and 1111xxx are reserved by the I2C-bus specification
- * (NXP UM10204 section 3.1.12, table 4), and i2cdetect does not probe them either.
- */
-export function i2cAddress(value: unknown): string | null {
-  const address = parseI2cAddress(value)
-  if (address !== undefined && address >= 0x08 && address <= 0x77) return null
-  return 'must be a 7-bit I2C address from 0x08 to 0x77'
 }
 
 /**
@@ -99,27 +81,6 @@ export function maskUrlPassword(value: unknown): unknown {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@')
 }
 
-export function stationId(value: unknown): string | null {
-  return typeof value === 'string' && /^[a-z0-9-]{3,40}$/.test(value)
-    ? null
-    : 'must be 3 to 40 characters of a-z, 0-9 and -'
-}
-
-/** BCM GPIO numbers 0..53: the BCM283x and the Pi 5's RP1 both expose 54 lines (docs/protocols.md 9). */
-export function bcmLine(value: unknown): string | null {
-  return intInRange(value, 0, 53) === null ? null : 'must be a BCM GPIO line from 0 to 53'
-}
-
-/**
- * Topic levels joined by '/': no wildcards (+ #), no empty levels, and no leading '$', which MQTT 5
- * section 4.7.2 reserves for the broker.
- */
-export function topicPrefix(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(value)
-    ? null
-    : 'must be topic levels of letters, digits, _ . - separated by / (no wildcards, no leading or trailing /)'
-}
-
 /**
  * A Unix socket path fits sun_path: 108 bytes including the terminating NUL (unix(7)), so 107 usable.
  */
@@ -151,30 +112,8 @@ export function socketMode(value: unknown): string | null {
   return null
 }
 
-/** A group name as useradd/groupadd accept it (shadow-utils: at most 32 characters). */
-export function groupName(value: unknown): string | null {
-  return typeof value === 'string' && /^[a-z_][a-z0-9_-]{0,30}\$?$/.test(value)
-    ? null
-    : 'must be a group name (a-z, 0-9, _ and -, starting with a letter or _, at most 32 characters)'
-}
-
-/** A list of absolute paths (key files); empty is allowed: nothing trusted. */
-export function absolutePaths(value: unknown): string | null {
-  if (!Array.isArray(value)) return 'must be a list of absolute paths'
-  for (const item of value) {
-    const problem = absolutePath(item)
-    if (problem !== null) return `must be a list of absolute paths (${JSON.stringify(item)} ${problem})`
-  }
-  return null
-}
-
-/** A non-empty list of broker URLs; 'auto' is not a broker. */
-export function urlList(value: unknown): string | null {
-  if (!Array.isArray(value) || value.length === 0) return 'must be a non-empty list of broker URLs'
-  for (const item of value) {
-    if (item === 'auto') return "must list brokers; 'auto' belongs in mqtt.url"
-    const problem = url(item)
-    if (problem !== null) return `${JSON.stringify(maskUrlPassword(item))} ${problem}`
-  }
-  return null
+/** A broker in mqtt.urls: a broker URL, and not 'auto' (which only mqtt.url may say). */
+export function listedBrokerUrl(value: unknown): string | null {
+  if (value === 'auto') return "must be a broker URL; 'auto' belongs in mqtt.url"
+  return url(value)
 }

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { messageOf } from '../runtime/errors.js'
+import { messageOf } from '../runtime/core/errors.js'
 import { withOverride } from './env.js'
 
 /** Options holding file system paths: relative values resolve against the folder of whoever set them. */

@@ -1,608 +1,140 @@
 /**
  * Turns parsed YAML into a frozen `Config`, or lists every problem as `path: problem (got value)`.
  * Options the raw value omits are taken from `base` (deep merge; arrays are replaced whole). Pure: no I/O.
+ *
+ * The schema (`config/station-options.ts`) states what each option may be; TypeBox judges the merged
+ * config against it. This file holds only what a schema cannot state: the rules that involve more than
+ * one option (or, like the keypad's address, depend on another option's value).
  */
-import {
-  absolutePath,
-  absolutePaths,
-  urlList,
-  bcmLine,
-  boolean,
-  i2cAddress,
-  intInRange,
-  isPlainObject,
-  maskUrlPassword,
-  nonEmptyString,
-  oneOf,
-  parseI2cAddress,
-  serialPath,
-  socketPath,
-  socketMode,
-  groupName,
-  parseFileMode,
-  stationId,
-  topicPrefix,
-  url,
-  type Checker,
-} from './checks.js'
+import { TransformDecode } from '@sinclair/typebox/value'
+import { isPlainObject, maskUrlPassword, socketMode } from './checks.js'
+import './formats.js'
 import { keyZoneProblems, phoneKeyZones } from '../drivers/touch/key-zones.js'
-import { messageOf } from '../runtime/errors.js'
-import { FT6X36_ADDRESS } from '../drivers/touch/ft6x36-registers.js'
-import type {
-  BuzzerConfig,
-  GpioConfig,
-  LedsConfig,
-  TamperConfig,
-  TouchPanelConfig,
-  TouchZoneConfig,
-  WiegandConfig,
-  NfcConfig,
-  Config,
-  DisplayConfig,
-  HardwareConfig,
-  KeyName,
-  KeypadConfig,
-  MqttConfig,
-  MqttTlsConfig,
-  PrinterConfig,
-  ScannerConfig,
-} from './schema.js'
+import { messageOf } from '../runtime/core/errors.js'
+import { HD44780_DDRAM_CHARS } from '../drivers/display/display-options.js'
+import { KEY_NAMES } from '../drivers/keypad/key-names.js'
+import { electrodesProblem, KEYPAD_DEFAULT_ADDRESS, keypadAddressProblem, type KeypadConfig, type KeypadKind } from '../drivers/keypad/keypad-options.js'
+import { mergeRaw } from './merge-raw.js'
+import { isObjectSchema, type OptionSchema } from './option-problems.js'
+import { renderAddress, renderOption, renderValue, unknownOptionLine } from './problem-lines.js'
+import { knownPaths, schemaFindings, type OptionProblem } from './schema-findings.js'
+import type { Config, HardwareConfig } from './schema.js'
+import { StationOptions } from './station-options.js'
+
+export { renderValue } from './problem-lines.js'
 
 export type ValidationResult =
   | { readonly ok: true; readonly config: Config }
   | { readonly ok: false; readonly problems: string[] }
 
-const LANGUAGES = ['vi', 'en'] as const
-const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
-const KEY_NAMES: readonly KeyName[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'ok', 'back']
-const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const
-const PRINTER_CODEPAGES = ['ascii', 'cp1258', 'tcvn3'] as const
-/** HD44780 geometries in use; the controller's DDRAM holds 80 characters (Hitachi HD44780U data sheet, DDRAM section). */
-const DISPLAY_COLS = [8, 16, 20, 24, 40] as const
-const DISPLAY_ROWS = [1, 2, 4] as const
-const HD44780_DDRAM_CHARS = 80
-const MIB = 1024 * 1024
-/** Longest rendering of a rejected value; config values are short, so more is a paste accident. */
-const MAX_RENDERED_CHARS = 60
+const ROOT: OptionSchema = StationOptions
+const KNOWN_PATHS = knownPaths(ROOT)
 
-/** JSON rendering of a value for a problem line, truncated. */
-export function renderValue(value: unknown): string {
-  let text: string
-  try {
-    text = JSON.stringify(value) ?? String(value)
-  } catch {
-    text = String(value)
-  }
-  return text.length > MAX_RENDERED_CHARS ? `${text.slice(0, MAX_RENDERED_CHARS - 1)}…` : text
-}
-
-/** I2C addresses read better in hex, as the data sheets and i2cdetect print them. */
-function renderAddress(value: unknown): string {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 0xff) {
-    return `0x${value.toString(16).padStart(2, '0')}`
-  }
-  return renderValue(value)
-}
-
-function renderUrl(value: unknown): string {
-  return renderValue(maskUrlPassword(value))
-}
-
-function joinPath(parent: string, key: string): string {
-  return parent === '' ? key : `${parent}.${key}`
-}
-
-function parentOf(path: string): string {
-  const dot = path.lastIndexOf('.')
-  return dot === -1 ? '' : path.slice(0, dot)
-}
-
-function lastSegment(path: string): string {
-  return path.slice(path.lastIndexOf('.') + 1)
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1)
-      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution))
-    }
-    previous = current
-  }
-  return previous[b.length] ?? 0
-}
-
-/** The known option closest to a mistyped one: a near sibling first, else the same name in another section. */
-function suggestPath(unknownPath: string, knownPaths: ReadonlySet<string>): string | undefined {
-  const parent = parentOf(unknownPath)
-  const key = lastSegment(unknownPath).toLowerCase()
-  let best: string | undefined
-  let bestDistance = Number.POSITIVE_INFINITY
-  for (const candidate of knownPaths) {
-    if (parentOf(candidate) !== parent) continue
-    const distance = editDistance(key, lastSegment(candidate).toLowerCase())
-    if (distance < bestDistance) {
-      best = candidate
-      bestDistance = distance
-    }
-  }
-  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3))) return best
-  for (const candidate of knownPaths) {
-    if (lastSegment(candidate).toLowerCase() === key) return candidate
-  }
-  return undefined
-}
-
-type Entry = { readonly path: string; readonly text: string } | { readonly path: string; readonly unknown: true }
-
-/** Collects problems, known option paths and unknown keys across one validation. */
+/** Problems by option path, and the cross-field rules' view of which options are already wrong. */
 class Collector {
-  readonly entries: Entry[] = []
-  readonly knownPaths = new Set<string>()
-  readonly badPaths = new Set<string>()
+  readonly byPath = new Map<string, OptionProblem[]>()
+  /** Cross-field problems, in the order the rules found them. */
+  readonly crossField: string[] = []
+
+  add(path: string, problem: OptionProblem): void {
+    const list = this.byPath.get(path) ?? []
+    list.push(problem)
+    this.byPath.set(path, list)
+  }
 
   problem(path: string, problem: string, rendered: string): void {
-    this.badPaths.add(path)
-    this.entries.push({ path, text: `${path}: ${problem} (got ${rendered})` })
-  }
-
-  unknown(path: string): void {
-    this.entries.push({ path, unknown: true })
+    this.add(path, { problem: '', rendered: '' })
+    this.crossField.push(`${path}: ${problem} (got ${rendered})`)
   }
 
   /** True when none of the paths has a problem yet, so a cross-field rule does not pile onto one. */
   allGood(...paths: string[]): boolean {
-    return paths.every((path) => !this.badPaths.has(path))
-  }
-
-  problems(): string[] {
-    return this.entries.map((entry) => {
-      if ('text' in entry) return entry.text
-      const suggestion = suggestPath(entry.path, this.knownPaths)
-      return suggestion === undefined
-        ? `${entry.path}: unknown option`
-        : `${entry.path}: unknown option (did you mean ${suggestion}?)`
-    })
+    return paths.every((path) => !this.byPath.has(path))
   }
 }
 
-interface ValueOptions<T> {
-  /** Turns an accepted raw value into the config value (e.g. '0x27' into 39). */
-  convert?: (value: unknown) => T
-  /** Renders a rejected value; default JSON. */
-  render?: (value: unknown) => string
+function segmentsOf(path: string): string[] {
+  return path === '' ? [] : path.split('.')
 }
 
-/** One mapping of the raw config, read field by field against its base values. */
-class Section {
-  readonly #collector: Collector
-  readonly #path: string
-  readonly #raw: Readonly<Record<string, unknown>>
-  readonly #read = new Set<string>()
-
-  constructor(collector: Collector, path: string, raw: Readonly<Record<string, unknown>>) {
-    this.#collector = collector
-    this.#path = path
-    this.#raw = raw
+function getAt(value: unknown, path: string): unknown {
+  let current = value
+  for (const key of segmentsOf(path)) {
+    if (!isPlainObject(current)) return undefined
+    current = current[key]
   }
+  return current
+}
 
-  #visit(key: string): string {
-    this.#read.add(key)
-    const path = joinPath(this.#path, key)
-    this.#collector.knownPaths.add(path)
-    return path
+/** Puts `replacement` (or nothing, when undefined) at `path` of the merged config. */
+function setAt(root: Record<string, unknown>, path: string, replacement: unknown): void {
+  const segments = segmentsOf(path)
+  const last = segments.pop()
+  let current: unknown = root
+  for (const key of segments) {
+    if (!isPlainObject(current)) return
+    current = current[key]
   }
+  if (!isPlainObject(current) || last === undefined) return
+  if (replacement === undefined) delete current[last]
+  else current[last] = structuredClone(replacement)
+}
 
-  /** A nested mapping. A YAML key with nothing under it (null) counts as an empty mapping. */
-  child(key: string): Section {
-    const path = this.#visit(key)
-    const value = this.#raw[key]
-    if (value === undefined || value === null) return new Section(this.#collector, path, {})
-    if (!isPlainObject(value)) {
-      this.#collector.problem(path, 'must be a mapping of options', renderValue(value))
-      return new Section(this.#collector, path, {})
-    }
-    return new Section(this.#collector, path, value)
+/** True when the raw config itself sets the option at `path` (to anything, null included). */
+function isGiven(raw: unknown, path: string): boolean {
+  let current = raw
+  for (const key of segmentsOf(path)) {
+    if (!isPlainObject(current) || !Object.hasOwn(current, key)) return false
+    current = current[key]
   }
+  return true
+}
 
-  /** A required option: the raw value if it passes `check`, else the base value and a problem. */
-  value<T>(key: string, base: T, check: Checker, options: ValueOptions<T> = {}): T {
-    const path = this.#visit(key)
-    if (!Object.hasOwn(this.#raw, key)) return copyValue(base)
-    const value = this.#raw[key]
-    const problem = check(value)
-    if (problem !== null) {
-      this.#collector.problem(path, problem, (options.render ?? renderValue)(value))
-      return copyValue(base)
-    }
-    return options.convert === undefined ? copyValue(value as T) : options.convert(value)
-  }
+function schemaAt(path: string): OptionSchema | undefined {
+  let schema: OptionSchema | undefined = ROOT
+  for (const key of segmentsOf(path)) schema = schema?.properties?.[key]
+  return schema
+}
 
-  /** An optional option: null in the raw config unsets it. */
-  optional<T>(key: string, base: T | undefined, check: Checker, options: ValueOptions<T> = {}): T | undefined {
-    if (this.#raw[key] === null) {
-      this.#visit(key)
-      return undefined
-    }
-    return this.value<T | undefined>(key, base, check, options)
-  }
+/** Switching the keypad's kind without naming an address takes that chip's own address. */
+function keypadAddressFollowsKind(raw: unknown, merged: Record<string, unknown>, base: Config): void {
+  const kind = getAt(raw, 'hardware.keypad.kind')
+  const rawKeypad = getAt(raw, 'hardware.keypad')
+  if (kind === base.hardware.keypad.kind || !isPlainObject(rawKeypad) || Object.hasOwn(rawKeypad, 'address')) return
+  if (kind === 'mpr121' || kind === 'ft6x36') setAt(merged, 'hardware.keypad.address', KEYPAD_DEFAULT_ADDRESS[kind as KeypadKind])
+}
 
-  /** Records a problem when the raw mapping lacks `key` (for options that have no default). */
-  require(key: string, what: string): void {
-    if (!this.has(key)) this.#collector.problem(joinPath(this.#path, key), `is required (${what})`, 'nothing')
-  }
+/** Rules on one option that depend on another option's value, or that a JSON Schema keyword cannot say. */
+const DEPENDENT_RULES: ReadonlyArray<{ readonly path: string; readonly problem: (config: Config) => string | null }> = [
+  { path: 'hardware.keypad.address', problem: ({ hardware: { keypad } }) => keypadAddressProblem(keypad.kind, keypad.address) },
+  { path: 'hardware.keypad.electrodes', problem: ({ hardware: { keypad } }) => electrodesProblem(keypad.electrodes) },
+  // The mode's bits: others get nothing, the owner reads and writes (docs/security.md).
+  { path: 'control.mode', problem: ({ control }) => socketMode(control.mode) },
+]
 
-  /** True when the raw mapping sets `key` (to anything but null). */
-  has(key: string): boolean {
-    return this.#raw[key] !== undefined && this.#raw[key] !== null
-  }
-
-  /** Records every raw key that no reader asked for. */
-  finish(): void {
-    for (const key of Object.keys(this.#raw)) {
-      if (!this.#read.has(key)) this.#collector.unknown(joinPath(this.#path, key))
+/** The problem lines of the schema and dependent rules, in schema order: a section's options, then its unknown keys. */
+function orderedLines(collector: Collector, unknown: readonly string[]): string[] {
+  const lines: string[] = []
+  const emit = (path: string): void => {
+    for (const { problem, rendered } of collector.byPath.get(path) ?? []) {
+      if (problem !== '') lines.push(`${path}: ${problem} (got ${rendered})`)
     }
   }
-}
-
-/** Arrays are copied so the frozen result never freezes (or shares) the caller's base. */
-function copyValue<T>(value: T): T {
-  return (Array.isArray(value) ? [...(value as unknown[])] : value) as T
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null) {
-    for (const child of Object.values(value)) deepFreeze(child)
-    Object.freeze(value)
-  }
-  return value
-}
-
-const range =
-  (min: number, max: number): Checker =>
-  (value) =>
-    intInRange(value, min, max)
-const among =
-  (allowed: readonly unknown[]): Checker =>
-  (value) =>
-    oneOf(value, allowed)
-
-/** MPR121 answers only at 0x5a..0x5d, chosen by the ADDR pin (MPR121 data sheet, serial communication section). */
-function mpr121Address(value: unknown): string | null {
-  const address = parseI2cAddress(value)
-  if (address !== undefined && address >= 0x5a && address <= 0x5d) return null
-  return 'must be 0x5a to 0x5d (set by the MPR121 ADDR pin)'
-}
-
-/** A mode as octal (the decimal 660 an unquoted YAML 0660 gives is shown as it was read). */
-function renderMode(value: unknown): string {
-  return typeof value === 'number' && value <= 0o777 ? `0${value.toString(8)}` : renderValue(value)
-}
-
-function toAddress(value: unknown): number {
-  return parseI2cAddress(value) ?? Number.NaN
-}
-
-/** YAML reads an unquoted `5` as a number; digit keys are accepted either way. */
-function toKeyNames(value: unknown): unknown[] {
-  if (!Array.isArray(value)) return []
-  return value.map((key: unknown) => (typeof key === 'number' && Number.isInteger(key) && key >= 0 && key <= 9 ? String(key) : key))
-}
-
-/** Twelve key names, one per electrode 0..11, each key exactly once. */
-function electrodes(raw: unknown): string | null {
-  const expected = `must list 12 keys, one per electrode 0..11, from ${KEY_NAMES.join(' ')}`
-  if (!Array.isArray(raw) || raw.length !== KEY_NAMES.length) return expected
-  const value = toKeyNames(raw)
-  if (!value.every((key) => (KEY_NAMES as readonly unknown[]).includes(key))) return expected
-  const duplicates = value.filter((key, index) => value.indexOf(key) !== index)
-  if (duplicates.length === 0) return null
-  const missing = KEY_NAMES.filter((key) => !value.includes(key))
-  const names = (keys: readonly unknown[]): string => [...new Set(keys)].map((key) => JSON.stringify(key)).join(', ')
-  return `lists ${names(duplicates)} more than once and lacks ${names(missing)}`
-}
-
-function readMqttTls(section: Section, base: MqttTlsConfig | undefined): MqttTlsConfig | undefined {
-  if (base === undefined) {
-    section.require('caFile', "the broker's CA certificate, PEM")
-    section.require('certFile', "the station's certificate, PEM")
-    section.require('keyFile', "the station's private key, PEM")
-  }
-  const config: MqttTlsConfig = {
-    caFile: section.value('caFile', base?.caFile ?? '', absolutePath),
-    certFile: section.value('certFile', base?.certFile ?? '', absolutePath),
-    keyFile: section.value('keyFile', base?.keyFile ?? '', absolutePath),
-  }
-  section.finish()
-  return config
-}
-
-function readMqtt(section: Section, base: MqttConfig): MqttConfig {
-  const username = section.optional('username', base.username, nonEmptyString)
-  const passwordFile = section.optional('passwordFile', base.passwordFile, absolutePath)
-  const brokerUrl = section.value('url', base.url, url, { render: renderUrl })
-  const urls = section.optional('urls', base.urls, urlList, { render: (value) => renderValue(Array.isArray(value) ? value.map(maskUrlPassword) : value) })
-  const tls = section.has('tls') || base.tls !== undefined ? readMqttTls(section.child('tls'), base.tls) : undefined
-  const config: MqttConfig = {
-    url: brokerUrl,
-    ...(urls === undefined ? {} : { urls }),
-    ...(tls === undefined ? {} : { tls }),
-    topicPrefix: section.value('topicPrefix', base.topicPrefix, topicPrefix),
-    ...(username === undefined ? {} : { username }),
-    ...(passwordFile === undefined ? {} : { passwordFile }),
-    // MQTT 5 section 3.1.2.10: Keep Alive is a two-byte integer; 0 turns it off.
-    keepaliveS: section.value('keepaliveS', base.keepaliveS, range(0, 65_535)),
-    reconnectMinMs: section.value('reconnectMinMs', base.reconnectMinMs, range(100, 3_600_000)),
-    reconnectMaxMs: section.value('reconnectMaxMs', base.reconnectMaxMs, range(100, 3_600_000)),
-    reconnectSpreadMs: section.value('reconnectSpreadMs', base.reconnectSpreadMs, range(0, 3_600_000)),
-    connectTimeoutMs: section.value('connectTimeoutMs', base.connectTimeoutMs, range(100, 120_000)),
-    telemetryIntervalS: section.value('telemetryIntervalS', base.telemetryIntervalS, range(5, 86_400)),
-  }
-  section.finish()
-  return config
-}
-
-function readDisplay(section: Section, base: DisplayConfig): DisplayConfig {
-  const config: DisplayConfig = {
-    kind: section.value('kind', base.kind, among(['hd44780-pcf8574'])),
-    bus: section.value('bus', base.bus, range(0, 255)),
-    // Any valid address, not only the factory 0x27/0x3f: backpacks re-strapped with A0..A2 exist, and a
-    // wrong one fails loudly at start (E_DEVICE_ABSENT). The shared-bus rule below catches clashes.
-    address: section.value('address', base.address, i2cAddress, { convert: toAddress, render: renderAddress }),
-    cols: section.value('cols', base.cols, among(DISPLAY_COLS)),
-    rows: section.value('rows', base.rows, among(DISPLAY_ROWS)),
-    glyphs: section.value('glyphs', base.glyphs, among(['none', 'vietnamese'])),
-  }
-  section.finish()
-  return config
-}
-
-/** Every FT5x06/FT6x36 answers at 0x38 (FocalTech application notes; docs/protocols.md 3.1). */
-function ft6x36Address(value: unknown): string | null {
-  return parseI2cAddress(value) === FT6X36_ADDRESS ? null : 'must be 0x38 (the FT6x36 address is fixed)'
-}
-
-const ZONE_KEYS = ['key', 'x', 'y', 'widthPx', 'heightPx'] as const
-
-/** A list of {key, x, y, widthPx, heightPx}; overlap and fit are checked against the panel later. */
-function touchZones(value: unknown): string | null {
-  const expected = 'must be a list of {key, x, y, widthPx, heightPx}'
-  if (!Array.isArray(value) || value.length === 0) return expected
-  for (const [index, zone] of value.entries()) {
-    if (!isPlainObject(zone)) return `${expected}: item ${index} is not a mapping`
-    const extra = Object.keys(zone).find((key) => !(ZONE_KEYS as readonly string[]).includes(key))
-    if (extra !== undefined) return `${expected}: item ${index} has unknown option ${extra}`
-    const key = toKeyNames([zone.key])[0]
-    if (!(KEY_NAMES as readonly unknown[]).includes(key)) return `${expected}: item ${index} key must be one of ${KEY_NAMES.join(' ')}`
-    for (const field of ['x', 'y', 'widthPx', 'heightPx'] as const) {
-      if (intInRange(zone[field], 0, 4096) !== null) return `${expected}: item ${index} ${field} must be an integer 0..4096`
+  const walk = (schema: OptionSchema, path: string): void => {
+    if (path !== '' && collector.byPath.has(path)) return emit(path)
+    for (const [key, child] of Object.entries(schema.properties ?? {})) {
+      const childPath = path === '' ? key : `${path}.${key}`
+      if (isObjectSchema(child)) walk(child, childPath)
+      else emit(childPath)
+    }
+    for (const unknownPath of unknown) {
+      if (unknownPath.slice(0, unknownPath.lastIndexOf('.') + 1) === (path === '' ? '' : `${path}.`)) {
+        lines.push(unknownOptionLine(unknownPath, KNOWN_PATHS))
+      }
     }
   }
-  return null
-}
-
-function toTouchZones(value: unknown): TouchZoneConfig[] {
-  return (value as Array<Record<string, unknown>>).map((zone) => ({
-    key: toKeyNames([zone.key])[0] as KeyName,
-    x: Number(zone.x),
-    y: Number(zone.y),
-    widthPx: Number(zone.widthPx),
-    heightPx: Number(zone.heightPx),
-  }))
-}
-
-function readTouchPanel(section: Section, base: TouchPanelConfig): TouchPanelConfig {
-  const zones = section.optional('zones', base.zones, touchZones, { convert: toTouchZones })
-  const config: TouchPanelConfig = {
-    // The FT6x36 reports 12-bit coordinates (docs/protocols.md 3.1).
-    widthPx: section.value('widthPx', base.widthPx, range(1, 4096)),
-    heightPx: section.value('heightPx', base.heightPx, range(1, 4096)),
-    gapPx: section.value('gapPx', base.gapPx, range(0, 512)),
-    ...(zones === undefined ? {} : { zones }),
-  }
-  section.finish()
-  return config
-}
-
-function readKeypad(section: Section, base: KeypadConfig): KeypadConfig {
-  const kind = section.value('kind', base.kind, among(['mpr121', 'ft6x36']))
-  const bus = section.value('bus', base.bus, range(0, 255))
-  // Switching the kind without naming an address takes that chip's own address.
-  const baseAddress = kind === base.kind ? base.address : kind === 'ft6x36' ? FT6X36_ADDRESS : 0x5a
-  const addressCheck = kind === 'ft6x36' ? ft6x36Address : mpr121Address
-  const address = section.value('address', baseAddress, addressCheck, { convert: toAddress, render: renderAddress })
-  const irqLine = section.optional('irqLine', base.irqLine, bcmLine)
-  const config: KeypadConfig = {
-    kind,
-    bus,
-    address,
-    ...(irqLine === undefined ? {} : { irqLine }),
-    pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(5, 1_000)),
-    irqSafetyPollMs: section.value('irqSafetyPollMs', base.irqSafetyPollMs, range(50, 60_000)),
-    electrodes: section.value('electrodes', base.electrodes, electrodes, { convert: (value) => toKeyNames(value) as KeyName[] }),
-    // Threshold registers 0x41+2n / 0x42+2n are 8 bits wide (docs/protocols.md 3.2).
-    touchThreshold: section.value('touchThreshold', base.touchThreshold, range(0, 255)),
-    releaseThreshold: section.value('releaseThreshold', base.releaseThreshold, range(0, 255)),
-    touch: readTouchPanel(section.child('touch'), base.touch),
-  }
-  section.finish()
-  return config
-}
-
-function readScanner(section: Section, base: ScannerConfig): ScannerConfig {
-  const config: ScannerConfig = {
-    kind: section.value('kind', base.kind, among(['serial-qr'])),
-    path: section.value('path', base.path, serialPath),
-    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
-  }
-  section.finish()
-  return config
-}
-
-function readPrinter(section: Section, base: PrinterConfig): PrinterConfig {
-  const config: PrinterConfig = {
-    kind: section.value('kind', base.kind, among(['escpos'])),
-    path: section.value('path', base.path, serialPath),
-    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
-    codepage: section.value('codepage', base.codepage, among(PRINTER_CODEPAGES)),
-    // ESC t n takes one byte (ESC/POS command reference, ESC t).
-    codeTable: section.value('codeTable', base.codeTable, range(0, 255)),
-    lineWidthChars: section.value('lineWidthChars', base.lineWidthChars, range(16, 80)),
-    statusTimeoutMs: section.value('statusTimeoutMs', base.statusTimeoutMs, range(50, 10_000)),
-  }
-  section.finish()
-  return config
-}
-
-function readNfc(section: Section, base: NfcConfig): NfcConfig {
-  const config: NfcConfig = {
-    enabled: section.value('enabled', base.enabled, boolean),
-    kind: section.value('kind', base.kind, among(['pn532'])),
-    interface: section.value('interface', base.interface, among(['i2c', 'hsu'])),
-    bus: section.value('bus', base.bus, range(0, 255)),
-    address: section.value('address', base.address, i2cAddress, { convert: toAddress, render: renderAddress }),
-    path: section.value('path', base.path, serialPath),
-    baudRate: section.value('baudRate', base.baudRate, among(BAUD_RATES)),
-    pollIntervalMs: section.value('pollIntervalMs', base.pollIntervalMs, range(20, 10_000)),
-    holdMs: section.value('holdMs', base.holdMs, range(0, 60_000)),
-  }
-  section.finish()
-  return config
-}
-
-const GPIO_BACKENDS = ['onoff', 'pigpio'] as const
-
-function readGpio(section: Section, base: GpioConfig): GpioConfig {
-  const config: GpioConfig = { sysfsRoot: section.value('sysfsRoot', base.sysfsRoot, absolutePath) }
-  section.finish()
-  return config
-}
-
-/** Frame lengths: 26 and/or 34, each at most once. */
-function wiegandLengths(value: unknown): string | null {
-  const ok = Array.isArray(value) && value.length > 0 && value.every((n) => n === 26 || n === 34) && new Set(value).size === value.length
-  return ok ? null : 'must list 26, 34 or both'
-}
-
-function readWiegand(section: Section, base: WiegandConfig): WiegandConfig {
-  const config: WiegandConfig = {
-    enabled: section.value('enabled', base.enabled, boolean),
-    backend: section.value('backend', base.backend, among(GPIO_BACKENDS)),
-    d0Line: section.value('d0Line', base.d0Line, bcmLine),
-    d1Line: section.value('d1Line', base.d1Line, bcmLine),
-    // SIA readers may pause 20 ms between bits; 500 ms would make a resident wait (docs/protocols.md 5.1).
-    frameGapMs: section.value('frameGapMs', base.frameGapMs, range(3, 500)),
-    holdMs: section.value('holdMs', base.holdMs, range(0, 60_000)),
-    lengths: section.value('lengths', base.lengths, wiegandLengths),
-  }
-  section.finish()
-  return config
-}
-
-function readTamper(section: Section, base: TamperConfig): TamperConfig {
-  const config: TamperConfig = {
-    enabled: section.value('enabled', base.enabled, boolean),
-    line: section.value('line', base.line, bcmLine),
-    openLevel: section.value('openLevel', base.openLevel, among([0, 1])),
-    debounceMs: section.value('debounceMs', base.debounceMs, range(1, 5_000)),
-  }
-  section.finish()
-  return config
-}
-
-function readLeds(section: Section, base: LedsConfig): LedsConfig {
-  const config: LedsConfig = {
-    enabled: section.value('enabled', base.enabled, boolean),
-    greenLine: section.value('greenLine', base.greenLine, bcmLine),
-    redLine: section.value('redLine', base.redLine, bcmLine),
-  }
-  section.finish()
-  return config
-}
-
-function readBuzzer(section: Section, base: BuzzerConfig): BuzzerConfig {
-  const config: BuzzerConfig = {
-    enabled: section.value('enabled', base.enabled, boolean),
-    backend: section.value('backend', base.backend, among(GPIO_BACKENDS)),
-    line: section.value('line', base.line, bcmLine),
-    frequencyHz: section.value('frequencyHz', base.frequencyHz, range(100, 20_000)),
-    keyClick: section.value('keyClick', base.keyClick, boolean),
-  }
-  section.finish()
-  return config
-}
-
-function readHardware(section: Section, base: HardwareConfig): HardwareConfig {
-  const config: HardwareConfig = {
-    simulated: section.value('simulated', base.simulated, boolean),
-    display: readDisplay(section.child('display'), base.display),
-    keypad: readKeypad(section.child('keypad'), base.keypad),
-    scanner: readScanner(section.child('scanner'), base.scanner),
-    printer: readPrinter(section.child('printer'), base.printer),
-    nfc: readNfc(section.child('nfc'), base.nfc),
-    gpio: readGpio(section.child('gpio'), base.gpio),
-    wiegand: readWiegand(section.child('wiegand'), base.wiegand),
-    tamper: readTamper(section.child('tamper'), base.tamper),
-    leds: readLeds(section.child('leds'), base.leds),
-    buzzer: readBuzzer(section.child('buzzer'), base.buzzer),
-  }
-  section.finish()
-  return config
-}
-
-function readConfig(root: Section, base: Config): Config {
-  const station = root.child('station')
-  const log = root.child('log')
-  const storage = root.child('storage')
-  const session = root.child('session')
-  const flows = root.child('flows')
-  const control = root.child('control')
-  const ops = root.child('ops')
-  const central = root.child('central')
-  const config: Config = {
-    station: {
-      id: station.value('id', base.station.id, stationId),
-      defaultLanguage: station.value('defaultLanguage', base.station.defaultLanguage, among(LANGUAGES)),
-    },
-    dataDir: root.value('dataDir', base.dataDir, absolutePath),
-    log: { level: log.value('level', base.log.level, among(LOG_LEVELS)) },
-    mqtt: readMqtt(root.child('mqtt'), base.mqtt),
-    ops: {
-      trustedKeys: ops.value('trustedKeys', base.ops.trustedKeys, absolutePaths),
-      maxSkewS: ops.value('maxSkewS', base.ops.maxSkewS, range(10, 86_400)),
-    },
-    central: {
-      trustedKeys: central.value('trustedKeys', base.central.trustedKeys, absolutePaths),
-      ackTimeoutS: central.value('ackTimeoutS', base.central.ackTimeoutS, range(1, 3_600)),
-      window: central.value('window', base.central.window, range(1, 1024)),
-      maxUnacknowledged: central.value('maxUnacknowledged', base.central.maxUnacknowledged, range(1, 65_536)),
-    },
-    storage: {
-      keyFile: storage.value('keyFile', base.storage.keyFile, absolutePath),
-      outboxMaxBytes: storage.value('outboxMaxBytes', base.storage.outboxMaxBytes, range(1 * MIB, 16 * 1024 * MIB)),
-      outboxSegmentBytes: storage.value('outboxSegmentBytes', base.storage.outboxSegmentBytes, range(64 * 1024, 256 * MIB)),
-      reserveBytes: storage.value('reserveBytes', base.storage.reserveBytes, range(0, 16 * 1024 * MIB)),
-    },
-    session: {
-      idleTimeoutS: session.value('idleTimeoutS', base.session.idleTimeoutS, range(5, 3_600)),
-      endScreenS: session.value('endScreenS', base.session.endScreenS, range(1, 300)),
-      stopGraceS: session.value('stopGraceS', base.session.stopGraceS, range(0, 600)),
-    },
-    flows: { dir: flows.value('dir', base.flows.dir, absolutePath) },
-    control: {
-      socketPath: control.value('socketPath', base.control.socketPath, socketPath),
-      // null: no group (the socket stays 0600).
-      group: control.value<string | null>('group', base.control.group, (value) => (value === null ? null : groupName(value))),
-      mode: control.value('mode', base.control.mode, socketMode, { convert: (value) => parseFileMode(value) ?? Number.NaN, render: renderMode }),
-      idleTimeoutMs: control.value('idleTimeoutMs', base.control.idleTimeoutMs, range(100, 3_600_000)),
-      maxConnections: control.value('maxConnections', base.control.maxConnections, range(1, 1024)),
-    },
-    hardware: readHardware(root.child('hardware'), base.hardware),
-  }
-  for (const section of [station, log, storage, session, flows, control, ops, central, root]) section.finish()
-  return config
+  walk(ROOT, '')
+  return lines
 }
 
 /** Rules that involve more than one option; each is skipped when one of its options already has a problem. */
@@ -762,10 +294,35 @@ export function validateConfig(raw: unknown, base: Config): ValidationResult {
   if (!isPlainObject(rootRaw)) {
     return { ok: false, problems: [`(root): must be a mapping of options (got ${renderValue(raw)})`] }
   }
+  const merged = mergeRaw(ROOT, rootRaw, base) as Record<string, unknown>
+  keypadAddressFollowsKind(rootRaw, merged, base)
+
   const collector = new Collector()
-  const config = readConfig(new Section(collector, '', rootRaw), base)
+  const findings = schemaFindings(ROOT, merged)
+  // The base is a validated config already: only what the raw value sets is judged (and a section it
+  // gives that lacks a required option).
+  for (const [path, problem] of findings.problems) if (problem.required === true || isGiven(rootRaw, path)) collector.add(path, problem)
+  // A refused value falls back to the base's, so the rules below see a well-formed config.
+  for (const path of [...findings.problems.keys(), ...findings.unknown]) setAt(merged, path, getAt(base, path))
+  const config = TransformDecode(ROOT, [], merged) as Config
+
+  for (const rule of DEPENDENT_RULES) {
+    if (!collector.allGood(rule.path) || !isGiven(rootRaw, rule.path)) continue
+    const problem = rule.problem(config)
+    const schema = schemaAt(rule.path)
+    if (problem !== null && schema !== undefined) collector.add(rule.path, { problem, rendered: renderOption(schema, getAt(merged, rule.path)) })
+  }
+  const lines = orderedLines(collector, findings.unknown)
   checkCrossField(config, collector)
-  const problems = collector.problems()
+  const problems = [...lines, ...collector.crossField]
   if (problems.length > 0) return { ok: false, problems }
   return { ok: true, config: deepFreeze(config) }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
 }

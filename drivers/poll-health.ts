@@ -6,9 +6,9 @@
  * so the station need not look at health on a timer (docs/drivers.md, Health). What a
  * driver re-does after an outage (reconfigure, SAM set-up, nothing) stays in the driver.
  */
-import type { StationError } from '../runtime/errors.js'
-import { ListenerSet } from './listener-set.js'
-import type { Health, HealthState } from '../runtime/supervisor/service.js'
+import type { StationError } from '../runtime/core/errors.js'
+import { ListenerSet } from '../runtime/core/listener-set.js'
+import type { Health, HealthState } from '../runtime/core/health.js'
 
 export class PollHealth {
   #maxConsecutiveFailures: number

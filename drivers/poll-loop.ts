@@ -4,7 +4,7 @@
  * scheduled when one ends, so a slow bus stretches the interval instead of piling polls up. Edges that
  * come while a check waits to start share it: it has not read the chip yet, so it sees their change.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.js'
+import type { Clock, TimerHandle } from '../runtime/core/clock.js'
 
 export class PollLoop {
   #clock: Clock

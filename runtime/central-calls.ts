@@ -1,6 +1,6 @@
 import type { FlowValue } from '../flows/engine/flow-types.js'
-import { systemClock, type Clock } from './clock.js'
-import { StationError } from './errors.js'
+import { systemClock, type Clock } from './core/clock.js'
+import { StationError } from './core/errors.js'
 import type { CentralCalls } from './kiosk/kiosk.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
 

@@ -4,8 +4,8 @@
  * station has no timer for this. A slow sweep stays as the safety net for a change nobody announced.
  * Each look also hands the summary to `looked` (the status LEDs).
  */
-import type { Clock, TimerHandle } from './clock.js'
-import type { Health } from './supervisor/service.js'
+import type { Clock, TimerHandle } from './core/clock.js'
+import type { Health } from './core/health.js'
 
 /** The safety sweep: a missed notification shows within this long (docs/drivers.md, Health). */
 export const HEALTH_SWEEP_MS = 30_000

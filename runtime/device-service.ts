@@ -1,5 +1,5 @@
-import { ListenerSet } from '../drivers/listener-set.js'
-import { isStationError, messageOf } from './errors.js'
+import { ListenerSet } from './core/listener-set.js'
+import { isStationError, messageOf } from './core/errors.js'
 import type { Health, Service, ServiceContext } from './supervisor/service.js'
 
 export interface DeviceServiceOptions {

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino'
 
-export type { Logger } from 'pino'
+export type { Logger } from './core/logger.js'
 
 /**
  * Field names that may carry citizen identity data. Any log object that has one of these keys,
@@ -36,6 +36,8 @@ function redactPaths(): string[] {
 export interface LogOptions {
   /** pino level name; default 'info'. */
   level?: string
+  /** The process id put on every line (journald and a technician tell restarts apart by it); main.ts hands it in. */
+  pid?: number
 }
 
 /**
@@ -46,7 +48,7 @@ export function createLogger(options: LogOptions = {}, destination?: Destination
   const pinoOptions: LoggerOptions = {
     level: options.level ?? 'info',
     redact: { paths: redactPaths(), censor: '[redacted]' },
-    base: { pid: process.pid },
+    base: options.pid === undefined ? {} : { pid: options.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
   }
   return pino(pinoOptions, destination ?? pino.destination({ dest: 1, sync: true }))

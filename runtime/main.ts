@@ -16,7 +16,7 @@ import type { ClientIo } from './cli/client-commands.js'
 import { findClientSocket } from './cli/client-socket.js'
 import { bundledFlowsDir, packageRoot } from './cli/paths.js'
 import { onTerminalGone } from './console/terminal-gone.js'
-import { messageOf } from './errors.js'
+import { messageOf } from './core/errors.js'
 
 const USAGE = `usage: station <command>
 
@@ -361,7 +361,7 @@ async function fleetSim(args: string[]): Promise<number> {
       const cpu = process.cpuUsage()
       return { rssBytes: process.memoryUsage.rss(), cpuMs: (cpu.user + cpu.system) / 1000 }
     },
-    log: createLogger({ level: process.env['STATION_LOG_LEVEL'] === undefined ? 'error' : process.env['STATION_LOG_LEVEL'] }),
+    log: createLogger({ level: process.env['STATION_LOG_LEVEL'] === undefined ? 'error' : process.env['STATION_LOG_LEVEL'], pid: process.pid }),
   })
 }
 
@@ -414,7 +414,7 @@ async function central(args: string[]): Promise<number | 'running'> {
     io.err(`station central: ${messageOf(error)}`)
     return 78
   }
-  const log = createLogger({ level: 'info' })
+  const log = createLogger({ level: 'info', pid: process.pid })
   const centralService = await runReferenceCentral({
     url: values.broker,
     signingKey,
@@ -453,7 +453,7 @@ async function run(args: string[]): Promise<number | 'running'> {
       logToFile: interactive,
       central: values['no-central'] !== true,
     },
-    { env: process.env, cwd: process.cwd(), err: io.err, version: version(), rssBytes: () => process.memoryUsage.rss() },
+    { env: process.env, cwd: process.cwd(), err: io.err, version: version(), pid: process.pid, rssBytes: () => process.memoryUsage.rss() },
   )
   if (!outcome.ok) return outcome.exitCode
 

@@ -1,4 +1,4 @@
-import { StationError } from './errors.js'
+import { StationError } from './core/errors.js'
 import type { StationState } from './state/station-state.js'
 
 /** Why the station is out of service: the enclosure was opened, a technician asked, or central did. */

@@ -1,11 +1,11 @@
 import type { Config, KeyName } from '../config/schema.js'
 import type { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
-import type { Clock } from './clock.js'
+import type { Clock } from './core/clock.js'
 import type { ControlHandler } from './control/control-server.js'
 import { renderPaper } from '../drivers/printer/escpos-decoder.js'
-import { messageOf, StationError } from './errors.js'
-import { SIM_DEVICES, type Hardware, type SimDevice, type SimRig } from './hardware.js'
+import { messageOf, StationError } from './core/errors.js'
+import { SIM_DEVICES, type SimDevice, type SimRig } from './hardware/sim-rig.js'
 
 /** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */
 const NOISE_TRANSACTIONS = 8
@@ -21,7 +21,8 @@ function simDevice(value: unknown): SimDevice {
 const KEY_NAMES: readonly KeyName[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'ok', 'back']
 
 export interface SimControlDeps {
-  hardware: Hardware
+  /** The simulated chips, on a `--sim` station; absent on real hardware. */
+  sim: SimRig | undefined
   config: Config
   clock: Clock
   bus: EventBus<StationEvents>
@@ -34,7 +35,7 @@ export interface SimControlDeps {
  * (reason `real-hardware`) before its arguments are read: nothing a client sends reaches a device.
  */
 export function simControlHandlers(deps: SimControlDeps): Record<string, ControlHandler> {
-  const sim = deps.hardware.sim
+  const sim = deps.sim
   // Without a simulator the handlers are only read for their names: each is replaced below.
   const handlers = simulatorHandlers(deps, () => sim as SimRig)
   if (sim) return handlers

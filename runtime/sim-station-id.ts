@@ -7,8 +7,8 @@
 import { randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { stationId } from '../config/checks.js'
-import { writeFileAtomic } from './state/atomic-write.js'
+import { stationId } from '../config/option-checks.js'
+import { writeFileAtomic } from './core/atomic-write.js'
 
 /** File in the data dir holding the generated id (one line). */
 export const SIM_STATION_ID_FILE = 'station-id'

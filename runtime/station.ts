@@ -8,8 +8,8 @@ import { loadFlowsDir, type FlowLoadOptions } from '../flows/engine/flow-folder.
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
-import type { Clock, TimerHandle } from './clock.js'
-import { isStationError, messageOf, StationError } from './errors.js'
+import type { Clock, TimerHandle } from './core/clock.js'
+import { isStationError, messageOf, StationError } from './core/errors.js'
 import { centralCalls } from './central-calls.js'
 import { ControlServer, isSocketAnswering } from './control/control-server.js'
 import { controlSocketPath } from './control/socket-path.js'
@@ -27,9 +27,10 @@ import { printerDevice } from './devices/printer-device.js'
 import { scannerDevice } from './devices/scanner-device.js'
 import { tamperDevice } from './devices/tamper-device.js'
 import { wiegandDevice } from './devices/wiegand-device.js'
-import type { Hardware } from './hardware.js'
+import type { Hardware } from './hardware/hardware.js'
+import type { SimRig } from './hardware/sim-rig.js'
 import { Kiosk } from './kiosk/kiosk.js'
-import type { Logger } from './log.js'
+import type { Logger } from './core/logger.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
 import { OutboxDrain } from './mqtt/outbox-drain.js'
 import { centralVerifier } from './ops/central-verifier.js'
@@ -69,6 +70,8 @@ const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
 export interface StationDeps {
   config: Config
   hardware: Hardware
+  /** The simulated chips under a `--sim` station (openHardware's `sim`), for the `station sim` commands. */
+  sim?: SimRig
   clock: Clock
   log: Logger
   version: string
@@ -359,7 +362,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       flows: flows,
       maintenance,
       outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
-      ...(hardware.sim ? { simBus: hardware.sim.bus } : {}),
+      ...(deps.sim ? { simBus: deps.sim.bus } : {}),
     })
   const control = new ControlServer(
     socketPath,
@@ -371,7 +374,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
-      ...simControlHandlers({ hardware, config, clock, bus }),
+      ...simControlHandlers({ sim: deps.sim, config, clock, bus }),
       ...technicianControlHandlers({
         clock,
         stationId: config.station.id,

@@ -4,7 +4,7 @@ import type { Kiosk } from './kiosk/kiosk.js'
 import type { MaintenanceMode } from './maintenance.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
 import type { Outbox, SetAsideCode, StorageState } from './outbox/outbox-types.js'
-import type { Health } from './supervisor/service.js'
+import type { Health } from './core/health.js'
 
 /** What the station says about its storage in status and telemetry (docs/storage-faults.md): codes and counts, never content. */
 export interface OutboxStorageReport {

@@ -1,5 +1,5 @@
 import type { HeldEvents } from './held-events.js'
-import type { Logger } from './log.js'
+import type { Logger } from './core/logger.js'
 import type { OutboxRecovery } from './outbox/journal-outbox.js'
 import type { Outbox } from './outbox/outbox-types.js'
 import type { StateRecovery } from './state/state-generations.js'

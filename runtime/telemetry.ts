@@ -1,8 +1,8 @@
 import { readFile, statfs } from 'node:fs/promises'
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { parseThrottled, type ThrottledFlag } from '../drivers/platform/pi-health.js'
-import type { Clock, TimerHandle } from './clock.js'
-import type { Logger } from './log.js'
+import type { Clock, TimerHandle } from './core/clock.js'
+import type { Logger } from './core/logger.js'
 import type { OutboxStorageReport } from './status-report.js'
 import type { Health, Service } from './supervisor/service.js'
 

@@ -5,7 +5,7 @@ import { crc16CcittFalse, formatCrc16 } from '../drivers/payment/crc16-ccitt.js'
 import { buildVietQr, encodePurposeTlv, parseVietQr, type VietQrRequest } from '../drivers/payment/vietqr.js'
 import { encodeCp1258, encodeTcvn3, foldToAscii } from '../drivers/text/vietnamese.js'
 import { decodeWiegand } from '../drivers/wiegand/wiegand-codec.js'
-import { isStationError } from '../runtime/errors.js'
+import { isStationError } from '../runtime/core/errors.js'
 import { loadVectors, type Vector } from './support/vectors.js'
 
 /** Every vector of these protocols must be understood by a codec here; escpos is shared with the printer. */

@@ -3,7 +3,7 @@
  * expander bytes carry a command or a character in 4-bit mode, the initialisation sequence, cursor
  * addresses, and the text the A00 character ROM can show.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { foldToAscii } from '../text/vietnamese.js'
 import {
   CLEAR_DELAY_MS,

@@ -1,7 +1,7 @@
-import type { Clock } from '../../runtime/clock.js'
-import { isStationError, messageOf } from '../../runtime/errors.js'
-import type { Health, HealthState } from '../../runtime/supervisor/service.js'
-import type { DisplayConfig } from '../../config/schema.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { isStationError, messageOf } from '../../runtime/core/errors.js'
+import type { Health, HealthState } from '../../runtime/core/health.js'
+import type { DisplayConfig } from './display-options.js'
 import { checkAddress } from '../i2c/i2c-address.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Display } from './display.js'
@@ -38,7 +38,10 @@ export type DisplayGlyphs = 'none' | 'vietnamese'
 const GLYPH_SETS: readonly DisplayGlyphs[] = ['none', 'vietnamese']
 
 /** Where the display is and what it looks like; `config.hardware.display` fits. */
-export interface Hd44780DisplayConfig extends Pick<DisplayConfig, 'address' | 'cols' | 'rows'> {
+export interface Hd44780DisplayConfig extends Pick<DisplayConfig, 'address'> {
+  /** Characters per row and rows; the driver takes any geometry, the config only the ones in use. */
+  cols: number
+  rows: number
   /** Backpack wiring; default DEFAULT_PCF8574_MAPPING. */
   mapping?: Pcf8574Mapping
   /** CGRAM glyphs; default 'none', which sends exactly the bytes of a driver without glyphs. */

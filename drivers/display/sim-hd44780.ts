@@ -4,7 +4,7 @@
  * rules, so a driver that skips the initialisation, sends nibbles out of step or ignores execution
  * times gets the same garbage or blank screen a real module would show.
  */
-import type { Clock } from '../../runtime/clock.js'
+import type { Clock } from '../../runtime/core/clock.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
 import { decodeExpanderByte, DEFAULT_PCF8574_MAPPING, type ExpanderPins, type Pcf8574Mapping } from './hd44780-codec.js'
 import {

@@ -3,7 +3,7 @@
  * boundary. A GPIO line that fails is a line the driver cannot use until someone fixes the wiring,
  * permissions or numbering, so every failure is E_DEVICE_ABSENT (isDeviceGone), with the errno kept.
  */
-import { StationError, isStationError, type ErrorContext } from '../../runtime/errors.js'
+import { StationError, isStationError, type ErrorContext } from '../../runtime/core/errors.js'
 
 /** Hints for the errnos a kiosk actually meets (docs/protocols.md 9.1, 9.2). */
 const HINTS: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { errnoOf } from './gpio-error.js'
 
 /** One `/sys/class/gpio/gpiochipN` entry. */

@@ -3,7 +3,7 @@
  * 2^32 µs (about 71.6 min, docs/protocols.md 5.3); every adapter here uses the same range so that drivers
  * compute intervals one way, modulo 2^32.
  */
-import type { Clock } from '../../runtime/clock.js'
+import type { Clock } from '../../runtime/core/clock.js'
 
 /** Ticks count modulo this: 2^32 µs. */
 export const TICK_MODULUS_US = 2 ** 32

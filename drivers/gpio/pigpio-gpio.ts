@@ -8,7 +8,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { Gpio } from 'pigpio'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { errnoOf, mapGpioError } from './gpio-error.js'
 import type { GpioEdge, GpioEdgeListener, GpioLevel, Unwatch } from './gpio-line.js'
 import { checkPwm, type PwmLine } from './pwm-line.js'

@@ -3,7 +3,7 @@
  * tick, and deliver edges to watchers strictly in the order they happened, each with its own tick (as
  * pigpio's alert queue does), also when a watcher drives another line from inside its callback.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { BoundedLog } from '../bounded-log.js'
 import type { GpioEdge, GpioEdgeListener, GpioLevel, Unwatch } from './gpio-line.js'
 import { toTickUs } from './gpio-tick.js'

@@ -5,7 +5,7 @@
 import { constants as fsConstants } from 'node:fs'
 import { access } from 'node:fs/promises'
 import type { PromisifiedBus } from 'i2c-bus'
-import { StationError, isStationError, type ErrorContext } from '../../runtime/errors.js'
+import { StationError, isStationError, type ErrorContext } from '../../runtime/core/errors.js'
 import { checkAddress, checkLength, checkRegister, formatAddress, I2C_BLOCK_MAX_BYTES } from './i2c-address.js'
 import type { I2cBus } from './i2c-bus.js'
 

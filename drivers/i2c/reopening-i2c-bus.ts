@@ -3,7 +3,7 @@
  * /dev/i2c-N is missing (I2C not enabled, wrong group) still starts: its I2C devices report absent
  * with the reason, the supervisor retries them, and everything else keeps working.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { I2cBus } from './i2c-bus.js'
 
 export class ReopeningI2cBus implements I2cBus {

@@ -1,5 +1,5 @@
-import type { Clock } from '../../runtime/clock.js'
-import { isStationError } from '../../runtime/errors.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { isStationError } from '../../runtime/core/errors.js'
 import type { I2cBus } from './i2c-bus.js'
 
 export interface RetryOptions {

@@ -1,5 +1,5 @@
 import { BoundedLog } from '../bounded-log.js'
-import { StationError, isStationError, type ErrorCode } from '../../runtime/errors.js'
+import { StationError, isStationError, type ErrorCode } from '../../runtime/core/errors.js'
 import { checkAddress, checkLength, checkRegister, formatAddress, I2C_BLOCK_MAX_BYTES } from './i2c-address.js'
 import type { I2cBus, I2cDevice } from './i2c-bus.js'
 

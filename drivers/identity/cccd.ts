@@ -3,7 +3,7 @@
  * the card (docs/protocols.md 7). Pure functions. Errors are `E_CARD_INVALID`; their context never carries the
  * number, the name or any other personal field, because errors get logged.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { looksLikeMojibake } from '../text/vietnamese.js'
 import { provinceName } from './province-codes.js'
 

@@ -3,7 +3,7 @@
  * Vietnamese CCCD (docs/protocols.md 6). Pure functions; every failure is `E_CARD_INVALID` with positions,
  * never field values, in its context.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 
 /** The TD1 fields, with fillers removed from the ends of each field (docs/protocols.md 6.2). */
 export interface Td1Record {

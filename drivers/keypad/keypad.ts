@@ -1,4 +1,4 @@
-import type { KeyName } from '../../config/schema.js'
+import type { KeyName } from './key-names.js'
 
 /**
  * The resident-facing keys as the rest of the runtime sees them. One key event per touch: never

@@ -2,7 +2,7 @@
  * Pure MPR121 encoding (docs/protocols.md 3.2): touch status bytes to electrodes, electrode edges, the
  * register writes that configure the chip, and the identity check.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import {
   CONFIG1,
   CONFIG2,

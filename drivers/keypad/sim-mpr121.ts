@@ -4,7 +4,7 @@
  * goes wrong (over-current, NACK).
  */
 import { BoundedLog } from '../bounded-log.js'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
 import type { I2cFault } from '../i2c/sim-i2c-bus.js'
 import {

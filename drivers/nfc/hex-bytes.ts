@@ -1,7 +1,7 @@
 /**
  * Hex text ↔ bytes, in the notation of docs/protocols.md and the test vectors ("00 00 FF 02 FE").
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 
 /**
  * Bytes from hex text. Accepts space, colon or no separators and `0x` prefixes ("DE AD", "dead",

@@ -2,7 +2,7 @@
  * Pure PN532 command builders and response parsers for the commands the kiosk uses (docs/protocols.md
  * 2.3, from NXP UM0701-02), and the decoder behind `station decode pn532 <hex>`.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { formatHexBytes, formatHexNumber, parseHexBytes } from './hex-bytes.js'
 import {
   decodeFrame,

@@ -2,7 +2,7 @@
  * Pure PN532 frame codec (docs/protocols.md 2.1, from NXP UM0701-02): command frames, the ACK,
  * NACK and error frames, a stream splitter, I2C reads with their status byte, and the HSU wake-up.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { formatHexNumber } from './hex-bytes.js'
 
 /** Frame identifier, host → PN532 (docs/protocols.md 2.1). */

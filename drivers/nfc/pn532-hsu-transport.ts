@@ -1,5 +1,5 @@
-import type { Clock } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import type { Pn532Command } from './pn532-commands.js'
 import {

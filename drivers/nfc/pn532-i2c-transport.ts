@@ -1,5 +1,5 @@
-import type { Clock } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { checkAddress, formatAddress } from '../i2c/i2c-address.js'
 import type { I2cBus } from '../i2c/i2c-bus.js'
 import type { Pn532Command } from './pn532-commands.js'

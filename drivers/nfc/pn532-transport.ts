@@ -2,7 +2,7 @@
  * How the PN532 driver talks to the chip, whatever the host interface (I2C or HSU), and the check
  * both transports apply to what comes back.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { formatHexNumber } from './hex-bytes.js'
 import { commandName, type Pn532Command } from './pn532-commands.js'
 import { TFI_PN532_TO_HOST, type Pn532Frame } from './pn532-frame.js'

@@ -5,8 +5,8 @@
  * what goes wrong (failNext).
  */
 import { BoundedLog } from '../bounded-log.js'
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { I2cDevice } from '../i2c/i2c-bus.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import { parseHexBytes } from './hex-bytes.js'

@@ -3,8 +3,8 @@
  * so on a line that can do PWM (pigpio) each tone is a PWM burst; otherwise the line is switched on and
  * off, which suits an active buzzer (built-in oscillator).
  */
-import type { Clock } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { GpioLine } from '../gpio/gpio-line.js'
 import { isPwmLine, type PwmLine } from '../gpio/pwm-line.js'
 

@@ -3,7 +3,7 @@
  * blinking patterns timed on the injected Clock. A line level of 1 lights an LED (LED from GPIO through a
  * resistor to ground); invert in wiring, not here.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
 import type { GpioLevel, GpioLine } from '../gpio/gpio-line.js'
 
 /** What the LEDs say: nothing, ready, working, needs attention. */

@@ -3,7 +3,7 @@
  * Builds the payload the station prints on a payment slip, and parses one strictly. Pure functions;
  * failures are `E_CODEC_INVALID`.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { foldToAscii } from '../text/vietnamese.js'
 import { crc16CcittFalse, formatCrc16 } from './crc16-ccitt.js'
 

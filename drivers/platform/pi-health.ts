@@ -2,7 +2,7 @@
  * Raspberry Pi health telemetry (docs/protocols.md 9.3): `vcgencmd get_throttled` output and the SoC
  * temperature. Pure parsers; running vcgencmd or reading sysfs is the caller's job.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 
 /** get_throttled bits, in bit order (docs/protocols.md 9.3, from the Raspberry Pi documentation). */
 export const THROTTLED_FLAGS = [

@@ -2,7 +2,7 @@
  * Pure ESC/POS encoders: single commands (ops), QR and CODE128 symbols, the cut, and whole receipts
  * (docs/protocols.md 1.2-1.3). No I/O; invalid arguments throw StationError E_CODEC_INVALID.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import {
   BARCODE_CODE128,
   BARCODE_MODULE_MAX,

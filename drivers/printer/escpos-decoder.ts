@@ -3,7 +3,7 @@
  * paper: text lines with their alignment, emphasis and size, QR and barcode payloads, and cuts.
  * Used by the simulated printer and by `station sim receipt`. Pure.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import {
   BARCODE_CODE128,
   ESC,

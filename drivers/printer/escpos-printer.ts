@@ -2,8 +2,8 @@
  * The ESC/POS receipt printer driver over a SerialLink: one job at a time, a real-time status check
  * before and after each job, and optional status polling while idle.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import { DLE, EOT } from './escpos-commands.js'
 import { encodeReceipt } from './escpos-codec.js'

@@ -4,7 +4,7 @@
  * encoder emits, so a stream from another encoder can be skipped through; an ESC/GS/FS command it does
  * not know throws E_CODEC_INVALID, since guessing its length would misread everything after it.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { DC4, DLE, ENQ, EOT, ESC, FS, GS, GS_V, GS_k, NUL } from './escpos-commands.js'
 
 export type EscPosToken =

@@ -2,7 +2,7 @@
  * Pure decoding (and, for the simulator, encoding) of the one-byte replies to DLE EOT n
  * (docs/protocols.md 1.4). Every reply has bit 0 = 0, bit 1 = 1, bit 4 = 1, bit 7 = 0.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { STATUS_FIXED_MASK, STATUS_FIXED_VALUE, XOFF, XON } from './escpos-commands.js'
 
 /** Which DLE EOT status: 1 printer, 2 offline cause, 3 error cause, 4 roll paper sensor. */

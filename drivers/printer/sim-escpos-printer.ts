@@ -5,7 +5,7 @@
  * cut; with no paper, the cover open or an error it is offline and prints nothing.
  */
 import { BoundedLog } from '../bounded-log.js'
-import type { StationError } from '../../runtime/errors.js'
+import type { StationError } from '../../runtime/core/errors.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import { DLE, ENQ, EOT, XOFF, XON } from './escpos-commands.js'
 import { concatBytes } from './escpos-codec.js'

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
 import type { SerialLink, Unsubscribe } from '../serial/serial-link.js'
 import {
   classifyScan,

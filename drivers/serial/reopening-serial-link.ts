@@ -1,6 +1,6 @@
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { StationError } from '../../runtime/errors.js'
-import { backoffDelayMs } from '../../runtime/supervisor/backoff.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import { StationError } from '../../runtime/core/errors.js'
+import { backoffDelayMs } from '../../runtime/core/backoff.js'
 import type { SerialLink, Unsubscribe } from './serial-link.js'
 
 /** `open`: the wrapped link is up. `reopening`: it went away and we are trying again. `closed`: for good. */

@@ -1,7 +1,7 @@
 import { read as fsRead } from 'node:fs'
 import { promisify } from 'node:util'
 import type { SerialPort } from 'serialport'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { SerialLink, Unsubscribe } from './serial-link.js'
 
 /** What `openSerialportLink` needs to open one serial device. */

@@ -1,4 +1,4 @@
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { SerialLink, Unsubscribe } from './serial-link.js'
 
 /**

@@ -2,7 +2,7 @@
  * The enclosure's tamper switch on a GPIO input, debounced on the injected Clock: reports each stable
  * change of the door (open/closed) once, however much the contact bounces.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
 import type { GpioLevel, GpioLine, Unwatch } from '../gpio/gpio-line.js'
 
 /** Options for `TamperSwitch`. */

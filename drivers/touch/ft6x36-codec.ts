@@ -2,7 +2,7 @@
  * Pure FT5x06/FT6x36 decoding (docs/protocols.md 3.1): the block read from DEV_MODE (0x00) on to touch
  * points, and the presses and releases between two reports.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import {
   COORDINATE_HIGH_MASK,
   EVENT_NO_EVENT,

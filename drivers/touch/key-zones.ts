@@ -3,7 +3,7 @@
  * it stands for. Panel coordinates are what the controller reports (FT6x36: 12-bit, 0..4095), so any
  * axis swap or scaling of the mounted panel is already in the zones.
  */
-import type { KeyName } from '../../config/schema.js'
+import type { KeyName } from '../keypad/key-names.js'
 import { COORDINATE_MAX } from './ft6x36-registers.js'
 
 /** One key on the panel: the half-open rectangle [x, x + widthPx) × [y, y + heightPx). */

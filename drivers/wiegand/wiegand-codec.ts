@@ -2,7 +2,7 @@
  * Wiegand 26-bit (H10301) and 34-bit card frames (docs/protocols.md 5.2): bits, MSB first as they arrive on the
  * wire, to facility code and card number, with both parity bits checked. Pure functions.
  */
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 
 /** One bit as received: a pulse on DATA0 is 0, a pulse on DATA1 is 1. */
 export type WiegandBit = 0 | 1

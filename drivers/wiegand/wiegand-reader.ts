@@ -9,8 +9,8 @@
  * merged under load (24/25-bit frames, parity errors, which this reader reports as garbage), and its
  * late ticks can make two pulses look closer than they were, which the both-lines check then rejects.
  */
-import type { Clock, TimerHandle } from '../../runtime/clock.js'
-import { isStationError } from '../../runtime/errors.js'
+import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import { isStationError } from '../../runtime/core/errors.js'
 import type { GpioLine, Unwatch } from '../gpio/gpio-line.js'
 import { tickDiffUs } from '../gpio/gpio-tick.js'
 import { decodeWiegand, type WiegandBit, type WiegandCard } from './wiegand-codec.js'

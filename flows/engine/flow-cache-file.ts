@@ -7,13 +7,13 @@
  * array of [key, entry]; `digest` is the SHA-256 of the second line. A file that does not check out
  * (torn, edited, another format) is reported and ignored: every flow is parsed, and the next write
  * replaces it. A file of another engine is ignored silently (an upgrade). Writes are atomic
- * (runtime/state/atomic-write.ts) and one at a time.
+ * (runtime/core/atomic-write.ts) and one at a time.
  */
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { messageOf } from '../../runtime/errors.js'
-import { writeFileAtomic } from '../../runtime/state/atomic-write.js'
+import { messageOf } from '../../runtime/core/errors.js'
+import { writeFileAtomic } from '../../runtime/core/atomic-write.js'
 import { ENGINE_DIR, engineFingerprint } from './engine-fingerprint.js'
 import type { EncodedParse, FlowParseCache } from './flow-cache.js'
 

@@ -7,7 +7,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import type { Diagnostic } from './diagnostic.js'
 import { encodeParse, flowCacheKey, restoreParse, type FlowParseCache, type ParseResult } from './flow-cache.js'
 import type { FlowDefinition } from './flow-types.js'

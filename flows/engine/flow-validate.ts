@@ -16,8 +16,6 @@ import { checkTextFit, DEFAULT_DISPLAY, type DisplaySize } from './text-fit.js'
 export type { Diagnostic, DiagnosticCode } from './diagnostic.js'
 export type { FlowCapabilities, FlowEffectName } from './flow-capabilities.js'
 export type { DisplaySize } from './text-fit.js'
-// The folder loader lives in flow-folder.ts (it loads this module only when a file must be parsed).
-export { compareMenuOrder, loadFlowsDir, type FlowLoadOptions } from './flow-folder.js'
 
 /** What the flow is checked against besides its own consistency. */
 export interface ParseFlowOptions {

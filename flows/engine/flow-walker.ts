@@ -1,41 +1,46 @@
 /**
- * `station flows test`: drives real FlowSessions (SimClock, scripted effects) through every path of
- * a flow and reports which steps and transitions some path took. A transition is an edge of the
- * drawn graph (flow-graph-render.ts `edges`), so "transitions 25/25" means every arrow of the
- * diagram was walked.
+ * `station flows test`: drives the session machine (session-machine.ts) through every path of a flow
+ * and reports which steps and transitions some path took. A transition is an edge of the drawn
+ * graph (flow-graph-render.ts `edges`), so "transitions 25/25" means every arrow of the diagram was
+ * walked; the machine names the cause of every step change it makes, so an arrow counts only when
+ * the session took it for that cause.
  *
- * How it explores: depth first, one fresh session per path, replaying the actions that lead to the
- * branch point (sessions cannot be copied). At each point where the session waits it tries every
- * cause: each option, a valid input (one per distinct branch outcome) and an invalid one followed by
- * a valid one, an identity, `ok`, a timeout, effects that succeed and fail, and replies and events
- * built from the step's declared shape (`reply`, `fields`; reply-shape.ts): valid ones whose values
- * come from the flow's own branch conditions (so `{"==": ["{{bill.status}}", unpaid]}` gets a reply
- * with status `unpaid` and one with another status the shape allows, or none when it may be absent),
- * plus one malformed reply (a field of the wrong type) that must take the failure path, or for an
- * event be waited past; and `back` once per step. Alternatives that cannot
- * change what follows (options to the same step whose value no condition reads) are finished along
- * the shortest way to an end, and a state already explored is not explored again; both keep the
- * number of paths near the number of arrows instead of their product.
+ * How it explores: depth first over copies of the machine's state (docs/flows.md, "How `station
+ * flows test` walks"). A walk is the machine's state plus the walker's view of the world (the time,
+ * the timers and the call the machine started); at each point where the session waits, every other
+ * cause is explored later from a copy of that walk, so no path is replayed from the start. It tries
+ * every cause: each option, a valid input (one per distinct branch outcome) and an invalid one
+ * followed by a valid one, an identity, `ok`, a timeout, effects that succeed and fail, and replies
+ * and events built from the step's declared shape (`reply`, `fields`; reply-shape.ts): valid ones
+ * whose values come from the flow's own branch conditions (so `{"==": ["{{bill.status}}", unpaid]}`
+ * gets a reply with status `unpaid` and one with another status the shape allows, or none when it
+ * may be absent), plus one malformed reply (a field of the wrong type) that must take the failure
+ * path, or for an event be waited past; and `back` once per step. Which branch a value leads to is
+ * worked out with the session's own resolution of values (session-values.ts) on its own state.
+ * Alternatives that cannot change what follows (options to the same step whose value no condition
+ * reads) are finished along the shortest way to an end, and a state already explored is not explored
+ * again; both keep the number of paths near the number of arrows instead of their product.
  *
  * A path fails when the engine throws, the session does not end within the action bound, timers or
  * calls are left behind when it ends, or the session accepts a malformed reply or refuses one that
  * fits its shape.
  */
 import type { KeyName, Language } from '../../config/schema.js'
-import { StationError, type ErrorCode } from '../../runtime/errors.js'
-import { SimClock } from '../../runtime/sim-clock.js'
-import { evaluateCondition, type Condition, type Operand } from './conditions.js'
+import type { ErrorCode } from '../../runtime/core/errors.js'
+import type { Condition, Operand } from './conditions.js'
 import { edges } from './flow-graph-render.js'
-import { FlowSession, type FlowEffects } from './flow-session.js'
-import type { BranchStep, FlowDefinition, FlowValue, InputStep, LocalizedText, Step, WaitingStep } from './flow-types.js'
+import type { BranchStep, FlowDefinition, FlowValue, InputStep, Step, WaitingStep } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
 import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
-import { interpolate, templateReferences, variableNeed } from './template.js'
+import { acceptsIdentity, branchCase, currentStep, transition } from './session-machine.js'
+import { initialState, type Saved, type SessionEvent, type SessionState } from './session-state.js'
+import { fillTemplate } from './session-values.js'
+import { templateReferences, variableNeed } from './template.js'
 
 /** Bounds and settings of a walk. */
 export interface WalkOptions {
-  /** Most sessions (paths) to run; default 5000. Reaching it sets `truncated`. */
+  /** Most paths to walk; default 5000. Reaching it sets `truncated`. */
   maxPaths?: number
   /** Most actions on one path before it counts as a session that never ends; default 200. */
   maxActionsPerPath?: number
@@ -55,7 +60,7 @@ export interface WalkCoverage {
 export interface WalkResult {
   steps: WalkCoverage
   transitions: WalkCoverage
-  /** Sessions run. */
+  /** Paths walked (each from the start or from the point where it forks to its end). */
   paths: number
   /** One line per distinct problem, with the actions of the first path that showed it. */
   failures: string[]
@@ -69,6 +74,8 @@ const DEFAULT_MAX_ACTIONS = 200
 const MAX_COMBINATIONS = 4096
 /** How far time moves when the session only waits on its own timer (a request's retry pause is 1 s). */
 const IDLE_STEP_MS = 1000
+/** The walk's clock starts here: 01/01/2026 07:00 at the station (Asia/Ho_Chi_Minh). */
+const WALK_START_MS = Date.UTC(2026, 0, 1)
 /** Reply fields a pay_qr step reads as its bank BIN, account and amount need values VietQR accepts (docs/protocols.md 8). */
 const PAY_QR_DEFAULTS = { bin: '970436', account: '0123456789', amount: '150000' } as const
 const DEFAULT_FIELD_VALUE = '1'
@@ -85,97 +92,62 @@ type Perform =
   | { kind: 'resolve'; value: unknown }
   | { kind: 'reject'; code: ErrorCode }
 
-type Saved =
-  | { kind: 'answer'; value: string; label: LocalizedText | null; emptyLabel: LocalizedText | null }
-  | { kind: 'record'; fields: Record<string, unknown> }
+/** A value as the session would save it, before it is given its place in the order. */
+type Unsaved = Saved extends infer T ? (T extends unknown ? Omit<T, 'seq'> : never) : never
 
-/** What the walker knows of the session's saved values: enough to predict branches. */
-interface Model {
-  saved: Map<string, Saved>
-  identity: boolean
-  reference: string | null
-  committed: boolean
-}
-
-/** One thing the walker does to a session. Plain data, so a path can be replayed. */
+/** One thing the walker does to a session. Plain data, like the walk it is done to. */
 interface Action {
   /** For failure reports: `topic: option 2`. */
   label: string
   perform: Perform
-  /** The edge cause it should take (as edges() labels it); absent when none (back, a retry). */
-  cause?: string
   back?: boolean
   /** Where it should lead; null: it ends the session. For the shortest way to an end. */
   target: string | null
   /** Nothing after it differs from an earlier alternative: finish along the shortest way only. */
   finishOnly?: boolean
-  save?: { name: string; saved: Saved }
-  sets?: 'identity' | 'reference'
   /** A reply or event the session must accept, or refuse (E_REPLY_INVALID, E_EVENT_INVALID) for its shape. */
   expect?: 'accepted' | 'refused'
 }
 
-/** A call a session made and the walker has yet to answer. */
+/** A call the machine started and the walker has yet to answer. */
 interface Call {
+  id: number
   effect: 'submit' | 'print' | 'request' | 'waitFor'
-  resolve: (value: unknown) => void
-  reject: (error: unknown) => void
-  settled: boolean
-  signal?: AbortSignal
-  match?: Record<string, FlowValue>
+}
+
+/** One path under way: the machine's state and the world around it, all plain data, so a copy forks it. */
+interface Walk {
+  state: SessionState
+  nowMs: number
+  /** The machine's running timers. */
+  timers: Array<{ id: number; dueMs: number }>
+  /** The call to answer, if any. */
+  call: Call | null
+  /** Requests and waits started and neither answered nor aborted. */
+  inFlight: number[]
+  /** Calls since the last step change: the attempt number of a request. */
+  callsAtStep: number
+  /** Replies and events the session refused for not fitting their shape. */
+  refused: number
+  /** Labels of the actions taken, for failure reports. */
+  taken: string[]
+  /** Times the walker only let time pass. */
+  idle: number
+  /** Finish along the shortest way to an end. */
+  finishOnly: boolean
+  /** How often this path came to each step while finishing. */
+  greedyVisits: Record<string, number>
+}
+
+/** The state and time a value is resolved at. */
+interface At {
+  state: SessionState
+  nowMs: number
 }
 
 type Decision =
   | { kind: 'wait'; step: WaitingStep }
   | { kind: 'call'; step: Step; call: Call; attempt: number }
-
-/** Effects that hand every call to the walker, and report step changes. */
-class WalkEffects implements FlowEffects {
-  calls: Call[] = []
-  /** Calls since the last step change: the attempt number of a request. */
-  callsAtStep = 0
-  /** Replies and events the session refused for not fitting their shape. */
-  refused = 0
-  onStep: (id: string) => void = () => {}
-
-  show(): void {}
-  event(type: string, fields: Record<string, string | number | boolean>): void {
-    if (type === 'effect.failed' && (fields['code'] === 'E_REPLY_INVALID' || fields['code'] === 'E_EVENT_INVALID')) this.refused++
-    const step = fields['step']
-    if (type === 'flow.step' && typeof step === 'string') {
-      this.callsAtStep = 0
-      this.onStep(step)
-    }
-  }
-  print(): Promise<void> {
-    return this.#call('print') as Promise<void>
-  }
-  submit(): Promise<{ id: string; reference: string }> {
-    return this.#call('submit') as Promise<{ id: string; reference: string }>
-  }
-  request(_method: string, _body: Record<string, FlowValue>, options: { signal: AbortSignal }): Promise<unknown> {
-    return this.#call('request', options.signal)
-  }
-  waitFor(_event: string, match: Record<string, FlowValue>, options: { signal: AbortSignal }): Promise<Record<string, unknown>> {
-    return this.#call('waitFor', options.signal, match) as Promise<Record<string, unknown>>
-  }
-  pending(): Call | undefined {
-    return this.calls.find((call) => !call.settled)
-  }
-
-  #call(effect: Call['effect'], signal?: AbortSignal, match?: Record<string, FlowValue>): Promise<unknown> {
-    this.callsAtStep++
-    return new Promise((resolve, reject) => {
-      const call: Call = { effect, resolve, reject, settled: false, ...(signal ? { signal } : {}), ...(match ? { match } : {}) }
-      this.calls.push(call)
-      // As a real effect does: an aborted call rejects with the signal's reason.
-      signal?.addEventListener('abort', () => {
-        call.settled = true
-        reject(signal.reason)
-      }, { once: true })
-    })
-  }
-}
 
 /** What the walker reads from the flow once. */
 interface Analysis {
@@ -200,144 +172,198 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
   const analysis = analyse(flow)
   const allEdges = edges(flow)
   const edgeName = (edge: { from: string; to: string; cause: string }): string => `${edge.from} -> ${edge.to} (${edge.cause})`
+  const edgeNames = new Set(allEdges.map(edgeName))
   const coveredSteps = new Set<string>()
   const coveredEdges = new Set<string>()
   const failures = new Map<string, string>()
   const explored = new Set<string>()
   const backTried = new Set<string>()
-  const stack: Array<{ prefix: Action[]; finishOnly: boolean }> = [{ prefix: [], finishOnly: false }]
+  /** Forks still to walk: a copy of the walk where it forked, and the alternative to take there. */
+  const stack: Array<{ walk: Walk; first: Action } | null> = [null]
   let paths = 0
 
-  const record = (from: string, to: string, hint: string | undefined, model: Model): void => {
-    const candidates = allEdges.filter((edge) => edge.from === from && edge.to === to)
-    if (candidates.length === 0) return
-    let cause = hint
-    const step = flow.steps.get(from)
-    if (step?.kind === 'branch') {
-      const index = branchOutcome(step, fillerOf(model, language))
-      cause = index < 0 ? 'otherwise' : `case ${index + 1}`
-    }
-    const edge = candidates.find((candidate) => candidate.cause === cause) ?? candidates[0]
-    if (edge) coveredEdges.add(edgeName(edge))
-  }
-
-  const runPath = async (prefix: readonly Action[], finishOnlyAfterPrefix: boolean): Promise<void> => {
-    const clock = new SimClock()
-    const effects = new WalkEffects()
-    const model: Model = { saved: new Map(), identity: false, reference: null, committed: false }
-    const session = new FlowSession({ flow, language, effects, clock, stationId: 'walk' })
-    const taken: Action[] = []
-    const greedyVisits = new Map<string, number>()
-    let finishOnly = false
-    let previous: string | null = null
-    let acting: { action: Action; stepId: string; first: boolean } | null = null
-    const fail = (problem: string): void => {
-      if (!failures.has(problem)) failures.set(problem, taken.map((action) => action.label).join(' > ') || 'start')
-    }
-    effects.onStep = (id) => {
-      coveredSteps.add(id)
-      if (previous !== null) {
-        const fromAction = acting !== null && acting.first && acting.stepId === previous
-        if (!(fromAction && acting?.action.back)) record(previous, id, fromAction ? acting?.action.cause : undefined, model)
-      }
-      if (acting) acting.first = false
-      previous = id
-    }
-    let idle = 0
-    try {
-      session.start()
-      await settle()
-      for (;;) {
-        if (session.ended) break
-        if (taken.length + idle >= maxActions) {
-          fail(`the session did not end within ${maxActions} actions (at step '${session.currentStepId ?? '?'}')`)
-          session.cancel()
+  /** Hands `event` to the machine and plays its effects on the walk's world. */
+  const feed = (walk: Walk, event: SessionEvent): void => {
+    const result = transition(flow, walk.state, event, walk.nowMs)
+    walk.state = result.state
+    for (const effect of result.effects) {
+      switch (effect.kind) {
+        case 'startTimer':
+          walk.timers.push({ id: effect.timer, dueMs: walk.nowMs + effect.ms })
+          break
+        case 'cancelTimer':
+          walk.timers = walk.timers.filter((timer) => timer.id !== effect.timer)
+          break
+        case 'submit':
+        case 'print':
+        case 'request':
+        case 'waitFor':
+          walk.callsAtStep++
+          walk.call = { id: effect.call, effect: effect.kind }
+          if (effect.kind === 'request' || effect.kind === 'waitFor') walk.inFlight.push(effect.call)
+          break
+        case 'abort':
+          walk.inFlight = walk.inFlight.filter((call) => call !== effect.call)
+          if (walk.call?.id === effect.call) walk.call = null
+          break
+        case 'event': {
+          const code = effect.fields['code']
+          if (effect.type === 'effect.failed' && (code === 'E_REPLY_INVALID' || code === 'E_EVENT_INVALID')) walk.refused++
+          const step = effect.fields['step']
+          if (effect.type === 'flow.step' && typeof step === 'string') {
+            walk.callsAtStep = 0
+            coveredSteps.add(step)
+          }
           break
         }
-        const decision = decisionOf(flow, session, effects)
+        case 'show':
+        case 'end':
+          break
+      }
+    }
+    for (const move of result.moves) {
+      const name = edgeName(move)
+      if (edgeNames.has(name)) coveredEdges.add(name)
+    }
+  }
+
+  /** Moves the walk's time forward by `ms`, firing the machine's timers that fall due, in order. */
+  const advance = (walk: Walk, ms: number): void => {
+    const targetMs = walk.nowMs + ms
+    for (;;) {
+      const due = walk.timers.filter((timer) => timer.dueMs <= targetMs).sort((a, b) => a.dueMs - b.dueMs || a.id - b.id)[0]
+      if (!due) break
+      walk.nowMs = due.dueMs
+      walk.timers = walk.timers.filter((timer) => timer.id !== due.id)
+      feed(walk, { kind: 'timer', timer: due.id })
+    }
+    walk.nowMs = targetMs
+  }
+
+  /** Does `action`; returns a problem when the session is not where the path expects it. */
+  const perform = (action: Action, walk: Walk): string | undefined => {
+    const perform = action.perform
+    switch (perform.kind) {
+      case 'keys':
+        for (const key of perform.keys) feed(walk, { kind: 'key', key })
+        return undefined
+      case 'advance':
+        advance(walk, perform.ms)
+        return undefined
+      case 'identity': {
+        // A made-up document: the walker never sees real identity data.
+        const identity = { source: perform.source, personalId: '079200000001' }
+        if (!acceptsIdentity(flow, walk.state, identity)) return `the session refused an identity at '${action.label}'`
+        feed(walk, { kind: 'identity', identity })
+        return undefined
+      }
+      case 'resolve':
+      case 'reject': {
+        const call = walk.call
+        if (!call) return `no call to answer at '${action.label}'`
+        walk.call = null
+        walk.inFlight = walk.inFlight.filter((id) => id !== call.id)
+        feed(walk, perform.kind === 'reject' ? { kind: 'failed', call: call.id, code: perform.code, timeout: perform.code === 'E_DEVICE_TIMEOUT' } : answer(call, perform.value))
+        return undefined
+      }
+    }
+  }
+
+  const walkPath = (fork: { walk: Walk; first: Action } | null): void => {
+    const walk = fork?.walk ?? freshWalk(language)
+    let next = fork?.first
+    const fail = (problem: string): void => {
+      if (!failures.has(problem)) failures.set(problem, walk.taken.join(' > ') || 'start')
+    }
+    const stepNow = (): string => (walk.state.status === 'ended' ? '?' : (walk.state.stepId ?? '?'))
+    try {
+      if (!fork) feed(walk, { kind: 'start' })
+      for (;;) {
+        if (walk.state.status === 'ended') break
+        if (walk.taken.length + walk.idle >= maxActions) {
+          fail(`the session did not end within ${maxActions} actions (at step '${stepNow()}')`)
+          feed(walk, { kind: 'cancel', outcome: 'cancelled' })
+          break
+        }
+        const decision = decisionOf(flow, walk)
         if (!decision) {
           // Only the session's own timers can move it on (a request's pause before a retry).
-          if (clock.pendingTimers === 0) {
-            fail(`the session stalled at step '${session.currentStepId ?? '?'}' with nothing to wait for`)
-            session.cancel()
+          if (walk.timers.length === 0) {
+            fail(`the session stalled at step '${stepNow()}' with nothing to wait for`)
+            feed(walk, { kind: 'cancel', outcome: 'cancelled' })
             break
           }
-          idle++
-          clock.advance(IDLE_STEP_MS)
-          await settle()
+          walk.idle++
+          advance(walk, IDLE_STEP_MS)
           continue
         }
-        let action: Action | undefined
-        if (taken.length < prefix.length) {
-          action = prefix[taken.length]
-          if (taken.length + 1 === prefix.length) finishOnly = finishOnlyAfterPrefix
-        } else {
-          const alternatives = alternativesOf(decision, analysis, model, language, backTried)
-          if (!finishOnly) {
-            const key = stateKey(decision, model, analysis)
-            if (explored.has(key)) finishOnly = true
+        let action: Action | undefined = next
+        next = undefined
+        if (!action) {
+          const at = { state: walk.state, nowMs: walk.nowMs }
+          const alternatives = alternativesOf(decision, analysis, at, backTried)
+          if (!walk.finishOnly) {
+            const key = stateKey(decision, walk.state, analysis)
+            if (explored.has(key)) walk.finishOnly = true
             else {
               explored.add(key)
               if (alternatives.some((alternative) => alternative.back)) backTried.add(decision.step.id)
               for (const alternative of alternatives.slice(1).reverse()) {
-                stack.push({ prefix: [...taken, alternative], finishOnly: alternative.finishOnly === true })
+                const copy = structuredClone(walk)
+                stack.push({ walk: { ...copy, finishOnly: alternative.finishOnly === true, greedyVisits: {} }, first: alternative })
               }
               action = alternatives[0]
             }
           }
-          if (finishOnly) {
-            const visits = greedyVisits.get(decision.step.id) ?? 0
-            greedyVisits.set(decision.step.id, visits + 1)
+          if (walk.finishOnly) {
+            const visits = walk.greedyVisits[decision.step.id] ?? 0
+            walk.greedyVisits[decision.step.id] = visits + 1
             action = shortest(alternatives, analysis, visits)
           }
         }
         if (!action) {
           fail(`no way on from step '${decision.step.id}'`)
-          session.cancel()
+          feed(walk, { kind: 'cancel', outcome: 'cancelled' })
           break
         }
-        taken.push(action)
-        acting = { action, stepId: decision.step.id, first: true }
-        apply(action, model)
-        const refusedBefore = effects.refused
-        const problem = perform(action, session, effects, clock)
+        walk.taken.push(action.label)
+        const refusedBefore = walk.refused
+        const problem = perform(action, walk)
         if (problem) {
           fail(problem)
-          session.cancel()
+          feed(walk, { kind: 'cancel', outcome: 'cancelled' })
           break
         }
-        await settle()
-        const refused = effects.refused > refusedBefore
+        const refused = walk.refused > refusedBefore
         if (action.expect !== undefined && refused !== (action.expect === 'refused')) {
           fail(`the session ${refused ? 'refused' : 'accepted'} a ${action.expect === 'refused' ? 'malformed' : 'fitting'} answer at '${action.label}'`)
         }
-        if (action.back && flow.steps.get(session.currentStepId ?? '')?.kind === 'scan_id') model.identity = false
       }
-      if (clock.pendingTimers > 0) fail(`${clock.pendingTimers} timer(s) left running after the session ended`)
-      if (effects.calls.some((call) => !call.settled && call.signal !== undefined)) fail('a request or wait was left in flight after the session ended')
+      if (walk.timers.length > 0) fail(`${walk.timers.length} timer(s) left running after the session ended`)
+      if (walk.inFlight.length > 0) fail('a request or wait was left in flight after the session ended')
     } catch (error) {
       fail(`the engine threw: ${error instanceof Error ? error.message : String(error)}`)
     }
   }
 
   let truncated = false
-  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+  while (stack.length > 0) {
     if (paths >= maxPaths) {
       truncated = true
       break
     }
     paths++
-    await runPath(item.prefix, item.finishOnly)
+    walkPath(stack.pop() ?? null)
   }
 
   const stepIds = [...flow.steps.keys()]
-  const edgeNames = allEdges.map(edgeName)
+  const names = allEdges.map(edgeName)
   return {
     steps: { total: stepIds.length, covered: stepIds.filter((id) => coveredSteps.has(id)).length, missing: stepIds.filter((id) => !coveredSteps.has(id)) },
     transitions: {
-      total: edgeNames.length,
-      covered: edgeNames.filter((name) => coveredEdges.has(name)).length,
-      missing: edgeNames.filter((name) => !coveredEdges.has(name)),
+      total: names.length,
+      covered: names.filter((name) => coveredEdges.has(name)).length,
+      missing: names.filter((name) => !coveredEdges.has(name)),
     },
     paths,
     failures: [...failures].map(([problem, path]) => `${problem}; path: ${path}`),
@@ -345,59 +371,50 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
   }
 }
 
-/** Lets every promise continuation the last action started run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+function freshWalk(language: Language): Walk {
+  return {
+    state: initialState({ language, stationId: 'walk' }),
+    nowMs: WALK_START_MS,
+    timers: [],
+    call: null,
+    inFlight: [],
+    callsAtStep: 0,
+    refused: 0,
+    taken: [],
+    idle: 0,
+    finishOnly: false,
+    greedyVisits: {},
+  }
+}
+
+/** The event that answers `call` with `value`, as a device would. */
+function answer(call: Call, value: unknown): SessionEvent {
+  switch (call.effect) {
+    case 'submit':
+      return { kind: 'submitted', call: call.id, reference: (value as { reference: string }).reference }
+    case 'print':
+      return { kind: 'printed', call: call.id }
+    case 'request':
+      return { kind: 'replied', call: call.id, reply: value }
+    case 'waitFor':
+      return { kind: 'notified', call: call.id, fields: value }
+  }
 }
 
 /** Where the session waits now: for the resident, or for a call; undefined when neither. */
-function decisionOf(flow: FlowDefinition, session: FlowSession, effects: WalkEffects): Decision | undefined {
-  const step = flow.steps.get(session.currentStepId ?? '')
+function decisionOf(flow: FlowDefinition, walk: Walk): Decision | undefined {
+  if (walk.state.status !== 'running') return undefined
+  const step = currentStep(flow, walk.state)
   if (!step) return undefined
-  const call = effects.pending()
-  if (call) return { kind: 'call', step, call, attempt: effects.callsAtStep - 1 }
+  if (walk.call) return { kind: 'call', step, call: walk.call, attempt: walk.callsAtStep - 1 }
   if (isWaitingStep(step)) return { kind: 'wait', step }
   return undefined
 }
 
-function apply(action: Action, model: Model): void {
-  if (action.save) model.saved.set(action.save.name, action.save.saved)
-  if (action.sets === 'identity') model.identity = true
-  if (action.sets === 'reference') {
-    model.reference = 'WALK-0001'
-    model.committed = true
-  }
-}
-
-/** Does `action`; returns a problem when the session is not where the path expects it. */
-function perform(action: Action, session: FlowSession, effects: WalkEffects, clock: SimClock): string | undefined {
-  const perform = action.perform
-  switch (perform.kind) {
-    case 'keys':
-      for (const key of perform.keys) session.key(key)
-      return undefined
-    case 'advance':
-      clock.advance(perform.ms)
-      return undefined
-    case 'identity':
-      // A made-up document: the walker never sees real identity data.
-      return session.presentIdentity({ source: perform.source, personalId: '079200000001' }) ? undefined : `the session refused an identity at '${action.label}'`
-    case 'resolve':
-    case 'reject': {
-      const call = effects.pending()
-      if (!call) return `no call to answer at '${action.label}'`
-      call.settled = true
-      if (perform.kind === 'resolve') call.resolve(perform.value)
-      else call.reject(new StationError(perform.code, 'simulated failure (flows test)'))
-      return undefined
-    }
-  }
-}
-
 /** Every cause the walker tries at `decision`, the one to explore first first. */
-function alternativesOf(decision: Decision, analysis: Analysis, model: Model, language: Language, backTried: Set<string>): Action[] {
+function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTried: Set<string>): Action[] {
   const step = decision.step
-  const at = (what: string): string => `${step.id}: ${what}`
+  const named = (what: string): string => `${step.id}: ${what}`
   const alternatives: Action[] = []
   const timeoutMs = 'timeoutS' in step ? step.timeoutS * 1000 : 0
   if (decision.kind === 'wait') {
@@ -405,60 +422,53 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
     switch (waiting.kind) {
       case 'scan_id': {
         const source = waiting.accept[0] ?? 'cccd_qr'
-        alternatives.push({ label: at(`identity (${source})`), perform: { kind: 'identity', source }, cause: 'next', target: waiting.next, sets: 'identity' })
+        alternatives.push({ label: named(`identity (${source})`), perform: { kind: 'identity', source }, target: waiting.next })
         break
       }
       case 'choose': {
         const seen = new Set<string>()
         waiting.options.forEach((option, index) => {
-          const saved: Saved = { kind: 'answer', value: option.value, label: option.label, emptyLabel: null }
+          const saved: Unsaved = { kind: 'answer', value: option.value, label: option.label, emptyLabel: null }
           const matters = waiting.saveAs !== undefined && analysis.relevant.has(waiting.saveAs)
-          const outcome = `${option.next}|${matters && waiting.saveAs !== undefined ? signature(analysis, model, language, waiting.saveAs, saved) : ''}`
+          const outcome = `${option.next}|${matters && waiting.saveAs !== undefined ? signature(analysis, at, waiting.saveAs, saved) : ''}`
           alternatives.push({
-            label: at(`option ${index + 1}`),
+            label: named(`option ${index + 1}`),
             perform: { kind: 'keys', keys: [String(index + 1) as KeyName] },
-            cause: `option ${index + 1}`,
             target: option.next,
             ...(seen.has(outcome) ? { finishOnly: true } : {}),
-            ...(waiting.saveAs === undefined ? {} : { save: { name: waiting.saveAs, saved } }),
           })
           seen.add(outcome)
         })
         break
       }
       case 'input': {
-        const { valid, invalid } = inputValues(waiting, analysis, model, language)
+        const { valid, invalid } = inputValues(waiting, analysis, at)
         for (const value of valid) {
           alternatives.push({
-            label: at(`type '${value}'`),
+            label: named(`type '${value}'`),
             perform: { kind: 'keys', keys: [...keysOf(value), 'ok'] },
-            cause: 'next',
             target: waiting.next,
-            save: { name: waiting.saveAs, saved: { kind: 'answer', value, label: null, emptyLabel: waiting.emptyLabel ?? null } },
           })
         }
         const first = valid[0]
         if (invalid !== undefined && first !== undefined) {
           alternatives.push({
-            label: at(`type '${invalid}' (refused), then '${first}'`),
+            label: named(`type '${invalid}' (refused), then '${first}'`),
             perform: { kind: 'keys', keys: [...keysOf(invalid), 'ok', ...keysOf(first), 'ok'] },
-            cause: 'next',
             target: waiting.next,
             finishOnly: true,
-            save: { name: waiting.saveAs, saved: { kind: 'answer', value: first, label: null, emptyLabel: waiting.emptyLabel ?? null } },
           })
         }
         break
       }
       case 'show':
-        alternatives.push({ label: at('ok'), perform: { kind: 'keys', keys: ['ok'] }, cause: 'next', target: waiting.next })
+        alternatives.push({ label: named('ok'), perform: { kind: 'keys', keys: ['ok'] }, target: waiting.next })
         break
     }
     alternatives.push({
-      label: at('timeout'),
+      label: named('timeout'),
       perform: { kind: 'advance', ms: timeoutMs },
       target: waiting.onTimeout ?? null,
-      ...(waiting.onTimeout === undefined ? {} : { cause: 'on_timeout' }),
     })
   } else {
     const call = decision.call
@@ -466,12 +476,12 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
     const failTarget = step.kind === 'request' ? (last ? step.onError : step.id) : 'onError' in step ? (step.onError ?? null) : null
     switch (call.effect) {
       case 'submit':
-        alternatives.push({ label: at('stored'), perform: { kind: 'resolve', value: { id: 'walk-1', reference: 'WALK-0001' } }, cause: 'next', target: 'next' in step ? step.next : null, sets: 'reference' })
-        alternatives.push({ label: at('store failed'), perform: { kind: 'reject', code: 'E_OUTBOX_IO' }, cause: 'on_error', target: failTarget })
+        alternatives.push({ label: named('stored'), perform: { kind: 'resolve', value: { id: 'walk-1', reference: 'WALK-0001' } }, target: 'next' in step ? step.next : null })
+        alternatives.push({ label: named('store failed'), perform: { kind: 'reject', code: 'E_OUTBOX_IO' }, target: failTarget })
         break
       case 'print':
-        alternatives.push({ label: at('printed'), perform: { kind: 'resolve', value: undefined }, cause: 'next', target: 'next' in step ? step.next : null })
-        alternatives.push({ label: at('print failed'), perform: { kind: 'reject', code: 'E_PRINTER_NOT_READY' }, cause: 'on_error', target: failTarget })
+        alternatives.push({ label: named('printed'), perform: { kind: 'resolve', value: undefined }, target: 'next' in step ? step.next : null })
+        alternatives.push({ label: named('print failed'), perform: { kind: 'reject', code: 'E_PRINTER_NOT_READY' }, target: failTarget })
         break
       case 'request':
       case 'waitFor': {
@@ -479,41 +489,38 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
         const name = step.saveAs
         const shape = step.kind === 'request' ? step.reply : step.fields
         // What the event must carry to match, typed as its shape declares (an amount is a number).
-        const matched = step.kind === 'wait_for' ? typedMatch(step.match, shape, fillerOf(model, language)) : {}
-        const replies = (name === undefined ? [{}] : records(analysis, model, language, name, shape))
+        const matched = step.kind === 'wait_for' ? typedMatch(at.state.progress.match ?? {}, shape) : {}
+        const replies = (name === undefined ? [{}] : records(analysis, at, name, shape))
           .map((reply) => ({ ...reply, ...matched }))
           .filter((reply) => shape === undefined || checkReply(shape, reply).ok)
         replies.forEach((fields, index) => {
           alternatives.push({
-            label: at(`${call.effect === 'request' ? 'reply' : 'event'} ${index + 1} ${JSON.stringify(fields)}`),
+            label: named(`${call.effect === 'request' ? 'reply' : 'event'} ${index + 1} ${JSON.stringify(fields)}`),
             perform: { kind: 'resolve', value: fields },
-            cause: 'next',
             target: step.next,
             ...(shape === undefined ? {} : { expect: 'accepted' as const }),
-            ...(name === undefined ? {} : { save: { name, saved: { kind: 'record', fields } } }),
           })
         })
         const bad = shape === undefined ? undefined : malformed(shape, replies[0] ?? matched)
         if (step.kind === 'request' && shape !== undefined) {
           // Central answered with something that does not fit: the request fails at once, retries or not.
-          alternatives.push({ label: at(`malformed reply ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, cause: 'on_error', target: step.onError, finishOnly: true, expect: 'refused' })
+          alternatives.push({ label: named(`malformed reply ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.onError, finishOnly: true, expect: 'refused' })
         } else if (step.kind === 'wait_for' && bad !== undefined && decision.attempt === 0) {
           // A notification that does not fit is not accepted: the step waits on.
-          alternatives.push({ label: at(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.id, finishOnly: true, expect: 'refused' })
+          alternatives.push({ label: named(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, target: step.id, finishOnly: true, expect: 'refused' })
         }
         if (step.kind === 'request') {
-          alternatives.push({ label: at('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: failTarget, ...(last ? { cause: 'on_error' } : {}) })
+          alternatives.push({ label: named('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: failTarget })
           const timeoutTarget = last ? (step.onTimeout ?? step.onError) : step.id
           alternatives.push({
-            label: at('timeout'),
+            label: named('timeout'),
             perform: { kind: 'advance', ms: timeoutMs },
             target: timeoutTarget,
-            ...(last ? { cause: step.onTimeout === undefined ? 'on_error' : 'on_timeout' } : {}),
           })
         } else {
-          alternatives.push({ label: at('timeout'), perform: { kind: 'advance', ms: timeoutMs }, cause: 'on_timeout', target: step.onTimeout })
+          alternatives.push({ label: named('timeout'), perform: { kind: 'advance', ms: timeoutMs }, target: step.onTimeout })
           if (step.onError !== undefined) {
-            alternatives.push({ label: at('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, cause: 'on_error', target: step.onError })
+            alternatives.push({ label: named('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: step.onError })
           }
         }
         break
@@ -522,7 +529,7 @@ function alternativesOf(decision: Decision, analysis: Analysis, model: Model, la
   }
   const canGoBack = decision.kind === 'wait' || step.kind === 'request' || step.kind === 'wait_for'
   if (canGoBack && !backTried.has(step.id)) {
-    alternatives.push({ label: at('back'), perform: { kind: 'keys', keys: ['back'] }, back: true, target: null })
+    alternatives.push({ label: named('back'), perform: { kind: 'keys', keys: ['back'] }, back: true, target: null })
   }
   return alternatives
 }
@@ -539,10 +546,14 @@ function shortest(alternatives: readonly Action[], analysis: Analysis, visits: n
 }
 
 /** Identifies a point where what follows can differ only by what is in the key. */
-function stateKey(decision: Decision, model: Model, analysis: Analysis): string {
-  const relevant = [...model.saved].filter(([name]) => analysis.relevant.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+function stateKey(decision: Decision, state: SessionState, analysis: Analysis): string {
+  // What is saved, not when (`seq`): the same answers reached in another order lead to the same.
+  const relevant = Object.entries(state.saved)
+    .filter(([name]) => analysis.relevant.has(name))
+    .map(([name, { seq: _seq, ...saved }]) => [name, saved] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const effect = decision.kind === 'call' ? `${decision.call.effect}#${decision.attempt}` : 'wait'
-  return JSON.stringify([decision.step.id, effect, relevant, model.identity, model.committed])
+  return JSON.stringify([decision.step.id, effect, relevant, state.identity !== null, state.committed])
 }
 
 /** The keys that type `value` (digits only: the keypad has nothing else). */
@@ -551,7 +562,7 @@ function keysOf(value: string): KeyName[] {
 }
 
 /** Typed values to try: one valid value per distinct branch outcome, and one the step refuses. */
-function inputValues(step: InputStep, analysis: Analysis, model: Model, language: Language): { valid: string[]; invalid?: string } {
+function inputValues(step: InputStep, analysis: Analysis, at: At): { valid: string[]; invalid?: string } {
   const accepts = (value: string): boolean =>
     Array.from(value).length >= step.minLength && (step.pattern === undefined || new RegExp(step.pattern, 'u').test(value))
   const wanted = [...(analysis.candidates.get(step.saveAs) ?? []), ...(analysis.candidates.get(`${step.saveAs}.value`) ?? [])]
@@ -564,7 +575,7 @@ function inputValues(step: InputStep, analysis: Analysis, model: Model, language
   const valid: string[] = []
   const outcomes = new Set<string>()
   for (const value of typeable.filter(accepts)) {
-    const outcome = signature(analysis, model, language, step.saveAs, { kind: 'answer', value, label: null, emptyLabel: step.emptyLabel ?? null })
+    const outcome = signature(analysis, at, step.saveAs, { kind: 'answer', value, label: null, emptyLabel: step.emptyLabel ?? null })
     if (outcomes.has(outcome)) continue
     outcomes.add(outcome)
     valid.push(value)
@@ -577,8 +588,8 @@ function inputValues(step: InputStep, analysis: Analysis, model: Model, language
  * Replies (or event fields) for `name` that fit `shape`: one per distinct branch outcome, built from
  * the values the conditions name (typed as the shape declares, and only those the shape allows).
  */
-function records(analysis: Analysis, model: Model, language: Language, name: string, shape: ReplyShape | undefined): Array<Record<string, unknown>> {
-  if (shape === undefined) return untypedRecords(analysis, model, language, name)
+function records(analysis: Analysis, at: At, name: string, shape: ReplyShape | undefined): Array<Record<string, unknown>> {
+  if (shape === undefined) return untypedRecords(analysis, at, name)
   // Only what a condition compares can change what follows; other fields keep their default.
   const choices = [...shape].map(([field, spec]) => ({ field, values: fieldValues(analysis, `${name}.${field}`, spec, analysis.candidates.has(`${name}.${field}`)) }))
   const base = Object.fromEntries(choices.map(({ field, values }) => [field, values[0]]))
@@ -596,7 +607,7 @@ function records(analysis: Analysis, model: Model, language: Language, name: str
     .map((combination) => Object.fromEntries(Object.entries(combination).filter(([, value]) => value !== ABSENT)))
     .filter((reply) => {
       if (!checkReply(shape, reply).ok) return false
-      const outcome = signature(analysis, model, language, name, { kind: 'record', fields: reply })
+      const outcome = signature(analysis, at, name, { kind: 'record', fields: reply })
       if (outcomes.has(outcome)) return false
       outcomes.add(outcome)
       return true
@@ -633,11 +644,11 @@ function fieldValues(analysis: Analysis, reference: string, spec: FieldShape, re
   return values.length === 0 ? [ABSENT] : values
 }
 
-/** `match` filled from the model, each value typed as the shape declares its field (a text otherwise). */
-function typedMatch(match: Readonly<Record<string, FlowValue>>, shape: ReplyShape | undefined, fill: (template: string) => string): Record<string, unknown> {
+/** `match` as the session filled it, each value typed as the shape declares its field (a text otherwise). */
+function typedMatch(match: Readonly<Record<string, FlowValue>>, shape: ReplyShape | undefined): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(match).map(([key, value]) => {
-      const text = typeof value === 'string' ? fill(value) : String(value)
+      const text = String(value)
       const spec = shape?.get(key)
       const typed = spec === undefined ? text : valueFromText(spec, text)
       return [key, typed ?? text]
@@ -656,7 +667,7 @@ function malformed(shape: ReplyShape, reply: Record<string, unknown>): unknown {
 }
 
 /** Replies for a name saved without a declared shape: text values, as the conditions name them. */
-function untypedRecords(analysis: Analysis, model: Model, language: Language, name: string): Array<Record<string, string>> {
+function untypedRecords(analysis: Analysis, at: At, name: string): Array<Record<string, string>> {
   const fields = [...(analysis.fields.get(name) ?? [])].filter((field) => field !== '' && field !== 'value').sort()
   const choices = fields.map((field) => {
     const reference = `${name}.${field}`
@@ -674,56 +685,18 @@ function untypedRecords(analysis: Analysis, model: Model, language: Language, na
   }
   const outcomes = new Set<string>()
   return combinations.filter((fieldsOfReply) => {
-    const outcome = signature(analysis, model, language, name, { kind: 'record', fields: fieldsOfReply })
+    const outcome = signature(analysis, at, name, { kind: 'record', fields: fieldsOfReply })
     if (outcomes.has(outcome)) return false
     outcomes.add(outcome)
     return true
   })
 }
 
-/** Which case every branch of the flow would take if `name` were saved as `saved`. */
-function signature(analysis: Analysis, model: Model, language: Language, name: string, saved: Saved): string {
-  const tentative: Model = { ...model, saved: new Map([...model.saved, [name, saved]]) }
-  const fill = fillerOf(tentative, language)
-  return analysis.branches.map((branch) => branchOutcome(branch, fill)).join(',')
-}
-
-/** Index of the first case of `step` that holds; -1 for `otherwise`. */
-function branchOutcome(step: BranchStep, fill: (template: string) => string): number {
-  return step.cases.findIndex((branchCase) => evaluateCondition(branchCase.when, fill))
-}
-
-/** Fills templates from the model as the session would from its own state. */
-function fillerOf(model: Model, language: Language): (template: string) => string {
-  const resolve = (reference: string): string | undefined => {
-    switch (reference) {
-      case 'station.id':
-        return 'walk'
-      case 'date':
-        return '01/01/2026'
-      case 'time':
-        return '07:00'
-      case 'reference':
-        return model.reference ?? undefined
-      case 'identity.masked':
-        return model.identity ? '079*******01' : undefined
-    }
-    const need = variableNeed(reference)
-    if (need.kind !== 'set') return undefined
-    const saved = model.saved.get(need.name)
-    if (!saved) return undefined
-    if (saved.kind === 'record') {
-      if (need.field === undefined || !Object.hasOwn(saved.fields, need.field)) return undefined
-      const value = saved.fields[need.field]
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined
-    }
-    if (need.field === 'value') return saved.value
-    if (need.field !== undefined) return undefined
-    if (saved.label) return saved.label[language]
-    if (saved.value === '' && saved.emptyLabel) return saved.emptyLabel[language]
-    return saved.value
-  }
-  return (template) => interpolate(template, resolve)
+/** Which case every branch of the flow would take if `name` were saved as `saved`, as the session resolves values. */
+function signature(analysis: Analysis, at: At, name: string, saved: Unsaved): string {
+  const tentative: SessionState = { ...at.state, saved: { ...at.state.saved, [name]: { ...saved, seq: at.state.seq } as Saved } }
+  const fill = (template: string): string => fillTemplate(tentative, at.nowMs, template)
+  return analysis.branches.map((branch) => branchCase(branch, fill)).join(',')
 }
 
 function analyse(flow: FlowDefinition): Analysis {

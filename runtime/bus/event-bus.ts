@@ -1,4 +1,4 @@
-import type { Logger } from '../log.js'
+import type { Logger } from '../core/logger.js'
 
 export type Unsubscribe = () => void
 

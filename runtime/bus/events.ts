@@ -1,5 +1,5 @@
 import type { KeyName } from '../../config/schema.js'
-import type { Health } from '../supervisor/service.js'
+import type { Health } from '../core/health.js'
 
 /** A card or document presented at a reader; `text` holds personal data and never leaves memory. */
 export interface CardPresented {

@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 
 export const BILL_SERVICES = ['electricity', 'water', 'internet', 'tuition'] as const
 export type BillService = (typeof BILL_SERVICES)[number]

@@ -13,9 +13,9 @@ import {
   type IPublishPacket,
   type MqttClient,
 } from 'mqtt'
-import type { Clock, TimerHandle } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import { decodePayload } from '../mqtt/payloads.js'
 import { encodeSignedEnvelope } from '../ops/signed-envelope.js'
 import { assertTopicPrefix, parseStationTopic, stationTopics, type StationTopic } from '../mqtt/topics.js'

@@ -3,8 +3,8 @@
  * simulation): loads the fixtures and connects. The caller owns the result and stops it.
  */
 import type { KeyObject } from 'node:crypto'
-import { systemClock, type Clock } from '../clock.js'
-import type { Logger } from '../log.js'
+import { systemClock, type Clock } from '../core/clock.js'
+import type { Logger } from '../core/logger.js'
 import { loadCentralFixtures } from './central-fixtures.js'
 import { ReferenceCentral } from './reference-responder.js'
 

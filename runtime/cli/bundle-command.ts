@@ -3,9 +3,9 @@
  * and writes it as one signed flow bundle (docs/remote-config.md). A folder with any flow error is
  * not signed: the diagnostics are printed instead.
  */
-import { writeFileAtomic } from '../state/atomic-write.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 import type { FlowCapabilities } from '../../flows/engine/flow-validate.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { BUNDLE_LIMITS, parseBundleBody, readBundleFolder, type FlowBundleBody } from '../ops/flow-bundle.js'
 import { encodeSignedEnvelope, keyIdOf } from '../ops/signed-envelope.js'
 import { loadSigningKey } from '../ops/trusted-keys.js'

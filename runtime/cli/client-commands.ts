@@ -1,5 +1,5 @@
 import { controlRequest } from '../control/control-client.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { formatStatus, type StatusReport } from '../status-report.js'
 
 export interface ClientIo {

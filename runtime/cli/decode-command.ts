@@ -4,7 +4,7 @@ import { decodePn532ForCli } from '../../drivers/nfc/pn532-commands.js'
 import { parseVietQr } from '../../drivers/payment/vietqr.js'
 import { decodeRealtimeStatus, type StatusQuery } from '../../drivers/printer/escpos-status.js'
 import { decodeWiegand } from '../../drivers/wiegand/wiegand-codec.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 
 export const DECODE_KINDS = ['cccd', 'mrz', 'vietqr', 'wiegand', 'escpos-status', 'pn532'] as const
 

@@ -7,7 +7,7 @@ import type { Config } from '../../config/schema.js'
 import { loadConfig } from '../../config/load.js'
 import type { I2cBus } from '../../drivers/i2c/i2c-bus.js'
 import { ReopeningI2cBus } from '../../drivers/i2c/reopening-i2c-bus.js'
-import { systemClock, type Clock } from '../clock.js'
+import { systemClock, type Clock } from '../core/clock.js'
 import { brokerCheck, mqttJsConnect, type MqttConnect } from '../doctor/broker-check.js'
 import { fail, pass, warn, type CheckResult, type DoctorIo } from '../doctor/check-result.js'
 import { clockSyncCheck } from '../doctor/clock-sync-check.js'
@@ -21,7 +21,7 @@ import { printerCheck } from '../doctor/printer-check.js'
 import { stationIsRunning } from '../doctor/running-station.js'
 import { systemdUnitCheck, UNIT_NAME } from '../doctor/systemd-unit-check.js'
 import { unitSupplementaryGroups, userGroupsCheck } from '../doctor/user-groups-check.js'
-import { openHardware } from '../hardware.js'
+import { openHardware } from '../hardware/open-hardware.js'
 import type { ClientIo } from './client-commands.js'
 import { bundledFlowsDir, defaultRunDataDir } from './paths.js'
 
@@ -119,12 +119,12 @@ async function deviceProbes(config: Config, nodes: readonly DeviceNode[], unusab
   ].filter((target) => !unusable.has(target.device))
   const results: CheckResult[] = []
   // Opens nothing yet: each bus and port is opened by its first probe.
-  const hardware = await openHardware(hardwareConfig, clock)
+  const { hardware, sim } = await openHardware(hardwareConfig, clock)
   const otherBuses = new Map<number, I2cBus>()
   try {
     const busFor = (bus: number): I2cBus => {
       // The simulated bus holds every simulated chip; a real second bus is opened only when asked for.
-      if (bus === hardwareConfig.display.bus || hardware.sim) return hardware.rawI2c
+      if (bus === hardwareConfig.display.bus || sim) return hardware.rawI2c
       const known = otherBuses.get(bus)
       if (known) return known
       const opened = lazyNativeBus(bus)

@@ -5,9 +5,10 @@
 import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { renderDot, renderMermaid } from '../../flows/engine/flow-graph-render.js'
-import { loadFlowsDir, parseFlow, type Diagnostic, type FlowCapabilities } from '../../flows/engine/flow-validate.js'
+import { loadFlowsDir } from '../../flows/engine/flow-folder.js'
+import { parseFlow, type Diagnostic, type FlowCapabilities } from '../../flows/engine/flow-validate.js'
 import { walkFlow, type WalkCoverage, type WalkOptions } from '../../flows/engine/flow-walker.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 
 /** Where a command writes: `out` for results, `err` for failures of the command itself. Each call is one line or block. */
 export interface FlowsIo {

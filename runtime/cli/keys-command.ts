@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { generateKeyPairFiles } from '../ops/trusted-keys.js'
 import type { ClientIo } from './client-commands.js'
 

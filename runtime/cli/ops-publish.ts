@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises'
 import { parse as parseYaml } from 'yaml'
 import { isPlainObject } from '../../config/checks.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { parseStationTopic, stationTopics } from '../mqtt/topics.js'
 import type { ConfigReport } from '../ops/config-reported.js'
 import { encodeSignedEnvelope } from '../ops/signed-envelope.js'

@@ -5,7 +5,7 @@
  * answer came in time; 2 for usage errors.
  */
 import { parseArgs } from 'node:util'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { assertTopicLevel, assertTopicPrefix } from '../mqtt/topics.js'
 import { sendCommand, type OpsTlsFiles } from '../ops/ops-client.js'
 import { loadSigningKey } from '../ops/trusted-keys.js'

@@ -2,8 +2,8 @@
  * `station ops watch --broker URL [--prefix cs/v1] [--ca F --cert F --tls-key F] [--json]
  * [--settle-ms N]`: the live fleet view, or one JSON snapshot of it (docs/fleet.md).
  */
-import { systemClock, type Clock } from '../clock.js'
-import { messageOf } from '../errors.js'
+import { systemClock, type Clock } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
 import { FleetModel } from '../ops/fleet-model.js'
 import { brokerLabel, subscribeFleet, type FleetSubscriberOptions } from '../ops/fleet-subscriber.js'
 import type { ClientIo } from './client-commands.js'

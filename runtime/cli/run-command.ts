@@ -2,9 +2,9 @@ import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pino } from 'pino'
 import { formatProblems, loadConfig } from '../../config/load.js'
-import { systemClock } from '../clock.js'
-import { messageOf } from '../errors.js'
-import { openHardware } from '../hardware.js'
+import { systemClock } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
+import { openHardware } from '../hardware/open-hardware.js'
 import { createLogger, type Logger } from '../log.js'
 import { createMosquittoSpawner, probeTcp, resolveBrokerUrl } from '../mqtt/broker-discovery.js'
 import { runReferenceCentral } from '../central/run-central.js'
@@ -39,6 +39,8 @@ export interface RunEnvironment {
   cwd: string
   err: (text: string) => void
   version: string
+  /** This process's id, for the log lines. */
+  pid?: number
   /** Resident set size of this process, for telemetry. */
   rssBytes?: () => number
 }
@@ -74,7 +76,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
       ? pino.destination({ dest: join(config.dataDir, 'station.log'), sync: true, mkdir: true })
       : pino.destination({ dest: 1, sync: true })
     // 'trace' on both streams: the logger's own level (config log.level, changed live) decides.
-    log = createLogger(config.log, pino.multistream([{ stream: main, level: 'trace' }, { stream: logRing, level: 'trace' }]))
+    log = createLogger({ ...config.log, ...(environment.pid === undefined ? {} : { pid: environment.pid }) }, pino.multistream([{ stream: main, level: 'trace' }, { stream: logRing, level: 'trace' }]))
   } catch (error) {
     environment.err(`cannot use the data dir ${config.dataDir}: ${messageOf(error)}`)
     return { ok: false, exitCode: EXIT_UNAVAILABLE }
@@ -114,7 +116,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
     }
   }
 
-  let hardware: Awaited<ReturnType<typeof openHardware>> | null = null
+  let opened: Awaited<ReturnType<typeof openHardware>> | null = null
   let central: ReferenceCentral | null = null
   try {
     // In simulation the reference central signs with a key made once in the data dir, and this
@@ -141,10 +143,11 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
         log.warn({ err: error }, 'reference central not started; requests to central will time out')
       }
     }
-    hardware = await openHardware(config.hardware)
+    opened = await openHardware(config.hardware)
     const station = await startStation({
       config: stationConfig,
-      hardware,
+      hardware: opened.hardware,
+      ...(opened.sim ? { sim: opened.sim } : {}),
       clock: systemClock,
       log,
       version: environment.version,
@@ -166,7 +169,7 @@ export async function runStation(options: RunOptions, environment: RunEnvironmen
   } catch (error) {
     log.fatal({ err: error }, 'station failed to start')
     environment.err(`station failed to start: ${messageOf(error)}`)
-    await hardware?.close().catch(() => undefined)
+    await opened?.hardware.close().catch(() => undefined)
     await central?.stop().catch(() => undefined)
     await broker.stop?.()
     return { ok: false, exitCode: EXIT_UNAVAILABLE }

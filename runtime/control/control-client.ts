@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net'
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 import { createLineSplitter, encodeMessage, parseResponse } from './control-protocol.js'
 
 /**

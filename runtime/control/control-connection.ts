@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net'
-import type { Clock, TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
 import { createLineSplitter, encodeMessage, MAX_REQUEST_BYTES, type ControlResponse } from './control-protocol.js'
 
 /**

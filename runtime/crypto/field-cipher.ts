@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 
 /**
  * Seals JSON values with AES-256-GCM for storage at rest. The sealed form is one compact string,

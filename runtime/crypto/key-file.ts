@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { StationError } from '../errors.js'
-import { writeFileAtomic } from '../state/atomic-write.js'
+import { StationError } from '../core/errors.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 
 /** AES-256 key length: 256 bits (NIST SP 800-38D with FIPS 197 AES-256). */
 export const KEY_BYTES = 32

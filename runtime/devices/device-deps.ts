@@ -1,11 +1,11 @@
 import type { Config } from '../../config/schema.js'
 import type { EventBus } from '../bus/event-bus.js'
 import type { StationEvents } from '../bus/events.js'
-import type { Clock } from '../clock.js'
-import { isStationError, messageOf } from '../errors.js'
-import type { Hardware } from '../hardware.js'
-import type { Logger } from '../log.js'
-import type { Health } from '../supervisor/service.js'
+import type { Clock } from '../core/clock.js'
+import { isStationError, messageOf } from '../core/errors.js'
+import type { Hardware } from '../hardware/hardware.js'
+import type { Logger } from '../core/logger.js'
+import type { Health } from '../core/health.js'
 
 /** What every device of the station is built from. */
 export interface DeviceDeps {

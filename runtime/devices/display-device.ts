@@ -1,5 +1,5 @@
 import { Hd44780Display } from '../../drivers/display/hd44780-display.js'
-import type { TimerHandle } from '../clock.js'
+import type { TimerHandle } from '../core/clock.js'
 import { DeviceService } from '../device-service.js'
 import { degradedBy, healthReporter, type DeviceDeps } from './device-deps.js'
 

@@ -1,7 +1,7 @@
 import type { GpioLine } from '../../drivers/gpio/gpio-line.js'
 import { Buzzer, type BeepName } from '../../drivers/outputs/buzzer.js'
 import { StatusLeds, type LedState } from '../../drivers/outputs/status-leds.js'
-import { isStationError } from '../errors.js'
+import { isStationError } from '../core/errors.js'
 import { DeviceService } from '../device-service.js'
 import { healthReporter, type DeviceDeps } from './device-deps.js'
 

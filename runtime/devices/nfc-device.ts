@@ -1,6 +1,6 @@
 import { Pn532Reader } from '../../drivers/nfc/pn532-reader.js'
 import { DeviceService } from '../device-service.js'
-import type { NfcConnection } from '../hardware.js'
+import type { NfcConnection } from '../hardware/hardware.js'
 import { healthReporter, i2cProbe, type DeviceDeps } from './device-deps.js'
 
 /** The PN532 reader. It reports card UIDs only; the kiosk treats them as a card without personal data. */

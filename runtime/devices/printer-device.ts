@@ -2,7 +2,7 @@ import { EscPosPrinter } from '../../drivers/printer/escpos-printer.js'
 import type { Printer, PrinterStatus } from '../../drivers/printer/printer.js'
 import type { SerialLink } from '../../drivers/serial/serial-link.js'
 import { DeviceService } from '../device-service.js'
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 import { healthReporter, type DeviceDeps } from './device-deps.js'
 
 /** Printer status between jobs, as docs/protocols.md 10 suggests (every 2-5 s when idle). */

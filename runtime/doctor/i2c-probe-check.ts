@@ -1,6 +1,6 @@
 import type { I2cBus } from '../../drivers/i2c/i2c-bus.js'
 import { formatAddress } from '../../drivers/i2c/i2c-address.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import { fail, pass, type CheckResult } from './check-result.js'
 
 export interface I2cTarget {

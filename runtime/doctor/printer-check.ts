@@ -1,8 +1,8 @@
 import type { PrinterConfig } from '../../config/schema.js'
 import { EscPosPrinter } from '../../drivers/printer/escpos-printer.js'
 import type { SerialLink } from '../../drivers/serial/serial-link.js'
-import type { Clock } from '../clock.js'
-import { messageOf } from '../errors.js'
+import type { Clock } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
 import { fail, pass, warn, type CheckResult } from './check-result.js'
 
 /**

@@ -1,7 +1,7 @@
 import { parseCccdQr } from '../../drivers/identity/cccd.js'
 import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
 import type { Identity } from '../../flows/engine/identity.js'
-import { isStationError, messageOf } from '../errors.js'
+import { isStationError, messageOf } from '../core/errors.js'
 import type { CardPresented } from '../bus/events.js'
 
 export type CardResult = { ok: true; identity: Identity } | { ok: false; reason: string; code: string }

@@ -5,10 +5,10 @@
  * (docs/mqtt.md "Reconnect"). Knows nothing of topics or payloads.
  */
 import { readFile } from 'node:fs/promises'
-import type { Clock, TimerHandle } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
-import { backoffDelayMs } from '../supervisor/backoff.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { backoffDelayMs } from '../core/backoff.js'
 import { connectMqtt, type ConnectFn, type WireClient, type WirePacket, type WireTls } from './broker-client.js'
 import { describeConnectFailure, type ConnectFailure } from './connect-failure.js'
 export { brokerLabel } from './broker-label.js'

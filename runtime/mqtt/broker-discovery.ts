@@ -10,9 +10,9 @@ import { createServer, connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { connectAsync } from 'mqtt'
-import type { Clock } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 
 /** The standard unencrypted MQTT port (IANA registration "mqtt", 1883/tcp). */
 const LOCAL_BROKER_PORT = 1883

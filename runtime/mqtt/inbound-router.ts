@@ -4,8 +4,8 @@
  * verifier (docs/security.md) before anyone acts on it. A refused message is logged (never its
  * payload) and reported through onRefused.
  */
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { Unsubscribe } from '../outbox/outbox-types.js'
 import type { Session } from './broker-connection.js'
 import type { WirePacket } from './broker-client.js'

@@ -4,9 +4,9 @@
  * messages. A facade over broker-connection.ts (reconnect), rpc-client.ts (requests),
  * inbound-router.ts (subscriptions, verification) and status-guard.ts (docs/mqtt.md).
  */
-import type { Clock } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { Submission, Unsubscribe } from '../outbox/outbox-types.js'
 import type { Health, Service, ServiceContext } from '../supervisor/service.js'
 import type { ConnectFn, WirePublishOptions } from './broker-client.js'

@@ -7,11 +7,11 @@
  * acknowledged within the ack timeout is published again with the same id. At-least-once on the
  * wire; central de-duplicates by id.
  */
-import type { Clock, TimerHandle } from '../clock.js'
-import { StationError, isCanceled } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { StationError, isCanceled } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { Outbox, Submission, Unsubscribe } from '../outbox/outbox-types.js'
-import { backoffDelayMs } from '../supervisor/backoff.js'
+import { backoffDelayMs } from '../core/backoff.js'
 import type { Health, Service, ServiceContext } from '../supervisor/service.js'
 import { acceptedIds } from './ack-notification.js'
 

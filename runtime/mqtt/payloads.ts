@@ -2,7 +2,7 @@
  * Message bodies the station publishes (docs/mqtt.md), as plain objects, plus the JSON
  * encoding on the wire and the guard that keeps identity data out of events and telemetry. Pure.
  */
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 import { IDENTITY_FIELDS } from '../log.js'
 import type { Submission } from '../outbox/outbox-types.js'
 

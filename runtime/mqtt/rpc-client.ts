@@ -5,8 +5,8 @@
  * (docs/mqtt.md). Knows nothing of the wire beyond a Session.
  */
 import { randomBytes } from 'node:crypto'
-import type { Clock } from '../clock.js'
-import { StationError } from '../errors.js'
+import type { Clock } from '../core/clock.js'
+import { StationError } from '../core/errors.js'
 import type { Session } from './broker-connection.js'
 
 export interface RpcRequest {

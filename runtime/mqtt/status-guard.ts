@@ -4,7 +4,7 @@
  * the truth again at once. Rate-limited, so two stations sharing one id cannot ping-pong forever
  * (docs/mqtt.md "Status that cannot be spoofed for long").
  */
-import type { Clock } from '../clock.js'
+import type { Clock } from '../core/clock.js'
 import type { StationState } from './payloads.js'
 
 export interface StatusGuardOptions {

@@ -2,7 +2,7 @@
  * The only place MQTT topic strings are built or taken apart: `<prefix>/<station>/<kind>[/<name>]`
  * (docs/mqtt.md). Pure; malformed input throws E_CODEC_INVALID.
  */
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 
 /** Topic kinds that carry no name after them. */
 export const FIXED_TOPIC_KINDS = [

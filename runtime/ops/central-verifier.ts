@@ -4,7 +4,7 @@
  * this station, carries a `ts` within `ops.maxSkewS` of the station's clock and, for a reply, the
  * correlation data of the request it answers. Pure apart from node:crypto and the injected clock.
  */
-import type { Clock } from '../clock.js'
+import type { Clock } from '../core/clock.js'
 import { acceptedIds } from '../mqtt/ack-notification.js'
 import type { InboundCheck, InboundVerifier } from '../mqtt/inbound-router.js'
 import { openEnvelope, type EnvelopeRefusal, type TrustedKeys } from './signed-envelope.js'

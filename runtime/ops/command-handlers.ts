@@ -5,11 +5,11 @@
  */
 import type { Printer, PrinterStatus } from '../../drivers/printer/printer.js'
 import type { Receipt } from '../../drivers/printer/receipt.js'
-import type { Clock } from '../clock.js'
-import { StationError } from '../errors.js'
+import type { Clock } from '../core/clock.js'
+import { StationError } from '../core/errors.js'
 import type { MaintenanceMode } from '../maintenance.js'
 import type { StatusReport } from '../status-report.js'
-import type { Health } from '../supervisor/service.js'
+import type { Health } from '../core/health.js'
 import type { ArgsParser } from './command-check.js'
 
 export interface CommandHandler {

@@ -5,9 +5,9 @@
  * disturb them. Nothing a sender does reaches further than a refusal with a reason: messages are
  * handled one at a time, every failure is caught, and the inbox is bounded.
  */
-import type { Clock, TimerHandle } from '../clock.js'
-import { isStationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { isStationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { InboundHandler, InboundMessage, PublishOptions } from '../mqtt/mqtt-link.js'
 import type { StationTopics } from '../mqtt/topics.js'
 import type { Unsubscribe } from '../outbox/outbox-types.js'

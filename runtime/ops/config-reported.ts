@@ -3,8 +3,8 @@
  * which flows this station runs, what waits for a restart, and the last refusal of each. Published
  * on every change and again on every connect, so central's view is never older than the link.
  */
-import type { Clock } from '../clock.js'
-import type { Logger } from '../log.js'
+import type { Clock } from '../core/clock.js'
+import type { Logger } from '../core/logger.js'
 import type { DesiredRefusal } from './desired-config.js'
 
 /** One flow diagnostic as it travels in a report. */

@@ -10,8 +10,8 @@ import { dirname, join } from 'node:path'
 import type { Config } from '../../config/schema.js'
 import { isPlainObject } from '../../config/checks.js'
 import { validateConfig } from '../../config/validate.js'
-import { messageOf } from '../errors.js'
-import { writeFileAtomic } from '../state/atomic-write.js'
+import { messageOf } from '../core/errors.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 
 /** Where the accepted desired config lives, relative to the data dir. */
 export const DESIRED_CONFIG_FILE = join('ops', 'desired-config.json')

@@ -2,9 +2,9 @@
  * `station fleet-sim` (`npm run fleet-sim -- …`): argument checks, then runFleetSim and its report
  * as text or JSON. Exit 0 when nothing was lost, 1 when something was (or the run failed), 2 usage.
  */
-import { systemClock } from '../clock.js'
-import { messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import { systemClock } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import { findMosquitto } from '../mqtt/broker-discovery.js'
 import { FLEET_SIM_DEFAULTS, formatFleetSimReport, runFleetSim } from './fleet-sim.js'
 

@@ -5,8 +5,8 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import type { Clock } from '../clock.js'
-import type { Logger } from '../log.js'
+import type { Clock } from '../core/clock.js'
+import type { Logger } from '../core/logger.js'
 import { MqttLink } from '../mqtt/mqtt-link.js'
 import { OutboxDrain } from '../mqtt/outbox-drain.js'
 import { openJournalOutbox, type JournalOutbox } from '../outbox/journal-outbox.js'

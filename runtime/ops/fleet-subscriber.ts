@@ -3,7 +3,7 @@
  * (retained), telemetry and events under the prefix and hands each message on. It publishes
  * nothing, so the operations identity it runs as needs read rights only (docs/deployment.md).
  */
-import { StationError, messageOf } from '../errors.js'
+import { StationError, messageOf } from '../core/errors.js'
 import { assertTopicPrefix } from '../mqtt/topics.js'
 import type { FleetMessage } from './fleet-model.js'
 import { connectOpsBroker } from './ops-broker-client.js'

@@ -11,8 +11,8 @@ import { basename, join } from 'node:path'
 import { isPlainObject } from '../../config/checks.js'
 import { loadFlowsDir, type FlowLoadOptions } from '../../flows/engine/flow-folder.js'
 import type { Diagnostic } from '../../flows/engine/flow-validate.js'
-import { messageOf, StationError } from '../errors.js'
-import { syncDirectory, writeFileAtomic } from '../state/atomic-write.js'
+import { messageOf, StationError } from '../core/errors.js'
+import { syncDirectory, writeFileAtomic } from '../core/atomic-write.js'
 import type { ReportedDiagnostic } from './config-reported.js'
 
 /** A bundle file name: lower-case words joined by `-`, `.yaml`; no folders, no dots elsewhere. */

@@ -7,10 +7,10 @@
  */
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Clock } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
-import { writeFileAtomic } from '../state/atomic-write.js'
+import type { Clock } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 
 export interface NonceCacheOptions {
   path: string

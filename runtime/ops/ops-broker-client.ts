@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt'
 
 export type { MqttClient }
-import { messageOf, StationError } from '../errors.js'
+import { messageOf, StationError } from '../core/errors.js'
 export { brokerLabel } from '../mqtt/broker-label.js'
 import { brokerLabel } from '../mqtt/broker-label.js'
 

@@ -5,8 +5,8 @@
  * that correlation data until a final one (done, refused, failed) or the deadline.
  */
 import { randomBytes, type KeyObject } from 'node:crypto'
-import { systemClock, type Clock, type TimerHandle } from '../clock.js'
-import { StationError, messageOf } from '../errors.js'
+import { systemClock, type Clock, type TimerHandle } from '../core/clock.js'
+import { StationError, messageOf } from '../core/errors.js'
 import { stationTopics } from '../mqtt/topics.js'
 import type { CommandResponse } from './command-service.js'
 import { connectOpsBroker } from './ops-broker-client.js'

@@ -5,8 +5,8 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { StationError, messageOf } from '../errors.js'
-import { writeFileAtomic } from '../state/atomic-write.js'
+import { StationError, messageOf } from '../core/errors.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 import { keyIdOf, type TrustedKeys } from './signed-envelope.js'
 
 function parseKey(pem: string, kind: 'public' | 'private', path: string): KeyObject {

@@ -1,4 +1,4 @@
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 import { crc32 } from './crc32.js'
 
 /**

@@ -2,8 +2,8 @@ import { constants, statfsSync } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import type { Clock } from '../clock.js'
-import { StationError } from '../errors.js'
+import type { Clock } from '../core/clock.js'
+import { StationError } from '../core/errors.js'
 
 /**
  * The file-system calls the outbox makes, in one seam so tests can count syncs or make a write fail

@@ -1,9 +1,9 @@
 import type { FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Clock, TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
 import { openJson, sealJson } from '../crypto/field-cipher.js'
-import { StationError } from '../errors.js'
-import type { Logger } from '../log.js'
+import { StationError } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import { encodeFrame, FRAME_HEADER_BYTES, frameCrcMatches } from './journal-frame.js'
 import {
   createFileAtomic,

@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../core/clock.js'
 import { scanFrames, type FrameDecoder, type FrameScanResult, type ScanRegion } from './frame-scan.js'
 import { FILE_MODE, keepDamagedCopy, outboxIoError, syncDirectory, wrapIo, writeFully, type OutboxFiles } from './outbox-files.js'
 import {

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises'
-import type { Clock } from '../clock.js'
+import type { Clock } from '../core/clock.js'
 import { scanFrames, type FrameDecoder } from './frame-scan.js'
 import { FRAME_HEADER_BYTES } from './journal-frame.js'
 import { keepDamagedCopy, outboxIoError, wrapIo, type OutboxFiles } from './outbox-files.js'

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Adapter } from 'lowdb'
-import { StationError } from '../errors.js'
-import { writeFileAtomic } from './atomic-write.js'
+import { StationError } from '../core/errors.js'
+import { writeFileAtomic } from '../core/atomic-write.js'
 
 /** State files hold station identity and counters: owner-only. */
 const FILE_MODE = 0o600

@@ -1,6 +1,6 @@
 import { readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { syncDirectory } from './atomic-write.js'
+import { syncDirectory } from '../core/atomic-write.js'
 
 /**
  * Picks the state to start from among `state.json` and the generation before it (`state.json.prev`),

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Low } from 'lowdb'
-import { StationError } from '../errors.js'
+import { StationError } from '../core/errors.js'
 import { DurableJSONFile } from './durable-json-file.js'
 import { chooseStateGeneration, type FieldCheck, type StateCounter, type StateRecovery } from './state-generations.js'
 
@@ -52,7 +52,7 @@ export interface StationState {
 }
 
 export interface StationStateOptions {
-  /** Wall clock for the counter floor used when both generations are damaged (runtime/clock.ts). */
+  /** Wall clock for the counter floor used when both generations are damaged (runtime/core/clock.ts). */
   nowMs?: () => number
 }
 

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises'
-import type { Clock, TimerHandle } from '../clock.js'
-import { messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
 import type { StorageState } from '../outbox/outbox-types.js'
 import type { Health, Service } from '../supervisor/service.js'
 

@@ -1,15 +1,6 @@
-/** Health of one part of the station, as shown by `station status` and sent in telemetry. */
-export type HealthState = 'ok' | 'degraded' | 'faulty' | 'absent' | 'stopped' | 'starting'
+import type { Health } from '../core/health.js'
 
-export interface Health {
-  state: HealthState
-  /** Short operator-facing text about the last problem; never personal data. */
-  lastError?: string
-  /** Error code of the last problem, when there was one. */
-  lastErrorCode?: string
-  /** Extra numbers worth showing (queue depth, retries). */
-  detail?: Record<string, string | number | boolean>
-}
+export type { Health, HealthState } from '../core/health.js'
 
 /**
  * A long-lived part of the station under the supervisor. `start` may reject; the supervisor then

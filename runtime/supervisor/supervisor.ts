@@ -1,8 +1,8 @@
-import type { Clock, TimerHandle } from '../clock.js'
-import { StationError, isStationError, messageOf } from '../errors.js'
-import type { Logger } from '../log.js'
-import { ListenerSet } from '../../drivers/listener-set.js'
-import { backoffDelayMs } from './backoff.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
+import { StationError, isStationError, messageOf } from '../core/errors.js'
+import type { Logger } from '../core/logger.js'
+import { ListenerSet } from '../core/listener-set.js'
+import { backoffDelayMs } from '../core/backoff.js'
 import type { Health, Service } from './service.js'
 
 export interface SupervisorOptions {

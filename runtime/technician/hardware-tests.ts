@@ -1,6 +1,6 @@
 import type { KeyName } from '../../config/schema.js'
 import type { CardPresented } from '../bus/events.js'
-import type { Clock, TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
 import type { HardwareTest } from '../tui/tui-snapshot.js'
 import { cardTestResult, type CardTestResult } from './card-mask.js'
 

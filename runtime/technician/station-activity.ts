@@ -1,7 +1,7 @@
 import type { Printer, PrinterStatus } from '../../drivers/printer/printer.js'
 import type { EventBus } from '../bus/event-bus.js'
 import type { StationEvents } from '../bus/events.js'
-import type { Clock, TimerHandle } from '../clock.js'
+import type { Clock, TimerHandle } from '../core/clock.js'
 import { assertNoIdentity } from '../mqtt/payloads.js'
 import type { DeviceCounters, PrinterPaper, RecentEvent } from '../tui/tui-snapshot.js'
 

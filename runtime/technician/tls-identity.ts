@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 
 /** The certificate is read again at most this often (a renewed one shows up within a minute). */
 const REREAD_MS = 60_000

@@ -5,7 +5,7 @@
  * so that the print for a pipe loads no react (docs/startup.md).
  */
 import { controlRequest } from '../control/control-client.js'
-import { messageOf } from '../errors.js'
+import { messageOf } from '../core/errors.js'
 import type { Request } from './tui-actions.js'
 import { plainText } from './tui-screen.js'
 import type { TuiSnapshot } from './tui-snapshot.js'

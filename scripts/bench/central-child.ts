@@ -7,7 +7,7 @@
  */
 import { createPrivateKey } from 'node:crypto'
 import { connectAsync } from 'mqtt'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { loadCentralFixtures } from '../../runtime/central/central-fixtures.js'
 import { ReferenceCentral } from '../../runtime/central/reference-responder.js'
 import { createSilentLogger } from '../../runtime/log.js'

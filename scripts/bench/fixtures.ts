@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { cp, mkdir, readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { createSilentLogger } from '../../runtime/log.js'
 import { openJournalOutbox } from '../../runtime/outbox/journal-outbox.js'
 import type { Outbox } from '../../runtime/outbox/outbox-types.js'

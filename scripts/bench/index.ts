@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { createSilentLogger } from '../../runtime/log.js'
 import { findMosquitto, spawnPrivateMosquitto, type PrivateMosquitto } from '../../runtime/mqtt/broker-discovery.js'
 import { benchAppend } from './append-bench.js'

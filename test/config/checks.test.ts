@@ -1,8 +1,6 @@
 import t from 'tap'
 import {
   absolutePath,
-  bcmLine,
-  i2cAddress,
   intInRange,
   isPlainObject,
   maskUrlPassword,
@@ -12,11 +10,9 @@ import {
   socketPath,
   socketMode,
   parseFileMode,
-  groupName,
-  stationId,
-  topicPrefix,
   url,
 } from '../../config/checks.js'
+import { bcmLine, groupName, i2cAddress, stationId, topicPrefix } from '../../config/option-checks.js'
 
 t.test('intInRange accepts integers inside the bounds and rejects the rest', async (t) => {
   t.equal(intInRange(1, 1, 10), null)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PollHealth } from '../../drivers/poll-health.js'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 
 const eio = new StationError('E_I2C_IO', 'bus error')
 

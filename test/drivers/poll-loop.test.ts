@@ -1,6 +1,6 @@
 import t from 'tap'
 import { PollLoop } from '../../drivers/poll-loop.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 
 t.test('checks every interval from start, never two at a time, not after stop', async (t) => {
   const clock = new SimClock(0)

@@ -1,7 +1,7 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
 import { centralCalls, mismatchedField, refusedEventType } from '../../runtime/central-calls.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 import { signedNotify, testCentralKey, testVerifier } from '../support/central-keys.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../support/mosquitto.js'
 import { createTestLink } from '../support/test-link.js'

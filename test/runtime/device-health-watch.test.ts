@@ -1,7 +1,7 @@
 import t from 'tap'
 import { DeviceHealthWatch, HEALTH_SWEEP_MS } from '../../runtime/device-health-watch.js'
-import { SimClock } from '../../runtime/sim-clock.js'
-import type { Health } from '../../runtime/supervisor/service.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
+import type { Health } from '../../runtime/core/health.js'
 
 /** Two watched devices and one that is not, with health set by hand and change listeners to call. */
 function rig(options: { announce?: boolean } = {}) {

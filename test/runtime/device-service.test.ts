@@ -1,8 +1,8 @@
 import t from 'tap'
 import { DeviceService, type DeviceServiceOptions } from '../../runtime/device-service.js'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { createSilentLogger } from '../../runtime/log.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 import type { Health, ServiceContext } from '../../runtime/supervisor/service.js'
 import { Supervisor } from '../../runtime/supervisor/supervisor.js'
 

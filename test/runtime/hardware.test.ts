@@ -2,8 +2,9 @@ import t from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { HardwareConfig } from '../../config/schema.js'
 import { Hd44780Display } from '../../drivers/display/hd44780-display.js'
-import { systemClock } from '../../runtime/clock.js'
-import { openHardware, type Hardware, type SimRig } from '../../runtime/hardware.js'
+import { systemClock } from '../../runtime/core/clock.js'
+import { openHardware, type OpenedHardware } from '../../runtime/hardware/open-hardware.js'
+import type { SimRig } from '../../runtime/hardware/sim-rig.js'
 
 /** A backpack strapped to 0x3f and a keypad with ADDR tied to VDD (0x5b), so defaults cannot pass by luck. */
 function simConfig(): HardwareConfig {
@@ -16,18 +17,19 @@ function simConfig(): HardwareConfig {
   }
 }
 
-function rigOf(hardware: Hardware): SimRig {
-  if (!hardware.sim) throw new Error('expected a simulated rig')
-  return hardware.sim
+function rigOf(opened: OpenedHardware): SimRig {
+  if (!opened.sim) throw new Error('expected a simulated rig')
+  return opened.sim
 }
 
 /** MPR121 Electrode Configuration Register (data sheet, register map): bits 0-3 enable electrodes, so nonzero = run mode. */
 const MPR121_ECR = 0x5e
 
 t.test('the simulated rig puts the LCD and the keypad at the configured addresses', async (t) => {
-  const hardware = await openHardware(simConfig())
+  const opened = await openHardware(simConfig())
+  const { hardware } = opened
   t.teardown(() => hardware.close())
-  const rig = rigOf(hardware)
+  const rig = rigOf(opened)
 
   const display = new Hd44780Display({ bus: hardware.i2c, clock: systemClock }, { ...simConfig().display })
   await display.start()
@@ -45,9 +47,10 @@ t.test('the simulated rig puts the LCD and the keypad at the configured addresse
 })
 
 t.test('the scanner and printer exist only once their links are opened', async (t) => {
-  const hardware = await openHardware(simConfig())
+  const opened = await openHardware(simConfig())
+  const { hardware } = opened
   t.teardown(() => hardware.close())
-  const rig = rigOf(hardware)
+  const rig = rigOf(opened)
   t.throws(() => rig.scanner(), /not connected yet/)
   t.throws(() => rig.printer(), /not connected yet/)
   t.equal(rig.scannerCable(), null)
@@ -67,9 +70,10 @@ t.test('the scanner and printer exist only once their links are opened', async (
 })
 
 t.test('paper and cover survive a printer cable replug, like the real box', async (t) => {
-  const hardware = await openHardware(simConfig())
+  const opened = await openHardware(simConfig())
+  const { hardware } = opened
   t.teardown(() => hardware.close())
-  const rig = rigOf(hardware)
+  const rig = rigOf(opened)
   rig.setPaper('out')
   const first = await hardware.openPrinterLink()
   t.equal(rig.printer().offline, true, 'paper taken out before the cable was plugged in')
@@ -86,15 +90,15 @@ t.test('paper and cover survive a printer cable replug, like the real box', asyn
 })
 
 t.test('close shuts the simulated bus', async (t) => {
-  const hardware = await openHardware(simConfig())
+  const { hardware } = await openHardware(simConfig())
   await hardware.close()
   await t.rejects(hardware.i2c.read(0x3f, 1))
 })
 
 t.test('real hardware without an I2C bus node opens, and each I2C transfer is refused as absent with the reason', async (t) => {
   const config = simConfig()
-  const hardware = await openHardware({ ...config, simulated: false, display: { ...config.display, bus: 250 } })
-  t.equal(hardware.sim, null)
+  const { hardware, sim } = await openHardware({ ...config, simulated: false, display: { ...config.display, bus: 250 } })
+  t.equal(sim, undefined, 'real hardware comes without a simulated rig')
   await t.rejects(hardware.i2c.read(0x27, 1), { code: 'E_DEVICE_ABSENT', message: /\/dev\/i2c-250 is missing.*group i2c/ })
   await t.rejects(hardware.i2c.write(0x27, Uint8Array.of(0)), { code: 'E_DEVICE_ABSENT' }, 'tried again, still absent')
   await hardware.close()

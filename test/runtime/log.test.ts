@@ -1,5 +1,5 @@
 import t from 'tap'
-import { StationError } from '../../runtime/errors.js'
+import { StationError } from '../../runtime/core/errors.js'
 import { createLogger, createSilentLogger, IDENTITY_FIELDS, type Logger } from '../../runtime/log.js'
 
 function captureLog(level = 'debug'): { log: Logger; lines: Array<Record<string, unknown>> } {

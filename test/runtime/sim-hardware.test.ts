@@ -12,8 +12,10 @@ import { ECR, TOUCH_STATUS_0 } from '../../drivers/keypad/mpr121-registers.js'
 import { getFirmwareVersion, parseFirmwareVersion, SAM_MODE, samConfiguration } from '../../drivers/nfc/pn532-commands.js'
 import { decodeTouchReport } from '../../drivers/touch/ft6x36-codec.js'
 import { DEV_MODE, FT6X36_ADDRESS, FT6X36_MAX_POINTS, G_MODE_TRIGGER, ID_G_MODE, P2_MISC } from '../../drivers/touch/ft6x36-registers.js'
-import { systemClock } from '../../runtime/clock.js'
-import { openHardware, type Hardware, type SimRig } from '../../runtime/hardware.js'
+import { systemClock } from '../../runtime/core/clock.js'
+import type { Hardware } from '../../runtime/hardware/hardware.js'
+import { openHardware } from '../../runtime/hardware/open-hardware.js'
+import type { SimRig } from '../../runtime/hardware/sim-rig.js'
 import { touchZonesOf } from '../../runtime/touch-zones.js'
 
 /** A fresh default hardware config, simulated, for `adjust` to change. */
@@ -25,10 +27,10 @@ function hardwareConfig(adjust: (config: HardwareConfig) => void = () => undefin
 }
 
 async function openRig(t: Test, config: HardwareConfig): Promise<{ hardware: Hardware; rig: SimRig }> {
-  const hardware = await openHardware(config, systemClock)
+  const { hardware, sim } = await openHardware(config, systemClock)
   t.teardown(() => hardware.close())
-  if (!hardware.sim) throw new Error('expected a simulated rig')
-  return { hardware, rig: hardware.sim }
+  if (!sim) throw new Error('expected a simulated rig')
+  return { hardware, rig: sim }
 }
 
 /** Puts the MPR121 in run mode with all 12 electrodes, as the driver does; touch status reads 0 in stop mode. */

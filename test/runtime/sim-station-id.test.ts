@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { stationId } from '../../config/checks.js'
+import { stationId } from '../../config/option-checks.js'
 import { ensureSimStationId, newSimStationId, SIM_STATION_ID_FILE } from '../../runtime/sim-station-id.js'
 import { testDir } from '../support/test-dir.js'
 

@@ -9,7 +9,7 @@ import type { KeyName } from '../../config/schema.js'
 import { tickDiffUs } from '../../drivers/gpio/gpio-tick.js'
 import type { SimGpioChange } from '../../drivers/gpio/sim-gpio.js'
 import { encodeWiegand26 } from '../../drivers/wiegand/wiegand-codec.js'
-import type { SimRig } from '../../runtime/hardware.js'
+import type { SimRig } from '../../runtime/hardware/sim-rig.js'
 import { BAD_QR, QR } from '../support/sim-residents.js'
 import { eventsLogged, flowsAccepting, start, type Running } from '../support/station-rig.js'
 import { testDir } from '../support/test-dir.js'
@@ -17,7 +17,7 @@ import { testDir } from '../support/test-dir.js'
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function sim(s: Running): SimRig {
-  const rig = s.hardware.sim
+  const rig = s.sim
   if (!rig) throw new Error('the station under test is not simulated')
   return rig
 }

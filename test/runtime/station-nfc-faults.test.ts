@@ -44,7 +44,7 @@ async function nfcStation(t: Test, nfcInterface: NfcInterface): Promise<Running>
 }
 
 function chipOf(s: Running): SimPn532 {
-  const chip = s.hardware.sim?.nfc
+  const chip = s.sim.nfc
   if (!chip) throw new Error('expected a simulated PN532')
   return chip
 }

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { createSilentLogger } from '../../runtime/log.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 import { EVENT_LOOP_SAMPLE_MS, parseThermalZone, parseThrottledRegister, TelemetryService, type TelemetrySample } from '../../runtime/telemetry.js'
 import { testDir } from '../support/test-dir.js'
 

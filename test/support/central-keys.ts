@@ -3,7 +3,7 @@
  * what the reference central signs, or to sign as central (docs/security.md, docs/delivery.md).
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
-import { systemClock, type Clock } from '../../runtime/clock.js'
+import { systemClock, type Clock } from '../../runtime/core/clock.js'
 import { centralVerifier, type InboundVerifier } from '../../runtime/ops/central-verifier.js'
 import { encodeSignedEnvelope, keyIdOf, openEnvelope, type SignedPurpose, type TrustedKeys } from '../../runtime/ops/signed-envelope.js'
 

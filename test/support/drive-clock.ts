@@ -1,4 +1,4 @@
-import type { SimClock } from '../../runtime/sim-clock.js'
+import type { SimClock } from '../../runtime/core/sim-clock.js'
 
 /**
  * Moves a SimClock 1 ms at a time until `work` settles or `maxMs` have passed, for drivers that sleep

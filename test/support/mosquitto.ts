@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises'
 import { createServer, connect as connectTcp, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { connectAsync, type IClientOptions, type IPublishPacket } from 'mqtt'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { createSilentLogger } from '../../runtime/log.js'
 import {
   findMosquitto,

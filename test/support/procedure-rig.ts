@@ -11,9 +11,9 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { KeyName, Language } from '../../config/schema.js'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
-import { openHardware } from '../../runtime/hardware.js'
+import { openHardware } from '../../runtime/hardware/open-hardware.js'
 import { generateKeyPairFiles, loadSigningKey } from '../../runtime/ops/trusted-keys.js'
 import { createSilentLogger } from '../../runtime/log.js'
 import { runReferenceCentral } from '../../runtime/central/run-central.js'
@@ -28,7 +28,7 @@ import { parseFlow } from '../../flows/engine/flow-validate.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { CentralLedger } from '../../runtime/central/central-ledger.js'
 import { loadCentralFixtures } from '../../runtime/central/central-fixtures.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../runtime/core/sim-clock.js'
 import { startMosquitto, subscribeCollect, type Collector } from './mosquitto.js'
 import { RecordingEffects } from './recording-effects.js'
 import { ID_NUMBER, NAME, QR } from './sim-residents.js'
@@ -143,9 +143,9 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   config.station.id = STATION_ID
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
-  const hardware = await openHardware({ ...config.hardware, simulated: true })
+  const { hardware, sim } = await openHardware({ ...config.hardware, simulated: true })
   const { log, lines: logLines } = captureLog('info')
-  const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl: broker.url })
+  const station = await startStation({ config, hardware, ...(sim ? { sim } : {}), clock: systemClock, log, version: '0.0.0-test', brokerUrl: broker.url })
   stops.push(() => station.stop())
 
   let lastCard: { text: string; atMs: number } | undefined

@@ -8,9 +8,11 @@ import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { Config } from '../../config/schema.js'
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
-import { openHardware, type Hardware } from '../../runtime/hardware.js'
+import type { Hardware } from '../../runtime/hardware/hardware.js'
+import { openHardware } from '../../runtime/hardware/open-hardware.js'
+import type { SimRig } from '../../runtime/hardware/sim-rig.js'
 import { startStation, type RunningStation } from '../../runtime/station.js'
 import type { StatusReport } from '../../runtime/status-report.js'
 import { waitUntil } from './wait-until.js'
@@ -21,8 +23,10 @@ import { testDir } from './test-dir.js'
 export const FLOWS_DIR = fileURLToPath(new URL('../../flows', import.meta.url))
 
 export interface Running {
-  /** The simulated hardware under the station (hardware.sim is its rig). */
+  /** The simulated hardware under the station. */
   hardware: Hardware
+  /** The simulated chips behind it, to act on as a person would. */
+  sim: SimRig
   station: RunningStation
   config: Config
   logLines: Array<Record<string, unknown>>
@@ -40,10 +44,11 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
   config.station.id = 'lobby-test'
   config.session.endScreenS = 1
   adjust(config)
-  const hardware = await openHardware({ ...config.hardware, simulated: true })
+  const { hardware, sim } = await openHardware({ ...config.hardware, simulated: true })
+  if (!sim) throw new Error('a simulated station comes with its rig')
   // Silent towards the terminal; the lines are kept so the test can look for events and personal data.
   const { log, lines: logLines } = captureLog('info')
-  const station = await startStation({ config, hardware, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
+  const station = await startStation({ config, hardware, sim, clock: systemClock, log, version: '0.0.0-test', brokerUrl })
   let stopped = false
   t.teardown(async () => {
     if (!stopped) await station.stop()
@@ -61,6 +66,7 @@ export async function start(t: Test, brokerUrl: string | null, adjust: (config: 
       },
     },
     hardware,
+    sim,
     config,
     logLines,
     request: (cmd, args = {}) => controlRequest(station.socketPath, cmd, args),

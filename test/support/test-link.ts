@@ -1,4 +1,4 @@
-import { systemClock } from '../../runtime/clock.js'
+import { systemClock } from '../../runtime/core/clock.js'
 import { createSilentLogger } from '../../runtime/log.js'
 import { MqttLink, type MqttLinkOptions } from '../../runtime/mqtt/mqtt-link.js'
 import type { Teardown } from './mosquitto.js'

@@ -33,6 +33,11 @@ function random(seed: number): () => number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// Each life spawns a station process, so the run's length follows the machine's load: about 100 s on
+// a quiet 2-core machine, and past the suite's 180 s limit while other tests load both cores. The
+// limit is for a hang; this file has its own, well above its slowest honest run.
+t.setTimeout(480_000)
+
 t.test(`${SUBMISSIONS} submissions through random SIGKILLs and broker restarts: none lost, none twice`, async (t) => {
   t.comment(`seed ${SEED} (repeat with OUTBOX_TORTURE_SEED=${SEED})`)
   const rand = random(SEED)

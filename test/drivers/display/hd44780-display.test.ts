@@ -2,8 +2,8 @@ import t from 'tap'
 import { Hd44780Display } from '../../../drivers/display/hd44780-display.js'
 import { SimHd44780Pcf8574 } from '../../../drivers/display/sim-hd44780.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClock as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x27

@@ -2,7 +2,7 @@ import t from 'tap'
 import { encodeByte, encodeIdle, encodeNibble, initSequence } from '../../../drivers/display/hd44780-codec.js'
 import { SimHd44780Pcf8574 } from '../../../drivers/display/sim-hd44780.js'
 import { VIETNAMESE_GLYPHS } from '../../../drivers/display/vietnamese-glyphs.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const COMMAND = { rs: false, backlight: true }
 const DATA = { rs: true, backlight: true }

@@ -10,8 +10,8 @@ import {
 } from '../../../drivers/display/vietnamese-glyphs.js'
 import type { I2cDevice } from '../../../drivers/i2c/i2c-bus.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClock as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x27

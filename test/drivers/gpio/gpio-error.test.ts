@@ -1,6 +1,6 @@
 import t from 'tap'
 import { errnoOf, mapGpioError } from '../../../drivers/gpio/gpio-error.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 
 const errnoError = (code: string): Error => Object.assign(new Error(`${code}: something`), { code })
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { clockTickSource, performanceTickUs, tickDiffUs, TICK_MODULUS_US, toTickUs } from '../../../drivers/gpio/gpio-tick.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 t.test('reduces microsecond counts to the 32-bit tick range, also negative and fractional ones', async (t) => {
   t.equal(TICK_MODULUS_US, 4_294_967_296)

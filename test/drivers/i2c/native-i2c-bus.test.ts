@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import type { PromisifiedBus } from 'i2c-bus'
 import { mapI2cError, NativeI2cBus, openNativeI2cBus } from '../../../drivers/i2c/native-i2c-bus.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import { testDir } from '../../support/test-dir.js'
 
 /** An errno error shaped like the ones the i2c-bus addon (Nan::ErrnoException) throws. */

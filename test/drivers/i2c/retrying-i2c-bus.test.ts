@@ -1,7 +1,7 @@
 import t from 'tap'
 import { RetryingI2cBus } from '../../../drivers/i2c/retrying-i2c-bus.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 
 /** A register file that remembers what was written, enough to see a transaction go through. */
 function registerChip() {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import type { I2cDevice } from '../../../drivers/i2c/i2c-bus.js'
 import { DEFAULT_LOG_CAPACITY } from '../../../drivers/bounded-log.js'
 import { SimI2cBus } from '../../../drivers/i2c/sim-i2c-bus.js'

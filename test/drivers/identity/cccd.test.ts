@@ -1,6 +1,6 @@
 import t from 'tap'
 import { decodePersonalId, isPersonalId, maskPersonalId, parseCccdQr } from '../../../drivers/identity/cccd.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 
 // Synthetic people only.
 const HCM_MALE = '079203000001|025000001|Nguyễn Văn An|15082003|Nam|12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh|20042021'

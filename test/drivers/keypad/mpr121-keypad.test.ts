@@ -7,8 +7,8 @@ import { wireIrq } from '../../../drivers/i2c/sim-irq-wire.js'
 import { initWrites } from '../../../drivers/keypad/mpr121-codec.js'
 import { Mpr121Keypad, type Mpr121KeypadConfig } from '../../../drivers/keypad/mpr121-keypad.js'
 import { SimMpr121 } from '../../../drivers/keypad/sim-mpr121.js'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClock } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x5a

@@ -10,7 +10,7 @@ import { encodeCommand, HSU_WAKEUP } from '../../../drivers/nfc/pn532-frame.js'
 import { Pn532HsuTransport } from '../../../drivers/nfc/pn532-hsu-transport.js'
 import { SimPn532, SimPn532Hsu } from '../../../drivers/nfc/sim-pn532.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 
 const ACK = '00 00 FF 00 FF 00'

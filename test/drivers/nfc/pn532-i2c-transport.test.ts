@@ -10,7 +10,7 @@ import {
 } from '../../../drivers/nfc/pn532-commands.js'
 import { Pn532I2cTransport, type Pn532I2cTransportOptions } from '../../../drivers/nfc/pn532-i2c-transport.js'
 import { SimPn532, SimPn532I2c, type SimPn532I2cOptions } from '../../../drivers/nfc/sim-pn532.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 
 const ADDRESS = 0x24

@@ -6,8 +6,8 @@ import { Pn532Reader, type NfcCard, type Pn532ReaderConfig } from '../../../driv
 import type { Pn532Transport } from '../../../drivers/nfc/pn532-transport.js'
 import { SimPn532, SimPn532Hsu, SimPn532I2c, type Pn532Fault, type SimPn532Options } from '../../../drivers/nfc/sim-pn532.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
-import type { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import type { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { driveClockThroughIo as drive } from '../../support/drive-clock.js'
 import { captureLog } from '../../support/capture-log.js'
 

@@ -12,7 +12,7 @@ import {
 import { ACK_FRAME, encodeCommand, HSU_WAKEUP, NACK_FRAME } from '../../../drivers/nfc/pn532-frame.js'
 import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../../../drivers/nfc/sim-pn532.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const ADDRESS = 0x24
 const ACK = '00 00 FF 00 FF 00'

@@ -2,7 +2,7 @@ import t from 'tap'
 import type { GpioLine } from '../../../drivers/gpio/gpio-line.js'
 import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import { BEEPS, Buzzer } from '../../../drivers/outputs/buzzer.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const PIN = 13
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import { LED_PATTERNS, StatusLeds } from '../../../drivers/outputs/status-leds.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const GREEN = 20
 const RED = 21

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sysfsNumber, type GpioChipInfo } from '../../../drivers/gpio/gpio-numbering.js'
 import { parseCpuTemp, parseThrottled, THROTTLED_FLAGS } from '../../../drivers/platform/pi-health.js'
-import { isStationError } from '../../../runtime/errors.js'
+import { isStationError } from '../../../runtime/core/errors.js'
 import { vectorsFor, type Vector } from '../../support/vectors.js'
 
 /**

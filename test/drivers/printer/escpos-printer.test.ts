@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import { EscPosPrinter, notReadyReason } from '../../../drivers/printer/escpos-printer.js'
 import type { PrinterStatus } from '../../../drivers/printer/printer.js'

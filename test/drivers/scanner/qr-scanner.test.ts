@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { openSerialportLink } from '../../../drivers/serial/serialport-link.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import { SerialQrScanner, type Scan, type SerialQrScannerOptions } from '../../../drivers/scanner/qr-scanner.js'

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import {
   ReopeningSerialLink,
   type ReopeningLinkState,
@@ -95,7 +95,7 @@ t.test('backs off exponentially while reopening fails, reporting each failure', 
   rig.failNextOpens(3)
   rig.lastDevice().unplug()
   await rig.clock.advanceAsync(2000, 10)
-  // Delays 100, 200, then capped at 250 (runtime/supervisor/backoff.ts with random() = 1).
+  // Delays 100, 200, then capped at 250 (runtime/core/backoff.ts with random() = 1).
   t.strictSame(rig.openedAtMs, [0, 100, 300, 550, 800])
   t.strictSame(rig.states, [
     ['open', undefined],

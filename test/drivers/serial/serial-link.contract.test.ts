@@ -3,7 +3,7 @@ import { ReopeningSerialLink } from '../../../drivers/serial/reopening-serial-li
 import type { SerialLink } from '../../../drivers/serial/serial-link.js'
 import { openSerialportLink } from '../../../drivers/serial/serialport-link.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 import { describeSerialLinkContract } from '../../support/contracts/serial-link-contract.js'
 import { createPtyPair } from '../../support/socat.js'
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { openSerialportLink, serialportOpenError } from '../../../drivers/serial/serialport-link.js'
 import type { SerialLink } from '../../../drivers/serial/serial-link.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import { createPtyPair } from '../../support/socat.js'
 import { testDir } from '../../support/test-dir.js'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import { TamperSwitch, type TamperSwitchOptions } from '../../../drivers/tamper/tamper-switch.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const PIN = 26
 

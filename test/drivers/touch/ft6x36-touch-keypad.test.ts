@@ -6,8 +6,8 @@ import { wireIrq } from '../../../drivers/i2c/sim-irq-wire.js'
 import { Ft6x36TouchKeypad, type Ft6x36TouchKeypadConfig } from '../../../drivers/touch/ft6x36-touch-keypad.js'
 import { phoneKeyZones } from '../../../drivers/touch/key-zones.js'
 import { SimFt6x36 } from '../../../drivers/touch/sim-ft6x36.js'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const ADDRESS = 0x38
 const POLL_MS = 20

@@ -3,7 +3,7 @@ import { SimGpioChip } from '../../../drivers/gpio/sim-gpio.js'
 import type { WiegandCard } from '../../../drivers/wiegand/wiegand-codec.js'
 import { WiegandReader, type WiegandReaderOptions } from '../../../drivers/wiegand/wiegand-reader.js'
 import { SimWiegandReader, type SimWiegandReaderOptions } from '../../../drivers/wiegand/sim-wiegand-reader.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const D0 = 5
 const D1 = 6

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadFlowsDir, parseFlow, type Diagnostic, type FlowCapabilities } from '../../../flows/engine/flow-validate.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
+import { parseFlow, type Diagnostic, type FlowCapabilities } from '../../../flows/engine/flow-validate.js'
 import { testDir } from '../../support/test-dir.js'
 
 const WATER_BILL_FILE = fileURLToPath(new URL('../fixtures/water-bill.yaml', import.meta.url))

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadFlowsDir, parseFlow, type Diagnostic } from '../../../flows/engine/flow-validate.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
+import { parseFlow, type Diagnostic } from '../../../flows/engine/flow-validate.js'
 import { testDir } from '../../support/test-dir.js'
 
 /** A small valid flow; tests break one thing at a time. Line numbers below refer to this layout. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Receipt } from '../../../drivers/printer/receipt.js'
 import { vietnamDate } from '../../../runtime/central/central-ledger.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import {
   bundledFlowUnderTest,
   receiptQrs,

@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { Receipt } from '../../../drivers/printer/receipt.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import {
   bundledFlowUnderTest,
   receiptQrs,

@@ -6,7 +6,7 @@ import { defaultFixturesDir } from '../../../runtime/central/central-fixtures.js
 import { runReferenceCentral } from '../../../runtime/central/run-central.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { freeLoopbackPort } from '../../../runtime/mqtt/broker-discovery.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { startMosquitto, subscribeCollect } from '../../support/mosquitto.js'
 import { signedBody, testCentralKey } from '../../support/central-keys.js'
 import { testDir } from '../../support/test-dir.js'

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { loadFlowsDir } from '../../../flows/engine/flow-validate.js'
+import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import { flowsCheck, flowsGraph, flowsTest, formatDiagnostic, type FlowsIo } from '../../../runtime/cli/flows-command.js'
 import { testDir } from '../../support/test-dir.js'
 

@@ -9,7 +9,7 @@ import { MAX_IN_FLIGHT_PER_CONNECTION } from '../../../runtime/control/control-c
 import { MAX_REQUEST_BYTES } from '../../../runtime/control/control-protocol.js'
 import { ControlServer, type ControlHandler, type ControlServerOptions } from '../../../runtime/control/control-server.js'
 import { controlSocketPath } from '../../../runtime/control/socket-path.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import { waitUntil } from '../../support/wait-until.js'
 import { captureLog } from '../../support/capture-log.js'
 import { testDir, type TestDirOwner } from '../../support/test-dir.js'

@@ -1,16 +1,16 @@
 import t from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 import { i2cProbeCheck } from '../../../runtime/doctor/i2c-probe-check.js'
 import { printerCheck } from '../../../runtime/doctor/printer-check.js'
 import { SimEscPosPrinter } from '../../../drivers/printer/sim-escpos-printer.js'
 import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
-import { openSimHardware } from '../../../runtime/sim-hardware.js'
+import { openSimHardware } from '../../../runtime/hardware/sim-hardware.js'
 import { configOf } from '../../support/validated-config.js'
 
 const config = configOf({ hardware: { simulated: true, nfc: { enabled: true, interface: 'i2c' } } })
 
 t.test('i2c: each chip that answers passes; an unplugged one fails with its address and a fix', async (t) => {
-  const hardware = openSimHardware(config.hardware, systemClock)
+  const { hardware, sim } = openSimHardware(config.hardware, systemClock)
   t.teardown(() => hardware.close())
   const targets = [
     { device: 'display' as const, bus: 1, address: config.hardware.display.address },
@@ -28,8 +28,8 @@ t.test('i2c: each chip that answers passes; an unplugged one fails with its addr
     { status: 'pass', summary: 'nfc at 0x24 on i2c-1 answers' },
   ])
   t.strictSame(buses, [1, 1, 1])
-  hardware.sim?.unplug('keypad')
-  hardware.sim?.unplug('nfc')
+  sim.unplug('keypad')
+  sim.unplug('nfc')
   t.match(await i2cProbeCheck(targets, busFor), [
     { status: 'pass' },
     { status: 'fail', summary: 'keypad at 0x5a on i2c-1: no answer from I2C address 0x5a', fix: /ADDR pin \(i2cdetect -y 1\)/ },
@@ -38,10 +38,8 @@ t.test('i2c: each chip that answers passes; an unplugged one fails with its addr
 })
 
 t.test('printer: ready passes, near end warns, paper out, cover open and silence fail', async (t) => {
-  const hardware = openSimHardware(config.hardware, systemClock)
+  const { hardware, sim } = openSimHardware(config.hardware, systemClock)
   t.teardown(() => hardware.close())
-  const sim = hardware.sim
-  if (!sim) throw new Error('no sim rig')
   const check = () => printerCheck(() => hardware.openPrinterLink(), { ...config.hardware.printer, statusTimeoutMs: 100 }, systemClock)
   t.match(await check(), { check: 'printer', status: 'pass', summary: 'printer ready (status answered)' })
   sim.setPaper('near-end')

@@ -5,7 +5,7 @@ import { createSilentLogger } from '../../../runtime/log.js'
 import type { ConnectFn, WireConnectOptions, WireHandlers } from '../../../runtime/mqtt/broker-client.js'
 import { BrokerConnection, type BrokerConnectionOptions, type Session } from '../../../runtime/mqtt/broker-connection.js'
 import { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 /** One attempt the code under test made through the fake ConnectFn; the test plays the broker. */
 interface Attempt {

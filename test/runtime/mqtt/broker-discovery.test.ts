@@ -2,7 +2,7 @@ import { chmod, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { connectAsync } from 'mqtt'
 import t from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import {
   createMosquittoSpawner,

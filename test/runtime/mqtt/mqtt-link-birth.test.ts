@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import t from 'tap'
 import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { openStationState } from '../../../runtime/state/station-state.js'
 import { startMosquitto, startTcpRelay, subscribeCollect } from '../../support/mosquitto.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'

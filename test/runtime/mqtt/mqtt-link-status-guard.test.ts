@@ -1,8 +1,8 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
-import { createLogger } from '../../../runtime/log.js'
+import { captureLog } from '../../support/capture-log.js'
 import type { MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { StatusGuard } from '../../../runtime/mqtt/status-guard.js'
 import { startMosquitto, subscribeCollect } from '../../support/mosquitto.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'
@@ -35,8 +35,7 @@ t.test('a retained status the station did not publish is replaced by the truth a
 
 t.test('a second publisher fighting over the status gets at most three re-assertions a minute', async (t) => {
   const broker = await startMosquitto(t)
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  const { log, lines } = captureLog('warn')
   const link = createTestLink(t, broker.url, { stationId: STATION, log })
   await link.start()
   await waitConnected(link)

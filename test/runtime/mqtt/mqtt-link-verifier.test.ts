@@ -1,6 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
-import { createLogger } from '../../../runtime/log.js'
+import { captureLog } from '../../support/capture-log.js'
 import type { InboundCheck, InboundRefusal, InboundVerifier, MqttLink } from '../../../runtime/mqtt/mqtt-link.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink } from '../../support/test-link.js'
@@ -38,8 +38,10 @@ function check(payload: Buffer): InboundCheck {
 
 async function rig(t: Teardown) {
   const broker = await startMosquitto(t)
-  const lines: string[] = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(line) })
+  const captured = captureLog('debug')
+  const log = captured.log
+  // Whole lines as text: the checks look for a message and for the secret anywhere in a line.
+  const lines = { some: (test: (line: string) => boolean) => captured.lines.some((line) => test(JSON.stringify(line))) }
   const refusals: InboundRefusal[] = []
   const link = createTestLink(t, broker.url, { stationId: STATION, log, verifier, onRefused: (r) => refusals.push(r) })
   const status = await subscribeCollect(broker.url, `cs/v1/${STATION}/status`)

@@ -1,8 +1,8 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
-import { systemClock, type Clock } from '../../../runtime/clock.js'
+import { systemClock, type Clock } from '../../../runtime/core/clock.js'
 import type { MqttLink, MqttLinkOptions } from '../../../runtime/mqtt/mqtt-link.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { startMosquitto, startTcpRelay, subscribeCollect, type Teardown } from '../../support/mosquitto.js'
 import { createTestLink, waitForLinkState } from '../../support/test-link.js'
 

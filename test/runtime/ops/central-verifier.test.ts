@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { CENTRAL_MAX_BYTES, centralVerifier } from '../../../runtime/ops/central-verifier.js'
 import { encodeSignedEnvelope, keyIdOf } from '../../../runtime/ops/signed-envelope.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 const STATION = 'lobby-7'
 const { privateKey, publicKey } = generateKeyPairSync('ed25519')

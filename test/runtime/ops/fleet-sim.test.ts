@@ -1,5 +1,5 @@
 import t from 'tap'
-import { systemClock } from '../../../runtime/clock.js'
+import { systemClock } from '../../../runtime/core/clock.js'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { findMosquitto } from '../../../runtime/mqtt/broker-discovery.js'
 import { fleetSimCommand, type FleetSimIo } from '../../../runtime/ops/fleet-sim-command.js'

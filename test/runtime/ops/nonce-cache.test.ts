@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import t from 'tap'
 import { createSilentLogger } from '../../../runtime/log.js'
 import { NonceCache } from '../../../runtime/ops/nonce-cache.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { testDir } from '../../support/test-dir.js'
 
 const TTL_MS = 600_000

@@ -3,11 +3,11 @@ import type { FileHandle } from 'node:fs/promises'
 import { readdir, readFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import type { Test } from 'tap'
-import { createLogger } from '../../../runtime/log.js'
 import { nodeOutboxFiles, type OutboxFiles } from '../../../runtime/outbox/outbox-files.js'
 import type { Submission } from '../../../runtime/outbox/outbox-types.js'
 import type { SegmentOutboxOptions } from '../../../runtime/outbox/segment-outbox.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
+import { captureLog } from '../../support/capture-log.js'
 
 /** From vectors.json cccd/qr_valid_hcm_male_2003. */
 export const CITIZEN_ID = '079203000001'
@@ -26,11 +26,7 @@ export function submission(n: number, extra: Record<string, unknown> = {}): Subm
   }
 }
 
-export function captureLog(): { log: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) })
-  return { log, lines }
-}
+export { captureLog }
 
 export function options(dir: string, overrides: Partial<SegmentOutboxOptions> = {}): SegmentOutboxOptions {
   return {

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createSilentLogger } from '../../../runtime/log.js'
 import type { StorageState } from '../../../runtime/outbox/outbox-types.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { STORAGE_CHECK_MS, StorageWatch } from '../../../runtime/state/storage-watch.js'
 
 const RESERVE_BYTES = 1000

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { StationError } from '../../../runtime/errors.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { StationError } from '../../../runtime/core/errors.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import type { Health, Service, ServiceContext } from '../../../runtime/supervisor/service.js'
 import { Supervisor } from '../../../runtime/supervisor/supervisor.js'
 import { captureLog } from '../../support/capture-log.js'

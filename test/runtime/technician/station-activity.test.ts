@@ -2,7 +2,7 @@ import t from 'tap'
 import { EventBus } from '../../../runtime/bus/event-bus.js'
 import type { StationEvents } from '../../../runtime/bus/events.js'
 import { createSilentLogger } from '../../../runtime/log.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { StationActivity } from '../../../runtime/technician/station-activity.js'
 
 t.test('delivered today: sampled on read and just before midnight, with no timer in between', async (t) => {

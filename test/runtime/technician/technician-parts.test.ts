@@ -5,7 +5,7 @@ import type { Printer, PrinterStatus } from '../../../drivers/printer/printer.js
 import { EventBus } from '../../../runtime/bus/event-bus.js'
 import type { StationEvents } from '../../../runtime/bus/events.js'
 import { createLogger, createSilentLogger } from '../../../runtime/log.js'
-import { SimClock } from '../../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 import { cardTestResult, maskNumber } from '../../../runtime/technician/card-mask.js'
 import { CARD_RESULT_SHOW_MS, CARD_TEST_WAIT_MS, DISPLAY_TEST_MS, HardwareTests, KEY_TEST_IDLE_MS, testPattern } from '../../../runtime/technician/hardware-tests.js'
 import { LogRing } from '../../../runtime/technician/log-ring.js'

@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import type { GpioEdge, GpioLevel, GpioLine } from '../../../drivers/gpio/gpio-line.js'
 import { tickDiffUs } from '../../../drivers/gpio/gpio-tick.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 
 /** A line under test and the pin it is opened on, as the outside world sees it. */
 export interface GpioLineContractSubject {

@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
 import type { I2cBus } from '../../../drivers/i2c/i2c-bus.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import { RegisterFileChip } from '../register-file-chip.js'
 
 /** Where every subject's bus has the contract's chip; nothing answers at EMPTY_ADDRESS. */

@@ -1,6 +1,6 @@
 import type { Test } from 'tap'
 import type { SerialLink } from '../../../drivers/serial/serial-link.js'
-import { StationError } from '../../../runtime/errors.js'
+import { StationError } from '../../../runtime/core/errors.js'
 import { waitUntil } from '../wait-until.js'
 
 /** A link under test, open, with the device end of its cable. */

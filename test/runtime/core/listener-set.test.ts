@@ -1,5 +1,5 @@
 import t from 'tap'
-import { ListenerSet } from '../../drivers/listener-set.js'
+import { ListenerSet } from '../../../runtime/core/listener-set.js'
 
 t.test('calls listeners in order; a throwing one is reported without the value and the rest still run', async (t) => {
   const listeners = new ListenerSet<string>()

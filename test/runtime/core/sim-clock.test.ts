@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 t.test('fires timers in due order, each at its own time', async (t) => {
   const clock = new SimClock(0)

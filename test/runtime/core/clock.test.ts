@@ -1,6 +1,6 @@
 import t from 'tap'
-import { sleepOn, systemClock } from '../../runtime/clock.js'
-import { SimClock } from '../../runtime/sim-clock.js'
+import { sleepOn, systemClock } from '../../../runtime/core/clock.js'
+import { SimClock } from '../../../runtime/core/sim-clock.js'
 
 t.test('the system clock reads the wall clock', async (t) => {
   const before = Date.now()

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { backoffDelayMs } from '../../../runtime/supervisor/backoff.js'
+import { backoffDelayMs } from '../../../runtime/core/backoff.js'
 
 const bounds = { minMs: 100, maxMs: 1000 }
 

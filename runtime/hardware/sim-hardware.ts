@@ -1,28 +1,29 @@
-import type { HardwareConfig, KeyName } from '../config/schema.js'
-import { SimHd44780Pcf8574 } from '../drivers/display/sim-hd44780.js'
-import { clockTickSource } from '../drivers/gpio/gpio-tick.js'
-import { SimGpioChip } from '../drivers/gpio/sim-gpio.js'
-import { SimI2cBus } from '../drivers/i2c/sim-i2c-bus.js'
-import { wireIrq, type SimIrqChip } from '../drivers/i2c/sim-irq-wire.js'
-import { SimMpr121 } from '../drivers/keypad/sim-mpr121.js'
-import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
-import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
-import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../drivers/nfc/sim-pn532.js'
-import { SimEscPosPrinter, type SimPaperState } from '../drivers/printer/sim-escpos-printer.js'
-import { SimQrScanner } from '../drivers/scanner/sim-qr-scanner.js'
-import { SimSerialLink } from '../drivers/serial/sim-serial-link.js'
-import { SimFt6x36 } from '../drivers/touch/sim-ft6x36.js'
-import { SimWiegandReader } from '../drivers/wiegand/sim-wiegand-reader.js'
-import type { Clock } from './clock.js'
-import { StationError } from './errors.js'
-import type { Hardware, SimDevice } from './hardware.js'
-import { touchZonesOf } from './touch-zones.js'
+import type { HardwareConfig, KeyName } from '../../config/schema.js'
+import { SimHd44780Pcf8574 } from '../../drivers/display/sim-hd44780.js'
+import { clockTickSource } from '../../drivers/gpio/gpio-tick.js'
+import { SimGpioChip } from '../../drivers/gpio/sim-gpio.js'
+import { SimI2cBus } from '../../drivers/i2c/sim-i2c-bus.js'
+import { wireIrq, type SimIrqChip } from '../../drivers/i2c/sim-irq-wire.js'
+import { SimMpr121 } from '../../drivers/keypad/sim-mpr121.js'
+import { Pn532HsuTransport } from '../../drivers/nfc/pn532-hsu-transport.js'
+import { Pn532I2cTransport } from '../../drivers/nfc/pn532-i2c-transport.js'
+import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../../drivers/nfc/sim-pn532.js'
+import { SimEscPosPrinter, type SimPaperState } from '../../drivers/printer/sim-escpos-printer.js'
+import { SimQrScanner } from '../../drivers/scanner/sim-qr-scanner.js'
+import { SimSerialLink } from '../../drivers/serial/sim-serial-link.js'
+import { SimFt6x36 } from '../../drivers/touch/sim-ft6x36.js'
+import { SimWiegandReader } from '../../drivers/wiegand/sim-wiegand-reader.js'
+import type { Clock } from '../core/clock.js'
+import { StationError } from '../core/errors.js'
+import { touchZonesOf } from '../touch-zones.js'
+import type { Hardware } from './hardware.js'
+import type { SimDevice, SimRig } from './sim-rig.js'
 
 /**
  * Every device of `config` as a simulated chip with the device's own rules, on an in-memory I2C bus,
- * serial cables and one GPIO chip. Loads no native module.
+ * serial cables and one GPIO chip, and the rig to act on those chips. Loads no native module.
  */
-export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware {
+export function openSimHardware(config: HardwareConfig, clock: Clock): { hardware: Hardware; sim: SimRig } {
   const bus = new SimI2cBus()
   const gpio = new SimGpioChip({ tickUs: clockTickSource(clock) })
   const lcd = new SimHd44780Pcf8574()
@@ -68,7 +69,7 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
   let paper: SimPaperState = 'ok'
   let coverOpen = false
   let powered = true
-  return {
+  const hardware: Hardware = {
     i2c: bus,
     rawI2c: bus,
     async openScannerLink() {
@@ -113,78 +114,79 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): Hardware 
       const { pwm: _pwm, ...plain } = line
       return plain
     },
-    sim: {
-      bus,
-      lcd,
-      keypad,
-      touchPanel,
-      keyDown(key) {
-        fingerOn(key).down()
-        syncIrq()
-      },
-      keyUp(key) {
-        fingerOn(key).up()
-        syncIrq()
-      },
-      nfc,
-      gpio,
-      wiegand,
-      setTamperOpen(open) {
-        if (!config.tamper.enabled) throw new TypeError('no tamper switch is configured (hardware.tamper.enabled is false)')
-        gpio.drive(config.tamper.line, tamperLevel(open))
-      },
-      printer() {
-        if (!printer) throw new Error('the simulated printer is not connected yet')
-        return printer
-      },
-      setPaper(state) {
-        paper = state
-        printer?.setPaper(state)
-      },
-      setCoverOpen(open) {
-        coverOpen = open
-        printer?.setCoverOpen(open)
-      },
-      setPowered(on) {
-        powered = on
-        printer?.setResponsive(on)
-      },
-      scanner() {
-        if (!scanner) throw new Error('the simulated scanner is not connected yet')
-        return scanner
-      },
-      scannerCable: () => scannerCable,
-      unplug(device) {
-        if (unplugged.has(device)) return
-        if (device === 'nfc' && !nfc) throw new TypeError('no NFC reader is configured (hardware.nfc.enabled is false)')
-        unplugged.add(device)
-        if (device === 'scanner') scannerCable?.unplug()
-        else if (device === 'printer') printerCable?.unplug()
-        else if (device === 'nfc' && config.nfc.interface === 'hsu') nfcCable?.unplug()
-        else bus.detach(i2cAddressOf(device as 'display' | 'keypad' | 'nfc'))
-      },
-      replug(device) {
-        if (!unplugged.delete(device)) return
-        if (device === 'display') {
-          lcd.powerCycle()
-          bus.attach(config.display.address, lcd)
-        } else if (device === 'keypad') {
-          touchPanel?.powerCycle()
-          keypad.powerCycle()
-          bus.attach(config.keypad.address, keypadOnBus)
-          syncIrq()
-        } else if (device === 'nfc' && nfc) {
-          nfc.powerCycle()
-          if (config.nfc.interface === 'i2c') bus.attach(config.nfc.address, new SimPn532I2c(nfc))
-        }
-      },
-      i2cNoise(device, transactions) {
-        if (device === 'nfc' && (!nfc || config.nfc.interface !== 'i2c')) throw new TypeError('the NFC reader is not on the I2C bus')
-        bus.failNext(i2cAddressOf(device), 'eio', transactions)
-      },
-    },
     async close() {
       await bus.close()
     },
   }
+  const sim: SimRig = {
+    bus,
+    lcd,
+    keypad,
+    touchPanel,
+    keyDown(key) {
+      fingerOn(key).down()
+      syncIrq()
+    },
+    keyUp(key) {
+      fingerOn(key).up()
+      syncIrq()
+    },
+    nfc,
+    gpio,
+    wiegand,
+    setTamperOpen(open) {
+      if (!config.tamper.enabled) throw new TypeError('no tamper switch is configured (hardware.tamper.enabled is false)')
+      gpio.drive(config.tamper.line, tamperLevel(open))
+    },
+    printer() {
+      if (!printer) throw new Error('the simulated printer is not connected yet')
+      return printer
+    },
+    setPaper(state) {
+      paper = state
+      printer?.setPaper(state)
+    },
+    setCoverOpen(open) {
+      coverOpen = open
+      printer?.setCoverOpen(open)
+    },
+    setPowered(on) {
+      powered = on
+      printer?.setResponsive(on)
+    },
+    scanner() {
+      if (!scanner) throw new Error('the simulated scanner is not connected yet')
+      return scanner
+    },
+    scannerCable: () => scannerCable,
+    unplug(device) {
+      if (unplugged.has(device)) return
+      if (device === 'nfc' && !nfc) throw new TypeError('no NFC reader is configured (hardware.nfc.enabled is false)')
+      unplugged.add(device)
+      if (device === 'scanner') scannerCable?.unplug()
+      else if (device === 'printer') printerCable?.unplug()
+      else if (device === 'nfc' && config.nfc.interface === 'hsu') nfcCable?.unplug()
+      else bus.detach(i2cAddressOf(device as 'display' | 'keypad' | 'nfc'))
+    },
+    replug(device) {
+      if (!unplugged.delete(device)) return
+      if (device === 'display') {
+        lcd.powerCycle()
+        bus.attach(config.display.address, lcd)
+      } else if (device === 'keypad') {
+        touchPanel?.powerCycle()
+        keypad.powerCycle()
+        bus.attach(config.keypad.address, keypadOnBus)
+        syncIrq()
+      } else if (device === 'nfc' && nfc) {
+        nfc.powerCycle()
+        if (config.nfc.interface === 'i2c') bus.attach(config.nfc.address, new SimPn532I2c(nfc))
+      }
+    },
+    i2cNoise(device, transactions) {
+      if (device === 'nfc' && (!nfc || config.nfc.interface !== 'i2c')) throw new TypeError('the NFC reader is not on the I2C bus')
+      bus.failNext(i2cAddressOf(device), 'eio', transactions)
+    },
+  }
+  return { hardware, sim }
 }

@@ -1,13 +1,13 @@
-import type { HardwareConfig } from '../config/schema.js'
-import { openOnoffLine } from '../drivers/gpio/onoff-gpio.js'
-import { openPigpioLine } from '../drivers/gpio/pigpio-gpio.js'
-import type { I2cBus } from '../drivers/i2c/i2c-bus.js'
-import { openNativeI2cBus } from '../drivers/i2c/native-i2c-bus.js'
-import { ReopeningI2cBus } from '../drivers/i2c/reopening-i2c-bus.js'
-import { Pn532HsuTransport } from '../drivers/nfc/pn532-hsu-transport.js'
-import { Pn532I2cTransport } from '../drivers/nfc/pn532-i2c-transport.js'
-import { openSerialportLink } from '../drivers/serial/serialport-link.js'
-import { StationError } from './errors.js'
+import type { HardwareConfig } from '../../config/schema.js'
+import { openOnoffLine } from '../../drivers/gpio/onoff-gpio.js'
+import { openPigpioLine } from '../../drivers/gpio/pigpio-gpio.js'
+import type { I2cBus } from '../../drivers/i2c/i2c-bus.js'
+import { openNativeI2cBus } from '../../drivers/i2c/native-i2c-bus.js'
+import { ReopeningI2cBus } from '../../drivers/i2c/reopening-i2c-bus.js'
+import { Pn532HsuTransport } from '../../drivers/nfc/pn532-hsu-transport.js'
+import { Pn532I2cTransport } from '../../drivers/nfc/pn532-i2c-transport.js'
+import { openSerialportLink } from '../../drivers/serial/serialport-link.js'
+import { StationError } from '../core/errors.js'
 import type { Hardware } from './hardware.js'
 
 /** Real buses and lines. Each adapter imports its native module lazily, on first use. */
@@ -50,7 +50,6 @@ export async function openNativeHardware(config: HardwareConfig): Promise<Hardwa
         sysfsRoot: config.gpio.sysfsRoot,
       })
     },
-    sim: null,
     async close() {
       await nfcBus?.close()
       await i2c.close()

@@ -7,7 +7,7 @@ import {
   messageOf,
   StationError,
   type ErrorCode,
-} from '../../runtime/errors.js'
+} from '../../../runtime/core/errors.js'
 
 t.test('a StationError carries its code, message, context and cause', async (t) => {
   const cause = Object.assign(new Error('EREMOTEIO'), { code: 'EREMOTEIO' })
