@@ -449,6 +449,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     health: () => watchedSupervisor.health(),
     onChange: (listener) => watchedSupervisor.onHealthChange(listener),
     changed: (device, health) => bus.emit('device.health', { device, health }),
+    // After each look, what the indicators show: runtime/indicators/status-led-policy.ts.
     looked: (anyFault) => bus.emit('station.condition', { anyFault, maintenance: maintenance.on, phase: kiosk.phase }),
   })
   healthWatch.start()
