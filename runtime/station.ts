@@ -271,7 +271,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       link,
       brokerUrl: deps.brokerUrl,
       health: supervisor?.health() ?? {},
-      kiosk,
+      session: kiosk.view(),
       flows: stationFlows.current(),
       maintenance,
       outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
@@ -382,8 +382,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
           },
           configNeedsRestart: (partial) => remoteConfig?.needsRestart(partial) ?? true,
         }),
-        // The menu, a procedure and its end screen all belong to the resident in front of the station.
-        residentPresent: () => kiosk.phase === 'menu' || kiosk.phase === 'session' || kiosk.phase === 'ended',
+        residentPresent: () => kiosk.serving,
         event: (type, fields) => bus.emit('station.event', { type, fields }),
         clock,
         log,

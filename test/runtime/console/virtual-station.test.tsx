@@ -24,6 +24,7 @@ const STATUS: StatusReport = {
   phase: 'welcome',
   maintenance: { on: false, reason: null, enclosureOpen: false },
   step: null,
+  session: { phase: 'welcome', residentPresent: false, flow: null, step: null, elapsedS: null },
   outbox: { depth: 2, oldestAgeS: 5 },
   link: { configured: false, connected: false, broker: null },
   devices: {},
