@@ -114,6 +114,6 @@ export function socketMode(value: unknown): string | null {
 
 /** A broker in mqtt.urls: a broker URL, and not 'auto' (which only mqtt.url may say). */
 export function listedBrokerUrl(value: unknown): string | null {
-  if (value === 'auto') return "must be a broker URL; 'auto' belongs in mqtt.url"
+  if (value === 'auto') return "must be a broker URL ('auto' belongs in mqtt.url)"
   return url(value)
 }

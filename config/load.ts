@@ -5,7 +5,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { defaultConfig } from './defaults.js'
 import { applyEnvOverrides, withOverride } from './env.js'
-import { getIn, readYaml, resolveFilePaths, resolvePathAt } from './raw-config.js'
+import { getIn, readYaml, resolveFilePaths, resolvePathAt, type LocateOption } from './raw-config.js'
 import type { Config } from './schema.js'
 import { validateConfig } from './validate.js'
 
@@ -46,12 +46,17 @@ export type LoadConfigResult =
 /** The `source` reported when no file is given. */
 export const BUILT_IN_SOURCE = '(built-in defaults)'
 
-/** Tags a problem with where its value came from, when that was not the file. */
-function annotate(problem: string, origins: ReadonlyMap<string, string>): string {
+/**
+ * Tags a problem with where its value came from: the variable or flag that set it, else the file's
+ * line and column of the option (a problem line starts with the option's dotted path).
+ */
+function annotate(problem: string, origins: ReadonlyMap<string, string>, file: { source: string; locate: LocateOption } | undefined): string {
   for (const [path, origin] of origins) {
     if (problem.startsWith(`${path}:`)) return `${problem} [set by ${origin}]`
   }
-  return problem
+  const path = problem.slice(0, problem.indexOf(': '))
+  const position = file === undefined || path === '(root)' ? undefined : file.locate(path.split('.'))
+  return position === undefined ? problem : `${problem} [${file?.source}:${position.line}:${position.col}]`
 }
 
 /**
@@ -63,10 +68,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const source = options.file === undefined ? BUILT_IN_SOURCE : resolve(cwd, options.file)
 
   let raw: unknown = {}
+  let file: { source: string; locate: LocateOption } | undefined
   if (options.file !== undefined) {
     const parsed = await readYaml(source)
     if ('problems' in parsed) return { ok: false, problems: parsed.problems, source }
     raw = resolveFilePaths(parsed.raw, source)
+    file = { source, locate: parsed.locate }
   }
 
   const origins = new Map<string, string>()
@@ -98,7 +105,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
 
   const result = validateConfig(raw, base)
   if (!result.ok) {
-    const problems = [...fromEnv.problems, ...result.problems.map((problem) => annotate(problem, origins))]
+    const problems = [...fromEnv.problems, ...result.problems.map((problem) => annotate(problem, origins, file))]
     return { ok: false, problems, source }
   }
   if (fromEnv.problems.length > 0) return { ok: false, problems: fromEnv.problems, source }

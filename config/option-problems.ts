@@ -20,6 +20,10 @@ export interface OptionSchema extends TSchema {
   required?: string[]
   title?: string
   'x-render'?: 'hex' | 'octal' | 'url'
+  /** The default in words, for an option whose default depends on the station (docs/config.md). */
+  'x-default'?: string
+  /** The allowed values in words, where listing the schema's own would not read well (docs/config.md). */
+  'x-allowed'?: string
 }
 
 /** An option that may be absent (Type.Optional). */

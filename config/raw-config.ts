@@ -47,7 +47,16 @@ export function resolvePathAt(raw: unknown, path: readonly string[], baseDir: st
   return withOverride(raw, path, resolve(baseDir, value))
 }
 
-export type Parsed = { readonly raw: unknown } | { readonly problems: string[] }
+/** Line and column (1-based) of an option's key in the file. */
+export interface FilePosition {
+  readonly line: number
+  readonly col: number
+}
+
+/** Where the option at `path` (keys from the root) is written in the file; undefined when it is not. */
+export type LocateOption = (path: readonly string[]) => FilePosition | undefined
+
+export type Parsed = { readonly raw: unknown; readonly locate: LocateOption } | { readonly problems: string[] }
 
 export async function readYaml(file: string): Promise<Parsed> {
   let text: string
@@ -59,7 +68,7 @@ export async function readYaml(file: string): Promise<Parsed> {
     return { problems: [`${file}: cannot read (${code ?? messageOf(error)})`] }
   }
   // Loaded here, not at the top: a station started on the built-in defaults never parses YAML.
-  const { LineCounter, parseDocument } = await import('yaml')
+  const { isMap, isScalar, LineCounter, parseDocument } = await import('yaml')
   const lineCounter = new LineCounter()
   // uniqueKeys: a key given twice is a mistake, not "the last one wins".
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
@@ -72,8 +81,21 @@ export async function readYaml(file: string): Promise<Parsed> {
       }),
     }
   }
+  // The yaml library's node ranges: the key of each mapping entry on the way down to the option.
+  const locate: LocateOption = (path) => {
+    let node: unknown = document.contents
+    let offset: number | undefined
+    for (const key of path) {
+      if (!isMap(node)) return undefined
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key)
+      if (pair === undefined || !isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) return undefined
+      offset = pair.key.range[0]
+      node = pair.value
+    }
+    return offset === undefined ? undefined : lineCounter.linePos(offset)
+  }
   try {
-    return { raw: document.toJS() }
+    return { raw: document.toJS(), locate }
   } catch (error) {
     // toJS throws for alias expansion beyond maxAliasCount (a "billion laughs" file).
     return { problems: [`${file}: ${messageOf(error)}`] }

@@ -9,7 +9,7 @@ import { Type } from '@sinclair/typebox'
 const MIB = 1024 * 1024
 
 /** Formats named here are registered with their checkers in `config/formats.ts`. */
-const AbsolutePath = (options: { default?: string; description: string; title?: string }) =>
+const AbsolutePath = (options: { default?: string; description: string; title?: string; 'x-default'?: string }) =>
   Type.String({ format: 'absolute-path', ...options })
 
 const Int = (minimum: number, maximum: number, options: { default: number; description: string }) =>
@@ -59,7 +59,7 @@ export const MqttSection = Type.Object(
     urls: Type.Optional(
       Type.Array(Type.String({ format: 'listed-broker-url' }), {
         minItems: 1,
-        errorMessage: 'must list brokers by URL',
+        errorMessage: 'must be a non-empty list of broker URLs',
         'x-render': 'url',
         description: "broker URLs tried in order (a cluster's nodes); when set it replaces `url`",
       }),
@@ -133,7 +133,7 @@ export const CentralSection = Type.Object(
 
 export const StorageSection = Type.Object(
   {
-    keyFile: AbsolutePath({ description: 'AES-256 key sealing submissions at rest; created 0600. Default: <dataDir>/keys/outbox.key' }),
+    keyFile: AbsolutePath({ 'x-default': '`<dataDir>/keys/outbox.key`', description: 'AES-256 key sealing submissions at rest; created 0600' }),
     outboxMaxBytes: Int(1 * MIB, 16 * 1024 * MIB, {
       default: 64 * MIB,
       description: 'bound on all outbox segments together; beyond it new submissions are refused (`outbox-bound`)',
@@ -165,7 +165,7 @@ export const SessionSection = Type.Object(
 )
 
 export const FlowsSection = Type.Object(
-  { dir: AbsolutePath({ description: 'folder of flow YAML files; relative paths resolve against the config file. Default: the bundled flows' }) },
+  { dir: AbsolutePath({ 'x-default': 'the bundled flows', description: 'folder of flow YAML files; relative paths resolve against the config file' }) },
   { additionalProperties: false },
 )
 
@@ -192,7 +192,8 @@ export const ControlSection = Type.Object(
   {
     socketPath: Type.String({
       format: 'socket-path',
-      description: 'the unix socket client commands use; at most 107 bytes (production: /run/citizen-station/station.sock). Default: <dataDir>/station.sock',
+      'x-default': '`<dataDir>/station.sock`',
+      description: 'the unix socket client commands use; at most 107 bytes (production: /run/citizen-station/station.sock)',
     }),
     group: Type.Union([GroupName, Type.Null()], {
       errorMessage: GroupName.errorMessage,

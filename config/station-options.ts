@@ -48,7 +48,8 @@ export const StationOptions = Type.Object(
     station: StationSection,
     dataDir: Type.String({
       format: 'absolute-path',
-      description: 'where the outbox, state, keys and control socket live. Default: /var/lib/citizen-station; in simulation ./.station',
+      'x-default': '`/var/lib/citizen-station`; in simulation `./.station`',
+      description: 'where the outbox, state, keys and control socket live',
     }),
     log: LogSection,
     mqtt: MqttSection,

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js'
 import type { FlowDefinition } from '../flows/engine/flow-types.js'
-import type { Kiosk } from './kiosk/kiosk.js'
+import type { ResidentView } from './kiosk/resident-view.js'
 import type { MaintenanceMode } from './maintenance.js'
 import type { MqttLink } from './mqtt/mqtt-link.js'
 import type { Outbox, SetAsideCode, StorageState } from './outbox/outbox-types.js'
@@ -42,6 +42,8 @@ export interface StatusReport {
   /** Out of service, and why; `enclosureOpen` comes from the tamper switch. */
   maintenance: { on: boolean; reason: string | null; enclosureOpen: boolean }
   step: { flow: string; step: string | null } | null
+  /** The resident's screen and session (runtime/kiosk/resident-view.ts): flow, step and time, never personal data. */
+  session: ResidentView
   outbox: { depth: number; oldestAgeS: number | null } & Partial<OutboxStorageReport>
   link: { configured: boolean; connected: boolean; broker: string | null }
   devices: Record<string, Health>
@@ -64,7 +66,8 @@ export interface StatusInputs {
   link: MqttLink | null
   brokerUrl: string | null
   health: Record<string, Health>
-  kiosk: Kiosk
+  /** The kiosk's view of the resident (Kiosk.view()). */
+  session: ResidentView
   flows: FlowDefinition[]
   maintenance: Pick<MaintenanceMode, 'on' | 'reason' | 'enclosureOpen'>
   /** Storage state and damage counts; absent where no storage watch runs. */
@@ -75,6 +78,7 @@ export interface StatusInputs {
 
 export function statusReport(inputs: StatusInputs): StatusReport {
   const oldest = inputs.outbox.oldestCreatedAtMs()
+  const session = inputs.session
   return {
     ready: inputs.ready,
     station: inputs.config.station.id,
@@ -82,13 +86,14 @@ export function statusReport(inputs: StatusInputs): StatusReport {
     bootId: inputs.bootId,
     bootCount: inputs.bootCount,
     simulated: inputs.config.hardware.simulated,
-    phase: inputs.kiosk.phase,
+    phase: session.phase,
     maintenance: {
       on: inputs.maintenance.on,
       reason: inputs.maintenance.reason,
       enclosureOpen: inputs.maintenance.enclosureOpen,
     },
-    step: inputs.kiosk.currentStep,
+    step: session.flow === null ? null : { flow: session.flow, step: session.step },
+    session,
     outbox: {
       depth: inputs.outbox.depth(),
       oldestAgeS: oldest === null ? null : Math.max(0, Math.round((inputs.nowMs - oldest) / 1000)),

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { decodePersonalId, parseCccdQr } from '../drivers/identity/cccd.js'
+import { parseCccdQr } from '../drivers/identity/cccd.js'
+import { decodePersonalId } from '../drivers/identity/personal-id.js'
 import { mrzCheckDigit, parseTd1, splitMrzText } from '../drivers/identity/mrz.js'
 import { crc16CcittFalse, formatCrc16 } from '../drivers/payment/crc16-ccitt.js'
 import { buildVietQr, encodePurposeTlv, parseVietQr, type VietQrRequest } from '../drivers/payment/vietqr.js'

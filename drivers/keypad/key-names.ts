@@ -17,6 +17,7 @@ export const KeyNameOption = (options: { description?: string } = {}) =>
   Type.Transform(
     Type.Union([KeyNameSchema, Type.Integer({ minimum: 0, maximum: 9 })], {
       errorMessage: `must be one of ${KEY_NAMES.join(' ')}`,
+      'x-allowed': '`0`–`9`, `ok`, `back`',
       ...options,
     }),
   )

@@ -109,9 +109,11 @@ export function isMrzLine(text: string): boolean {
  * personal number and has the `|` field separator (docs/protocols.md 7.1); `mrz` for three MRZ lines
  * joined by '\n'; `unknown` otherwise.
  */
-export function classifyScan(text: string): ScanKind {
+export function classifyScan(raw: string): ScanKind {
+  // Surrounding spaces are no part of the payload: the parsers trim them, so the classifier does too.
+  const text = raw.trim()
   if (/^[0-9]{12}/.test(text) && text.includes('|')) return 'cccd'
-  const lines = text.split('\n')
+  const lines = text.split(/\r\n|\r|\n/).map((line) => line.trim())
   if (lines.length === MRZ_LINE_COUNT && lines.every(isMrzLine)) return 'mrz'
   return 'unknown'
 }

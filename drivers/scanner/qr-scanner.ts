@@ -119,12 +119,15 @@ export class SerialQrScanner {
       this.#emitGarbage(result.reason)
       return
     }
-    if (isMrzLine(result.text)) {
-      this.#addMrzLine(result.text)
+    // What the scanner delivers is normalised once, here: surrounding spaces trimmed, text in NFC
+    // (docs/identity.md, "Text"), so every later check sees the same text whatever the scanner sent.
+    const text = result.text.trim().normalize('NFC')
+    if (isMrzLine(text)) {
+      this.#addMrzLine(text)
       return
     }
     this.#abandonMrz()
-    this.#emitScan({ kind: classifyScan(result.text), text: result.text })
+    this.#emitScan({ kind: classifyScan(text), text })
   }
 
   #addMrzLine(line: string): void {

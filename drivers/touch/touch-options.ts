@@ -37,6 +37,7 @@ export const TouchPanelOptions = Type.Object(
       Type.Array(TouchZoneOptions, {
         minItems: 1,
         errorMessage: 'must be a list of {key, x, y, widthPx, heightPx}',
+        'x-allowed': 'list of `{key, x, y, widthPx, heightPx}`',
         description: 'key zones; absent = a 4 × 3 phone layout (1 2 3 / 4 5 6 / 7 8 9 / back 0 ok) over the whole panel',
       }),
     ),

@@ -16,7 +16,7 @@ export interface Identity {
   personalId: string | null
   /** Full name as printed (with diacritics from the QR; folded from the MRZ). */
   name?: string
-  /** As the document gives it (ddmmyyyy from the CCCD QR). */
+  /** YYYY-MM-DD, from every source (the MRZ's two-digit year takes the century the number encodes). */
   birthDate?: string
   sex?: 'male' | 'female'
   address?: string

@@ -1,4 +1,5 @@
-import { decodePersonalId, parseCccdQr } from '../../drivers/identity/cccd.js'
+import { parseCccdQr } from '../../drivers/identity/cccd.js'
+import { decodePersonalId } from '../../drivers/identity/personal-id.js'
 import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
 import { decodePn532ForCli } from '../../drivers/nfc/pn532-commands.js'
 import { parseVietQr } from '../../drivers/payment/vietqr.js'

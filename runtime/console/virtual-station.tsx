@@ -6,6 +6,7 @@ import { messageOf } from '../core/errors.js'
 import type { RunningStation } from '../station.js'
 import type { StatusReport } from '../status-report.js'
 import { COLUMN_GAP, consoleLayout, DISPLAY_BOX_COLS, FALLBACK_COLUMNS, FALLBACK_ROWS, rollWindow, truncate } from './console-layout.js'
+import { blockQr, lastQrPayload } from './block-qr.js'
 import { createPressQueue, splitTerminalInput, type TerminalKeyFlags } from './press-queue.js'
 import { BAD_CCCD_QR, SAMPLE_CCCD_QRS } from './sample-cards.js'
 
@@ -19,7 +20,7 @@ export interface VirtualStationProps {
   rows?: number
 }
 
-const HELP = ['0-9 digits', 'Enter ok', 'Backspace/Esc back', 'c card', 'x bad card', 'w Wiegand card', 'p paper', 't tamper', 'm leave maintenance', '↑/↓ roll', 'q quit']
+const HELP = ['0-9 digits', 'Enter ok', 'Backspace/Esc back', 'c card', 'x bad card', 'w Wiegand card', 'p paper', 'r receipt QR', 't tamper', 'm leave maintenance', '↑/↓ roll', 'q quit']
 
 /** Receipt width of the simulated printer (config/sim.yaml hardware.printer.lineWidthChars). */
 const PAPER_COLS = 32
@@ -52,6 +53,14 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns 
   const cardsPresented = useRef(0)
   const paperTakenOut = useRef(false)
   const enclosureOpen = useRef(false)
+  /** The printed QR drawn full screen (key r), until any key. */
+  const [qrShown, setQrShown] = useState(false)
+  // The key handler reads the ref: the key after r can arrive before the render that shows the QR.
+  const qrOnScreen = useRef(false)
+  const showQr = (shown: boolean) => {
+    qrOnScreen.current = shown
+    setQrShown(shown)
+  }
 
   useEffect(() => {
     let alive = true
@@ -122,6 +131,16 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns 
   }
 
   useInput((input, key) => {
+    if (qrOnScreen.current) {
+      // Any key leaves the QR view; it is not also a key press on the panel.
+      showQr(false)
+      return
+    }
+    if (input === 'r') {
+      if (lastQrPayload(receipt) === null) setMessage('no QR on the last receipt')
+      else showQr(true)
+      return
+    }
     if (key.upArrow || key.downArrow) {
       const step = key.upArrow ? 1 : -1
       setScrolledUp((current) => Math.min(maxScroll.current, Math.max(0, current + step)))
@@ -130,6 +149,11 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns 
     // A burst typed faster than the terminal is read ("0912") arrives as one chunk: key by key.
     for (const one of splitTerminalInput(input, key)) if (!handle(one.input, one.key)) return
   }, { isActive: true })
+
+  if (qrShown) {
+    const payload = lastQrPayload(receipt)
+    if (payload !== null) return <ReceiptQrView payload={payload} columns={columns} rows={terminalRows} />
+  }
 
   const online = status?.link.connected ?? false
   const statusItems = [
@@ -177,6 +201,28 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns 
         <Text key={`status-${index}`}>{line}</Text>
       ))}
       <Text dimColor>{truncate(message, columns)}</Text>
+    </Box>
+  )
+}
+
+/**
+ * The last receipt's QR full screen, dark on light so a phone scans it whatever the terminal's
+ * colours; a terminal too small for it says how big it must be.
+ */
+function ReceiptQrView({ payload, columns, rows }: { payload: string; columns: number; rows: number }) {
+  const qr = blockQr(payload)
+  // The title line and one spare row so the frame never reaches the terminal's last row.
+  const fits = qr.cols <= columns && qr.rows + 2 <= rows
+  return (
+    <Box flexDirection="column" width={columns}>
+      <Text bold>{truncate('Receipt QR · any key: back', columns)}</Text>
+      {fits ? (
+        qr.lines.map((line, index) => (
+          <Text key={index} color="black" backgroundColor="white">{line}</Text>
+        ))
+      ) : (
+        <Text>{truncate(`The QR needs ${qr.cols}x${qr.rows + 2}: enlarge the terminal.`, columns)}</Text>
+      )}
     </Box>
   )
 }

@@ -1,4 +1,5 @@
 import { parseCccdQr } from '../../drivers/identity/cccd.js'
+import { citizenFromTd1 } from '../../drivers/identity/citizen-identity.js'
 import { parseTd1, splitMrzText } from '../../drivers/identity/mrz.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { isStationError, messageOf } from '../core/errors.js'
@@ -27,14 +28,19 @@ export function identityFromCard(card: CardPresented, today: Date): CardResult {
       }
     }
     if (card.kind === 'mrz') {
-      const record = parseTd1(splitMrzText(card.text), today)
-      const identity: Identity = {
-        source: 'mrz',
-        personalId: record.personalNumber ?? null,
-        name: `${record.surname} ${record.given}`.trim(),
-        sex: record.sex === 'F' ? 'female' : 'male',
+      // The same checks as the QR (drivers/identity/citizen-identity.ts): a card one source refuses,
+      // every source refuses, for the same reason.
+      const record = citizenFromTd1(parseTd1(splitMrzText(card.text), today), today)
+      return {
+        ok: true,
+        identity: {
+          source: 'mrz',
+          personalId: record.personalId,
+          name: record.name,
+          birthDate: record.birthDate,
+          sex: record.sex,
+        },
       }
-      return { ok: true, identity }
     }
     if (card.kind === 'nfc') {
       return { ok: true, identity: { source: 'nfc', personalId: null, cardUid: card.text } }

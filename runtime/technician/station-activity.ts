@@ -31,7 +31,6 @@ export class StationActivity {
   #paper: PrinterPaper | undefined
   #connectedSinceMs: number | null = null
   #connects = 0
-  #flowStartedAtMs: number | null = null
   #day = ''
   #deliveredAtDayStart = 0
   #deliveredSeen = 0
@@ -152,18 +151,12 @@ export class StationActivity {
     return Math.max(0, this.#deliveredSeen - this.#deliveredAtDayStart)
   }
 
-  get flowStartedAtMs(): number | null {
-    return this.#flowStartedAtMs
-  }
-
   /** The newest `limit` events, oldest first. */
   recentEvents(limit: number): RecentEvent[] {
     return limit > 0 ? this.#events.slice(-limit) : []
   }
 
   #event(type: string, fields: Record<string, string | number | boolean>): void {
-    if (type === 'flow.started') this.#flowStartedAtMs = this.#clock.now()
-    else if (type === 'flow.completed' || type === 'flow.abandoned') this.#flowStartedAtMs = null
     let shown = { ...fields }
     try {
       assertNoIdentity(shown)

@@ -105,8 +105,6 @@ async function snapshot(deps: TechnicianDeps): Promise<TuiSnapshot> {
       ...(paper ? { printer: paper } : {}),
     }
   })
-  const residentPresent = report.phase === 'menu' || report.phase === 'session' || report.phase === 'ended'
-  const flowStarted = report.phase === 'session' ? activity.flowStartedAtMs : null
   const drainHealth = deps.drain?.health()
   return {
     station: report.station,
@@ -132,13 +130,7 @@ async function snapshot(deps: TechnicianDeps): Promise<TuiSnapshot> {
       deliveredToday: activity.deliveredToday,
       lastError: drainHealth?.lastError ?? null,
     },
-    session: {
-      phase: report.phase,
-      residentPresent,
-      flow: report.step?.flow ?? null,
-      step: report.step?.step ?? null,
-      elapsedS: flowStarted === null ? null : Math.max(0, Math.round((nowMs - flowStarted) / 1000)),
-    },
+    session: report.session,
     test: deps.tests.current(),
     events: activity.recentEvents(SNAPSHOT_EVENTS),
     log: deps.logRing?.tail(SNAPSHOT_LOG_LINES) ?? [],

@@ -75,13 +75,14 @@ t.test('a bad file with five mistakes lists all five', async (t) => {
   t.equal(result.ok, false)
   if (result.ok) return
   t.equal(result.source, join(dir, 'station.yaml'))
+  const at = (line: number, col: number): string => ` [${join(dir, 'station.yaml')}:${line}:${col}]`
   t.strictSame(result.problems, [
-    'station.id: must be 3 to 40 characters of a-z, 0-9 and - (got "X")',
-    "mqtt.url: must be a broker URL (mqtt://, mqtts://, ws:// or wss://) or 'auto' (got \"ftp://broker\")",
-    'session.idleTimeoutS: must be an integer from 5 to 3600 (got 2)',
-    'hardware.printer.path: must be a stable path such as /dev/serial/by-id/… (ttyUSB/ttyACM numbers change on replug) (got "/dev/ttyUSB0")',
-    'hardware.keypad.releaseThreshold: must be lower than hardware.keypad.touchThreshold (6) (got 8)',
-  ])
+    `station.id: must be 3 to 40 characters of a-z, 0-9 and - (got "X")${at(2, 3)}`,
+    `mqtt.url: must be a broker URL (mqtt://, mqtts://, ws:// or wss://) or 'auto' (got "ftp://broker")${at(4, 3)}`,
+    `session.idleTimeoutS: must be an integer from 5 to 3600 (got 2)${at(6, 3)}`,
+    `hardware.printer.path: must be a stable path such as /dev/serial/by-id/… (ttyUSB/ttyACM numbers change on replug) (got "/dev/ttyUSB0")${at(12, 5)}`,
+    `hardware.keypad.releaseThreshold: must be lower than hardware.keypad.touchThreshold (6) (got 8)${at(10, 5)}`,
+  ], 'each with the line and column of its option in the file')
   const text = formatProblems(result.source, result.problems)
   t.match(text, new RegExp(`^config ${join(dir, 'station.yaml')} has 5 problems:\n  - station.id: `))
   t.equal(text.split('\n').length, 6)
@@ -207,7 +208,7 @@ t.test('an empty file means defaults, and unknown keys in a file are reported', 
   const dir = testDir(t, { 'empty.yaml': '# nothing yet\n', 'typo.yaml': 'mqtt:\n  urll: mqtt://h\n' })
   t.ok((await loadConfig(options({ file: join(dir, 'empty.yaml') }))).ok)
   const result = await loadConfig(options({ file: join(dir, 'typo.yaml') }))
-  t.strictSame(result.ok ? [] : result.problems, ['mqtt.urll: unknown option (did you mean mqtt.url?)'])
+  t.strictSame(result.ok ? [] : result.problems, [`mqtt.urll: unknown option (did you mean mqtt.url?) [${join(dir, 'typo.yaml')}:2:3]`])
 })
 
 t.test('an alias bomb is refused rather than expanded', async (t) => {

@@ -4,6 +4,7 @@ import t from 'tap'
 import { Ajv } from 'ajv'
 import { parse } from 'yaml'
 import { FORMAT_CHECKERS } from '../../config/formats.js'
+import { withOptionTables } from '../../config/options-table.js'
 import { stationJsonSchemaText } from '../../config/station-json-schema.js'
 
 const file = (name: string): string => fileURLToPath(new URL(`../../config/${name}`, import.meta.url))
@@ -11,6 +12,16 @@ const committed = await readFile(file('station.schema.json'), 'utf8')
 
 t.test('the committed config/station.schema.json is the one the schema definition writes', async (t) => {
   t.ok(committed === stationJsonSchemaText(), 'config/station.schema.json is stale: run `npm run build` and commit it')
+})
+
+t.test('the option tables of docs/config.md are the ones the schema definition writes', async (t) => {
+  const doc = await readFile(fileURLToPath(new URL('../../docs/config.md', import.meta.url)), 'utf8')
+  const blocks = doc.match(/<!-- options: /g) ?? []
+  t.ok(blocks.length >= 5, 'the doc has its option tables')
+  t.ok(doc === withOptionTables(doc), 'docs/config.md option tables are stale: run `npm run build` and commit it')
+  for (const option of ['mqtt.url', 'hardware.keypad.touch.zones', 'control.mode', 'hardware.buzzer.keyClick']) {
+    t.match(doc, `| \`${option}\` |`, `${option} has a row`)
+  }
 })
 
 /** An editor's view of the file: plain JSON Schema; the formats are the station's own checks, not an editor's. */

@@ -164,7 +164,7 @@ t.test('ops, central and the mqtt urls and tls sections', async (t) => {
     ops: { trustedKeys: 'ops.pub', maxSkewS: 1 },
     central: { trustedKeys: ['relative.pub'] },
   })
-  t.match(problems.join('\n'), /mqtt\.urls: must list brokers/)
+  t.match(problems.join('\n'), /mqtt\.urls: must be a non-empty list of broker URLs: item 1 must be a broker URL \('auto' belongs in mqtt\.url\)/)
   t.match(problems.join('\n'), /mqtt\.tls\.caFile: must be an absolute path/)
   t.match(problems.join('\n'), /mqtt\.tls\.certFile: is required/)
   t.match(problems.join('\n'), /mqtt\.tls\.keyFile: is required/)

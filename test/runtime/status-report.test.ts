@@ -1,7 +1,7 @@
 import t from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
 import type { FlowDefinition } from '../../flows/engine/flow-types.js'
-import type { Kiosk } from '../../runtime/kiosk/kiosk.js'
+import type { ResidentView } from '../../runtime/kiosk/resident-view.js'
 import type { MqttLink } from '../../runtime/mqtt/mqtt-link.js'
 import type { Outbox } from '../../runtime/outbox/outbox-types.js'
 import { formatStatus, outboxStorageReport, statusReport, withoutCredentials, type StatusInputs } from '../../runtime/status-report.js'
@@ -29,8 +29,8 @@ function flow(id: string, version: number): FlowDefinition {
   return { id, version, title: { vi: id, en: id }, start: 'first', steps: new Map() }
 }
 
-// Kiosk and MqttLink are classes with hardware and network behind them; status reads two getters of each.
-const kiosk = { phase: 'session', currentStep: { flow: 'security-feedback', step: 'topic' } } as unknown as Kiosk
+// MqttLink is a class with a network behind it; status reads one getter.
+const session: ResidentView = { phase: 'session', residentPresent: true, flow: 'security-feedback', step: 'topic', elapsedS: 12 }
 const link = { isConnected: true } as unknown as MqttLink
 
 function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
@@ -45,7 +45,7 @@ function inputs(overrides: Partial<StatusInputs> = {}): StatusInputs {
     link,
     brokerUrl: 'mqtts://station-17:s3cret@central.example.vn:8883',
     health: { display: { state: 'ok' }, printer: { state: 'faulty', lastError: 'paper out' } },
-    kiosk,
+    session,
     flows: [flow('security-feedback', 2)],
     maintenance: { on: false, reason: null, enclosureOpen: false },
     ...overrides,
@@ -110,7 +110,7 @@ t.test('formatStatus says when the station is starting, offline and has no flows
       outbox: fakeOutbox(0, null),
       flows: [],
       health: {},
-      kiosk: { phase: 'welcome', currentStep: null } as unknown as Kiosk,
+      session: { phase: 'welcome', residentPresent: false, flow: null, step: null, elapsedS: null },
     }),
   )
   const text = formatStatus(report)

@@ -13,6 +13,7 @@ function report(overrides: Partial<StatusReport> = {}): StatusReport {
     phase: 'idle',
     maintenance: { on: false, reason: null, enclosureOpen: false },
     step: null,
+    session: { phase: 'welcome', residentPresent: false, flow: null, step: null, elapsedS: null },
     outbox: { depth: 0, oldestAgeS: null },
     link: { configured: true, connected: true, broker: 'mqtts://broker:8883' },
     devices: { lcd: { state: 'ok' }, keypad: { state: 'ok' }, printer: { state: 'ok' }, 'mqtt-link': { state: 'ok' } },

@@ -1,5 +1,6 @@
 import t from 'tap'
-import { decodePersonalId, isPersonalId, maskPersonalId, parseCccdQr } from '../../../drivers/identity/cccd.js'
+import { parseCccdQr } from '../../../drivers/identity/cccd.js'
+import { decodePersonalId, isPersonalId, maskPersonalId } from '../../../drivers/identity/personal-id.js'
 import { StationError } from '../../../runtime/core/errors.js'
 
 // Synthetic people only.

@@ -88,6 +88,9 @@ t.test('classifies CCCD QR lines, joined MRZ lines and anything else', async (t)
   const table: Array<[string, string, ReturnType<typeof classifyScan>]> = [
     ['CCCD QR line', CCCD_QR, 'cccd'],
     ['CCCD with an empty old ID field', '079203000001||Nguyễn Văn An|15082003|Nam|x|20042021', 'cccd'],
+    ['CCCD QR with leading spaces (the parser trims them)', `   ${CCCD_QR}`, 'cccd'],
+    ['CCCD QR with a trailing CRLF', `${CCCD_QR}\r\n`, 'cccd'],
+    ['three MRZ lines joined by CRLF', MRZ.join('\r\n'), 'mrz'],
     ['12 digits but no separator', '079203000001', 'unknown'],
     ['separator but 11 digits', '07920300000|025000001', 'unknown'],
     ['leading letter', 'A79203000001|x', 'unknown'],

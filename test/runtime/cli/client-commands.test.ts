@@ -28,6 +28,7 @@ const REPORT: StatusReport = {
   phase: 'welcome',
   maintenance: { on: false, reason: null, enclosureOpen: false },
   step: null,
+  session: { phase: 'welcome', residentPresent: false, flow: null, step: null, elapsedS: null },
   outbox: { depth: 0, oldestAgeS: null },
   link: { configured: false, connected: false, broker: null },
   devices: { printer: { state: 'ok' } },

@@ -24,6 +24,7 @@ const STATUS: StatusReport = {
   phase: 'welcome',
   maintenance: { on: false, reason: null, enclosureOpen: false },
   step: null,
+  session: { phase: 'welcome', residentPresent: false, flow: null, step: null, elapsedS: null },
   outbox: { depth: 2, oldestAgeS: 5 },
   link: { configured: false, connected: false, broker: null },
   devices: {},
@@ -370,4 +371,23 @@ t.test('startVirtualStation lays out at the terminal size, again on resize, and 
   stdin.type('q')
   await until(() => quits > 0, 'the quit')
   t.equal(quits, 1)
+})
+
+t.test('r draws the last receipt QR full screen, dark on light; any key goes back without pressing it', async (t) => {
+  const station = fakeStation({ receipt: ['PHIEU', '[QR] CS-7K2Q-9M', 'AB12-CD34'] })
+  const { view, frame } = await show(station)
+  t.teardown(() => view.unmount())
+  view.stdin.write('r')
+  await until(() => /Receipt QR · any key: back/.test(frame()), 'the QR view')
+  t.match(frame(), /[█▀▄]/, 'the symbol is drawn in blocks')
+  t.notMatch(frame(), /Xin chao/, 'full screen')
+  view.stdin.write('1')
+  await until(() => /Xin chao/.test(frame()), 'back to the station')
+  t.same(station.sent, [], 'the key that closed the view pressed nothing')
+
+  const without = fakeStation({ receipt: ['no qr'] })
+  const second = await show(without)
+  t.teardown(() => second.view.unmount())
+  second.view.stdin.write('r')
+  await until(() => /no QR on the last receipt/.test(second.frame()), 'the note')
 })

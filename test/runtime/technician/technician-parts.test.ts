@@ -190,13 +190,6 @@ t.test('activity: reads, prints, retries and faults per device; link, deliveries
   activity.sampleDelivered(7)
   t.equal(activity.deliveredToday, 2, 'yesterday’s deliveries stay yesterday’s')
 
-  bus.emit('station.event', { type: 'flow.started', fields: { step: 'ask' } })
-  t.equal(activity.flowStartedAtMs, clock.now())
-  bus.emit('station.event', { type: 'flow.completed', fields: { step: 'thanks', outcome: 'completed' } })
-  t.equal(activity.flowStartedAtMs, null)
-  bus.emit('station.event', { type: 'flow.started', fields: { step: 'ask' } })
-  bus.emit('station.event', { type: 'flow.abandoned', fields: { step: 'ask' } })
-  t.equal(activity.flowStartedAtMs, null)
   bus.emit('station.event', { type: 'oops', fields: { note: `id ${ID_NUMBER}` } })
   t.same(activity.recentEvents(1), [{ atMs: clock.now(), type: 'oops', fields: { withheld: true } }], 'an event with an ID number shows withheld')
   for (let index = 0; index < 60; index++) bus.emit('station.event', { type: 'tick', fields: { index } })

@@ -1,0 +1,570 @@
+/**
+ * The resident-facing station as one pure machine: welcome and language choice, the procedure menu
+ * (with its pages), one flow session (the session machine, flows/engine/session-machine.ts, whose
+ * state is part of this one), the end screen, notices, maintenance and restarting, and the idle
+ * timeout that wipes what a resident left. `kioskTransition(state, event, inputs)` returns the next
+ * state and the effects as data; runtime/kiosk/kiosk.ts runs them. Design: docs/flows.md, "The
+ * kiosk machine".
+ */
+import type { KeyName, Language } from '../../config/schema.js'
+import { acceptsIdentitySource } from '../../flows/engine/flow-identity-sources.js'
+import type { FlowDefinition, LocalizedText } from '../../flows/engine/flow-types.js'
+import type { Identity } from '../../flows/engine/identity.js'
+import { renderScreen } from '../../flows/engine/render-screen.js'
+import type { Screen } from '../../flows/engine/screen.js'
+import { acceptsIdentity, currentStep, transition } from '../../flows/engine/session-machine.js'
+import { initialState, type EventFields, type SessionEffect, type SessionEvent, type SessionState } from '../../flows/engine/session-state.js'
+import { chooseOneTo, KIOSK_TEXTS } from '../../flows/engine/station-texts.js'
+import type { CardPresented } from '../bus/events.js'
+import { identityFromCard } from './identity-from-card.js'
+import { referenceFromId } from './reference-code.js'
+
+export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
+
+/** How long an error notice (unreadable card) stays before the screen underneath returns. */
+const NOTICE_MS = 3000
+/** A mistyped key gets a shorter notice: the resident is already looking at the screen. */
+const INVALID_KEY_NOTICE_MS = 1500
+/** Steps during which the resident waits for the station, not the other way round. */
+const BUSY_STEP_KINDS: ReadonlySet<string> = new Set(['request', 'wait_for', 'submit', 'print', 'pay_qr'])
+/** "NOT recorded" stays this long before the flow's own failure screen, which then gets its usual end-screen time. */
+export const NOT_RECORDED_MS = 8000
+
+export interface KioskSettings {
+  idleTimeoutMs: number
+  endScreenMs: number
+  defaultLanguage: Language
+}
+
+/** The session being run: its flow (the definition it started with), its machine state and its number. */
+export interface KioskSession {
+  serial: number
+  flow: FlowDefinition
+  state: SessionState
+}
+
+export interface KioskState {
+  phase: Phase
+  settings: KioskSettings
+  /** Printed on receipts ({{station.id}}), and the display size. */
+  stationId: string
+  display: { cols: number; rows: number }
+  language: Language
+  /** A card read before the procedure was chosen (personal data: wiped with the session). */
+  identity: Identity | null
+  session: KioskSession | null
+  /** Sessions started: the number of the next one. Timers and calls carry it, so a late one of an old session is told apart. */
+  serial: number
+  menuFlows: FlowDefinition[]
+  page: number
+  /** What shows under a notice, and comes back when it goes. */
+  screen: Screen | null
+  /** Timer ids (`k<n>`), or null. */
+  timers: { idle: string | null; end: string | null; notice: string | null }
+  nextId: number
+  /** False while storage is full: procedures that submit are refused before the resident starts. */
+  accepting: boolean
+  /** The running session's submission was refused by the outbox. */
+  notRecorded: boolean
+  /** The keypad is faulty or absent: the welcome screen says the station cannot serve. */
+  keypadDown: boolean
+  /** The station is to stop: nobody new is served. */
+  stopping: boolean
+}
+
+/** What the machine reads from the station at the moment of an event. */
+export interface KioskInputs {
+  nowMs: number
+  /** Flows offered on the menu, in menu order. */
+  flows: () => FlowDefinition[]
+  /** Whether submissions are reaching central now (a hint on the welcome screen). */
+  online: () => boolean
+}
+
+export type KioskEvent =
+  | { kind: 'start' }
+  | { kind: 'key'; key: KeyName }
+  | { kind: 'card'; card: CardPresented }
+  | { kind: 'unreadable' }
+  | { kind: 'settings'; settings: KioskSettings }
+  | { kind: 'maintenance'; on: boolean }
+  | { kind: 'accepting'; accepting: boolean }
+  | { kind: 'keypadDown'; down: boolean }
+  | { kind: 'refresh' }
+  | { kind: 'finishThenRestart' }
+  | { kind: 'restartNow' }
+  | { kind: 'stop' }
+  | { kind: 'timer'; timer: string }
+  /** A result of a session's device call (printed, replied, notified, failed). */
+  | { kind: 'session'; serial: number; event: SessionEvent }
+  /** The outbox stored a submission under `id`. */
+  | { kind: 'stored'; serial: number; call: number; id: string; flow: string; version: number }
+  /** The outbox refused a submission: `code` for the log, `sessionCode` and `timeout` as the session reports failures. */
+  | { kind: 'notStored'; serial: number; call: number; flow: string; code: string; sessionCode: string; timeout: boolean }
+
+/** The session's device calls, as the kiosk hands them on. */
+export type SessionCall = Extract<SessionEffect, { kind: 'submit' | 'print' | 'request' | 'waitFor' | 'abort' }>
+
+export type KioskEffect =
+  | { kind: 'rows'; rows: string[] }
+  | { kind: 'phase'; phase: Phase }
+  | { kind: 'log'; level: 'info' | 'warn'; fields: Record<string, unknown>; message: string }
+  | { kind: 'event'; type: string; fields: EventFields }
+  | { kind: 'startTimer'; timer: string; ms: number }
+  | { kind: 'cancelTimer'; timer: string }
+  | { kind: 'call'; serial: number; effect: SessionCall }
+  /** Storage refused a submission: look at it again now. */
+  | { kind: 'storeFailed'; code: string }
+  /** The restarting screen shows: whoever waits for it may stop the station. */
+  | { kind: 'restartingShown' }
+
+export interface KioskSetup {
+  settings: KioskSettings
+  stationId: string
+  cols: number
+  rows: number
+}
+
+export function initialKioskState(setup: KioskSetup): KioskState {
+  return {
+    phase: 'welcome',
+    settings: setup.settings,
+    stationId: setup.stationId,
+    display: { cols: setup.cols, rows: setup.rows },
+    language: setup.settings.defaultLanguage,
+    identity: null,
+    session: null,
+    serial: 0,
+    menuFlows: [],
+    page: 0,
+    screen: null,
+    timers: { idle: null, end: null, notice: null },
+    nextId: 1,
+    accepting: true,
+    notRecorded: false,
+    keypadDown: false,
+    stopping: false,
+  }
+}
+
+/** A resident is being served: choosing a procedure, in one, or reading its end screen. */
+export function serving(phase: Phase): boolean {
+  return phase === 'menu' || phase === 'session' || phase === 'ended'
+}
+
+/** The timer id a session's timer runs under. */
+export function sessionTimerId(serial: number, timer: number): string {
+  return `s${serial}:${timer}`
+}
+
+export function kioskTransition(state: KioskState, event: KioskEvent, inputs: KioskInputs): { state: KioskState; effects: KioskEffect[] } {
+  const run = new KioskRun(state, inputs)
+  run.handle(event)
+  return { state: run.s, effects: run.effects }
+}
+
+/** Whether a flow stores a submission; those are the ones refused while storage is full. */
+function submits(flow: FlowDefinition): boolean {
+  for (const step of flow.steps.values()) if (step.kind === 'submit') return true
+  return false
+}
+
+function textIn(language: Language, text: LocalizedText): string {
+  return text[language]
+}
+
+class KioskRun {
+  readonly s: KioskState
+  readonly effects: KioskEffect[] = []
+
+  constructor(
+    state: KioskState,
+    readonly inputs: KioskInputs,
+  ) {
+    this.s = { ...state, timers: { ...state.timers } }
+  }
+
+  handle(event: KioskEvent): void {
+    const s = this.s
+    switch (event.kind) {
+      case 'start':
+        return this.#toWelcome()
+      case 'key':
+        return this.#key(event.key)
+      case 'card':
+        return this.#card(event.card)
+      case 'unreadable':
+        if (s.phase === 'maintenance' || s.phase === 'restarting') return
+        this.#touch()
+        return this.#notice(KIOSK_TEXTS.cardUnreadable, KIOSK_TEXTS.cardUnreadableHint)
+      case 'settings':
+        s.settings = event.settings
+        if (s.phase === 'welcome') this.#toWelcome()
+        return
+      case 'maintenance':
+        if (s.phase === 'restarting') return
+        if (event.on) {
+          this.#endSession('cancelled')
+          this.#clearTimers()
+          this.#enterPhase('maintenance')
+          this.#show({ title: this.#text(KIOSK_TEXTS.maintenanceTitle), body: this.#text(KIOSK_TEXTS.maintenanceBody) })
+        } else if (s.phase === 'maintenance') {
+          this.#toWelcome()
+        }
+        return
+      case 'accepting':
+        if (s.accepting === event.accepting) return
+        s.accepting = event.accepting
+        if (s.phase === 'welcome') this.#toWelcome()
+        return
+      case 'keypadDown':
+        if (s.keypadDown === event.down) return
+        s.keypadDown = event.down
+        if (s.phase === 'welcome') this.#toWelcome()
+        return
+      case 'refresh':
+        if (s.phase === 'welcome') this.#toWelcome()
+        return
+      case 'finishThenRestart':
+        if (s.stopping) return
+        s.stopping = true
+        if (!serving(s.phase)) this.#toRestarting()
+        return
+      case 'restartNow':
+        this.handle({ kind: 'finishThenRestart' })
+        if (s.phase !== 'restarting') this.#toRestarting()
+        return
+      case 'stop':
+        this.#endSession('cancelled')
+        return this.#clearTimers()
+      case 'timer':
+        return this.#timer(event.timer)
+      case 'session':
+        if (s.session?.serial === event.serial) this.#toSession(event.event)
+        return
+      case 'stored':
+        this.#log('info', { submission: event.id, flow: event.flow, version: event.version }, 'submission stored')
+        if (s.session?.serial === event.serial) this.#toSession({ kind: 'submitted', call: event.call, reference: referenceFromId(event.id) })
+        return
+      case 'notStored':
+        // Nothing was stored: say so plainly before the flow's own failure screen, never a receipt.
+        this.#log('warn', { flow: event.flow, code: event.code }, 'submission NOT recorded')
+        s.notRecorded = true
+        this.#notice(KIOSK_TEXTS.notRecordedTitle, KIOSK_TEXTS.notRecordedBody, NOT_RECORDED_MS)
+        this.effects.push({ kind: 'storeFailed', code: event.code })
+        if (s.session?.serial === event.serial) this.#toSession({ kind: 'failed', call: event.call, code: event.sessionCode, timeout: event.timeout })
+        return
+    }
+  }
+
+  #key(key: KeyName): void {
+    const s = this.s
+    if (s.phase === 'maintenance' || s.phase === 'restarting') return
+    this.#touch()
+    if (s.timers.notice !== null) this.#dismissNotice()
+    switch (s.phase) {
+      case 'welcome':
+        return this.#welcomeKey(key)
+      case 'menu':
+        return this.#menuKey(key)
+      case 'session':
+        return this.#toSession({ kind: 'key', key })
+      case 'ended':
+        return this.#toWelcome()
+    }
+  }
+
+  #card(card: CardPresented): void {
+    const s = this.s
+    if (s.phase === 'maintenance' || s.phase === 'restarting') return
+    // No keys to go on with: a card would lead a resident into a menu they cannot use.
+    if (s.keypadDown && s.phase === 'welcome') return
+    this.#touch()
+    const result = identityFromCard(card, new Date(this.inputs.nowMs))
+    if (!result.ok) {
+      this.#log('warn', { reason: result.reason, code: result.code, kind: card.kind }, 'card refused')
+      this.#event('card.rejected', { kind: card.kind, reason: result.reason })
+      return this.#notice(KIOSK_TEXTS.cardRejected, KIOSK_TEXTS.cardUnreadableHint)
+    }
+    if (s.phase !== 'session' && !this.inputs.flows().some((flow) => acceptsIdentitySource(flow, result.identity.source))) {
+      // A readable card no procedure identifies with (a Wiegand badge where flows want the CCCD):
+      // say so now, rather than open the menu and ask for another card later.
+      this.#event('card.rejected', { kind: card.kind, reason: 'no procedure accepts this card' })
+      return this.#notice(KIOSK_TEXTS.cardNotUsed, KIOSK_TEXTS.cardNotUsedHint)
+    }
+    this.#event('card.accepted', { kind: card.kind })
+    // A good read ends a "not readable" notice at once, as a key does; the resident should not wait 3 s.
+    if (s.timers.notice !== null) this.#dismissNotice()
+    switch (s.phase) {
+      case 'welcome':
+      case 'ended':
+        this.#endSession('cancelled')
+        s.identity = result.identity
+        s.language = s.settings.defaultLanguage
+        return this.#toMenu()
+      case 'menu':
+        s.identity = result.identity
+        return
+      case 'session': {
+        s.identity = result.identity
+        const session = s.session
+        if (session && acceptsIdentity(session.flow, session.state, result.identity)) this.#toSession({ kind: 'identity', identity: result.identity })
+        return
+      }
+    }
+  }
+
+  #welcomeKey(key: KeyName): void {
+    const s = this.s
+    if (key === '1') s.language = 'vi'
+    else if (key === '2') s.language = 'en'
+    else if (key === 'ok') s.language = s.settings.defaultLanguage
+    else return this.#invalidKey(key, KIOSK_TEXTS.pressOneOrTwo)
+    this.#toMenu()
+  }
+
+  #menuKey(key: KeyName): void {
+    const s = this.s
+    if (key === 'back') return this.#toWelcome()
+    if (key === '0') {
+      s.page += 1
+      return this.#showMenu()
+    }
+    const index = Number(key) - 1
+    const flow = Number.isInteger(index) ? s.menuFlows[index] : undefined
+    if (flow) return this.#startFlow(flow)
+    const count = s.menuFlows.length
+    this.#invalidKey(key, count > 0 ? chooseOneTo(count) : KIOSK_TEXTS.noFlows)
+  }
+
+  /** A key that means nothing here: say so briefly, and tell operations (menu keys are not personal data). */
+  #invalidKey(key: KeyName, hint: LocalizedText): void {
+    this.#log('info', { phase: this.s.phase, key }, 'key ignored')
+    this.#event('key.ignored', { phase: this.s.phase, key })
+    this.#notice(KIOSK_TEXTS.invalidKey, hint, INVALID_KEY_NOTICE_MS)
+  }
+
+  #startFlow(flow: FlowDefinition): void {
+    const s = this.s
+    if (!s.accepting && submits(flow)) {
+      this.#log('info', { flow: flow.id }, 'procedure refused: storage full')
+      return this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
+    }
+    this.#enterPhase('session')
+    s.notRecorded = false
+    s.serial += 1
+    const state = initialState({ language: s.language, identity: s.identity, stationId: s.stationId, display: s.display })
+    s.session = { serial: s.serial, flow, state }
+    this.#toSession({ kind: 'start' })
+  }
+
+  /** Runs an event through the current session's machine and takes its effects on. */
+  #toSession(event: SessionEvent): void {
+    const session = this.s.session
+    if (session) this.#runSession(session, event)
+  }
+
+  /** `session` may be one the kiosk has already let go of (it cancels it on the way out). */
+  #runSession(session: KioskSession, event: SessionEvent): void {
+    const next = transition(session.flow, session.state, event, this.inputs.nowMs)
+    const updated = { ...session, state: next.state }
+    if (this.s.session?.serial === session.serial) this.s.session = updated
+    const current = (): boolean => this.s.session?.serial === session.serial
+    for (const effect of next.effects) {
+      switch (effect.kind) {
+        case 'show':
+          this.#show(effect.screen)
+          break
+        case 'event':
+          this.effects.push({ kind: 'event', type: effect.type, fields: effect.fields })
+          break
+        case 'startTimer':
+          this.effects.push({ kind: 'startTimer', timer: sessionTimerId(session.serial, effect.timer), ms: effect.ms })
+          break
+        case 'cancelTimer':
+          this.effects.push({ kind: 'cancelTimer', timer: sessionTimerId(session.serial, effect.timer) })
+          break
+        case 'end':
+          if (current()) this.#sessionEnded(updated, effect.result)
+          break
+        default:
+          this.effects.push({ kind: 'call', serial: session.serial, effect })
+      }
+    }
+  }
+
+  #sessionEnded(session: KioskSession, result: { outcome: string; stepId: string }): void {
+    const s = this.s
+    this.#log('info', { flow: session.flow.id, version: session.flow.version, outcome: result.outcome, step: result.stepId }, 'session ended')
+    // The session's state goes with it: identity and answers are wiped.
+    s.session = null
+    s.identity = null
+    if (s.phase !== 'session') return
+    this.#enterPhase('ended')
+    // The end screen has its own countdown; the idle one would cut it short.
+    this.#cancelTimer('idle')
+    this.#startTimer('end', s.notRecorded ? NOT_RECORDED_MS + s.settings.endScreenMs : s.settings.endScreenMs)
+  }
+
+  #timer(timer: string): void {
+    const s = this.s
+    if (timer.startsWith('s')) {
+      const [serial, id] = timer.slice(1).split(':').map(Number)
+      if (s.session && s.session.serial === serial && id !== undefined) this.#toSession({ kind: 'timer', timer: id })
+      return
+    }
+    if (timer === s.timers.idle) {
+      s.timers.idle = null
+      return this.#idleTimeout()
+    }
+    if (timer === s.timers.end) {
+      s.timers.end = null
+      if (s.phase === 'ended') this.#toWelcome()
+      return
+    }
+    if (timer === s.timers.notice) this.#dismissNotice()
+  }
+
+  #idleTimeout(): void {
+    const s = this.s
+    if (s.phase === 'welcome' || s.phase === 'maintenance') return
+    // The station, not the resident, is busy (a request to central, a payment wait, printing):
+    // that step has its own timeout, so the idle countdown starts again after it.
+    if (this.#stationIsBusy()) return this.#touch()
+    const flow = s.session?.flow.id
+    this.#event('session.idle_timeout', { phase: s.phase, ...(flow ? { flow } : {}) })
+    this.#log('info', { phase: s.phase }, 'idle timeout; session wiped')
+    this.#endSession('timed_out')
+    this.#toWelcome()
+  }
+
+  #stationIsBusy(): boolean {
+    const session = this.s.session
+    if (!session || this.s.phase !== 'session' || session.state.status === 'ended') return false
+    const kind = currentStep(session.flow, session.state)?.kind
+    return kind !== undefined && BUSY_STEP_KINDS.has(kind)
+  }
+
+  #endSession(outcome: 'cancelled' | 'timed_out'): void {
+    const session = this.s.session
+    this.s.session = null
+    // Cancelled after it was let go: its end changes nothing here, and its state (identity, answers) is dropped.
+    if (session && session.state.status !== 'ended') this.#runSession(session, { kind: 'cancel', outcome })
+    this.s.identity = null
+  }
+
+  #toWelcome(): void {
+    const s = this.s
+    // Stopping: whoever was served is done; the next one meets the restarting screen.
+    if (s.stopping) return this.#toRestarting()
+    this.#endSession('cancelled')
+    this.#clearTimers()
+    s.identity = null
+    s.language = s.settings.defaultLanguage
+    this.#enterPhase('welcome')
+    if (s.keypadDown) {
+      return this.#show({
+        title: this.#text(KIOSK_TEXTS.keypadDownTitle),
+        body: `${this.#text(KIOSK_TEXTS.keypadDownBody)}\n${this.#text(KIOSK_TEXTS.keypadDownHint)}`,
+      })
+    }
+    // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
+    // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
+    const body = !s.accepting ? KIOSK_TEXTS.notAccepting : this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
+    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options: [...KIOSK_TEXTS.languageOptions[s.language]] })
+  }
+
+  #toRestarting(): void {
+    this.#endSession('cancelled')
+    this.#clearTimers()
+    this.#enterPhase('restarting')
+    this.#show({ title: this.#text(KIOSK_TEXTS.restartingTitle), body: this.#text(KIOSK_TEXTS.restartingBody) })
+    if (this.s.stopping) this.effects.push({ kind: 'restartingShown' })
+  }
+
+  #toMenu(): void {
+    const s = this.s
+    // Left the end screen early (a card): its timer must not cut the next resident's end screen short.
+    this.#cancelTimer('end')
+    this.#enterPhase('menu')
+    s.page = 0
+    s.menuFlows = this.inputs.flows().slice(0, 9)
+    this.#showMenu()
+  }
+
+  #showMenu(): void {
+    const s = this.s
+    if (s.menuFlows.length === 0) return this.#show({ title: this.#text(KIOSK_TEXTS.noFlows), body: '' })
+    this.#show({ title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) })
+  }
+
+  #enterPhase(phase: Phase): void {
+    if (phase === this.s.phase) return
+    this.s.phase = phase
+    this.effects.push({ kind: 'phase', phase })
+  }
+
+  #show(screen: Screen): void {
+    this.s.screen = screen
+    if (this.s.timers.notice !== null) return
+    this.#render(screen)
+  }
+
+  #render(screen: Screen): void {
+    const { cols, rows } = this.s.display
+    const probe = renderScreen(screen, { cols, rows, page: 0 })
+    // The menu pages itself (key 0); a flow's screen carries the page its session turned to.
+    const wanted = this.s.phase === 'menu' ? this.s.page : (screen.page ?? 0)
+    const page = probe.pageCount > 0 ? wanted % probe.pageCount : 0
+    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page })
+    this.effects.push({ kind: 'rows', rows: shown.rows })
+  }
+
+  #notice(title: LocalizedText, body: LocalizedText, durationMs = NOTICE_MS): void {
+    this.#cancelTimer('notice')
+    this.#render({ title: this.#text(title), body: this.#text(body) })
+    this.#startTimer('notice', durationMs)
+  }
+
+  #dismissNotice(): void {
+    this.#cancelTimer('notice')
+    if (this.s.screen) this.#render(this.s.screen)
+  }
+
+  /** Any resident input restarts the idle countdown; at zero everything they left is wiped. */
+  #touch(): void {
+    this.#startTimer('idle', this.s.settings.idleTimeoutMs)
+  }
+
+  #startTimer(slot: keyof KioskState['timers'], ms: number): void {
+    this.#cancelTimer(slot)
+    const timer = `k${this.s.nextId++}`
+    this.s.timers[slot] = timer
+    this.effects.push({ kind: 'startTimer', timer, ms })
+  }
+
+  #cancelTimer(slot: keyof KioskState['timers']): void {
+    const timer = this.s.timers[slot]
+    if (timer === null) return
+    this.s.timers[slot] = null
+    this.effects.push({ kind: 'cancelTimer', timer })
+  }
+
+  #clearTimers(): void {
+    this.#cancelTimer('idle')
+    this.#cancelTimer('end')
+    this.#cancelTimer('notice')
+  }
+
+  #text(text: LocalizedText): string {
+    return textIn(this.s.language, text)
+  }
+
+  #log(level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void {
+    this.effects.push({ kind: 'log', level, fields, message })
+  }
+
+  #event(type: string, fields: EventFields): void {
+    this.effects.push({ kind: 'event', type, fields })
+  }
+}
