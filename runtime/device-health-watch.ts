@@ -2,7 +2,8 @@
  * Puts each device's health on the bus (`device.health`) when its state changes, as the change is
  * pushed: the supervisor tells of every change (a driver's own, a failed start, a restart), so an idle
  * station has no timer for this. A slow sweep stays as the safety net for a change nobody announced.
- * Each look also hands the summary to `looked` (the status LEDs).
+ * Each look also hands the summary to `looked`, which the station publishes as `station.condition`
+ * for the status LEDs (runtime/indicators/status-led-policy.ts): the one stream of health changes.
  */
 import type { Clock, TimerHandle } from './core/clock.js'
 import type { Health } from './core/health.js'

@@ -1,34 +1,22 @@
 import { randomUUID } from 'node:crypto'
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config/schema.js'
-import type { Printer } from '../drivers/printer/printer.js'
-import { FLOWS_CACHE_FILE, openFlowCacheFile, PREBUILT_FLOWS_CACHE } from '../flows/engine/flow-cache-file.js'
-import { loadFlowsDir, type FlowLoadOptions } from '../flows/engine/flow-folder.js'
-import type { FlowDefinition } from '../flows/engine/flow-types.js'
 import { EventBus } from './bus/event-bus.js'
 import type { StationEvents } from './bus/events.js'
-import type { Clock, TimerHandle } from './core/clock.js'
-import { isStationError, messageOf, StationError } from './core/errors.js'
+import type { Clock } from './core/clock.js'
+import { StationError } from './core/errors.js'
 import { centralCalls } from './central-calls.js'
-import { ControlServer, isSocketAnswering } from './control/control-server.js'
-import { controlSocketPath } from './control/socket-path.js'
-import { loadOrCreateKey } from './crypto/key-file.js'
+import { ControlServer } from './control/control-server.js'
 import { DeviceHealthWatch } from './device-health-watch.js'
 import { MaintenanceMode } from './maintenance.js'
-import type { DeviceService } from './device-service.js'
 import { DeviceFaultEvents } from './device-fault-events.js'
-import type { DeviceDeps } from './devices/device-deps.js'
-import { displayDevice } from './devices/display-device.js'
-import { buzzerDevice, statusLedsDevice, type BuzzerDevice, type StatusLedsDevice } from './devices/indicator-devices.js'
-import { keypadDevice } from './devices/keypad-device.js'
-import { nfcDevice } from './devices/nfc-device.js'
-import { printerDevice } from './devices/printer-device.js'
-import { scannerDevice } from './devices/scanner-device.js'
-import { tamperDevice } from './devices/tamper-device.js'
-import { wiegandDevice } from './devices/wiegand-device.js'
+import { stationDevices } from './devices/station-devices.js'
+import { finishResidents } from './finish-residents.js'
 import type { Hardware } from './hardware/hardware.js'
 import type { SimRig } from './hardware/sim-rig.js'
+import { BuzzerPolicy } from './indicators/buzzer-policy.js'
+import { StatusLedPolicy } from './indicators/status-led-policy.js'
 import { Kiosk } from './kiosk/kiosk.js'
 import type { Logger } from './core/logger.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
@@ -36,14 +24,10 @@ import { OutboxDrain } from './mqtt/outbox-drain.js'
 import { centralVerifier } from './ops/central-verifier.js'
 import { stationCommandHandlers } from './ops/command-handlers.js'
 import { CommandService } from './ops/command-service.js'
-import { loadTrustedKeys } from './ops/trusted-keys.js'
-import { openJournalOutbox, type JournalOutbox } from './outbox/journal-outbox.js'
-import { openStationState } from './state/station-state.js'
 import { freeBytesOf, StorageWatch } from './state/storage-watch.js'
 import { HeldEvents } from './held-events.js'
 import { reportStorageFaults } from './storage-fault-events.js'
 import { loadDesiredAtStart } from './ops/desired-config.js'
-import { flowsAtStart } from './ops/flow-bundle.js'
 import { RemoteConfigService } from './ops/remote-config-service.js'
 import { simControlHandlers } from './sim-control.js'
 import { HardwareTests } from './technician/hardware-tests.js'
@@ -51,21 +35,12 @@ import type { LogRing } from './technician/log-ring.js'
 import { StationActivity } from './technician/station-activity.js'
 import { technicianControlHandlers } from './technician/technician-control.js'
 import { tlsIdentityReader } from './technician/tls-identity.js'
-import { stationFlowOptions } from './station-flow-options.js'
+import { openStationFlows } from './station-flows.js'
+import { claimDataDir, loadStationTrust, openStationStorage } from './station-storage.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
 import { Supervisor } from './supervisor/supervisor.js'
-
-/** Kiosk and station events the resident hears: a short chirp for success, a long tone for a refusal. */
-const BEEP_FOR_EVENT: Readonly<Record<string, 'ok' | 'error' | 'alarm'>> = {
-  'card.accepted': 'ok',
-  'flow.completed': 'ok',
-  'card.rejected': 'error',
-  'card.unreadable': 'error',
-  'key.ignored': 'error',
-  'tamper.opened': 'alarm',
-}
 
 export interface StationDeps {
   config: Config
@@ -105,8 +80,10 @@ export interface RunningStation {
 }
 
 /**
- * Opens the station's storage, wires drivers, flows, outbox, MQTT and the control socket, and
- * starts them under the supervisor. Everything it opens, `stop()` closes in reverse order.
+ * The composition root: claims the data dir and opens the storage (station-storage.ts) and the
+ * flows (station-flows.ts), wires devices, kiosk, indicators (indicators/), outbox, MQTT and the
+ * control socket, and starts them under the supervisor. Everything it opens, `stop()` closes in
+ * reverse order.
  */
 export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const { hardware, clock, log } = deps
@@ -117,84 +94,22 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   const startup = await loadDesiredAtStart(deps.config, new Date(clock.now()).toISOString())
   const config = startup.config
   if (config.log.level !== deps.config.log.level) log.level = config.log.level
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 })
-  // Two stations on one data dir would write one journal from two processes: refuse the second.
-  const socketPath = controlSocketPath(config.dataDir, config.control.socketPath)
-  if (await isSocketAnswering(socketPath)) {
-    throw new StationError('E_CONTROL_REQUEST', `another station is already running with data dir ${config.dataDir}`, {
-      path: socketPath,
-    })
-  }
+  const socketPath = await claimDataDir(config)
   // Flows first: a missing or unreadable flows folder fails before any storage is opened.
-  const flowLog = log.child({ component: 'flows' })
-  // Parsed flows are cached in the data dir (and for the bundled flows by the build): docs/startup.md.
-  const flowCache = await openFlowCacheFile({
-    path: join(config.dataDir, FLOWS_CACHE_FILE),
-    prebuilt: [PREBUILT_FLOWS_CACHE],
-    onProblem: (message) => flowLog.warn(message),
-  })
-  const flowOptions: FlowLoadOptions = { ...stationFlowOptions(config.hardware), cache: flowCache }
-  // The newest installed flow bundle when it is good, else flows.dir (docs/remote-config.md).
-  const flowsChoice = await flowsAtStart(config.dataDir, config.flows.dir, flowOptions)
-  if (flowsChoice.fallback !== undefined) flowLog.warn({ reason: flowsChoice.fallback }, 'installed flow bundle not used; running flows.dir')
-  let flowsDir = flowsChoice.dir
-  const loadFlows = async (): Promise<{ flows: FlowDefinition[]; errors: number }> => {
-    const loaded = await loadFlowsDir(flowsDir, flowOptions)
-    for (const diagnostic of loaded.diagnostics) {
-      const level = diagnostic.severity === 'error' ? 'error' : 'warn'
-      flowLog[level]({ code: diagnostic.code, file: diagnostic.file, line: diagnostic.line, step: diagnostic.step }, diagnostic.message)
-    }
-    const result = [...loaded.flows.values()]
-    flowLog.info({ flows: result.map((flow) => `${flow.id}@${flow.version}`) }, 'flows loaded')
-    return { flows: result, errors: loaded.diagnostics.filter((d) => d.severity === 'error').length }
-  }
-  // Replaced whole on reload: the menu reads it for each new session, while a session in progress
-  // keeps the definition it started with, so it finishes on that version.
-  let flows: FlowDefinition[] = (await loadFlows()).flows
+  const stationFlows = await openStationFlows(config, log)
+  const flowsChoice = stationFlows.choice
+  const flowOptions = stationFlows.options
   const reloadFlows = async () => {
-    const reloaded = await loadFlows()
-    flows = reloaded.flows
-    bus.emit('station.event', { type: 'flows.reloaded', fields: { flows: flows.length, errors: reloaded.errors } })
-    return { flows: flows.map((flow) => ({ id: flow.id, version: flow.version })), errors: reloaded.errors }
+    const reloaded = await stationFlows.reload()
+    bus.emit('station.event', { type: 'flows.reloaded', fields: { flows: reloaded.flows.length, errors: reloaded.errors } })
+    return { flows: reloaded.flows.map((flow) => ({ id: flow.id, version: flow.version })), errors: reloaded.errors }
   }
-
-  // Central's word counts only when signed by a key in central.trustedKeys (docs/delivery.md); without
-  // one nothing central sends is obeyed and no submission leaves the outbox. Loaded before any
-  // storage opens, so an unreadable key file fails cleanly.
-  const centralKeys = deps.brokerUrl ? await loadTrustedKeys(config.central.trustedKeys) : new Map()
-  if (deps.brokerUrl && centralKeys.size === 0) {
-    log.warn('central.trustedKeys is empty: central\'s acknowledgements and replies will all be refused')
-  }
-  // Operations' public keys: an unreadable or wrong key file fails the start (E_CONFIG_INVALID).
-  const opsTrustedKeys = await loadTrustedKeys(config.ops.trustedKeys)
-
-  const state = await openStationState(join(config.dataDir, 'state.json'), {
-    bootCount: 0,
-    receiptSeq: 0,
-    maintenance: false,
-  }, { nowMs: () => clock.now() })
-  let bootCount: number
-  try {
-    bootCount = await state.recordBoot()
-  } catch (error) {
-    // A full disk must not keep the station down: it starts with intake refused, delivers what is
-    // queued, and the storage watch writes the counter once space is back (docs/storage-faults.md).
-    bootCount = state.get().bootCount
-    log.error({ err: error }, 'boot counter not written; starting with new submissions refused')
-  }
-  const key = await loadOrCreateKey(config.storage.keyFile)
-  const outbox = await openJournalOutbox({
-    dir: join(config.dataDir, 'outbox'),
-    key,
-    clock,
-    maxBytes: config.storage.outboxMaxBytes,
-    segmentBytes: config.storage.outboxSegmentBytes,
-    reserveBytes: config.storage.reserveBytes,
-    log,
-  })
+  // Loaded before any storage opens, so an unreadable key file fails cleanly.
+  const { centralKeys, opsTrustedKeys } = await loadStationTrust(config, deps.brokerUrl, log)
+  const { state, bootCount, outbox } = await openStationStorage(config, clock, log)
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
-  const devices = createDevices({ config, hardware, clock, log, bus })
+  const devices = stationDevices({ config, hardware, clock, log, bus })
   // For the technician (`station tui`): counts of what happened, and the device tests that borrow
   // the keypad, the readers or the display from the kiosk for a moment.
   const activity = new StationActivity({ clock, bus })
@@ -224,7 +139,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         birthSeq: bootCount,
         ...(config.mqtt.urls && config.mqtt.urls.length > 0 ? { urls: config.mqtt.urls } : {}),
         ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
-        flows: () => flows.map((flow) => ({ id: flow.id, version: flow.version })),
+        flows: () => stationFlows.current().map((flow) => ({ id: flow.id, version: flow.version })),
         clock,
         log,
         verifier: centralVerifier({ stationId: config.station.id, trustedKeys: centralKeys, maxSkewS: config.ops.maxSkewS, clock }),
@@ -274,7 +189,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     printer,
     outbox,
     central: centralCalls(link, { clock, event: (type, fields) => bus.emit('station.event', { type, fields }) }),
-    flows: () => flows,
+    flows: () => stationFlows.current(),
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     phaseChanged: () => healthWatch?.queue(),
     isOnline: () => link?.isConnected ?? false,
@@ -309,14 +224,12 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   bus.on('tamper.changed', ({ open }) => {
     maintenance.tamper(open).catch((error: unknown) => log.error({ err: error }, 'could not record the tamper change'))
   })
+  // The indicators follow the bus: the buzzer its events, the LEDs the station's condition.
   const { buzzer, leds } = devices
-  if (buzzer) {
-    if (config.hardware.buzzer.keyClick) bus.on('key.pressed', () => buzzer.beep('key'))
-    bus.on('station.event', ({ type }) => {
-      const beep = BEEP_FOR_EVENT[type]
-      if (beep) buzzer.beep(beep)
-    })
-  }
+  const buzzerPolicy = buzzer ? new BuzzerPolicy({ bus, beep: (name) => buzzer.beep(name), keyClick: config.hardware.buzzer.keyClick }) : null
+  const ledPolicy = leds ? new StatusLedPolicy({ bus, show: (ledState) => leds.show(ledState) }) : null
+  buzzerPolicy?.start()
+  ledPolicy?.start()
   bus.on('key.pressed', ({ key }) => {
     if (!tests.takeKey(key)) kiosk.key(key)
   })
@@ -359,7 +272,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
       brokerUrl: deps.brokerUrl,
       health: supervisor?.health() ?? {},
       session: kiosk.view(),
-      flows: flows,
+      flows: stationFlows.current(),
       maintenance,
       outboxStorage: outboxStorageReport(outbox, storage.current, outbox.recovery.tornBytesDropped),
       ...(deps.sim ? { simBus: deps.sim.bus } : {}),
@@ -497,7 +410,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
           log.level = next.log.level
         },
         useFlows: async (dir) => {
-          flowsDir = dir
+          stationFlows.useDir(dir)
           const reloaded = await reloadFlows()
           if (reloaded.errors > 0) throw new StationError('E_FLOW_INVALID', `${reloaded.errors} flow errors in ${dir}`, { dir })
         },
@@ -535,8 +448,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     health: () => watchedSupervisor.health(),
     onChange: (listener) => watchedSupervisor.onHealthChange(listener),
     changed: (device, health) => bus.emit('device.health', { device, health }),
-    // Red for someone to come and look; blinking green while a resident is being served.
-    looked: (anyFault) => leds?.show(maintenance.on || anyFault ? 'fault' : kiosk.phase === 'welcome' ? 'ok' : 'busy'),
+    // After each look, what the indicators show: runtime/indicators/status-led-policy.ts.
+    looked: (anyFault) => bus.emit('station.condition', { anyFault, maintenance: maintenance.on, phase: kiosk.phase }),
   })
   healthWatch.start()
   ready = true
@@ -546,70 +459,20 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     socketPath,
     status: report,
     reloadFlows,
-    async finishResidents(cutShort) {
-      const startedMs = clock.now()
-      const serving = kiosk.serving
-      if (serving) log.info({ graceS: config.session.stopGraceS }, 'stop: waiting for the resident to finish')
-      let timer: TimerHandle | null = null
-      let onAbort = () => {}
-      const over = new Promise<'over'>((resolve) => {
-        timer = clock.setTimeout(() => resolve('over'), config.session.stopGraceS * 1000)
-        onAbort = () => resolve('over')
-        cutShort?.addEventListener('abort', onAbort, { once: true })
-        if (cutShort?.aborted) resolve('over')
-      })
-      const outcome = await Promise.race([kiosk.finishThenRestart().then(() => 'done' as const), over])
-      if (timer) clock.clearTimeout(timer)
-      cutShort?.removeEventListener('abort', onAbort)
-      const residentCutOff = outcome === 'over' && kiosk.serving
-      kiosk.restartNow()
-      const waitedMs = clock.now() - startedMs
-      if (serving) log.info({ waitedMs, residentCutOff }, residentCutOff ? 'stop: grace over, resident cut off' : 'stop: resident done')
-      return { waitedMs, residentCutOff }
-    },
+    finishResidents: (cutShort) =>
+      finishResidents({ kiosk, clock, log, graceS: config.session.stopGraceS, ...(cutShort ? { cutShort } : {}) }),
     async stop() {
       ready = false
       healthWatch?.stop()
       stopDeliveredTracking()
       tests.stop()
       await supervisor?.stop()
+      // After the supervisor: what the kiosk says while it stops still sounds, as the buzzer runs until then.
+      buzzerPolicy?.stop()
+      ledPolicy?.stop()
       await outbox.close()
       await hardware.close()
       log.info('station stopped')
     },
-  }
-}
-
-interface Devices {
-  services: DeviceService[]
-  showRows(rows: string[]): void
-  printer: Printer
-  leds: StatusLedsDevice | null
-  buzzer: BuzzerDevice | null
-}
-
-/** Drivers on the chosen transports, each wrapped as a supervised service that reports health. */
-function createDevices(deps: DeviceDeps): Devices {
-  const { hardware: settings } = deps.config
-  const display = displayDevice(deps)
-  const printer = printerDevice(deps)
-  const leds = settings.leds.enabled ? statusLedsDevice(deps) : null
-  const buzzer = settings.buzzer.enabled ? buzzerDevice(deps) : null
-  return {
-    services: [
-      display.service,
-      keypadDevice(deps),
-      scannerDevice(deps),
-      printer.service,
-      ...(settings.nfc.enabled ? [nfcDevice(deps)] : []),
-      ...(settings.wiegand.enabled ? [wiegandDevice(deps)] : []),
-      ...(settings.tamper.enabled ? [tamperDevice(deps)] : []),
-      ...(leds ? [leds.service] : []),
-      ...(buzzer ? [buzzer.service] : []),
-    ],
-    showRows: display.showRows,
-    printer: printer.printer,
-    leds,
-    buzzer,
   }
 }

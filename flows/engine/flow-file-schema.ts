@@ -4,16 +4,16 @@
  * `StepFile`, ...), the runtime check in flow-read.ts (TypeBox errors mapped to diagnostics), and
  * flows/flow.schema.json for editors (scripts/build-flow-schema.mjs, checked current by a test).
  * What a step does is in flow-types.ts; what a schema cannot say (targets, reachability, variables,
- * text fit, capabilities, and a few rules across keys) is in flow-read.ts and flow-validate.ts.
+ * text fit, capabilities, and a few rules across keys) is in flow-file-rules.ts and flow-validate.ts.
  *
- * Each schema may carry a `ReaderHint` (a symbol key, never written to the JSON): how flow-read.ts
- * words a problem there, so the messages keep their form `path: problem (got value)`.
+ * Each schema may carry a `ReaderHint` (a symbol key, never written to the JSON): how
+ * schema-problems.ts words a problem there, so the messages keep their form `path: problem (got value)`.
  */
 import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebox'
 import { CONDITION_OPERATORS } from './conditions.js'
 import type { DiagnosticCode } from './diagnostic.js'
 import { IDENTITY_SOURCES } from './identity.js'
-import { FIELD_TYPES } from './reply-shape.js'
+import { DEFAULT_MAX_LENGTH, FIELD_TYPES, MAX_MAX_LENGTH } from './reply-shape.js'
 import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES } from './template.js'
 import { define, discriminated, schemaDocument, variant } from './schema-document.js'
 
@@ -37,8 +37,6 @@ export const MENU_ORDER = { min: 1, max: 99 } as const
 export const QR_MODULE_DOTS = { min: 1, max: 16 } as const
 /** Feed: ESC d n feeds n = 0..255 lines; 0 would be a no-op line, so the floor is 1. */
 export const FEED_LINES = { min: 1, max: 255 } as const
-/** A reply's text field: at most this many characters unless it says otherwise, and never more than the maximum. */
-export const REPLY_TEXT_LENGTH = { default: 200, max: 2000 } as const
 
 export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end'] as const
 export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const
@@ -50,7 +48,7 @@ export const TEXT_SIZES = ['normal', 'double'] as const
 
 // ---- how the reader words problems ----
 
-/** How flow-read.ts words a problem at a schema (see the top of this file). */
+/** How schema-problems.ts words a problem at a schema (see the top of this file). */
 export interface ReaderHint {
   /** What the value should be, as in "expected {expected} (got 42)" and "'x' is not {expected}". */
   expected?: string
@@ -64,6 +62,8 @@ export interface ReaderHint {
   badKey?: (key: string) => string
   /** A text in both languages: problems are FLOW_MISSING_TRANSLATION. */
   translation?: true
+  /** One language of such a text: empty is missing, spaces only is blank. */
+  language?: true
   /** A discriminated union whose variants' keys are words of one vocabulary: a key of another variant "does not apply". */
   foreignKeys?: (variantName: string) => string
 }
@@ -96,7 +96,7 @@ const StepId = define('step_id', hint(Type.String({ pattern: STEP_ID.source, des
 
 const AnswerName = define('answer_name', hint(Type.String({
   pattern: ANSWER_NAME.source,
-  // Checked by flow-read.ts with its own message ("reserved for a built-in"); stated here for editors.
+  // Checked by flow-file-rules.ts with its own message ("reserved for a built-in"); stated here for editors.
   not: { enum: [...RESERVED_NAMES] },
   description: `A name to save under: lower case letters, digits and '_', starting with a letter; not a built-in name (${RESERVED_NAMES.join(', ')}).`,
 }), { expected: ANSWER_NAME.source.slice(1, -1) }))
@@ -112,7 +112,7 @@ const Template = define('template', Type.String({
   description: 'Text that may use {{variables}}: {{answer}}, {{answer.value}}, {{reply.field}}, {{reference}}, {{identity.masked}}, {{payment.qr}}, {{payment.amount}}, {{station.id}}, {{date}}, {{time}}.',
 }))
 
-const Language = (description: string) => Type.String({ pattern: '\\S', description })
+const Language = (description: string) => hint(Type.String({ pattern: '\\S', description }), { language: true })
 
 const Text = define('text', hint(Type.Object({
   vi: Language('Vietnamese.'),
@@ -150,14 +150,21 @@ const fieldCommon = {
 const StringField = define('field_string', Type.Object({
   type: Type.Literal('string'),
   ...fieldCommon,
-  max_length: Type.Optional(Type.Integer({ minimum: 1, maximum: REPLY_TEXT_LENGTH.max, description: `Longest text in characters (default ${REPLY_TEXT_LENGTH.default}).` })),
+  max_length: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MAX_LENGTH, description: `Longest text in characters (default ${DEFAULT_MAX_LENGTH}).` })),
   pattern: Type.Optional(Type.String({ description: 'Regular expression the whole text must match (anchor it); needs an example.' })),
   enum: Type.Optional(EnumValues('The only texts accepted.')),
   example: Type.Optional(Type.String({ description: 'A text that fits, from which station flows test builds replies.' })),
 }, { additionalProperties: false, dependentRequired: { pattern: ['example'] } }))
 
+const IntegerField = define('field_integer', Type.Object({
+  type: Type.Literal('integer'),
+  ...fieldCommon,
+  min: Type.Optional(Type.Integer({ description: 'Smallest number accepted.' })),
+  max: Type.Optional(Type.Integer({ description: 'Largest number accepted.' })),
+}, { additionalProperties: false }))
+
 const NumberField = define('field_number', Type.Object({
-  type: Type.Union([Type.Literal('integer'), Type.Literal('number')]),
+  type: Type.Literal('number'),
   ...fieldCommon,
   min: Type.Optional(Type.Number({ description: 'Smallest number accepted.' })),
   max: Type.Optional(Type.Number({ description: 'Largest number accepted.' })),
@@ -168,8 +175,7 @@ const BooleanField = define('field_boolean', Type.Object({
   ...fieldCommon,
 }, { additionalProperties: false }))
 
-const FullField = hint(discriminated('type', Type.Union([StringField, NumberField, BooleanField])), {
-  expected: `one of ${FIELD_TYPES.join(', ')}`,
+const FullField = hint(discriminated('type', Type.Union([StringField, IntegerField, NumberField, BooleanField])), {
   foreignKeys: (type) => `does not apply to a ${type} field`,
 })
 
@@ -223,7 +229,7 @@ const LineFeed = define('line_feed', Type.Object({
 }, { additionalProperties: false }))
 
 const ReceiptLine = define('receipt_line', hint(discriminated('kind', Type.Union([LineText, LineQr, LineBarcode, LineRule, LineFeed])), {
-  expected: `a mapping with a 'kind' (${RECEIPT_LINE_KINDS.join(', ')})`,
+  expected: `a mapping with a 'kind': ${RECEIPT_LINE_KINDS.slice(0, -1).join(', ')} or ${RECEIPT_LINE_KINDS[RECEIPT_LINE_KINDS.length - 1] ?? ''}`,
 }))
 
 const Receipt = (description: string) => hint(Type.Array(ReceiptLine, { minItems: 1, description }), { count: () => 'a receipt needs at least one line' })
@@ -339,7 +345,7 @@ const WaitForStep = define('step_wait_for', Type.Object({
   on_error: Type.Optional(use(StepId, 'Where a failure of the wait goes; absent: on_timeout.')),
 }, {
   additionalProperties: false,
-  // Checked by flow-read.ts (FLOW_NO_REPLY_SHAPE); stated here for editors.
+  // Checked by flow-file-rules.ts (FLOW_NO_REPLY_SHAPE); stated here for editors.
   dependentRequired: { save_as: ['fields'] },
   description: 'Waits for an inbound event such as a payment confirmation.',
 }))
@@ -358,7 +364,7 @@ const EndStep = step('end', 'Shows a text and ends the session.', {
 
 export const StepFileSchema = define('step', hint(discriminated('kind', Type.Union([
   ScanIdStep, ChooseStep, InputStep, ShowStep, SubmitStep, PrintStep, RequestStep, PayQrStep, WaitForStep, BranchStep, EndStep,
-], { description: 'One step; its kind says what it does.' })), { expected: `one of ${STEP_KINDS.join(', ')}` }))
+], { description: 'One step; its kind says what it does.' })), { expected: "a mapping with a 'kind'" }))
 
 // ---- the file ----
 

@@ -35,7 +35,7 @@ export function deviceNodesOf(hardware: HardwareConfig): DeviceNode[] {
   const line = (backend: 'onoff' | 'pigpio', device: string) =>
     backend === 'pigpio' ? need('/dev/mem', 'pigpio', device, null) : need(sysfsExport, 'sysfs-gpio', device, 'gpio')
 
-  // The keypad and an I2C NFC reader on the display's bus share its node (runtime/native-hardware.ts).
+  // The keypad and an I2C NFC reader on the display's bus share its node (runtime/hardware/native-hardware.ts).
   i2c(hardware.display.bus, 'display')
   i2c(hardware.display.bus, 'keypad')
   if (hardware.keypad.irqLine !== undefined) line('onoff', 'keypad irq')
