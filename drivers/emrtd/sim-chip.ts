@@ -81,7 +81,10 @@ export class SimChip {
     this.#removeIn = count
   }
 
-  readonly transceive = async (apdu: Uint8Array): Promise<Uint8Array> => {
+  readonly transceive = async (apdu: Uint8Array): Promise<Uint8Array> => this.answer(apdu)
+
+  /** The chip's answer, synchronously, for the simulated PN532 (a card's `apdu` handler in drivers/nfc/sim-pn532.ts). */
+  readonly answer = (apdu: Uint8Array): Uint8Array => {
     if (this.#removeIn !== undefined && this.#removeIn-- <= 0) this.#present = false
     if (!this.#present) throw new StationError('E_DEVICE_TIMEOUT', 'simulated card is not in the field')
     this.apduCount++

@@ -34,6 +34,11 @@ export interface SimCard {
   sak?: string
   /** The ATS, TL byte first; only with SAK bit 0x20. */
   ats?: string
+  /**
+   * An ISO/IEC 14443-4 card's answer to an APDU (InDataExchange), e.g. a simulated eMRTD chip
+   * (drivers/emrtd/sim-chip.ts, `answer`). Throwing means the card stopped answering: status 0x01.
+   */
+  apdu?: (apdu: Uint8Array) => Uint8Array
 }
 
 /**
@@ -112,14 +117,25 @@ interface Target {
   atqa: Uint8Array
   sak: number
   ats: Uint8Array
+  apdu: ((apdu: Uint8Array) => Uint8Array) | undefined
 }
+
+/** InDataExchange DataIn bytes per answer (UM0701-02 §7.3.8); the rest follows with status bit 0x40 (MI). */
+const DATA_IN_MAX_BYTES = 262
+const STATUS_MORE_INFORMATION = 0x40
+/** InDataExchange status: the target did not answer in time (the card left the field). */
+const STATUS_TIMEOUT = 0x01
+/** InDataExchange status: the command is not acceptable here (no ISO/IEC 14443-4 target). */
+const STATUS_NOT_ACCEPTABLE = 0x27
 
 type Outcome = { kind: 'response'; data: number[] } | { kind: 'error' } | { kind: 'waiting' }
 
 /**
  * The PN532's command rules, whatever the host interface. Kept from UM0701-02 and docs/protocols.md 2:
  * - a well-formed command is ACKed, then answered with `D5 <code+1> …`, or with the error frame when
- *   its length or parameters are wrong or the command is unknown (InDataExchange is not modelled);
+ *   its length or parameters are wrong or the command is unknown;
+ * - InDataExchange passes the APDU to a card that has an `apdu` handler; an answer longer than one
+ *   DataIn comes in pieces with status bit 0x40 (MI), the next one fetched with `40 Tg`;
  * - the host's ACK aborts the running command; the host's NACK asks for the last response again;
  * - InListPassiveTarget (106 kbps type A) answers the card in the field; without one it answers
  *   `D5 4B 00` after MxRtyPassiveActivation retries, but with 0xFF (the power-up value) it waits for
@@ -143,6 +159,8 @@ export class SimPn532 {
   #lastResponse: Uint8Array | undefined
   #fault: { kind: Pn532Fault; count: number } | undefined
   #ports = new Set<Pn532Port>()
+  /** The rest of a card's answer longer than one DataIn, fetched with `40 Tg`. */
+  #pendingDataIn: Uint8Array | undefined
 
   constructor(options: SimPn532Options = {}) {
     this.#firmware = [options.ic ?? 0x32, options.ver ?? 1, options.rev ?? 6, options.support ?? 0x07]
@@ -162,7 +180,8 @@ export class SimPn532 {
     if (wantsAts !== ats.length > 0 || (wantsAts && ats[0] !== ats.length)) {
       throw new TypeError('ats is needed exactly when sak has bit 0x20, and its first byte (TL) is its length')
     }
-    this.#card = { uid, atqa, sak, ats }
+    this.#card = { uid, atqa, sak, ats, apdu: card.apdu }
+    this.#pendingDataIn = undefined
     const waiting = this.#waiting
     if (waiting === undefined) return
     this.#waiting = undefined
@@ -295,9 +314,32 @@ export class SimPn532 {
       }
       case PN532_COMMAND.InRelease:
         return params.length === 1 ? answer(0x00) : error
+      case PN532_COMMAND.InDataExchange:
+        return params.length < 1 ? error : answer(...this.#dataExchange(params))
       default:
         return error
     }
+  }
+
+  /** `Status DataIn` of InDataExchange: the card's answer, in pieces of DATA_IN_MAX_BYTES with MI set. */
+  #dataExchange(params: Uint8Array): number[] {
+    const card = this.#card
+    if (card?.apdu === undefined) return [card === undefined ? STATUS_TIMEOUT : STATUS_NOT_ACCEPTABLE]
+    let answer = this.#pendingDataIn
+    this.#pendingDataIn = undefined
+    if (params.length > 1 || answer === undefined) {
+      try {
+        answer = card.apdu(params.subarray(1))
+      } catch {
+        this.#card = undefined
+        return [STATUS_TIMEOUT]
+      }
+    }
+    if (answer.length > DATA_IN_MAX_BYTES) {
+      this.#pendingDataIn = answer.subarray(DATA_IN_MAX_BYTES)
+      return [STATUS_MORE_INFORMATION, ...answer.subarray(0, DATA_IN_MAX_BYTES)]
+    }
+    return [0x00, ...answer]
   }
 
   /** `4B 01 Tg ATQA SAK NFCIDLength NFCID1 [ATS]` (docs/protocols.md 2.3). */
