@@ -14,6 +14,11 @@ import { SimPn532, SimPn532I2c } from '../../../drivers/nfc/sim-pn532.js'
 import { systemClock } from '../../../runtime/core/clock.js'
 
 const NOW = new Date('2026-06-01T00:00:00Z')
+/**
+ * Deadlines on the real clock: the simulated chip answers at once, but a test machine busy with other
+ * suites can delay a timer past the transport's 50 ms ACK default.
+ */
+const LOADED_MACHINE_MS = 10_000
 const random = (length: number) => new Uint8Array(randomBytes(length))
 const issuer = makeTestIssuer({ now: NOW })
 const card = buildSimCccd({ personalNumber: '001190000123', birth: '900101', sex: 'F', expiry: '300101', surname: 'LE', given: 'THI HOA' }, issuer)
@@ -24,7 +29,7 @@ function rig() {
   const pn532 = new SimPn532()
   bus.attach(0x24, new SimPn532I2c(pn532))
   // A protected answer is up to 252 bytes; the default 64-byte response read is for UIDs only.
-  const transport = new Pn532I2cTransport(bus, { clock: systemClock, statusPollMs: 1, responseReadBytes: 270 })
+  const transport = new Pn532I2cTransport(bus, { clock: systemClock, statusPollMs: 1, responseReadBytes: 270, ackTimeoutMs: LOADED_MACHINE_MS })
   const chip = new SimChip(card, random)
   pn532.presentCard({ uid: '08 12 34 56', atqa: '00 04', sak: '20', ats: '05 78 80 70 02', apdu: chip.answer })
   return { transport, pn532, chip }
@@ -32,9 +37,9 @@ function rig() {
 
 t.test('a simulated CCCD behind the simulated PN532 over I2C is read and passively authenticated', async (t) => {
   const { transport, pn532 } = rig()
-  const target = await transport.exchange(inListPassiveTarget(1, BRTY.iso14443a106), { timeoutMs: 500 })
+  const target = await transport.exchange(inListPassiveTarget(1, BRTY.iso14443a106), { timeoutMs: LOADED_MACHINE_MS })
   t.equal(target[1], 1, 'one target')
-  const read = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: 1000 }), { can: '000123', randomBytes: random })
+  const read = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS }), { can: '000123', randomBytes: random })
   t.equal(read.access, 'pace-can')
   t.ok(pn532.commands.some((command) => command.name === 'InDataExchange'))
   t.same(verifyPassiveAuthentication({ sod: read.raw.sod, dataGroups: read.raw.dataGroups, cscaCertificates: [issuer.csca.der], validAt: NOW }).dataGroups, [1, 13])
@@ -43,13 +48,13 @@ t.test('a simulated CCCD behind the simulated PN532 over I2C is read and passive
 t.test('the card taken off the simulated PN532 mid-read is card_lost', async (t) => {
   const { transport, chip } = rig()
   chip.removeAfter(10)
-  const error = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: 1000 }), { can: '000123', randomBytes: random }).catch((caught: unknown) => caught)
+  const error = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS }), { can: '000123', randomBytes: random }).catch((caught: unknown) => caught)
   t.equal(refusalReason(error), 'card_lost')
 })
 
 t.test('a wrong CAN through the simulated PN532 is access_denied', async (t) => {
   const { transport } = rig()
-  const error = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: 1000 }), { can: '999999', randomBytes: random }).catch((caught: unknown) => caught)
+  const error = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS }), { can: '999999', randomBytes: random }).catch((caught: unknown) => caught)
   t.equal(refusalReason(error), 'access_denied')
 })
 
@@ -57,10 +62,10 @@ t.test('an answer longer than one DataIn comes in MI pieces and is put back toge
   const bus = new SimI2cBus()
   const pn532 = new SimPn532()
   bus.attach(0x24, new SimPn532I2c(pn532))
-  const transport = new Pn532I2cTransport(bus, { clock: systemClock, statusPollMs: 1, responseReadBytes: 280 })
+  const transport = new Pn532I2cTransport(bus, { clock: systemClock, statusPollMs: 1, responseReadBytes: 280, ackTimeoutMs: LOADED_MACHINE_MS })
   const long = Uint8Array.from({ length: 400 }, (_, index) => index & 0xff)
   pn532.presentCard({ uid: '08 12 34 56', sak: '20', ats: '05 78 80 70 02', apdu: () => long })
-  const answer = await pn532ApduTransceive(transport, { tg: 1, timeoutMs: 1000 })(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00))
+  const answer = await pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS })(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00))
   t.same(answer, long)
   t.same(pn532.commands.filter((command) => command.name === 'InDataExchange').map((command) => command.params.length), [6, 1])
 })
