@@ -27,16 +27,12 @@ export interface CitizenFields {
   readonly expiry?: string
 }
 
-/** A checked citizen identity. Personal data: in memory for the session only, never logged. */
-export interface CitizenRecord {
-  readonly personalId: string
-  /** NFC, trimmed, single spaces. */
-  readonly name: string
-  readonly birthDate: string
-  readonly sex: Sex
-  readonly address?: string
-  readonly issued?: string
-  /** The last valid day the card states, or null when the source states none. */
+/**
+ * A checked citizen identity: the fields as the checks left them (name and address NFC, trimmed,
+ * single spaces), the expiry the card states or null, and what the number's digits say. Personal
+ * data: in memory for the session only, never logged.
+ */
+export interface CitizenRecord extends Omit<CitizenFields, 'expiry'> {
   readonly expiry: string | null
   readonly idDecoded: PersonalIdInfo
 }

@@ -567,7 +567,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Whether a notification is the one the step waits for: it fits the declared shape (its declared
  * fields only are kept), and every `match` field equals it as text. The effect compares the same way
- * (runtime/central-calls.ts, which reports a mismatch to central); this is the session's own check.
+ * (the station's central calls, which report a mismatch to central; docs/flows.md); this is the
+ * session's own check.
  */
 function acceptEvent(
   fields: unknown,

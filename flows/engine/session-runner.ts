@@ -4,7 +4,8 @@
  * (docs/flows.md, "The session machine"). It holds no meaning of its own: which timer or call still
  * counts is the machine's to say, by the ids in its state.
  */
-import type { Clock, TimerHandle } from '../../runtime/core/clock.js'
+import type { Clock } from '../../runtime/core/clock.js'
+import { EffectTimers } from '../../runtime/core/effect-timers.js'
 import { isStationError, StationError } from '../../runtime/core/errors.js'
 import type { FlowDefinition } from './flow-types.js'
 import type { FlowEffects } from './flow-session.js'
@@ -13,7 +14,7 @@ import type { FlowResult, SessionEffect, SessionEvent, SessionState } from './se
 
 export class SessionRunner {
   #state: SessionState
-  #timers = new Map<number, TimerHandle>()
+  readonly #timers: EffectTimers<number>
   /** Requests and waits in flight, by call id: what an `abort` effect stops. */
   #calls = new Map<number, AbortController>()
   #queue: SessionEvent[] = []
@@ -27,6 +28,7 @@ export class SessionRunner {
     readonly ended: (result: FlowResult) => void,
   ) {
     this.#state = state
+    this.#timers = new EffectTimers(clock, (timer) => this.dispatch({ kind: 'timer', timer }))
   }
 
   get state(): SessionState {
@@ -60,20 +62,10 @@ export class SessionRunner {
         return devices.show(effect.screen)
       case 'event':
         return devices.event(effect.type, effect.fields)
-      case 'startTimer': {
-        const handle = this.clock.setTimeout(() => {
-          this.#timers.delete(effect.timer)
-          this.dispatch({ kind: 'timer', timer: effect.timer })
-        }, effect.ms)
-        this.#timers.set(effect.timer, handle)
-        return
-      }
-      case 'cancelTimer': {
-        const handle = this.#timers.get(effect.timer)
-        this.#timers.delete(effect.timer)
-        if (handle) this.clock.clearTimeout(handle)
-        return
-      }
+      case 'startTimer':
+        return this.#timers.start(effect.timer, effect.ms)
+      case 'cancelTimer':
+        return this.#timers.cancel(effect.timer)
       case 'submit':
         return this.#call(effect.call, () => devices.submit(effect.request), (stored) => ({ kind: 'submitted', call: effect.call, reference: stored.reference }))
       case 'print':

@@ -15,7 +15,7 @@ export const FLOW_TEXTS = {
   waiting: { vi: 'Đang chờ xác nhận.', en: 'Waiting for confirmation.' },
 } as const satisfies Record<string, LocalizedText>
 
-/** The station's own screens (outside any flow): runtime/kiosk/kiosk.ts. */
+/** The station's own screens, outside any flow: welcome, menu, end (docs/flows.md, "The kiosk machine"). */
 export const KIOSK_TEXTS = {
   welcomeTitle: { vi: 'Xin chào / Welcome', en: 'Xin chào / Welcome' },
   welcomeBody: { vi: 'Quét CCCD hoặc chọn', en: 'Scan ID or choose' },

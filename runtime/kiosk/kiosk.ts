@@ -10,7 +10,8 @@ import type { Printer } from '../../drivers/printer/printer.js'
 import type { FlowDefinition, FlowValue } from '../../flows/engine/flow-types.js'
 import type { SessionEvent } from '../../flows/engine/session-state.js'
 import type { CardPresented } from '../bus/events.js'
-import type { Clock, TimerHandle } from '../core/clock.js'
+import type { Clock } from '../core/clock.js'
+import { EffectTimers } from '../core/effect-timers.js'
 import { isStationError, StationError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Outbox } from '../outbox/outbox-types.js'
@@ -56,7 +57,7 @@ export interface CentralCalls {
 export class Kiosk {
   #o: KioskOptions
   #state: KioskState
-  #timers = new Map<string, TimerHandle>()
+  readonly #timers: EffectTimers<string>
   /** Requests and waits in flight, by `serial:call`: what an abort stops. */
   #calls = new Map<string, AbortController>()
   #queue: KioskEvent[] = []
@@ -66,6 +67,7 @@ export class Kiosk {
 
   constructor(options: KioskOptions) {
     this.#o = options
+    this.#timers = new EffectTimers(options.clock, (timer) => this.#dispatch({ kind: 'timer', timer }))
     this.#state = initialKioskState({
       settings: { idleTimeoutMs: options.idleTimeoutMs, endScreenMs: options.endScreenMs, defaultLanguage: options.defaultLanguage },
       stationId: options.stationId,
@@ -212,20 +214,10 @@ export class Kiosk {
         return
       case 'event':
         return o.event(effect.type, effect.fields)
-      case 'startTimer': {
-        const handle = o.clock.setTimeout(() => {
-          this.#timers.delete(effect.timer)
-          this.#dispatch({ kind: 'timer', timer: effect.timer })
-        }, effect.ms)
-        this.#timers.set(effect.timer, handle)
-        return
-      }
-      case 'cancelTimer': {
-        const handle = this.#timers.get(effect.timer)
-        this.#timers.delete(effect.timer)
-        if (handle) o.clock.clearTimeout(handle)
-        return
-      }
+      case 'startTimer':
+        return this.#timers.start(effect.timer, effect.ms)
+      case 'cancelTimer':
+        return this.#timers.cancel(effect.timer)
       case 'call':
         return this.#call(effect.serial, effect.effect)
       case 'storeFailed':
