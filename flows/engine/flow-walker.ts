@@ -33,7 +33,7 @@ import type { BranchStep, FlowDefinition, FlowValue, InputStep, Step, WaitingSte
 import { isWaitingStep } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
 import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
-import { acceptsIdentity, branchCase, currentStep, transition } from './session-machine.js'
+import { acceptsIdentity, branchCase, currentStep, keysToChoose, transition } from './session-machine.js'
 import { initialState, type Saved, type SessionEvent, type SessionState } from './session-state.js'
 import { fillTemplate } from './session-values.js'
 import { templateReferences, variableNeed } from './template.js'
@@ -433,7 +433,8 @@ function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTrie
           const outcome = `${option.next}|${matters && waiting.saveAs !== undefined ? signature(analysis, at, waiting.saveAs, saved) : ''}`
           alternatives.push({
             label: named(`option ${index + 1}`),
-            perform: { kind: 'keys', keys: [String(index + 1) as KeyName] },
+            // Key 0 until the option's page shows: a number on another page picks nothing.
+            perform: { kind: 'keys', keys: keysToChoose(waiting, at.state, at.nowMs, index) },
             target: option.next,
             ...(seen.has(outcome) ? { finishOnly: true } : {}),
           })

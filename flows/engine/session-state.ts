@@ -60,6 +60,11 @@ export interface EffectProgress {
   deadlineMs: number | null
   /** The wait_for's match, filled when the step began. */
   match: Record<string, FlowValue> | null
+  /**
+   * When the station gives up waiting at this request or wait_for step, every attempt counted
+   * (station clock, ms): what the waiting screen counts down to. Null at other steps.
+   */
+  untilMs: number | null
 }
 
 /** How a session ended. */
@@ -92,6 +97,10 @@ export interface SessionState {
   committed: boolean
   page: number
   typed: string
+  /** Back on the first step asked "end this procedure?": the screen shows the question until a key answers it. */
+  leaving: boolean
+  /** When the current waiting step's countdown ends (station clock, ms); null when none runs. */
+  stepDeadlineMs: number | null
   timers: SessionTimers
   call: PendingCall | null
   progress: EffectProgress
@@ -120,6 +129,8 @@ export type SessionEvent =
   | { kind: 'key'; key: KeyName }
   | { kind: 'identity'; identity: Identity }
   | { kind: 'cancel'; outcome: Outcome }
+  /** The resident is still there (they answered the idle warning): the waiting step's countdown starts again. */
+  | { kind: 'touch' }
   /** Drops the identity and every answer. */
   | { kind: 'wipe' }
   | { kind: 'timer'; timer: number }
@@ -186,9 +197,11 @@ export function initialState(setup: SessionSetup): SessionState {
     committed: false,
     page: 0,
     typed: '',
+    leaving: false,
+    stepDeadlineMs: null,
     timers: { step: null, notice: null, effect: null },
     call: null,
-    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null },
+    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, untilMs: null },
     nextId: 1,
     startedAtMs: null,
     stepSinceMs: null,

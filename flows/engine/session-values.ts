@@ -60,6 +60,11 @@ export function stepScreen(flow: FlowDefinition, state: SessionState, nowMs: num
   const text = (localized: LocalizedText): string => fillText(state, nowMs, localized)
   const title = text(flow.shortTitle ?? flow.title)
   const page = state.page === 0 ? {} : { page: state.page }
+  if (state.status === 'ended' && state.result && step?.kind !== 'end') {
+    const ended = state.result.outcome === 'cancelled' ? FLOW_TEXTS.endedCancelled : state.result.outcome === 'timed_out' ? FLOW_TEXTS.endedTimedOut : FLOW_TEXTS.endedFailed
+    return { title, body: text(ended) }
+  }
+  if (state.leaving) return { title, body: text(FLOW_TEXTS.leaveQuestion), options: [text(FLOW_TEXTS.leaveYes), text(FLOW_TEXTS.leaveNo)] }
   switch (step?.kind) {
     case undefined:
       return { title, body: '' }

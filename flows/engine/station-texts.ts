@@ -13,14 +13,36 @@ export const FLOW_TEXTS = {
   printing: { vi: 'Đang in biên nhận.', en: 'Printing your receipt.' },
   requesting: { vi: 'Đang tra cứu, vui lòng chờ.', en: 'Looking it up, please wait.' },
   waiting: { vi: 'Đang chờ xác nhận.', en: 'Waiting for confirmation.' },
+  // The title row of every page of a list or text longer than the display (docs/flows.md, "The panel").
+  more: { vi: '0: thêm', en: '0: more' },
+  // Back on the first step asks before anything is thrown away; 1 ends, anything else stays.
+  leaveQuestion: { vi: 'Kết thúc thủ tục?', en: 'End this procedure?' },
+  leaveYes: { vi: 'Có, kết thúc', en: 'Yes, end it' },
+  leaveNo: { vi: 'Không, tiếp tục', en: 'No, go on' },
+  // What the screen says the moment a session ends without an end step of its own.
+  endedCancelled: { vi: 'Đã hủy thủ tục. Cảm ơn ông/bà.', en: 'Procedure cancelled. Thank you.' },
+  endedTimedOut: { vi: 'Hết thời gian chờ. Đã hủy thủ tục.', en: 'Time is up. The procedure was ended.' },
+  endedFailed: { vi: 'Xin lỗi, có lỗi. Vui lòng thử lại sau.', en: 'Sorry, something failed. Please try later.' },
 } as const satisfies Record<string, LocalizedText>
+
+/** A key for an option that is on another page of the list. */
+export function notOnThisPage(key: string): LocalizedText {
+  return { vi: `Số ${key} không có ở trang này. Bấm 0 để xem thêm`, en: `${key} is not on this page. Press 0 for more` }
+}
+
+/** What a countdown reads: minutes and seconds left ("9:05"), from whole seconds. */
+export function countdownText(secondsLeft: number): string {
+  const seconds = Math.max(0, Math.ceil(secondsLeft))
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
+}
 
 /** The station's own screens, outside any flow: welcome, menu, end (docs/flows.md, "The kiosk machine"). */
 export const KIOSK_TEXTS = {
   welcomeTitle: { vi: 'Xin chào / Welcome', en: 'Xin chào / Welcome' },
   welcomeBody: { vi: 'Quét CCCD hoặc chọn', en: 'Scan ID or choose' },
   languageOptions: { vi: ['Tiếng Việt', 'English'], en: ['Tiếng Việt', 'English'] },
-  menuTitle: { vi: 'Chọn dịch vụ', en: 'Choose a service' },
+  // Fits the title row beside "0: thêm" / "0: more" on a 20-column display.
+  menuTitle: { vi: 'Chọn dịch vụ', en: 'Services' },
   noFlows: { vi: 'Tạm ngừng phục vụ', en: 'Out of service' },
   pressOneOrTwo: { vi: 'Bấm 1 hoặc 2', en: 'Press 1 or 2' },
   cardUnreadable: { vi: 'Không đọc được thẻ', en: 'Card not readable' },

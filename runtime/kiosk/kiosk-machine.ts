@@ -14,7 +14,7 @@ import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
 import { acceptsIdentity, currentStep, transition } from '../../flows/engine/session-machine.js'
 import { initialState, type EventFields, type SessionEffect, type SessionEvent, type SessionState } from '../../flows/engine/session-state.js'
-import { chooseOneTo, KIOSK_TEXTS } from '../../flows/engine/station-texts.js'
+import { chooseOneTo, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage } from '../../flows/engine/station-texts.js'
 import type { CardPresented } from '../bus/events.js'
 import { identityFromCard } from './identity-from-card.js'
 import { referenceFromId } from './reference-code.js'
@@ -332,9 +332,24 @@ class KioskRun {
     }
     const index = Number(key) - 1
     const flow = Number.isInteger(index) ? s.menuFlows[index] : undefined
-    if (flow) return this.#startFlow(flow)
+    if (flow) {
+      // Only what the resident sees can be chosen: a procedure on another page of the menu is not started.
+      if (this.#menuLayout().optionPages[index] !== this.#menuPage()) return this.#invalidKey(key, notOnThisPage(key))
+      return this.#startFlow(flow)
+    }
     const count = s.menuFlows.length
     this.#invalidKey(key, count > 0 ? chooseOneTo(count) : KIOSK_TEXTS.noFlows)
+  }
+
+  #menuLayout(): { pageCount: number; optionPages: number[] } {
+    const { cols, rows } = this.s.display
+    return renderScreen(this.#menuScreen(), { cols, rows, page: 0, more: this.#text(FLOW_TEXTS.more) })
+  }
+
+  /** The menu page showing (key 0 counts up; the layout wraps it). */
+  #menuPage(): number {
+    const { pageCount } = this.#menuLayout()
+    return pageCount > 0 ? this.s.page % pageCount : 0
   }
 
   /** A key that means nothing here: say so briefly, and tell operations (menu keys are not personal data). */
@@ -493,9 +508,13 @@ class KioskRun {
   }
 
   #showMenu(): void {
+    this.#show(this.#menuScreen())
+  }
+
+  #menuScreen(): Screen {
     const s = this.s
-    if (s.menuFlows.length === 0) return this.#show({ title: this.#text(KIOSK_TEXTS.noFlows), body: '' })
-    this.#show({ title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) })
+    if (s.menuFlows.length === 0) return { title: this.#text(KIOSK_TEXTS.noFlows), body: '' }
+    return { title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) }
   }
 
   #enterPhase(phase: Phase): void {
@@ -512,11 +531,12 @@ class KioskRun {
 
   #render(screen: Screen): void {
     const { cols, rows } = this.s.display
-    const probe = renderScreen(screen, { cols, rows, page: 0 })
+    const more = this.#text(FLOW_TEXTS.more)
+    const probe = renderScreen(screen, { cols, rows, page: 0, more })
     // The menu pages itself (key 0); a flow's screen carries the page its session turned to.
     const wanted = this.s.phase === 'menu' ? this.s.page : (screen.page ?? 0)
     const page = probe.pageCount > 0 ? wanted % probe.pageCount : 0
-    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page })
+    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page, more })
     this.effects.push({ kind: 'rows', rows: shown.rows })
   }
 

@@ -156,7 +156,7 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
 
   t.same(await s.request('sim.i2c-noise', { device: 'display' }), { device: 'display', transactions: 8 })
   await s.press('2')
-  await s.waitForScreen(/Choose a service/, 8000)
+  await s.waitForScreen(/Services/, 8000)
   t.equal((await s.status()).devices.display?.state, 'ok', 'the display recovered from the noise on its own')
 
   const faults = eventsLogged(s.logLines, 'device.fault').map((line) => line.device)

@@ -87,6 +87,8 @@ export interface ProcedureRig {
    * in `status().flows` (the menu order).
    */
   openProcedure(flowId: string, language: Language): Promise<void>
+  /** On the menu: turns its pages (key 0) until `key` is on the page showing, then presses it. */
+  pickFromMenu(key: KeyName): Promise<void>
   /** Stops the station, the central, the collector and the broker, in that order. Idempotent. */
   teardown(): Promise<void>
 }
@@ -203,11 +205,11 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       if (language === 'vi') {
         await rig.card()
         await rig.waitForScreen(/Chon dich vu/)
-        await rig.press(menuKey)
+        await rig.pickFromMenu(menuKey)
       } else {
         await rig.press('2')
-        await rig.waitForScreen(/Choose a service/)
-        await rig.press(menuKey)
+        await rig.waitForScreen(/Services/)
+        await rig.pickFromMenu(menuKey)
         await rig.waitFor(`${flowId} to start`, async () => (await rig.status()).step?.flow === flowId)
         await rig.card()
       }
@@ -215,6 +217,16 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
         const step = (await rig.status()).step
         return step?.flow === flowId && step.step !== null && step.step !== 'identify'
       })
+    },
+    async pickFromMenu(key) {
+      // The menu pages (key 0) and takes only a number on the page showing (docs/flows.md, "The panel").
+      const onPage = new RegExp(`^${key} `, 'm')
+      for (let turns = 0; turns < 9 && !onPage.test(await rig.screen()); turns++) {
+        const before = await rig.screen()
+        await rig.press('0')
+        await rig.waitFor('the next menu page', async () => (await rig.screen()) !== before)
+      }
+      await rig.press(key)
     },
     teardown,
   }

@@ -119,7 +119,7 @@ t.test('key 2 on the welcome screen opens the menu in English, key 1 in Vietname
   r.kiosk.start()
   r.press('2')
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   t.match(r.screen(), /1 Security report/)
   r.press('back')
   t.equal(r.kiosk.phase, 'welcome')
@@ -155,7 +155,7 @@ t.test('a card at the welcome screen opens the menu in the default language with
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   t.same(r.eventsOf('card.accepted').map((event) => event.fields), [{ kind: 'cccd' }])
   r.press('1')
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'the scan step is skipped: the card was already read')
@@ -193,9 +193,9 @@ t.test('a key dismisses a notice early and still counts', async (t) => {
   r.kiosk.unreadable()
   r.press('2')
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   r.clock.advance(NOTICE_MS)
-  t.match(r.screen(), /Choose a service/, 'the stale notice timer does not redraw anything else')
+  t.match(r.screen(), /Services/, 'the stale notice timer does not redraw anything else')
 })
 
 t.test('a good card right after a notice ends the notice and opens the menu at once', async (t) => {
@@ -334,7 +334,7 @@ t.test('the next resident gets a full end screen even when the previous end scre
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   r.clock.advance(END_SCREEN_MS / 2)
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', 'back')
+  r.press('1', 'back', '1')
   t.equal(r.kiosk.phase, 'ended', 'the second resident gave up at once')
   r.clock.advance(END_SCREEN_MS - 1)
   t.equal(r.kiosk.phase, 'ended', 'the first end screen timer does not cut the second one short')
@@ -353,11 +353,15 @@ t.test('back on the menu returns to the welcome screen and forgets the card', as
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the card is not kept for the next procedure')
 })
 
-t.test('back on the first step of a procedure ends it and shows the end screen', async (t) => {
+t.test('back on the first step of a procedure asks; yes ends it and the screen says so at once', async (t) => {
   const r = await rig(t)
   r.kiosk.start()
   r.press('1', '1', 'back')
+  t.equal(r.kiosk.phase, 'session', 'back alone ends nothing')
+  t.match(r.screen(), /Kết thúc thủ tục\?/)
+  r.press('1')
   t.equal(r.kiosk.phase, 'ended')
+  t.match(r.screen(), /Đã hủy thủ tục/)
   t.same(
     r.eventsOf('flow.abandoned').map((event) => event.fields.outcome),
     ['cancelled'],
@@ -449,7 +453,7 @@ t.test('with the paper out the procedure still completes through no_receipt and 
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('2')
   t.equal(r.kiosk.phase, 'menu', 'a card then key 2 stays on the menu (2 is not a flow)')
-  r.press('1', '6', 'ok', 'ok')
+  r.press('1', '0', '0', '6', 'ok', 'ok')
   await r.until(() => r.kiosk.currentStep?.step === 'no_receipt', 'the no_receipt step')
   t.match(r.screen(), /Máy in đang lỗi/)
   t.match(r.screen(), REFERENCE, 'the code is on screen to note down')

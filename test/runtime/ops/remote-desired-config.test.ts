@@ -82,7 +82,7 @@ t.test('desired config: every problem listed, live changes between residents, re
   await telemetry.waitFor(() => true, 7000)
   // The new idle timeout (5 s) now governs: a resident who walks away is wiped after 5 s, not 60.
   await s.press('ok')
-  await s.waitForScreen(/Choose a service/)
+  await s.waitForScreen(/Services/)
   const cardAt = Date.now()
   await events.waitFor((m) => m.payload?.type === 'session.idle_timeout', 9000)
   t.ok(Date.now() - cardAt >= 4500, 'the idle timeout is the new 5 s')
