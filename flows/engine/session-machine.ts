@@ -32,7 +32,7 @@ import type { Identity } from './identity.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
 import { renderScreen } from './render-screen.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { fillTemplate, fillText, fillValues, resolveReference, stepScreen } from './session-values.js'
+import { displayReference, fillTemplate, fillText, fillValues, stepScreen } from './session-values.js'
 import { chooseOneTo, FLOW_TEXTS, notOnThisPage } from './station-texts.js'
 
 /** How long a failed input check stays on screen unless a key comes first. */
@@ -412,7 +412,8 @@ class Run {
   }
 
   #printReceipt(step: PrintStep | PayQrStep): void {
-    const receipt = buildReceipt(step.template, this.s.language, (reference) => resolveReference(this.s, this.nowMs, reference))
+    // A receipt is read by the resident as the screen is: money and central's dates formatted.
+    const receipt = buildReceipt(step.template, this.s.language, (reference) => displayReference(this.s, this.nowMs, reference))
     const call = this.#startCall('print')
     this.effects.push({ kind: 'print', call, receipt })
   }
@@ -434,7 +435,7 @@ class Run {
       this.#event('effect.failed', { step: step.id, effect: 'pay_qr', code: codeOfThrown(error) })
       return this.#enter(step.onError, 'on_error')
     }
-    this.#save('payment', { kind: 'record', fields: { qr, amount } })
+    this.#save('payment', { kind: 'record', fields: { qr, amount }, money: ['amount'] })
     this.#printReceipt(step)
   }
 
@@ -456,7 +457,7 @@ class Run {
       this.#event('effect.failed', { step: step.id, effect: 'request', code: 'E_REPLY_INVALID', field: checked.field, problem: checked.problem, attempt: this.s.progress.attempt + 1 })
       return this.#enter(step.onError, 'on_error')
     }
-    this.#save(step.saveAs, { kind: 'record', fields: checked.fields })
+    this.#save(step.saveAs, { kind: 'record', fields: checked.fields, ...moneyFields(step.reply) })
     this.#enter(step.next, 'next')
   }
 
@@ -502,7 +503,7 @@ class Run {
       return this.#waitFailed(step)
     }
     this.#callSettled()
-    if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: accepted.fields })
+    if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: accepted.fields, ...moneyFields(step.fields) })
     this.#enter(step.next, 'next')
   }
 
@@ -623,6 +624,12 @@ function identityData(identity: Identity): Record<string, string | null> {
   if (identity.sex !== undefined) data['sex'] = identity.sex
   if (identity.address !== undefined) data['address'] = identity.address
   return data
+}
+
+/** The fields of a shape declared as amounts in đồng, as a record keeps them; none: nothing. */
+function moneyFields(shape: ReplyShape | undefined): { money?: string[] } {
+  const money = [...(shape ?? new Map()).entries()].filter(([, field]) => 'unit' in field && field.unit === 'vnd').map(([name]) => name)
+  return money.length === 0 ? {} : { money }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

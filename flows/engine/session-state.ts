@@ -26,7 +26,13 @@ export type Saved =
       emptyLabel: LocalizedText | null
       seq: number
     }
-  | { kind: 'record'; fields: Record<string, unknown>; seq: number }
+  | {
+      kind: 'record'
+      fields: Record<string, unknown>
+      /** Fields that are amounts in đồng (a shape's `unit: vnd`, a payment's amount): shown as money. */
+      money?: string[]
+      seq: number
+    }
 
 /** A waiting step the resident went through, and how many things had been saved when it began. */
 export interface Visit {

@@ -8,7 +8,7 @@ import { maskIdentity } from './identity.js'
 import type { SessionState } from './session-state.js'
 import type { Screen } from './screen.js'
 import { FLOW_TEXTS } from './station-texts.js'
-import { formatStationDate, formatStationTime } from './station-time.js'
+import { formatCentralText, formatMoney, formatStationDate, formatStationTime } from './resident-format.js'
 import { interpolate, variableNeed } from './template.js'
 
 /** The value of `{{reference}}` in the session language; undefined when not (yet) set. */
@@ -38,13 +38,34 @@ export function resolveReference(state: SessionState, nowMs: number, reference: 
   return saved.value
 }
 
-/** `template` with its references filled from `state`. */
+/**
+ * The value of `{{reference}}` as a resident reads it, on a screen or a receipt: a record's amount in
+ * đồng as `1.287.500 đ`, central's ISO dates and moments as `02/12/2026 08:30` in Vietnam time
+ * (resident-format.ts); everything else as `resolveReference` gives it. Request bodies, waits and
+ * conditions use the raw value (`fillTemplate`).
+ */
+export function displayReference(state: SessionState, nowMs: number, reference: string): string | undefined {
+  const need = variableNeed(reference)
+  const saved = need.kind === 'set' && Object.hasOwn(state.saved, need.name) ? state.saved[need.name] : undefined
+  if (need.kind === 'set' && need.field !== undefined && saved?.kind === 'record') {
+    const value = Object.hasOwn(saved.fields, need.field) ? saved.fields[need.field] : undefined
+    if (saved.money?.includes(need.field)) {
+      const amount = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined
+      if (amount !== undefined && Number.isSafeInteger(amount)) return formatMoney(amount, state.language)
+    }
+    if (typeof value === 'string') return formatCentralText(value)
+  }
+  return resolveReference(state, nowMs, reference)
+}
+
+/** `template` with its references filled from `state`, raw (for request bodies, waits and conditions). */
 export function fillTemplate(state: SessionState, nowMs: number, template: string): string {
   return interpolate(template, (reference) => resolveReference(state, nowMs, reference))
 }
 
+/** A text in the session's language, filled as the resident reads it (`displayReference`). */
 export function fillText(state: SessionState, nowMs: number, text: LocalizedText): string {
-  return fillTemplate(state, nowMs, text[state.language])
+  return interpolate(text[state.language], (reference) => displayReference(state, nowMs, reference))
 }
 
 /** Request bodies and wait matches: string values are templates. */

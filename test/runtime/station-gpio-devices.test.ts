@@ -419,9 +419,9 @@ async function tapEach(t: Test, s: Running, taps: Array<[KeyName, RegExp]>, with
  * Every tap changes the screen, so a lost tap shows.
  */
 const TAPS: Array<[KeyName, RegExp]> = [
-  ['2', /Services 0: more\n1 /],
-  ['0', /Services 0: more\n4 /],
-  ['0', /Services 0: more\n7 /],
+  ['2', /Services +0: more\n1 /],
+  ['0', /Services +0: more\n4 /],
+  ['0', /Services +0: more\n7 /],
   ['7', /Please scan/],
 ]
 

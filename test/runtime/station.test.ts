@@ -112,7 +112,7 @@ t.test('a printer that does not answer: the procedure completes, the code stays 
   t.same(await s.request('sim.printer', { state: 'power-off' }), { state: 'power-off' })
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok')
   const screen = await s.waitForScreen(/May in dang loi/, 8000)
   t.match(screen, /[0-9A-Z]{4}-[0-9A-Z]{4}/, 'the reference code is on the display')
   t.equal((await s.status()).outbox.depth, 1, 'the submission is kept')
@@ -279,7 +279,7 @@ t.test('with a broker the station reports connected, delivers the submission and
 
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok')
   const message = await submissions.waitFor(() => true, 5000)
   t.equal(message.payload.flow, 'security-feedback')
   t.equal(message.payload.data.answers.topic, 'drugs')

@@ -25,6 +25,7 @@ import type { Diagnostic } from '../../flows/engine/diagnostic.js'
 import { FlowSession, type FlowResult } from '../../flows/engine/flow-session.js'
 import type { FlowDefinition } from '../../flows/engine/flow-types.js'
 import { parseFlow } from '../../flows/engine/flow-validate.js'
+import { currentStep, keysToChoose } from '../../flows/engine/session-machine.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { CentralLedger } from '../../runtime/central/central-ledger.js'
 import { loadCentralFixtures } from '../../runtime/central/central-fixtures.js'
@@ -87,8 +88,11 @@ export interface ProcedureRig {
    * in `status().flows` (the menu order).
    */
   openProcedure(flowId: string, language: Language): Promise<void>
-  /** On the menu: turns its pages (key 0) until `key` is on the page showing, then presses it. */
-  pickFromMenu(key: KeyName): Promise<void>
+  /**
+   * On the menu or a choose step: turns its pages (key 0) until option `key` is on the page showing,
+   * then presses it (a number on another page picks nothing; docs/flows.md, "The panel").
+   */
+  choose(key: KeyName): Promise<void>
   /** Stops the station, the central, the collector and the broker, in that order. Idempotent. */
   teardown(): Promise<void>
 }
@@ -205,11 +209,11 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       if (language === 'vi') {
         await rig.card()
         await rig.waitForScreen(/Chon dich vu/)
-        await rig.pickFromMenu(menuKey)
+        await rig.choose(menuKey)
       } else {
         await rig.press('2')
         await rig.waitForScreen(/Services/)
-        await rig.pickFromMenu(menuKey)
+        await rig.choose(menuKey)
         await rig.waitFor(`${flowId} to start`, async () => (await rig.status()).step?.flow === flowId)
         await rig.card()
       }
@@ -218,8 +222,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
         return step?.flow === flowId && step.step !== null && step.step !== 'identify'
       })
     },
-    async pickFromMenu(key) {
-      // The menu pages (key 0) and takes only a number on the page showing (docs/flows.md, "The panel").
+    async choose(key) {
       const onPage = new RegExp(`^${key} `, 'm')
       for (let turns = 0; turns < 9 && !onPage.test(await rig.screen()); turns++) {
         const before = await rig.screen()
@@ -251,6 +254,8 @@ export interface ProcedureSession {
   ledger: CentralLedger
   results: FlowResult[]
   press(...keys: KeyName[]): void
+  /** At a choose step: key 0 until option `n` (1-based) is on the page showing, then its number. */
+  choose(n: number): void
   /** Presses each digit of `digits`. */
   type(digits: string): void
   /** Lets pending promise callbacks (effects) run. */
@@ -309,7 +314,12 @@ export async function startProcedureSession(flow: FlowDefinition, language: Lang
   }
   session.start()
   await settle()
-  return { session, effects, clock, ledger, results, press, type: (digits) => press(...(Array.from(digits) as KeyName[])), settle }
+  const choose = (n: number) => {
+    const step = currentStep(flow, session.state)
+    if (step?.kind !== 'choose') throw new Error(`not at a choose step (at ${session.currentStepId})`)
+    press(...keysToChoose(step, session.state, clock.now(), n - 1))
+  }
+  return { session, effects, clock, ledger, results, press, choose, type: (digits) => press(...(Array.from(digits) as KeyName[])), settle }
 }
 
 /** The texts of a receipt's text lines, in order. */

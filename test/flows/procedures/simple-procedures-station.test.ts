@@ -11,10 +11,11 @@ const PROCEDURES: Array<{ id: string; keys: KeyName[]; answers: Record<string, u
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
   {
     id: 'health-insurance',
-    keys: ['1', '3', ...PHONE, 'ok', 'ok'],
+    // 12 months is on the second page of its list: key 0 first.
+    keys: ['1', '0', '3', ...PHONE, 'ok', 'ok'],
     answers: { category: 'household', months: '12', phone: '0912345678' },
   },
-  { id: 'referral-bank-account', keys: ['3', ...PHONE, 'ok', 'ok', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
+  { id: 'referral-bank-account', keys: ['0', '3', ...PHONE, 'ok', 'ok', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
   {
     id: 'referral-consumer-loan',
     keys: ['2', '2', ...PHONE, 'ok', 'ok', 'ok'],
