@@ -36,10 +36,14 @@ export function countdownText(secondsLeft: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`
 }
 
-/** The station's own screens, outside any flow: welcome, menu, end (docs/flows.md, "The kiosk machine"). */
+/**
+ * The station's own screens, outside any flow: welcome, menu, end (docs/flows.md, "The kiosk
+ * machine"). Before a resident has chosen a language (welcome, maintenance, restarting, keypad
+ * down) a screen shows both: one-row texts, Vietnamese first (docs/flows.md, "The panel").
+ */
 export const KIOSK_TEXTS = {
   welcomeTitle: { vi: 'Xin chào / Welcome', en: 'Xin chào / Welcome' },
-  welcomeBody: { vi: 'Quét CCCD hoặc chọn', en: 'Scan ID or choose' },
+  welcomeBody: { vi: 'Quét CCCD / Scan ID', en: 'Quét CCCD / Scan ID' },
   languageOptions: { vi: ['Tiếng Việt', 'English'], en: ['Tiếng Việt', 'English'] },
   // Fits the title row beside "0: thêm" / "0: more" on a 20-column display.
   menuTitle: { vi: 'Chọn dịch vụ', en: 'Services' },
@@ -51,16 +55,16 @@ export const KIOSK_TEXTS = {
   cardNotUsed: { vi: 'Thẻ không dùng được', en: 'Card not used here' },
   cardNotUsedHint: { vi: 'Hãy quét mã QR CCCD', en: 'Scan the ID card QR' },
   invalidKey: { vi: 'Phím không hợp lệ', en: 'Key not valid here' },
-  offlineHint: { vi: 'Ngoại tuyến: gửi sau', en: 'Offline: sent later' },
+  offlineHint: { vi: 'Ngoại tuyến/Offline', en: 'Ngoại tuyến/Offline' },
   // The keypad (the resident's only input) is down: the welcome screen must not look usable.
   keypadDownTitle: { vi: 'Tạm ngừng phục vụ', en: 'Out of service' },
   keypadDownBody: { vi: 'Bàn phím đang lỗi', en: 'Keypad not working' },
-  keypadDownHint: { vi: 'Đang tự khắc phục...', en: 'Recovering...' },
+
   maintenanceTitle: { vi: 'Đang bảo trì', en: 'Under maintenance' },
   // The station stops or restarts (docs/deployment.md): in both languages, whoever walks up.
   restartingTitle: { vi: 'Đang khởi động lại', en: 'Đang khởi động lại' },
   restartingBody: { vi: 'Station restarting\nVui lòng chờ', en: 'Station restarting\nVui lòng chờ' },
-  maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the trouble' },
+  maintenanceBody: { vi: 'Xin lỗi vì bất tiện', en: 'Sorry for the wait' },
   // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.
   notAccepting: { vi: 'Tạm ngừng nhận hồ sơ', en: 'Submissions paused' },
   notAcceptingHint: { vi: 'Xin quay lại sau.', en: 'Not accepting submissions now. Come back later.' },

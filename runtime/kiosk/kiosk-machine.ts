@@ -169,6 +169,15 @@ function submits(flow: FlowDefinition): boolean {
   return false
 }
 
+/**
+ * A screen for whoever walks up, before a language is chosen: the title in Vietnamese, then the
+ * title in English and the body in both, one row each (KIOSK_TEXTS keeps these to one row).
+ */
+function bilingual(title: LocalizedText, body: LocalizedText): Screen {
+  const rows = [title.en, body.vi, body.en].filter((row, index, all) => row !== '' && (index === 0 ? row !== title.vi : row !== all[index - 1]))
+  return { title: title.vi, body: rows.join('\n') }
+}
+
 function textIn(language: Language, text: LocalizedText): string {
   return text[language]
 }
@@ -207,7 +216,7 @@ class KioskRun {
           this.#endSession('cancelled')
           this.#clearTimers()
           this.#enterPhase('maintenance')
-          this.#show({ title: this.#text(KIOSK_TEXTS.maintenanceTitle), body: this.#text(KIOSK_TEXTS.maintenanceBody) })
+          this.#show(bilingual(KIOSK_TEXTS.maintenanceTitle, KIOSK_TEXTS.maintenanceBody))
         } else if (s.phase === 'maintenance') {
           this.#toWelcome()
         }
@@ -478,15 +487,16 @@ class KioskRun {
     s.language = s.settings.defaultLanguage
     this.#enterPhase('welcome')
     if (s.keypadDown) {
-      return this.#show({
-        title: this.#text(KIOSK_TEXTS.keypadDownTitle),
-        body: `${this.#text(KIOSK_TEXTS.keypadDownBody)}\n${this.#text(KIOSK_TEXTS.keypadDownHint)}`,
-      })
+      const body = KIOSK_TEXTS.keypadDownBody
+      return this.#show({ title: KIOSK_TEXTS.keypadDownTitle.vi, body: `${body.vi}\n${KIOSK_TEXTS.keypadDownTitle.en}\n${body.en}` })
     }
     // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
-    // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
-    const body = !s.accepting ? KIOSK_TEXTS.notAccepting : this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
-    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options: [...KIOSK_TEXTS.languageOptions[s.language]] })
+    // turn. Nobody has chosen a language yet: every row is in both, or one row in each. Offline,
+    // the hint takes the body's row; with storage full the notice takes title and body.
+    const options = [...KIOSK_TEXTS.languageOptions[s.language]]
+    if (!s.accepting) return this.#show({ title: KIOSK_TEXTS.notAccepting.vi, body: KIOSK_TEXTS.notAccepting.en, options })
+    const body = this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
+    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options })
   }
 
   #toRestarting(): void {
@@ -542,7 +552,8 @@ class KioskRun {
 
   #notice(title: LocalizedText, body: LocalizedText, durationMs = NOTICE_MS): void {
     this.#cancelTimer('notice')
-    this.#render({ title: this.#text(title), body: this.#text(body) })
+    // At the welcome screen nobody has chosen a language: say it in both.
+    this.#render(this.s.phase === 'welcome' ? bilingual(title, body) : { title: this.#text(title), body: this.#text(body) })
     this.#startTimer('notice', durationMs)
   }
 

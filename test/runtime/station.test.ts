@@ -39,7 +39,7 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.same(s.station.status().ready, true, 'the in-process status agrees')
 
   const welcome = await s.waitForScreen(/Xin chao \/ Welcome/)
-  t.match(welcome, /Ngoai tuyen: gui sau/, 'the welcome screen says submissions wait while offline')
+  t.match(welcome, /Ngoai tuyen\/Offline/, 'the welcome screen says the station is offline, in both languages')
 
   t.same(await s.request('sim.card', { kind: 'cccd', text: QR }), { kind: 'cccd' })
   await s.waitForScreen(/Chon dich vu/)
@@ -271,7 +271,7 @@ t.test('with a broker the station reports connected, delivers the submission and
   const status = await s.status()
   t.same(status.link, { configured: true, connected: true, broker: broker.url })
   const welcome = await s.waitForScreen(/Xin chao/)
-  t.match(welcome, /Quet CCCD hoac chon/, 'no offline hint while connected')
+  t.match(welcome, /Quet CCCD \/ Scan ID/, 'no offline hint while connected')
 
   await s.request('sim.card', { kind: 'cccd', text: BAD_QR })
   const rejected = await events.waitFor((message) => message.payload?.type === 'card.rejected')

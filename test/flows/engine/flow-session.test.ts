@@ -534,7 +534,7 @@ t.test('pay_qr: builds the VietQR from the reply, prints it on the slip, then wa
       lines: [
         { kind: 'text', align: 'center', text: 'Hóa đơn HD-2026-0042' },
         { kind: 'qr', data: expected },
-        { kind: 'text', text: '185000 VND' },
+        { kind: 'text', text: '185.000 đ' },
       ],
     },
   ])

@@ -117,7 +117,7 @@ t.test('desired config: every problem listed, live changes between residents, re
   const ignored = await reported.waitFor(since(beforeIgnored, (m) => m.payload?.refused?.reason === 'invalid-over-file-config'))
   t.equal(ignored.payload.refused.version, 3)
   t.match(ignored.payload.refused.problems.join('\n'), /hardware\.keypad\.releaseThreshold/)
-  await s.waitForScreen(/Quet CCCD hoac chon/, 3000)
+  await s.waitForScreen(/Quet CCCD \/ Scan ID/, 3000)
 
   // A corrupt state file is the same: reported, and the station starts on its file config.
   await s.station.stop()
