@@ -68,6 +68,11 @@ export const KIOSK_TEXTS = {
   // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.
   notAccepting: { vi: 'Tạm ngừng nhận hồ sơ', en: 'Submissions paused' },
   notAcceptingHint: { vi: 'Xin quay lại sau.', en: 'Not accepting submissions now. Come back later.' },
+  // A procedure the station cannot finish now, said before the resident starts (docs/flows.md, "The panel").
+  unavailableTitle: { vi: 'Tạm chưa phục vụ', en: 'Not available now' },
+  needCentral: { vi: 'Mất kết nối trung tâm. Vui lòng quay lại sau', en: 'No link to central. Please come back later' },
+  needPrinter: { vi: 'Máy in đang lỗi. Vui lòng quay lại sau', en: 'Printer out of order. Please come back later' },
+  needReader: { vi: 'Đầu đọc thẻ đang lỗi. Vui lòng quay lại sau', en: 'Card reader out of order. Please come back later' },
   // An append that failed while a resident finished: said before the flow's own failure screen.
   notRecordedTitle: { vi: 'CHƯA GHI NHẬN', en: 'NOT recorded' },
   notRecordedBody: { vi: 'Hồ sơ chưa được lưu. Vui lòng thử lại sau.', en: 'Submission NOT recorded. Please try later.' },

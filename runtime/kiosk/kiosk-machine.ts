@@ -18,6 +18,7 @@ import { chooseOneTo, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage } from '../../flows
 import type { CardPresented } from '../bus/events.js'
 import { identityFromCard } from './identity-from-card.js'
 import { referenceFromId } from './reference-code.js'
+import { missingNeed, type MissingNeed, type StationAvailability } from './station-availability.js'
 
 export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
 
@@ -79,6 +80,8 @@ export interface KioskInputs {
   flows: () => FlowDefinition[]
   /** Whether submissions are reaching central now (a hint on the welcome screen). */
   online: () => boolean
+  /** What the station can do now (devices, central): a procedure it cannot finish is refused with the reason. */
+  available: () => StationAvailability
 }
 
 export type KioskEvent =
@@ -177,6 +180,8 @@ function bilingual(title: LocalizedText, body: LocalizedText): Screen {
   const rows = [title.en, body.vi, body.en].filter((row, index, all) => row !== '' && (index === 0 ? row !== title.vi : row !== all[index - 1]))
   return { title: title.vi, body: rows.join('\n') }
 }
+
+const NEED_TEXTS: Record<MissingNeed, LocalizedText> = { central: KIOSK_TEXTS.needCentral, printer: KIOSK_TEXTS.needPrinter, reader: KIOSK_TEXTS.needReader }
 
 function textIn(language: Language, text: LocalizedText): string {
   return text[language]
@@ -373,6 +378,12 @@ class KioskRun {
     if (!s.accepting && submits(flow)) {
       this.#log('info', { flow: flow.id }, 'procedure refused: storage full')
       return this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
+    }
+    const missing = missingNeed(flow, this.inputs.available(), s.identity?.source ?? null)
+    if (missing !== undefined) {
+      this.#log('info', { flow: flow.id, missing }, 'procedure refused: the station cannot finish it now')
+      this.#event('procedure.unavailable', { flow: flow.id, missing })
+      return this.#notice(KIOSK_TEXTS.unavailableTitle, NEED_TEXTS[missing])
     }
     this.#enterPhase('session')
     s.notRecorded = false

@@ -66,6 +66,8 @@ export interface ProcedureRig {
   /** Log lines of the station, parsed, to look for events and for personal data. */
   readonly logLines: Array<Record<string, unknown>>
   press(...keys: KeyName[]): Promise<void>
+  /** Any control command, as `station sim …` and `station maintenance …` send them. */
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
   /** Presents a CCCD QR (default: the synthetic resident of sim-residents.ts). */
   card(qr?: string): Promise<void>
   /** The four display rows joined with newlines (ASCII-folded, as the HD44780 shows them). */
@@ -163,6 +165,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
     centralKey,
     submissions,
     logLines,
+    request,
     async press(...keys) {
       for (const key of keys) await request('sim.press', { key })
     },
