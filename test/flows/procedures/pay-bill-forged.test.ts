@@ -58,7 +58,7 @@ t.test('station: forged, misdirected and mismatched confirmations print no paid 
   await rig.waitForScreen(/Paid 220,000 VND/)
   const paper = await rig.receipt()
   t.equal(paper.count, 2)
-  t.match((paper.lines ?? []).join('\n'), /Paid: 220000 VND/)
+  t.match((paper.lines ?? []).join('\n'), /Paid: 220,000 VND/)
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 5000)
   t.match(message.payload.data.answers.paid, { bill: 'IN-2601-0001', amount: 220000 })
 })
