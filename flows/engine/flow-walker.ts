@@ -35,7 +35,7 @@ import type { IdentitySource } from './identity.js'
 import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
 import { acceptsIdentity, branchCase, currentStep, transition } from './session-machine.js'
 import { initialState, type Saved, type SessionEvent, type SessionState } from './session-state.js'
-import { fillTemplate } from './session-values.js'
+import { fillTemplate, screenPageCount } from './session-values.js'
 import { templateReferences, variableNeed } from './template.js'
 
 /** Bounds and settings of a walk. */
@@ -301,7 +301,7 @@ export async function walkFlow(flow: FlowDefinition, options: WalkOptions = {}):
         next = undefined
         if (!action) {
           const at = { state: walk.state, nowMs: walk.nowMs }
-          const alternatives = alternativesOf(decision, analysis, at, backTried)
+          const alternatives = alternativesOf(flow, decision, analysis, at, backTried)
           if (!walk.finishOnly) {
             const key = stateKey(decision, walk.state, analysis)
             if (explored.has(key)) walk.finishOnly = true
@@ -412,7 +412,7 @@ function decisionOf(flow: FlowDefinition, walk: Walk): Decision | undefined {
 }
 
 /** Every cause the walker tries at `decision`, the one to explore first first. */
-function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTried: Set<string>): Action[] {
+function alternativesOf(flow: FlowDefinition, decision: Decision, analysis: Analysis, at: At, backTried: Set<string>): Action[] {
   const step = decision.step
   const named = (what: string): string => `${step.id}: ${what}`
   const alternatives: Action[] = []
@@ -464,6 +464,12 @@ function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTrie
       case 'show':
         alternatives.push({ label: named('ok'), perform: { kind: 'keys', keys: ['ok'] }, target: waiting.next })
         break
+      case 'consent': {
+        // ok reads on page by page and agrees on the last one.
+        const pages = screenPageCount(flow, at.state, at.nowMs)
+        alternatives.push({ label: named('agree'), perform: { kind: 'keys', keys: Array.from({ length: pages }, (): KeyName => 'ok') }, target: waiting.next })
+        break
+      }
     }
     alternatives.push({
       label: named('timeout'),
