@@ -267,9 +267,6 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
       source: 'cccd_qr',
       personalId: ID_NUMBER,
       name: NAME,
-      birthDate: '2003-08-15',
-      sex: 'male',
-      address: '12 Lê Lợi, Phường Bến Thành, Quận 1, TP. Hồ Chí Minh',
     },
   })
 
