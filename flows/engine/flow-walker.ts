@@ -35,7 +35,7 @@ import type { IdentitySource } from './identity.js'
 import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
 import { acceptsIdentity, branchCase, currentStep, transition } from './session-machine.js'
 import { initialState, type Saved, type SessionEvent, type SessionState } from './session-state.js'
-import { fillTemplate } from './session-values.js'
+import { fillTemplate, numberedOptions } from './session-values.js'
 import { templateReferences, variableNeed } from './template.js'
 
 /** Bounds and settings of a walk. */
@@ -427,7 +427,8 @@ function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTrie
       }
       case 'choose': {
         const seen = new Set<string>()
-        waiting.options.forEach((option, index) => {
+        // As numbered now: the written options, or the items of a reply's list (the reply the walk gave).
+        numberedOptions(waiting, at.state, at.nowMs).forEach((option, index) => {
           const saved: Unsaved = { kind: 'answer', value: option.value, label: option.label, emptyLabel: null }
           const matters = waiting.saveAs !== undefined && analysis.relevant.has(waiting.saveAs)
           const outcome = `${option.next}|${matters && waiting.saveAs !== undefined ? signature(analysis, at, waiting.saveAs, saved) : ''}`
@@ -519,6 +520,10 @@ function alternativesOf(decision: Decision, analysis: Analysis, at: At, backTrie
           })
         } else {
           alternatives.push({ label: named('timeout'), perform: { kind: 'advance', ms: timeoutMs }, target: step.onTimeout })
+          if (step.leave !== undefined && decision.attempt === 0) {
+            // Back asks while the wait goes on; ok leaves.
+            alternatives.push({ label: named('back, then ok (leave)'), perform: { kind: 'keys', keys: ['back', 'ok'] }, target: step.leave.next })
+          }
           if (step.onError !== undefined) {
             alternatives.push({ label: named('error'), perform: { kind: 'reject', code: 'E_MQTT_UNAVAILABLE' }, target: step.onError })
           }
@@ -607,7 +612,9 @@ function records(analysis: Analysis, at: At, name: string, shape: ReplyShape | u
     .map((combination) => Object.fromEntries(Object.entries(combination).filter(([, value]) => value !== ABSENT)))
     .filter((reply) => {
       if (!checkReply(shape, reply).ok) return false
-      const outcome = signature(analysis, at, name, { kind: 'record', fields: reply })
+      // An empty list takes a choose step's on_empty: an outcome of its own, as a branch case is.
+      const lists = [...shape].filter(([, spec]) => spec.type === 'list').map(([field]) => (Array.isArray(reply[field]) && reply[field].length > 0 ? 'items' : 'empty'))
+      const outcome = `${signature(analysis, at, name, { kind: 'record', fields: reply })}|${lists.join(',')}`
       if (outcomes.has(outcome)) return false
       outcomes.add(outcome)
       return true
@@ -620,6 +627,11 @@ function records(analysis: Analysis, at: At, name: string, shape: ReplyShape | u
  * it with, a few generic texts, and absence when the shape allows it. Only values that fit.
  */
 function fieldValues(analysis: Analysis, reference: string, spec: FieldShape, read: boolean): unknown[] {
+  if (spec.type === 'list') {
+    // One item built from the items' shape, and the empty list (a choose's on_empty).
+    const item = Object.fromEntries([...spec.items].map(([field, itemSpec]) => [field, fieldValues(analysis, `${reference}.${field}`, itemSpec, false)[0]]).filter(([, value]) => value !== ABSENT))
+    return [[item], []].filter((value) => fieldProblem(spec, value) === undefined)
+  }
   const fits = (value: unknown): boolean => value !== undefined && fieldProblem(spec, value) === undefined
   const typed = (text: string | undefined): unknown => (text === undefined ? undefined : valueFromText(spec, text))
   const plain = ((): unknown => {
