@@ -13,6 +13,7 @@ import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@si
 import { CONDITION_OPERATORS } from './conditions.js'
 import type { DiagnosticCode } from './diagnostic.js'
 import { IDENTITY_SOURCES } from './identity.js'
+import { IDENTITY_FIELDS } from './identity-fields.js'
 import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_TYPES, MAX_MAX_ITEMS, MAX_MAX_LENGTH } from './reply-shape.js'
 import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES } from './template.js'
 import { define, discriminated, schemaDocumentText, variant } from '../../runtime/core/json-schema.js'
@@ -38,13 +39,19 @@ export const QR_MODULE_DOTS = { min: 1, max: 16 } as const
 /** Feed: ESC d n feeds n = 0..255 lines; 0 would be a no-op line, so the floor is 1. */
 export const FEED_LINES = { min: 1, max: 255 } as const
 
-export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end'] as const
-export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const
+export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'consent', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end'] as const
+export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show', 'consent'] as const
 export const INPUT_MODES = ['digits', 'text'] as const
 export const END_OUTCOMES = ['completed', 'cancelled', 'failed'] as const
 export const RECEIPT_LINE_KINDS = ['text', 'qr', 'barcode', 'rule', 'feed'] as const
 export const ALIGNS = ['left', 'center', 'right'] as const
 export const TEXT_SIZES = ['normal', 'double'] as const
+/**
+ * Why a submission may carry identity data (docs/privacy.md): the resident agreed on a consent step
+ * before it, or, without consent, a contract the resident is party to or the agency's own procedure
+ * (Decree 13/2023/ND-CP, article 17).
+ */
+export const LEGAL_BASES = ['consent', 'contract', 'public_task'] as const
 
 // ---- how the reader words problems ----
 
@@ -109,7 +116,7 @@ const Seconds = define('seconds', hint(Type.Number({ exclusiveMinimum: 0, maximu
 }))
 
 const Template = define('template', Type.String({
-  description: 'Text that may use {{variables}}: {{answer}}, {{answer.value}}, {{reply.field}}, {{reference}}, {{identity.masked}}, {{payment.qr}}, {{payment.amount}}, {{station.id}}, {{date}}, {{time}}.',
+  description: 'Text that may use {{variables}}: {{answer}}, {{answer.value}}, {{reply.field}}, {{reference}}, {{identity.masked}}, {{payment.qr}}, {{payment.amount}}, {{station.id}}, {{station.site}}, {{station.agency}}, {{date}}, {{time}}.',
 }))
 
 const Language = (description: string) => hint(Type.String({ pattern: '\\S', description }), { language: true })
@@ -324,9 +331,25 @@ const ShowStep = step('show', 'Shows a text; ok goes on.', {
   on_timeout: Type.Optional(onTimeout),
 })
 
-const SubmitStep = step('submit', 'Hands saved answers (and the identity) to the outbox for central.', {
+const ConsentStep = step('consent', "Asks the resident to agree that the identity fields the submissions after it declare go to `recipient`; the text is made from that declaration. ok agrees (after the last page), back refuses.", {
+  recipient: use(Text, 'Who receives the data, as it reads after "Gửi cho" / "Send to": { vi: "ngân hàng", en: "the bank" }; may use {{variables}}.'),
+  text: Type.Optional(use(Text, 'A hand-written consent sentence instead of the generated one; station flows check refuses it unless it names exactly the identity fields sent (FLOW_CONSENT_MISMATCH).')),
+  timeout_s: waitTimeout,
+  next: StepId,
+  on_timeout: Type.Optional(onTimeout),
+})
+
+const identityFieldList = `a list of identity fields (${IDENTITY_FIELDS.join(', ')})`
+
+const SubmitStep = step('submit', 'Hands saved answers (and the identity fields it declares) to the outbox for central.', {
   fields: Type.Array(use(AnswerName, 'A saved answer or reply.', { expected: 'an answer name' }), { description: 'Saved answers or replies to send.' }),
-  identity: Type.Optional(Type.Boolean({ description: "Whether the resident's identity goes with the submission." })),
+  identity: Type.Optional(hint(Type.Array(literals(IDENTITY_FIELDS), {
+    uniqueItems: true,
+    description: `The identity fields that go with the submission, and nothing else of the identity: ${IDENTITY_FIELDS.join(', ')}. Absent: none.`,
+  }), { expected: identityFieldList, repeated: (field) => `'${String(field)}' is listed twice` })),
+  legal_basis: Type.Optional(literals(LEGAL_BASES, {
+    description: 'Why identity may go: consent (default; a consent step must come before this step on every path), contract or public_task (docs/privacy.md).',
+  })),
   text: Type.Optional(use(Text, 'Shown while storing.')),
   next: StepId,
   on_error: use(StepId, 'Where a failure goes.', failurePath),
@@ -400,7 +423,7 @@ const EndStep = step('end', 'Shows a text and ends the session.', {
 })
 
 export const StepFileSchema = define('step', hint(discriminated('kind', Type.Union([
-  ScanIdStep, ChooseStep, InputStep, ShowStep, SubmitStep, PrintStep, RequestStep, PayQrStep, WaitForStep, BranchStep, EndStep,
+  ScanIdStep, ChooseStep, InputStep, ShowStep, ConsentStep, SubmitStep, PrintStep, RequestStep, PayQrStep, WaitForStep, BranchStep, EndStep,
 ], { description: 'One step; its kind says what it does.' })), { expected: "a mapping with a 'kind'" }))
 
 // ---- the file ----

@@ -28,6 +28,7 @@ export function transitionsOf(step: Step): Transition[] {
     case 'scan_id':
     case 'input':
     case 'show':
+    case 'consent':
       return [{ field: 'next', target: step.next, success: true }, ...optional('on_timeout', step.onTimeout)]
     case 'submit':
     case 'print':

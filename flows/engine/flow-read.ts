@@ -12,8 +12,9 @@ import type { Diagnostic } from './diagnostic.js'
 import { FlowFileSchema, RECEIPT_LINE_KINDS, STEP_ID, STEP_KINDS, type StepFile } from './flow-file-schema.js'
 import { checkStepRules, isConditionPath } from './flow-file-rules.js'
 import { localizedOf, stepOf } from './flow-step-build.js'
-import type { LocalizedText, Step, StepKind } from './flow-types.js'
+import type { LegalBasis, LocalizedText, Step, StepKind } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
+import type { IdentityField } from './identity-fields.js'
 import { describe, schemaProblems, type SchemaProblem } from './schema-problems.js'
 import { FIELD_NAME, ITEM_NAME, templateReferences } from './template.js'
 
@@ -74,6 +75,10 @@ export interface DraftStep {
   needs: Array<{ name: string; line: number }>
   /** Effects, request methods and identity sources it needs. */
   uses: DraftUse[]
+  /** A submit's declared identity fields and legal basis, for FLOW_CONSENT_MISMATCH (consent-check.ts). */
+  identity?: { fields: IdentityField[]; basis: LegalBasis; line: number }
+  /** A text that may ask for consent in its own words: a consent step's own `text`, or a show step's. */
+  consentText?: { text: LocalizedText; line: number }
   /** The typed step; null when it had any error. */
   step: Step | null
 }
@@ -366,11 +371,23 @@ class DraftReader {
         target('next', true)
         target('on_timeout', false)
         break
-      case 'show':
+      case 'show': {
         screen('text', true)
+        const shown = fit('text') as LocalizedText | undefined
+        if (shown) draft.consentText = { text: localizedOf(shown), line: places.valueLine(path('text')) }
         target('next', true)
         target('on_timeout', false)
         break
+      }
+      case 'consent': {
+        text('recipient')
+        text('text')
+        const own = fit('text') as LocalizedText | undefined
+        if (own) draft.consentText = { text: localizedOf(own), line: places.valueLine(path('text')) }
+        target('next', true)
+        target('on_timeout', false)
+        break
+      }
       case 'submit': {
         const fields = raw['fields']
         if (Array.isArray(fields)) {
@@ -379,7 +396,12 @@ class DraftReader {
             if (typeof name === 'string') draft.needs.push({ name, line: places.valueLine(path('fields', String(index))) })
           })
         }
-        if (fit('identity') === true) draft.needs.push({ name: 'identity', line: places.valueLine(path('identity')) })
+        const identity = fit('identity') as IdentityField[] | undefined
+        if (identity && identity.length > 0) {
+          const line = places.valueLine(path('identity'))
+          draft.needs.push({ name: 'identity', line })
+          draft.identity = { fields: [...identity], basis: (fit('legal_basis') as LegalBasis | undefined) ?? 'consent', line }
+        }
         screen('text', false)
         target('next', true)
         target('on_error', false)

@@ -1,10 +1,11 @@
 /**
  * A step as written in a flow file (snake_case, checked against flow-file-schema.ts) as the typed
  * step the session runs (flow-types.ts): names in camelCase, defaults filled in (min_length 0,
- * retries 0, identity false, an empty body or match), texts in NFC, reply shapes as maps with
+ * retries 0, no identity fields, legal basis consent, an empty body or match), texts in NFC, reply shapes as maps with
  * their defaults, conditions parsed. Pure; it trusts its input to fit the schema.
  */
 import { parseCondition } from './conditions.js'
+import { consentSentence } from './consent.js'
 import type { ReceiptLineFile, ReplyFieldFile, StepFile } from './flow-file-schema.js'
 import type { LocalizedText, OptionsFrom, ReceiptLineTemplate, Step } from './flow-types.js'
 import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, type FieldShape, type FieldType, type ReplyShape, type ScalarField } from './reply-shape.js'
@@ -99,8 +100,20 @@ export function stepOf(id: string, step: StepFile): Step {
       }
     case 'show':
       return { kind: step.kind, id, text: localizedOf(step.text), timeoutS: step.timeout_s, next: step.next, ...optional('onTimeout', step.on_timeout) }
+    case 'consent': {
+      // What it asks for comes from the submits after it: flow-validate.ts fills `fields`, `withAnswers` and a generated `text`.
+      const recipient = localizedOf(step.recipient)
+      const own = text(step.text)
+      return {
+        kind: step.kind, id, recipient, fields: [], withAnswers: false, text: own ?? consentSentence([], recipient, false), ...optional('ownText', own),
+        timeoutS: step.timeout_s, next: step.next, ...optional('onTimeout', step.on_timeout),
+      }
+    }
     case 'submit':
-      return { kind: step.kind, id, fields: [...step.fields], identity: step.identity ?? false, next: step.next, onError: step.on_error, ...optional('text', text(step.text)) }
+      return {
+        kind: step.kind, id, fields: [...step.fields], identity: [...(step.identity ?? [])], legalBasis: step.legal_basis ?? 'consent',
+        next: step.next, onError: step.on_error, ...optional('text', text(step.text)),
+      }
     case 'print':
       return { kind: step.kind, id, template: step.template.map(receiptLineOf), next: step.next, onError: step.on_error, ...optional('text', text(step.text)) }
     case 'request':

@@ -25,7 +25,8 @@
  *               pattern: "^(0\\d{9})?$", invalid_text: {vi, en}, empty_label: {vi, en},
  *               timeout_s: 60, next: confirm }
  *   confirm:  { kind: show, text: {vi, en}, timeout_s: 60, next: send }                 # waits for ok
- *   send:     { kind: submit, fields: [topic, phone], identity: true, text: {vi, en}, next: receipt, on_error: failed }
+ *   send:     { kind: submit, fields: [topic, phone], identity: [id_number, name], legal_basis: public_task,
+ *               text: {vi, en}, next: receipt, on_error: failed }
  *   receipt:  { kind: print, template: [ ...receipt lines... ], next: done, on_error: no_receipt }
  *   done:     { kind: end, outcome: completed, text: {vi, en} }
  *   # and, for procedures that talk to central or take payment:
@@ -41,7 +42,7 @@
  *               text: {vi, en}, timeout_s: 300, next: thanks, on_timeout: not_paid }
  * ```
  *
- * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0, at most
+ * Step kinds. Waiting steps (scan_id, choose, input, show, consent) require `timeout_s` (seconds, > 0, at most
  * MAX_TIMEOUT_S, as for every step with a `timeout_s`); their
  * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
  * outcome `timed_out`. Any key restarts the waiting step's countdown.
@@ -62,9 +63,19 @@
  *   references). The keypad has digit keys only, so both modes take digits; `text` differs only in its
  *   built-in "not valid" wording, and leaves room for letters by multi-tap later without a format change.
  * - `show`: shows `text`; `ok` goes to `next`.
- * - `submit`: sends `fields` (saved answers or replies) and, with `identity: true`, the resident's
- *   identity, to central through the outbox; success sets `{{reference}}` and goes to `next`, failure
- *   to `on_error` (required). Optional `text` is shown while it runs.
+ * - `consent`: asks the resident to agree that the identity fields the submits after it declare go
+ *   to `recipient` (`{ vi: "ngân hàng", en: "the bank" }`, a template). The screen is made from those
+ *   declarations with the names of flows/engine/identity-fields.ts: "Gửi cho ngân hàng: số CCCD, họ
+ *   tên, ... OK: đồng ý, Trở lại: không", paged when it does not fit; `ok` reads on to the next page
+ *   and agrees on the last one, `back` refuses (back to the previous waiting step). A hand-written
+ *   `text` may replace the sentence; `station flows check` refuses it unless it names exactly the
+ *   fields sent (FLOW_CONSENT_MISMATCH).
+ * - `submit`: sends `fields` (saved answers or replies) and the identity fields listed in `identity`
+ *   (`[id_number, name, birth_date, sex, address]`, any of them; nothing else of the identity) to
+ *   central through the outbox; success sets `{{reference}}` and goes to `next`, failure to
+ *   `on_error` (required). Optional `text` is shown while it runs. `legal_basis` says why identity may
+ *   go: `consent` (default: a consent step comes before it on every path), `contract` or `public_task`
+ *   (docs/privacy.md).
  * - `print`: prints `template` (receipt lines, below); success goes to `next`, failure to `on_error`
  *   (required). Optional `text` is shown while it runs.
  * - `request`: calls central (MQTT 5 request/response) with `method` and `body` (string values are
@@ -107,7 +118,8 @@
  *   and only the fields its shape declares);
  * - `{{reference}}` (after a submit), `{{identity.masked}}` (after a scan_id, e.g. 079*******01),
  *   `{{payment.qr}}` and `{{payment.amount}}` (after a pay_qr),
- *   `{{station.id}}`, `{{date}}` and `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
+ *   `{{station.id}}`, `{{station.site}}`, `{{station.agency}}` (config `station.*`), `{{date}}` and
+ *   `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
  * Raw identity fields are never available to texts, request bodies or conditions.
  *
  * Reply shapes (`reply` of a request, `fields` of a wait_for; flows/engine/reply-shape.ts) map each field
@@ -141,8 +153,9 @@
  */
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'
 import type { Condition } from './conditions.js'
-import { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS } from './flow-file-schema.js'
+import { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS, type LEGAL_BASES } from './flow-file-schema.js'
 import type { IdentitySource } from './identity.js'
+import type { IdentityField } from './identity-fields.js'
 import type { ReplyShape } from './reply-shape.js'
 
 /** A text in both station languages. Both are required; either may use `{{variables}}`. */
@@ -246,13 +259,36 @@ export interface ShowStep extends WaitingCommon {
   readonly next: string
 }
 
-/** Hands the answers (and optionally the identity) to the outbox. */
+/** Asks the resident to agree that the identity fields the submissions after it send go to `recipient`. */
+export interface ConsentStep extends WaitingCommon {
+  readonly kind: 'consent'
+  /** Who receives them, as it reads after "Gửi cho" / "Send to"; a template. */
+  readonly recipient: LocalizedText
+  /**
+   * What the resident agrees to: the identity fields of every submit reachable from this step, and
+   * whether they send answers too. Worked out by the validator from those submits (flow-validate.ts).
+   */
+  readonly fields: readonly IdentityField[]
+  readonly withAnswers: boolean
+  /** The sentence the screen shows: `ownText`, or made from `fields` (consent.ts). */
+  readonly text: LocalizedText
+  /** The flow's hand-written sentence, when it has one. */
+  readonly ownText?: LocalizedText
+  readonly next: string
+}
+
+/** Why a submission may carry identity data (docs/privacy.md). */
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+/** Hands the answers (and the identity fields it declares) to the outbox. */
 export interface SubmitStep extends StepCommon {
   readonly kind: 'submit'
   /** Saved answers to send, by name. */
   readonly fields: readonly string[]
-  /** Whether the resident's identity goes with the submission. */
-  readonly identity: boolean
+  /** The identity fields that go with the submission, and nothing else of the identity; empty: none. */
+  readonly identity: readonly IdentityField[]
+  /** `consent` (default): a consent step comes before it on every path. */
+  readonly legalBasis: LegalBasis
   /** Shown while the submission is being stored; absent: a built-in "please wait". */
   readonly text?: LocalizedText
   readonly next: string
@@ -367,6 +403,7 @@ export type Step =
   | ChooseStep
   | InputStep
   | ShowStep
+  | ConsentStep
   | SubmitStep
   | PrintStep
   | RequestStep
@@ -378,7 +415,7 @@ export type Step =
 export type StepKind = Step['kind']
 
 /** Steps that wait for the resident (and so have a timeout and take part in `back`). */
-export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep
+export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep | ConsentStep
 
 
 export function isWaitingStep(step: Step): step is WaitingStep {

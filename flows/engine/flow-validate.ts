@@ -7,9 +7,12 @@
  */
 import type { Diagnostic } from './diagnostic.js'
 import { checkCapabilities, type FlowCapabilities } from './flow-capabilities.js'
+import { consentSentence } from './consent.js'
+import { checkConsent, consentScope } from './consent-check.js'
 import { readFlow, type DraftFlow, type DraftStep } from './flow-read.js'
 import { reachableIds } from './flow-graph.js'
-import type { FlowDefinition, Step } from './flow-types.js'
+import type { ConsentStep, FlowDefinition, Step } from './flow-types.js'
+import type { IdentityField } from './identity-fields.js'
 import { templateReferences, variableNeed, type VariableNeed } from './template.js'
 import { checkTextFit, DEFAULT_DISPLAY, type DisplaySize } from './text-fit.js'
 
@@ -33,6 +36,7 @@ export function parseFlow(yamlText: string, fileName: string, options: ParseFlow
   const { draft, diagnostics: found } = readFlow(yamlText, fileName)
   if (draft) {
     found.push(...checkGraph(draft, fileName))
+    found.push(...checkConsent(draft, fileName))
     found.push(...checkTextFit(draft, options.display ?? DEFAULT_DISPLAY, fileName))
     if (options.capabilities) found.push(...checkCapabilities(draft, options.capabilities, fileName))
   }
@@ -220,11 +224,17 @@ function namesSetBefore(steps: ReadonlyMap<string, DraftStep>, targetsOf: (id: s
   return available
 }
 
+/** A consent step with what it asks for: the fields of the submits after it, and its sentence made from them unless written. */
+function withScope(step: ConsentStep, scope: { fields: IdentityField[]; withAnswers: boolean }): ConsentStep {
+  const { ownText } = step
+  return { ...step, fields: scope.fields, withAnswers: scope.withAnswers, text: ownText ?? consentSentence(scope.fields, step.recipient, scope.withAnswers) }
+}
+
 function definitionOf(draft: DraftFlow): FlowDefinition | undefined {
   const steps = new Map<string, Step>()
   for (const [id, step] of draft.steps) {
     if (!step.step) return undefined
-    steps.set(id, step.step)
+    steps.set(id, step.step.kind === 'consent' ? withScope(step.step, consentScope(draft.steps, id)) : step.step)
   }
   if (draft.id === null || draft.version === null || draft.title === null || draft.start === null) return undefined
   return {

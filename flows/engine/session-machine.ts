@@ -28,10 +28,10 @@ import type {
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import type { Identity } from './identity.js'
+import { submittedIdentity } from './identity-fields.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
-import { renderScreen } from './render-screen.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { chooseOptions, fillTemplate, fillText, fillValues, numberedOptions, resolveReference, stepScreen } from './session-values.js'
+import { chooseOptions, fillTemplate, fillText, fillValues, numberedOptions, resolveReference, screenPageCount, stepScreen } from './session-values.js'
 import { MAX_OPTIONS } from './flow-file-schema.js'
 import { FLOW_TEXTS } from './station-texts.js'
 
@@ -158,6 +158,11 @@ class Run {
         if (key === 'ok') return this.#enter(step.next, 'next')
         if (key === '0') this.#turnPage()
         return
+      case 'consent':
+        // ok agrees only on the last page: the resident has seen every field named before agreeing.
+        if (key === 'ok' && this.s.page + 1 >= this.#pageCount()) return this.#enter(step.next, 'next')
+        if (key === 'ok' || key === '0') this.#turnPage()
+        return
       case 'scan_id':
         if (key === '0') this.#turnPage()
         return
@@ -279,6 +284,7 @@ class Run {
         return this.#wait(step)
       case 'input':
       case 'show':
+      case 'consent':
         return this.#wait(step)
       case 'submit':
         return this.#submit(step)
@@ -368,7 +374,8 @@ class Run {
       answers[field] = saved === undefined ? null : saved.kind === 'record' ? saved.fields : saved.value
     }
     const data: Record<string, unknown> = { language: this.s.language, answers }
-    if (step.identity && this.s.identity) data['identity'] = identityData(this.s.identity)
+    // Exactly the declared fields, and only those (docs/privacy.md, "What a submission carries").
+    if (step.identity.length > 0 && this.s.identity) data['identity'] = submittedIdentity(this.s.identity, step.identity)
     const call = this.#startCall('submit')
     this.effects.push({ kind: 'submit', call, request: { flow: this.flow.id, flowVersion: this.flow.version, data } })
   }
@@ -546,9 +553,13 @@ class Run {
     this.#endCall()
   }
 
+  #pageCount(): number {
+    return screenPageCount(this.flow, this.s, this.nowMs)
+  }
+
   /** Key 0: the next page; after the last page of a list's nine options, the next nine (then the first again). */
   #turnPage(): void {
-    const { pageCount } = renderScreen(stepScreen(this.flow, { ...this.s, page: 0 }, this.nowMs), { ...this.s.display, page: 0 })
+    const pageCount = this.#pageCount()
     const step = this.#step
     const groups = step?.kind === 'choose' && step.optionsFrom !== undefined ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
     if (this.s.page + 1 < pageCount) this.s.page += 1
@@ -582,16 +593,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Index of the first case of `step` whose condition holds; -1 for `otherwise`. */
 export function branchCase(step: BranchStep, fill: (template: string) => string): number {
   return step.cases.findIndex((candidate) => evaluateCondition(candidate.when, fill))
-}
-
-/** The identity fields a submission carries (the card UID is not one of them). */
-function identityData(identity: Identity): Record<string, string | null> {
-  const data: Record<string, string | null> = { source: identity.source, personalId: identity.personalId }
-  if (identity.name !== undefined) data['name'] = identity.name
-  if (identity.birthDate !== undefined) data['birthDate'] = identity.birthDate
-  if (identity.sex !== undefined) data['sex'] = identity.sex
-  if (identity.address !== undefined) data['address'] = identity.address
-  return data
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -8,6 +8,8 @@ import { MAX_OPTIONS } from './flow-file-schema.js'
 import { maskIdentity } from './identity.js'
 import type { SessionState } from './session-state.js'
 import type { Screen } from './screen.js'
+import { renderScreen } from './render-screen.js'
+import { CONSENT_PROMPT } from './consent.js'
 import { FLOW_TEXTS } from './station-texts.js'
 import { formatStationDate, formatStationTime } from './station-time.js'
 import { interpolate, variableNeed } from './template.js'
@@ -117,11 +119,18 @@ export function stepScreen(flow: FlowDefinition, state: SessionState, nowMs: num
       return { title, body: text(step.text ?? FLOW_TEXTS.waiting) }
     case 'branch':
       return { title, body: '' }
+    case 'consent':
+      return { title, body: text(step.text), hint: text(CONSENT_PROMPT), ...page }
     case 'scan_id':
     case 'show':
     case 'end':
       return { title, body: text(step.text), ...page }
   }
+}
+
+/** How many pages the current step's screen takes on the session's display (key 0 turns them; ok on a consent reads on). */
+export function screenPageCount(flow: FlowDefinition, state: SessionState, nowMs: number): number {
+  return renderScreen(stepScreen(flow, { ...state, page: 0 }, nowMs), { ...state.display, page: 0 }).pageCount
 }
 
 /** A record's field as text: texts, finite numbers and true/false; anything else (objects, null) is unset. */

@@ -7,6 +7,7 @@
  */
 import type { KeyName } from '../../config/schema.js'
 import type { IdentitySource } from './identity.js'
+import { screenPageCount } from './session-values.js'
 import { inputValues, keyEvents, malformed, outcomeOf, replies, typedMatch, typing, type Probe } from './walk-values.js'
 import type { Decision } from './walk-world.js'
 import { numberedOptions } from './session-values.js'
@@ -87,6 +88,12 @@ function residentActions(step: Extract<Decision, { kind: 'wait' }>['step'], at: 
     case 'show':
       alternatives.push({ label: named('ok'), perform: { kind: 'keys', keys: ['ok'] } })
       break
+    case 'consent': {
+      // ok reads on page by page and agrees on the last one.
+      const pages = screenPageCount(at.probe.flow, at.probe.state, at.probe.nowMs)
+      alternatives.push({ label: named('agree'), perform: { kind: 'keys', keys: Array.from({ length: pages }, (): KeyName => 'ok') } })
+      break
+    }
   }
   alternatives.push({ label: named('timeout'), perform: { kind: 'expire', timer: 'step' } })
   return alternatives
