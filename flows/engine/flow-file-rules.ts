@@ -1,6 +1,7 @@
 /**
  * The rules of one step that its schema (flow-file-schema.ts) cannot state, or states only for
- * editors and the reader words better: names reserved for built-ins, min_length not above
+ * editors, in keywords TypeBox's checker does not evaluate (`not` for reserved names,
+ * `dependentRequired` for a wait_for's fields and a pattern's example): names reserved for built-ins, min_length not above
  * max_length, regular expressions that compile, option values used once, a wait_for that saves
  * the event declares its fields, literal VietQR values, reply fields whose examples and
  * enumerations fit them and whose required_when names another field, and branch conditions

@@ -265,7 +265,7 @@ const Receipt = (description: string) => hint(Type.Array(ReceiptLine, { minItems
 // ---- steps ----
 
 const onTimeout = use(StepId, 'Step to go to when the time is up; absent: the session ends with outcome timed_out.')
-const waitTimeout = use(Seconds, 'How long the step waits, in seconds (> 0, at most 3600). Any key restarts the countdown.')
+const waitTimeout = use(Seconds, `How long the step waits, in seconds (> 0, at most ${MAX_TIMEOUT_S}). Any key restarts the countdown.`)
 const failurePath: ReaderHint = { missing: { code: 'FLOW_NO_FAILURE_PATH', why: ': an effect that can fail must say where failure goes' } }
 /** A pay_qr's values: templates, or literal numbers taken as their digits. */
 const Digits = (description: string) => hint(Type.Union([Type.String(), Type.Integer()], { description }), { expected: 'a string' })

@@ -89,7 +89,7 @@ export interface DraftFlow {
   version: number | null
   title: LocalizedText | null
   shortTitle: LocalizedText | undefined
-  /** `menu_order` (1..99); undefined when absent or invalid. */
+  /** `menu_order` (within MENU_ORDER); undefined when absent or invalid. */
   menuOrder: number | undefined
   /** What the display's title row shows (`short_title`, else `title`), for the fit check. */
   displayTitle: { field: 'title' | 'short_title'; text: LocalizedText; line: number } | null

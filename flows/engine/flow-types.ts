@@ -221,7 +221,7 @@ export interface ChooseStep extends WaitingCommon {
   readonly kind: 'choose'
   /** Answer name under which the choice is kept; absent: a pure menu. */
   readonly saveAs?: string
-  /** 1..9 options, picked with keys 1..9 in this order; empty when the options come from a list. */
+  /** 1..MAX_OPTIONS options, picked with the digit keys from 1 in this order; empty when the options come from a list. */
   readonly options: readonly ChooseOption[]
   /** Options from a reply's list, nine at a time (key 0 turns to the next nine after the last page). */
   readonly optionsFrom?: OptionsFrom
@@ -326,7 +326,7 @@ export interface RequestStep extends StepCommon {
   readonly reply: ReplyShape
   /** How long one attempt may take (seconds, > 0). */
   readonly timeoutS: number
-  /** Further attempts after a timeout or an error (0..5). */
+  /** Further attempts after a timeout or an error (0..MAX_RETRIES). */
   readonly retries: number
   /** Shown while it runs; absent: a built-in "please wait". */
   readonly text?: LocalizedText
@@ -431,7 +431,7 @@ export interface FlowDefinition {
   readonly title: LocalizedText
   /** For the display's title row when the title is too long; absent: `title`. */
   readonly shortTitle?: LocalizedText
-  /** Place in the station's menu (1..99, ascending; ties by id); absent: after every flow that has one. */
+  /** Place in the station's menu (within MENU_ORDER, ascending; ties by id); absent: after every flow that has one. */
   readonly menuOrder?: number
   /** Id of the first step. */
   readonly start: string
