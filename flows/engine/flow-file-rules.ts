@@ -64,6 +64,12 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
       }
       case 'choose': {
         const options = step['options']
+        if (options === undefined && step['options_from'] === undefined) add(base, `${where()}: a choose step needs options or options_from`, 'owner')
+        if (options !== undefined && step['options_from'] !== undefined) add([...base, 'options_from'], `${where('options_from')}: use options or options_from, not both`)
+        if (step['options_from'] !== undefined && step['on_empty'] === undefined) {
+          add(base, `${where()}: missing 'on_empty': options from a list must say where an empty list goes`, 'owner', 'FLOW_NO_FAILURE_PATH')
+        }
+        if (step['options_from'] === undefined && step['on_empty'] !== undefined) add([...base, 'on_empty'], `${where('on_empty')}: only options_from can be empty`)
         if (!Array.isArray(options)) break
         const seen: unknown[] = []
         options.forEach((option: unknown, index) => {
@@ -131,7 +137,13 @@ function checkReplyShape(file: unknown, shapePath: string[], fits: (path: readon
     const field = written as ReplyFieldFile
     const at = (...keys: string[]): string[] => [...path, ...keys]
     const where = pathText(file, path)
-    if (isMapping(field)) {
+    if (isMapping(field) && field['type'] === 'list') {
+      checkReplyShape(file, [...path, 'items'], fits, add)
+      if (!fits(path)) {
+        clean = false
+        continue
+      }
+    } else if (isMapping(field)) {
       const full = field as Exclude<ReplyFieldFile, string | string[]>
       let ok = true
       if (full.type === 'string') {
