@@ -29,10 +29,13 @@ import type {
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import type { Identity } from './identity.js'
+import type { Screen } from './screen.js'
+import { submittedIdentity } from './identity-fields.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
-import { renderScreen } from './render-screen.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { displayReference, fillTemplate, fillText, fillValues, stepScreen } from './session-values.js'
+import { chooseOptions, displayReference, fillTemplate, fillText, fillValues, numberedOptions, screenPageCount, stepScreen } from './session-values.js'
+import { MAX_OPTIONS } from './flow-file-schema.js'
+import { renderScreen } from './render-screen.js'
 import { chooseOneTo, FLOW_TEXTS, notOnThisPage } from './station-texts.js'
 
 /** How long a failed input check stays on screen unless a key comes first. */
@@ -73,18 +76,21 @@ export function acceptsIdentity(flow: FlowDefinition, state: SessionState, ident
 
 /** The page (0-based) option `index` of a choose step is on, as the resident's display lays the step out. */
 export function optionPage(step: ChooseStep, state: SessionState, nowMs: number, index: number): number {
-  // The title row is not content: the layout depends on the text and options only.
-  const screen = { title: '', body: fillText(state, nowMs, step.text), options: step.options.map((option) => fillText(state, nowMs, option.label)) }
-  return renderScreen(screen, { ...state.display, page: 0 }).optionPages[index] ?? 0
+  return renderScreen(chooseLayout(step, state, nowMs), { ...state.display, page: 0 }).optionPages[index] ?? 0
+}
+
+/** A choose step's content as laid out; the title row is not content, so it is left out. */
+function chooseLayout(step: ChooseStep, state: SessionState, nowMs: number): Screen {
+  return { title: '', body: fillText(state, nowMs, step.text), options: numberedOptions(step, state, nowMs).map((option) => fillText(state, nowMs, option.label)) }
 }
 
 /**
- * The keys that choose option `index` (0-based) of the choose step the session waits at: key 0 until
- * its page shows, then its number. For `station flows test` and tests that drive a session.
+ * The keys that choose option `index` (0-based, of those numbered now) of the choose step the session
+ * waits at: key 0 until its page shows, then its number. For `station flows test` and tests that
+ * drive a session; from the last page of a list's nine, key 0 would show the next nine instead.
  */
 export function keysToChoose(step: ChooseStep, state: SessionState, nowMs: number, index: number): KeyName[] {
-  const screen = { title: '', body: fillText(state, nowMs, step.text), options: step.options.map((option) => fillText(state, nowMs, option.label)) }
-  const { pageCount } = renderScreen(screen, { ...state.display, page: 0 })
+  const { pageCount } = renderScreen(chooseLayout(step, state, nowMs), { ...state.display, page: 0 })
   const page = optionPage(step, state, nowMs, index)
   const turns = (page - (state.page % pageCount) + pageCount) % pageCount
   return [...Array.from({ length: turns }, () => '0' as const), String(index + 1) as KeyName]
@@ -153,6 +159,7 @@ class Run {
     const step = this.#step
     if (this.s.status !== 'running' || !step) return
     if (this.s.leaving) return this.#answerLeave(key)
+    if (step.kind === 'wait_for' && step.leave !== undefined) return this.#leaveKey(step, step.leave.next, key)
     if (step.kind === 'request' || step.kind === 'wait_for') {
       // Waiting for central or an event: back abandons it, as back leaves any step.
       if (key === 'back') this.#back()
@@ -182,9 +189,35 @@ class Run {
         if (key === 'ok') return this.#enter(step.next, 'next')
         if (key === '0') this.#turnPage()
         return
+      case 'consent':
+        // ok agrees only on the last page: the resident has seen every field named before agreeing.
+        if (key === 'ok' && this.s.page + 1 >= this.#pageCount()) return this.#enter(step.next, 'next')
+        if (key === 'ok' || key === '0') this.#turnPage()
+        return
       case 'scan_id':
         if (key === '0') this.#turnPage()
         return
+    }
+  }
+
+  /**
+   * A wait_for with `leave`: back asks first (the wait goes on meanwhile, so a payment that comes
+   * now still counts), ok then leaves to `leave.next`, back again keeps waiting.
+   */
+  #leaveKey(step: WaitForStep, target: string, key: KeyName): void {
+    const progress = this.s.progress
+    if (!progress.asking) {
+      if (key !== 'back') return
+      progress.asking = true
+      return this.#show()
+    }
+    if (key === 'ok') {
+      this.#event('flow.leave', { step: step.id })
+      return this.#enter(target, 'leave')
+    }
+    if (key === 'back') {
+      progress.asking = false
+      this.#show()
     }
   }
 
@@ -279,17 +312,22 @@ class Run {
     this.s.stepId = id
     this.s.stepSinceMs = this.nowMs
     this.s.page = 0
+    this.s.group = 0
     this.s.typed = step.kind === 'input' ? typed : ''
     this.s.leaving = false
-    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, untilMs: null }
+    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false, untilMs: null }
     this.#event('flow.step', { step: id })
     switch (step.kind) {
       case 'scan_id':
         if (this.s.identity && step.accept.includes(this.s.identity.source)) return this.#enter(step.next, 'next')
         return this.#wait(step)
       case 'choose':
+        // Options from a reply's list: with no item there is nothing to choose.
+        if (step.optionsFrom !== undefined && step.onEmpty !== undefined && chooseOptions(step, this.s, this.nowMs).length === 0) return this.#enter(step.onEmpty, 'on_empty')
+        return this.#wait(step)
       case 'input':
       case 'show':
+      case 'consent':
         return this.#wait(step)
       case 'submit':
         return this.#submit(step)
@@ -356,12 +394,13 @@ class Run {
     if (key === '0') return this.#turnPage()
     if (key === 'ok') return
     const index = Number(key) - 1
-    const option = step.options[index]
-    if (!option) return this.#notice(chooseOneTo(step.options.length))
+    const options = numberedOptions(step, this.s, this.nowMs)
+    const option = options[index]
+    if (!option) return this.#notice(chooseOneTo(options.length))
     // Only what the resident sees can be chosen: a number of an option on another page is refused.
     if (optionPage(step, this.s, this.nowMs, index) !== this.s.page) return this.#notice(notOnThisPage(key))
     if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
-    this.#enter(option.next, `option ${index + 1}`)
+    this.#enter(option.next, step.optionsFrom === undefined ? `option ${index + 1}` : 'list option')
   }
 
   #inputKey(step: InputStep, key: KeyName): void {
@@ -400,7 +439,8 @@ class Run {
       answers[field] = saved === undefined ? null : saved.kind === 'record' ? saved.fields : saved.value
     }
     const data: Record<string, unknown> = { language: this.s.language, answers }
-    if (step.identity && this.s.identity) data['identity'] = identityData(this.s.identity)
+    // Exactly the declared fields, and only those (docs/privacy.md, "What a submission carries").
+    if (step.identity.length > 0 && this.s.identity) data['identity'] = submittedIdentity(this.s.identity, step.identity)
     const call = this.#startCall('submit')
     this.effects.push({ kind: 'submit', call, request: { flow: this.flow.id, flowVersion: this.flow.version, data } })
   }
@@ -585,10 +625,21 @@ class Run {
     this.#endCall()
   }
 
+  #pageCount(): number {
+    return screenPageCount(this.flow, this.s, this.nowMs)
+  }
+
+  /** Key 0: the next page; after the last page of a list's nine options, the next nine (then the first again). */
   #turnPage(): void {
-    const { pageCount } = renderScreen(stepScreen(this.flow, { ...this.s, page: 0 }, this.nowMs), { ...this.s.display, page: 0 })
-    if (pageCount <= 1) return
-    this.s.page = (this.s.page + 1) % pageCount
+    const pageCount = this.#pageCount()
+    const step = this.#step
+    const groups = step?.kind === 'choose' && step.optionsFrom !== undefined ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
+    if (this.s.page + 1 < pageCount) this.s.page += 1
+    else if (groups > 1) {
+      this.s.group = (this.s.group + 1) % groups
+      this.s.page = 0
+    } else if (pageCount > 1) this.s.page = 0
+    else return
     this.#show()
   }
 
@@ -614,16 +665,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Index of the first case of `step` whose condition holds; -1 for `otherwise`. */
 export function branchCase(step: BranchStep, fill: (template: string) => string): number {
   return step.cases.findIndex((candidate) => evaluateCondition(candidate.when, fill))
-}
-
-/** The identity fields a submission carries (the card UID is not one of them). */
-function identityData(identity: Identity): Record<string, string | null> {
-  const data: Record<string, string | null> = { source: identity.source, personalId: identity.personalId }
-  if (identity.name !== undefined) data['name'] = identity.name
-  if (identity.birthDate !== undefined) data['birthDate'] = identity.birthDate
-  if (identity.sex !== undefined) data['sex'] = identity.sex
-  if (identity.address !== undefined) data['address'] = identity.address
-  return data
 }
 
 /** The fields of a shape declared as amounts in đồng, as a record keeps them; none: nothing. */

@@ -71,6 +71,8 @@ export interface EffectProgress {
    * (station clock, ms): what the waiting screen counts down to. Null at other steps.
    */
   untilMs: number | null
+  /** Back was pressed on a wait_for with `leave`: its question is on screen while the wait goes on. */
+  asking: boolean
 }
 
 /** How a session ended. */
@@ -102,6 +104,8 @@ export interface SessionState {
   /** A submit succeeded: there is nothing left to cancel. */
   committed: boolean
   page: number
+  /** Which nine of a choose step's list options are numbered now (0 = the first nine). */
+  group: number
   typed: string
   /** Back on the first step asked "end this procedure?": the screen shows the question until a key answers it. */
   leaving: boolean
@@ -202,12 +206,13 @@ export function initialState(setup: SessionSetup): SessionState {
     history: [],
     committed: false,
     page: 0,
+    group: 0,
     typed: '',
     leaving: false,
     stepDeadlineMs: null,
     timers: { step: null, notice: null, effect: null },
     call: null,
-    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, untilMs: null },
+    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false, untilMs: null },
     nextId: 1,
     startedAtMs: null,
     stepSinceMs: null,

@@ -16,6 +16,8 @@ t.test('station: forged, misdirected and mismatched confirmations print no paid 
   await rig.openProcedure('pay-bill', 'en')
   await rig.choose('3')
   await rig.press('3', '0', '0', '3', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/OK if this is you/)
+  await rig.press('ok')
   await rig.waitForScreen(/Amount: 220,000 VND/)
   await rig.press('ok')
   await rig.waitFor('the payment wait', async () => (await rig.status()).step?.step === 'paying')
