@@ -118,9 +118,10 @@ export function stepOf(id: string, step: StepFile): Step {
       return { kind: step.kind, id, template: step.template.map(receiptLineOf), next: step.next, onError: step.on_error, ...optional('text', text(step.text)) }
     case 'request':
       return {
-        kind: step.kind, id, method: step.method, body: { ...step.body }, identity: [...(step.identity ?? [])], saveAs: step.save_as, reply: replyShapeOf(step.reply),
+        kind: step.kind, id, method: step.method, body: { ...step.body }, saveAs: step.save_as, reply: replyShapeOf(step.reply),
         timeoutS: step.timeout_s, retries: step.retries ?? 0, next: step.next, onError: step.on_error,
         ...optional('onTimeout', step.on_timeout), ...optional('text', text(step.text)),
+        ...optional('identity', step.identity === undefined ? undefined : [...step.identity]),
       }
     case 'pay_qr':
       return {

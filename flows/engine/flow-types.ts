@@ -323,7 +323,7 @@ export interface RequestStep extends StepCommon {
   /** Top-level fields of the request; string values are templates filled at run time. */
   readonly body: Readonly<Record<string, FlowValue>>
   /** Identity fields that go in the body under their submission keys (`id_number` as `personalId`), so central answers only for that resident; never in a text. */
-  readonly identity: readonly IdentityField[]
+  readonly identity?: readonly IdentityField[]
   /** Name under which the reply (a JSON object) is kept; its fields read as `{{name.field}}`. */
   readonly saveAs: string
   /** What the reply must be; a reply that does not fit fails the request (E_REPLY_INVALID). */

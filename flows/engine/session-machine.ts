@@ -420,7 +420,7 @@ class Run {
     const timeoutMs = step.timeoutS * 1000
     const body = fillValues(this.s, this.nowMs, step.body)
     // The declared fields only, and only to central: never in a text, an event or a log line.
-    if (step.identity.length > 0 && this.s.identity) {
+    if (step.identity !== undefined && this.s.identity) {
       for (const [key, value] of Object.entries(submittedIdentity(this.s.identity, step.identity))) if (key !== 'source' && value !== null) body[key] = value
     }
     this.#startTimer('effect', timeoutMs)
