@@ -16,7 +16,7 @@ import type { LegalBasis, LocalizedText, Step, StepKind } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
 import type { IdentityField } from './identity-fields.js'
 import { describe, schemaProblems, type SchemaProblem } from './schema-problems.js'
-import { FIELD_NAME } from './template.js'
+import { FIELD_NAME, ITEM_NAME, templateReferences } from './template.js'
 
 /** A `next` / `on_*` reference to another step, where it is written. */
 export interface DraftTransition {
@@ -65,8 +65,10 @@ export interface DraftStep {
   sets: string[]
   /** The subset of `sets` that are replies (request, wait_for): records with fields. */
   records: string[]
-  /** The fields each reply name's declared shape has (`reply`, `fields`), for FLOW_UNDECLARED_FIELD. */
-  shapes: Array<{ name: string; fields: string[] }>
+  /** The fields each reply name's declared shape has (`reply`, `fields`), for FLOW_UNDECLARED_FIELD; `lists`: its list fields and their items' fields. */
+  shapes: Array<{ name: string; fields: string[]; lists: Record<string, string[]> }>
+  /** A choose step's `options_from`: the list it reads and the item fields its value and label name. */
+  lists: Array<{ name: string; field: string; itemFields: Array<{ field: string; line: number }>; line: number }>
   /** Names the step's own texts may use although it sets them itself: `payment` in a pay_qr slip. */
   provides: string[]
   /** Names this step needs set before it runs, besides those in its texts: submit fields and identity. */
@@ -87,7 +89,7 @@ export interface DraftFlow {
   version: number | null
   title: LocalizedText | null
   shortTitle: LocalizedText | undefined
-  /** `menu_order` (1..99); undefined when absent or invalid. */
+  /** `menu_order` (within MENU_ORDER); undefined when absent or invalid. */
   menuOrder: number | undefined
   /** What the display's title row shows (`short_title`, else `title`), for the fit check. */
   displayTitle: { field: 'title' | 'short_title'; text: LocalizedText; line: number } | null
@@ -248,7 +250,7 @@ class DraftReader {
   #step(id: string, raw: unknown): DraftStep {
     const base = ['steps', id]
     const line = this.#places.keyLine(base)
-    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], shapes: [], provides: [], needs: [], uses: [], step: null }
+    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], shapes: [], lists: [], provides: [], needs: [], uses: [], step: null }
     if (!isMapping(raw) || raw['kind'] === undefined) return draft
     if (!(STEP_KINDS as readonly unknown[]).includes(raw['kind'])) {
       this.#harvest(raw, base, draft)
@@ -290,7 +292,12 @@ class DraftReader {
     }
     const shape = (key: string, name: string | undefined): void => {
       const declared = fit(key)
-      if (name !== undefined && isMapping(declared)) draft.shapes.push({ name, fields: Object.keys(declared) })
+      if (name === undefined || !isMapping(declared)) return
+      const lists: Record<string, string[]> = {}
+      for (const [field, spec] of Object.entries(declared)) {
+        if (isMapping(spec) && spec['type'] === 'list' && isMapping(spec['items'])) lists[field] = Object.keys(spec['items'])
+      }
+      draft.shapes.push({ name, fields: Object.keys(declared), lists })
     }
     const receipt = (): void => {
       const lines = raw['template']
@@ -329,6 +336,30 @@ class DraftReader {
             if (typeof next === 'string') draft.transitions.push({ field: `options[${index}].next`, target: next, line: places.valueLine(path('options', at, 'next')), success: true })
           })
         }
+        const from = fit('options_from')
+        if (isMapping(from)) {
+          const itemFields: Array<{ field: string; line: number }> = []
+          if (typeof from['value'] === 'string') itemFields.push({ field: from['value'], line: places.valueLine(path('options_from', 'value')) })
+          const label = from['label']
+          if (isMapping(label)) {
+            for (const language of ['vi', 'en']) {
+              const written = label[language]
+              if (typeof written !== 'string') continue
+              const line = places.valueLine(path('options_from', 'label', language))
+              // `{{item.x}}` is the item's field, checked against the list's items; the rest as any text.
+              for (const reference of templateReferences(written)) {
+                const [base, field] = reference.split('.')
+                if (base === ITEM_NAME && field !== undefined) itemFields.push({ field, line })
+              }
+              draft.texts.push({ text: written.replace(/\{\{\s*item\.[^{}]*?\s*\}\}/g, ''), line })
+            }
+          }
+          const [name = '', field = ''] = String(from['list']).split('.')
+          draft.lists.push({ name, field, itemFields, line: places.valueLine(path('options_from', 'list')) })
+          const next = from['next']
+          if (typeof next === 'string') draft.transitions.push({ field: 'options_from.next', target: next, line: places.valueLine(path('options_from', 'next')), success: true })
+        }
+        target('on_empty', false)
         target('on_timeout', false)
         break
       }
@@ -417,6 +448,14 @@ class DraftReader {
         target('next', true)
         target('on_timeout', false)
         target('on_error', false)
+        if (isMapping(fit('leave'))) {
+          const leave = raw['leave'] as Record<string, unknown>
+          this.#texts(leave['text'], path('leave', 'text'), draft.texts)
+          const question = fit('leave', 'text') as LocalizedText | undefined
+          if (question) draft.screens.push({ field: 'leave.text', text: localizedOf(question), line: places.valueLine(path('leave', 'text')), pageable: false, inputRow: false })
+          const next = fit('leave', 'next')
+          if (typeof next === 'string') draft.transitions.push({ field: 'leave.next', target: next, line: places.valueLine(path('leave', 'next')), success: false })
+        }
         break
       case 'branch': {
         const cases = raw['cases']

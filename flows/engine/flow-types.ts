@@ -49,7 +49,12 @@
  * - `scan_id`: waits for an identity document whose source is in `accept` (cccd_qr, mrz, nfc, wiegand), then
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
  * - `choose`: shows the options numbered from 1; a digit picks one and goes to that option's `next`;
- *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice.
+ *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice. Instead of
+ *   `options`, `options_from: { list: slots.slots, value: id, label: {vi, en}, next }` makes one
+ *   option per item of a reply's list (a field declared `{ type: list, items: {...} }`), `label`
+ *   filled per item with `{{item.field}}`, the item's `value` field saved; nine are numbered at a time
+ *   and `0` after the last page shows the next nine. `on_empty` (required with it) is where an empty
+ *   list goes.
  * - `input`: keys append (up to `max_length`, itself at most MAX_INPUT_LENGTH); `ok` checks `min_length`..`max_length` and `pattern`
  *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
  *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for INVALID_NOTICE_MS or until
@@ -93,7 +98,9 @@
  *   (an amount) differ from `match`, is not accepted: event `effect.failed` (code `E_EVENT_INVALID`
  *   or `E_EVENT_MISMATCH`, with the `field`), and the step keeps waiting until its deadline (after
  *   MAX_REFUSED_EVENTS refusals the wait fails). A timeout goes to `on_timeout` (required); a failure of the wait itself goes to `on_error`, or to
- *   `on_timeout` without one. Optional `text` is shown meanwhile.
+ *   `on_timeout` without one. Optional `text` is shown meanwhile. With `leave: { text, next }`, back
+ *   does not abandon the wait: it shows `text` (a question) while the wait goes on; ok then goes to
+ *   `next`, back again returns to the waiting text, and an event that comes meanwhile still counts.
  * - `branch`: goes to the `next` of the first of `cases` whose `when` holds, else to `otherwise`
  *   (required). Conditions are data: see flows/engine/conditions.ts.
  * - `end`: shows `text` and ends the session with `outcome`: completed, cancelled or failed.
@@ -122,7 +129,10 @@
  * status:   { type: string, enum: [paid, unpaid], optional: true, required_when: { found: true } }
  * id:       { type: string, max_length: 40, pattern: "^[A-Z0-9-]+$", example: EL-2601-0001 }
  * amount:   { type: integer, min: 0, max: 100000000 }   # number: any finite number; min/max optional
+ * slots:    { type: list, max_items: 50, items: { id: string, time: string, doctor: string? } }
  * ```
+ * - A `list` is a JSON array of objects, each checked against `items` (plain fields only) and cut to
+ *   them; at most `max_items` (default 50). Only a choose step's `options_from` reads a list.
  * - Every field is required unless `optional: true`; null counts as absent. `required_when` makes a
  *   field required only when another field of the same shape has the given value (a found bill has an
  *   amount; a bill not found need not).
@@ -193,13 +203,30 @@ export interface ChooseOption {
   readonly next: string
 }
 
-/** Shows up to nine numbered options; a digit picks one. */
+/** Options made from a reply's list: one per item, the item's `value` field saved, `label` filled from the item. */
+export interface OptionsFrom {
+  /** The `save_as` of the request whose reply holds the list. */
+  readonly record: string
+  /** The reply's list field (declared `{ type: list, items }`). */
+  readonly field: string
+  /** The item field saved as the choice's value. */
+  readonly value: string
+  /** Per item; `{{item.field}}` reads the item's fields. */
+  readonly label: LocalizedText
+  readonly next: string
+}
+
+/** Shows numbered options; a digit picks one. */
 export interface ChooseStep extends WaitingCommon {
   readonly kind: 'choose'
   /** Answer name under which the choice is kept; absent: a pure menu. */
   readonly saveAs?: string
-  /** 1..9 options, picked with keys 1..9 in this order. */
+  /** 1..MAX_OPTIONS options, picked with the digit keys from 1 in this order; empty when the options come from a list. */
   readonly options: readonly ChooseOption[]
+  /** Options from a reply's list, nine at a time (key 0 turns to the next nine after the last page). */
+  readonly optionsFrom?: OptionsFrom
+  /** Where an empty list goes (required with optionsFrom). */
+  readonly onEmpty?: string
 }
 
 /** How an input step reads keys; both take digits (the keypad has nothing else), see the format above. */
@@ -299,7 +326,7 @@ export interface RequestStep extends StepCommon {
   readonly reply: ReplyShape
   /** How long one attempt may take (seconds, > 0). */
   readonly timeoutS: number
-  /** Further attempts after a timeout or an error (0..5). */
+  /** Further attempts after a timeout or an error (0..MAX_RETRIES). */
   readonly retries: number
   /** Shown while it runs; absent: a built-in "please wait". */
   readonly text?: LocalizedText
@@ -346,6 +373,8 @@ export interface WaitForStep extends StepCommon {
   readonly onTimeout: string
   /** Where a failure of the wait itself goes; absent: `onTimeout`. */
   readonly onError?: string
+  /** Back asks `text` while the wait goes on; ok then goes to `next` (a payment still waited for: the pay-later slip). */
+  readonly leave?: { readonly text: LocalizedText; readonly next: string }
 }
 
 /** One case of a branch. */
@@ -402,7 +431,7 @@ export interface FlowDefinition {
   readonly title: LocalizedText
   /** For the display's title row when the title is too long; absent: `title`. */
   readonly shortTitle?: LocalizedText
-  /** Place in the station's menu (1..99, ascending; ties by id); absent: after every flow that has one. */
+  /** Place in the station's menu (within MENU_ORDER, ascending; ties by id); absent: after every flow that has one. */
   readonly menuOrder?: number
   /** Id of the first step. */
   readonly start: string

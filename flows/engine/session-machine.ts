@@ -31,7 +31,8 @@ import type { Identity } from './identity.js'
 import { submittedIdentity } from './identity-fields.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { fillTemplate, fillText, fillValues, resolveReference, screenPageCount, stepScreen } from './session-values.js'
+import { chooseOptions, fillTemplate, fillText, fillValues, numberedOptions, resolveReference, screenPageCount, stepScreen } from './session-values.js'
+import { MAX_OPTIONS } from './flow-file-schema.js'
 import { FLOW_TEXTS } from './station-texts.js'
 
 /** How long a failed input check stays on screen unless a key comes first. */
@@ -127,6 +128,7 @@ class Run {
   #key(key: KeyName): void {
     const step = this.#step
     if (this.s.status !== 'running' || !step) return
+    if (step.kind === 'wait_for' && step.leave !== undefined) return this.#leaveKey(step, step.leave.next, key)
     if (step.kind === 'request' || step.kind === 'wait_for') {
       // Waiting for central or an event: back abandons it, as back leaves any step.
       if (key === 'back') this.#back()
@@ -164,6 +166,27 @@ class Run {
       case 'scan_id':
         if (key === '0') this.#turnPage()
         return
+    }
+  }
+
+  /**
+   * A wait_for with `leave`: back asks first (the wait goes on meanwhile, so a payment that comes
+   * now still counts), ok then leaves to `leave.next`, back again keeps waiting.
+   */
+  #leaveKey(step: WaitForStep, target: string, key: KeyName): void {
+    const progress = this.s.progress
+    if (!progress.asking) {
+      if (key !== 'back') return
+      progress.asking = true
+      return this.#show()
+    }
+    if (key === 'ok') {
+      this.#event('flow.leave', { step: step.id })
+      return this.#enter(target, 'leave')
+    }
+    if (key === 'back') {
+      progress.asking = false
+      this.#show()
     }
   }
 
@@ -247,14 +270,18 @@ class Run {
     this.s.stepId = id
     this.s.stepSinceMs = this.nowMs
     this.s.page = 0
+    this.s.group = 0
     this.s.typed = ''
-    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null }
+    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false }
     this.#event('flow.step', { step: id })
     switch (step.kind) {
       case 'scan_id':
         if (this.s.identity && step.accept.includes(this.s.identity.source)) return this.#enter(step.next, 'next')
         return this.#wait(step)
       case 'choose':
+        // Options from a reply's list: with no item there is nothing to choose.
+        if (step.optionsFrom !== undefined && step.onEmpty !== undefined && chooseOptions(step, this.s, this.nowMs).length === 0) return this.#enter(step.onEmpty, 'on_empty')
+        return this.#wait(step)
       case 'input':
       case 'show':
       case 'consent':
@@ -310,10 +337,10 @@ class Run {
     if (key === '0') return this.#turnPage()
     if (key === 'ok') return
     const index = Number(key) - 1
-    const option = step.options[index]
+    const option = numberedOptions(step, this.s, this.nowMs)[index]
     if (!option) return
     if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
-    this.#enter(option.next, `option ${index + 1}`)
+    this.#enter(option.next, step.optionsFrom === undefined ? `option ${index + 1}` : 'list option')
   }
 
   #inputKey(step: InputStep, key: KeyName): void {
@@ -530,10 +557,17 @@ class Run {
     return screenPageCount(this.flow, this.s, this.nowMs)
   }
 
+  /** Key 0: the next page; after the last page of a list's nine options, the next nine (then the first again). */
   #turnPage(): void {
     const pageCount = this.#pageCount()
-    if (pageCount <= 1) return
-    this.s.page = (this.s.page + 1) % pageCount
+    const step = this.#step
+    const groups = step?.kind === 'choose' && step.optionsFrom !== undefined ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
+    if (this.s.page + 1 < pageCount) this.s.page += 1
+    else if (groups > 1) {
+      this.s.group = (this.s.group + 1) % groups
+      this.s.page = 0
+    } else if (pageCount > 1) this.s.page = 0
+    else return
     this.#show()
   }
 

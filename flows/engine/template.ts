@@ -13,7 +13,10 @@ export const ANSWER_NAME = /^[a-z][a-z0-9_]*$/
 export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Names the engine owns; a `save_as` may not take them. */
-export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'payment', 'language', 'flow']
+export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'payment', 'language', 'flow', 'item']
+
+/** In the label of a choose step's `options_from`, `{{item.field}}` is a field of the list item the option stands for. */
+export const ITEM_NAME = 'item'
 
 /** Always available: the station's id, site and agency (config `station.*`) and the time (Asia/Ho_Chi_Minh). */
 export const BUILTINS: readonly string[] = ['station.id', 'station.site', 'station.agency', 'date', 'time']

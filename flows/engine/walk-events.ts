@@ -10,6 +10,7 @@ import type { IdentitySource } from './identity.js'
 import { screenPageCount } from './session-values.js'
 import { inputValues, keyEvents, malformed, outcomeOf, replies, typedMatch, typing, type Probe } from './walk-values.js'
 import type { Decision } from './walk-world.js'
+import { numberedOptions } from './session-values.js'
 
 export type Perform =
   | { kind: 'keys'; keys: KeyName[] }
@@ -62,7 +63,8 @@ function residentActions(step: Extract<Decision, { kind: 'wait' }>['step'], at: 
     }
     case 'choose': {
       const seen = new Set<string>()
-      step.options.forEach((option, index) => {
+      // As numbered now: the written options, or the items of the reply list the walk gave (session-values.ts).
+      numberedOptions(step, at.probe.state, at.probe.nowMs).forEach((_option, index) => {
         const keys: KeyName[] = [String(index + 1) as KeyName]
         const outcome = outcomeOf(at.probe, keyEvents(keys))
         alternatives.push({ label: named(`option ${index + 1}`), perform: { kind: 'keys', keys }, ...(seen.has(outcome) ? { finishOnly: true } : {}) })
@@ -132,6 +134,10 @@ function callResults(decision: Extract<Decision, { kind: 'call' }>, at: At): Act
       } else if (step.kind === 'wait_for' && bad !== undefined && attempt === 0) {
         // A notification that does not fit is not accepted: the step waits on.
         alternatives.push({ label: named(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, finishOnly: true, expect: 'refused' })
+      }
+      if (step.kind === 'wait_for' && step.leave !== undefined && attempt === 0) {
+        // Back asks while the wait goes on; ok leaves.
+        alternatives.push({ label: named('back, then ok (leave)'), perform: { kind: 'keys', keys: ['back', 'ok'] } })
       }
       const timeout: Action = { label: named('timeout'), perform: { kind: 'expire', timer: 'effect' } }
       if (step.kind === 'request') {
