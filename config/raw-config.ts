@@ -24,6 +24,7 @@ const PATH_OPTIONS: readonly (readonly string[])[] = [
 const PATH_LIST_OPTIONS: readonly (readonly string[])[] = [
   ['ops', 'trustedKeys'],
   ['central', 'trustedKeys'],
+  ['identity', 'cscaFiles'],
 ]
 
 export function getIn(raw: unknown, path: readonly string[]): unknown {

@@ -27,7 +27,7 @@ import type {
   WaitingStep,
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
-import type { Identity } from './identity.js'
+import { identityVerification, type Identity } from './identity.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
 import { renderScreen } from './render-screen.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
@@ -550,9 +550,12 @@ export function branchCase(step: BranchStep, fill: (template: string) => string)
   return step.cases.findIndex((candidate) => evaluateCondition(candidate.when, fill))
 }
 
-/** The identity fields a submission carries (the card UID is not one of them). */
+/**
+ * The identity fields a submission carries (the card UID is not one of them), with how far the identity
+ * is proven: `verified: chip` only for a passively authenticated chip (docs/identity.md, "Verified").
+ */
 function identityData(identity: Identity): Record<string, string | null> {
-  const data: Record<string, string | null> = { source: identity.source, personalId: identity.personalId }
+  const data: Record<string, string | null> = { source: identity.source, verified: identityVerification(identity), personalId: identity.personalId }
   if (identity.name !== undefined) data['name'] = identity.name
   if (identity.birthDate !== undefined) data['birthDate'] = identity.birthDate
   if (identity.sex !== undefined) data['sex'] = identity.sex
