@@ -7,7 +7,7 @@ import type { LocalizedText } from '../../flows/engine/flow-types.js'
 
 export const CHIP_TEXTS = {
   canTitle: { vi: 'Nhập số CAN', en: 'Card access number' },
-  canBody: { vi: '6 số cuối của số CCCD, rồi bấm OK', en: 'Last 6 digits of your ID number, then OK' },
+  canBody: { vi: '6 số cuối số CCCD, rồi bấm OK', en: 'Last 6 digits of the ID number, then OK' },
   canTooShort: { vi: 'Cần đủ 6 số', en: 'Type all 6 digits' },
   readingTitle: { vi: 'Đang đọc chip', en: 'Reading the chip' },
   readingBody: { vi: 'Giữ yên thẻ trên đầu đọc', en: 'Keep the card still on the reader' },
