@@ -5,7 +5,8 @@
 import { isAbsolute, resolve } from 'node:path'
 import { defaultConfig } from './defaults.js'
 import { applyEnvOverrides, withOverride } from './env.js'
-import { getIn, readYaml, resolveFilePaths, resolvePathAt, type LocateOption } from './raw-config.js'
+import { resolveFilePaths } from './option-paths.js'
+import { getIn, readYaml, resolvePathAt, type LocateOption } from './raw-config.js'
 import type { Config } from './schema.js'
 import { validateConfig } from './validate.js'
 

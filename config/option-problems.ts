@@ -24,6 +24,8 @@ export interface OptionSchema extends TSchema {
   'x-default'?: string
   /** The allowed values in words, where listing the schema's own would not read well (docs/config.md). */
   'x-allowed'?: string
+  /** Why operations can never set this option or section remotely (`config/option-paths.ts`, docs/remote-config.md). */
+  'x-never-remote'?: string
 }
 
 /** An option that may be absent (Type.Optional). */

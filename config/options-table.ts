@@ -5,7 +5,7 @@
  */
 import { Kind } from '@sinclair/typebox'
 import { isObjectSchema, isOptional, type OptionSchema } from './option-problems.js'
-import { StationOptions } from './station-options.js'
+import { optionAt } from './option-paths.js'
 
 const MIB = 1024 * 1024
 const FORMAT_TEXT: Readonly<Record<string, string>> = {
@@ -77,8 +77,7 @@ function rows(schema: OptionSchema, prefix: string): string[] {
 }
 
 function schemaAt(path: string): OptionSchema {
-  let schema: OptionSchema | undefined = StationOptions
-  for (const key of path.split('.')) schema = schema?.properties?.[key]
+  const schema = optionAt(path)
   if (schema === undefined) throw new Error(`docs/config.md names an unknown option ${path}`)
   return schema
 }

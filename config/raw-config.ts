@@ -1,31 +1,13 @@
 /**
  * The config file before validation: read and parsed, with its relative paths made absolute against
- * the file's folder. Light on purpose (no validator, no drivers): client commands use it to find
- * the control socket (config/socket-location.ts), `loadConfig` to start from.
+ * the file's folder. Light on purpose (no validator, no drivers, no schema): client commands use it to
+ * find the control socket (config/socket-location.ts), `loadConfig` to start from. Which options are
+ * paths comes from the definition (`config/option-paths.ts`), which the light path does not load.
  */
 import { readFile } from 'node:fs/promises'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { isAbsolute, resolve } from 'node:path'
 import { messageOf } from '../runtime/core/errors.js'
 import { withOverride } from './env.js'
-
-/** Options holding file system paths: relative values resolve against the folder of whoever set them. */
-const PATH_OPTIONS: readonly (readonly string[])[] = [
-  ['dataDir'],
-  ['flows', 'dir'],
-  ['storage', 'keyFile'],
-  ['mqtt', 'passwordFile'],
-  ['mqtt', 'tls', 'caFile'],
-  ['mqtt', 'tls', 'certFile'],
-  ['mqtt', 'tls', 'keyFile'],
-  ['control', 'socketPath'],
-]
-
-/** Options holding lists of paths, resolved item by item like PATH_OPTIONS. */
-const PATH_LIST_OPTIONS: readonly (readonly string[])[] = [
-  ['ops', 'trustedKeys'],
-  ['central', 'trustedKeys'],
-  ['identity', 'cscaFiles'],
-]
 
 export function getIn(raw: unknown, path: readonly string[]): unknown {
   let value = raw
@@ -36,12 +18,14 @@ export function getIn(raw: unknown, path: readonly string[]): unknown {
   return value
 }
 
-function resolvePathListAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
+/** The list of paths at `path`, each relative one resolved against `baseDir`. */
+export function resolvePathListAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
   const value = getIn(raw, path)
   if (!Array.isArray(value)) return raw
   return withOverride(raw, path, value.map((item: unknown) => (typeof item === 'string' && item !== '' && !isAbsolute(item) ? resolve(baseDir, item) : item)))
 }
 
+/** The path at `path`, resolved against `baseDir` when relative. */
 export function resolvePathAt(raw: unknown, path: readonly string[], baseDir: string): unknown {
   const value = getIn(raw, path)
   if (typeof value !== 'string' || value === '' || isAbsolute(value)) return raw
@@ -101,12 +85,4 @@ export async function readYaml(file: string): Promise<Parsed> {
     // toJS throws for alias expansion beyond maxAliasCount (a "billion laughs" file).
     return { problems: [`${file}: ${messageOf(error)}`] }
   }
-}
-
-/** Every path option of a file's raw config, resolved against the file's folder. */
-export function resolveFilePaths(raw: unknown, file: string): unknown {
-  let result = raw
-  for (const path of PATH_OPTIONS) result = resolvePathAt(result, path, dirname(file))
-  for (const path of PATH_LIST_OPTIONS) result = resolvePathListAt(result, path, dirname(file))
-  return result
 }

@@ -18,6 +18,7 @@ const Int = (minimum: number, maximum: number, options: { default: number; descr
 export const StationIdOption = Type.String({
   pattern: '^[a-z0-9-]{3,40}$',
   errorMessage: 'must be 3 to 40 characters of a-z, 0-9 and -',
+  'x-never-remote': "the station's identity (its MQTT client id and topic level)",
   default: 'sim-station',
   description: 'station id used in MQTT topics: 3 to 40 of a-z, 0-9 and -',
 })
@@ -45,7 +46,11 @@ export const MqttTlsSection = Type.Object(
     certFile: AbsolutePath({ title: "the station's certificate, PEM", description: "the station's certificate (PEM), CN = station id" }),
     keyFile: AbsolutePath({ title: "the station's private key, PEM", description: "the station's private key (PEM), readable only by the service user" }),
   },
-  { additionalProperties: false, description: 'client certificate for mqtts:// brokers with require_certificate; all three files are required' },
+  {
+    additionalProperties: false,
+    'x-never-remote': "how the station knows its broker and proves itself to it: unset remotely, it would leave the link's security to whoever sent the change",
+    description: 'client certificate for mqtts:// brokers with require_certificate; all three files are required',
+  },
 )
 
 export const MqttSection = Type.Object(
@@ -107,7 +112,7 @@ export const OpsSection = Type.Object(
       description: "a command whose `issuedAt` is further than this from the station's clock is refused (stale or future)",
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, 'x-never-remote': 'which keys the station obeys: a stolen ops key must not be able to lock operators out' },
 )
 
 /** Central's public keys: its notifications and replies must be signed by one of them. */
@@ -128,7 +133,7 @@ export const CentralSection = Type.Object(
       description: 'submissions sent and not yet acknowledged by central, at most (raised to `window` when below it)',
     }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, 'x-never-remote': "which keys central's messages must carry, and how delivery to central is paced" },
 )
 
 /** How the station checks a resident's identity document (docs/identity.md, docs/emrtd.md). */
@@ -218,5 +223,5 @@ export const ControlSection = Type.Object(
     idleTimeoutMs: Int(100, 3_600_000, { default: 60_000, description: 'a connection without a request this long is closed' }),
     maxConnections: Int(1, 1024, { default: 64, description: 'connections at once; one more is told `too-many-connections` and closed' }),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, 'x-never-remote': 'the control socket and who may use it' },
 )

@@ -4,9 +4,12 @@
  * environment, then `--data-dir`), without validating the rest. Client commands use it, so it stays
  * light: no validator, no drivers; `yaml` only when the file is read (docs/startup.md).
  */
-import { isAbsolute, resolve } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { applyEnvOverrides, withOverride } from './env.js'
-import { getIn, readYaml, resolveFilePaths, resolvePathAt } from './raw-config.js'
+import { getIn, readYaml, resolvePathAt } from './raw-config.js'
+
+/** The two options read here; only they are resolved, so the schema (`config/option-paths.ts`) stays unloaded. */
+const READ_PATHS: readonly (readonly string[])[] = [['control', 'socketPath'], ['dataDir']]
 
 export interface SocketLocationOptions {
   /** The config file (`--config`), relative to `cwd`. */
@@ -26,7 +29,8 @@ export async function socketLocation(options: SocketLocationOptions): Promise<So
   const source = resolve(options.cwd, options.file)
   const parsed = await readYaml(source)
   if ('problems' in parsed) return { ok: false, problems: parsed.problems }
-  let raw = resolveFilePaths(parsed.raw, source)
+  let raw = parsed.raw
+  for (const path of READ_PATHS) raw = resolvePathAt(raw, path, dirname(source))
   const fromEnv = applyEnvOverrides(raw, options.env)
   raw = fromEnv.raw
   for (const override of fromEnv.applied) {

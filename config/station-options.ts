@@ -29,7 +29,11 @@ import {
 
 export const HardwareSection = Type.Object(
   {
-    simulated: Type.Boolean({ default: true, description: 'true: every device is a simulated chip (no native modules load)' }),
+    simulated: Type.Boolean({
+      default: true,
+      'x-never-remote': 'simulated versus real hardware',
+      description: 'true: every device is a simulated chip (no native modules load)',
+    }),
     display: DisplayOptions,
     keypad: KeypadOptions,
     scanner: ScannerOptions,

@@ -15,7 +15,7 @@ import type { DiagnosticCode } from './diagnostic.js'
 import { IDENTITY_SOURCES } from './identity.js'
 import { DEFAULT_MAX_LENGTH, FIELD_TYPES, MAX_MAX_LENGTH } from './reply-shape.js'
 import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES } from './template.js'
-import { define, discriminated, schemaDocument, variant } from './schema-document.js'
+import { define, discriminated, schemaDocumentText, variant } from '../../runtime/core/json-schema.js'
 
 // ---- limits, each stated once ----
 
@@ -397,16 +397,14 @@ export type ReplyFieldFile = Static<typeof ReplyField>
 export type ReceiptLineFile = Static<typeof ReceiptLine>
 export type ConditionFile = Static<typeof Condition>
 
-/** flows/flow.schema.json: the format as JSON Schema 2020-12, for editors. */
-export function flowJsonSchema(): unknown {
-  return schemaDocument(FlowFileSchema, {
-    $id: 'urn:citizen-station:flow-schema',
-    title: 'Citizen station flow',
-    description: 'One public-service procedure for a citizen station (flows/engine/flow-file-schema.ts defines the format; `station flows check` validates what a schema cannot: targets, reachability, variables, text fit).',
-  })
-}
-
-/** flows/flow.schema.json's exact text (two-space indent, final newline). */
+/** flows/flow.schema.json's exact text: the format as JSON Schema 2020-12, for editors. */
 export function flowJsonSchemaText(): string {
-  return `${JSON.stringify(flowJsonSchema(), null, 2)}\n`
+  return schemaDocumentText(FlowFileSchema, {
+    dialect: '2020-12',
+    header: {
+      $id: 'urn:citizen-station:flow-schema',
+      title: 'Citizen station flow',
+      description: 'One public-service procedure for a citizen station (flows/engine/flow-file-schema.ts defines the format; `station flows check` validates what a schema cannot: targets, reachability, variables, text fit).',
+    },
+  })
 }

@@ -5,7 +5,8 @@
  * as data (flows/engine/conditions.ts). The keys, their types and limits are defined once, in
  * flows/engine/flow-file-schema.ts; the build writes them as the JSON Schema flows/flow.schema.json,
  * from which editors complete and check a flow (first line of a flow file:
- * `# yaml-language-server: $schema=./flow.schema.json`). This comment says what the keys mean.
+ * `# yaml-language-server: $schema=./flow.schema.json`). This comment says what the keys mean; it names
+ * each limit by its constant, whose value docs/flows.md ("Limits") lists, generated from the constants.
  *
  * ## Flow file format (one flow per `*.yaml` / `*.yml` file)
  *
@@ -13,13 +14,13 @@
  * id: security-feedback          # [a-z0-9-]+, unique among loaded flows
  * version: 1                     # integer >= 1; goes with every submission
  * title: { vi: "Phản ánh an ninh trật tự", en: "Security and order feedback" }
- * short_title: { vi: "Phản ánh ANTT", en: "Security report" }   # optional; display title row (20 columns)
- * menu_order: 10                 # optional integer 1..99; the menu lists flows by it, then by id (flows without it last)
+ * short_title: { vi: "Phản ánh ANTT", en: "Security report" }   # optional; fits the display's title row
+ * menu_order: 10                 # optional integer in MENU_ORDER; the menu lists flows by it, then by id (flows without it last)
  * start: identify                # the first step
  * steps:                         # step ids: [a-z][a-z0-9_-]*
  *   identify: { kind: scan_id, accept: [cccd_qr, mrz], text: {vi, en}, timeout_s: 60, next: topic, on_timeout: gone }
  *   topic:    { kind: choose, text: {vi, en}, save_as: topic, timeout_s: 60,
- *               options: [ { value: theft, label: {vi, en}, next: phone }, ... ] }     # 1..9 options
+ *               options: [ { value: theft, label: {vi, en}, next: phone }, ... ] }     # 1..MAX_OPTIONS options
  *   phone:    { kind: input, text: {vi, en}, save_as: phone, mode: digits, min_length: 0, max_length: 10,
  *               pattern: "^(0\\d{9})?$", invalid_text: {vi, en}, empty_label: {vi, en},
  *               timeout_s: 60, next: confirm }
@@ -40,17 +41,18 @@
  *               text: {vi, en}, timeout_s: 300, next: thanks, on_timeout: not_paid }
  * ```
  *
- * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0); their
+ * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0, at most
+ * MAX_TIMEOUT_S, as for every step with a `timeout_s`); their
  * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
  * outcome `timed_out`. Any key restarts the waiting step's countdown.
  * - `scan_id`: waits for an identity document whose source is in `accept` (cccd_qr, mrz, nfc, wiegand), then
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
- * - `choose`: shows the options numbered 1..9; a digit picks one and goes to that option's `next`;
+ * - `choose`: shows the options numbered from 1; a digit picks one and goes to that option's `next`;
  *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice.
- * - `input`: keys append (up to `max_length`); `ok` checks `min_length`..`max_length` and `pattern`
+ * - `input`: keys append (up to `max_length`, itself at most MAX_INPUT_LENGTH); `ok` checks `min_length`..`max_length` and `pattern`
  *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
- *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for 2 s or until the next
- *   key, then asks again from an empty field. `empty_label` (optional) is what `{{name}}` shows when the
+ *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for INVALID_NOTICE_MS or until
+ *   the next key, then asks again from an empty field. `empty_label` (optional) is what `{{name}}` shows when the
  *   resident left the field empty. `mode`: `digits` (numbers: phone, amounts) or `text` (codes and
  *   references). The keypad has digit keys only, so both modes take digits; `text` differs only in its
  *   built-in "not valid" wording, and leaves room for letters by multi-tap later without a format change.
@@ -61,8 +63,8 @@
  * - `print`: prints `template` (receipt lines, below); success goes to `next`, failure to `on_error`
  *   (required). Optional `text` is shown while it runs.
  * - `request`: calls central (MQTT 5 request/response) with `method` and `body` (string values are
- *   templates), waiting up to `timeout_s` per attempt and trying again up to `retries` (0..5) times
- *   after a timeout or an error. `reply` (required) declares the reply's shape (below); a reply that
+ *   templates), waiting up to `timeout_s` per attempt and trying again up to `retries` (0..MAX_RETRIES)
+ *   times after a timeout or an error (after an error, once RETRY_PAUSE_MS has passed). `reply` (required) declares the reply's shape (below); a reply that
  *   fits is saved under `save_as` with its declared fields only, read as `{{bill.amount}}`. A reply
  *   that does not fit fails the request at once (no retry: central answered, and would answer the
  *   same): event `effect.failed` with code `E_REPLY_INVALID`, the `field` and the `problem`, never
@@ -78,8 +80,8 @@
  *   like a reply, and goes to `next`. `fields` declares the event's shape like a request's `reply`
  *   (required with `save_as`). A notification that does not fit, or whose declared non-text fields
  *   (an amount) differ from `match`, is not accepted: event `effect.failed` (code `E_EVENT_INVALID`
- *   or `E_EVENT_MISMATCH`, with the `field`), and the step keeps waiting until its deadline. A
- *   timeout goes to `on_timeout` (required); a failure of the wait itself goes to `on_error`, or to
+ *   or `E_EVENT_MISMATCH`, with the `field`), and the step keeps waiting until its deadline (after
+ *   MAX_REFUSED_EVENTS refusals the wait fails). A timeout goes to `on_timeout` (required); a failure of the wait itself goes to `on_error`, or to
  *   `on_timeout` without one. Optional `text` is shown meanwhile.
  * - `branch`: goes to the `next` of the first of `cases` whose `when` holds, else to `otherwise`
  *   (required). Conditions are data: see flows/engine/conditions.ts.
@@ -112,8 +114,8 @@
  * - Every field is required unless `optional: true`; null counts as absent. `required_when` makes a
  *   field required only when another field of the same shape has the given value (a found bill has an
  *   amount; a bill not found need not).
- * - Strings are checked like a resident's input: at most `max_length` characters (default 200, at
- *   most 2000), no control characters (newlines and tabs included) or bidi overrides, then `enum` and
+ * - Strings are checked like a resident's input: at most `max_length` characters (default
+ *   DEFAULT_MAX_LENGTH, at most MAX_MAX_LENGTH), no control characters (newlines and tabs included) or bidi overrides, then `enum` and
  *   `pattern` (whole text, as written: anchor it). A `pattern` needs an `example` that fits it, from
  *   which `station flows test` builds replies.
  * - `integer` is a whole JSON number, `boolean` JSON true/false only (the text "true" is refused).
@@ -123,8 +125,8 @@
  *
  * Receipt lines (`template` of a print step) mirror drivers/printer/receipt.ts, keys in snake_case:
  * - `{ kind: text, text: {vi, en} | "plain {{reference}}", align?: left|center|right, bold?: bool, size?: normal|double }`
- * - `{ kind: qr, data: "{{reference}}", module_dots?: 1..16 }` · `{ kind: barcode, data: "..." }`
- * - `{ kind: rule }` · `{ kind: feed, lines: 1..255 }`
+ * - `{ kind: qr, data: "{{reference}}", module_dots?: QR_MODULE_DOTS }` · `{ kind: barcode, data: "..." }`
+ * - `{ kind: rule }` · `{ kind: feed, lines: FEED_LINES }`
  * A plain-string text is language-neutral; `data` is always a plain string.
  */
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'

@@ -12,7 +12,7 @@ import { Value } from '@sinclair/typebox/value'
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors'
 import type { DiagnosticCode } from './diagnostic.js'
 import { hintOf } from './flow-file-schema.js'
-import { constantsOf, discriminatorOf } from './schema-document.js'
+import { constantsOf, discriminatorOf } from '../../runtime/core/json-schema.js'
 
 /** One problem with a value, at `path` (keys and list indexes from the file's root). */
 export interface SchemaProblem {

@@ -7,8 +7,8 @@
 import type { Clock } from '../../runtime/core/clock.js'
 import { EffectTimers } from '../../runtime/core/effect-timers.js'
 import { isStationError, StationError } from '../../runtime/core/errors.js'
+import type { FlowEffects } from './flow-effects.js'
 import type { FlowDefinition } from './flow-types.js'
-import type { FlowEffects } from './flow-session.js'
 import { transition } from './session-machine.js'
 import type { FlowResult, SessionEffect, SessionEvent, SessionState } from './session-state.js'
 

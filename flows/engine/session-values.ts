@@ -1,6 +1,6 @@
 /**
  * How a session's state reads: the value of a `{{reference}}`, filled texts and the screen of the
- * current step. Pure; the machine (session-machine.ts) and `station flows test` (flow-walker.ts) both
+ * current step. Pure; the machine (session-machine.ts) and `station flows test` (walk-values.ts) both
  * use these, so what a walk predicts is what the session does.
  */
 import type { LocalizedText, FlowDefinition, FlowValue } from './flow-types.js'

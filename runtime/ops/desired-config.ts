@@ -9,6 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Config } from '../../config/schema.js'
 import { isPlainObject } from '../../config/checks.js'
+import { NEVER_REMOTE } from '../../config/option-paths.js'
 import { validateConfig } from '../../config/validate.js'
 import { messageOf } from '../core/errors.js'
 import { writeFileAtomic } from '../core/atomic-write.js'
@@ -20,23 +21,12 @@ export const DESIRED_CONFIG_FILE = join('ops', 'desired-config.json')
 export const MAX_DESIRED_CONFIG_BYTES = 64 * 1024
 
 /**
- * Options operations can never set remotely: where the station keeps its data and keys, which keys
- * it trusts (a stolen ops key must not be able to lock operators out), the broker credentials and
- * files on the station's disk, its identity, and simulated versus real hardware. A path below one
- * of these (`mqtt.tls.caFile`) is refused too.
+ * Options operations can never set remotely, read from the definition (`config/option-paths.ts`):
+ * every file on the station's disk and every option or section marked `x-never-remote` (its
+ * identity, the keys it trusts, the control socket, the broker's TLS files, simulated hardware).
+ * A path below one of these (`mqtt.tls.caFile`) is refused too.
  */
-export const NEVER_REMOTE_PATHS: readonly string[] = [
-  'station.id',
-  'dataDir',
-  'storage.keyFile',
-  'ops',
-  'central',
-  'control',
-  'flows.dir',
-  'mqtt.passwordFile',
-  'mqtt.tls',
-  'hardware.simulated',
-]
+export const NEVER_REMOTE_PATHS: readonly string[] = NEVER_REMOTE.map((entry) => entry.path)
 
 /** Options the running station changes without a restart (between two residents). */
 export const LIVE_PATHS: readonly string[] = [

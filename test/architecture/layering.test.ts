@@ -62,6 +62,9 @@ t.test('each rule bites on a tree that breaks it', async (t) => {
   // A type import closes a cycle as surely as a value import: both files must change together.
   file('runtime/ping.ts', "import type { Pong } from './pong.js'\nexport type Ping = { pong?: Pong }\n")
   file('runtime/pong.ts', "import type { Ping } from './ping.js'\nexport type Pong = { ping?: Ping }\n")
+  // No pair of files is exempt, not even the flow session's facade and runner that once shared a type.
+  file('flows/engine/flow-session.ts', "import type { Runner } from './session-runner.js'\nexport type Effects = { runner?: Runner }\n")
+  file('flows/engine/session-runner.ts', "import type { Effects } from './flow-session.js'\nexport type Runner = { effects?: Effects }\n")
 
   const found = await violations(dir, LAYERS)
   const seen = new Set(found.map((v) => `${v.rule.name}: ${v.from} -> ${v.to}`))
@@ -74,6 +77,7 @@ t.test('each rule bites on a tree that breaks it', async (t) => {
     'config-does-not-import-runtime: config/load.ts -> runtime/station.ts',
     'only-adapters-load-native-modules: drivers/i2c/bus-user.ts -> node_modules/i2c-bus/index.js',
     'no-circular: runtime/ping.ts -> runtime/pong.ts',
+    'no-circular: flows/engine/flow-session.ts -> flows/engine/session-runner.ts',
   ]) {
     t.ok(seen.has(expected), expected)
   }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import t from 'tap'
 import { parse } from 'yaml'
-import { flowJsonSchemaText } from '../../flows/engine/flow-file-schema.js'
+import { flowJsonSchemaText, MAX_RETRIES, MENU_ORDER } from '../../flows/engine/flow-file-schema.js'
+import { FLOW_LIMITS, withFlowLimits } from '../../flows/engine/flow-limits-table.js'
 import { parseFlow } from '../../flows/engine/flow-validate.js'
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../flows/flow.schema.json', import.meta.url))
@@ -18,6 +19,18 @@ const validate = (flow: unknown): string[] => (check(flow) ? [] : (check.errors 
 
 t.test('flows/flow.schema.json is what the build writes from flows/engine/flow-file-schema.ts (run npm run build)', async (t) => {
   t.equal(committed, flowJsonSchemaText())
+})
+
+t.test('the limits table of docs/flows.md is what the build writes from the constants, and the prose names them', async (t) => {
+  const doc = await readFile(fileURLToPath(new URL('../../docs/flows.md', import.meta.url)), 'utf8')
+  t.equal(doc, withFlowLimits(doc), 'docs/flows.md limits table is stale: run `npm run build` and commit it')
+  t.match(doc, `| \`MAX_RETRIES\` | \`retries\` of a request | 0–${MAX_RETRIES} |`)
+  t.match(doc, `| \`MENU_ORDER\` | \`menu_order\` | ${MENU_ORDER.min}–${MENU_ORDER.max} |`)
+  t.throws(() => withFlowLimits('# Flows\n'), /no <!-- flow limits --> block/, 'a doc that lost its block is an error, not silently left alone')
+  const prose = (await readFile(fileURLToPath(new URL('../../flows/engine/flow-types.ts', import.meta.url)), 'utf8')).split('*/')[0] ?? ''
+  for (const limit of FLOW_LIMITS) t.ok(prose.includes(limit.name) || doc.split('## Limits')[0]?.includes(limit.name), `${limit.name} is named in the prose`)
+  // The numbers themselves are written only in the constants: the prose gives none of them.
+  t.notMatch(prose, /\b(1\.\.9|0\.\.5|1\.\.99|1\.\.16|1\.\.255|200|2000|3600|64)\b/, 'flow-types.ts prose repeats no limit by value')
 })
 
 t.test('every bundled flow and the payment fixture are valid against the schema, and reference it', async (t) => {

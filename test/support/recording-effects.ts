@@ -1,5 +1,5 @@
 import type { Receipt } from '../../drivers/printer/receipt.js'
-import type { FlowEffects } from '../../flows/engine/flow-session.js'
+import type { FlowEffects } from '../../flows/engine/flow-effects.js'
 import type { FlowValue } from '../../flows/engine/flow-types.js'
 import type { Screen } from '../../flows/engine/screen.js'
 

@@ -2,10 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { defaultConfig } from '../../../config/defaults.js'
+import { withOverride } from '../../../config/env.js'
+import { FILE_LIST_OPTIONS, FILE_OPTIONS, NEVER_REMOTE, optionAt } from '../../../config/option-paths.js'
 import {
   changedPaths,
   composeDesired,
   leafPaths,
+  LIVE_PATHS,
   loadDesiredAtStart,
   notSettableProblems,
   parseDesiredBody,
@@ -36,6 +39,23 @@ t.test('leaf paths, not-settable paths and diffs', async (t) => {
     "control.group: cannot be set remotely (set it in the station's config file)",
   ])
   t.same(changedPaths({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { b: 2, c: [1, 2] }, d: 1, e: 3 }), ['a.b', 'e'])
+})
+
+t.test('every file option and every marked section of the definition is refused, however it is written', async (t) => {
+  for (const path of [...FILE_OPTIONS, ...FILE_LIST_OPTIONS]) {
+    const problems = notSettableProblems(withOverride({}, path, '/elsewhere') as Record<string, unknown>)
+    t.strictSame(problems, [`${path.join('.')}: cannot be set remotely (set it in the station's config file)`], path.join('.'))
+  }
+  for (const entry of NEVER_REMOTE) {
+    const partial = withOverride({}, entry.path.split('.'), null) as Record<string, unknown>
+    t.equal(notSettableProblems(partial).length, 1, `${entry.path}: null (unset) is refused too`)
+  }
+  t.strictSame(notSettableProblems({ hardware: { gpio: { sysfsRoot: '/tmp/fake-gpio' } } }), ["hardware.gpio.sysfsRoot: cannot be set remotely (set it in the station's config file)"], 'a device folder on disk')
+  t.strictSame(notSettableProblems({ session: { endScreenS: 3 }, mqtt: { url: 'mqtt://other:1883' } }), [], 'ordinary options stay settable')
+  for (const path of LIVE_PATHS) {
+    t.ok(optionAt(path), `live ${path} exists in the definition`)
+    t.strictSame(notSettableProblems(withOverride({}, path.split('.'), 1) as Record<string, unknown>), [], `live ${path} is settable`)
+  }
 })
 
 t.test('composition validates over the file config with the file validator, listing every problem', async (t) => {

@@ -1,20 +1,31 @@
 /**
- * TypeBox schemas as one JSON Schema 2020-12 document, for editors (the `$schema` line of a YAML
- * file) and for tools that validate with a standard validator. A schema marked with `define` is
- * written once under `$defs` and referenced wherever it is used; a union marked with
- * `discriminated` becomes `if kind = x then $defs.x` rules, which editors report far better than an
- * `anyOf` of every variant. Annotations the project keeps on schemas (symbol keys) never reach the
- * JSON. Pure: schema in, plain JSON value out.
+ * TypeBox schemas written as one JSON Schema document, for editors (the `$schema` line of a YAML
+ * file) and for tools that validate with a standard validator. The one emitter of the project's
+ * generated schemas: `flows/flow.schema.json` (2020-12) and `config/station.schema.json` (draft-07,
+ * the dialect editors' YAML language servers support best).
+ *
+ * A schema marked with `define` is written once under `$defs` (`definitions` in draft-07) and
+ * referenced wherever it is used; a union marked with `discriminated` becomes `if kind = x then
+ * $defs.x` rules, which editors report far better than an `anyOf` of every variant. A union of
+ * constants is written as `enum`, `type` goes first. Annotations kept on schemas under symbol keys
+ * (TypeBox's own, and the marks here) never reach the JSON. Pure: schema in, plain JSON value out.
  */
 import type { TSchema } from '@sinclair/typebox'
 
 /** The `$defs` name of a schema written once. */
-const DEF_NAME = Symbol('schema-document.def')
+const DEF_NAME = Symbol('json-schema.def')
 /** The property whose constant picks a union's variant. */
-const DISCRIMINATOR = Symbol('schema-document.discriminator')
+const DISCRIMINATOR = Symbol('json-schema.discriminator')
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 type Annotated = TSchema & { [DEF_NAME]?: string; [DISCRIMINATOR]?: string }
+
+export type JsonSchemaDialect = 'draft-07' | '2020-12'
+
+const DIALECT_URI: Record<JsonSchemaDialect, string> = {
+  'draft-07': 'http://json-schema.org/draft-07/schema#',
+  '2020-12': 'https://json-schema.org/draft/2020-12/schema',
+}
 
 /** The definitions by name, as declared (the first declaration of a name wins). */
 const definitions = new Map<string, TSchema>()
@@ -51,15 +62,23 @@ export function constantsOf(variantSchema: TSchema, property: string): unknown[]
   return options?.flatMap((option) => ('const' in option ? [option['const']] : [])) ?? []
 }
 
-/** `root` as a JSON Schema 2020-12 document with `$defs`; `header` goes first ($id, title, description). */
-export function schemaDocument(root: TSchema, header: Record<string, string>): Json {
+export interface DocumentOptions {
+  dialect: JsonSchemaDialect
+  /** Goes first, after `$schema` ($id, title, description). */
+  header?: Record<string, string>
+}
+
+/** `root` as a JSON Schema document of `dialect`, with the definitions it uses. */
+export function schemaDocument(root: TSchema, { dialect, header = {} }: DocumentOptions): Json {
+  const defsKey = dialect === 'draft-07' ? 'definitions' : '$defs'
   const defs: Record<string, Json> = {}
   const pending: string[] = []
+  const pointer = (name: string): string => `#/${defsKey}/${name}`
   const reference = (name: string, use: TSchema): Json => {
     if (!(name in defs) && !pending.includes(name)) pending.push(name)
     const canonical = definitions.get(name)
     const description = use['description'] as string | undefined
-    return description !== undefined && description !== canonical?.['description'] ? { $ref: `#/$defs/${name}`, description } : { $ref: `#/$defs/${name}` }
+    return description !== undefined && description !== canonical?.['description'] ? { $ref: pointer(name), description } : { $ref: pointer(name) }
   }
   const convert = (node: unknown, top: boolean): Json => {
     if (Array.isArray(node)) return node.map((item) => convert(item, false))
@@ -75,12 +94,12 @@ export function schemaDocument(root: TSchema, header: Record<string, string>): J
       if (key === '$ref' && typeof value === 'string' && !value.startsWith('#')) {
         // A recursive schema's reference to itself, by its $id.
         if (!(value in defs) && !pending.includes(value)) pending.push(value)
-        out[key] = `#/$defs/${value}`
+        out[key] = pointer(value)
         continue
       }
       out[key] = convert(value, false)
     }
-    return simplify(out)
+    return simplify(out, dialect)
   }
   const dispatch = (schema: Annotated, property: string): Json => {
     const variants = schema['anyOf'] as TSchema[]
@@ -99,18 +118,23 @@ export function schemaDocument(root: TSchema, header: Record<string, string>): J
       }),
     }
   }
-  const document = { $schema: 'https://json-schema.org/draft/2020-12/schema', ...header, ...(convert(root, true) as Record<string, Json>) }
+  const document = { $schema: DIALECT_URI[dialect], ...header, ...(convert(root, true) as Record<string, Json>) }
   while (pending.length > 0) {
     const name = pending.shift() as string
     const schema = definitions.get(name)
-    if (!schema) throw new Error(`schema-document: no definition named '${name}'`)
+    if (!schema) throw new Error(`json-schema: no definition named '${name}'`)
     defs[name] = convert(schema, true)
   }
-  return { ...document, $defs: defs }
+  return Object.keys(defs).length === 0 ? document : { ...document, [defsKey]: defs }
 }
 
-/** Writes a union of constants as `enum` and a tuple as `prefixItems` (2020-12 has no array `items`). */
-function simplify(written: Record<string, Json>): Json {
+/** The document's text as committed: two-space indent, one newline at the end. */
+export function schemaDocumentText(root: TSchema, options: DocumentOptions): string {
+  return `${JSON.stringify(schemaDocument(root, options), null, 2)}\n`
+}
+
+/** Writes a union of constants as `enum`, and in 2020-12 a tuple as `prefixItems` (it has no array `items`). */
+function simplify(written: Record<string, Json>, dialect: JsonSchemaDialect): Json {
   // `type` first, as people write schemas; TypeBox puts the options first.
   const { type, ...others } = written
   const schema: Record<string, Json> = type === undefined ? others : { type, ...others }
@@ -120,7 +144,7 @@ function simplify(written: Record<string, Json>): Json {
     return { ...rest, enum: anyOf.map((option) => (option as Record<string, Json>)['const'] ?? null) }
   }
   const items = schema['items']
-  if (Array.isArray(items)) {
+  if (dialect === '2020-12' && Array.isArray(items)) {
     const { items: _, additionalItems, ...rest } = schema
     return { ...rest, prefixItems: items, ...(additionalItems === false ? { items: false } : {}) }
   }
