@@ -218,7 +218,7 @@ for (const procedure of PROCEDURES) {
         {
           flow: procedure.id,
           flowVersion: 1,
-          data: { language, answers: procedure.answers, identity: language === 'vi' ? CCCD : MRZ },
+          data: { language, answers: procedure.answers, identity: { ...(language === 'vi' ? CCCD : MRZ), verified: 'none' } },
         },
       ])
       t.equal(effects.receipts.length, 1)
@@ -370,5 +370,5 @@ t.test('submit-dossier takes an empty phone and submits it as empty', async (t) 
   t.equal(effects.screen.body, 'Other dossier\nPages: 2\nPress OK to submit')
   press('ok')
   await settle()
-  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { dossier: 'other', pages: '2', phone: '' }, identity: MRZ })
+  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { dossier: 'other', pages: '2', phone: '' }, identity: { ...MRZ, verified: 'none' } })
 })
