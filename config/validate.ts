@@ -13,7 +13,9 @@ import './formats.js'
 import { electrodesProblem, KEYPAD_DEFAULT_ADDRESS, keypadAddressProblem, type KeypadKind } from '../drivers/keypad/keypad-options.js'
 import { mergeRaw } from './merge-raw.js'
 import { isObjectSchema, type OptionSchema } from './option-problems.js'
+import { optionAt } from './option-paths.js'
 import { renderOption, renderValue, unknownOptionLine } from './problem-lines.js'
+import { getIn } from './raw-config.js'
 import { knownPaths, schemaFindings, type OptionProblem } from './schema-findings.js'
 import type { Config } from './schema.js'
 import { StationOptions } from './station-options.js'
@@ -55,12 +57,7 @@ function segmentsOf(path: string): string[] {
 }
 
 function getAt(value: unknown, path: string): unknown {
-  let current = value
-  for (const key of segmentsOf(path)) {
-    if (!isPlainObject(current)) return undefined
-    current = current[key]
-  }
-  return current
+  return getIn(value, segmentsOf(path))
 }
 
 /** Puts `replacement` (or nothing, when undefined) at `path` of the merged config. */
@@ -85,12 +82,6 @@ function isGiven(raw: unknown, path: string): boolean {
     current = current[key]
   }
   return true
-}
-
-function schemaAt(path: string): OptionSchema | undefined {
-  let schema: OptionSchema | undefined = ROOT
-  for (const key of segmentsOf(path)) schema = schema?.properties?.[key]
-  return schema
 }
 
 /** Switching the keypad's kind without naming an address takes that chip's own address. */
@@ -158,7 +149,7 @@ export function validateConfig(raw: unknown, base: Config): ValidationResult {
   for (const rule of DEPENDENT_RULES) {
     if (!collector.allGood(rule.path) || !isGiven(rootRaw, rule.path)) continue
     const problem = rule.problem(config)
-    const schema = schemaAt(rule.path)
+    const schema = optionAt(rule.path, ROOT)
     if (problem !== null && schema !== undefined) collector.add(rule.path, { problem, rendered: renderOption(schema, getAt(merged, rule.path)) })
   }
   const lines = orderedLines(collector, findings.unknown)

@@ -10,7 +10,7 @@
  * - FLOW_NO_FAILURE_PATH: a submit, print, request or pay_qr step has no `on_error`, or a wait_for
  *   step no `on_timeout`.
  * - FLOW_MISSING_TRANSLATION: a text lacks `vi` or `en` (or is not a `{vi, en}` object).
- * - FLOW_UNDEFINED_VARIABLE: `{{x}}`, a submit field, or `identity: true` uses something no step
+ * - FLOW_UNDEFINED_VARIABLE: `{{x}}`, a submit field, or a submit's `identity` list uses something no step
  *   before it can have set, and that is not a built-in.
  * - FLOW_NO_END: no `end` step can be reached from `start`.
  * - FLOW_TEXT_TOO_LONG: a screen text cannot fit the display (20x4 unless told) even with every
@@ -25,6 +25,11 @@
  *   what central sends must be declared before a flow may act on it.
  * - FLOW_UNDECLARED_FIELD: `{{reply.field}}` (a text, a condition, a value) names a field that no
  *   declared shape of that reply has; it could only ever be empty.
+ * - FLOW_CONSENT_MISMATCH: the consent asked for and the identity sent disagree: a submit that sends
+ *   identity on consent with a path to it that passes no consent step, a consent step with nothing
+ *   after it that sends identity, or a hand-written consent text (a consent step's `text`, a show
+ *   step's text that names identity fields) that leaves out a field sent or names one not sent
+ *   (flows/engine/consent-check.ts).
  */
 export type DiagnosticCode =
   | 'FLOW_SCHEMA'
@@ -40,6 +45,7 @@ export type DiagnosticCode =
   | 'FLOW_BAD_CONDITION'
   | 'FLOW_NO_REPLY_SHAPE'
   | 'FLOW_UNDECLARED_FIELD'
+  | 'FLOW_CONSENT_MISMATCH'
 
 /** One problem found in a flow file. A flow with any `error` is not loaded; warnings are advice. */
 export interface Diagnostic {

@@ -1,6 +1,7 @@
 /**
  * The rules of one step that its schema (flow-file-schema.ts) cannot state, or states only for
- * editors and the reader words better: names reserved for built-ins, min_length not above
+ * editors, in keywords TypeBox's checker does not evaluate (`not` for reserved names,
+ * `dependentRequired` for a wait_for's fields and a pattern's example): names reserved for built-ins, min_length not above
  * max_length, regular expressions that compile, option values used once, a wait_for that saves
  * the event declares its fields, literal VietQR values, reply fields whose examples and
  * enumerations fit them and whose required_when names another field, and branch conditions
@@ -63,6 +64,12 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
       }
       case 'choose': {
         const options = step['options']
+        if (options === undefined && step['options_from'] === undefined) add(base, `${where()}: a choose step needs options or options_from`, 'owner')
+        if (options !== undefined && step['options_from'] !== undefined) add([...base, 'options_from'], `${where('options_from')}: use options or options_from, not both`)
+        if (step['options_from'] !== undefined && step['on_empty'] === undefined) {
+          add(base, `${where()}: missing 'on_empty': options from a list must say where an empty list goes`, 'owner', 'FLOW_NO_FAILURE_PATH')
+        }
+        if (step['options_from'] === undefined && step['on_empty'] !== undefined) add([...base, 'on_empty'], `${where('on_empty')}: only options_from can be empty`)
         if (!Array.isArray(options)) break
         const seen: unknown[] = []
         options.forEach((option: unknown, index) => {
@@ -130,7 +137,13 @@ function checkReplyShape(file: unknown, shapePath: string[], fits: (path: readon
     const field = written as ReplyFieldFile
     const at = (...keys: string[]): string[] => [...path, ...keys]
     const where = pathText(file, path)
-    if (isMapping(field)) {
+    if (isMapping(field) && field['type'] === 'list') {
+      checkReplyShape(file, [...path, 'items'], fits, add)
+      if (!fits(path)) {
+        clean = false
+        continue
+      }
+    } else if (isMapping(field)) {
       const full = field as Exclude<ReplyFieldFile, string | string[]>
       let ok = true
       if (full.type === 'string') {

@@ -13,7 +13,8 @@ import { Type, type Static, type TLiteral, type TSchema, type TUnion } from '@si
 import { CONDITION_OPERATORS } from './conditions.js'
 import type { DiagnosticCode } from './diagnostic.js'
 import { IDENTITY_SOURCES } from './identity.js'
-import { DEFAULT_MAX_LENGTH, FIELD_TYPES, MAX_MAX_LENGTH } from './reply-shape.js'
+import { IDENTITY_FIELDS } from './identity-fields.js'
+import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, FIELD_TYPES, MAX_MAX_ITEMS, MAX_MAX_LENGTH } from './reply-shape.js'
 import { ANSWER_NAME, FIELD_NAME, RESERVED_NAMES } from './template.js'
 import { define, discriminated, schemaDocumentText, variant } from '../../runtime/core/json-schema.js'
 
@@ -38,13 +39,19 @@ export const QR_MODULE_DOTS = { min: 1, max: 16 } as const
 /** Feed: ESC d n feeds n = 0..255 lines; 0 would be a no-op line, so the floor is 1. */
 export const FEED_LINES = { min: 1, max: 255 } as const
 
-export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end'] as const
-export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show'] as const
+export const STEP_KINDS = ['scan_id', 'choose', 'input', 'show', 'consent', 'submit', 'print', 'request', 'pay_qr', 'wait_for', 'branch', 'end'] as const
+export const WAITING_KINDS = ['scan_id', 'choose', 'input', 'show', 'consent'] as const
 export const INPUT_MODES = ['digits', 'text'] as const
 export const END_OUTCOMES = ['completed', 'cancelled', 'failed'] as const
 export const RECEIPT_LINE_KINDS = ['text', 'qr', 'barcode', 'rule', 'feed'] as const
 export const ALIGNS = ['left', 'center', 'right'] as const
 export const TEXT_SIZES = ['normal', 'double'] as const
+/**
+ * Why a submission may carry identity data (docs/privacy.md): the resident agreed on a consent step
+ * before it, or, without consent, a contract the resident is party to or the agency's own procedure
+ * (Decree 13/2023/ND-CP, article 17).
+ */
+export const LEGAL_BASES = ['consent', 'contract', 'public_task'] as const
 
 // ---- how the reader words problems ----
 
@@ -109,7 +116,7 @@ const Seconds = define('seconds', hint(Type.Number({ exclusiveMinimum: 0, maximu
 }))
 
 const Template = define('template', Type.String({
-  description: 'Text that may use {{variables}}: {{answer}}, {{answer.value}}, {{reply.field}}, {{reference}}, {{identity.masked}}, {{payment.qr}}, {{payment.amount}}, {{station.id}}, {{date}}, {{time}}.',
+  description: 'Text that may use {{variables}}: {{answer}}, {{answer.value}}, {{reply.field}}, {{reference}}, {{identity.masked}}, {{payment.qr}}, {{payment.amount}}, {{station.id}}, {{station.site}}, {{station.agency}}, {{date}}, {{time}}.',
 }))
 
 const Language = (description: string) => hint(Type.String({ pattern: '\\S', description }), { language: true })
@@ -175,12 +182,33 @@ const BooleanField = define('field_boolean', Type.Object({
   ...fieldCommon,
 }, { additionalProperties: false }))
 
-const FullField = hint(discriminated('type', Type.Union([StringField, IntegerField, NumberField, BooleanField])), {
+const ScalarFullField = hint(discriminated('type', Type.Union([StringField, IntegerField, NumberField, BooleanField])), {
+  foreignKeys: (type) => `does not apply to a ${type} field`,
+})
+
+const ItemField = define('item_field', hint(Type.Union([CompactField, EnumValues('An enumeration: the only texts accepted.'), ScalarFullField], {
+  description: 'A field of each list item: string, integer, number or boolean (a trailing ? for optional), a list of texts, or { type, ... }; not a list.',
+}), { expected: `one of ${FIELD_TYPES.join(', ')} (a trailing ? for optional), a list of texts, or { type, ... }` }))
+
+const ItemShape = define('item_shape', hint(Type.Record(Type.String({ pattern: FIELD_NAME.source }), ItemField, {
+  additionalProperties: false,
+  minProperties: 1,
+  description: 'What each item of the list must be: field name to its type. Fields not listed are dropped.',
+}), { ...fieldNameHint, expected: 'a mapping of field name to type, e.g. { id: string, time: string }', count: () => 'a list item needs at least one field' }))
+
+const ListField = define('field_list', Type.Object({
+  type: Type.Literal('list'),
+  ...fieldCommon,
+  max_items: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_MAX_ITEMS, description: `Most items accepted (default ${DEFAULT_MAX_ITEMS}).` })),
+  items: ItemShape,
+}, { additionalProperties: false, description: 'A JSON array of objects; a choose step offers its items (options_from).' }))
+
+const FullField = hint(discriminated('type', Type.Union([StringField, IntegerField, NumberField, BooleanField, ListField])), {
   foreignKeys: (type) => `does not apply to a ${type} field`,
 })
 
 const ReplyField = define('reply_field', hint(Type.Union([CompactField, EnumValues('An enumeration: the only texts accepted.'), FullField], {
-  description: 'A field of a reply: string, integer, number or boolean (a trailing ? for optional), a list of texts (an enumeration), or { type, ... }.',
+  description: 'A field of a reply: string, integer, number or boolean (a trailing ? for optional), a list of texts (an enumeration), { type, ... }, or { type: list, items: { ... } }.',
 }), { expected: `one of ${FIELD_TYPES.join(', ')} (a trailing ? for optional), a list of texts, or { type, ... }` }))
 
 const ReplyShape = define('reply_shape', hint(Type.Record(Type.String({ pattern: FIELD_NAME.source }), ReplyField, {
@@ -237,7 +265,7 @@ const Receipt = (description: string) => hint(Type.Array(ReceiptLine, { minItems
 // ---- steps ----
 
 const onTimeout = use(StepId, 'Step to go to when the time is up; absent: the session ends with outcome timed_out.')
-const waitTimeout = use(Seconds, 'How long the step waits, in seconds (> 0, at most 3600). Any key restarts the countdown.')
+const waitTimeout = use(Seconds, `How long the step waits, in seconds (> 0, at most ${MAX_TIMEOUT_S}). Any key restarts the countdown.`)
 const failurePath: ReaderHint = { missing: { code: 'FLOW_NO_FAILURE_PATH', why: ': an effect that can fail must say where failure goes' } }
 /** A pay_qr's values: templates, or literal numbers taken as their digits. */
 const Digits = (description: string) => hint(Type.Union([Type.String(), Type.Integer()], { description }), { expected: 'a string' })
@@ -262,10 +290,22 @@ const Option = define('option', Type.Object({
   next: StepId,
 }, { additionalProperties: false }))
 
-const ChooseStep = step('choose', 'Shows up to nine numbered options; a digit picks one.', {
+/** A reply's list, as `name.field`: the `save_as` of a request and a list field of its reply. */
+export const LIST_REFERENCE = /^[a-z][a-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/
+
+const OptionsFrom = define('options_from', Type.Object({
+  list: hint(Type.String({ pattern: LIST_REFERENCE.source, description: "The list, as the request's save_as and the reply's list field: slots.slots." }), { expected: 'a reply list as name.field, e.g. slots.slots' }),
+  value: hint(Type.String({ pattern: FIELD_NAME.source, description: "The item field saved as the choice's value ({{name.value}})." }), { expected: 'a field name of the list items' }),
+  label: use(Text, 'What the resident reads for each item; {{item.field}} is a field of that item.'),
+  next: use(StepId, 'Where any pick goes.'),
+}, { additionalProperties: false }))
+
+const ChooseStep = step('choose', 'Shows numbered options (written, or one per item of a reply list); a digit picks one.', {
   text: use(Text, 'Shown above the options.'),
   save_as: Type.Optional(use(AnswerName, 'Name under which the choice is kept.')),
-  options: hint(Type.Array(Option, { minItems: 1, maxItems: MAX_OPTIONS }), { count: (count) => `between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${count}` }),
+  options: Type.Optional(hint(Type.Array(Option, { minItems: 1, maxItems: MAX_OPTIONS }), { count: (count) => `between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${count}` })),
+  options_from: Type.Optional(use(OptionsFrom, "One option per item of a reply's list, nine at a time (key 0 turns to the next ones); instead of options.")),
+  on_empty: Type.Optional(use(StepId, 'Where it goes when the list has no item (required with options_from).')),
   timeout_s: waitTimeout,
   on_timeout: Type.Optional(onTimeout),
 })
@@ -291,9 +331,25 @@ const ShowStep = step('show', 'Shows a text; ok goes on.', {
   on_timeout: Type.Optional(onTimeout),
 })
 
-const SubmitStep = step('submit', 'Hands saved answers (and the identity) to the outbox for central.', {
+const ConsentStep = step('consent', "Asks the resident to agree that the identity fields the submissions after it declare go to `recipient`; the text is made from that declaration. ok agrees (after the last page), back refuses.", {
+  recipient: use(Text, 'Who receives the data, as it reads after "Gửi cho" / "Send to": { vi: "ngân hàng", en: "the bank" }; may use {{variables}}.'),
+  text: Type.Optional(use(Text, 'A hand-written consent sentence instead of the generated one; station flows check refuses it unless it names exactly the identity fields sent (FLOW_CONSENT_MISMATCH).')),
+  timeout_s: waitTimeout,
+  next: StepId,
+  on_timeout: Type.Optional(onTimeout),
+})
+
+const identityFieldList = `a list of identity fields (${IDENTITY_FIELDS.join(', ')})`
+
+const SubmitStep = step('submit', 'Hands saved answers (and the identity fields it declares) to the outbox for central.', {
   fields: Type.Array(use(AnswerName, 'A saved answer or reply.', { expected: 'an answer name' }), { description: 'Saved answers or replies to send.' }),
-  identity: Type.Optional(Type.Boolean({ description: "Whether the resident's identity goes with the submission." })),
+  identity: Type.Optional(hint(Type.Array(literals(IDENTITY_FIELDS), {
+    uniqueItems: true,
+    description: `The identity fields that go with the submission, and nothing else of the identity: ${IDENTITY_FIELDS.join(', ')}. Absent: none.`,
+  }), { expected: identityFieldList, repeated: (field) => `'${String(field)}' is listed twice` })),
+  legal_basis: Type.Optional(literals(LEGAL_BASES, {
+    description: 'Why identity may go: consent (default; a consent step must come before this step on every path), contract or public_task (docs/privacy.md).',
+  })),
   text: Type.Optional(use(Text, 'Shown while storing.')),
   next: StepId,
   on_error: use(StepId, 'Where a failure goes.', failurePath),
@@ -343,6 +399,10 @@ const WaitForStep = define('step_wait_for', Type.Object({
   next: StepId,
   on_timeout: use(StepId, 'Where it goes when nothing came in time.', { missing: { code: 'FLOW_NO_FAILURE_PATH', why: ': a wait must say where a timeout goes' } }),
   on_error: Type.Optional(use(StepId, 'Where a failure of the wait goes; absent: on_timeout.')),
+  leave: Type.Optional(Type.Object({
+    text: use(Text, 'The question back asks while the wait goes on (ok: leave, back: keep waiting).'),
+    next: use(StepId, 'Where ok on the question goes.'),
+  }, { additionalProperties: false, description: 'Back asks before leaving the wait; absent: back abandons it.' })),
 }, {
   additionalProperties: false,
   // Checked by flow-file-rules.ts (FLOW_NO_REPLY_SHAPE); stated here for editors.
@@ -363,7 +423,7 @@ const EndStep = step('end', 'Shows a text and ends the session.', {
 })
 
 export const StepFileSchema = define('step', hint(discriminated('kind', Type.Union([
-  ScanIdStep, ChooseStep, InputStep, ShowStep, SubmitStep, PrintStep, RequestStep, PayQrStep, WaitForStep, BranchStep, EndStep,
+  ScanIdStep, ChooseStep, InputStep, ShowStep, ConsentStep, SubmitStep, PrintStep, RequestStep, PayQrStep, WaitForStep, BranchStep, EndStep,
 ], { description: 'One step; its kind says what it does.' })), { expected: "a mapping with a 'kind'" }))
 
 // ---- the file ----

@@ -2,7 +2,7 @@
  * A flow's step graph as text for diagrams: Mermaid (renders in Markdown on most forges) and
  * Graphviz DOT. Every step is a node labelled `id (kind)`; every transition an edge labelled with its
  * cause: `next`, `option n` (the key that picks it), `case n` (1-based, in file order), `otherwise`,
- * `on_error`, `on_timeout`. `back` goes to whichever waiting step came before, so it is not drawn.
+ * `on_error`, `on_timeout`, `on_empty`, `list option` (any option made from a reply's list), `leave` (back, then ok, on a wait). `back` goes to whichever waiting step came before, so it is not drawn.
  * Pure.
  */
 import { transitionsOf } from './flow-graph.js'
@@ -35,6 +35,9 @@ export function edges(flow: FlowDefinition): Array<{ from: string; to: string; c
 
 /** `options[2].next` → `option 3`; `cases[0].next` → `case 1`; other fields as written. */
 function causeOf(field: string): string {
+  // Any option of a list, and the confirmed leave of a wait: one arrow each.
+  if (field === 'options_from.next') return 'list option'
+  if (field === 'leave.next') return 'leave'
   const indexed = /^(options|cases)\[(\d+)\]\.next$/.exec(field)
   if (!indexed) return field
   return `${indexed[1] === 'options' ? 'option' : 'case'} ${Number(indexed[2]) + 1}`

@@ -5,7 +5,7 @@ import type { FlowDefinition, Step } from './flow-types.js'
 export interface Transition {
   /**
    * The key that names the target: `next`, `on_timeout`, `on_error`, `otherwise`,
-   * `options[i].next` or `cases[i].next` (i from 0, as in the file).
+   * `options[i].next`, `options_from.next`, `on_empty`, `leave.next` or `cases[i].next` (i from 0, as in the file).
    */
   field: string
   target: string
@@ -21,11 +21,14 @@ export function transitionsOf(step: Step): Transition[] {
     case 'choose':
       return [
         ...step.options.map((option, index) => ({ field: `options[${index}].next`, target: option.next, success: true })),
+        ...(step.optionsFrom === undefined ? [] : [{ field: 'options_from.next', target: step.optionsFrom.next, success: true }]),
+        ...optional('on_empty', step.onEmpty),
         ...optional('on_timeout', step.onTimeout),
       ]
     case 'scan_id':
     case 'input':
     case 'show':
+    case 'consent':
       return [{ field: 'next', target: step.next, success: true }, ...optional('on_timeout', step.onTimeout)]
     case 'submit':
     case 'print':
@@ -45,6 +48,7 @@ export function transitionsOf(step: Step): Transition[] {
         { field: 'next', target: step.next, success: true },
         { field: 'on_timeout', target: step.onTimeout, success: false },
         ...optional('on_error', step.onError),
+        ...optional('leave.next', step.leave?.next),
       ]
     case 'branch':
       return [

@@ -12,10 +12,11 @@ import type { Diagnostic } from './diagnostic.js'
 import { FlowFileSchema, RECEIPT_LINE_KINDS, STEP_ID, STEP_KINDS, type StepFile } from './flow-file-schema.js'
 import { checkStepRules, isConditionPath } from './flow-file-rules.js'
 import { localizedOf, stepOf } from './flow-step-build.js'
-import type { LocalizedText, Step, StepKind } from './flow-types.js'
+import type { LegalBasis, LocalizedText, Step, StepKind } from './flow-types.js'
 import type { IdentitySource } from './identity.js'
+import type { IdentityField } from './identity-fields.js'
 import { describe, schemaProblems, type SchemaProblem } from './schema-problems.js'
-import { FIELD_NAME } from './template.js'
+import { FIELD_NAME, ITEM_NAME, templateReferences } from './template.js'
 
 /** A `next` / `on_*` reference to another step, where it is written. */
 export interface DraftTransition {
@@ -64,14 +65,20 @@ export interface DraftStep {
   sets: string[]
   /** The subset of `sets` that are replies (request, wait_for): records with fields. */
   records: string[]
-  /** The fields each reply name's declared shape has (`reply`, `fields`), for FLOW_UNDECLARED_FIELD. */
-  shapes: Array<{ name: string; fields: string[] }>
+  /** The fields each reply name's declared shape has (`reply`, `fields`), for FLOW_UNDECLARED_FIELD; `lists`: its list fields and their items' fields. */
+  shapes: Array<{ name: string; fields: string[]; lists: Record<string, string[]> }>
+  /** A choose step's `options_from`: the list it reads and the item fields its value and label name. */
+  lists: Array<{ name: string; field: string; itemFields: Array<{ field: string; line: number }>; line: number }>
   /** Names the step's own texts may use although it sets them itself: `payment` in a pay_qr slip. */
   provides: string[]
   /** Names this step needs set before it runs, besides those in its texts: submit fields and identity. */
   needs: Array<{ name: string; line: number }>
   /** Effects, request methods and identity sources it needs. */
   uses: DraftUse[]
+  /** A submit's declared identity fields and legal basis, for FLOW_CONSENT_MISMATCH (consent-check.ts). */
+  identity?: { fields: IdentityField[]; basis: LegalBasis; line: number }
+  /** A text that may ask for consent in its own words: a consent step's own `text`, or a show step's. */
+  consentText?: { text: LocalizedText; line: number }
   /** The typed step; null when it had any error. */
   step: Step | null
 }
@@ -82,7 +89,7 @@ export interface DraftFlow {
   version: number | null
   title: LocalizedText | null
   shortTitle: LocalizedText | undefined
-  /** `menu_order` (1..99); undefined when absent or invalid. */
+  /** `menu_order` (within MENU_ORDER); undefined when absent or invalid. */
   menuOrder: number | undefined
   /** What the display's title row shows (`short_title`, else `title`), for the fit check. */
   displayTitle: { field: 'title' | 'short_title'; text: LocalizedText; line: number } | null
@@ -243,7 +250,7 @@ class DraftReader {
   #step(id: string, raw: unknown): DraftStep {
     const base = ['steps', id]
     const line = this.#places.keyLine(base)
-    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], shapes: [], provides: [], needs: [], uses: [], step: null }
+    const draft: DraftStep = { id, line, kind: null, transitions: [], texts: [], screens: [], sets: [], records: [], shapes: [], lists: [], provides: [], needs: [], uses: [], step: null }
     if (!isMapping(raw) || raw['kind'] === undefined) return draft
     if (!(STEP_KINDS as readonly unknown[]).includes(raw['kind'])) {
       this.#harvest(raw, base, draft)
@@ -285,7 +292,12 @@ class DraftReader {
     }
     const shape = (key: string, name: string | undefined): void => {
       const declared = fit(key)
-      if (name !== undefined && isMapping(declared)) draft.shapes.push({ name, fields: Object.keys(declared) })
+      if (name === undefined || !isMapping(declared)) return
+      const lists: Record<string, string[]> = {}
+      for (const [field, spec] of Object.entries(declared)) {
+        if (isMapping(spec) && spec['type'] === 'list' && isMapping(spec['items'])) lists[field] = Object.keys(spec['items'])
+      }
+      draft.shapes.push({ name, fields: Object.keys(declared), lists })
     }
     const receipt = (): void => {
       const lines = raw['template']
@@ -324,6 +336,30 @@ class DraftReader {
             if (typeof next === 'string') draft.transitions.push({ field: `options[${index}].next`, target: next, line: places.valueLine(path('options', at, 'next')), success: true })
           })
         }
+        const from = fit('options_from')
+        if (isMapping(from)) {
+          const itemFields: Array<{ field: string; line: number }> = []
+          if (typeof from['value'] === 'string') itemFields.push({ field: from['value'], line: places.valueLine(path('options_from', 'value')) })
+          const label = from['label']
+          if (isMapping(label)) {
+            for (const language of ['vi', 'en']) {
+              const written = label[language]
+              if (typeof written !== 'string') continue
+              const line = places.valueLine(path('options_from', 'label', language))
+              // `{{item.x}}` is the item's field, checked against the list's items; the rest as any text.
+              for (const reference of templateReferences(written)) {
+                const [base, field] = reference.split('.')
+                if (base === ITEM_NAME && field !== undefined) itemFields.push({ field, line })
+              }
+              draft.texts.push({ text: written.replace(/\{\{\s*item\.[^{}]*?\s*\}\}/g, ''), line })
+            }
+          }
+          const [name = '', field = ''] = String(from['list']).split('.')
+          draft.lists.push({ name, field, itemFields, line: places.valueLine(path('options_from', 'list')) })
+          const next = from['next']
+          if (typeof next === 'string') draft.transitions.push({ field: 'options_from.next', target: next, line: places.valueLine(path('options_from', 'next')), success: true })
+        }
+        target('on_empty', false)
         target('on_timeout', false)
         break
       }
@@ -335,11 +371,23 @@ class DraftReader {
         target('next', true)
         target('on_timeout', false)
         break
-      case 'show':
+      case 'show': {
         screen('text', true)
+        const shown = fit('text') as LocalizedText | undefined
+        if (shown) draft.consentText = { text: localizedOf(shown), line: places.valueLine(path('text')) }
         target('next', true)
         target('on_timeout', false)
         break
+      }
+      case 'consent': {
+        text('recipient')
+        text('text')
+        const own = fit('text') as LocalizedText | undefined
+        if (own) draft.consentText = { text: localizedOf(own), line: places.valueLine(path('text')) }
+        target('next', true)
+        target('on_timeout', false)
+        break
+      }
       case 'submit': {
         const fields = raw['fields']
         if (Array.isArray(fields)) {
@@ -348,7 +396,12 @@ class DraftReader {
             if (typeof name === 'string') draft.needs.push({ name, line: places.valueLine(path('fields', String(index))) })
           })
         }
-        if (fit('identity') === true) draft.needs.push({ name: 'identity', line: places.valueLine(path('identity')) })
+        const identity = fit('identity') as IdentityField[] | undefined
+        if (identity && identity.length > 0) {
+          const line = places.valueLine(path('identity'))
+          draft.needs.push({ name: 'identity', line })
+          draft.identity = { fields: [...identity], basis: (fit('legal_basis') as LegalBasis | undefined) ?? 'consent', line }
+        }
         screen('text', false)
         target('next', true)
         target('on_error', false)
@@ -395,6 +448,14 @@ class DraftReader {
         target('next', true)
         target('on_timeout', false)
         target('on_error', false)
+        if (isMapping(fit('leave'))) {
+          const leave = raw['leave'] as Record<string, unknown>
+          this.#texts(leave['text'], path('leave', 'text'), draft.texts)
+          const question = fit('leave', 'text') as LocalizedText | undefined
+          if (question) draft.screens.push({ field: 'leave.text', text: localizedOf(question), line: places.valueLine(path('leave', 'text')), pageable: false, inputRow: false })
+          const next = fit('leave', 'next')
+          if (typeof next === 'string') draft.transitions.push({ field: 'leave.next', target: next, line: places.valueLine(path('leave', 'next')), success: false })
+        }
         break
       case 'branch': {
         const cases = raw['cases']

@@ -1,13 +1,14 @@
 /**
  * A step as written in a flow file (snake_case, checked against flow-file-schema.ts) as the typed
  * step the session runs (flow-types.ts): names in camelCase, defaults filled in (min_length 0,
- * retries 0, identity false, an empty body or match), texts in NFC, reply shapes as maps with
+ * retries 0, no identity fields, legal basis consent, an empty body or match), texts in NFC, reply shapes as maps with
  * their defaults, conditions parsed. Pure; it trusts its input to fit the schema.
  */
 import { parseCondition } from './conditions.js'
+import { consentSentence } from './consent.js'
 import type { ReceiptLineFile, ReplyFieldFile, StepFile } from './flow-file-schema.js'
-import type { LocalizedText, ReceiptLineTemplate, Step } from './flow-types.js'
-import { DEFAULT_MAX_LENGTH, type FieldShape, type FieldType, type ReplyShape } from './reply-shape.js'
+import type { LocalizedText, OptionsFrom, ReceiptLineTemplate, Step } from './flow-types.js'
+import { DEFAULT_MAX_ITEMS, DEFAULT_MAX_LENGTH, type FieldShape, type FieldType, type ReplyShape, type ScalarField } from './reply-shape.js'
 
 /** A `{ vi, en }` text as the display and the printer use it (NFC: one code point per letter where there is one). */
 export function localizedOf(text: { vi: string; en: string }): LocalizedText {
@@ -30,6 +31,11 @@ export function replyFieldOf(field: ReplyFieldFile): FieldShape {
   // A field required only under a condition is optional otherwise.
   const common = { optional: field.optional === true || requiredWhen !== undefined, ...(requiredWhen ? { requiredWhen } : {}) }
   switch (field.type) {
+    case 'list': {
+      // The schema allows no list inside an item: every item field is a plain one.
+      const items = new Map(Object.entries(field.items).map(([name, item]) => [name, replyFieldOf(item) as ScalarField]))
+      return { type: field.type, ...common, maxItems: field.max_items ?? DEFAULT_MAX_ITEMS, items }
+    }
     case 'boolean':
       return { type: field.type, ...common }
     case 'integer':
@@ -69,6 +75,11 @@ function receiptLineOf(line: ReceiptLineFile): ReceiptLineTemplate {
 const optional = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]?: V }))
 const text = (value: { vi: string; en: string } | undefined): LocalizedText | undefined => (value === undefined ? undefined : localizedOf(value))
 
+function optionsFromOf(from: { list: string; value: string; label: { vi: string; en: string }; next: string }): OptionsFrom {
+  const [record = '', field = ''] = from.list.split('.')
+  return { record, field, value: from.value, label: localizedOf(from.label), next: from.next }
+}
+
 /** The typed step `id`, from a step that fits the schema and passed the reader's rules. */
 export function stepOf(id: string, step: StepFile): Step {
   switch (step.kind) {
@@ -77,8 +88,9 @@ export function stepOf(id: string, step: StepFile): Step {
     case 'choose':
       return {
         kind: step.kind, id, text: localizedOf(step.text), timeoutS: step.timeout_s,
-        options: step.options.map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next })),
-        ...optional('saveAs', step.save_as), ...optional('onTimeout', step.on_timeout),
+        options: (step.options ?? []).map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next })),
+        ...optional('saveAs', step.save_as), ...optional('onTimeout', step.on_timeout), ...optional('onEmpty', step.on_empty),
+        ...optional('optionsFrom', step.options_from === undefined ? undefined : optionsFromOf(step.options_from)),
       }
     case 'input':
       return {
@@ -88,8 +100,20 @@ export function stepOf(id: string, step: StepFile): Step {
       }
     case 'show':
       return { kind: step.kind, id, text: localizedOf(step.text), timeoutS: step.timeout_s, next: step.next, ...optional('onTimeout', step.on_timeout) }
+    case 'consent': {
+      // What it asks for comes from the submits after it: flow-validate.ts fills `fields`, `withAnswers` and a generated `text`.
+      const recipient = localizedOf(step.recipient)
+      const own = text(step.text)
+      return {
+        kind: step.kind, id, recipient, fields: [], withAnswers: false, text: own ?? consentSentence([], recipient, false), ...optional('ownText', own),
+        timeoutS: step.timeout_s, next: step.next, ...optional('onTimeout', step.on_timeout),
+      }
+    }
     case 'submit':
-      return { kind: step.kind, id, fields: [...step.fields], identity: step.identity ?? false, next: step.next, onError: step.on_error, ...optional('text', text(step.text)) }
+      return {
+        kind: step.kind, id, fields: [...step.fields], identity: [...(step.identity ?? [])], legalBasis: step.legal_basis ?? 'consent',
+        next: step.next, onError: step.on_error, ...optional('text', text(step.text)),
+      }
     case 'print':
       return { kind: step.kind, id, template: step.template.map(receiptLineOf), next: step.next, onError: step.on_error, ...optional('text', text(step.text)) }
     case 'request':
@@ -109,6 +133,7 @@ export function stepOf(id: string, step: StepFile): Step {
         kind: step.kind, id, event: step.event, match: { ...step.match }, timeoutS: step.timeout_s, next: step.next, onTimeout: step.on_timeout,
         ...optional('saveAs', step.save_as), ...optional('fields', step.fields === undefined ? undefined : replyShapeOf(step.fields)),
         ...optional('onError', step.on_error), ...optional('text', text(step.text)),
+        ...optional('leave', step.leave === undefined ? undefined : { text: localizedOf(step.leave.text), next: step.leave.next }),
       }
     case 'branch':
       return {

@@ -25,7 +25,8 @@
  *               pattern: "^(0\\d{9})?$", invalid_text: {vi, en}, empty_label: {vi, en},
  *               timeout_s: 60, next: confirm }
  *   confirm:  { kind: show, text: {vi, en}, timeout_s: 60, next: send }                 # waits for ok
- *   send:     { kind: submit, fields: [topic, phone], identity: true, text: {vi, en}, next: receipt, on_error: failed }
+ *   send:     { kind: submit, fields: [topic, phone], identity: [id_number, name], legal_basis: public_task,
+ *               text: {vi, en}, next: receipt, on_error: failed }
  *   receipt:  { kind: print, template: [ ...receipt lines... ], next: done, on_error: no_receipt }
  *   done:     { kind: end, outcome: completed, text: {vi, en} }
  *   # and, for procedures that talk to central or take payment:
@@ -41,14 +42,19 @@
  *               text: {vi, en}, timeout_s: 300, next: thanks, on_timeout: not_paid }
  * ```
  *
- * Step kinds. Waiting steps (scan_id, choose, input, show) require `timeout_s` (seconds, > 0, at most
+ * Step kinds. Waiting steps (scan_id, choose, input, show, consent) require `timeout_s` (seconds, > 0, at most
  * MAX_TIMEOUT_S, as for every step with a `timeout_s`); their
  * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
  * outcome `timed_out`. Any key restarts the waiting step's countdown.
  * - `scan_id`: waits for an identity document whose source is in `accept` (chip, cccd_qr, mrz, nfc, wiegand), then
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
  * - `choose`: shows the options numbered from 1; a digit picks one and goes to that option's `next`;
- *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice.
+ *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice. Instead of
+ *   `options`, `options_from: { list: slots.slots, value: id, label: {vi, en}, next }` makes one
+ *   option per item of a reply's list (a field declared `{ type: list, items: {...} }`), `label`
+ *   filled per item with `{{item.field}}`, the item's `value` field saved; nine are numbered at a time
+ *   and `0` after the last page shows the next nine. `on_empty` (required with it) is where an empty
+ *   list goes.
  * - `input`: keys append (up to `max_length`, itself at most MAX_INPUT_LENGTH); `ok` checks `min_length`..`max_length` and `pattern`
  *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
  *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for INVALID_NOTICE_MS or until
@@ -57,9 +63,19 @@
  *   references). The keypad has digit keys only, so both modes take digits; `text` differs only in its
  *   built-in "not valid" wording, and leaves room for letters by multi-tap later without a format change.
  * - `show`: shows `text`; `ok` goes to `next`.
- * - `submit`: sends `fields` (saved answers or replies) and, with `identity: true`, the resident's
- *   identity, to central through the outbox; success sets `{{reference}}` and goes to `next`, failure
- *   to `on_error` (required). Optional `text` is shown while it runs.
+ * - `consent`: asks the resident to agree that the identity fields the submits after it declare go
+ *   to `recipient` (`{ vi: "ngân hàng", en: "the bank" }`, a template). The screen is made from those
+ *   declarations with the names of flows/engine/identity-fields.ts: "Gửi cho ngân hàng: số CCCD, họ
+ *   tên, ... OK: đồng ý, Trở lại: không", paged when it does not fit; `ok` reads on to the next page
+ *   and agrees on the last one, `back` refuses (back to the previous waiting step). A hand-written
+ *   `text` may replace the sentence; `station flows check` refuses it unless it names exactly the
+ *   fields sent (FLOW_CONSENT_MISMATCH).
+ * - `submit`: sends `fields` (saved answers or replies) and the identity fields listed in `identity`
+ *   (`[id_number, name, birth_date, sex, address]`, any of them; nothing else of the identity) to
+ *   central through the outbox; success sets `{{reference}}` and goes to `next`, failure to
+ *   `on_error` (required). Optional `text` is shown while it runs. `legal_basis` says why identity may
+ *   go: `consent` (default: a consent step comes before it on every path), `contract` or `public_task`
+ *   (docs/privacy.md).
  * - `print`: prints `template` (receipt lines, below); success goes to `next`, failure to `on_error`
  *   (required). Optional `text` is shown while it runs.
  * - `request`: calls central (MQTT 5 request/response) with `method` and `body` (string values are
@@ -82,7 +98,9 @@
  *   (an amount) differ from `match`, is not accepted: event `effect.failed` (code `E_EVENT_INVALID`
  *   or `E_EVENT_MISMATCH`, with the `field`), and the step keeps waiting until its deadline (after
  *   MAX_REFUSED_EVENTS refusals the wait fails). A timeout goes to `on_timeout` (required); a failure of the wait itself goes to `on_error`, or to
- *   `on_timeout` without one. Optional `text` is shown meanwhile.
+ *   `on_timeout` without one. Optional `text` is shown meanwhile. With `leave: { text, next }`, back
+ *   does not abandon the wait: it shows `text` (a question) while the wait goes on; ok then goes to
+ *   `next`, back again returns to the waiting text, and an event that comes meanwhile still counts.
  * - `branch`: goes to the `next` of the first of `cases` whose `when` holds, else to `otherwise`
  *   (required). Conditions are data: see flows/engine/conditions.ts.
  * - `end`: shows `text` and ends the session with `outcome`: completed, cancelled or failed.
@@ -100,7 +118,8 @@
  *   and only the fields its shape declares);
  * - `{{reference}}` (after a submit), `{{identity.masked}}` (after a scan_id, e.g. 079*******01),
  *   `{{payment.qr}}` and `{{payment.amount}}` (after a pay_qr),
- *   `{{station.id}}`, `{{date}}` and `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
+ *   `{{station.id}}`, `{{station.site}}`, `{{station.agency}}` (config `station.*`), `{{date}}` and
+ *   `{{time}}` (Asia/Ho_Chi_Minh, dd/mm/yyyy and HH:MM).
  * Raw identity fields are never available to texts, request bodies or conditions.
  *
  * Reply shapes (`reply` of a request, `fields` of a wait_for; flows/engine/reply-shape.ts) map each field
@@ -110,7 +129,10 @@
  * status:   { type: string, enum: [paid, unpaid], optional: true, required_when: { found: true } }
  * id:       { type: string, max_length: 40, pattern: "^[A-Z0-9-]+$", example: EL-2601-0001 }
  * amount:   { type: integer, min: 0, max: 100000000 }   # number: any finite number; min/max optional
+ * slots:    { type: list, max_items: 50, items: { id: string, time: string, doctor: string? } }
  * ```
+ * - A `list` is a JSON array of objects, each checked against `items` (plain fields only) and cut to
+ *   them; at most `max_items` (default 50). Only a choose step's `options_from` reads a list.
  * - Every field is required unless `optional: true`; null counts as absent. `required_when` makes a
  *   field required only when another field of the same shape has the given value (a found bill has an
  *   amount; a bill not found need not).
@@ -131,8 +153,9 @@
  */
 import type { ReceiptLine } from '../../drivers/printer/receipt.js'
 import type { Condition } from './conditions.js'
-import { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS } from './flow-file-schema.js'
+import { END_OUTCOMES, INPUT_MODES, STEP_KINDS, WAITING_KINDS, type LEGAL_BASES } from './flow-file-schema.js'
 import type { IdentitySource } from './identity.js'
+import type { IdentityField } from './identity-fields.js'
 import type { ReplyShape } from './reply-shape.js'
 
 /** A text in both station languages. Both are required; either may use `{{variables}}`. */
@@ -180,13 +203,30 @@ export interface ChooseOption {
   readonly next: string
 }
 
-/** Shows up to nine numbered options; a digit picks one. */
+/** Options made from a reply's list: one per item, the item's `value` field saved, `label` filled from the item. */
+export interface OptionsFrom {
+  /** The `save_as` of the request whose reply holds the list. */
+  readonly record: string
+  /** The reply's list field (declared `{ type: list, items }`). */
+  readonly field: string
+  /** The item field saved as the choice's value. */
+  readonly value: string
+  /** Per item; `{{item.field}}` reads the item's fields. */
+  readonly label: LocalizedText
+  readonly next: string
+}
+
+/** Shows numbered options; a digit picks one. */
 export interface ChooseStep extends WaitingCommon {
   readonly kind: 'choose'
   /** Answer name under which the choice is kept; absent: a pure menu. */
   readonly saveAs?: string
-  /** 1..9 options, picked with keys 1..9 in this order. */
+  /** 1..MAX_OPTIONS options, picked with the digit keys from 1 in this order; empty when the options come from a list. */
   readonly options: readonly ChooseOption[]
+  /** Options from a reply's list, nine at a time (key 0 turns to the next nine after the last page). */
+  readonly optionsFrom?: OptionsFrom
+  /** Where an empty list goes (required with optionsFrom). */
+  readonly onEmpty?: string
 }
 
 /** How an input step reads keys; both take digits (the keypad has nothing else), see the format above. */
@@ -219,13 +259,36 @@ export interface ShowStep extends WaitingCommon {
   readonly next: string
 }
 
-/** Hands the answers (and optionally the identity) to the outbox. */
+/** Asks the resident to agree that the identity fields the submissions after it send go to `recipient`. */
+export interface ConsentStep extends WaitingCommon {
+  readonly kind: 'consent'
+  /** Who receives them, as it reads after "Gửi cho" / "Send to"; a template. */
+  readonly recipient: LocalizedText
+  /**
+   * What the resident agrees to: the identity fields of every submit reachable from this step, and
+   * whether they send answers too. Worked out by the validator from those submits (flow-validate.ts).
+   */
+  readonly fields: readonly IdentityField[]
+  readonly withAnswers: boolean
+  /** The sentence the screen shows: `ownText`, or made from `fields` (consent.ts). */
+  readonly text: LocalizedText
+  /** The flow's hand-written sentence, when it has one. */
+  readonly ownText?: LocalizedText
+  readonly next: string
+}
+
+/** Why a submission may carry identity data (docs/privacy.md). */
+export type LegalBasis = (typeof LEGAL_BASES)[number]
+
+/** Hands the answers (and the identity fields it declares) to the outbox. */
 export interface SubmitStep extends StepCommon {
   readonly kind: 'submit'
   /** Saved answers to send, by name. */
   readonly fields: readonly string[]
-  /** Whether the resident's identity goes with the submission. */
-  readonly identity: boolean
+  /** The identity fields that go with the submission, and nothing else of the identity; empty: none. */
+  readonly identity: readonly IdentityField[]
+  /** `consent` (default): a consent step comes before it on every path. */
+  readonly legalBasis: LegalBasis
   /** Shown while the submission is being stored; absent: a built-in "please wait". */
   readonly text?: LocalizedText
   readonly next: string
@@ -263,7 +326,7 @@ export interface RequestStep extends StepCommon {
   readonly reply: ReplyShape
   /** How long one attempt may take (seconds, > 0). */
   readonly timeoutS: number
-  /** Further attempts after a timeout or an error (0..5). */
+  /** Further attempts after a timeout or an error (0..MAX_RETRIES). */
   readonly retries: number
   /** Shown while it runs; absent: a built-in "please wait". */
   readonly text?: LocalizedText
@@ -310,6 +373,8 @@ export interface WaitForStep extends StepCommon {
   readonly onTimeout: string
   /** Where a failure of the wait itself goes; absent: `onTimeout`. */
   readonly onError?: string
+  /** Back asks `text` while the wait goes on; ok then goes to `next` (a payment still waited for: the pay-later slip). */
+  readonly leave?: { readonly text: LocalizedText; readonly next: string }
 }
 
 /** One case of a branch. */
@@ -338,6 +403,7 @@ export type Step =
   | ChooseStep
   | InputStep
   | ShowStep
+  | ConsentStep
   | SubmitStep
   | PrintStep
   | RequestStep
@@ -349,7 +415,7 @@ export type Step =
 export type StepKind = Step['kind']
 
 /** Steps that wait for the resident (and so have a timeout and take part in `back`). */
-export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep
+export type WaitingStep = ScanIdStep | ChooseStep | InputStep | ShowStep | ConsentStep
 
 
 export function isWaitingStep(step: Step): step is WaitingStep {
@@ -365,7 +431,7 @@ export interface FlowDefinition {
   readonly title: LocalizedText
   /** For the display's title row when the title is too long; absent: `title`. */
   readonly shortTitle?: LocalizedText
-  /** Place in the station's menu (1..99, ascending; ties by id); absent: after every flow that has one. */
+  /** Place in the station's menu (within MENU_ORDER, ascending; ties by id); absent: after every flow that has one. */
   readonly menuOrder?: number
   /** Id of the first step. */
   readonly start: string

@@ -7,9 +7,12 @@
  */
 import type { Diagnostic } from './diagnostic.js'
 import { checkCapabilities, type FlowCapabilities } from './flow-capabilities.js'
+import { consentSentence } from './consent.js'
+import { checkConsent, consentScope } from './consent-check.js'
 import { readFlow, type DraftFlow, type DraftStep } from './flow-read.js'
 import { reachableIds } from './flow-graph.js'
-import type { FlowDefinition, Step } from './flow-types.js'
+import type { ConsentStep, FlowDefinition, Step } from './flow-types.js'
+import type { IdentityField } from './identity-fields.js'
 import { templateReferences, variableNeed, type VariableNeed } from './template.js'
 import { checkTextFit, DEFAULT_DISPLAY, type DisplaySize } from './text-fit.js'
 
@@ -33,6 +36,7 @@ export function parseFlow(yamlText: string, fileName: string, options: ParseFlow
   const { draft, diagnostics: found } = readFlow(yamlText, fileName)
   if (draft) {
     found.push(...checkGraph(draft, fileName))
+    found.push(...checkConsent(draft, fileName))
     found.push(...checkTextFit(draft, options.display ?? DEFAULT_DISPLAY, fileName))
     if (options.capabilities) found.push(...checkCapabilities(draft, options.capabilities, fileName))
   }
@@ -105,6 +109,21 @@ function checkGraph(draft: DraftFlow, file: string): Diagnostic[] {
         }
       }
     }
+    for (const list of step.lists) {
+      if (!available.has(list.name)) {
+        report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}.options_from.list: '${list.name}' ${notSetYet(list.name)}`, line: list.line, step: step.id })
+        continue
+      }
+      const items = declared.itemsOf(list.name, list.field)
+      if (items === undefined) {
+        report({ code: 'FLOW_UNDECLARED_FIELD', message: `steps.${step.id}.options_from.list: the reply saved as '${list.name}' declares no list '${list.field}' ({ type: list, items: {...} })`, line: list.line, step: step.id })
+        continue
+      }
+      for (const { field, line } of list.itemFields) {
+        if (items.includes(field)) continue
+        report({ code: 'FLOW_UNDECLARED_FIELD', message: `steps.${step.id}.options_from: the items of '${list.name}.${list.field}' declare no field '${field}' (they have: ${items.join(', ')})`, line, step: step.id })
+      }
+    }
     for (const need of step.needs) {
       if (!available.has(need.name)) {
         report({ code: 'FLOW_UNDEFINED_VARIABLE', message: `steps.${step.id}: '${need.name}' ${notSetYet(need.name)}`, line: need.line, step: step.id })
@@ -162,11 +181,17 @@ function nameShapes(steps: ReadonlyMap<string, DraftStep>): (need: VariableNeed)
  * the name is only ever a reply and none of its shapes has the field; an answer's `{{x.value}}` is
  * not a reply field.
  */
-function declaredFields(steps: ReadonlyMap<string, DraftStep>): { undeclared: (name: string, field: string) => boolean; fieldsOf: (name: string) => string[] } {
+function declaredFields(steps: ReadonlyMap<string, DraftStep>): {
+  undeclared: (name: string, field: string) => boolean
+  fieldsOf: (name: string) => string[]
+  itemsOf: (name: string, field: string) => string[] | undefined
+} {
   const fields = new Map<string, Set<string>>()
+  const lists = new Map<string, string[]>()
   const answers = new Set<string>()
   for (const step of steps.values()) {
     for (const shape of step.shapes) fields.set(shape.name, new Set([...(fields.get(shape.name) ?? []), ...shape.fields]))
+    for (const shape of step.shapes) for (const [field, items] of Object.entries(shape.lists)) lists.set(`${shape.name}.${field}`, [...(lists.get(`${shape.name}.${field}`) ?? []), ...items])
     for (const name of step.sets) if (!step.records.includes(name)) answers.add(name)
   }
   return {
@@ -176,6 +201,7 @@ function declaredFields(steps: ReadonlyMap<string, DraftStep>): { undeclared: (n
       return !(answers.has(name) && field === 'value')
     },
     fieldsOf: (name) => [...(fields.get(name) ?? [])],
+    itemsOf: (name, field) => lists.get(`${name}.${field}`),
   }
 }
 
@@ -198,11 +224,17 @@ function namesSetBefore(steps: ReadonlyMap<string, DraftStep>, targetsOf: (id: s
   return available
 }
 
+/** A consent step with what it asks for: the fields of the submits after it, and its sentence made from them unless written. */
+function withScope(step: ConsentStep, scope: { fields: IdentityField[]; withAnswers: boolean }): ConsentStep {
+  const { ownText } = step
+  return { ...step, fields: scope.fields, withAnswers: scope.withAnswers, text: ownText ?? consentSentence(scope.fields, step.recipient, scope.withAnswers) }
+}
+
 function definitionOf(draft: DraftFlow): FlowDefinition | undefined {
   const steps = new Map<string, Step>()
   for (const [id, step] of draft.steps) {
     if (!step.step) return undefined
-    steps.set(id, step.step)
+    steps.set(id, step.step.kind === 'consent' ? withScope(step.step, consentScope(draft.steps, id)) : step.step)
   }
   if (draft.id === null || draft.version === null || draft.title === null || draft.start === null) return undefined
   return {

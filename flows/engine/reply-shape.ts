@@ -5,7 +5,7 @@
  * or a string "true" taken for true. Pure: no I/O, no clock.
  */
 
-/** Field types a shape can declare. */
+/** Field types a shape can declare; `list` only in the full form (`{ type: list, items: {...} }`). */
 export type FieldType = 'string' | 'integer' | 'number' | 'boolean'
 
 export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean'] as const satisfies readonly FieldType[]
@@ -47,7 +47,21 @@ export interface BooleanField extends FieldCommon {
   readonly type: 'boolean'
 }
 
-export type FieldShape = StringField | NumberField | BooleanField
+/** A field of one list item: a plain field (an item holds no lists). */
+export type ScalarField = StringField | NumberField | BooleanField
+
+/**
+ * A JSON array of objects, each checked against `items` (and cut down to its declared fields), at
+ * most `maxItems` long. A `choose` step offers its items as options (`options_from`); templates and
+ * conditions never read a list.
+ */
+export interface ListField extends FieldCommon {
+  readonly type: 'list'
+  readonly maxItems: number
+  readonly items: ReadonlyMap<string, ScalarField>
+}
+
+export type FieldShape = ScalarField | ListField
 
 /** Field name -> shape, in the order written. Fields not listed are dropped from the reply. */
 export type ReplyShape = ReadonlyMap<string, FieldShape>
@@ -56,6 +70,9 @@ export type ReplyShape = ReadonlyMap<string, FieldShape>
 export const DEFAULT_MAX_LENGTH = 200
 /** Upper bound of `max_length`: nothing a kiosk shows or prints is longer. */
 export const MAX_MAX_LENGTH = 2000
+/** Longest list unless the shape says otherwise, and the most a shape may allow: a resident pages through it on a 20x4 display. */
+export const DEFAULT_MAX_ITEMS = 50
+export const MAX_MAX_ITEMS = 200
 
 /**
  * Characters a text from central may not hold: C0/C1 controls (newline and tab included: they would
@@ -88,6 +105,12 @@ export function checkReply(shape: ReplyShape, value: unknown): ReplyCheck {
       if (required) return { ok: false, field: name, problem: 'missing' }
       continue
     }
+    if (field.type === 'list') {
+      const list = checkList(field, raw)
+      if (!list.ok) return { ok: false, field: list.index === undefined ? name : `${name}[${list.index}]${list.field === '' ? '' : `.${list.field}`}`, problem: list.problem }
+      kept.push([name, list.items])
+      continue
+    }
     const problem = fieldProblem(field, raw)
     if (problem) return { ok: false, field: name, problem }
     kept.push([name, raw])
@@ -96,9 +119,26 @@ export function checkReply(shape: ReplyShape, value: unknown): ReplyCheck {
   return { ok: true, fields: Object.fromEntries(kept) }
 }
 
+/** A list's items, each cut to its declared fields; or the first item that does not fit (no index: the list itself). */
+function checkList(field: ListField, value: unknown): { ok: true; items: Array<Record<string, unknown>> } | { ok: false; index?: number; field: string; problem: ReplyProblem } {
+  if (!Array.isArray(value)) return { ok: false, field: '', problem: 'type' }
+  if (value.length > field.maxItems) return { ok: false, field: '', problem: 'length' }
+  const items: Array<Record<string, unknown>> = []
+  for (const [index, item] of value.entries()) {
+    const checked = checkReply(field.items, item)
+    if (!checked.ok) return { ok: false, index, field: checked.field, problem: checked.problem }
+    items.push(checked.fields)
+  }
+  return { ok: true, items }
+}
+
 /** Why `value` (present, not null) does not fit `field`; undefined when it does. */
 export function fieldProblem(field: FieldShape, value: unknown): ReplyProblem | undefined {
   switch (field.type) {
+    case 'list': {
+      const checked = checkList(field, value)
+      return checked.ok ? undefined : checked.problem
+    }
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'type'
     case 'integer':
@@ -122,6 +162,8 @@ export function fieldProblem(field: FieldShape, value: unknown): ReplyProblem | 
 /** The type-correct value a text stands for, as a condition would compare it; undefined when none. */
 export function valueFromText(field: FieldShape, text: string): unknown {
   switch (field.type) {
+    case 'list':
+      return undefined
     case 'string':
       return text
     case 'boolean':

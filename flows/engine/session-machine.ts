@@ -27,11 +27,12 @@ import type {
   WaitingStep,
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
-import { identityVerification, type Identity } from './identity.js'
+import type { Identity } from './identity.js'
+import { submittedIdentity } from './identity-fields.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
-import { renderScreen } from './render-screen.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { fillTemplate, fillText, fillValues, resolveReference, stepScreen } from './session-values.js'
+import { chooseOptions, fillTemplate, fillText, fillValues, numberedOptions, resolveReference, screenPageCount, stepScreen } from './session-values.js'
+import { MAX_OPTIONS } from './flow-file-schema.js'
 import { FLOW_TEXTS } from './station-texts.js'
 
 /** How long a failed input check stays on screen unless a key comes first. */
@@ -127,6 +128,7 @@ class Run {
   #key(key: KeyName): void {
     const step = this.#step
     if (this.s.status !== 'running' || !step) return
+    if (step.kind === 'wait_for' && step.leave !== undefined) return this.#leaveKey(step, step.leave.next, key)
     if (step.kind === 'request' || step.kind === 'wait_for') {
       // Waiting for central or an event: back abandons it, as back leaves any step.
       if (key === 'back') this.#back()
@@ -156,9 +158,35 @@ class Run {
         if (key === 'ok') return this.#enter(step.next, 'next')
         if (key === '0') this.#turnPage()
         return
+      case 'consent':
+        // ok agrees only on the last page: the resident has seen every field named before agreeing.
+        if (key === 'ok' && this.s.page + 1 >= this.#pageCount()) return this.#enter(step.next, 'next')
+        if (key === 'ok' || key === '0') this.#turnPage()
+        return
       case 'scan_id':
         if (key === '0') this.#turnPage()
         return
+    }
+  }
+
+  /**
+   * A wait_for with `leave`: back asks first (the wait goes on meanwhile, so a payment that comes
+   * now still counts), ok then leaves to `leave.next`, back again keeps waiting.
+   */
+  #leaveKey(step: WaitForStep, target: string, key: KeyName): void {
+    const progress = this.s.progress
+    if (!progress.asking) {
+      if (key !== 'back') return
+      progress.asking = true
+      return this.#show()
+    }
+    if (key === 'ok') {
+      this.#event('flow.leave', { step: step.id })
+      return this.#enter(target, 'leave')
+    }
+    if (key === 'back') {
+      progress.asking = false
+      this.#show()
     }
   }
 
@@ -242,16 +270,21 @@ class Run {
     this.s.stepId = id
     this.s.stepSinceMs = this.nowMs
     this.s.page = 0
+    this.s.group = 0
     this.s.typed = ''
-    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null }
+    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false }
     this.#event('flow.step', { step: id })
     switch (step.kind) {
       case 'scan_id':
         if (this.s.identity && step.accept.includes(this.s.identity.source)) return this.#enter(step.next, 'next')
         return this.#wait(step)
       case 'choose':
+        // Options from a reply's list: with no item there is nothing to choose.
+        if (step.optionsFrom !== undefined && step.onEmpty !== undefined && chooseOptions(step, this.s, this.nowMs).length === 0) return this.#enter(step.onEmpty, 'on_empty')
+        return this.#wait(step)
       case 'input':
       case 'show':
+      case 'consent':
         return this.#wait(step)
       case 'submit':
         return this.#submit(step)
@@ -304,10 +337,10 @@ class Run {
     if (key === '0') return this.#turnPage()
     if (key === 'ok') return
     const index = Number(key) - 1
-    const option = step.options[index]
+    const option = numberedOptions(step, this.s, this.nowMs)[index]
     if (!option) return
     if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
-    this.#enter(option.next, `option ${index + 1}`)
+    this.#enter(option.next, step.optionsFrom === undefined ? `option ${index + 1}` : 'list option')
   }
 
   #inputKey(step: InputStep, key: KeyName): void {
@@ -341,7 +374,8 @@ class Run {
       answers[field] = saved === undefined ? null : saved.kind === 'record' ? saved.fields : saved.value
     }
     const data: Record<string, unknown> = { language: this.s.language, answers }
-    if (step.identity && this.s.identity) data['identity'] = identityData(this.s.identity)
+    // Exactly the declared fields, and only those (docs/privacy.md, "What a submission carries").
+    if (step.identity.length > 0 && this.s.identity) data['identity'] = submittedIdentity(this.s.identity, step.identity)
     const call = this.#startCall('submit')
     this.effects.push({ kind: 'submit', call, request: { flow: this.flow.id, flowVersion: this.flow.version, data } })
   }
@@ -519,10 +553,21 @@ class Run {
     this.#endCall()
   }
 
+  #pageCount(): number {
+    return screenPageCount(this.flow, this.s, this.nowMs)
+  }
+
+  /** Key 0: the next page; after the last page of a list's nine options, the next nine (then the first again). */
   #turnPage(): void {
-    const { pageCount } = renderScreen(stepScreen(this.flow, { ...this.s, page: 0 }, this.nowMs), { ...this.s.display, page: 0 })
-    if (pageCount <= 1) return
-    this.s.page = (this.s.page + 1) % pageCount
+    const pageCount = this.#pageCount()
+    const step = this.#step
+    const groups = step?.kind === 'choose' && step.optionsFrom !== undefined ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
+    if (this.s.page + 1 < pageCount) this.s.page += 1
+    else if (groups > 1) {
+      this.s.group = (this.s.group + 1) % groups
+      this.s.page = 0
+    } else if (pageCount > 1) this.s.page = 0
+    else return
     this.#show()
   }
 
@@ -548,19 +593,6 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Index of the first case of `step` whose condition holds; -1 for `otherwise`. */
 export function branchCase(step: BranchStep, fill: (template: string) => string): number {
   return step.cases.findIndex((candidate) => evaluateCondition(candidate.when, fill))
-}
-
-/**
- * The identity fields a submission carries (the card UID is not one of them), with how far the identity
- * is proven: `verified: chip` only for a passively authenticated chip (docs/identity.md, "Verified").
- */
-function identityData(identity: Identity): Record<string, string | null> {
-  const data: Record<string, string | null> = { source: identity.source, verified: identityVerification(identity), personalId: identity.personalId }
-  if (identity.name !== undefined) data['name'] = identity.name
-  if (identity.birthDate !== undefined) data['birthDate'] = identity.birthDate
-  if (identity.sex !== undefined) data['sex'] = identity.sex
-  if (identity.address !== undefined) data['address'] = identity.address
-  return data
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

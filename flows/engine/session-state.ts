@@ -60,6 +60,8 @@ export interface EffectProgress {
   deadlineMs: number | null
   /** The wait_for's match, filled when the step began. */
   match: Record<string, FlowValue> | null
+  /** Back was pressed on a wait_for with `leave`: its question is on screen while the wait goes on. */
+  asking: boolean
 }
 
 /** How a session ended. */
@@ -91,6 +93,8 @@ export interface SessionState {
   /** A submit succeeded: there is nothing left to cancel. */
   committed: boolean
   page: number
+  /** Which nine of a choose step's list options are numbered now (0 = the first nine). */
+  group: number
   typed: string
   timers: SessionTimers
   call: PendingCall | null
@@ -185,10 +189,11 @@ export function initialState(setup: SessionSetup): SessionState {
     history: [],
     committed: false,
     page: 0,
+    group: 0,
     typed: '',
     timers: { step: null, notice: null, effect: null },
     call: null,
-    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null },
+    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false },
     nextId: 1,
     startedAtMs: null,
     stepSinceMs: null,

@@ -3,10 +3,13 @@
  * current step. Pure; the machine (session-machine.ts) and `station flows test` (walk-values.ts) both
  * use these, so what a walk predicts is what the session does.
  */
-import type { LocalizedText, FlowDefinition, FlowValue } from './flow-types.js'
+import type { ChooseOption, ChooseStep, LocalizedText, FlowDefinition, FlowValue } from './flow-types.js'
+import { MAX_OPTIONS } from './flow-file-schema.js'
 import { maskIdentity } from './identity.js'
 import type { SessionState } from './session-state.js'
 import type { Screen } from './screen.js'
+import { renderScreen } from './render-screen.js'
+import { CONSENT_PROMPT } from './consent.js'
 import { FLOW_TEXTS } from './station-texts.js'
 import { formatStationDate, formatStationTime } from './station-time.js'
 import { interpolate, variableNeed } from './template.js'
@@ -38,6 +41,43 @@ export function resolveReference(state: SessionState, nowMs: number, reference: 
   return saved.value
 }
 
+/**
+ * Every option of a choose step: as written, or one per item of the reply list its `options_from`
+ * names (each label filled in both languages from the item, `{{item.field}}`). An item whose value
+ * field is not a text or a number is left out: it could not be saved.
+ */
+export function chooseOptions(step: ChooseStep, state: SessionState, nowMs: number): ChooseOption[] {
+  const from = step.optionsFrom
+  if (from === undefined) return [...step.options]
+  const saved = Object.hasOwn(state.saved, from.record) ? state.saved[from.record] : undefined
+  const list = saved?.kind === 'record' && Object.hasOwn(saved.fields, from.field) ? saved.fields[from.field] : undefined
+  if (!Array.isArray(list)) return []
+  return list.flatMap((item: unknown): ChooseOption[] => {
+    if (typeof item !== 'object' || item === null) return []
+    const fields = item as Record<string, unknown>
+    const value = scalarText(fields, from.value)
+    if (value === undefined) return []
+    const itemState: SessionState = { ...state, saved: { ...state.saved, item: { kind: 'record', fields, seq: state.seq } } }
+    const fill = (language: 'vi' | 'en'): string => interpolate(from.label[language], (reference) => resolveItemReference({ ...itemState, language }, nowMs, reference))
+    return [{ value, label: { vi: fill('vi'), en: fill('en') }, next: from.next }]
+  })
+}
+
+/** The options numbered now: the current group of nine of a list, or all written ones. */
+export function numberedOptions(step: ChooseStep, state: SessionState, nowMs: number): ChooseOption[] {
+  const options = chooseOptions(step, state, nowMs)
+  if (step.optionsFrom === undefined) return options
+  return options.slice(state.group * MAX_OPTIONS, (state.group + 1) * MAX_OPTIONS)
+}
+
+/** `{{item.field}}` (the list item under `saved.item`, reserved so no answer can take it) or any other reference. */
+function resolveItemReference(state: SessionState, nowMs: number, reference: string): string | undefined {
+  const [base, field, ...rest] = reference.split('.')
+  const item = state.saved['item']
+  if (base === 'item' && field !== undefined && rest.length === 0 && item?.kind === 'record') return scalarText(item.fields, field)
+  return resolveReference(state, nowMs, reference)
+}
+
 /** `template` with its references filled from `state`. */
 export function fillTemplate(state: SessionState, nowMs: number, template: string): string {
   return interpolate(template, (reference) => resolveReference(state, nowMs, reference))
@@ -64,7 +104,7 @@ export function stepScreen(flow: FlowDefinition, state: SessionState, nowMs: num
     case undefined:
       return { title, body: '' }
     case 'choose':
-      return { title, body: text(step.text), options: step.options.map((option) => text(option.label)), ...page }
+      return { title, body: text(step.text), options: numberedOptions(step, state, nowMs).map((option) => text(option.label)), ...page }
     case 'input':
       return { title, body: text(step.text), input: state.typed }
     case 'submit':
@@ -75,14 +115,22 @@ export function stepScreen(flow: FlowDefinition, state: SessionState, nowMs: num
     case 'request':
       return { title, body: text(step.text ?? FLOW_TEXTS.requesting) }
     case 'wait_for':
+      if (state.progress.asking && step.leave !== undefined) return { title, body: text(step.leave.text) }
       return { title, body: text(step.text ?? FLOW_TEXTS.waiting) }
     case 'branch':
       return { title, body: '' }
+    case 'consent':
+      return { title, body: text(step.text), hint: text(CONSENT_PROMPT), ...page }
     case 'scan_id':
     case 'show':
     case 'end':
       return { title, body: text(step.text), ...page }
   }
+}
+
+/** How many pages the current step's screen takes on the session's display (key 0 turns them; ok on a consent reads on). */
+export function screenPageCount(flow: FlowDefinition, state: SessionState, nowMs: number): number {
+  return renderScreen(stepScreen(flow, { ...state, page: 0 }, nowMs), { ...state.display, page: 0 }).pageCount
 }
 
 /** A record's field as text: texts, finite numbers and true/false; anything else (objects, null) is unset. */

@@ -13,14 +13,20 @@ export const ANSWER_NAME = /^[a-z][a-z0-9_]*$/
 export const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
 /** Names the engine owns; a `save_as` may not take them. */
-export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'payment', 'language', 'flow']
+export const RESERVED_NAMES: readonly string[] = ['station', 'date', 'time', 'reference', 'identity', 'payment', 'language', 'flow', 'item']
+
+/** In the label of a choose step's `options_from`, `{{item.field}}` is a field of the list item the option stands for. */
+export const ITEM_NAME = 'item'
+
+/** Always available: the station's id, site and agency (config `station.*`) and the time (Asia/Ho_Chi_Minh). */
+export const BUILTINS: readonly string[] = ['station.id', 'station.site', 'station.agency', 'date', 'time']
 
 /** The fields a pay_qr step sets under `payment`. */
 export const PAYMENT_FIELDS: readonly string[] = ['qr', 'amount']
 
 /**
  * What a variable needs before it can be used:
- * - `builtin`: always available (`station.id`, `date`, `time`);
+ * - `builtin`: always available (`station.id`, `station.site`, `station.agency`, `date`, `time`);
  * - `set`: available once something has set `name`: an answer or a reply (`field` when one is
  *   written: `value` for an answer's raw value, any field of a reply), `reference` (a submit),
  *   `identity` (a scan_id) or `payment` (a pay_qr). Whether `name` is an answer or a reply is for the
@@ -34,7 +40,7 @@ export type VariableNeed =
 
 /** Classifies a reference as written between the braces. */
 export function variableNeed(reference: string): VariableNeed {
-  if (reference === 'station.id' || reference === 'date' || reference === 'time') return { kind: 'builtin' }
+  if (BUILTINS.includes(reference)) return { kind: 'builtin' }
   if (reference === 'reference') return { kind: 'set', name: 'reference' }
   if (reference === 'identity.masked') return { kind: 'set', name: 'identity' }
   if (reference === 'identity' || reference.startsWith('identity.')) {

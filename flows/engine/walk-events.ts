@@ -7,8 +7,10 @@
  */
 import type { KeyName } from '../../config/schema.js'
 import type { IdentitySource } from './identity.js'
+import { screenPageCount } from './session-values.js'
 import { inputValues, keyEvents, malformed, outcomeOf, replies, typedMatch, typing, type Probe } from './walk-values.js'
 import type { Decision } from './walk-world.js'
+import { numberedOptions } from './session-values.js'
 
 export type Perform =
   | { kind: 'keys'; keys: KeyName[] }
@@ -61,7 +63,8 @@ function residentActions(step: Extract<Decision, { kind: 'wait' }>['step'], at: 
     }
     case 'choose': {
       const seen = new Set<string>()
-      step.options.forEach((option, index) => {
+      // As numbered now: the written options, or the items of the reply list the walk gave (session-values.ts).
+      numberedOptions(step, at.probe.state, at.probe.nowMs).forEach((_option, index) => {
         const keys: KeyName[] = [String(index + 1) as KeyName]
         const outcome = outcomeOf(at.probe, keyEvents(keys))
         alternatives.push({ label: named(`option ${index + 1}`), perform: { kind: 'keys', keys }, ...(seen.has(outcome) ? { finishOnly: true } : {}) })
@@ -85,6 +88,12 @@ function residentActions(step: Extract<Decision, { kind: 'wait' }>['step'], at: 
     case 'show':
       alternatives.push({ label: named('ok'), perform: { kind: 'keys', keys: ['ok'] } })
       break
+    case 'consent': {
+      // ok reads on page by page and agrees on the last one.
+      const pages = screenPageCount(at.probe.flow, at.probe.state, at.probe.nowMs)
+      alternatives.push({ label: named('agree'), perform: { kind: 'keys', keys: Array.from({ length: pages }, (): KeyName => 'ok') } })
+      break
+    }
   }
   alternatives.push({ label: named('timeout'), perform: { kind: 'expire', timer: 'step' } })
   return alternatives
@@ -125,6 +134,10 @@ function callResults(decision: Extract<Decision, { kind: 'call' }>, at: At): Act
       } else if (step.kind === 'wait_for' && bad !== undefined && attempt === 0) {
         // A notification that does not fit is not accepted: the step waits on.
         alternatives.push({ label: named(`malformed event ${JSON.stringify(bad)}`), perform: { kind: 'resolve', value: bad }, finishOnly: true, expect: 'refused' })
+      }
+      if (step.kind === 'wait_for' && step.leave !== undefined && attempt === 0) {
+        // Back asks while the wait goes on; ok leaves.
+        alternatives.push({ label: named('back, then ok (leave)'), perform: { kind: 'keys', keys: ['back', 'ok'] } })
       }
       const timeout: Action = { label: named('timeout'), perform: { kind: 'expire', timer: 'effect' } }
       if (step.kind === 'request') {

@@ -155,6 +155,11 @@ function combine(choices: readonly Choice[]): Array<Record<string, unknown>> {
  * it with, a few generic texts, and absence when the shape allows it. Only values that fit.
  */
 function fieldValues(analysis: Analysis, reference: string, spec: FieldShape, read: boolean): unknown[] {
+  if (spec.type === 'list') {
+    // One item built from the items' shape, and the empty list (a choose's on_empty).
+    const item = Object.fromEntries([...spec.items].map(([field, itemSpec]) => [field, fieldValues(analysis, `${reference}.${field}`, itemSpec, false)[0]]).filter(([, value]) => value !== ABSENT))
+    return [[item], []].filter((value) => fieldProblem(spec, value) === undefined)
+  }
   const fits = (value: unknown): boolean => value !== undefined && fieldProblem(spec, value) === undefined
   const typed = (text: string | undefined): unknown => (text === undefined ? undefined : valueFromText(spec, text))
   const plain = ((): unknown => {

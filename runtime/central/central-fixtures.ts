@@ -62,6 +62,8 @@ export interface FixtureDepartment {
   id: string
   /** Letters that start this department's queue tickets (`NO-001`). */
   ticketPrefix: string
+  /** Where the department examines: a synthetic hospital and building, shown to the resident. */
+  facility: string
   slots: FixtureExamSlot[]
 }
 
@@ -173,6 +175,7 @@ function checkDepartment(value: unknown, where: string): FixtureDepartment {
   return {
     id,
     ticketPrefix: requireString(record, 'ticketPrefix', where),
+    facility: requireString(record, 'facility', where),
     slots: slots.map((item, index) => {
       const slotWhere = `${where}.slots[${index}]`
       const slot = requireRecord(item, slotWhere)

@@ -30,17 +30,34 @@ export type DossierAnswer =
   | { found: false; code: string }
   | { found: true; code: string; title: string; status: string; updatedAt: string; steps: FixtureDossierStep[] }
 
-/** Reply to exam.slots: the free slots of one department on one date. */
+/** One free slot: its id (for exam.book), its date and time in Vietnam, and the room. */
+export interface FreeSlot {
+  id: string
+  /** `YYYY-MM-DD`. */
+  date: string
+  /** `HH:MM`. */
+  time: string
+  doctor?: string
+}
+
+/**
+ * Reply to exam.slots: the free slots of one department that have not begun, on the date asked for,
+ * or from today over EXAM_DAYS_OFFERED days, soonest first; and where the examination takes place.
+ */
 export interface SlotsAnswer {
   /** `YYYY-MM-DD`, the date asked for or today in Vietnam. */
   date: string
-  slots: Array<{ id: string; time: string; doctor?: string }>
+  facility: string
+  slots: FreeSlot[]
 }
 
 /** Reply to exam.book. */
 export type BookingAnswer =
-  | { booked: true; slot: string; ticket: string; date: string; time: string; doctor?: string }
-  | { booked: false; slot: string; reason: 'unknown slot' | 'taken' }
+  | { booked: true; slot: string; ticket: string; date: string; time: string; facility: string; doctor?: string }
+  | { booked: false; slot: string; reason: 'unknown slot' | 'taken' | 'past' }
+
+/** Without a date, exam.slots offers today and the days after it, this many days in all. */
+export const EXAM_DAYS_OFFERED = 2
 
 /** Body of payment.confirmed (without type and ts). */
 export interface PaymentConfirmation {
@@ -106,12 +123,12 @@ export class CentralLedger {
         if (date !== undefined && (typeof date !== 'string' || !isIsoDate(date))) {
           return { error: 'exam.slots date must be YYYY-MM-DD' }
         }
-        return this.examSlots(department, date ?? vietnamDate(nowMs)) ?? { error: `unknown department ${department}` }
+        return this.examSlots(department, nowMs, date) ?? { error: `unknown department ${department}` }
       }
       case 'exam.book': {
         const { slot } = params
         if (typeof slot !== 'string' || slot.length === 0) return { error: 'exam.book needs slot' }
-        return this.bookExam(slot)
+        return this.bookExam(slot, nowMs)
       }
       default:
         return { error: `unknown method ${method}` }
@@ -155,30 +172,41 @@ export class CentralLedger {
     return { found: true, code: dossier.code, title, status, updatedAt, steps: steps.map((step) => ({ ...step })) }
   }
 
-  /** Free slots of `department` on `date` (`YYYY-MM-DD`); undefined for an unknown department. */
-  examSlots(department: string, date: string): SlotsAnswer | undefined {
+  /**
+   * Free slots of `department` that begin after `nowMs`: on `date` (`YYYY-MM-DD`) when given, else
+   * from today in Vietnam over EXAM_DAYS_OFFERED days. A booked slot is not offered again.
+   * Undefined for an unknown department.
+   */
+  examSlots(department: string, nowMs: number, date?: string): SlotsAnswer | undefined {
     const found = this.#department(department)
     if (!found) return undefined
-    const slots = found.slots
-      .map((slot) => ({ id: slotId(found.id, date, slot.time), ...slot }))
-      .filter((slot) => !this.#bookings.has(slot.id))
-      .map(({ id, time, doctor }) => (doctor === undefined ? { id, time } : { id, time, doctor }))
-    return { date, slots }
+    const today = vietnamDate(nowMs)
+    const dates = date === undefined ? Array.from({ length: EXAM_DAYS_OFFERED }, (_, days) => addDays(today, days)) : [date]
+    const slots = dates.flatMap((day) =>
+      found.slots
+        .map((slot): FreeSlot => ({ id: slotId(found.id, day, slot.time), date: day, time: slot.time, ...(slot.doctor === undefined ? {} : { doctor: slot.doctor }) }))
+        .filter((slot) => !this.#bookings.has(slot.id) && slotStartMs(slot.date, slot.time) > nowMs),
+    )
+    return { date: date ?? today, facility: found.facility, slots }
   }
 
-  /** Books a slot id from exam.slots and issues a queue ticket (`NO-001`, counted per department and date). */
-  bookExam(slot: string): BookingAnswer {
+  /**
+   * Books a slot id from exam.slots and issues a queue ticket (`NO-001`, counted per department and
+   * date). A slot that has begun by `nowMs` is refused (`past`), one booked already `taken`.
+   */
+  bookExam(slot: string, nowMs: number): BookingAnswer {
     const parsed = parseSlotId(slot)
     const department = parsed && this.#department(parsed.department)
     const timetable = department && parsed && department.slots.find((s) => s.time === parsed.time)
     if (!parsed || !department || !timetable) return { booked: false, slot, reason: 'unknown slot' }
     if (this.#bookings.has(slot)) return { booked: false, slot, reason: 'taken' }
+    if (slotStartMs(parsed.date, parsed.time) <= nowMs) return { booked: false, slot, reason: 'past' }
     const counterKey = `${department.id}.${parsed.date}`
     const number = (this.#ticketCounters.get(counterKey) ?? 0) + 1
     this.#ticketCounters.set(counterKey, number)
     const ticket = `${department.ticketPrefix}-${String(number).padStart(3, '0')}`
     this.#bookings.set(slot, ticket)
-    const answer = { booked: true as const, slot, ticket, date: parsed.date, time: parsed.time }
+    const answer = { booked: true as const, slot, ticket, date: parsed.date, time: parsed.time, facility: department.facility }
     return timetable.doctor === undefined ? answer : { ...answer, doctor: timetable.doctor }
   }
 
@@ -189,6 +217,16 @@ export class CentralLedger {
   #department(id: string): FixtureDepartment | undefined {
     return this.#fixtures.departments.find((d) => d.id === id)
   }
+}
+
+/** When a slot begins: `HH:MM` on `YYYY-MM-DD` in Vietnam (UTC+7), as ms since the epoch. */
+function slotStartMs(date: string, time: string): number {
+  return Date.parse(`${date}T${time}:00.000Z`) - VIETNAM_OFFSET_MS
+}
+
+/** The calendar date `days` after `date` (`YYYY-MM-DD`). */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10)
 }
 
 /** `internal.2026-01-05.0730`: department, date and time without the colon, one topic-safe token. */

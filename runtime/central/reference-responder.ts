@@ -34,6 +34,12 @@ export interface ReferenceCentralOptions {
   /** Ed25519 private key every reply and notification is signed with; stations trust its public half. */
   signingKey: KeyObject
   clock: Clock
+  /**
+   * The time answers are worked out at (which day is today, which slots have begun); default
+   * `clock`. Replies and notifications are stamped and signed at `clock`'s time whatever this says,
+   * as a station refuses old ones (docs/security.md). Tests set another day here.
+   */
+  answerNowMs?: () => number
   log: Logger
   /**
    * Demo mode: pay a bill automatically this long after a bill.lookup found it unpaid, as if the
@@ -292,7 +298,7 @@ export class ReferenceCentral implements Service {
     }
     // Bodies are never logged: a customer or dossier code is the resident's business.
     const answer = bodyIsJson
-      ? this.#ledger.answer(method, body, this.#clock.now())
+      ? this.#ledger.answer(method, body, this.#options.answerNowMs?.() ?? this.#clock.now())
       : { error: 'request body is not UTF-8 JSON' }
     const options: IClientPublishOptions = {
       qos: 1,

@@ -22,6 +22,8 @@ export interface RunReferenceCentralOptions {
   log: Logger
   /** Default the system clock. */
   clock?: Clock
+  /** The time answers are worked out at (see ReferenceCentralOptions); default `clock`. */
+  answerNowMs?: () => number
 }
 
 /**
@@ -38,6 +40,7 @@ export async function runReferenceCentral(options: RunReferenceCentralOptions): 
     clock: options.clock ?? systemClock,
     log: options.log,
     ...(options.autoPayAfterMs === undefined ? {} : { autoPayAfterMs: options.autoPayAfterMs }),
+    ...(options.answerNowMs === undefined ? {} : { answerNowMs: options.answerNowMs }),
   })
   await central.start()
   return central

@@ -58,6 +58,8 @@ t.test('garbage on every inbound topic is refused with reasons and the resident 
 
   // The resident goes on: a bill lookup (a real request to central) and its answer on screen.
   await rig.press('3', '3', '0', '0', '3', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/OK if this is you/)
+  await rig.press('ok')
   await rig.waitForScreen(/Amount: 220000 VND/)
   const status = await rig.status()
   t.equal(status.step?.step, 'confirm', 'the procedure carries on')

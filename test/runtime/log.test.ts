@@ -1,12 +1,7 @@
 import t from 'tap'
 import { StationError } from '../../runtime/core/errors.js'
-import { createLogger, createSilentLogger, IDENTITY_FIELDS, type Logger } from '../../runtime/log.js'
-
-function captureLog(level = 'debug'): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = []
-  const log = createLogger({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) })
-  return { log, lines }
-}
+import { createSilentLogger, IDENTITY_FIELDS } from '../../runtime/log.js'
+import { captureLog } from '../support/capture-log.js'
 
 const CENSORED = '[redacted]'
 const PERSON = { citizenId: '079203000001', name: 'Nguyễn Văn An', address: '12 Lê Lợi, Quận 1', personalId: '079203000001' }

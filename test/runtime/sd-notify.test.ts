@@ -1,14 +1,10 @@
 import t, { type Test } from 'tap'
 import { createNotifier, notifySocketTarget, watchdogIntervalMs } from '../../runtime/sd-notify.js'
 import { assignments, openNotifySocket, shortSocketPath, type NotifySocket } from '../support/notify-socket.js'
+import { waitUntil } from '../support/wait-until.js'
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadlineMs = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadlineMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+/** Datagrams arrive within milliseconds: a short deadline, polled often (the checks are cheap). */
+const waitFor = (what: string, check: () => boolean): Promise<true> => waitUntil(what, check, 3000, 10)
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 

@@ -46,6 +46,8 @@ export interface ProcedureRigOptions {
   silent?: boolean
   /** Changes the station's config before it starts (another flows folder, an NFC reader …). */
   configure?: (config: Config) => void
+  /** Central answers as if it were this time (ms since the epoch) when the rig starts, running on in real time; default now. */
+  centralNowMs?: number
 }
 
 /** The paper of the last receipt (rendered lines; a QR shows as `[QR] data`) and how many were printed. */
@@ -88,9 +90,9 @@ export interface ProcedureRig {
    * resident: in vi a card at the welcome screen opens the menu (default language); in en key 2 picks
    * English, then the procedure, then the card at its scan_id step. Resolves once the flow has left
    * its first step, which must be a scan_id step named `identify`. The menu key is the flow's place
-   * in `status().flows` (the menu order).
+   * in `status().flows` (the menu order). `qr`: another resident's card (default sim-residents.ts's).
    */
-  openProcedure(flowId: string, language: Language): Promise<void>
+  openProcedure(flowId: string, language: Language, qr?: string): Promise<void>
   /** Stops the station, the central, the collector and the broker, in that order. Idempotent. */
   teardown(): Promise<void>
 }
@@ -138,6 +140,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
     signingKey: centralKey,
     log: createSilentLogger(),
     ...(options.autoPayAfterMs === undefined ? {} : { autoPayAfterMs: options.autoPayAfterMs }),
+    ...(options.centralNowMs === undefined ? {} : { answerNowMs: shiftedNow(options.centralNowMs - Date.now()) }),
   })
   stops.push(() => central.stop())
   if (options.silent === true) central.setSilent(true)
@@ -199,7 +202,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
     receipt: async () => (await request('sim.receipt')) as PrintedPaper,
     request,
     status: async () => (await request('status')) as StatusReport,
-    async openProcedure(flowId, language) {
+    async openProcedure(flowId, language, qr) {
       await rig.waitFor('the link to central', async () => (await rig.status()).link.connected)
       await rig.waitForScreen(/Xin chao/)
       const flows = (await rig.status()).flows
@@ -207,7 +210,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       if (index < 0 || index > 8) throw new Error(`${flowId} is not on the menu (${flows.map((flow) => flow.id).join(', ')})`)
       const menuKey = String(index + 1) as KeyName
       if (language === 'vi') {
-        await rig.card()
+        await rig.card(qr)
         await rig.waitForScreen(/Chon dich vu/)
         await rig.press(menuKey)
       } else {
@@ -215,7 +218,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
         await rig.waitForScreen(/Choose a service/)
         await rig.press(menuKey)
         await rig.waitFor(`${flowId} to start`, async () => (await rig.status()).step?.flow === flowId)
-        await rig.card()
+        await rig.card(qr)
       }
       await rig.waitFor(`${flowId} past its scan_id step`, async () => {
         const step = (await rig.status()).step
@@ -225,6 +228,11 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
     teardown,
   }
   return rig
+}
+
+/** The system time shifted by `offsetMs`: a central that answers as on another day. */
+function shiftedNow(offsetMs: number): () => number {
+  return () => Date.now() + offsetMs
 }
 
 /** Synthetic identity of sim-residents.ts as the scanner decodes it (not a real person). */

@@ -1,7 +1,7 @@
 /**
  * Test vectors (docs/protocols.md, "Test vectors"): the repo copy `test/vectors/vectors.json`, overlaid by
- * the central copy `../shared/vectors/vectors.json` (next to the repo) when it exists, so vectors added
- * centrally are run without anyone copying them.
+ * a central copy beside the checkout when one exists (where: that section), so vectors added centrally
+ * are run without anyone copying them. Without it the repo copy is the whole set.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -53,7 +53,8 @@ steps:
   send:
     kind: submit
     fields: [pick, code]
-    identity: true
+    identity: [id_number, name, birth_date, sex, address]
+    legal_basis: public_task
     next: slip
     on_error: not_sent
   slip:

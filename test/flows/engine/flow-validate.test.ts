@@ -161,7 +161,8 @@ t.test('checks submit fields and identity against earlier steps', async (t) => {
   const yaml = GOOD.replace('next: done }', 'next: send }') + `  send:
     kind: submit
     fields: [pick, phone]
-    identity: true
+    identity: [name]
+    legal_basis: public_task
     next: done
     on_error: done
 `

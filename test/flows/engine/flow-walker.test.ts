@@ -82,7 +82,7 @@ steps:
     next: send
     on_timeout: bye
     on_error: offline
-  send: { kind: submit, fields: [menu, amount], identity: true, next: slip, on_error: offline }
+  send: { kind: submit, fields: [menu, amount], identity: [id_number], legal_basis: contract, next: slip, on_error: offline }
   slip:
     kind: print
     template: [ { kind: text, text: "{{reference}}" } ]

@@ -15,6 +15,8 @@ t.test('station: forged, misdirected and mismatched confirmations print no paid 
   const rig = await startProcedureRig(t)
   await rig.openProcedure('pay-bill', 'en')
   await rig.press('3', '3', '0', '0', '3', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/OK if this is you/)
+  await rig.press('ok')
   await rig.waitForScreen(/Amount: 220000 VND/)
   await rig.press('ok')
   await rig.waitFor('the payment wait', async () => (await rig.status()).step?.step === 'paying')

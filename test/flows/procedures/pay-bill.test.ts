@@ -8,9 +8,9 @@ import {
   startProcedureRig,
   startProcedureSession,
 } from '../../support/procedure-rig.js'
-import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
+import { ID_NUMBER, NAME, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
 
-const payBill = bundledFlowUnderTest(t, 'pay-bill', 2)
+const payBill = bundledFlowUnderTest(t, 'pay-bill', 3)
 
 t.test('the short title fits the menu in both languages', async (t) => {
   const flow = payBill()
@@ -25,6 +25,8 @@ t.test('session: an unpaid bill is looked up, a VietQR slip printed, and central
   s.press('ok')
   await s.settle()
   t.match(s.effects.requests, [{ name: 'bill.lookup', fields: { service: 'electricity', customer: '10010001' }, timeoutMs: 10_000 }])
+  t.equal(s.effects.screen.body, 'Hộ gia đình mẫu số 01\nOK nếu đúng tên', 'the name central has for the code, to check first')
+  s.press('ok')
   t.equal(s.effects.screen.body, 'HĐ EL-2601-0001\nSố tiền: 452000 đ\nBấm OK để in mã QR')
   s.press('ok')
   await s.settle()
@@ -47,13 +49,15 @@ t.test('session: the payment confirmation leads to a submission with the bill an
   s.type('20020001')
   s.press('ok')
   await s.settle()
+  t.equal(s.effects.screen.body, 'Hộ gia đình mẫu số 01\nOK if this is you')
+  s.press('ok')
   t.equal(s.effects.screen.body, 'Bill WA-2601-0001\nAmount: 96000 VND\nOK: print the QR')
   s.press('ok')
   await s.settle()
   t.equal(s.effects.submissions.length, 1)
   const submission = s.effects.submissions[0]
   t.equal(submission?.flow, 'pay-bill')
-  t.equal(submission?.flowVersion, 2)
+  t.equal(submission?.flowVersion, 3)
   t.match(submission?.data, {
     language: 'en',
     answers: { service: 'water', customer: '20020001', bill: { id: 'WA-2601-0001', amount: 96000, status: 'unpaid' }, paid: { bill: 'WA-2601-0001', amount: 96000, paidAt: confirmation.paidAt } },
@@ -65,6 +69,7 @@ t.test('session: the payment confirmation leads to a submission with the bill an
   const texts = receiptTexts(receipt)
   t.ok(texts.includes('PAYMENT RECEIPT'))
   t.ok(texts.includes('Service: Water'))
+  t.ok(texts.includes('Customer: Hộ gia đình mẫu số 01'), 'the holder central named')
   t.ok(texts.includes('Bill: WA-2601-0001 period 2026-01'))
   t.ok(texts.includes('Paid: 96000 VND'))
   t.ok(texts.includes('ID number: 079*******01'))
@@ -82,7 +87,7 @@ t.test('session: no confirmation within 45 s records the bill unpaid and prints 
   s.type('40040001')
   s.press('ok')
   await s.settle()
-  s.press('ok')
+  s.press('ok', 'ok')
   await s.settle()
   t.equal(s.session.currentStepId, 'paying')
   const payQr = receiptQrs(s.effects.receipts[0])[0]
@@ -92,7 +97,7 @@ t.test('session: no confirmation within 45 s records the bill unpaid and prints 
   s.clock.advance(1)
   await s.settle()
   t.ok(s.effects.waits[0]?.signal.aborted, 'the wait is abandoned')
-  t.match(s.effects.submissions, [{ flow: 'pay-bill', flowVersion: 2, data: { answers: { service: 'tuition', customer: '40040001', bill: { id: 'TU-2602-0001' } } } }])
+  t.match(s.effects.submissions, [{ flow: 'pay-bill', flowVersion: 3, data: { answers: { service: 'tuition', customer: '40040001', bill: { id: 'TU-2602-0001' } } } }])
   t.notOk('paid' in (s.effects.submissions[0]?.data.answers as object), 'no payment is recorded')
   const slip = s.effects.receipts[1]
   const texts = receiptTexts(slip)
@@ -179,22 +184,24 @@ t.test('session: a printer failure on the payment slip ends the session without 
   s.type('10010002')
   s.press('ok')
   await s.settle()
-  s.press('ok')
+  s.press('ok', 'ok')
   await s.settle()
   t.equal(s.effects.waits.length, 0)
   t.strictSame(s.results, [{ outcome: 'failed', stepId: 'no_slip' }])
 })
 
 t.test('station (vi): a resident pays an electricity bill confirmed by central and gets a receipt', async (t) => {
-  const rig = await startProcedureRig(t, { autoPayAfterMs: 300 })
+  const rig = await startProcedureRig(t, { autoPayAfterMs: 2500 })
   await rig.openProcedure('pay-bill', 'vi')
   await rig.waitForScreen(/Chon loai hoa don/)
   await rig.press('1', '1', '0', '0', '1', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/Ho gia dinh mau so 01 OK neu dung ten/)
+  await rig.press('ok')
   await rig.waitForScreen(/So tien: 452000 d/)
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 8000)
   t.equal(message.topic, 'cs/v1/lobby-test/submissions')
-  t.equal(message.payload.flowVersion, 2)
+  t.equal(message.payload.flowVersion, 3)
   t.match(message.payload.data.answers, {
     service: 'electricity',
     customer: '10010001',
@@ -219,7 +226,7 @@ t.test('station (vi): a resident pays an electricity bill confirmed by central a
 })
 
 t.test('station (en): a resident pays a water bill; unknown and already paid codes are explained', async (t) => {
-  const rig = await startProcedureRig(t, { autoPayAfterMs: 300 })
+  const rig = await startProcedureRig(t, { autoPayAfterMs: 2500 })
   await rig.openProcedure('pay-bill', 'en')
   await rig.waitForScreen(/Pick the bill/)
   await rig.press('2', '1', '2', '3', '4', '5', '6', 'ok')
@@ -227,6 +234,8 @@ t.test('station (en): a resident pays a water bill; unknown and already paid cod
   await rig.press('ok')
   await rig.waitForScreen(/customer code/)
   await rig.press('2', '0', '0', '2', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/Ho gia dinh mau so 01 OK if this is you/)
+  await rig.press('ok')
   await rig.waitForScreen(/Amount: 96000 VND/)
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 8000)
@@ -235,6 +244,7 @@ t.test('station (en): a resident pays a water bill; unknown and already paid cod
   const paper = ((await rig.receipt()).lines ?? []).join('\n')
   t.match(paper, /PAYMENT RECEIPT/)
   t.match(paper, /Paid: 96000 VND/)
+  t.match(paper, /Customer: Ho gia dinh mau so 01/)
   t.match(paper, /\[QR\] [0-9A-Z]{4}-[0-9A-Z]{4}/)
 
   // The same bill is now paid at central: a second lookup says so.
@@ -298,11 +308,109 @@ t.test('session: a confirmation for another amount does not count as this paymen
   s.type('20020001')
   s.press('ok')
   await s.settle()
-  s.press('ok')
+  s.press('ok', 'ok')
   await s.settle()
   t.match(s.effects.events.filter((event) => event.type === 'effect.failed').map((event) => event.fields), [
     { step: 'paying', effect: 'waitFor', code: 'E_EVENT_MISMATCH', field: 'amount' },
   ])
   t.match(s.effects.submissions[0]?.data, { answers: { paid: { amount: 96000, paidAt: '2026-01-20T07:06:30.000Z' } } })
   t.strictSame(s.results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+})
+
+t.test('session (vi): a bill that is not theirs: back from the name returns to the customer code', async (t) => {
+  const s = await startProcedureSession(payBill(), 'vi')
+  s.press('1')
+  s.type('10010002')
+  s.press('ok')
+  await s.settle()
+  t.equal(s.effects.screen.body, 'Cửa hàng tạp hóa mẫu Bình An\nOK nếu đúng tên')
+  s.press('back')
+  t.equal(s.session.currentStepId, 'customer')
+  t.equal(s.effects.receipts.length, 0, 'no slip for a bill the resident did not confirm')
+})
+
+t.test('session (en): back while waiting for payment asks first; the wait goes on, and a payment then still counts', async (t) => {
+  const s = await startProcedureSession(payBill(), 'en')
+  let pay: ((fields: Record<string, unknown>) => void) | undefined
+  s.effects.waitWith = () => new Promise((resolve) => (pay = resolve))
+  s.press('2')
+  s.type('20020001')
+  s.press('ok')
+  await s.settle()
+  s.press('ok', 'ok')
+  await s.settle()
+  t.equal(s.session.currentStepId, 'paying')
+  s.press('back')
+  t.equal(s.effects.screen.body, 'Leave? OK: print a pay-later slip. Back: keep waiting')
+  t.equal(s.session.currentStepId, 'paying', 'still waiting')
+  t.notOk(s.effects.waits[0]?.signal.aborted, 'the wait goes on while the question is shown')
+  s.press('back')
+  t.equal(s.effects.screen.body, 'Scan the QR on the slip with your bank app. Waiting', 'back again: keep waiting')
+  s.press('back')
+  pay?.({ bill: 'WA-2601-0001', amount: 96000, paidAt: '2026-01-20T07:06:00.000Z' })
+  await s.settle()
+  t.match(s.effects.submissions, [{ data: { answers: { paid: { bill: 'WA-2601-0001', amount: 96000 } } } }], 'paid while the question was shown')
+  t.ok(receiptTexts(s.effects.receipts[1]).includes('PAYMENT RECEIPT'))
+  t.strictSame(s.results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
+})
+
+t.test('session (vi): leaving the payment wait records the bill unpaid and prints the pay-later slip', async (t) => {
+  const s = await startProcedureSession(payBill(), 'vi')
+  s.press('4')
+  s.type('40040001')
+  s.press('ok')
+  await s.settle()
+  s.press('ok', 'ok')
+  await s.settle()
+  const payQr = receiptQrs(s.effects.receipts[0])[0]
+  s.press('back')
+  t.equal(s.effects.screen.body, 'Rời đi? OK: in phiếu trả sau. Quay lại: chờ tiếp')
+  s.press('ok')
+  await s.settle()
+  t.ok(s.effects.waits[0]?.signal.aborted, 'the wait is abandoned only now')
+  t.match(s.effects.events.filter((event) => event.type === 'flow.leave').map((event) => event.fields), [{ step: 'paying' }])
+  t.match(s.effects.submissions, [{ flow: 'pay-bill', flowVersion: 3, data: { answers: { service: 'tuition', bill: { id: 'TU-2602-0001' } } } }])
+  t.notOk('paid' in (s.effects.submissions[0]?.data.answers as object))
+  const texts = receiptTexts(s.effects.receipts[1])
+  t.ok(texts.includes('TRẢ SAU BẰNG MÃ QR NÀY'))
+  t.strictSame(receiptQrs(s.effects.receipts[1]), [payQr, 'K7QX-M2PA'], 'the same payment QR, then the reference')
+  t.strictSame(s.results, [{ outcome: 'cancelled', stepId: 'later', reference: 'K7QX-M2PA' }])
+  t.equal(s.effects.screen.body, 'Chưa nhận được tiền. Trả sau bằng mã QR trên phiếu')
+})
+
+t.test('station (vi, en): back while waiting for payment asks, and leaving prints the pay-later slip', async (t) => {
+  const rig = await startProcedureRig(t)
+  await rig.openProcedure('pay-bill', 'vi')
+  await rig.waitForScreen(/Chon loai hoa don/)
+  await rig.press('4', '4', '0', '0', '4', '0', '0', '0', '1', 'ok')
+  await rig.waitForScreen(/OK neu dung ten/)
+  await rig.press('ok')
+  await rig.waitForScreen(/So tien: 1500000 d/)
+  await rig.press('ok')
+  await rig.waitForScreen(/Dang cho/)
+  await rig.press('back')
+  await rig.waitForScreen(/Roi di\? OK: in phieu tra sau/)
+  t.equal((await rig.status()).step?.step, 'paying', 'still waiting while asking')
+  await rig.press('ok')
+  const vi = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 8000)
+  t.match(vi.payload.data, { language: 'vi', answers: { bill: { id: 'TU-2602-0001' } } })
+  t.notOk('paid' in vi.payload.data.answers)
+  await rig.waitForScreen(/Tra sau bang ma QR/)
+  const slip = ((await rig.receipt()).lines ?? []).join('\n')
+  t.match(slip, /TRA SAU BANG MA QR NAY/)
+  t.match(slip, /\[QR\] 000201/, 'the payment QR to pay later with')
+
+  await rig.waitForScreen(/Xin chao/, 4000)
+  await rig.openProcedure('pay-bill', 'en', QR_NEXT_RESIDENT)
+  await rig.press('2', '2', '0', '0', '2', '0', '0', '0', '2', 'ok')
+  await rig.waitForScreen(/Quan ca phe mau Hoa Sen OK if this is you/)
+  await rig.press('ok')
+  await rig.waitForScreen(/Amount: 243000 VND/)
+  await rig.press('ok')
+  await rig.waitForScreen(/Waiting/)
+  await rig.press('back')
+  await rig.waitForScreen(/Leave\? OK: print a pay-later slip/)
+  await rig.press('ok')
+  await rig.waitForScreen(/Pay later with the QR/)
+  t.match(((await rig.receipt()).lines ?? []).join('\n'), /PAY LATER WITH THIS QR/)
 })

@@ -6,7 +6,7 @@ import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
 
 /** What a resident presses after identifying, and what central should then receive. */
-const PROCEDURES: Array<{ id: string; keys: KeyName[]; answers: Record<string, unknown> }> = [
+const PROCEDURES: Array<{ id: string; keys: Array<KeyName | 'consent'>; answers: Record<string, unknown> }> = [
   { id: 'security-feedback', keys: ['1', ...PHONE, 'ok', 'ok'], answers: { topic: 'theft', phone: '0912345678' } },
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
   {
@@ -14,20 +14,38 @@ const PROCEDURES: Array<{ id: string; keys: KeyName[]; answers: Record<string, u
     keys: ['1', '3', ...PHONE, 'ok', 'ok'],
     answers: { category: 'household', months: '12', phone: '0912345678' },
   },
-  { id: 'referral-bank-account', keys: ['3', ...PHONE, 'ok', 'ok', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
+  // 'consent': ok page by page until the consent's last page ("OK: dong y" / "OK: I agree"), which agrees.
+  { id: 'referral-bank-account', keys: ['3', ...PHONE, 'ok', 'consent', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
   {
     id: 'referral-consumer-loan',
-    keys: ['2', '2', ...PHONE, 'ok', 'ok', 'ok'],
+    keys: ['2', '2', ...PHONE, 'ok', 'consent', 'ok'],
     answers: { amount: '10m_30m', term: '12', phone: '0912345678' },
   },
-  { id: 'referral-mobile-id', keys: ['1', ...PHONE, 'ok', 'ok', 'ok'], answers: { carrier: 'viettel', phone: '0912345678' } },
+  { id: 'referral-mobile-id', keys: ['1', ...PHONE, 'ok', 'consent', 'ok'], answers: { carrier: 'viettel', phone: '0912345678' } },
 ]
 
-async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: KeyName[], language: Language, answers: Record<string, unknown>) {
+/** Presses `keys`; at 'consent' reads the consent screen on with ok until its last page, and agrees there. */
+async function pressThrough(rig: ProcedureRig, keys: Array<KeyName | 'consent'>): Promise<void> {
+  for (const key of keys) {
+    if (key !== 'consent') {
+      await rig.press(key)
+      continue
+    }
+    await rig.waitForScreen(/Gui cho|Send to/)
+    for (let page = 0; page < 6; page++) {
+      const shown = await rig.screen()
+      await rig.press('ok')
+      if (/OK: dong y|OK: I agree/.test(shown)) break
+      await rig.waitFor('the next consent page', async () => (await rig.screen()) !== shown)
+    }
+  }
+}
+
+async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: Array<KeyName | 'consent'>, language: Language, answers: Record<string, unknown>) {
   const before = rig.submissions.messages.length
   const printedBefore = (await rig.receipt()).count
   await rig.openProcedure(id, language)
-  await rig.press(...keys)
+  await pressThrough(rig, keys)
   const message = await rig.submissions.waitFor(
     (m) => m.payload?.flow === id && rig.submissions.messages.indexOf(m) >= before,
     10_000,

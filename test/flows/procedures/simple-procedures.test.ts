@@ -12,6 +12,7 @@ import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
 import type { Identity } from '../../../flows/engine/identity.js'
 import { renderScreen } from '../../../flows/engine/render-screen.js'
+import { CONSENT_PROMPT } from '../../../flows/engine/consent.js'
 import type { Screen } from '../../../flows/engine/screen.js'
 
 const FLOWS_DIR = fileURLToPath(new URL('../../../flows/', import.meta.url))
@@ -40,6 +41,10 @@ interface Procedure {
   answers: Record<string, string>
   /** Whether a consent step sits between the phone and the confirmation. */
   consent: boolean
+  /** The identity keys the submission carries (the flow's declaration), and what the consent screen names. */
+  identity: string[]
+  /** Who the consent screen names as the recipient, after a CCCD walk. */
+  recipient?: LocalizedText
   /** Screen body at the confirmation after the walk. */
   confirm: LocalizedText
   /** Receipt lines that say what was filed and what happens next. */
@@ -55,6 +60,7 @@ const PHONE_INVALID: LocalizedText = { vi: 'Số điện thoại gồm 10 số, 
 const PROCEDURES: Procedure[] = [
   {
     id: 'submit-dossier',
+    identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
     title: { vi: 'BIÊN NHẬN HỒ SƠ', en: 'DOSSIER RECEIPT' },
     toPhone: ['4', '12', 'ok'],
     answers: { dossier: 'land_use_certificate', pages: '12', phone: PHONE },
@@ -69,6 +75,7 @@ const PROCEDURES: Procedure[] = [
   },
   {
     id: 'health-insurance',
+    identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
     title: { vi: 'ĐĂNG KÝ BẢO HIỂM Y TẾ', en: 'HEALTH INSURANCE REGISTRATION' },
     toPhone: ['2', '3'],
     answers: { category: 'student', months: '12', phone: PHONE },
@@ -83,6 +90,8 @@ const PROCEDURES: Procedure[] = [
   },
   {
     id: 'referral-bank-account',
+    identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
+    recipient: { vi: 'Gửi cho Techcombank:', en: 'Send to Techcombank:' },
     title: { vi: 'GIỚI THIỆU MỞ TÀI KHOẢN', en: 'BANK ACCOUNT REFERRAL' },
     toPhone: ['5'],
     answers: { bank: 'techcombank', phone: PHONE },
@@ -97,6 +106,8 @@ const PROCEDURES: Procedure[] = [
   },
   {
     id: 'referral-consumer-loan',
+    identity: ['personalId', 'name', 'birthDate', 'address'],
+    recipient: { vi: 'Gửi cho bên cho vay:', en: 'Send to a licensed lender:' },
     title: { vi: 'GIỚI THIỆU VAY TIÊU DÙNG', en: 'CONSUMER LOAN REFERRAL' },
     toPhone: ['5', '4'],
     answers: { amount: 'over_100m', term: '36', phone: PHONE },
@@ -111,6 +122,8 @@ const PROCEDURES: Procedure[] = [
   },
   {
     id: 'referral-mobile-id',
+    identity: ['personalId', 'name', 'birthDate', 'sex'],
+    recipient: { vi: 'Gửi cho nhà mạng Vietnamobile:', en: 'Send to Vietnamobile:' },
     title: { vi: 'CHUẨN HÓA THÔNG TIN THUÊ BAO', en: 'MOBILE SUBSCRIBER IDENTIFICATION' },
     toPhone: ['4'],
     answers: { carrier: 'vietnamobile', phone: PHONE },
@@ -170,21 +183,40 @@ function rig(procedure: Procedure, language: 'vi' | 'en', flow: FlowDefinition =
   const toConfirm = () => {
     toPhone()
     press(PHONE, 'ok')
-    if (procedure.consent) press('ok')
+    // ok reads the consent page by page and agrees on the last one.
+    for (let page = 0; procedure.consent && page < 6 && session.currentStepId === 'consent'; page++) press('ok')
   }
   return { clock, effects, session, results, press, toPhone, toConfirm }
 }
 
-/** Bodies of the screens that do not fit the 20x4 display on one page (choice lists may page). */
+/** Bodies of the screens that do not fit the 20x4 display on one page (choice lists and consents may page). */
 function overflowing(screens: Screen[]): string[] {
+  const consent = (screen: Screen) => screen.hint === CONSENT_PROMPT.vi || screen.hint === CONSENT_PROMPT.en
   return screens
-    .filter((screen) => !screen.options && renderScreen(screen, { cols: 20, rows: 4, page: 0 }).pageCount > 1)
+    .filter((screen) => !screen.options && !consent(screen) && renderScreen(screen, { cols: 20, rows: 4, page: 0 }).pageCount > 1)
     .map((screen) => screen.body)
 }
 
 /** Option labels that would wrap after their "1 " number on a 20-column row, splitting an option over two rows. */
 function wrappingOptions(screens: Screen[]): string[] {
   return screens.flatMap((screen) => (screen.options ?? []).filter((label) => Array.from(label).length > 18))
+}
+
+/** The identity a submission should carry: the source and each declared key, null when the document lacks it. */
+function sent(identity: Identity, keys: string[]): Record<string, unknown> {
+  const record = identity as unknown as Record<string, unknown>
+  return { source: identity.source, verified: 'none', ...Object.fromEntries(keys.map((key) => [key, record[key] ?? null])) }
+}
+
+/** Every page of the screen shown now, rows trimmed and joined by spaces (key 0 turns the pages round to the first). */
+function allPages(session: FlowSession, effects: RecordingEffects): string {
+  const count = renderScreen(effects.screen, { cols: 20, rows: 4, page: 0 }).pageCount
+  const text: string[] = []
+  for (let page = 0; page < count; page++) {
+    text.push(...renderScreen(effects.screen, { cols: 20, rows: 4, page: effects.screen.page ?? 0 }).rows.slice(1).map((row) => row.trim()))
+    session.key('0')
+  }
+  return text.filter((row) => row !== '').join(' ')
 }
 
 function receiptTexts(receipt: Receipt | undefined): string[] {
@@ -218,7 +250,7 @@ for (const procedure of PROCEDURES) {
         {
           flow: procedure.id,
           flowVersion: 1,
-          data: { language, answers: procedure.answers, identity: { ...(language === 'vi' ? CCCD : MRZ), verified: 'none' } },
+          data: { language, answers: procedure.answers, identity: sent(language === 'vi' ? CCCD : MRZ, procedure.identity) },
         },
       ])
       t.equal(effects.receipts.length, 1)
@@ -250,10 +282,10 @@ for (const procedure of PROCEDURES) {
   t.test(`${procedure.id}: without identity on the submit step the submission carries no identity`, async (t) => {
     const flow = flowOf(procedure.id)
     const send = flow.steps.get('send')
-    t.match(send, { kind: 'submit', identity: true }, 'the bundled flow sends the identity')
+    t.ok(send?.kind === 'submit' && send.identity.length === procedure.identity.length, 'the bundled flow declares the identity it sends')
     if (send?.kind !== 'submit') return
     const steps = new Map<string, Step>(flow.steps)
-    steps.set('send', { ...send, identity: false })
+    steps.set('send', { ...send, identity: [] })
     const { effects, toConfirm, press } = rig(procedure, 'vi', { ...flow, steps })
     toConfirm()
     press('ok')
@@ -332,7 +364,16 @@ for (const procedure of PROCEDURES.filter((p) => p.consent)) {
       toPhone()
       press(PHONE, 'ok')
       t.equal(session.currentStepId, 'consent')
-      t.ok(effects.screen.body.includes(language === 'vi' ? 'Trở lại: không' : 'Back: no'), 'says how to refuse')
+      const read = allPages(session, effects)
+      t.ok(read.includes(language === 'vi' ? 'Trở lại: không' : 'Back: no'), 'says how to refuse')
+      t.ok(read.startsWith(procedure.recipient?.[language] ?? '?'), `names the recipient: ${read}`)
+      const names = language === 'vi'
+        ? { personalId: 'số CCCD', name: 'họ tên', birthDate: 'ngày sinh', sex: 'giới tính', address: 'địa chỉ' }
+        : { personalId: 'ID number', name: 'name', birthDate: 'birth date', sex: 'sex', address: 'address' }
+      for (const [key, name] of Object.entries(names)) {
+        const words = new RegExp(`(^|[ ,:])${name}([ ,.]|$)`, 'u')
+        t.equal(words.test(read), procedure.identity.includes(key), `${name} is named exactly when it is sent`)
+      }
       press('back')
       t.equal(session.currentStepId, 'phone', 'back returns to the phone step')
       for (let i = 0; i < 20 && results.length === 0; i++) press('back')
@@ -370,5 +411,9 @@ t.test('submit-dossier takes an empty phone and submits it as empty', async (t) 
   t.equal(effects.screen.body, 'Other dossier\nPages: 2\nPress OK to submit')
   press('ok')
   await settle()
-  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { dossier: 'other', pages: '2', phone: '' }, identity: { ...MRZ, verified: 'none' } })
+  t.strictSame(effects.submissions[0]?.data, {
+    language: 'en',
+    answers: { dossier: 'other', pages: '2', phone: '' },
+    identity: { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN', birthDate: null, sex: 'male', address: null },
+  })
 })

@@ -40,7 +40,7 @@ function fixtures(): CentralFixtures {
       },
     ],
     departments: [
-      { id: 'internal', ticketPrefix: 'NO', slots: [{ time: '07:30', doctor: 'BS. phòng 101' }, { time: '13:30' }] },
+      { id: 'internal', ticketPrefix: 'NO', facility: 'BV mẫu khu A', slots: [{ time: '07:30', doctor: 'BS. phòng 101' }, { time: '13:30' }] },
     ],
   }
 }
@@ -95,24 +95,40 @@ t.test('dossier.status returns title, status and steps, or found false with the 
   t.match(ledger.answer('dossier.status', {}, NOW_MS), { error: /code/ })
 })
 
-t.test('exam.slots lists the timetable for the date asked, or today in Vietnam (UTC+7)', async (t) => {
+t.test('exam.slots lists the free slots that have not begun, on the date asked or from today in Vietnam (UTC+7), with the facility', async (t) => {
   const ledger = new CentralLedger(fixtures())
   t.strictSame(ledger.answer('exam.slots', { department: 'internal', date: '2026-02-03' }, NOW_MS), {
     date: '2026-02-03',
+    facility: 'BV mẫu khu A',
     slots: [
-      { id: 'internal.2026-02-03.0730', time: '07:30', doctor: 'BS. phòng 101' },
-      { id: 'internal.2026-02-03.1330', time: '13:30' },
+      { id: 'internal.2026-02-03.0730', date: '2026-02-03', time: '07:30', doctor: 'BS. phòng 101' },
+      { id: 'internal.2026-02-03.1330', date: '2026-02-03', time: '13:30' },
     ],
   })
+  // NOW_MS is 10:00 on 5 January in Vietnam: 07:30 that day has begun, and the next day is offered too.
+  t.strictSame(ledger.answer('exam.slots', { department: 'internal' }, NOW_MS), {
+    date: '2026-01-05',
+    facility: 'BV mẫu khu A',
+    slots: [
+      { id: 'internal.2026-01-05.1330', date: '2026-01-05', time: '13:30' },
+      { id: 'internal.2026-01-06.0730', date: '2026-01-06', time: '07:30', doctor: 'BS. phòng 101' },
+      { id: 'internal.2026-01-06.1330', date: '2026-01-06', time: '13:30' },
+    ],
+  })
+  t.strictSame(ledger.answer('exam.slots', { department: 'internal', date: '2026-01-05' }, Date.parse('2026-01-05T06:30:00.000Z')), {
+    date: '2026-01-05',
+    facility: 'BV mẫu khu A',
+    slots: [],
+  }, 'a slot that begins now is no longer offered')
   // 18:00 UTC on 4 January is 01:00 on 5 January in Vietnam.
   const lateEvening = Date.parse('2026-01-04T18:00:00.000Z')
-  t.match(ledger.answer('exam.slots', { department: 'internal' }, lateEvening), { date: '2026-01-05' })
+  t.match(ledger.answer('exam.slots', { department: 'internal' }, lateEvening), { date: '2026-01-05', slots: [{ id: 'internal.2026-01-05.0730' }] })
   t.match(ledger.answer('exam.slots', { department: 'surgery' }, NOW_MS), { error: 'unknown department surgery' })
   t.match(ledger.answer('exam.slots', { department: 'internal', date: '2026-02-30' }, NOW_MS), { error: /date/ })
   t.match(ledger.answer('exam.slots', {}, NOW_MS), { error: /department/ })
 })
 
-t.test('exam.book issues numbered tickets, hides booked slots and refuses taken or unknown ones', async (t) => {
+t.test('exam.book issues numbered tickets, hides booked slots and refuses taken, begun or unknown ones', async (t) => {
   const ledger = new CentralLedger(fixtures())
   t.strictSame(ledger.answer('exam.book', { slot: 'internal.2026-02-03.0730' }, NOW_MS), {
     booked: true,
@@ -120,6 +136,7 @@ t.test('exam.book issues numbered tickets, hides booked slots and refuses taken 
     ticket: 'NO-001',
     date: '2026-02-03',
     time: '07:30',
+    facility: 'BV mẫu khu A',
     doctor: 'BS. phòng 101',
   })
   t.match(ledger.answer('exam.book', { slot: 'internal.2026-02-03.1330' }, NOW_MS), { booked: true, ticket: 'NO-002' })
@@ -129,7 +146,8 @@ t.test('exam.book issues numbered tickets, hides booked slots and refuses taken 
     slot: 'internal.2026-02-03.0730',
     reason: 'taken',
   })
-  t.strictSame(ledger.examSlots('internal', '2026-02-03'), { date: '2026-02-03', slots: [] })
+  t.strictSame(ledger.examSlots('internal', NOW_MS, '2026-02-03'), { date: '2026-02-03', facility: 'BV mẫu khu A', slots: [] }, 'a booked slot is not offered again')
+  t.strictSame(ledger.answer('exam.book', { slot: 'internal.2026-01-05.0730' }, NOW_MS), { booked: false, slot: 'internal.2026-01-05.0730', reason: 'past' })
   for (const slot of ['internal.2026-02-03.0800', 'surgery.2026-02-03.0730', 'internal.2026-13-01.0730', 'x']) {
     t.match(ledger.answer('exam.book', { slot }, NOW_MS), { booked: false, reason: 'unknown slot' }, slot)
   }

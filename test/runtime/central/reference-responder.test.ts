@@ -123,7 +123,8 @@ t.test('every reply is signed for the asking station, names the request it answe
 
 t.test('answers dossier.status, exam.slots and exam.book, each to its own correlation data', async (t) => {
   const broker = await startMosquitto(t)
-  await startCentral(t, broker.url)
+  // Answers as on 1 March 2026 (the slots of 2 March are ahead); replies are still signed now.
+  await startCentral(t, broker.url, { answerNowMs: () => Date.parse('2026-03-01T00:00:00.000Z') })
   const station = await stationClient(t, broker.url)
   const [dossier, slots] = await Promise.all([
     station.ask('dossier.status', { code: '2601-0002' }),
@@ -138,10 +139,11 @@ t.test('answers dossier.status, exam.slots and exam.book, each to its own correl
   t.equal(dossier.payload.steps.length, 4)
   t.strictSame(slots.payload, {
     date: '2026-03-02',
+    facility: 'BV mẫu An Bình khu C',
     slots: [
-      { id: 'dental.2026-03-02.0800', time: '08:00', doctor: 'BS. phòng 305' },
-      { id: 'dental.2026-03-02.0930', time: '09:30', doctor: 'BS. phòng 305' },
-      { id: 'dental.2026-03-02.1500', time: '15:00' },
+      { id: 'dental.2026-03-02.0800', date: '2026-03-02', time: '08:00', doctor: 'BS. phòng 305' },
+      { id: 'dental.2026-03-02.0930', date: '2026-03-02', time: '09:30', doctor: 'BS. phòng 305' },
+      { id: 'dental.2026-03-02.1500', date: '2026-03-02', time: '15:00' },
     ],
   })
   const booked = await station.ask('exam.book', { slot: 'dental.2026-03-02.0930' })

@@ -87,7 +87,7 @@ t.test('check: a folder means its yaml files; problems are reported per file, an
     `${join(dir, 'a2.yaml')}:10: error FLOW_UNKNOWN_TARGET ask: steps.ask.next: no step named 'finish'`,
     `${join(dir, 'a2.yaml')}:11: warning FLOW_UNREACHABLE done: steps.done: no path from 'ask' leads here`,
     `${join(dir, 'b.yml')}:1: error FLOW_SCHEMA flow id 'tiny' is already used by ${join(dir, 'a.yaml')}`,
-    `${join(dir, 'c.yaml')}:7: error FLOW_SCHEMA ask: steps.ask.kind: expected one of scan_id, choose, input, show, submit, print, request, pay_qr, wait_for, branch, end (got 'shows')`,
+    `${join(dir, 'c.yaml')}:7: error FLOW_SCHEMA ask: steps.ask.kind: expected one of scan_id, choose, input, show, consent, submit, print, request, pay_qr, wait_for, branch, end (got 'shows')`,
     '4 files checked: 4 errors, 1 warning',
   ])
 })

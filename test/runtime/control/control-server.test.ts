@@ -286,12 +286,11 @@ t.test('a group the station user may not give (not a member): one warning with t
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   chmodSync(dir, 0o777)
   const server = new URL('../../../runtime/control/control-server.ts', import.meta.url).href
-  const log = new URL('../../../runtime/log.ts', import.meta.url).href
+  const capture = new URL('../../support/capture-log.ts', import.meta.url).href
   const script = [
     `const { ControlServer } = await import(${JSON.stringify(server)})`,
-    `const { createLogger } = await import(${JSON.stringify(log)})`,
-    "const lines = []",
-    "const logger = createLogger({ level: 'info' }, { write: (line) => void lines.push(JSON.parse(line)) })",
+    `const { captureLog } = await import(${JSON.stringify(capture)})`,
+    "const { log: logger, lines } = captureLog('info')",
     `const s = new ControlServer(${JSON.stringify(join(dir, 'c.sock'))}, {}, logger, { group: 'root', mode: 0o660 })`,
     'await s.start({ signal: new AbortController().signal, fail() {} })',
     "const { statSync } = await import('node:fs')",
