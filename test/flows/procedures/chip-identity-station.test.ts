@@ -86,7 +86,16 @@ t.test('vi: a genuine chip, its CAN from the scanned QR, is accepted and the sub
   await rig.waitFor('the chip read and the flow moved on', async () => (await rig.status()).step?.step === 'carrier', 15_000).catch((error: unknown) => {
     throw new Error(`${String(error)}; events: ${JSON.stringify(rig.logLines.filter((line) => line.msg === 'event' || line.level === 40))}`)
   })
-  await rig.press('1', ...digits(PHONE), 'ok', 'ok', 'ok')
+  await rig.press('1', ...digits(PHONE), 'ok')
+  // The consent screen, read on page by page to its last, which agrees; then the confirmation.
+  await rig.waitForScreen(/Gui cho|Send to/)
+  for (let page = 0; page < 6; page++) {
+    const shown = await rig.screen()
+    await rig.press('ok')
+    if (/OK: dong y|OK: I agree/.test(shown)) break
+    await rig.waitFor('the next consent page', async () => (await rig.screen()) !== shown)
+  }
+  await rig.press('ok')
   const submission = await rig.submissions.waitFor((message) => message.payload?.flow === FLOW, 10_000)
   const identity = (submission.payload.data as { identity: Record<string, unknown> }).identity
   t.equal(identity.source, 'chip')
