@@ -198,6 +198,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     isOnline: () => link?.isConnected ?? false,
     defaultLanguage: config.station.defaultLanguage,
     stationId: config.station.id,
+    site: config.station.site,
+    agency: config.station.agency,
     idleTimeoutMs: config.session.idleTimeoutS * 1000,
     endScreenMs: config.session.endScreenS * 1000,
     cols: config.hardware.display.cols,
@@ -409,6 +411,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
             idleTimeoutMs: next.session.idleTimeoutS * 1000,
             endScreenMs: next.session.endScreenS * 1000,
             defaultLanguage: next.station.defaultLanguage,
+            site: next.station.site,
+            agency: next.station.agency,
           })
           telemetry?.setIntervalMs(next.mqtt.telemetryIntervalS * 1000)
           log.level = next.log.level

@@ -36,6 +36,9 @@ export interface KioskSettings {
   idleTimeoutMs: number
   endScreenMs: number
   defaultLanguage: Language
+  /** Named at the head of every receipt (config `station.site`, `station.agency`); null: not set. */
+  site: string | null
+  agency: string | null
 }
 
 /**
@@ -512,7 +515,7 @@ class KioskRun {
     this.#enterPhase('session')
     s.notRecorded = false
     s.serial += 1
-    const state = initialState({ language: s.language, identity: s.identity, stationId: s.stationId, display: s.display })
+    const state = initialState({ language: s.language, identity: s.identity, stationId: s.stationId, site: s.settings.site, agency: s.settings.agency, display: s.display })
     s.session = { serial: s.serial, flow, state }
     this.#toSession({ kind: 'start' })
   }

@@ -42,6 +42,9 @@ export interface KioskOptions {
   defaultLanguage: Language
   /** Printed on receipts ({{station.id}}). */
   stationId: string
+  /** Named at the head of every receipt (config `station.site`, `station.agency`); default: not set. */
+  site?: string | null
+  agency?: string | null
   idleTimeoutMs: number
   endScreenMs: number
   cols: number
@@ -76,7 +79,13 @@ export class Kiosk {
     this.#o = options
     this.#timers = new EffectTimers(options.clock, (timer) => this.#dispatch({ kind: 'timer', timer }))
     this.#state = initialKioskState({
-      settings: { idleTimeoutMs: options.idleTimeoutMs, endScreenMs: options.endScreenMs, defaultLanguage: options.defaultLanguage },
+      settings: {
+        idleTimeoutMs: options.idleTimeoutMs,
+        endScreenMs: options.endScreenMs,
+        defaultLanguage: options.defaultLanguage,
+        site: options.site ?? null,
+        agency: options.agency ?? null,
+      },
       stationId: options.stationId,
       cols: options.cols,
       rows: options.rows,
@@ -130,11 +139,21 @@ export class Kiosk {
   }
 
   /**
-   * Changes the session timings and the default language (remote config, docs/remote-config.md).
-   * Meant for the time between residents: a countdown already running keeps its length.
+   * Changes the session timings, the default language and the receipts' site and agency (remote
+   * config, docs/remote-config.md). Meant for the time between residents: a countdown already running
+   * keeps its length, a session already running keeps the site it started with.
    */
-  setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language }): void {
-    this.#dispatch({ kind: 'settings', settings: { idleTimeoutMs: settings.idleTimeoutMs, endScreenMs: settings.endScreenMs, defaultLanguage: settings.defaultLanguage } })
+  setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language; site?: string | null; agency?: string | null }): void {
+    this.#dispatch({
+      kind: 'settings',
+      settings: {
+        idleTimeoutMs: settings.idleTimeoutMs,
+        endScreenMs: settings.endScreenMs,
+        defaultLanguage: settings.defaultLanguage,
+        site: settings.site ?? null,
+        agency: settings.agency ?? null,
+      },
+    })
   }
 
   /** Maintenance: wipe any session and show the maintenance screen until turned off. */

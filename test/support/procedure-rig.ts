@@ -36,6 +36,10 @@ import { waitUntil } from './wait-until.js'
 import { captureLog } from './capture-log.js'
 import { testDir } from './test-dir.js'
 
+/** The rig station's site and agency (config `station.site`, `station.agency`), synthetic, printed at the head of every receipt. */
+export const RIG_SITE = 'Trạm DVC - 5 Đường Thử, Quận 9'
+export const RIG_AGENCY = 'UBND Phường Thử Nghiệm'
+
 /** The part of a tap Test the rig uses. */
 export type RigTest = Pick<Test, 'testdir' | 'teardown' | 'saveFixture'>
 
@@ -148,6 +152,8 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   const config = defaultConfig(join(dir, 'data'), FLOWS_DIR)
   config.central.trustedKeys = [centralKeyFiles.publicPath]
   config.station.id = STATION_ID
+  config.station.site = RIG_SITE
+  config.station.agency = RIG_AGENCY
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
   options.configure?.(config)
