@@ -37,6 +37,8 @@ import { technicianControlHandlers } from './technician/technician-control.js'
 import { tlsIdentityReader } from './technician/tls-identity.js'
 import { openStationFlows } from './station-flows.js'
 import { claimDataDir, loadStationTrust, openStationStorage } from './station-storage.js'
+import { chipReader } from './chip/chip-reader-service.js'
+import { loadChipTrust } from './chip/chip-trust.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
@@ -106,6 +108,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Loaded before any storage opens, so an unreadable key file fails cleanly.
   const { centralKeys, opsTrustedKeys } = await loadStationTrust(config, deps.brokerUrl, log)
+  const chipTrust = await loadChipTrust(config, deps.sim !== undefined, new Date(clock.now()), log)
   const { state, bootCount, outbox } = await openStationStorage(config, clock, log)
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
@@ -202,6 +205,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
     storeFailed: () => void storage.check(),
+    ...(devices.nfc ? { readChip: chipReader(devices.nfc, chipTrust, clock) } : {}),
   })
   const storage = new StorageWatch({
     clock,
@@ -289,7 +293,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
-      ...simControlHandlers({ sim: deps.sim, config, clock, bus }),
+      ...simControlHandlers({ sim: deps.sim, config, clock, bus, simIssuer: chipTrust.simIssuer }),
       ...technicianControlHandlers({
         clock,
         stationId: config.station.id,

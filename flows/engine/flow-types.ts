@@ -46,7 +46,7 @@
  * MAX_TIMEOUT_S, as for every step with a `timeout_s`); their
  * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
  * outcome `timed_out`. Any key restarts the waiting step's countdown.
- * - `scan_id`: waits for an identity document whose source is in `accept` (cccd_qr, mrz, nfc, wiegand), then
+ * - `scan_id`: waits for an identity document whose source is in `accept` (chip, cccd_qr, mrz, nfc, wiegand), then
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
  * - `choose`: shows the options numbered from 1; a digit picks one and goes to that option's `next`;
  *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice. Instead of

@@ -17,6 +17,8 @@ import type { Logger } from '../core/logger.js'
 import type { Outbox } from '../outbox/outbox-types.js'
 import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
 import { residentView, type ResidentView } from './resident-view.js'
+import type { ChipAccessKeys } from './chip-access.js'
+import type { CardResult } from './identity-from-card.js'
 
 export type { Phase } from './kiosk-machine.js'
 
@@ -49,6 +51,11 @@ export interface KioskOptions {
   rows: number
   /** Told when the outbox refused a submission (E_OUTBOX_FULL or E_OUTBOX_IO), so storage is looked at again now. */
   storeFailed?: (code: string) => void
+  /**
+   * Reads the CCCD chip in the NFC reader's field with these keys and checks it (runtime/chip/chip-identity.ts);
+   * absent without an NFC reader. Never rejects: a refusal is a result.
+   */
+  readChip?: (access: ChipAccessKeys) => Promise<CardResult>
 }
 
 /** What flows may ask of central; the station passes MQTT-backed calls. */
@@ -243,6 +250,8 @@ export class Kiosk {
         return o.storeFailed?.(effect.code)
       case 'restartingShown':
         return this.#stopping?.resolve()
+      case 'readChip':
+        return this.#readChip(effect.attempt, effect.access)
     }
   }
 
@@ -292,6 +301,16 @@ export class Kiosk {
         return
       }
     }
+  }
+
+  #readChip(read: number, access: ChipAccessKeys): void {
+    const readChip = this.#o.readChip
+    const result: Promise<CardResult> = readChip
+      ? attempt(() => readChip(access))
+      : Promise.resolve({ ok: false, reason: 'no chip reader', code: 'E_DEVICE_ABSENT', chipReason: 'chip_error' })
+    void result
+      .catch((error: unknown): CardResult => ({ ok: false, reason: 'chip reader failed', code: codeOf(error), chipReason: 'chip_error' }))
+      .then((outcome) => this.#dispatch({ kind: 'chipRead', attempt: read, result: outcome }))
   }
 
   #signal(key: string): AbortSignal {

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
-import type { KeyName, Language } from '../../config/schema.js'
+import type { Config, KeyName, Language } from '../../config/schema.js'
 import { systemClock } from '../../runtime/core/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { openHardware } from '../../runtime/hardware/open-hardware.js'
@@ -48,6 +48,8 @@ export interface ProcedureRigOptions {
   autoPayAfterMs?: number
   /** The central receives but answers nothing, as a hung central. Can be changed later with `central.setSilent`. */
   silent?: boolean
+  /** Changes the station's config before it starts (another flows folder, an NFC reader …). */
+  configure?: (config: Config) => void
   /** Central answers as if it were this time (ms since the epoch) when the rig starts, running on in real time; default now. */
   centralNowMs?: number
 }
@@ -84,6 +86,8 @@ export interface ProcedureRig {
   /** Resolves once `check` holds; rejects after `timeoutMs` (default 5000). */
   waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
   receipt(): Promise<PrintedPaper>
+  /** Any control command, as `station sim …` sends it. */
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
   status(): Promise<StatusReport>
   /**
    * From the welcome screen to the flow's first step after scan_id, identified by the synthetic
@@ -152,6 +156,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   config.station.agency = RIG_AGENCY
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
+  options.configure?.(config)
   const { hardware, sim } = await openHardware({ ...config.hardware, simulated: true })
   const { log, lines: logLines } = captureLog('info')
   const station = await startStation({ config, hardware, ...(sim ? { sim } : {}), clock: systemClock, log, version: '0.0.0-test', brokerUrl: broker.url })
@@ -201,6 +206,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       return text
     },
     receipt: async () => (await request('sim.receipt')) as PrintedPaper,
+    request,
     status: async () => (await request('status')) as StatusReport,
     async openProcedure(flowId, language, qr) {
       await rig.waitFor('the link to central', async () => (await rig.status()).link.connected)

@@ -244,6 +244,7 @@ t.test('a walk to the end submits answers and identity, prints the receipt and c
         answers: { pick: 'four', code: '99' },
         identity: {
           source: 'cccd_qr',
+          verified: 'none',
           personalId: '079203000001',
           name: 'Nguyễn Văn An',
           birthDate: '15082003',

@@ -216,7 +216,7 @@ function wrappingOptions(screens: Screen[]): string[] {
 /** The identity a submission should carry: the source and each declared key, null when the document lacks it. */
 function sent(identity: Identity, keys: string[]): Record<string, unknown> {
   const record = identity as unknown as Record<string, unknown>
-  return { source: identity.source, ...Object.fromEntries(keys.map((key) => [key, record[key] ?? null])) }
+  return { source: identity.source, verified: 'none', ...Object.fromEntries(keys.map((key) => [key, record[key] ?? null])) }
 }
 
 /** Every page of the screen shown now, rows trimmed and joined by spaces (key 0 turns the pages round to the first). */
@@ -427,6 +427,6 @@ t.test('submit-dossier takes an empty phone and submits it as empty', async (t) 
   t.strictSame(effects.submissions[0]?.data, {
     language: 'en',
     answers: { dossier: 'other', pages: '2', phone: '' },
-    identity: { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', birthDate: null, sex: 'male', address: null },
+    identity: { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN', birthDate: null, sex: 'male', address: null },
   })
 })

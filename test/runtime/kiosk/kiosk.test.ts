@@ -265,6 +265,7 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
     answers: { topic: 'theft', phone: '0912345678' },
     identity: {
       source: 'cccd_qr',
+      verified: 'none',
       personalId: ID_NUMBER,
       name: NAME,
     },
