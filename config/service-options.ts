@@ -26,10 +26,29 @@ export const StationIdOption = Type.String({
 export const LANGUAGES = ['vi', 'en'] as const
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
 
+/** A name printed at the top of every receipt: one line of text, no control characters. */
+const ReceiptName = Type.String({
+  minLength: 1,
+  maxLength: 80,
+  pattern: '^[^\\u0000-\\u001f\\u007f]*\\S[^\\u0000-\\u001f\\u007f]*$',
+  errorMessage: 'must be one line of 1 to 80 characters, not only spaces',
+})
+
 export const StationSection = Type.Object(
   {
     id: StationIdOption,
     defaultLanguage: LiteralUnion(LANGUAGES, { default: 'vi', description: 'language of the welcome screen' }),
+    // Every receipt names where it was printed and who answers for it (docs/flows.md, "Receipts").
+    site: Type.Union([ReceiptName, Type.Null()], {
+      errorMessage: ReceiptName.errorMessage,
+      default: null,
+      description: "where the station stands, as the top of every receipt names it (e.g. 'Trạm DVC - 12 Lê Lợi, Quận 1'); null: receipts name the station id only",
+    }),
+    agency: Type.Union([ReceiptName, Type.Null()], {
+      errorMessage: ReceiptName.errorMessage,
+      default: null,
+      description: "the agency that runs the station, first line of every receipt (e.g. 'UBND Phường Bến Thành'); null: none printed",
+    }),
   },
   { additionalProperties: false },
 )
@@ -134,6 +153,19 @@ export const CentralSection = Type.Object(
     }),
   },
   { additionalProperties: false, 'x-never-remote': "which keys central's messages must carry, and how delivery to central is paced" },
+)
+
+/** How the station checks a resident's identity document (docs/identity.md, docs/emrtd.md). */
+export const IdentitySection = Type.Object(
+  {
+    cscaFiles: Type.Array(AbsolutePath({ description: 'X.509 certificate file, DER or PEM (several CERTIFICATE blocks allowed)' }), {
+      default: [],
+      errorMessage: 'must be a list of absolute paths',
+      description:
+        "country signing CA certificates a CCCD chip's document signer must be signed by (passive authentication, docs/emrtd.md); empty: no chip is trusted. A simulated station adds its own test CSCA",
+    }),
+  },
+  { additionalProperties: false },
 )
 
 export const StorageSection = Type.Object(

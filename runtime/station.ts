@@ -38,6 +38,8 @@ import { technicianControlHandlers } from './technician/technician-control.js'
 import { tlsIdentityReader } from './technician/tls-identity.js'
 import { openStationFlows } from './station-flows.js'
 import { claimDataDir, loadStationTrust, openStationStorage } from './station-storage.js'
+import { chipReader } from './chip/chip-reader-service.js'
+import { loadChipTrust } from './chip/chip-trust.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
@@ -107,6 +109,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Loaded before any storage opens, so an unreadable key file fails cleanly.
   const { centralKeys, opsTrustedKeys } = await loadStationTrust(config, deps.brokerUrl, log)
+  const chipTrust = await loadChipTrust(config, deps.sim !== undefined, new Date(clock.now()), log)
   const { state, bootCount, outbox } = await openStationStorage(config, clock, log)
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
@@ -198,11 +201,14 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     available: () => stationAvailability(supervisor?.health() ?? {}, link?.isConnected ?? false),
     defaultLanguage: config.station.defaultLanguage,
     stationId: config.station.id,
+    site: config.station.site,
+    agency: config.station.agency,
     idleTimeoutMs: config.session.idleTimeoutS * 1000,
     endScreenMs: config.session.endScreenS * 1000,
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
     storeFailed: () => void storage.check(),
+    ...(devices.nfc ? { readChip: chipReader(devices.nfc, chipTrust, clock) } : {}),
   })
   const storage = new StorageWatch({
     clock,
@@ -290,7 +296,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
-      ...simControlHandlers({ sim: deps.sim, config, clock, bus }),
+      ...simControlHandlers({ sim: deps.sim, config, clock, bus, simIssuer: chipTrust.simIssuer }),
       ...technicianControlHandlers({
         clock,
         stationId: config.station.id,
@@ -408,6 +414,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
             idleTimeoutMs: next.session.idleTimeoutS * 1000,
             endScreenMs: next.session.endScreenS * 1000,
             defaultLanguage: next.station.defaultLanguage,
+            site: next.station.site,
+            agency: next.station.agency,
           })
           telemetry?.setIntervalMs(next.mqtt.telemetryIntervalS * 1000)
           log.level = next.log.level

@@ -25,6 +25,9 @@ export interface FlowSessionOptions {
   identity?: Identity | null
   /** For `{{station.id}}`; default '-'. */
   stationId?: string
+  /** For `{{station.site}}`, `{{station.agency}}` and the head of every receipt (config `station.site`, `station.agency`); default: not set. */
+  site?: string | null
+  agency?: string | null
   /** Display size, to know whether key 0 has pages to turn; default 20x4. */
   display?: { cols: number; rows: number }
 }
@@ -39,6 +42,8 @@ export class FlowSession {
       language: options.language,
       identity: options.identity ?? null,
       ...(options.stationId === undefined ? {} : { stationId: options.stationId }),
+      site: options.site ?? null,
+      agency: options.agency ?? null,
       ...(options.display === undefined ? {} : { display: options.display }),
       can: { request: typeof effects.request === 'function', waitFor: typeof effects.waitFor === 'function' },
     })

@@ -91,6 +91,9 @@ export interface SessionState {
   language: Language
   /** For `{{station.id}}`. */
   stationId: string
+  /** For `{{station.site}}` and `{{station.agency}}` and the head of every receipt (config `station.site`, `station.agency`); null: not set. */
+  site: string | null
+  agency: string | null
   /** Display size, to know whether key 0 has pages to turn. */
   display: { cols: number; rows: number }
   /** Which optional effects the station has: without them request and wait_for steps take their failure path. */
@@ -185,6 +188,9 @@ export interface SessionSetup {
   identity?: Identity | null
   /** Default '-'. */
   stationId?: string
+  /** Default null (not set). */
+  site?: string | null
+  agency?: string | null
   /** Default 20x4. */
   display?: { cols: number; rows: number }
   /** Default: both. */
@@ -197,6 +203,8 @@ export function initialState(setup: SessionSetup): SessionState {
     stepId: null,
     language: setup.language,
     stationId: setup.stationId ?? '-',
+    site: setup.site ?? null,
+    agency: setup.agency ?? null,
     display: setup.display ?? { cols: 20, rows: 4 },
     can: setup.can ?? { request: true, waitFor: true },
     identity: setup.identity ?? null,

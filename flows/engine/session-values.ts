@@ -19,6 +19,10 @@ export function resolveReference(state: SessionState, nowMs: number, reference: 
   switch (reference) {
     case 'station.id':
       return state.stationId
+    case 'station.site':
+      return state.site ?? undefined
+    case 'station.agency':
+      return state.agency ?? undefined
     case 'date':
       return formatStationDate(nowMs)
     case 'time':

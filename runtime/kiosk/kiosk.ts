@@ -18,6 +18,8 @@ import type { Outbox } from '../outbox/outbox-types.js'
 import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
 import { residentView, type ResidentView } from './resident-view.js'
 import { FULLY_AVAILABLE, type StationAvailability } from './station-availability.js'
+import type { ChipAccessKeys } from './chip-access.js'
+import type { CardResult } from './identity-from-card.js'
 
 export type { Phase } from './kiosk-machine.js'
 
@@ -43,12 +45,20 @@ export interface KioskOptions {
   defaultLanguage: Language
   /** Printed on receipts ({{station.id}}). */
   stationId: string
+  /** Named at the head of every receipt (config `station.site`, `station.agency`); default: not set. */
+  site?: string | null
+  agency?: string | null
   idleTimeoutMs: number
   endScreenMs: number
   cols: number
   rows: number
   /** Told when the outbox refused a submission (E_OUTBOX_FULL or E_OUTBOX_IO), so storage is looked at again now. */
   storeFailed?: (code: string) => void
+  /**
+   * Reads the CCCD chip in the NFC reader's field with these keys and checks it (runtime/chip/chip-identity.ts);
+   * absent without an NFC reader. Never rejects: a refusal is a result.
+   */
+  readChip?: (access: ChipAccessKeys) => Promise<CardResult>
 }
 
 /** What flows may ask of central; the station passes MQTT-backed calls. */
@@ -72,7 +82,13 @@ export class Kiosk {
     this.#o = options
     this.#timers = new EffectTimers(options.clock, (timer) => this.#dispatch({ kind: 'timer', timer }))
     this.#state = initialKioskState({
-      settings: { idleTimeoutMs: options.idleTimeoutMs, endScreenMs: options.endScreenMs, defaultLanguage: options.defaultLanguage },
+      settings: {
+        idleTimeoutMs: options.idleTimeoutMs,
+        endScreenMs: options.endScreenMs,
+        defaultLanguage: options.defaultLanguage,
+        site: options.site ?? null,
+        agency: options.agency ?? null,
+      },
       stationId: options.stationId,
       cols: options.cols,
       rows: options.rows,
@@ -126,11 +142,21 @@ export class Kiosk {
   }
 
   /**
-   * Changes the session timings and the default language (remote config, docs/remote-config.md).
-   * Meant for the time between residents: a countdown already running keeps its length.
+   * Changes the session timings, the default language and the receipts' site and agency (remote
+   * config, docs/remote-config.md). Meant for the time between residents: a countdown already running
+   * keeps its length, a session already running keeps the site it started with.
    */
-  setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language }): void {
-    this.#dispatch({ kind: 'settings', settings: { idleTimeoutMs: settings.idleTimeoutMs, endScreenMs: settings.endScreenMs, defaultLanguage: settings.defaultLanguage } })
+  setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language; site?: string | null; agency?: string | null }): void {
+    this.#dispatch({
+      kind: 'settings',
+      settings: {
+        idleTimeoutMs: settings.idleTimeoutMs,
+        endScreenMs: settings.endScreenMs,
+        defaultLanguage: settings.defaultLanguage,
+        site: settings.site ?? null,
+        agency: settings.agency ?? null,
+      },
+    })
   }
 
   /** Maintenance: wipe any session and show the maintenance screen until turned off. */
@@ -232,6 +258,8 @@ export class Kiosk {
         return o.storeFailed?.(effect.code)
       case 'restartingShown':
         return this.#stopping?.resolve()
+      case 'readChip':
+        return this.#readChip(effect.attempt, effect.access)
     }
   }
 
@@ -281,6 +309,16 @@ export class Kiosk {
         return
       }
     }
+  }
+
+  #readChip(read: number, access: ChipAccessKeys): void {
+    const readChip = this.#o.readChip
+    const result: Promise<CardResult> = readChip
+      ? attempt(() => readChip(access))
+      : Promise.resolve({ ok: false, reason: 'no chip reader', code: 'E_DEVICE_ABSENT', chipReason: 'chip_error' })
+    void result
+      .catch((error: unknown): CardResult => ({ ok: false, reason: 'chip reader failed', code: codeOf(error), chipReason: 'chip_error' }))
+      .then((outcome) => this.#dispatch({ kind: 'chipRead', attempt: read, result: outcome }))
   }
 
   #signal(key: string): AbortSignal {

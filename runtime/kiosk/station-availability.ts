@@ -18,10 +18,10 @@ export interface StationAvailability {
 }
 
 /** Everything works: for a kiosk that is told nothing of the station. */
-export const FULLY_AVAILABLE: StationAvailability = { central: true, printer: true, sources: ['cccd_qr', 'mrz', 'nfc', 'wiegand'] }
+export const FULLY_AVAILABLE: StationAvailability = { central: true, printer: true, sources: ['cccd_qr', 'mrz', 'nfc', 'chip', 'wiegand'] }
 
 /** The reader device (runtime/devices/) that delivers each source. */
-const READER_OF: Record<IdentitySource, string> = { cccd_qr: 'scanner', mrz: 'scanner', nfc: 'nfc', wiegand: 'wiegand' }
+const READER_OF: Record<IdentitySource, string> = { cccd_qr: 'scanner', mrz: 'scanner', nfc: 'nfc', chip: 'nfc', wiegand: 'wiegand' }
 
 /** A device that works now; degraded counts (a slow poll, paper near its end) unless it cannot print. */
 function works(health: Health | undefined): boolean {

@@ -35,6 +35,8 @@ export const LIVE_PATHS: readonly string[] = [
   'mqtt.telemetryIntervalS',
   'log.level',
   'station.defaultLanguage',
+  'station.site',
+  'station.agency',
 ]
 
 /** The signed body (docs/security.md, purpose `config`). */

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Test } from 'tap'
 import { defaultConfig } from '../../config/defaults.js'
-import type { KeyName, Language } from '../../config/schema.js'
+import type { Config, KeyName, Language } from '../../config/schema.js'
 import { systemClock } from '../../runtime/core/clock.js'
 import { controlRequest } from '../../runtime/control/control-client.js'
 import { openHardware } from '../../runtime/hardware/open-hardware.js'
@@ -37,6 +37,10 @@ import { waitUntil } from './wait-until.js'
 import { captureLog } from './capture-log.js'
 import { testDir } from './test-dir.js'
 
+/** The rig station's site and agency (config `station.site`, `station.agency`), synthetic, printed at the head of every receipt. */
+export const RIG_SITE = 'Trạm DVC - 5 Đường Thử, Quận 9'
+export const RIG_AGENCY = 'UBND Phường Thử Nghiệm'
+
 /** The part of a tap Test the rig uses. */
 export type RigTest = Pick<Test, 'testdir' | 'teardown' | 'saveFixture'>
 
@@ -45,6 +49,8 @@ export interface ProcedureRigOptions {
   autoPayAfterMs?: number
   /** The central receives but answers nothing, as a hung central. Can be changed later with `central.setSilent`. */
   silent?: boolean
+  /** Changes the station's config before it starts (another flows folder, an NFC reader …). */
+  configure?: (config: Config) => void
   /** Central answers as if it were this time (ms since the epoch) when the rig starts, running on in real time; default now. */
   centralNowMs?: number
 }
@@ -68,8 +74,6 @@ export interface ProcedureRig {
   /** Log lines of the station, parsed, to look for events and for personal data. */
   readonly logLines: Array<Record<string, unknown>>
   press(...keys: KeyName[]): Promise<void>
-  /** Any control command, as `station sim …` and `station maintenance …` send them. */
-  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
   /** Presents a CCCD QR (default: the synthetic resident of sim-residents.ts). */
   card(qr?: string): Promise<void>
   /** The four display rows joined with newlines (ASCII-folded, as the HD44780 shows them). */
@@ -83,6 +87,8 @@ export interface ProcedureRig {
   /** Resolves once `check` holds; rejects after `timeoutMs` (default 5000). */
   waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs?: number): Promise<void>
   receipt(): Promise<PrintedPaper>
+  /** Any control command, as `station sim …` sends it. */
+  request(cmd: string, args?: Record<string, unknown>): Promise<unknown>
   status(): Promise<StatusReport>
   /**
    * From the welcome screen to the flow's first step after scan_id, identified by the synthetic
@@ -152,8 +158,11 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
   const config = defaultConfig(join(dir, 'data'), FLOWS_DIR)
   config.central.trustedKeys = [centralKeyFiles.publicPath]
   config.station.id = STATION_ID
+  config.station.site = RIG_SITE
+  config.station.agency = RIG_AGENCY
   config.mqtt.topicPrefix = PREFIX
   config.session.endScreenS = 1
+  options.configure?.(config)
   const { hardware, sim } = await openHardware({ ...config.hardware, simulated: true })
   const { log, lines: logLines } = captureLog('info')
   const station = await startStation({ config, hardware, ...(sim ? { sim } : {}), clock: systemClock, log, version: '0.0.0-test', brokerUrl: broker.url })

@@ -271,6 +271,7 @@ t.test('a walk to the end submits answers and identity, prints the receipt and c
         answers: { pick: 'four', code: '99' },
         identity: {
           source: 'cccd_qr',
+          verified: 'none',
           personalId: '079203000001',
           name: 'Nguyễn Văn An',
           birthDate: '15082003',
@@ -284,6 +285,10 @@ t.test('a walk to the end submits answers and identity, prints the receipt and c
   t.strictSame(effects.receipts, [
     {
       lines: [
+        // The head every receipt gets (this station names no site or agency).
+        { kind: 'text', align: 'center', text: 'Station hcm-q1-001' },
+        { kind: 'text', align: 'center', text: 'Date: 20/01/2026 14:05' },
+        { kind: 'rule' },
         { kind: 'text', bold: true, align: 'center', text: 'Ref K7QX-M2PA' },
         { kind: 'qr', data: 'K7QX-M2PA', moduleDots: 6 },
         { kind: 'text', text: '079*******01 hcm-q1-001 20/01/2026 14:05' },
@@ -533,6 +538,10 @@ t.test('pay_qr: builds the VietQR from the reply, prints it on the slip, then wa
   t.strictSame(r.effects.receipts, [
     {
       lines: [
+        // A payment slip is a receipt too: the same head.
+        { kind: 'text', align: 'center', text: 'Trạm hcm-q1-001' },
+        { kind: 'text', align: 'center', text: 'Ngày giờ: 20/01/2026 14:05' },
+        { kind: 'rule' },
         { kind: 'text', align: 'center', text: 'Hóa đơn HD-2026-0042' },
         { kind: 'qr', data: expected },
         { kind: 'text', text: '185.000 đ' },

@@ -1,11 +1,38 @@
 import t, { type Test } from 'tap'
 import type { KeyName, Language } from '../../../config/schema.js'
-import { startProcedureRig, type ProcedureRig } from '../../support/procedure-rig.js'
+import { RIG_AGENCY, RIG_SITE, startProcedureRig, type ProcedureRig } from '../../support/procedure-rig.js'
+import { foldToAscii } from '../../../drivers/text/vietnamese.js'
 import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 
 const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
 
 /** What a resident presses after identifying, and what central should then receive. */
+/**
+ * Follow-up lines each receipt must carry, as printed (the ESC/POS codepage folds Vietnamese to ASCII),
+ * per language: the phone the resident gave, the number being verified, what to do with the paper.
+ */
+const FOLLOW_UP: Record<string, { vi: RegExp[]; en: RegExp[] }> = {
+  'security-feedback': { vi: [/SDT lien he: 0912345678/], en: [/Contact phone: 0912345678/] },
+  'submit-dossier': {
+    vi: [/SDT lien he: khong co/, /Mang 6 trang ho so ban giay va the CCCD den Bo phan mot cua/, /Khong nop giay to vao tram/],
+    en: [/Contact phone: none/, /Bring the 6 pages on paper and your ID card to the one-stop desk/, /Do not put papers into the station/],
+  },
+  'health-insurance': { vi: [/SDT lien he: 0912345678/], en: [/Contact phone: 0912345678/] },
+  'referral-bank-account': { vi: [/SDT ngan hang se goi: 0912345678/], en: [/The bank will call: 0912345678/] },
+  'referral-consumer-loan': { vi: [/SDT ben cho vay se goi: 0912345678/], en: [/The lender will call: 0912345678/] },
+  'referral-mobile-id': { vi: [/So thue bao can chuan hoa: 0912345678/], en: [/Number to identify: 0912345678/] },
+}
+
+/** dd/mm/yyyy HH:MM in Asia/Ho_Chi_Minh by the platform's own time zone data, to compare the station's fixed-offset rendering with. */
+function vietnamTime(epochMs: number): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+      .formatToParts(epochMs)
+      .map((part) => [part.type, part.value]),
+  )
+  return `${parts['day']}/${parts['month']}/${parts['year']} ${parts['hour']}:${parts['minute']}`
+}
+
 const PROCEDURES: Array<{ id: string; keys: Array<KeyName | 'consent'>; answers: Record<string, unknown> }> = [
   { id: 'security-feedback', keys: ['1', ...PHONE, 'ok', 'ok'], answers: { topic: 'theft', phone: '0912345678' } },
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
@@ -56,10 +83,19 @@ async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: Array<
   await rig.waitFor(`${id} receipt`, async () => (await rig.receipt()).count > printedBefore)
   const lines = (await rig.receipt()).lines ?? []
   const qr = lines.find((line) => line.startsWith('[QR] '))
-  t.match(qr, /^\[QR\] [0-9A-Z]{4}-[0-9A-Z]{4}$/, `${id} (${language}): the reference as a QR`)
+  t.match(qr, /^\[QR\] \d{4}-\d{4}-\d{4}$/, `${id} (${language}): the reference as a QR`)
   const text = lines.join('\n')
   t.ok(qr && text.includes(qr.slice(5)), 'the reference printed in text too')
   t.match(text, /079\*+01/, 'the masked ID')
+  const flat = lines.map((line) => line.trim()).join(' ')
+  const head = lines.map((line) => line.trim()).filter((line) => line !== '')
+  t.equal(head[0], foldToAscii(RIG_AGENCY), `${id} (${language}): the agency heads the receipt`)
+  t.equal(head[1], foldToAscii(RIG_SITE), `${id} (${language}): then the site`)
+  const printedAt = /(\d{2}\/\d{2}\/\d{4} \d{2}:\d{2})/.exec(head[3] ?? '')?.[1] ?? 'none'
+  const now = Date.now()
+  t.ok([vietnamTime(now), vietnamTime(now - 60_000)].includes(printedAt), `${id} (${language}): printed in Vietnam time (${printedAt})`)
+  t.match(head[3], language === 'vi' ? /^Ngay gio: / : /^Date: /)
+  for (const pattern of FOLLOW_UP[id]?.[language] ?? []) t.match(flat, pattern, `${id} (${language}): ${pattern.source}`)
   t.notOk(text.includes(ID_NUMBER), 'never the full ID')
   await rig.waitForScreen(/Xin chao/, 8000)
 }

@@ -30,6 +30,9 @@ const CCCD: Identity = {
 const MRZ: Identity = { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', sex: 'male' }
 const PHONE = '0912345678'
 const REFERENCE = 'K7QX-M2PA'
+/** A synthetic site and agency (config `station.site`, `station.agency`). */
+const SITE = 'Trạm DVC - 5 Đường Thử, Quận 9'
+const AGENCY = 'UBND Phường Thử Nghiệm'
 
 /**
  * One bundled procedure as a resident walks it. `toPhone` are the keys from the first choice to the
@@ -69,8 +72,16 @@ const PROCEDURES: Procedure[] = [
     consent: false,
     confirm: { vi: 'Sổ đỏ (GCN QSDĐ)\nSố trang: 12\nBấm OK để nộp', en: 'Land-use cert.\nPages: 12\nPress OK to submit' },
     receipt: {
-      vi: ['Hồ sơ: Sổ đỏ (GCN QSDĐ)', 'Số trang: 12', 'Bộ phận một cửa sẽ xử lý hồ sơ.'],
-      en: ['Dossier: Land-use cert.', 'Pages: 12', 'The one-stop desk will process it.'],
+      vi: [
+        'Hồ sơ: Sổ đỏ (GCN QSDĐ)', 'Số trang: 12', `SĐT liên hệ: ${PHONE}`, 'Bộ phận một cửa sẽ xử lý hồ sơ.', 'Giấy tờ bản gốc:',
+        'Mang 12 trang hồ sơ bản giấy và thẻ CCCD đến Bộ phận một cửa trong 5 ngày làm việc; đưa biên nhận này cho cán bộ.',
+        'Không nộp giấy tờ vào trạm.',
+      ],
+      en: [
+        'Dossier: Land-use cert.', 'Pages: 12', `Contact phone: ${PHONE}`, 'The one-stop desk will process it.', 'Paper documents:',
+        'Bring the 12 pages on paper and your ID card to the one-stop desk within 5 working days, with this receipt.',
+        'Do not put papers into the station.',
+      ],
     },
     invalidPhone: PHONE_INVALID,
     waiting: ['identify', 'dossier', 'pages', 'phone', 'confirm'],
@@ -84,8 +95,8 @@ const PROCEDURES: Procedure[] = [
     consent: false,
     confirm: { vi: 'Học sinh/sinh viên\n12 tháng\nBấm OK để đăng ký', en: 'Pupil or student\n12 months\nPress OK to register' },
     receipt: {
-      vi: ['Đối tượng: Học sinh/sinh viên', 'Thời hạn: 12 tháng', 'BHXH sẽ gọi hướng dẫn đóng tiền trong 3 ngày làm việc.'],
-      en: ['Category: Pupil or student', 'Period: 12 months', 'Social Security will call you about payment within 3 working days.'],
+      vi: ['Đối tượng: Học sinh/sinh viên', 'Thời hạn: 12 tháng', `SĐT liên hệ: ${PHONE}`, 'BHXH sẽ gọi hướng dẫn đóng tiền trong 3 ngày làm việc.'],
+      en: ['Category: Pupil or student', 'Period: 12 months', `Contact phone: ${PHONE}`, 'Social Security will call you about payment within 3 working days.'],
     },
     invalidPhone: PHONE_INVALID,
     waiting: ['identify', 'category', 'months', 'phone', 'confirm'],
@@ -100,8 +111,8 @@ const PROCEDURES: Procedure[] = [
     consent: true,
     confirm: { vi: `Techcombank\nSĐT: ${PHONE}\nBấm OK để gửi`, en: `Techcombank\nPhone: ${PHONE}\nPress OK to send` },
     receipt: {
-      vi: ['Ngân hàng: Techcombank', 'Ngân hàng sẽ gọi cho ông/bà trong 2 ngày làm việc.'],
-      en: ['Bank: Techcombank', 'The bank will call you within 2 working days.'],
+      vi: ['Ngân hàng: Techcombank', `SĐT ngân hàng sẽ gọi: ${PHONE}`, 'Ngân hàng sẽ gọi cho ông/bà trong 2 ngày làm việc.'],
+      en: ['Bank: Techcombank', `The bank will call: ${PHONE}`, 'The bank will call you within 2 working days.'],
     },
     invalidPhone: PHONE_INVALID,
     waiting: ['identify', 'bank', 'phone', 'consent', 'confirm'],
@@ -116,8 +127,8 @@ const PROCEDURES: Procedure[] = [
     consent: true,
     confirm: { vi: 'Vay: Trên 100 triệu\nThời hạn: 36 tháng\nBấm OK để gửi', en: 'Loan: Over 100M VND\nTerm: 36 months\nPress OK to send' },
     receipt: {
-      vi: ['Số tiền: Trên 100 triệu', 'Thời hạn: 36 tháng', 'Bên cho vay sẽ gọi cho ông/bà trong 2 ngày làm việc.'],
-      en: ['Amount: Over 100M VND', 'Term: 36 months', 'The lender will call you within 2 working days.'],
+      vi: ['Số tiền: Trên 100 triệu', 'Thời hạn: 36 tháng', `SĐT bên cho vay sẽ gọi: ${PHONE}`, 'Bên cho vay sẽ gọi cho ông/bà trong 2 ngày làm việc.'],
+      en: ['Amount: Over 100M VND', 'Term: 36 months', `The lender will call: ${PHONE}`, 'The lender will call you within 2 working days.'],
     },
     invalidPhone: PHONE_INVALID,
     waiting: ['identify', 'amount', 'term', 'phone', 'consent', 'confirm'],
@@ -132,8 +143,8 @@ const PROCEDURES: Procedure[] = [
     consent: true,
     confirm: { vi: `Vietnamobile\nSố: ${PHONE}\nBấm OK để gửi`, en: `Vietnamobile\nNumber: ${PHONE}\nPress OK to send` },
     receipt: {
-      vi: ['Nhà mạng: Vietnamobile', 'Nhà mạng sẽ nhắn tin đến số thuê bao trong 2 ngày làm việc.'],
-      en: ['Carrier: Vietnamobile', 'The carrier will text that number within 2 working days.'],
+      vi: ['Nhà mạng: Vietnamobile', `Số thuê bao cần chuẩn hóa: ${PHONE}`, 'Nhà mạng sẽ nhắn tin đến số thuê bao trong 2 ngày làm việc.'],
+      en: ['Carrier: Vietnamobile', `Number to identify: ${PHONE}`, 'The carrier will text that number within 2 working days.'],
     },
     invalidPhone: { vi: 'Số thuê bao gồm 10 số, bắt đầu bằng 0', en: 'Number: 10 digits starting with 0' },
     waiting: ['identify', 'carrier', 'phone', 'consent', 'confirm'],
@@ -165,7 +176,7 @@ function flowOf(id: string): FlowDefinition {
 function rig(procedure: Procedure, language: 'vi' | 'en', flow: FlowDefinition = flowOf(procedure.id)) {
   const clock = new SimClock(Date.UTC(2026, 0, 20, 7, 5))
   const effects = new RecordingEffects('b1f0c2d4')
-  const session = new FlowSession({ flow, language, effects, clock, stationId: 'hcm-q1-001' })
+  const session = new FlowSession({ flow, language, effects, clock, stationId: 'hcm-q1-001', site: SITE, agency: AGENCY })
   const results: FlowResult[] = []
   session.onEnd((result) => results.push(result))
   /** Presses each key; a token of several digits is typed digit by digit; `#n` chooses option n. */
@@ -214,7 +225,7 @@ function wrappingOptions(screens: Screen[]): string[] {
 /** The identity a submission should carry: the source and each declared key, null when the document lacks it. */
 function sent(identity: Identity, keys: string[]): Record<string, unknown> {
   const record = identity as unknown as Record<string, unknown>
-  return { source: identity.source, ...Object.fromEntries(keys.map((key) => [key, record[key] ?? null])) }
+  return { source: identity.source, verified: 'none', ...Object.fromEntries(keys.map((key) => [key, record[key] ?? null])) }
 }
 
 /** Every page of the screen shown now, rows trimmed and joined by spaces (key 0 turns the pages round to the first). */
@@ -265,15 +276,17 @@ for (const procedure of PROCEDURES) {
       t.equal(effects.receipts.length, 1)
       const receipt = effects.receipts[0]
       const texts = receiptTexts(receipt)
-      t.equal(texts[0], procedure.title[language], 'procedure title first')
-      t.ok(texts.includes(language === 'vi' ? 'Trạm hcm-q1-001' : 'Station hcm-q1-001'), 'station id')
-      t.ok(texts.includes(language === 'vi' ? 'Lúc 14:05 ngày 20/01/2026' : '20/01/2026 14:05'), 'date and time in Asia/Ho_Chi_Minh')
+      // 07:05 UTC is 14:05 in Asia/Ho_Chi_Minh.
+      const head = [AGENCY, SITE, language === 'vi' ? 'Trạm hcm-q1-001' : 'Station hcm-q1-001', language === 'vi' ? 'Ngày giờ: 20/01/2026 14:05' : 'Date: 20/01/2026 14:05']
+      t.strictSame(texts.slice(0, 5), [...head, procedure.title[language]], 'agency, site, station, Vietnam date and time, then the procedure')
+      t.match(receipt?.lines[0], { bold: true, align: 'center' }, 'the agency heads the receipt')
       for (const line of procedure.receipt[language]) t.ok(texts.includes(line), `receipt says "${line}"`)
       t.ok(texts.includes(language === 'vi' ? 'Số CCCD: 079*******01' : 'ID number: 079*******01'), 'masked id')
       t.match(receipt?.lines.find((line) => line.kind === 'text' && line.text === REFERENCE), { size: 'double', bold: true }, 'reference in large text')
       t.ok(receipt?.lines.some((line) => line.kind === 'qr' && line.data === REFERENCE), 'reference as a QR code')
       const printed = JSON.stringify(receipt)
-      for (const secret of ['079203000001', 'Nguyễn', 'NGUYEN', '15082003', 'Lê Lợi', PHONE]) {
+      // The phone the resident gave is theirs to check and to follow up with; the card's data is not printed.
+      for (const secret of ['079203000001', 'Nguyễn', 'NGUYEN', '15082003', 'Lê Lợi']) {
         t.notOk(printed.includes(secret), `the receipt does not show ${secret}`)
       }
       const published = JSON.stringify(effects.events)
@@ -426,6 +439,6 @@ t.test('submit-dossier takes an empty phone and submits it as empty', async (t) 
   t.strictSame(effects.submissions[0]?.data, {
     language: 'en',
     answers: { dossier: 'other', pages: '2', phone: '' },
-    identity: { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', birthDate: null, sex: 'male', address: null },
+    identity: { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN', birthDate: null, sex: 'male', address: null },
   })
 })
