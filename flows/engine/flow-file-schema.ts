@@ -366,6 +366,10 @@ const RequestStep = step('request', 'Calls central (MQTT 5 request/response) and
   method: use(DottedName, 'Dotted method name, e.g. bill.lookup.', { expected: 'a dotted name such as bill.lookup' }),
   body: Type.Optional(use(Values, 'Request fields; text values are templates.')),
   save_as: use(AnswerName, 'Name of the reply; its fields read as {{name.field}}.'),
+  identity: Type.Optional(hint(Type.Array(literals(IDENTITY_FIELDS), {
+    uniqueItems: true,
+    description: `Identity fields that go in the body under their submission keys (id_number as personalId), so central answers only for that resident: ${IDENTITY_FIELDS.join(', ')}. Absent: none.`,
+  }), { expected: identityFieldList, repeated: (field) => `'${String(field)}' is listed twice` })),
   reply: use(ReplyShape, 'The reply\'s shape; a reply that does not fit takes on_error.', {
     missing: { code: 'FLOW_NO_REPLY_SHAPE', why: ": a request must declare the shape of central's reply" },
   }),

@@ -419,6 +419,10 @@ class Run {
     if (!this.s.can.request) return this.#unsupported(step, 'request', step.onError, 'on_error')
     const timeoutMs = step.timeoutS * 1000
     const body = fillValues(this.s, this.nowMs, step.body)
+    // The declared fields only, and only to central: never in a text, an event or a log line.
+    if (step.identity !== undefined && this.s.identity) {
+      for (const [key, value] of Object.entries(submittedIdentity(this.s.identity, step.identity))) if (key !== 'source' && value !== null) body[key] = value
+    }
     this.#startTimer('effect', timeoutMs)
     const call = this.#startCall('request')
     this.effects.push({ kind: 'request', call, method: step.method, body, timeoutMs })

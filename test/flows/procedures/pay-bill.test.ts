@@ -210,7 +210,7 @@ t.test('station (vi): a resident pays an electricity bill confirmed by central a
   })
   t.equal(message.payload.data.identity.personalId, ID_NUMBER)
   const done = await rig.waitForScreen(/Da tra 452000 d/)
-  const code = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done)?.[0]
+  const code = /\d{4}-\d{4}-\d{4}/.exec(done)?.[0]
   t.ok(code, 'the reference code is on the display')
   const paper = await rig.receipt()
   t.equal(paper.count, 2, 'the payment slip and the receipt')
@@ -245,7 +245,7 @@ t.test('station (en): a resident pays a water bill; unknown and already paid cod
   t.match(paper, /PAYMENT RECEIPT/)
   t.match(paper, /Paid: 96000 VND/)
   t.match(paper, /Customer: Ho gia dinh mau so 01/)
-  t.match(paper, /\[QR\] [0-9A-Z]{4}-[0-9A-Z]{4}/)
+  t.match(paper, /\[QR\] \d{4}-\d{4}-\d{4}/)
 
   // The same bill is now paid at central: a second lookup says so.
   await rig.waitForScreen(/Xin chao/, 4000)

@@ -26,7 +26,7 @@ const IDLE_TIMEOUT_MS = 30_000
 const END_SCREEN_MS = 8_000
 /** Kiosk notices (refused or unreadable card) stay this long. */
 const NOTICE_MS = 3_000
-const REFERENCE = /[0-9A-Z]{4}-[0-9A-Z]{4}/
+const REFERENCE = /\d{4}-\d{4}-\d{4}/
 
 const { flows } = await loadFlowsDir('flows')
 // The feedback procedure alone: these tests are about the kiosk, not the menu of every procedure.
