@@ -3,8 +3,8 @@
  * mosquitto with the reference central, driven through its control socket as `station sim` does, runs
  * a procedure that requires the chip (`scan_id: accept: [chip]`). A simulated chip signed by the
  * station's simulated issuer is read over the simulated PN532 and passively authenticated; the
- * submission says `verified: chip`. Tampered data groups, an unknown CSCA, a wrong CAN and a card
- * pulled away are each refused with their reason, in both languages, and no event or log line carries
+ * submission says `verified: chip`. Tampered data groups, an unknown CSCA, a wrong CAN, a card pulled
+ * away and an identity the QR path refuses too are each refused with their reason, in both languages, and no event or log line carries
  * the resident's data.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -17,7 +17,7 @@ import type { KeyName } from '../../../config/schema.js'
 import { cccdMrzLines } from '../../../drivers/emrtd/sim-cccd.js'
 import { simHolderFromQr } from '../../../drivers/emrtd/sim-cccd-from-qr.js'
 import { startProcedureRig, type ProcedureRig } from '../../support/procedure-rig.js'
-import { ID_NUMBER, NAME, QR, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
+import { BAD_QR, ID_NUMBER, NAME, QR, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
 
 const FLOWS_DIR = fileURLToPath(new URL('../../../flows', import.meta.url))
 const FLOW = 'referral-mobile-id'
@@ -119,15 +119,17 @@ t.test('vi: a genuine chip, its CAN from the scanned QR, is accepted and the sub
 t.test('vi: tampered data groups, an unknown CSCA, a wrong CAN and a pulled card are refused with their reasons', async (t) => {
   const rig = await chipRig(t)
   await openFlow(rig, 'vi', true)
-  const refusals: Array<{ faults: Record<string, unknown>; screen: RegExp; reason: string }> = [
+  const refusals: Array<{ faults: Record<string, unknown>; screen: RegExp; reason: string; qr?: string }> = [
     { faults: { tamper: 'dg13' }, screen: /Chip khong hop le.*Du lieu chip da bi sua doi/s, reason: 'dg_hash_mismatch' },
     { faults: { tamper: 'dg1' }, screen: /Chip khong hop le.*Du lieu chip da bi sua doi/s, reason: 'dg_hash_mismatch' },
     { faults: { unknownCsca: true }, screen: /Chip khong hop le.*Chip khong do co quan cap the ky/s, reason: 'csca_unknown' },
     { faults: { wrongCan: true }, screen: /Sai so CAN/, reason: 'access_denied' },
     { faults: { pullAfter: 12 }, screen: /The bi nhac ra.*Dat lai the va giu yen/s, reason: 'card_lost' },
+    // Signed and whole, but its birth year disagrees with the number: refused as the QR would be.
+    { faults: {}, qr: BAD_QR, screen: /The khong hop le/, reason: 'birth year mismatch with ID digits 4-6' },
   ]
   for (const [index, refusal] of refusals.entries()) {
-    await chip(rig, QR, refusal.faults)
+    await chip(rig, refusal.qr ?? QR, refusal.faults)
     await rig.waitForScreen(refusal.screen, 15_000)
     await rig.waitFor(`refusal ${refusal.reason} as an event`, () => events(rig, 'card.rejected').length === index + 1)
     t.same(events(rig, 'card.rejected')[index], { ...events(rig, 'card.rejected')[index], kind: 'chip', reason: refusal.reason }, `${JSON.stringify(refusal.faults)}: ${refusal.reason}`)
