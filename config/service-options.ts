@@ -155,6 +155,19 @@ export const CentralSection = Type.Object(
   { additionalProperties: false, 'x-never-remote': "which keys central's messages must carry, and how delivery to central is paced" },
 )
 
+/** How the station checks a resident's identity document (docs/identity.md, docs/emrtd.md). */
+export const IdentitySection = Type.Object(
+  {
+    cscaFiles: Type.Array(AbsolutePath({ description: 'X.509 certificate file, DER or PEM (several CERTIFICATE blocks allowed)' }), {
+      default: [],
+      errorMessage: 'must be a list of absolute paths',
+      description:
+        "country signing CA certificates a CCCD chip's document signer must be signed by (passive authentication, docs/emrtd.md); empty: no chip is trusted. A simulated station adds its own test CSCA",
+    }),
+  },
+  { additionalProperties: false },
+)
+
 export const StorageSection = Type.Object(
   {
     keyFile: AbsolutePath({ 'x-default': '`<dataDir>/keys/outbox.key`', description: 'AES-256 key sealing submissions at rest; created 0600' }),

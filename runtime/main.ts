@@ -139,10 +139,23 @@ async function main(argv: string[]): Promise<number | 'running'> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: CLIENT_OPTIONS,
+        options: {
+          ...CLIENT_OPTIONS,
+          // `sim card chip` faults (docs/emrtd.md, "Simulated chip").
+          tamper: { type: 'string' },
+          'unknown-csca': { type: 'boolean' },
+          'wrong-can': { type: 'boolean' },
+          'pull-after': { type: 'string' },
+        },
       })
       const { simCommand } = await import('./cli/client-commands.js')
-      return withClientSocket('sim', values, (socket) => simCommand(socket, positionals, values.json === true, io))
+      const chip = {
+        ...(values.tamper === undefined ? {} : { tamper: values.tamper }),
+        ...(values['unknown-csca'] === true ? { unknownCsca: true } : {}),
+        ...(values['wrong-can'] === true ? { wrongCan: true } : {}),
+        ...(values['pull-after'] === undefined ? {} : { pullAfter: values['pull-after'] }),
+      }
+      return withClientSocket('sim', values, (socket) => simCommand(socket, positionals, values.json === true, io, chip))
     }
     case 'maintenance': {
       const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: CLIENT_OPTIONS })

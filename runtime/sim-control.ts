@@ -6,6 +6,10 @@ import type { ControlHandler } from './control/control-server.js'
 import { renderPaper } from '../drivers/printer/escpos-decoder.js'
 import { messageOf, StationError } from './core/errors.js'
 import { SIM_DEVICES, type SimDevice, type SimRig } from './hardware/sim-rig.js'
+import { randomBytes } from 'node:crypto'
+import { simChipCardFromQr, type SimChipFaults } from '../drivers/emrtd/sim-cccd-from-qr.js'
+import { SimChip } from '../drivers/emrtd/sim-chip.js'
+import type { TestIssuer } from '../drivers/emrtd/sim-issuer.js'
 
 /** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */
 const NOISE_TRANSACTIONS = 8
@@ -26,6 +30,8 @@ export interface SimControlDeps {
   config: Config
   clock: Clock
   bus: EventBus<StationEvents>
+  /** The simulation's issuing state (runtime/chip/sim-issuer-file.ts): what `sim card chip` signs with. */
+  simIssuer?: TestIssuer | null
 }
 
 /**
@@ -51,6 +57,8 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
   const pollMs = deps.config.hardware.keypad.pollIntervalMs
   /** The press in progress (or resolved): the next one starts after it. */
   let pressTail: Promise<void> = Promise.resolve()
+  /** A `sim card chip` lies on the NFC reader. */
+  let chipOnReader = false
 
   return {
     'sim.press': async (args) => {
@@ -98,6 +106,19 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
         chip.presentCard({ uid: text.replace(/[\s:]/g, '') })
         await deps.clock.sleep(deps.config.hardware.nfc.pollIntervalMs * 3)
         chip.removeCard()
+      } else if (kind === 'chip') {
+        const present = chipPresentation(deps, rig(), text, args)
+        // A chip already lying there is taken away long enough for the reader to see a new card
+        // (random UIDs count as one card within the hold, drivers/nfc/pn532-reader.ts).
+        if (chipOnReader) {
+          rig().nfc?.removeCard()
+          await deps.clock.sleep(deps.config.hardware.nfc.holdMs + deps.config.hardware.nfc.pollIntervalMs * 2)
+        }
+        present()
+        chipOnReader = true
+      } else if (kind === 'remove') {
+        rig().nfc?.removeCard()
+        chipOnReader = false
       } else if (kind === 'wiegand') {
         const reader = rig().wiegand
         if (typeof text !== 'string' || !/^[01]{1,64}$/.test(text)) {
@@ -108,7 +129,7 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
         reader.present(text)
         await deps.clock.sleep(deps.config.hardware.wiegand.frameGapMs * 2)
       } else {
-        throw new StationError('E_CONTROL_REQUEST', `unknown card kind '${kind}': use cccd, mrz, nfc, wiegand or raw`)
+        throw new StationError('E_CONTROL_REQUEST', `unknown card kind '${kind}': use cccd, mrz, chip, nfc, wiegand, raw or remove`)
       }
       return { kind }
     },
@@ -173,4 +194,43 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
       return { state }
     },
   }
+}
+
+/** A simulated CCCD chip in the PN532's field, ISO/IEC 14443-4 with a random UID; it lies there until another card or `remove`. */
+const CHIP_ATS = '05 78 80 70 02'
+
+/**
+ * `sim card chip <qr>`: the chip of the card the QR names, signed by the simulation's issuer, with the
+ * faults asked for (`tamper` dg1|dg13, `unknownCsca`, `wrongCan`, `pullAfter` APDUs; docs/emrtd.md,
+ * "Simulated chip"). The card stays on the reader, as a card laid on it does.
+ */
+function chipPresentation(deps: SimControlDeps, sim: SimRig, text: unknown, args: Record<string, unknown>): () => void {
+  const reader = sim.nfc
+  if (typeof text !== 'string' || text.trim() === '') throw new StationError('E_CONTROL_REQUEST', 'sim card chip needs the QR text of the card')
+  if (!reader) throw new StationError('E_CONTROL_REQUEST', 'no NFC reader is configured (hardware.nfc.enabled)')
+  if (!deps.simIssuer) throw new StationError('E_CONTROL_REQUEST', 'this station has no simulated issuer')
+  const tamper = args.tamper
+  if (tamper !== undefined && tamper !== 'dg1' && tamper !== 'dg13') {
+    throw new StationError('E_CONTROL_REQUEST', `--tamper takes dg1 or dg13 (got ${String(tamper)})`)
+  }
+  const pullAfter = args.pullAfter === undefined ? undefined : Number(args.pullAfter)
+  if (pullAfter !== undefined && !(Number.isInteger(pullAfter) && pullAfter >= 0 && pullAfter <= 10_000)) {
+    throw new StationError('E_CONTROL_REQUEST', `--pull-after takes a number of APDUs, 0-10000 (got ${String(args.pullAfter)})`)
+  }
+  const faults: SimChipFaults = {
+    ...(tamper === undefined ? {} : { tamper }),
+    ...(args.unknownCsca === true ? { unknownCsca: true } : {}),
+    ...(args.wrongCan === true ? { wrongCan: true } : {}),
+  }
+  let card
+  try {
+    card = simChipCardFromQr(text, deps.simIssuer, new Date(deps.clock.now()), faults)
+  } catch (error) {
+    throw new StationError('E_CONTROL_REQUEST', `sim card chip: ${messageOf(error)}`)
+  }
+  const chip = new SimChip(card, (length) => new Uint8Array(randomBytes(length)))
+  if (pullAfter !== undefined) chip.removeAfter(pullAfter)
+  // A random UID (08 …) per presentation, as an eMRTD chip draws one at each activation.
+  const uid = `08${randomBytes(3).toString('hex')}`
+  return () => reader.presentCard({ uid, atqa: '00 04', sak: '20', ats: CHIP_ATS, apdu: chip.answer })
 }

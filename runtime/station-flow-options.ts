@@ -1,9 +1,12 @@
 import type { HardwareConfig } from '../config/schema.js'
 import type { ParseFlowOptions } from '../flows/engine/flow-validate.js'
 
-/** Identity sources this station's readers decode: flows asking for another are refused at load time. */
+/**
+ * Identity sources this station's readers decode: flows asking for another are refused at load time.
+ * The NFC reader reads card UIDs and CCCD chips (docs/emrtd.md, "In the station").
+ */
 function identitySourcesRead(hardware: HardwareConfig): string[] {
-  return ['cccd_qr', 'mrz', ...(hardware.nfc.enabled ? ['nfc'] : []), ...(hardware.wiegand.enabled ? ['wiegand'] : [])]
+  return ['cccd_qr', 'mrz', ...(hardware.nfc.enabled ? ['chip', 'nfc'] : []), ...(hardware.wiegand.enabled ? ['wiegand'] : [])]
 }
 
 /**

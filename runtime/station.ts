@@ -18,6 +18,7 @@ import type { SimRig } from './hardware/sim-rig.js'
 import { BuzzerPolicy } from './indicators/buzzer-policy.js'
 import { StatusLedPolicy } from './indicators/status-led-policy.js'
 import { Kiosk } from './kiosk/kiosk.js'
+import { stationAvailability } from './kiosk/station-availability.js'
 import type { Logger } from './core/logger.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
 import { OutboxDrain } from './mqtt/outbox-drain.js'
@@ -37,6 +38,8 @@ import { technicianControlHandlers } from './technician/technician-control.js'
 import { tlsIdentityReader } from './technician/tls-identity.js'
 import { openStationFlows } from './station-flows.js'
 import { claimDataDir, loadStationTrust, openStationStorage } from './station-storage.js'
+import { chipReader } from './chip/chip-reader-service.js'
+import { loadChipTrust } from './chip/chip-trust.js'
 import { outboxStorageReport, statusReport, type StatusReport } from './status-report.js'
 import type { Service } from './supervisor/service.js'
 import { TelemetryService } from './telemetry.js'
@@ -106,6 +109,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
   }
   // Loaded before any storage opens, so an unreadable key file fails cleanly.
   const { centralKeys, opsTrustedKeys } = await loadStationTrust(config, deps.brokerUrl, log)
+  const chipTrust = await loadChipTrust(config, deps.sim !== undefined, new Date(clock.now()), log)
   const { state, bootCount, outbox } = await openStationStorage(config, clock, log)
 
   const bus = new EventBus<StationEvents>(log.child({ component: 'runtime.bus' }))
@@ -193,6 +197,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     phaseChanged: () => healthWatch?.queue(),
     isOnline: () => link?.isConnected ?? false,
+    // Read when a resident picks a procedure: one the station cannot finish now is refused with the reason.
+    available: () => stationAvailability(supervisor?.health() ?? {}, link?.isConnected ?? false),
     defaultLanguage: config.station.defaultLanguage,
     stationId: config.station.id,
     site: config.station.site,
@@ -202,6 +208,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     cols: config.hardware.display.cols,
     rows: config.hardware.display.rows,
     storeFailed: () => void storage.check(),
+    ...(devices.nfc ? { readChip: chipReader(devices.nfc, chipTrust, clock) } : {}),
   })
   const storage = new StorageWatch({
     clock,
@@ -289,7 +296,7 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
         await maintenance.set(args.on, 'technician')
         return { on: maintenance.on, reason: maintenance.reason }
       },
-      ...simControlHandlers({ sim: deps.sim, config, clock, bus }),
+      ...simControlHandlers({ sim: deps.sim, config, clock, bus, simIssuer: chipTrust.simIssuer }),
       ...technicianControlHandlers({
         clock,
         stationId: config.station.id,

@@ -20,11 +20,18 @@ export interface Pn532I2cTransportOptions {
   ackTimeoutMs?: number
   /**
    * Bytes read after the status byte for a response, whose length is not known before reading; bytes
-   * past the frame are ignored. Default 64: an InListPassiveTarget response with a 10-byte UID and a
-   * 20-byte ATS is 45 bytes framed.
+   * past the frame are ignored. Default 270 (RESPONSE_READ_BYTES): a chip's protected answer fills a
+   * normal frame (262 bytes framed, docs/emrtd.md, "PN532"); a UID answer needs only 45.
    */
   responseReadBytes?: number
 }
+
+/**
+ * The default response read: a normal information frame at its largest (preamble, start code, LEN, LCS,
+ * 255 bytes of TFI and data, DCS, postamble = 262) and a margin, so an eMRTD answer of up to 252 bytes
+ * (docs/emrtd.md, "Reading") arrives whole. Longer answers come in MI pieces (pn532-apdu-transceive.ts).
+ */
+export const RESPONSE_READ_BYTES = 270
 
 /**
  * PN532 over I2C: write the command frame, poll 1-byte status reads until ready (with a deadline),
@@ -50,7 +57,7 @@ export class Pn532I2cTransport implements Pn532Transport {
     this.#address = address
     this.#statusPollMs = positive('statusPollMs', options.statusPollMs ?? 2)
     this.#ackTimeoutMs = positive('ackTimeoutMs', options.ackTimeoutMs ?? 50)
-    this.#responseReadBytes = positive('responseReadBytes', options.responseReadBytes ?? 64)
+    this.#responseReadBytes = positive('responseReadBytes', options.responseReadBytes ?? RESPONSE_READ_BYTES)
     this.description = `I2C ${formatAddress(address)}`
   }
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../runtime/core/logger.js'
 import type { Health, HealthState } from '../../runtime/core/health.js'
 import type { Unsubscribe } from '../serial/serial-link.js'
 import { formatHexBytes, parseHexBytes } from './hex-bytes.js'
+import { pn532ApduTransceive } from './pn532-apdu-transceive.js'
 import {
   BRTY,
   getFirmwareVersion,
@@ -28,7 +29,12 @@ export interface NfcCard {
   uid: string
   /** A 4-byte UID starting 0x08 (eMRTD/ID-card chips): random per session, never a person key. */
   randomUid: boolean
+  /** The card speaks ISO/IEC 14443-4 (SAK bit 0x20, an ATS): APDUs can go to it (`readCard`). */
+  apdus: boolean
 }
+
+/** What `readCard` hands its reader: one APDU to the card in the field and its answer. */
+export type CardTransceive = (apdu: Uint8Array) => Promise<Uint8Array>
 
 /** What the reader needs to run. */
 export interface Pn532ReaderDeps {
@@ -90,6 +96,8 @@ export class Pn532Reader {
   #lastCardKey: string | undefined
   #lastCardMs = 0
   #firmware: string | undefined
+  /** A conversation with the card in the field (`readCard`): polls wait it out, as InListPassiveTarget would reset the card. */
+  #cardSession: Promise<unknown> | undefined
 
   constructor(deps: Pn532ReaderDeps, config: Pn532ReaderConfig) {
     this.#transport = deps.transport
@@ -175,7 +183,34 @@ export class Pn532Reader {
     return this.#health.health(this.#firmware === undefined ? {} : { firmware: this.#firmware })
   }
 
+  /**
+   * Talks to the ISO/IEC 14443-4 card in the field (docs/emrtd.md, "PN532"): polling pauses, the card is
+   * activated afresh (InListPassiveTarget, so it starts from its reset state), and `run` gets a transceive
+   * over InDataExchange; polling resumes when `run` settles. Rejects with E_DEVICE_PROTOCOL (reason
+   * `card_lost`) when no such card is in the field, E_DEVICE_ABSENT while the reader is stopped, or with what `run` rejects with (a
+   * transceive rejects when the card leaves the field). One conversation at a time.
+   */
+  async readCard<T>(run: (transceive: CardTransceive) => Promise<T>, options: { timeoutMs: number }): Promise<T> {
+    if (!this.#loop.running) throw new StationError('E_DEVICE_ABSENT', 'the NFC reader is not running', {})
+    while (this.#cardSession !== undefined) await this.#cardSession.catch(() => undefined)
+    const session = (async () => {
+      const target = parseInListPassiveTarget(await this.#exchange(inListPassiveTarget(1, BRTY.iso14443a106)))
+      if (target.uid === undefined || target.ats === undefined || target.ats === null) {
+        // The reason code of a chip that left the field (drivers/emrtd/chip-errors.ts): the same to whoever reads.
+        throw new StationError('E_DEVICE_PROTOCOL', 'no ISO/IEC 14443-4 card in the field', { reason: 'card_lost' })
+      }
+      return run(pn532ApduTransceive(this.#transport, { tg: target.tg ?? 1, timeoutMs: options.timeoutMs }))
+    })()
+    this.#cardSession = session
+    try {
+      return await session
+    } finally {
+      this.#cardSession = undefined
+    }
+  }
+
   async #poll(): Promise<void> {
+    if (this.#cardSession !== undefined) return
     try {
       if (this.#needsSetup) {
         await this.#setup()
@@ -183,7 +218,7 @@ export class Pn532Reader {
       }
       const result = parseInListPassiveTarget(await this.#exchange(inListPassiveTarget(1, BRTY.iso14443a106)))
       this.#succeeded()
-      if (result.uid !== undefined) this.#cardSeen(parseHexBytes(result.uid))
+      if (result.uid !== undefined) this.#cardSeen(parseHexBytes(result.uid), result.ats !== undefined && result.ats !== null)
     } catch (error) {
       if (!this.#loop.running) return // cancelled by stop()
       this.#failed(error)
@@ -217,9 +252,9 @@ export class Pn532Reader {
     return this.#transport.exchange(command, { timeoutMs: this.#commandTimeoutMs, signal: this.#abort.signal })
   }
 
-  #cardSeen(uid: Uint8Array): void {
+  #cardSeen(uid: Uint8Array, apdus: boolean): void {
     const randomUid = isRandomUid(uid)
-    const card: NfcCard = { uid: formatHexBytes(uid, ''), randomUid }
+    const card: NfcCard = { uid: formatHexBytes(uid, ''), randomUid, apdus }
     const key = randomUid ? RANDOM_UID_KEY : card.uid
     const nowMs = this.#clock.now()
     // The hold slides: a card left on the reader is read at every poll and stays one card.

@@ -18,7 +18,7 @@ export interface FlowCapabilities {
   requestMethods?: readonly string[]
   /** Optional effects the station implements. */
   effects?: readonly FlowEffectName[]
-  /** Identity sources the station can read (cccd_qr, mrz, nfc, wiegand). */
+  /** Identity sources the station can read (chip, cccd_qr, mrz, nfc, wiegand). */
   identitySources?: readonly string[]
 }
 

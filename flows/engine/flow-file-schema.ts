@@ -168,6 +168,7 @@ const IntegerField = define('field_integer', Type.Object({
   ...fieldCommon,
   min: Type.Optional(Type.Integer({ description: 'Smallest number accepted.' })),
   max: Type.Optional(Type.Integer({ description: 'Largest number accepted.' })),
+  unit: Type.Optional(Type.Literal('vnd', { description: 'An amount in đồng: screens and receipts show it as 1.287.500 đ (the value itself is unchanged).' })),
 }, { additionalProperties: false }))
 
 const NumberField = define('field_number', Type.Object({
@@ -366,6 +367,10 @@ const RequestStep = step('request', 'Calls central (MQTT 5 request/response) and
   method: use(DottedName, 'Dotted method name, e.g. bill.lookup.', { expected: 'a dotted name such as bill.lookup' }),
   body: Type.Optional(use(Values, 'Request fields; text values are templates.')),
   save_as: use(AnswerName, 'Name of the reply; its fields read as {{name.field}}.'),
+  identity: Type.Optional(hint(Type.Array(literals(IDENTITY_FIELDS), {
+    uniqueItems: true,
+    description: `Identity fields that go in the body under their submission keys (id_number as personalId), so central answers only for that resident: ${IDENTITY_FIELDS.join(', ')}. Absent: none.`,
+  }), { expected: identityFieldList, repeated: (field) => `'${String(field)}' is listed twice` })),
   reply: use(ReplyShape, 'The reply\'s shape; a reply that does not fit takes on_error.', {
     missing: { code: 'FLOW_NO_REPLY_SHAPE', why: ": a request must declare the shape of central's reply" },
   }),

@@ -420,6 +420,7 @@ class DraftReader {
         const method = fit('method')
         if (typeof method === 'string') draft.uses.push({ kind: 'method', method, line: places.valueLine(path('method')) })
         values('body')
+        if (Array.isArray(fit('identity'))) draft.needs.push({ name: 'identity', line: places.valueLine(path('identity')) })
         shape('reply', saveAs(true))
         screen('text', false)
         target('next', true)

@@ -39,6 +39,10 @@ export function replyFieldOf(field: ReplyFieldFile): FieldShape {
     case 'boolean':
       return { type: field.type, ...common }
     case 'integer':
+      return {
+        type: field.type, ...common, ...(field.min === undefined ? {} : { min: field.min }), ...(field.max === undefined ? {} : { max: field.max }),
+        ...(field.unit === undefined ? {} : { unit: field.unit }),
+      }
     case 'number':
       return { type: field.type, ...common, ...(field.min === undefined ? {} : { min: field.min }), ...(field.max === undefined ? {} : { max: field.max }) }
     case 'string':
@@ -121,6 +125,7 @@ export function stepOf(id: string, step: StepFile): Step {
         kind: step.kind, id, method: step.method, body: { ...step.body }, saveAs: step.save_as, reply: replyShapeOf(step.reply),
         timeoutS: step.timeout_s, retries: step.retries ?? 0, next: step.next, onError: step.on_error,
         ...optional('onTimeout', step.on_timeout), ...optional('text', text(step.text)),
+        ...optional('identity', step.identity === undefined ? undefined : [...step.identity]),
       }
     case 'pay_qr':
       return {

@@ -46,7 +46,7 @@
  * MAX_TIMEOUT_S, as for every step with a `timeout_s`); their
  * optional `on_timeout` names the step to go to, and without it a timeout ends the session with
  * outcome `timed_out`. Any key restarts the waiting step's countdown.
- * - `scan_id`: waits for an identity document whose source is in `accept` (cccd_qr, mrz, nfc, wiegand), then
+ * - `scan_id`: waits for an identity document whose source is in `accept` (chip, cccd_qr, mrz, nfc, wiegand), then
  *   goes to `next`. An identity presented before the step (or given to the session) satisfies it at once.
  * - `choose`: shows the options numbered from 1; a digit picks one and goes to that option's `next`;
  *   `0` turns the page when they do not fit. `save_as` (optional) keeps the choice. Instead of
@@ -86,7 +86,9 @@
  *   same): event `effect.failed` with code `E_REPLY_INVALID`, the `field` and the `problem`, never
  *   the value, and the step goes to `on_error`. When every attempt failed it goes to `on_timeout` if
  *   the last attempt timed out and the step has one, else to `on_error` (required). Optional `text`
- *   is shown while it runs.
+ *   is shown while it runs. With `identity: [id_number]` the body also carries the resident's ID
+ *   number as `personalId` (after a scan_id; the keys of identity-fields.ts), so central can answer
+ *   only for that resident (tracking a dossier); the number itself is still never available to texts.
  * - `pay_qr`: builds a VietQR payment payload (drivers/payment/vietqr.ts) from `bin`, `account`,
  *   `amount` (whole VND) and optional `purpose`, all templates; sets `{{payment.qr}}` and
  *   `{{payment.amount}}`, prints `template` and goes to `next`. A payload that cannot be built (say, a
@@ -320,6 +322,8 @@ export interface RequestStep extends StepCommon {
   readonly method: string
   /** Top-level fields of the request; string values are templates filled at run time. */
   readonly body: Readonly<Record<string, FlowValue>>
+  /** Identity fields that go in the body under their submission keys (`id_number` as `personalId`), so central answers only for that resident; never in a text. */
+  readonly identity?: readonly IdentityField[]
   /** Name under which the reply (a JSON object) is kept; its fields read as `{{name.field}}`. */
   readonly saveAs: string
   /** What the reply must be; a reply that does not fit fails the request (E_REPLY_INVALID). */

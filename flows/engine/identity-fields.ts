@@ -6,7 +6,7 @@
  * cannot be sent under one name and asked for under another (docs/privacy.md, "What a submission
  * carries"). Pure.
  */
-import type { Identity } from './identity.js'
+import { identityVerification, type Identity } from './identity.js'
 
 /** In the order a consent screen names them. */
 export const IDENTITY_FIELDS = ['id_number', 'name', 'birth_date', 'sex', 'address'] as const
@@ -69,12 +69,13 @@ export const VAGUE_IDENTITY_MENTIONS: { readonly vi: readonly string[]; readonly
 }
 
 /**
- * The `identity` object of a submission: the document's source and exactly the `fields` declared,
+ * The `identity` object of a submission: the document's source, how far it is proven (`verified`), and exactly the `fields` declared,
  * each under its catalogue key (null when the document does not carry it, so central sees the field
  * was asked for). Nothing else of the identity is copied: not the card UID, not an undeclared field.
  */
 export function submittedIdentity(identity: Identity, fields: readonly IdentityField[]): Record<string, string | null> {
-  const data: Record<string, string | null> = { source: identity.source }
+  // How far it is proven goes with every identity: central must tell a chip from printed text (docs/identity.md, "Verified").
+  const data: Record<string, string | null> = { source: identity.source, verified: identityVerification(identity) }
   for (const field of IDENTITY_FIELDS) {
     if (!fields.includes(field)) continue
     const key = IDENTITY_FIELD_CATALOGUE[field].key

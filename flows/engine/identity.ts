@@ -4,10 +4,23 @@
  * event, or made available to flow texts (only `maskIdentity` is).
  */
 
-/** Where an identity came from: the CCCD's QR code, its MRZ, an NFC card UID, or a Wiegand card number. */
-export type IdentitySource = 'cccd_qr' | 'mrz' | 'nfc' | 'wiegand'
+/**
+ * Where an identity came from: the CCCD's chip (read and passively authenticated: the issuing state
+ * signed it, docs/emrtd.md), its QR code, its MRZ, an NFC card UID, or a Wiegand card number.
+ */
+export type IdentitySource = 'chip' | 'cccd_qr' | 'mrz' | 'nfc' | 'wiegand'
 
-export const IDENTITY_SOURCES = ['cccd_qr', 'mrz', 'nfc', 'wiegand'] as const satisfies readonly IdentitySource[]
+export const IDENTITY_SOURCES = ['chip', 'cccd_qr', 'mrz', 'nfc', 'wiegand'] as const satisfies readonly IdentitySource[]
+
+/**
+ * How far an identity is proven (docs/identity.md, "Verified"): `chip` when it comes from a CCCD chip
+ * whose data the issuing state signed; `none` for printed text anyone can copy (QR, MRZ) and card numbers.
+ */
+export type IdentityVerification = 'chip' | 'none'
+
+export function identityVerification(identity: Pick<Identity, 'source'>): IdentityVerification {
+  return identity.source === 'chip' ? 'chip' : 'none'
+}
 
 /** A resident's identity. Identifiers are strings: leading zeros matter (docs/protocols.md, general rule 3). */
 export interface Identity {
@@ -22,6 +35,11 @@ export interface Identity {
   address?: string
   /** Hex UID of an NFC card, or the data bits of a Wiegand card as hex. */
   cardUid?: string
+  /**
+   * YYYY-MM-DD, the expiry the card states (MRZ, chip). Not sent to central: with the number and the
+   * birth date it is the BAC key that opens the chip when no CAN works (docs/emrtd.md, "Access keys").
+   */
+  expiryDate?: string
 }
 
 /**

@@ -1,9 +1,13 @@
 import type { KeyName } from '../../config/schema.js'
 import type { Health } from '../core/health.js'
 
-/** A card or document presented at a reader; `text` holds personal data and never leaves memory. */
+/**
+ * A card or document presented at a reader; `text` holds personal data and never leaves memory. A
+ * `chip` is a CCCD chip in the NFC reader's field (its `text` is empty: it is read only with a key,
+ * docs/emrtd.md, "In the station").
+ */
 export interface CardPresented {
-  kind: 'cccd' | 'mrz' | 'nfc' | 'wiegand' | 'unknown'
+  kind: 'cccd' | 'mrz' | 'nfc' | 'wiegand' | 'chip' | 'unknown'
   text: string
 }
 

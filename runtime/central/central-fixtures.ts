@@ -33,7 +33,10 @@ export interface FixtureBill {
 
 export interface FixtureDossierStep {
   step: string
+  /** Vietnamese, as the agency writes it. */
   title: string
+  /** The same in English, for a resident who chose English. */
+  titleEn: string
   state: 'done' | 'current' | 'pending'
   /** ISO 8601 UTC, when the step was reached. */
   at?: string
@@ -42,6 +45,11 @@ export interface FixtureDossierStep {
 export interface FixtureDossier {
   /** Matched ignoring case and anything but letters and digits (so `26010001` finds `2601-0001`). */
   code: string
+  /**
+   * SHA-256 (hex) of the ID number of the resident it belongs to: central answers only for them,
+   * and the fixture holds no ID number.
+   */
+  ownerSha256: string
   title: string
   /** A status code the flow turns into text: processing, completed, needs_documents, rejected … */
   status: string
@@ -141,8 +149,11 @@ function checkDossier(value: unknown, where: string): FixtureDossier {
   const record = requireRecord(value, where)
   const steps = record['steps']
   if (!Array.isArray(steps)) throw invalid(where, 'steps', 'an array')
+  const ownerSha256 = requireString(record, 'ownerSha256', where)
+  if (!/^[0-9a-f]{64}$/.test(ownerSha256)) throw invalid(where, 'ownerSha256', 'a SHA-256 in lower-case hex')
   return {
     code: requireString(record, 'code', where),
+    ownerSha256,
     title: requireString(record, 'title', where),
     status: requireString(record, 'status', where),
     updatedAt: requireString(record, 'updatedAt', where),
@@ -161,6 +172,7 @@ function checkStep(value: unknown, where: string): FixtureDossierStep {
   return {
     step: requireString(record, 'step', where),
     title: requireString(record, 'title', where),
+    titleEn: requireString(record, 'titleEn', where),
     state,
     ...(at === undefined ? {} : { at }),
   }

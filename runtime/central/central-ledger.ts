@@ -1,6 +1,6 @@
 /**
  * The reference central's memory and its answers to station requests: fixture data plus what
- * happened since start (bills paid, exam slots booked). No I/O and no clock: time is passed in.
+ * happened since start (bills paid, exam slots booked, dossiers taken in). No I/O and no clock: time is passed in.
  */
 import {
   BILL_SERVICES,
@@ -9,6 +9,8 @@ import {
   type FixtureDepartment,
   type FixtureDossierStep,
 } from './central-fixtures.js'
+import { createHash } from 'node:crypto'
+import { referenceFromId } from '../kiosk/reference-code.js'
 
 /** Reply to bill.lookup. */
 export type BillAnswer =
@@ -25,10 +27,23 @@ export type BillAnswer =
       status: 'unpaid' | 'paid'
     }
 
-/** Reply to dossier.status. */
+/**
+ * Reply to dossier.status. `step`/`stepEn`: the step the dossier is at (the current one, else the
+ * last one done). Not found also when the dossier belongs to someone else: a stranger learns nothing.
+ */
 export type DossierAnswer =
   | { found: false; code: string }
-  | { found: true; code: string; title: string; status: string; updatedAt: string; steps: FixtureDossierStep[] }
+  | { found: true; code: string; title: string; status: string; updatedAt: string; step: string; stepEn: string; steps: FixtureDossierStep[] }
+
+/** A dossier a station took in (submit-dossier), known by the reference code the resident was given. */
+interface ReceivedDossier {
+  reference: string
+  owner: string
+  receivedAt: string
+}
+
+/** Station flows whose submissions are dossiers a resident can then track by their reference code. */
+export const DOSSIER_FLOWS: readonly string[] = ['submit-dossier']
 
 /** One free slot: its id (for exam.book), its date and time in Vietnam, and the room. */
 export interface FreeSlot {
@@ -92,6 +107,8 @@ export class CentralLedger {
   readonly #bookings = new Map<string, string>()
   /** `<department>.<date>` -> last ticket number issued. */
   readonly #ticketCounters = new Map<string, number>()
+  /** Reference code (digits) -> a dossier a station took in. */
+  readonly #received = new Map<string, ReceivedDossier>()
 
   constructor(fixtures: CentralFixtures) {
     this.#fixtures = fixtures
@@ -113,9 +130,9 @@ export class CentralLedger {
         return this.lookupBill(service, customer)
       }
       case 'dossier.status': {
-        const { code } = params
+        const { code, personalId } = params
         if (typeof code !== 'string' || code.length === 0) return { error: 'dossier.status needs code' }
-        return this.dossierStatus(code)
+        return this.dossierStatus(code, typeof personalId === 'string' ? personalId : undefined)
       }
       case 'exam.slots': {
         const { department, date } = params
@@ -164,12 +181,47 @@ export class CentralLedger {
     return { bill: billId, amount: bill.amount, paidAt }
   }
 
-  dossierStatus(code: string): DossierAnswer {
+  /**
+   * The dossier with this code (central's `2601-0001`) or reference code (a station's
+   * `0123-4567-8901`), when it belongs to `personalId`; `{ found: false }` otherwise, whether it does
+   * not exist or is someone else's.
+   */
+  dossierStatus(code: string, personalId: string | undefined): DossierAnswer {
     const wanted = normalizeCode(code)
     const dossier = this.#fixtures.dossiers.find((d) => normalizeCode(d.code) === wanted)
-    if (!dossier) return { found: false, code }
-    const { title, status, updatedAt, steps } = dossier
-    return { found: true, code: dossier.code, title, status, updatedAt, steps: steps.map((step) => ({ ...step })) }
+    if (dossier) {
+      if (personalId === undefined || dossier.ownerSha256 !== sha256Hex(personalId)) return { found: false, code }
+      const { title, status, updatedAt, steps } = dossier
+      const at = currentStep(steps)
+      return { found: true, code: dossier.code, title, status, updatedAt, step: at?.title ?? '', stepEn: at?.titleEn ?? '', steps: steps.map((step) => ({ ...step })) }
+    }
+    const received = this.#received.get(wanted)
+    if (!received || personalId === undefined || received.owner !== personalId) return { found: false, code }
+    const step: FixtureDossierStep = { step: 'received', title: 'Tiếp nhận hồ sơ', titleEn: 'Received', state: 'current', at: received.receivedAt }
+    return {
+      found: true,
+      code: received.reference,
+      title: 'Hồ sơ nộp tại trạm',
+      status: 'received',
+      updatedAt: received.receivedAt,
+      step: step.title,
+      stepEn: step.titleEn,
+      steps: [step],
+    }
+  }
+
+  /**
+   * Takes in a station's submission: one of DOSSIER_FLOWS with the resident's ID number becomes a
+   * dossier its owner can track by the reference code the station printed (derived from `id`).
+   */
+  recordSubmission(submission: { id: string; flow: unknown; data: unknown; receivedAt: string }): void {
+    if (typeof submission.flow !== 'string' || !DOSSIER_FLOWS.includes(submission.flow)) return
+    const data = isRecord(submission.data) ? submission.data : {}
+    const identity = isRecord(data['identity']) ? data['identity'] : {}
+    const owner = identity['personalId']
+    if (typeof owner !== 'string' || owner === '') return
+    const reference = referenceFromId(submission.id)
+    this.#received.set(normalizeCode(reference), { reference, owner, receivedAt: submission.receivedAt })
   }
 
   /**
@@ -217,6 +269,15 @@ export class CentralLedger {
   #department(id: string): FixtureDepartment | undefined {
     return this.#fixtures.departments.find((d) => d.id === id)
   }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** The step a dossier is at: the current one, else the last one done. */
+function currentStep(steps: readonly FixtureDossierStep[]): FixtureDossierStep | undefined {
+  return steps.find((step) => step.state === 'current') ?? steps.filter((step) => step.state === 'done').at(-1)
 }
 
 /** When a slot begins: `HH:MM` on `YYYY-MM-DD` in Vietnam (UTC+7), as ms since the epoch. */

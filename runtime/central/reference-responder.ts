@@ -330,6 +330,7 @@ export class ReferenceCentral implements Service {
     const known = this.#submissions.get(id)
     if (known) known.copies += 1
     else {
+      this.#ledger.recordSubmission({ id, flow: record['flow'], data: record['data'], receivedAt: new Date(this.#clock.now()).toISOString() })
       this.#submissions.set(id, {
         stationId,
         id,

@@ -24,6 +24,8 @@ const SIM_USAGE = `usage:
   station sim press <0-9|ok|back>...
   station sim card cccd '<qr text>'
   station sim card mrz <line1> <line2> <line3>
+  station sim card chip '<qr text>' [--tamper dg1|dg13] [--unknown-csca] [--wrong-can] [--pull-after <apdus>]
+  station sim card remove            (takes the chip off the NFC reader)
   station sim card nfc <uid-hex> | wiegand <bits> | raw <hex bytes>
   station sim screen
   station sim receipt
@@ -33,7 +35,15 @@ const SIM_USAGE = `usage:
   station sim tamper <open|closed>`
 
 /** `station sim …`: acts as a resident on a running simulated station. */
-export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo): Promise<number> {
+/** The faults `sim card chip` can put in the simulated chip (docs/emrtd.md, "Simulated chip"). */
+export interface SimChipOptions {
+  tamper?: string
+  unknownCsca?: boolean
+  wrongCan?: boolean
+  pullAfter?: string
+}
+
+export async function simCommand(socket: string, args: readonly string[], json: boolean, io: ClientIo, chip: SimChipOptions = {}): Promise<number> {
   const [action, ...rest] = args
   try {
     switch (action) {
@@ -44,9 +54,18 @@ export async function simCommand(socket: string, args: readonly string[], json: 
       }
       case 'card': {
         const [kind, ...values] = rest
-        if (!kind || values.length === 0) return usage(io)
+        if (!kind || (values.length === 0 && kind !== 'remove')) return usage(io)
         const text = kind === 'mrz' ? values : values.join(' ')
-        await controlRequest(socket, 'sim.card', { kind, text })
+        const faults =
+          kind === 'chip'
+            ? {
+                ...(chip.tamper === undefined ? {} : { tamper: chip.tamper }),
+                ...(chip.unknownCsca === true ? { unknownCsca: true } : {}),
+                ...(chip.wrongCan === true ? { wrongCan: true } : {}),
+                ...(chip.pullAfter === undefined ? {} : { pullAfter: Number(chip.pullAfter) }),
+              }
+            : {}
+        await controlRequest(socket, 'sim.card', { kind, text, ...faults })
         return 0
       }
       case 'screen': {

@@ -20,7 +20,7 @@ export interface VirtualStationProps {
   rows?: number
 }
 
-const HELP = ['0-9 digits', 'Enter ok', 'Backspace/Esc back', 'c card', 'x bad card', 'w Wiegand card', 'p paper', 'r receipt QR', 't tamper', 'm leave maintenance', '↑/↓ roll', 'q quit']
+const HELP = ['0-9 digits', 'Enter ok', 'Backspace/Esc back', 'c card', 'h chip', 'x bad card', 'w Wiegand card', 'p paper', 'r receipt QR', 't tamper', 'm leave maintenance', '↑/↓ roll', 'q quit']
 
 /** Receipt width of the simulated printer (config/sim.yaml hardware.printer.lineWidthChars). */
 const PAPER_COLS = 32
@@ -114,6 +114,10 @@ export function VirtualStation({ request, onQuit, pollIntervalMs = 150, columns 
       const qr = SAMPLE_CCCD_QRS[cardsPresented.current % SAMPLE_CCCD_QRS.length] ?? ''
       cardsPresented.current += 1
       act('sim.card', { kind: 'cccd', text: qr }, 'sample CCCD presented')
+    } else if (input === 'h') {
+      // The chip of the sample card last presented (or the first): its CAN comes from that QR.
+      const qr = SAMPLE_CCCD_QRS[Math.max(0, cardsPresented.current - 1) % SAMPLE_CCCD_QRS.length] ?? ''
+      act('sim.card', { kind: 'chip', text: qr }, 'sample CCCD chip on the reader')
     } else if (input === 'x') act('sim.card', { kind: 'cccd', text: BAD_CCCD_QR }, 'invalid CCCD presented')
     else if (input === 'w') act('sim.card', { kind: 'wiegand', text: SAMPLE_WIEGAND_BITS }, 'Wiegand card presented')
     else if (input === 't') {

@@ -5,7 +5,7 @@ import type { DeviceDeps } from './device-deps.js'
 import { displayDevice } from './display-device.js'
 import { buzzerDevice, statusLedsDevice, type BuzzerDevice, type StatusLedsDevice } from './indicator-devices.js'
 import { keypadDevice } from './keypad-device.js'
-import { nfcDevice } from './nfc-device.js'
+import { nfcDevice, type NfcDevice } from './nfc-device.js'
 import { printerDevice } from './printer-device.js'
 import { scannerDevice } from './scanner-device.js'
 import { tamperDevice } from './tamper-device.js'
@@ -19,6 +19,8 @@ export interface StationDevices {
   leds: StatusLedsDevice | null
   /** The buzzer, when hardware.buzzer is enabled. */
   buzzer: BuzzerDevice | null
+  /** The NFC reader, when hardware.nfc is enabled: what reads CCCD chips. */
+  nfc: NfcDevice | null
 }
 
 /** Drivers on the chosen transports, each wrapped as a supervised service that reports health. */
@@ -28,13 +30,14 @@ export function stationDevices(deps: DeviceDeps): StationDevices {
   const printer = printerDevice(deps)
   const leds = settings.leds.enabled ? statusLedsDevice(deps) : null
   const buzzer = settings.buzzer.enabled ? buzzerDevice(deps) : null
+  const nfc = settings.nfc.enabled ? nfcDevice(deps) : null
   return {
     services: [
       display.service,
       keypadDevice(deps),
       scannerDevice(deps),
       printer.service,
-      ...(settings.nfc.enabled ? [nfcDevice(deps)] : []),
+      ...(nfc ? [nfc.service] : []),
       ...(settings.wiegand.enabled ? [wiegandDevice(deps)] : []),
       ...(settings.tamper.enabled ? [tamperDevice(deps)] : []),
       ...(leds ? [leds.service] : []),
@@ -44,5 +47,6 @@ export function stationDevices(deps: DeviceDeps): StationDevices {
     printer: printer.printer,
     leds,
     buzzer,
+    nfc,
   }
 }

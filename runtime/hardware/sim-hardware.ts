@@ -20,6 +20,15 @@ import type { Hardware } from './hardware.js'
 import type { SimDevice, SimRig } from './sim-rig.js'
 
 /**
+ * The simulated PN532 passes an APDU to its simulated chip in the same thread, and PACE's point
+ * multiplications there take tens of ms (more on a loaded machine) before the ACK is readable; a real
+ * PN532 ACKs within a few ms and the card's time counts against the response deadline instead. Over
+ * HSU a lost frame shows only as a missing ACK, so there the deadline stays short (faults are found
+ * in time) and chips are best simulated on I2C, the default.
+ */
+const SIM_PN532_ACK_TIMEOUT_MS = 2000
+
+/**
  * Every device of `config` as a simulated chip with the device's own rules, on an in-memory I2C bus,
  * serial cables and one GPIO chip, and the rig to act on those chips. Loads no native module.
  */
@@ -82,7 +91,7 @@ export function openSimHardware(config: HardwareConfig, clock: Clock): { hardwar
     async openNfcTransport(transportClock) {
       if (!nfc) throw new StationError('E_DEVICE_ABSENT', 'no NFC reader is configured (hardware.nfc.enabled is false)')
       if (config.nfc.interface === 'i2c') {
-        return { transport: new Pn532I2cTransport(bus, { clock: transportClock, address: config.nfc.address }), close: async () => undefined }
+        return { transport: new Pn532I2cTransport(bus, { clock: transportClock, address: config.nfc.address, ackTimeoutMs: SIM_PN532_ACK_TIMEOUT_MS }), close: async () => undefined }
       }
       if (unplugged.has('nfc')) throw absent('nfc', config.nfc.path)
       const cable = SimSerialLink.pair(config.nfc.path)

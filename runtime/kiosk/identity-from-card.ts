@@ -5,7 +5,12 @@ import type { Identity } from '../../flows/engine/identity.js'
 import { isStationError, messageOf } from '../core/errors.js'
 import type { CardPresented } from '../bus/events.js'
 
-export type CardResult = { ok: true; identity: Identity } | { ok: false; reason: string; code: string }
+/**
+ * A card read, or why it was refused. `reason` is safe to log and send; `chipReason` is a chip's
+ * refusal code (drivers/emrtd/chip-errors.ts: `dg_hash_mismatch`, `csca_unknown` …), when the chip's
+ * reading or passive authentication refused it rather than the identity checks.
+ */
+export type CardResult = { ok: true; identity: Identity } | { ok: false; reason: string; code: string; chipReason?: string }
 
 /**
  * Turns what a reader delivered into an Identity, or a reason the card was refused. The reason
@@ -39,6 +44,7 @@ export function identityFromCard(card: CardPresented, today: Date): CardResult {
           name: record.name,
           birthDate: record.birthDate,
           sex: record.sex,
+          ...(record.expiry === null ? {} : { expiryDate: record.expiry }),
         },
       }
     }
@@ -59,7 +65,7 @@ export function identityFromCard(card: CardPresented, today: Date): CardResult {
 }
 
 /** Codec messages describe the failed rule; strip anything digit-heavy in case one quotes input. */
-function safeReason(error: unknown): string {
+export function safeReason(error: unknown): string {
   return (
     messageOf(error)
       // The QR codec quotes a malformed date field verbatim: a birth date with separators, or (after a

@@ -14,10 +14,13 @@ import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
 import { acceptsIdentity, currentStep, transition } from '../../flows/engine/session-machine.js'
 import { initialState, type EventFields, type SessionEffect, type SessionEvent, type SessionState } from '../../flows/engine/session-state.js'
-import { chooseOneTo, KIOSK_TEXTS } from '../../flows/engine/station-texts.js'
+import { chooseOneTo, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage } from '../../flows/engine/station-texts.js'
 import type { CardPresented } from '../bus/events.js'
-import { identityFromCard } from './identity-from-card.js'
+import { chipAccessFrom, type ChipAccessKeys } from './chip-access.js'
+import { CHIP_TEXTS, chipRefusalText } from './chip-texts.js'
+import { identityFromCard, type CardResult } from './identity-from-card.js'
 import { referenceFromId } from './reference-code.js'
+import { FULLY_AVAILABLE, missingNeed, type MissingNeed, type StationAvailability } from './station-availability.js'
 
 export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
 
@@ -37,6 +40,23 @@ export interface KioskSettings {
   /** Named at the head of every receipt (config `station.site`, `station.agency`); null: not set. */
   site: string | null
   agency: string | null
+}
+
+/**
+ * Reading a CCCD chip for a scan_id step that accepts `chip` (docs/emrtd.md, "In the station"):
+ * `idle`, `can` while the resident types the CAN, `reading` while the station reads it. `attempt`
+ * numbers the reads, so a late result of an old one is told apart.
+ */
+export interface KioskChip {
+  mode: 'idle' | 'can' | 'reading'
+  typed: string
+  attempt: number
+  /** A chip was put on the reader during this visit (it may still lie there). */
+  seen: boolean
+  /** Where the keys of the read in progress came from: a card read before, or the resident's typing. */
+  keysFrom: 'card' | 'typed'
+  /** The read started by itself on entering the step: a card no longer there is no error. */
+  background: boolean
 }
 
 /** The session being run: its flow (the definition it started with), its machine state and its number. */
@@ -62,6 +82,9 @@ export interface KioskState {
   page: number
   /** What shows under a notice, and comes back when it goes. */
   screen: Screen | null
+  /** The running flow's own screen: what comes back after the chip's screens. */
+  flowScreen: Screen | null
+  chip: KioskChip
   /** Timer ids (`k<n>`), or null. */
   timers: { idle: string | null; end: string | null; notice: string | null }
   nextId: number
@@ -82,12 +105,16 @@ export interface KioskInputs {
   flows: () => FlowDefinition[]
   /** Whether submissions are reaching central now (a hint on the welcome screen). */
   online: () => boolean
+  /** What the station can do now (devices, central): a procedure it cannot finish is refused with the reason; absent: everything. */
+  available?: () => StationAvailability
 }
 
 export type KioskEvent =
   | { kind: 'start' }
   | { kind: 'key'; key: KeyName }
   | { kind: 'card'; card: CardPresented }
+  /** What reading the chip gave, for read number `attempt`. */
+  | { kind: 'chipRead'; attempt: number; result: CardResult }
   | { kind: 'unreadable' }
   | { kind: 'settings'; settings: KioskSettings }
   | { kind: 'maintenance'; on: boolean }
@@ -120,6 +147,8 @@ export type KioskEffect =
   | { kind: 'storeFailed'; code: string }
   /** The restarting screen shows: whoever waits for it may stop the station. */
   | { kind: 'restartingShown' }
+  /** Read the CCCD chip in the reader's field with these keys; the result comes back as `chipRead`. */
+  | { kind: 'readChip'; attempt: number; access: ChipAccessKeys }
 
 export interface KioskSetup {
   settings: KioskSettings
@@ -141,6 +170,8 @@ export function initialKioskState(setup: KioskSetup): KioskState {
     menuFlows: [],
     page: 0,
     screen: null,
+    flowScreen: null,
+    chip: idleChip(0),
     timers: { idle: null, end: null, notice: null },
     nextId: 1,
     accepting: true,
@@ -172,6 +203,21 @@ function submits(flow: FlowDefinition): boolean {
   return false
 }
 
+/**
+ * A screen for whoever walks up, before a language is chosen: the title in Vietnamese, then the
+ * title in English and the body in both, one row each (KIOSK_TEXTS keeps these to one row).
+ */
+function bilingual(title: LocalizedText, body: LocalizedText): Screen {
+  const rows = [title.en, body.vi, body.en].filter((row, index, all) => row !== '' && (index === 0 ? row !== title.vi : row !== all[index - 1]))
+  return { title: title.vi, body: rows.join('\n') }
+}
+
+const NEED_TEXTS: Record<MissingNeed, LocalizedText> = { central: KIOSK_TEXTS.needCentral, printer: KIOSK_TEXTS.needPrinter, reader: KIOSK_TEXTS.needReader }
+
+function idleChip(attempt: number): KioskChip {
+  return { mode: 'idle', typed: '', attempt, seen: false, keysFrom: 'card', background: false }
+}
+
 function textIn(language: Language, text: LocalizedText): string {
   return text[language]
 }
@@ -184,7 +230,7 @@ class KioskRun {
     state: KioskState,
     readonly inputs: KioskInputs,
   ) {
-    this.s = { ...state, timers: { ...state.timers } }
+    this.s = { ...state, timers: { ...state.timers }, chip: { ...state.chip } }
   }
 
   handle(event: KioskEvent): void {
@@ -195,7 +241,9 @@ class KioskRun {
       case 'key':
         return this.#key(event.key)
       case 'card':
-        return this.#card(event.card)
+        return event.card.kind === 'chip' ? this.#chipPresented() : this.#card(event.card)
+      case 'chipRead':
+        return this.#chipRead(event.attempt, event.result)
       case 'unreadable':
         if (s.phase === 'maintenance' || s.phase === 'restarting') return
         this.#touch()
@@ -210,7 +258,7 @@ class KioskRun {
           this.#endSession('cancelled')
           this.#clearTimers()
           this.#enterPhase('maintenance')
-          this.#show({ title: this.#text(KIOSK_TEXTS.maintenanceTitle), body: this.#text(KIOSK_TEXTS.maintenanceBody) })
+          this.#show(bilingual(KIOSK_TEXTS.maintenanceTitle, KIOSK_TEXTS.maintenanceBody))
         } else if (s.phase === 'maintenance') {
           this.#toWelcome()
         }
@@ -271,6 +319,9 @@ class KioskRun {
       case 'menu':
         return this.#menuKey(key)
       case 'session':
+        if (s.chip.mode === 'can') return this.#canKey(key)
+        // The chip is being read: keys wait until it is done.
+        if (s.chip.mode === 'reading') return
         return this.#toSession({ kind: 'key', key })
       case 'ended':
         return this.#toWelcome()
@@ -317,6 +368,128 @@ class KioskRun {
     }
   }
 
+  /**
+   * A CCCD chip came into the reader's field. It cannot be read without a key, so it is read when a
+   * scan_id step that accepts `chip` waits (now, or once the resident has chosen the procedure),
+   * with the CAN of a card read before or the one the resident types (docs/emrtd.md, "In the station").
+   */
+  #chipPresented(): void {
+    const s = this.s
+    if (s.phase === 'maintenance' || s.phase === 'restarting') return
+    if (s.keypadDown && s.phase === 'welcome') return
+    this.#touch()
+    if (s.phase === 'welcome' || s.phase === 'ended') {
+      if (!this.inputs.flows().some((flow) => acceptsIdentitySource(flow, 'chip'))) {
+        this.#event('card.rejected', { kind: 'chip', reason: 'no procedure accepts this card' })
+        return this.#notice(KIOSK_TEXTS.cardNotUsed, KIOSK_TEXTS.cardNotUsedHint)
+      }
+      this.#endSession('cancelled')
+      s.language = s.settings.defaultLanguage
+      this.#toMenu()
+    }
+    s.chip.seen = true
+    if (s.phase === 'session') this.#readChipIfWanted(false)
+  }
+
+  /** The running session waits at a scan_id step that accepts the chip. */
+  #chipWanted(): boolean {
+    const session = this.s.session
+    if (!session || session.state.status === 'ended') return false
+    const step = currentStep(session.flow, session.state)
+    return step?.kind === 'scan_id' && step.accept.includes('chip')
+  }
+
+  #readChipIfWanted(background: boolean): void {
+    const s = this.s
+    if (s.chip.mode !== 'idle' || !this.#chipWanted()) return
+    const keys = chipAccessFrom(s.session?.state.identity ?? s.identity)
+    if (keys === null) return this.#askCan()
+    this.#readChip(keys, 'card', background)
+  }
+
+  #askCan(): void {
+    const s = this.s
+    if (s.chip.mode !== 'can') this.#event('card.can_asked', {})
+    s.chip.mode = 'can'
+    s.chip.typed = ''
+    this.#showCan()
+  }
+
+  #showCan(): void {
+    this.#show({ title: this.#text(CHIP_TEXTS.canTitle), body: this.#text(CHIP_TEXTS.canBody), input: this.s.chip.typed })
+  }
+
+  /** Digits fill the CAN (6 at most), back takes one off (or leaves the CAN screen), OK reads the chip. */
+  #canKey(key: KeyName): void {
+    const chip = this.s.chip
+    if (/^\d$/.test(key)) {
+      if (chip.typed.length < 6) chip.typed += key
+      return this.#showCan()
+    }
+    if (key === 'back') {
+      if (chip.typed !== '') {
+        chip.typed = chip.typed.slice(0, -1)
+        return this.#showCan()
+      }
+      chip.mode = 'idle'
+      return this.#showFlowScreen()
+    }
+    if (chip.typed.length !== 6) return this.#notice(CHIP_TEXTS.canTooShort, CHIP_TEXTS.canBody, INVALID_KEY_NOTICE_MS)
+    this.#readChip({ can: chip.typed }, 'typed', false)
+  }
+
+  #readChip(access: ChipAccessKeys, keysFrom: KioskChip['keysFrom'], background: boolean): void {
+    const chip = this.s.chip
+    chip.mode = 'reading'
+    chip.attempt += 1
+    chip.keysFrom = keysFrom
+    chip.background = background
+    this.#show({ title: this.#text(CHIP_TEXTS.readingTitle), body: this.#text(CHIP_TEXTS.readingBody) })
+    this.effects.push({ kind: 'readChip', attempt: chip.attempt, access })
+  }
+
+  #chipRead(attempt: number, result: CardResult): void {
+    const s = this.s
+    const chip = s.chip
+    if (attempt !== chip.attempt || chip.mode !== 'reading') return
+    chip.mode = 'idle'
+    this.#touch()
+    const held = s.session?.state.identity ?? s.identity
+    if (result.ok && held !== null && held.source !== 'chip' && held.personalId !== null && held.personalId !== result.identity.personalId) {
+      return this.#chipRefused({ ok: false, reason: 'identity_mismatch', code: 'E_CARD_INVALID', chipReason: 'identity_mismatch' })
+    }
+    if (!result.ok) return this.#chipRefused(result)
+    this.#event('card.accepted', { kind: 'chip' })
+    s.identity = result.identity
+    this.#showFlowScreen()
+    const session = s.session
+    if (session && acceptsIdentity(session.flow, session.state, result.identity)) this.#toSession({ kind: 'identity', identity: result.identity })
+  }
+
+  /** Says why on a notice over the flow's screen (or, for a CAN the resident typed wrong, over the CAN screen). */
+  #chipRefused(result: Extract<CardResult, { ok: false }>): void {
+    const chip = this.s.chip
+    const reason = result.chipReason ?? result.reason
+    this.#log('warn', { reason, code: result.code, kind: 'chip' }, 'card refused')
+    this.#event('card.rejected', { kind: 'chip', reason })
+    // Read on its own when the step came: a card that is no longer there is simply awaited.
+    if (chip.background && reason === 'card_lost') return this.#showFlowScreen()
+    if (reason === 'access_denied' && chip.keysFrom === 'typed') {
+      chip.mode = 'can'
+      chip.typed = ''
+      this.#showCan()
+    } else {
+      this.#showFlowScreen()
+    }
+    if (result.chipReason === undefined) return this.#notice(KIOSK_TEXTS.cardRejected, KIOSK_TEXTS.cardUnreadableHint)
+    const text = chipRefusalText(reason)
+    this.#notice(text.title, text.body)
+  }
+
+  #showFlowScreen(): void {
+    if (this.s.flowScreen !== null) this.#show(this.s.flowScreen)
+  }
+
   #welcomeKey(key: KeyName): void {
     const s = this.s
     if (key === '1') s.language = 'vi'
@@ -335,9 +508,24 @@ class KioskRun {
     }
     const index = Number(key) - 1
     const flow = Number.isInteger(index) ? s.menuFlows[index] : undefined
-    if (flow) return this.#startFlow(flow)
+    if (flow) {
+      // Only what the resident sees can be chosen: a procedure on another page of the menu is not started.
+      if (this.#menuLayout().optionPages[index] !== this.#menuPage()) return this.#invalidKey(key, notOnThisPage(key))
+      return this.#startFlow(flow)
+    }
     const count = s.menuFlows.length
     this.#invalidKey(key, count > 0 ? chooseOneTo(count) : KIOSK_TEXTS.noFlows)
+  }
+
+  #menuLayout(): { pageCount: number; optionPages: number[] } {
+    const { cols, rows } = this.s.display
+    return renderScreen(this.#menuScreen(), { cols, rows, page: 0, more: this.#text(FLOW_TEXTS.more) })
+  }
+
+  /** The menu page showing (key 0 counts up; the layout wraps it). */
+  #menuPage(): number {
+    const { pageCount } = this.#menuLayout()
+    return pageCount > 0 ? this.s.page % pageCount : 0
   }
 
   /** A key that means nothing here: say so briefly, and tell operations (menu keys are not personal data). */
@@ -353,6 +541,12 @@ class KioskRun {
       this.#log('info', { flow: flow.id }, 'procedure refused: storage full')
       return this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
     }
+    const missing = missingNeed(flow, this.inputs.available?.() ?? FULLY_AVAILABLE, s.identity?.source ?? null)
+    if (missing !== undefined) {
+      this.#log('info', { flow: flow.id, missing }, 'procedure refused: the station cannot finish it now')
+      this.#event('procedure.unavailable', { flow: flow.id, missing })
+      return this.#notice(KIOSK_TEXTS.unavailableTitle, NEED_TEXTS[missing])
+    }
     this.#enterPhase('session')
     s.notRecorded = false
     s.serial += 1
@@ -364,7 +558,11 @@ class KioskRun {
   /** Runs an event through the current session's machine and takes its effects on. */
   #toSession(event: SessionEvent): void {
     const session = this.s.session
-    if (session) this.#runSession(session, event)
+    if (!session) return
+    const before = session.state.stepId
+    this.#runSession(session, event)
+    // A chip put on the reader earlier (it may still lie there) is read when a step that wants it comes.
+    if (this.s.session?.state.stepId !== before && this.s.chip.seen) this.#readChipIfWanted(true)
   }
 
   /** `session` may be one the kiosk has already let go of (it cancels it on the way out). */
@@ -376,7 +574,9 @@ class KioskRun {
     for (const effect of next.effects) {
       switch (effect.kind) {
         case 'show':
-          this.#show(effect.screen)
+          if (current()) this.s.flowScreen = effect.screen
+          // The chip's own screens stay until it is read; the flow's comes back then.
+          if (!current() || this.s.chip.mode === 'idle') this.#show(effect.screen)
           break
         case 'event':
           this.effects.push({ kind: 'event', type: effect.type, fields: effect.fields })
@@ -402,6 +602,8 @@ class KioskRun {
     // The session's state goes with it: identity and answers are wiped.
     s.session = null
     s.identity = null
+    s.chip = idleChip(s.chip.attempt)
+    s.flowScreen = null
     if (s.phase !== 'session') return
     this.#enterPhase('ended')
     // The end screen has its own countdown; the idle one would cut it short.
@@ -454,6 +656,8 @@ class KioskRun {
     // Cancelled after it was let go: its end changes nothing here, and its state (identity, answers) is dropped.
     if (session && session.state.status !== 'ended') this.#runSession(session, { kind: 'cancel', outcome })
     this.s.identity = null
+    this.s.chip = idleChip(this.s.chip.attempt)
+    this.s.flowScreen = null
   }
 
   #toWelcome(): void {
@@ -466,15 +670,16 @@ class KioskRun {
     s.language = s.settings.defaultLanguage
     this.#enterPhase('welcome')
     if (s.keypadDown) {
-      return this.#show({
-        title: this.#text(KIOSK_TEXTS.keypadDownTitle),
-        body: `${this.#text(KIOSK_TEXTS.keypadDownBody)}\n${this.#text(KIOSK_TEXTS.keypadDownHint)}`,
-      })
+      const body = KIOSK_TEXTS.keypadDownBody
+      return this.#show({ title: KIOSK_TEXTS.keypadDownTitle.vi, body: `${body.vi}\n${KIOSK_TEXTS.keypadDownTitle.en}\n${body.en}` })
     }
     // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
-    // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
-    const body = !s.accepting ? KIOSK_TEXTS.notAccepting : this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
-    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options: [...KIOSK_TEXTS.languageOptions[s.language]] })
+    // turn. Nobody has chosen a language yet: every row is in both, or one row in each. Offline,
+    // the hint takes the body's row; with storage full the notice takes title and body.
+    const options = [...KIOSK_TEXTS.languageOptions[s.language]]
+    if (!s.accepting) return this.#show({ title: KIOSK_TEXTS.notAccepting.vi, body: KIOSK_TEXTS.notAccepting.en, options })
+    const body = this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
+    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options })
   }
 
   #toRestarting(): void {
@@ -496,9 +701,13 @@ class KioskRun {
   }
 
   #showMenu(): void {
+    this.#show(this.#menuScreen())
+  }
+
+  #menuScreen(): Screen {
     const s = this.s
-    if (s.menuFlows.length === 0) return this.#show({ title: this.#text(KIOSK_TEXTS.noFlows), body: '' })
-    this.#show({ title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) })
+    if (s.menuFlows.length === 0) return { title: this.#text(KIOSK_TEXTS.noFlows), body: '' }
+    return { title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) }
   }
 
   #enterPhase(phase: Phase): void {
@@ -515,17 +724,19 @@ class KioskRun {
 
   #render(screen: Screen): void {
     const { cols, rows } = this.s.display
-    const probe = renderScreen(screen, { cols, rows, page: 0 })
+    const more = this.#text(FLOW_TEXTS.more)
+    const probe = renderScreen(screen, { cols, rows, page: 0, more })
     // The menu pages itself (key 0); a flow's screen carries the page its session turned to.
     const wanted = this.s.phase === 'menu' ? this.s.page : (screen.page ?? 0)
     const page = probe.pageCount > 0 ? wanted % probe.pageCount : 0
-    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page })
+    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page, more })
     this.effects.push({ kind: 'rows', rows: shown.rows })
   }
 
   #notice(title: LocalizedText, body: LocalizedText, durationMs = NOTICE_MS): void {
     this.#cancelTimer('notice')
-    this.#render({ title: this.#text(title), body: this.#text(body) })
+    // At the welcome screen nobody has chosen a language: say it in both.
+    this.#render(this.s.phase === 'welcome' ? bilingual(title, body) : { title: this.#text(title), body: this.#text(body) })
     this.#startTimer('notice', durationMs)
   }
 

@@ -17,6 +17,9 @@ import type { Logger } from '../core/logger.js'
 import type { Outbox } from '../outbox/outbox-types.js'
 import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
 import { residentView, type ResidentView } from './resident-view.js'
+import { FULLY_AVAILABLE, type StationAvailability } from './station-availability.js'
+import type { ChipAccessKeys } from './chip-access.js'
+import type { CardResult } from './identity-from-card.js'
 
 export type { Phase } from './kiosk-machine.js'
 
@@ -37,6 +40,8 @@ export interface KioskOptions {
   phaseChanged?: (phase: Phase) => void
   /** Whether submissions are reaching central now; shown as a hint on the welcome screen. */
   isOnline: () => boolean
+  /** What the station can do now (devices' health, central); absent: everything. */
+  available?: () => StationAvailability
   defaultLanguage: Language
   /** Printed on receipts ({{station.id}}). */
   stationId: string
@@ -49,6 +54,11 @@ export interface KioskOptions {
   rows: number
   /** Told when the outbox refused a submission (E_OUTBOX_FULL or E_OUTBOX_IO), so storage is looked at again now. */
   storeFailed?: (code: string) => void
+  /**
+   * Reads the CCCD chip in the NFC reader's field with these keys and checks it (runtime/chip/chip-identity.ts);
+   * absent without an NFC reader. Never rejects: a refusal is a result.
+   */
+  readChip?: (access: ChipAccessKeys) => Promise<CardResult>
 }
 
 /** What flows may ask of central; the station passes MQTT-backed calls. */
@@ -210,7 +220,12 @@ export class Kiosk {
     try {
       for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
         const o = this.#o
-        const result = kioskTransition(this.#state, next, { nowMs: o.clock.now(), flows: () => o.flows(), online: () => o.isOnline() })
+        const result = kioskTransition(this.#state, next, {
+          nowMs: o.clock.now(),
+          flows: () => o.flows(),
+          online: () => o.isOnline(),
+          available: () => o.available?.() ?? FULLY_AVAILABLE,
+        })
         this.#state = result.state
         for (const effect of result.effects) this.#run(effect)
       }
@@ -243,6 +258,8 @@ export class Kiosk {
         return o.storeFailed?.(effect.code)
       case 'restartingShown':
         return this.#stopping?.resolve()
+      case 'readChip':
+        return this.#readChip(effect.attempt, effect.access)
     }
   }
 
@@ -292,6 +309,16 @@ export class Kiosk {
         return
       }
     }
+  }
+
+  #readChip(read: number, access: ChipAccessKeys): void {
+    const readChip = this.#o.readChip
+    const result: Promise<CardResult> = readChip
+      ? attempt(() => readChip(access))
+      : Promise.resolve({ ok: false, reason: 'no chip reader', code: 'E_DEVICE_ABSENT', chipReason: 'chip_error' })
+    void result
+      .catch((error: unknown): CardResult => ({ ok: false, reason: 'chip reader failed', code: codeOf(error), chipReason: 'chip_error' }))
+      .then((outcome) => this.#dispatch({ kind: 'chipRead', attempt: read, result: outcome }))
   }
 
   #signal(key: string): AbortSignal {

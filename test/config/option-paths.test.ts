@@ -18,7 +18,7 @@ t.test('the file options are read from the definition: every option of a disk fo
   for (const known of ['dataDir', 'flows.dir', 'storage.keyFile', 'mqtt.passwordFile', 'mqtt.tls.caFile', 'mqtt.tls.certFile', 'mqtt.tls.keyFile', 'control.socketPath']) {
     t.ok(files.includes(known), `${known} is a file option`)
   }
-  t.strictSame(FILE_LIST_OPTIONS.map(dotted), ['ops.trustedKeys', 'central.trustedKeys'])
+  t.strictSame(FILE_LIST_OPTIONS.map(dotted), ['ops.trustedKeys', 'central.trustedKeys', 'identity.cscaFiles'])
   t.ok(files.includes('hardware.gpio.sysfsRoot'), 'a device option that is a folder on disk is found too')
   const serialPorts = optionEntries().filter((entry) => entry.schema.format === 'serial-path').map((entry) => dotted(entry.path))
   t.ok(serialPorts.length > 0, 'the definition has serial ports')

@@ -5,8 +5,8 @@
 import { QR } from './sim-residents.js'
 import { screenText, type StationProcess } from './station-process.js'
 
-/** The reference code on the end screen: XXXX-XXXX in Crockford base32 (runtime/kiosk/reference-code.ts). */
-const REFERENCE = /([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})/
+/** The reference code on the end screen: three groups of four digits (runtime/kiosk/reference-code.ts). */
+const REFERENCE = /(\d{4}-\d{4}-\d{4})/
 
 /**
  * The scanner ignores a scan identical to the last one for a while (a card held in front of it), so

@@ -47,11 +47,11 @@ t.test('a resident files security feedback end to end on a simulated station', a
   t.equal(message.payload.data.identity.personalId, ID_NUMBER, 'central receives the identity it needs')
 
   const done = await waitForScreen(proc, /Cam on/)
-  t.match(done, /[0-9A-Z]{4}-[0-9A-Z]{4}/, 'the reference code stays on the display')
+  t.match(done, /\d{4}-\d{4}-\d{4}/, 'the reference code stays on the display')
   const receipt = await cli('sim', 'receipt')
   t.equal(receipt.code, 0)
   t.match(receipt.stdout, /PHAN ANH AN NINH TRAT TU/)
-  t.match(receipt.stdout, /\[QR\] [0-9A-Z]{4}-[0-9A-Z]{4}/, 'the receipt carries a QR of the reference code')
+  t.match(receipt.stdout, /\[QR\] \d{4}-\d{4}-\d{4}/, 'the receipt carries a QR of the reference code')
   t.match(receipt.stdout, /079\*+01/, 'the receipt shows the masked ID only')
   t.notMatch(receipt.stdout, ID_NUMBER)
 

@@ -17,7 +17,7 @@ import { testDir } from '../support/test-dir.js'
 
 const STATION_ID = 'lobby-test' // set by writeTestConfig
 const PHONE = '0912345678'
-const REFERENCE = /[0-9A-Z]{4}-[0-9A-Z]{4}/
+const REFERENCE = /\d{4}-\d{4}-\d{4}/
 
 interface PrinterHealth {
   state: string

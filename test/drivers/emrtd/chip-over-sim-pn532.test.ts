@@ -10,7 +10,9 @@ import { makeTestIssuer } from '../../../drivers/emrtd/sim-issuer.js'
 import { pn532ApduTransceive } from '../../../drivers/nfc/pn532-apdu-transceive.js'
 import { BRTY, inListPassiveTarget } from '../../../drivers/nfc/pn532-commands.js'
 import { Pn532I2cTransport } from '../../../drivers/nfc/pn532-i2c-transport.js'
-import { SimPn532, SimPn532I2c } from '../../../drivers/nfc/sim-pn532.js'
+import { Pn532HsuTransport } from '../../../drivers/nfc/pn532-hsu-transport.js'
+import { SimPn532, SimPn532Hsu, SimPn532I2c } from '../../../drivers/nfc/sim-pn532.js'
+import { SimSerialLink } from '../../../drivers/serial/sim-serial-link.js'
 import { systemClock } from '../../../runtime/core/clock.js'
 
 const NOW = new Date('2026-06-01T00:00:00Z')
@@ -68,4 +70,20 @@ t.test('an answer longer than one DataIn comes in MI pieces and is put back toge
   const answer = await pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS })(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x00))
   t.same(answer, long)
   t.same(pn532.commands.filter((command) => command.name === 'InDataExchange').map((command) => command.params.length), [6, 1])
+})
+
+t.test('over HSU with the transport as the station opens it, a chip answer of a full frame arrives whole', async (t) => {
+  const { host, device } = SimSerialLink.pair('/dev/serial0')
+  const pn532 = new SimPn532()
+  new SimPn532Hsu(pn532, device)
+  const transport = new Pn532HsuTransport(host, { clock: systemClock })
+  t.teardown(() => transport.close())
+  // Out of LowVbat first, as the reader's start does.
+  await transport.exchange({ code: 0x14, params: Uint8Array.of(0x01, 0x14, 0x01) }, { timeoutMs: LOADED_MACHINE_MS })
+  const chip = new SimChip(card, random)
+  pn532.presentCard({ uid: '08 12 34 56', atqa: '00 04', sak: '20', ats: '05 78 80 70 02', apdu: chip.answer })
+  await transport.exchange(inListPassiveTarget(1, BRTY.iso14443a106), { timeoutMs: LOADED_MACHINE_MS })
+  const read = await readChip(pn532ApduTransceive(transport, { tg: 1, timeoutMs: LOADED_MACHINE_MS }), { can: '000123', randomBytes: random })
+  t.equal(read.access, 'pace-can')
+  t.same(verifyPassiveAuthentication({ sod: read.raw.sod, dataGroups: read.raw.dataGroups, cscaCertificates: [issuer.csca.der], validAt: NOW }).dataGroups, [1, 13])
 })

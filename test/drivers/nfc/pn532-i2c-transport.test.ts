@@ -58,7 +58,7 @@ t.test('writes the frame, polls 1-byte status reads until ready, reads the ACK, 
       'read 7', // status + ACK
       'read 1', // busy
       'read 1',
-      'read 65', // status + 64
+      'read 271', // status + RESPONSE_READ_BYTES
     ],
   )
 })
@@ -207,7 +207,7 @@ t.test('concurrent exchanges run one after the other', async (t) => {
   t.equal(formatHexBytes(a), '03 32 01 06 07')
   t.equal(formatHexBytes(b), '33')
   const secondWrite = bus.transactions.findIndex(({ kind }, index) => kind === 'write' && index > 0)
-  const firstResponse = bus.transactions.findIndex(({ kind, bytes }) => kind === 'read' && bytes.length === 65)
+  const firstResponse = bus.transactions.findIndex(({ kind, bytes }) => kind === 'read' && bytes.length === 271)
   t.ok(firstResponse > 0 && firstResponse < secondWrite, 'the second command goes out after the first response was read')
 })
 

@@ -62,6 +62,33 @@ function rig(options: RigOptions = {}) {
 }
 
 for (const via of ['i2c', 'hsu'] as const) {
+  t.test(`${via}: readCard pauses polling, activates the card afresh and passes APDUs; no ISO 14443-4 card is card_lost`, async (t) => {
+    const { chip, clock, reader, start, wait, names } = rig({ via })
+    await start()
+    const apdus: string[] = []
+    chip.presentCard({ uid: '08 12 34 56', sak: '20', ats: '05 78 80 70 02', apdu: (apdu) => (apdus.push(Buffer.from(apdu).toString('hex')), Uint8Array.of(0x90, 0x00)) })
+    await wait(2 * POLL_MS)
+    const before = names().length
+    const answer = await drive(
+      clock,
+      reader.readCard(async (transceive) => {
+        const first = await transceive(Uint8Array.of(0x00, 0xa4, 0x02, 0x0c, 0x02, 0x01, 0x1c))
+        // Polls due meanwhile wait: nothing but this conversation reaches the chip.
+        await clock.advanceAsync(3 * POLL_MS, 1)
+        await transceive(Uint8Array.of(0x00, 0xb0, 0x00, 0x00, 0x04))
+        return first
+      }, { timeoutMs: 200 }),
+    )
+    t.strictSame([...answer], [0x90, 0x00])
+    t.strictSame(apdus, ['00a4020c02011c', '00b0000004'])
+    t.strictSame(names().slice(before), ['InListPassiveTarget', 'InDataExchange', 'InDataExchange'], 'no poll in between')
+    await wait(2 * POLL_MS)
+    t.equal(names().at(-1), 'InListPassiveTarget', 'polling resumes')
+    chip.presentCard(MIFARE)
+    const error = await drive(clock, reader.readCard(async () => 'never', { timeoutMs: 200 }).catch((caught: unknown) => caught))
+    t.match(error, { code: 'E_DEVICE_PROTOCOL', context: { reason: 'card_lost' } })
+  })
+
   t.test(`${via}: start leaves LowVbat, checks the firmware and sets MxRtyPassiveActivation small`, async (t) => {
     const { chip, reader, start, names } = rig({ via })
     await start()
@@ -79,7 +106,7 @@ for (const via of ['i2c', 'hsu'] as const) {
     t.ok(names().filter((name) => name === 'InListPassiveTarget').length >= 2)
     chip.presentCard(MIFARE)
     await wait(POLL_MS + 10)
-    t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false }])
+    t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false, apdus: false }])
     await wait(3 * HOLD_MS)
     t.equal(cards.length, 1, 'left on the reader: still one read')
     chip.removeCard()
@@ -101,10 +128,10 @@ for (const via of ['i2c', 'hsu'] as const) {
     await wait(2 * POLL_MS)
     chip.presentCard({ uid: '08 AB CD EF', sak: '20', ats: '05 78 80 70 02' })
     await wait(2 * POLL_MS)
-    t.strictSame(cards, [{ uid: '08123456', randomUid: true }])
+    t.strictSame(cards, [{ uid: '08123456', randomUid: true, apdus: true }])
     chip.presentCard({ uid: '04 A2 24 E2 C8 5A 80', atqa: '00 44', sak: '00' })
     await wait(2 * POLL_MS)
-    t.strictSame(cards.at(-1), { uid: '04A224E2C85A80', randomUid: false }, 'another card is a new read at once')
+    t.strictSame(cards.at(-1), { uid: '04A224E2C85A80', randomUid: false, apdus: false }, 'another card is a new read at once')
   })
 
   for (const fault of ['nack', 'eio', 'garbage'] as const satisfies readonly Pn532Fault[]) {
@@ -140,7 +167,7 @@ for (const via of ['i2c', 'hsu'] as const) {
       t.strictSame(states, ['ok', 'degraded', 'faulty', 'ok'], 'recovered without a restart')
       t.match(reader.health(), { detail: { consecutiveFailures: 0 } })
       t.ok(names().slice(before).includes('SAMConfiguration'), 'set up again before polling')
-      t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false }])
+      t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false, apdus: false }])
       t.equal(faults.length, 1)
       t.match(
         logLines.find((line) => line['msg'] === 'NFC reader faulty'),
@@ -161,7 +188,7 @@ t.test('hsu: after a power cycle (asleep, LowVbat) the reader wakes the chip and
   t.equal(reader.health().state, 'ok')
   t.notOk(chip.lowVbat)
   t.equal(chip.passiveActivationRetries, 2)
-  t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false }])
+  t.strictSame(cards, [{ uid: 'DEADBEEF', randomUid: false, apdus: false }])
 })
 
 t.test('i2c: a chip reset to MxRty 0xFF blocks InListPassiveTarget; the reader times out and sets it up again', async (t) => {

@@ -8,35 +8,35 @@ import {
   startProcedureRig,
   startProcedureSession,
 } from '../../support/procedure-rig.js'
-import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
+import type { KeyName } from '../../../config/schema.js'
+import { ID_NUMBER, NAME, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
 
-const trackDossier = bundledFlowUnderTest(t, 'track-dossier', 2)
+const trackDossier = bundledFlowUnderTest(t, 'track-dossier', 3)
 
-t.test('session: each dossier status is shown in words, recorded and printed with the reference', async (t) => {
+t.test('session: each dossier status is shown in words with the step it is at, recorded and printed with the reference', async (t) => {
   const cases = [
-    { code: '26010001', language: 'vi', screen: 'Đang xử lý', paper: 'Trạng thái: Đang xử lý' },
-    { code: '26010002', language: 'en', screen: 'Result is ready', paper: 'Status: result ready' },
-    { code: '26010003', language: 'vi', screen: 'Cần bổ sung giấy tờ', paper: 'Trạng thái: Cần bổ sung giấy tờ' },
-    { code: '26010004', language: 'en', screen: 'Not approved', paper: 'Status: not approved' },
+    { code: '26010001', language: 'vi', screen: 'Đang xử lý, ở bước:\nThẩm định', paper: 'Trạng thái: Đang xử lý', step: 'Bước hiện tại: Thẩm định' },
+    { code: '26010002', language: 'en', screen: 'Result is ready:\nResult', paper: 'Status: result ready', step: 'Current step: Result' },
+    { code: '26010003', language: 'vi', screen: 'Cần bổ sung giấy tờ:\nBổ sung giấy tờ', paper: 'Trạng thái: Cần bổ sung giấy tờ', step: 'Bước hiện tại: Bổ sung giấy tờ' },
   ] as const
-  for (const { code, language, screen, paper } of cases) {
+  for (const { code, language, screen, paper, step } of cases) {
     const s = await startProcedureSession(trackDossier(), language)
     t.equal(s.session.currentStepId, 'code')
     s.type(code)
     s.press('ok')
     await s.settle()
-    t.match(s.effects.requests, [{ name: 'dossier.status', fields: { code }, timeoutMs: 10_000 }])
+    t.match(s.effects.requests, [{ name: 'dossier.status', fields: { code, personalId: ID_NUMBER }, timeoutMs: 10_000 }], 'the ID number goes with the lookup')
     const dashed = `${code.slice(0, 4)}-${code.slice(4)}`
-    t.equal(s.effects.screen.body.split('\n')[1], screen, `${code}: the status in words`)
-    t.match(s.effects.screen.body, dashed)
+    t.equal(s.effects.screen.body, `${screen}\n${language === 'vi' ? 'OK: in phiếu' : 'OK: print a slip'}`, `${code}: the status in words and the step`)
     s.press('ok')
     await s.settle()
     t.match(s.effects.submissions, [
-      { flow: 'track-dossier', flowVersion: 2, data: { language, answers: { code, dossier: { code: dashed, found: true } }, identity: { personalId: ID_NUMBER } } },
+      { flow: 'track-dossier', flowVersion: 3, data: { language, answers: { code, dossier: { code: dashed, found: true } }, identity: { personalId: ID_NUMBER } } },
     ])
     const receipt = s.effects.receipts[0] as Receipt
     const texts = receiptTexts(receipt)
     t.ok(texts.includes(paper), `${code}: the status on paper`)
+    t.ok(texts.includes(step), `${code}: the step on paper`)
     t.ok(texts.some((text) => text.includes(dashed)), 'the dossier code on paper')
     t.ok(texts.includes('K7QX-M2PA'), 'the reference')
     t.strictSame(receiptQrs(receipt), ['K7QX-M2PA'], 'and its QR')
@@ -45,23 +45,55 @@ t.test('session: each dossier status is shown in words, recorded and printed wit
   }
 })
 
+t.test("session (vi, en): another resident's dossier is not found, and nothing of it is shown", async (t) => {
+  for (const [language, text] of [
+    ['vi', 'Không có hồ sơ nào của ông/bà với mã này. OK: nhập lại'],
+    ['en', 'You have no dossier with this code. OK: type it again'],
+  ] as const) {
+    const s = await startProcedureSession(trackDossier(), language)
+    // 2601-0004 belongs to the second synthetic resident, not to this one.
+    s.type('26010004')
+    s.press('ok')
+    await s.settle()
+    t.equal(s.session.currentStepId, 'not_found', language)
+    t.equal(s.effects.screen.body, text)
+    t.notOk(JSON.stringify(s.effects.screens).includes('Không được duyệt'), 'not its status')
+  }
+})
+
+t.test('session (en): a rejected dossier shows the step it stopped at', async (t) => {
+  const s = await startProcedureSession(trackDossier(), 'en')
+  s.effects.requestWith = async () => ({ found: true, code: '2601-0004', title: 'Đăng ký thường trú', status: 'rejected', updatedAt: '2026-01-10T06:00:00.000Z', step: 'Thẩm định: không đạt', stepEn: 'Review: not eligible' })
+  s.type('26010004')
+  s.press('ok')
+  await s.settle()
+  t.equal(s.effects.screen.body, 'Not approved:\nReview: not eligible\nOK: print a slip')
+  s.press('ok')
+  await s.settle()
+  t.ok(receiptTexts(s.effects.receipts[0]).includes('Status: not approved'))
+})
+
 t.test('session: a status central did not tell the flow about is shown as sent', async (t) => {
   const s = await startProcedureSession(trackDossier(), 'en')
-  s.effects.requestWith = async () => ({ found: true, code: '2601-0009', title: 'Hồ sơ mẫu', status: 'archived', updatedAt: '2026-01-10T06:00:00.000Z' })
+  s.effects.requestWith = async () => ({ found: true, code: '2601-0009', title: 'Hồ sơ mẫu', status: 'archived', updatedAt: '2026-01-10T06:00:00.000Z', step: 'Lưu trữ', stepEn: 'Archive' })
   s.type('26010009')
   s.press('ok')
   await s.settle()
-  t.equal(s.effects.screen.body, 'Dossier 2601-0009\narchived\nOK: print a slip')
+  t.equal(s.effects.screen.body, 'archived:\nArchive\nOK: print a slip')
   s.press('ok')
   await s.settle()
   t.ok(receiptTexts(s.effects.receipts[0]).includes('Status: archived'))
 })
 
-t.test('session: a too short code is refused, an unknown code can be typed again', async (t) => {
+t.test('session: a code of neither length is refused, an unknown code can be typed again', async (t) => {
   const s = await startProcedureSession(trackDossier(), 'vi')
   s.type('2601')
   s.press('ok')
-  t.equal(s.effects.screen.body, 'Mã hồ sơ gồm 8 đến 12 chữ số')
+  t.equal(s.effects.screen.body, 'Mã hồ sơ: 8 chữ số. Mã tra cứu: 12 chữ số')
+  s.clock.advance(2000)
+  s.type('2601000100')
+  s.press('ok')
+  t.equal(s.effects.screen.body, 'Mã hồ sơ: 8 chữ số. Mã tra cứu: 12 chữ số', 'ten digits are neither')
   t.equal(s.effects.requests.length, 0)
   s.type('99990000')
   s.press('ok')
@@ -126,36 +158,44 @@ t.test('session: a printer failure keeps the reference code on screen', async (t
   t.equal(s.effects.submissions.length, 1)
 })
 
-t.test('station (vi): a resident tracks a dossier in progress and gets a slip', async (t) => {
+t.test('station (vi): a resident submits a dossier, then tracks it by the reference code the station printed', async (t) => {
   const rig = await startProcedureRig(t)
+  await rig.openProcedure('submit-dossier', 'vi')
+  // The first dossier type, 3 pages, no phone, then confirm.
+  await rig.press('1', '3', 'ok', 'ok')
+  await rig.waitForScreen(/So trang: 3/)
+  await rig.press('ok')
+  const submitted = await rig.waitForScreen(/Da nop ho so/, 8000)
+  const reference = /(\d{4}-\d{4}-\d{4})/.exec(submitted)?.[1]
+  t.ok(reference, `a reference of three groups of four digits on the display (${submitted})`)
+  await rig.waitFor('central has the dossier', () => rig.central.submissions().some((m) => m.flow === 'submit-dossier'))
+
+  await rig.waitForScreen(/Xin chao/, 4000)
   await rig.openProcedure('track-dossier', 'vi')
-  await rig.waitForScreen(/Nhap ma ho so/)
-  await rig.press('2', '6', '0', '1', '0', '0', '0', '1', 'ok')
-  await rig.waitForScreen(/Dang xu ly/)
+  await rig.waitForScreen(/Ma ho so hoac ma tra cuu/)
+  await rig.press(...(Array.from((reference ?? '').replace(/-/g, '')) as KeyName[]), 'ok')
+  await rig.waitForScreen(/Da tiep nhan, buoc: Tiep nhan ho so/)
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'track-dossier', 8000)
-  t.equal(message.payload.flowVersion, 2)
-  t.match(message.payload.data.answers, { code: '26010001', dossier: { code: '2601-0001', status: 'processing' } })
-  const done = await rig.waitForScreen(/Cam on/)
-  const code = /[0-9A-Z]{4}-[0-9A-Z]{4}/.exec(done.replace('2601-0001', ''))?.[0]
-  t.ok(code, 'the reference code is on the display')
-  const paper = await rig.receipt()
-  t.equal(paper.count, 1)
-  const text = (paper.lines ?? []).join('\n')
+  t.equal(message.payload.flowVersion, 3)
+  t.match(message.payload.data.answers, { dossier: { code: reference, status: 'received', step: 'Tiếp nhận hồ sơ' } })
+  await rig.waitForScreen(/Cam on/)
+  const text = ((await rig.receipt()).lines ?? []).join('\n')
   t.match(text, /TRA CUU HO SO/)
-  t.match(text, /Ma ho so: 2601-0001/)
-  t.match(text, /Trang thai: Dang xu ly/)
-  t.ok(code && text.includes(code) && (paper.lines ?? []).includes(`[QR] ${code}`), 'the slip carries the code and its QR')
+  t.match(text, new RegExp(`Ma ho so: ${reference}`))
+  t.match(text, /Buoc hien tai: Tiep nhan ho so/)
+  const asked = rig.central.requests.filter((request) => request.method === 'dossier.status')
+  t.match(asked, [{ body: { personalId: ID_NUMBER } }], 'the lookup carried the ID number to central')
   const logs = rig.logLines.map((line) => JSON.stringify(line)).join('\n')
   for (const secret of [ID_NUMBER, NAME]) t.notOk(logs.includes(secret), `no log line contains ${secret}`)
 })
 
-t.test('station (en): a resident tracks a finished dossier; a silent central is then reported within the timeout', async (t) => {
+t.test('station (en): a resident tracks a finished dossier; another resident asking for it is told there is none', async (t) => {
   const rig = await startProcedureRig(t)
   await rig.openProcedure('track-dossier', 'en')
-  await rig.waitForScreen(/Dossier code/)
+  await rig.waitForScreen(/Dossier or reference code/)
   await rig.press('2', '6', '0', '1', '0', '0', '0', '2', 'ok')
-  await rig.waitForScreen(/Result is ready/)
+  await rig.waitForScreen(/Result is ready: Result/)
   await rig.press('ok')
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'track-dossier', 8000)
   t.match(message.payload.data, { language: 'en', answers: { code: '26010002', dossier: { status: 'completed' } } })
@@ -163,16 +203,23 @@ t.test('station (en): a resident tracks a finished dossier; a silent central is 
   const text = ((await rig.receipt()).lines ?? []).join('\n')
   t.match(text, /DOSSIER STATUS/)
   t.match(text, /Status: result ready/)
+  t.match(text, /Current step: Result/)
 
   await rig.waitForScreen(/Xin chao/, 4000)
-  rig.central.setSilent(true)
+  await rig.openProcedure('track-dossier', 'en', QR_NEXT_RESIDENT)
+  await rig.press('2', '6', '0', '1', '0', '0', '0', '2', 'ok')
+  await rig.waitForScreen(/You have no dossier with this code/)
+  t.equal((await rig.receipt()).count, 1, 'nothing printed for the stranger')
+})
+
+t.test('station (en): a silent central is reported within the timeout', async (t) => {
+  const rig = await startProcedureRig(t, { silent: true })
   await rig.openProcedure('track-dossier', 'en')
   await rig.press('2', '6', '0', '1', '0', '0', '0', '1', 'ok')
   await rig.waitForScreen(/Looking it up/)
   const asked = Date.now()
   await rig.waitForScreen(/Central is not answering/, 13_000)
   t.ok(Date.now() - asked < 12_000, 'given up within the 10 s request timeout')
-  await rig.waitForScreen(/Xin chao/, 4000)
 })
 
 t.test('session: a status that is an object fails the lookup with the reason; no blank status is shown or printed', async (t) => {
@@ -205,7 +252,7 @@ t.test('session: "found": "true" (a text) is not found: the lookup fails with th
 t.test('session: a found dossier without a status, or with a status that is not a code, fails the lookup', async (t) => {
   for (const [status, problem] of [[undefined, 'missing'], ['', 'pattern'], ['Đang xử lý\n', 'characters']] as const) {
     const s = await startProcedureSession(trackDossier(), 'en')
-    s.effects.requestWith = async () => ({ found: true, code: '2601-0001', title: 'Hồ sơ mẫu', status, updatedAt: '2026-01-10T06:00:00.000Z' })
+    s.effects.requestWith = async () => ({ found: true, code: '2601-0001', title: 'Hồ sơ mẫu', status, updatedAt: '2026-01-10T06:00:00.000Z', step: 'Thẩm định', stepEn: 'Review' })
     s.type('26010001')
     s.press('ok')
     await s.settle()
@@ -222,5 +269,5 @@ t.test('session: fields the reply shape does not declare are dropped: the record
   s.press('ok')
   await s.settle()
   const dossier = (s.effects.submissions[0]?.data.answers as Record<string, Record<string, unknown>>)['dossier']
-  t.strictSame(Object.keys(dossier ?? {}).sort(), ['code', 'found', 'status', 'title', 'updatedAt'], 'steps (a list central sends) is not declared')
+  t.strictSame(Object.keys(dossier ?? {}).sort(), ['code', 'found', 'status', 'step', 'stepEn', 'title', 'updatedAt'], 'steps (a list central sends) is not declared')
 })

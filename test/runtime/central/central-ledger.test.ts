@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import type { CentralFixtures } from '../../../runtime/central/central-fixtures.js'
 import { CentralLedger, normalizeCode, vietnamDate } from '../../../runtime/central/central-ledger.js'
+import { referenceFromId } from '../../../runtime/kiosk/reference-code.js'
 
 const NOW_MS = Date.parse('2026-01-05T03:00:00.000Z')
+/** Synthetic ID numbers: the owner of the dossier, and someone else. */
+const OWNER = '079203000001'
+const STRANGER = '001305000002'
 
 function fixtures(): CentralFixtures {
   return {
@@ -33,10 +38,15 @@ function fixtures(): CentralFixtures {
     dossiers: [
       {
         code: '2601-0001',
+        ownerSha256: createHash('sha256').update(OWNER).digest('hex'),
         title: 'Đăng ký khai sinh',
         status: 'processing',
         updatedAt: '2026-01-06T02:30:00.000Z',
-        steps: [{ step: 'received', title: 'Tiếp nhận hồ sơ', state: 'done', at: '2026-01-05T01:15:00.000Z' }],
+        steps: [
+          { step: 'received', title: 'Tiếp nhận hồ sơ', titleEn: 'Received', state: 'done', at: '2026-01-05T01:15:00.000Z' },
+          { step: 'review', title: 'Thẩm định', titleEn: 'Review', state: 'current', at: '2026-01-06T02:30:00.000Z' },
+          { step: 'approval', title: 'Phê duyệt', titleEn: 'Approval', state: 'pending' },
+        ],
       },
     ],
     departments: [
@@ -83,15 +93,23 @@ t.test('a paid bill reads as paid, and paying again repeats the first confirmati
 
 t.test('dossier.status returns title, status and steps, or found false with the code asked', async (t) => {
   const ledger = new CentralLedger(fixtures())
-  t.strictSame(ledger.answer('dossier.status', { code: '26010001' }, NOW_MS), {
+  t.strictSame(ledger.answer('dossier.status', { code: '26010001', personalId: OWNER }, NOW_MS), {
     found: true,
     code: '2601-0001',
     title: 'Đăng ký khai sinh',
     status: 'processing',
     updatedAt: '2026-01-06T02:30:00.000Z',
-    steps: [{ step: 'received', title: 'Tiếp nhận hồ sơ', state: 'done', at: '2026-01-05T01:15:00.000Z' }],
+    step: 'Thẩm định',
+    stepEn: 'Review',
+    steps: [
+      { step: 'received', title: 'Tiếp nhận hồ sơ', titleEn: 'Received', state: 'done', at: '2026-01-05T01:15:00.000Z' },
+      { step: 'review', title: 'Thẩm định', titleEn: 'Review', state: 'current', at: '2026-01-06T02:30:00.000Z' },
+      { step: 'approval', title: 'Phê duyệt', titleEn: 'Approval', state: 'pending' },
+    ],
   })
-  t.strictSame(ledger.answer('dossier.status', { code: '0000' }, NOW_MS), { found: false, code: '0000' })
+  t.strictSame(ledger.answer('dossier.status', { code: '26010001', personalId: STRANGER }, NOW_MS), { found: false, code: '26010001' }, "another resident's dossier is not found")
+  t.strictSame(ledger.answer('dossier.status', { code: '26010001' }, NOW_MS), { found: false, code: '26010001' }, 'nor one asked for without an ID number')
+  t.strictSame(ledger.answer('dossier.status', { code: '0000', personalId: OWNER }, NOW_MS), { found: false, code: '0000' })
   t.match(ledger.answer('dossier.status', {}, NOW_MS), { error: /code/ })
 })
 
@@ -152,6 +170,26 @@ t.test('exam.book issues numbered tickets, hides booked slots and refuses taken,
     t.match(ledger.answer('exam.book', { slot }, NOW_MS), { booked: false, reason: 'unknown slot' }, slot)
   }
   t.match(ledger.answer('exam.book', {}, NOW_MS), { error: /slot/ })
+})
+
+t.test('a dossier a station took in is tracked by the reference code it printed, by its owner only', async (t) => {
+  const ledger = new CentralLedger(fixtures())
+  const id = '3f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f'
+  const reference = referenceFromId(id)
+  ledger.recordSubmission({ id, flow: 'submit-dossier', data: { answers: {}, identity: { source: 'cccd_qr', personalId: OWNER } }, receivedAt: '2026-01-05T03:00:00.000Z' })
+  ledger.recordSubmission({ id: '9f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f', flow: 'security-feedback', data: { identity: { personalId: OWNER } }, receivedAt: '2026-01-05T03:00:00.000Z' })
+  t.strictSame(ledger.answer('dossier.status', { code: reference.replace(/-/g, ''), personalId: OWNER }, NOW_MS), {
+    found: true,
+    code: reference,
+    title: 'Hồ sơ nộp tại trạm',
+    status: 'received',
+    updatedAt: '2026-01-05T03:00:00.000Z',
+    step: 'Tiếp nhận hồ sơ',
+    stepEn: 'Received',
+    steps: [{ step: 'received', title: 'Tiếp nhận hồ sơ', titleEn: 'Received', state: 'current', at: '2026-01-05T03:00:00.000Z' }],
+  })
+  t.match(ledger.answer('dossier.status', { code: reference, personalId: STRANGER }, NOW_MS), { found: false })
+  t.match(ledger.answer('dossier.status', { code: referenceFromId('9f2a9c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f'), personalId: OWNER }, NOW_MS), { found: false }, 'a feedback is not a dossier')
 })
 
 t.test('an unknown method gets an error naming it', async (t) => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { connectAsync, type MqttClient } from 'mqtt'
 import t from 'tap'
+import { ID_NUMBER } from '../../support/sim-residents.js'
 import { loadCentralFixtures } from '../../../runtime/central/central-fixtures.js'
 import { ReferenceCentral, type ReferenceCentralOptions } from '../../../runtime/central/reference-responder.js'
 import { systemClock, type Clock } from '../../../runtime/core/clock.js'
@@ -127,7 +128,7 @@ t.test('answers dossier.status, exam.slots and exam.book, each to its own correl
   await startCentral(t, broker.url, { answerNowMs: () => Date.parse('2026-03-01T00:00:00.000Z') })
   const station = await stationClient(t, broker.url)
   const [dossier, slots] = await Promise.all([
-    station.ask('dossier.status', { code: '2601-0002' }),
+    station.ask('dossier.status', { code: '2601-0002', personalId: ID_NUMBER }),
     station.ask('exam.slots', { department: 'dental', date: '2026-03-02' }),
   ])
   t.match(dossier.payload, {
@@ -259,7 +260,7 @@ t.test('silent mode makes MqttLink.request time out; switched off, answers resum
   clock.advance(5000)
   await t.rejects(asked, { code: 'E_MQTT_UNAVAILABLE', context: { method: 'dossier.status' } })
   central.setSilent(false)
-  const answer = await link.request('dossier.status', { code: '2601-0001' }, { timeoutMs: 5000 })
+  const answer = await link.request('dossier.status', { code: '2601-0001', personalId: ID_NUMBER }, { timeoutMs: 5000 })
   t.match(answer, { found: true, status: 'processing' })
 })
 

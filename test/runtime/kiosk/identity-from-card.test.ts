@@ -32,7 +32,7 @@ t.test('a valid CCCD QR gives the full identity from the card', async (t) => {
 
 t.test('a valid Vietnamese MRZ gives the personal number, the folded name, the birth date and the sex', async (t) => {
   const result = identityFromCard({ kind: 'mrz', text: MRZ }, TODAY)
-  t.same(result, { ok: true, identity: { source: 'mrz', personalId: ID_NUMBER, name: 'NGUYEN VAN AN', birthDate: '2003-08-15', sex: 'male' } })
+  t.same(result, { ok: true, identity: { source: 'mrz', personalId: ID_NUMBER, name: 'NGUYEN VAN AN', birthDate: '2003-08-15', sex: 'male', expiryDate: '2028-08-15' } })
 })
 
 t.test('an MRZ of another state (no Vietnamese personal number) is refused as not a citizen card', async (t) => {

@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import { referenceFromId } from '../../../runtime/kiosk/reference-code.js'
+import { referenceDigits, referenceFromId } from '../../../runtime/kiosk/reference-code.js'
 
-/** Crockford base32: digits and capitals without I, L, O, U; two groups of four. */
-const REFERENCE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/
+/** Twelve digits in three groups of four: all a keypad can type. */
+const REFERENCE = /^\d{4}-\d{4}-\d{4}$/
 
-t.test('a reference code is two groups of four Crockford base32 characters', async (t) => {
-  for (let i = 0; i < 200; i++) {
-    const code = referenceFromId(randomUUID())
-    t.match(code, REFERENCE)
-    t.notMatch(code, /[ILOU]/, 'no letters that read like digits')
-  }
+t.test('a reference code is three groups of four digits, so a resident can type it back', async (t) => {
+  for (let i = 0; i < 200; i++) t.match(referenceFromId(randomUUID()), REFERENCE)
 })
 
 t.test('the same id always gives the same reference code', async (t) => {
@@ -19,18 +15,23 @@ t.test('the same id always gives the same reference code', async (t) => {
   t.equal(referenceFromId(id), referenceFromId(id.toUpperCase()), 'hex case does not matter')
 })
 
-t.test('the code encodes the first 40 bits of the id', async (t) => {
-  // 0x0000000000 -> all zeros; 0xffffffffff -> all 31s ('Z'); 0x0000000021 -> ...0011 (33 = 1*32 + 1).
-  t.equal(referenceFromId('00000000-0000-4000-8000-000000000000'), '0000-0000')
-  t.equal(referenceFromId('ffffffff-ff00-4000-8000-000000000000'), 'ZZZZ-ZZZZ')
-  t.equal(referenceFromId('00000000-2100-4000-8000-000000000000'), '0000-0011')
+t.test('the code is the first 40 bits of the id modulo 10^12', async (t) => {
+  t.equal(referenceFromId('00000000-0000-4000-8000-000000000000'), '0000-0000-0000')
+  // 0xffffffffff = 1099511627775; modulo 10^12 = 099511627775.
+  t.equal(referenceFromId('ffffffff-ff00-4000-8000-000000000000'), '0995-1162-7775')
+  t.equal(referenceFromId('00000000-2100-4000-8000-000000000000'), '0000-0000-0033')
 })
 
 t.test('different ids give different reference codes', async (t) => {
   const codes = new Set<string>()
   const ids = Array.from({ length: 500 }, () => randomUUID())
   for (const id of ids) codes.add(referenceFromId(id))
-  // 40 random bits: a collision among 500 ids has odds of about 1 in 10^7.
   t.equal(codes.size, ids.length)
   t.not(referenceFromId('10000000-0000-4000-8000-000000000000'), referenceFromId('20000000-0000-4000-8000-000000000000'))
+})
+
+t.test('a reference as typed or printed compares on its digits', async (t) => {
+  t.equal(referenceDigits('0995-1162-7775'), '099511627775')
+  t.equal(referenceDigits(' 0995 1162 7775 '), '099511627775')
+  t.equal(referenceDigits('--'), '')
 })
