@@ -63,7 +63,7 @@ t.test('the bundled flow validates with no diagnostics at all', async (t) => {
   const result = parseFlow(await readFile(FLOW_FILE, 'utf8'), 'security-feedback.yaml')
   t.strictSame(result.diagnostics, [])
   t.equal(result.flow?.id, 'security-feedback')
-  t.equal(result.flow?.version, 1)
+  t.equal(result.flow?.version, 2)
   t.strictSame(result.flow?.title, { vi: 'Phản ánh an ninh trật tự', en: 'Security and order feedback' })
   const dir = testDir(t, { 'security-feedback.yaml': await readFile(FLOW_FILE, 'utf8') })
   const loaded = await loadFlowsDir(dir)
@@ -89,7 +89,7 @@ t.test('a full walk in Vietnamese submits topic, phone and identity and prints a
   t.strictSame(effects.submissions, [
     {
       flow: 'security-feedback',
-      flowVersion: 1,
+      flowVersion: 2,
       data: {
         language: 'vi',
         answers: { topic: 'disturbance', phone: '0912345678' },

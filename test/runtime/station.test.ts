@@ -31,7 +31,7 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.equal(status.simulated, true)
   t.equal(status.phase, 'welcome')
   t.same(status.link, { configured: false, connected: false, broker: null })
-  t.same(status.flows[0], { id: 'security-feedback', version: 1 }, 'feedback first on the menu (menu_order 1)')
+  t.same(status.flows[0], { id: 'security-feedback', version: 2 }, 'feedback first on the menu (menu_order 1)')
   t.equal(status.flows.length, 9, 'all bundled procedures loaded')
   for (const device of ['display', 'keypad', 'scanner', 'printer', 'kiosk', 'control']) {
     t.equal(status.devices[device]?.state, 'ok', `${device} is ok`)
@@ -310,17 +310,19 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   await s.press('1', '1')
   await s.waitForScreen(/SDT/)
 
-  // Operations ship version 2 and a second procedure while the resident is at the phone step.
-  const v1 = readFileSync(join(flowsDir, 'security-feedback.yaml'), 'utf8')
-  writeFileSync(join(flowsDir, 'security-feedback.yaml'), v1.replace(/^version: 1$/m, 'version: 2'))
+  // Operations ship the next version and a second procedure while the resident is at the phone step.
+  const shipped = readFileSync(join(flowsDir, 'security-feedback.yaml'), 'utf8')
+  const version = Number(/^version: (\d+)$/m.exec(shipped)?.[1])
+  writeFileSync(join(flowsDir, 'security-feedback.yaml'), shipped.replace(/^version: \d+$/m, `version: ${version + 1}`))
   writeFileSync(join(flowsDir, 'submit-dossier.yaml'), readFileSync(join(FLOWS_DIR, 'submit-dossier.yaml'), 'utf8'))
   const reloaded = await s.station.reloadFlows()
-  t.same(reloaded, { flows: [{ id: 'security-feedback', version: 2 }, { id: 'submit-dossier', version: 1 }], errors: 0 })
-  t.same((await s.status()).flows.map((flow) => `${flow.id}@${flow.version}`), ['security-feedback@2', 'submit-dossier@1'])
+  const dossierVersion = Number(/^version: (\d+)$/m.exec(readFileSync(join(FLOWS_DIR, 'submit-dossier.yaml'), 'utf8'))?.[1])
+  t.same(reloaded, { flows: [{ id: 'security-feedback', version: version + 1 }, { id: 'submit-dossier', version: dossierVersion }], errors: 0 })
+  t.same((await s.status()).flows.map((flow) => `${flow.id}@${flow.version}`), [`security-feedback@${version + 1}`, `submit-dossier@${dossierVersion}`])
 
   await s.press('ok', 'ok')
   const first = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback', 8000)
-  t.equal(first.payload.flowVersion, 1, 'the session in progress finished on version 1')
+  t.equal(first.payload.flowVersion, version, 'the session in progress finished on the version it began with')
   await s.waitForScreen(/Xin chao/, 8000)
 
   // The scanner counts the same card once within its 2 s hold time; the next resident comes later.
@@ -328,8 +330,8 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   await s.request('sim.card', { kind: 'cccd', text: QR })
   t.match(await s.waitForScreen(/Chon dich vu/), /2 Nop ho so/, 'the new procedure is on the menu')
   await s.press('1', '2', 'ok', 'ok')
-  const second = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback' && m.payload.flowVersion === 2, 8000)
-  t.equal(second.payload.flowVersion, 2, 'the next session runs version 2')
+  const second = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback' && m.payload.flowVersion === version + 1, 8000)
+  t.equal(second.payload.flowVersion, version + 1, 'the next session runs the version shipped')
 })
 
 t.test('with Vietnamese glyphs the display shows ê and Đ from CGRAM, tones dropped', async (t) => {

@@ -41,7 +41,7 @@ t.test('a resident files security feedback end to end on a simulated station', a
   t.equal(message.topic, 'cs/v1/lobby-test/submissions')
   t.type(message.payload.id, 'string')
   t.equal(message.payload.flow, 'security-feedback')
-  t.equal(message.payload.flowVersion, 1)
+  t.equal(message.payload.flowVersion, 2)
   t.equal(message.payload.data.answers.topic, 'theft')
   t.equal(message.payload.data.answers.phone, '0912345678')
   t.equal(message.payload.data.identity.personalId, ID_NUMBER, 'central receives the identity it needs')

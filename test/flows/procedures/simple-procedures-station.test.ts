@@ -78,7 +78,7 @@ async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: Array<
     (m) => m.payload?.flow === id && rig.submissions.messages.indexOf(m) >= before,
     10_000,
   )
-  t.equal(message.payload.flowVersion, 1, `${id} (${language}): flow version recorded`)
+  t.equal(message.payload.flowVersion, 2, `${id} (${language}): flow version recorded`)
   t.match(message.payload.data, { language, answers, identity: { personalId: ID_NUMBER } }, `${id} (${language}): answers and identity`)
   await rig.waitFor(`${id} receipt`, async () => (await rig.receipt()).count > printedBefore)
   const lines = (await rig.receipt()).lines ?? []

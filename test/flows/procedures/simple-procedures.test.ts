@@ -250,7 +250,7 @@ t.test('every bundled flow in flows/ loads with no error, and these five with no
     t.ok(loaded.flows.has(procedure.id), `${procedure.id} is loaded`)
     t.strictSame(loaded.diagnostics.filter((diagnostic) => diagnostic.file.endsWith(`${procedure.id}.yaml`)), [], `${procedure.id} has no warning`)
     const flow = loaded.flows.get(procedure.id)
-    t.equal(flow?.version, 1)
+    t.equal(flow?.version, 2)
     t.ok(Array.from(flow?.shortTitle?.vi ?? '').length <= 16 && Array.from(flow?.shortTitle?.en ?? '').length <= 16, `${procedure.id} short title fits`)
   }
   t.ok(loaded.flows.has('security-feedback'), 'the earlier bundled flow still loads')
@@ -269,7 +269,7 @@ for (const procedure of PROCEDURES) {
       t.strictSame(effects.submissions, [
         {
           flow: procedure.id,
-          flowVersion: 1,
+          flowVersion: 2,
           data: { language, answers: procedure.answers, identity: sent(language === 'vi' ? CCCD : MRZ, procedure.identity) },
         },
       ])

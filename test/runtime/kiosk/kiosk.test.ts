@@ -258,7 +258,7 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
   t.equal(pending.length, 1)
   const submission = pending[0]
   t.equal(submission?.flow, 'security-feedback')
-  t.equal(submission?.flowVersion, 1)
+  t.equal(submission?.flowVersion, 2)
   t.equal(submission?.createdAt, new Date(r.clock.now()).toISOString())
   t.same(submission?.data, {
     language: 'vi',

@@ -42,12 +42,21 @@ export function bundledFlowFiles(edit: (name: string, text: string) => string = 
   return files
 }
 
-/** The feedback flow at `version` with its topic and phone prompts changed, so a test can tell which version a session runs. */
+/**
+ * The feedback flow in bundle `version`, at flow version `editedFlowVersion(version)`, with its topic
+ * and phone prompts changed, so a test can tell which version a session runs. The flow's version is
+ * kept apart from the bundled flow's, whatever that is.
+ */
+/** The version of the feedback flow the station ships (flows/security-feedback.yaml). */
+export const BUNDLED_FEEDBACK_VERSION = Number(/^version: (\d+)$/m.exec(readFileSync(join(FLOWS_DIR, 'security-feedback.yaml'), 'utf8'))?.[1])
+
+export const editedFlowVersion = (bundleVersion: number) => bundleVersion + 100
+
 export function editedFeedback(version: number): Record<string, string> {
   return bundledFlowFiles((name, text) =>
     name === 'security-feedback.yaml'
       ? text
-          .replace(/^version: 1$/m, `version: ${version}`)
+          .replace(/^version: \d+$/m, `version: ${editedFlowVersion(version)}`)
           .replace('text: { vi: "Chọn vấn đề", en: "Pick topic" }', 'text: { vi: "Chọn chủ đề mới", en: "New topic" }')
           .replace('vi: "SĐT liên hệ, có thể bỏ trống. Bấm OK"', 'vi: "Số máy mới, có thể bỏ trống"')
       : text,

@@ -5,7 +5,7 @@ import { encodeSignedEnvelope, signEnvelope } from '../../../runtime/ops/signed-
 import { startMosquitto, subscribeCollect, type CollectedMessage } from '../../support/mosquitto.js'
 import { start } from '../../support/station-rig.js'
 import { QR, QR_NEXT_RESIDENT } from '../../support/sim-residents.js'
-import { editedFeedback, opsKeys, publishRetained } from './ops-fixtures.js'
+import { BUNDLED_FEEDBACK_VERSION, editedFeedback, editedFlowVersion, opsKeys, publishRetained } from './ops-fixtures.js'
 import { testDir } from '../../support/test-dir.js'
 
 const TOPIC = 'cs/v1/lobby-test/flows/bundle'
@@ -35,7 +35,7 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   t.same(first.payload.flows, { version: null, source: 'flows-dir' }, 'before any bundle the station runs flows.dir')
   t.equal(first.retain, false, 'a live subscriber sees the report as it is published')
 
-  // A resident starts the feedback procedure on the bundled version 1.
+  // A resident starts the feedback procedure on the bundled flow.
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
@@ -46,9 +46,9 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   t.same(applied.payload.flows, { version: 2, source: 'bundle' })
   const appliedEvent = await events.waitFor((m) => m.payload?.type === 'flows.bundle.applied')
   t.equal(appliedEvent.payload.version, 2)
-  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback'), { id: 'security-feedback', version: 2 }, 'the menu offers version 2')
+  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback'), { id: 'security-feedback', version: editedFlowVersion(2) }, 'the menu offers the flow of bundle 2')
 
-  // The resident mid-procedure finishes on version 1.
+  // The resident mid-procedure finishes on the bundled flow.
   await s.press('1')
   await s.waitForScreen(/SDT lien he/)
   await s.press('ok')
@@ -95,12 +95,12 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   const badName = bundle(9, { '../escape.yaml': 'id: x' })
   await publishRetained(broker.url, TOPIC, encodeSignedEnvelope('flow-bundle', badName, keys.privateKey))
   await reported.waitFor(refusedWith(9, 'bad-file-name'))
-  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, 2)
+  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, editedFlowVersion(2))
 
   // After a restart the installed bundle is what runs (the retained message is the refused one).
   await s.station.stop()
   s = await start(t, broker.url, adjust, { dataDir })
-  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback'), { id: 'security-feedback', version: 2 }, 'version 2 after a restart')
+  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback'), { id: 'security-feedback', version: editedFlowVersion(2) }, 'bundle 2 after a restart')
   await reported.waitFor((m) => m.retain === false && m.payload?.flows?.version === 2 && m.payload.flows.refused?.version === 9)
 
   // A bundle folder gone missing falls back to flows.dir with a report and event, never a crash.
@@ -108,11 +108,11 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   rmSync(join(dataDir, 'flows', 'bundles', '2'), { recursive: true, force: true })
   const countBefore = reported.messages.length
   s = await start(t, broker.url, adjust, { dataDir })
-  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, 1, 'back on the bundled version 1')
+  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, BUNDLED_FEEDBACK_VERSION, 'back on the bundled flow')
   const fellBack = await reported.waitFor((m) => reported.messages.indexOf(m) >= countBefore && m.payload?.flows?.fallback !== undefined)
   t.match(fellBack.payload.flows, { version: null, source: 'flows-dir', fallback: /bundle 2/ })
   // The same version may repair the install after a fallback.
   await publishRetained(broker.url, TOPIC, encodeSignedEnvelope('flow-bundle', bundle(2, editedFeedback(2)), keys.privateKey))
   await reported.waitFor((m) => reported.messages.indexOf(m) >= countBefore && m.payload?.flows?.version === 2 && m.payload.flows.source === 'bundle')
-  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, 2, 'repaired')
+  t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback')?.version, editedFlowVersion(2), 'repaired')
 })
