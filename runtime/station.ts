@@ -18,6 +18,7 @@ import type { SimRig } from './hardware/sim-rig.js'
 import { BuzzerPolicy } from './indicators/buzzer-policy.js'
 import { StatusLedPolicy } from './indicators/status-led-policy.js'
 import { Kiosk } from './kiosk/kiosk.js'
+import { stationAvailability } from './kiosk/station-availability.js'
 import type { Logger } from './core/logger.js'
 import { MqttLink } from './mqtt/mqtt-link.js'
 import { OutboxDrain } from './mqtt/outbox-drain.js'
@@ -196,6 +197,8 @@ export async function startStation(deps: StationDeps): Promise<RunningStation> {
     event: (type, fields) => bus.emit('station.event', { type, fields }),
     phaseChanged: () => healthWatch?.queue(),
     isOnline: () => link?.isConnected ?? false,
+    // Read when a resident picks a procedure: one the station cannot finish now is refused with the reason.
+    available: () => stationAvailability(supervisor?.health() ?? {}, link?.isConnected ?? false),
     defaultLanguage: config.station.defaultLanguage,
     stationId: config.station.id,
     site: config.station.site,

@@ -168,6 +168,7 @@ const IntegerField = define('field_integer', Type.Object({
   ...fieldCommon,
   min: Type.Optional(Type.Integer({ description: 'Smallest number accepted.' })),
   max: Type.Optional(Type.Integer({ description: 'Largest number accepted.' })),
+  unit: Type.Optional(Type.Literal('vnd', { description: 'An amount in đồng: screens and receipts show it as 1.287.500 đ (the value itself is unchanged).' })),
 }, { additionalProperties: false }))
 
 const NumberField = define('field_number', Type.Object({

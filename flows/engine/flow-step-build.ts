@@ -39,6 +39,10 @@ export function replyFieldOf(field: ReplyFieldFile): FieldShape {
     case 'boolean':
       return { type: field.type, ...common }
     case 'integer':
+      return {
+        type: field.type, ...common, ...(field.min === undefined ? {} : { min: field.min }), ...(field.max === undefined ? {} : { max: field.max }),
+        ...(field.unit === undefined ? {} : { unit: field.unit }),
+      }
     case 'number':
       return { type: field.type, ...common, ...(field.min === undefined ? {} : { min: field.min }), ...(field.max === undefined ? {} : { max: field.max }) }
     case 'string':

@@ -40,6 +40,8 @@ export interface NumberField extends FieldCommon {
   readonly type: 'integer' | 'number'
   readonly min?: number
   readonly max?: number
+  /** `vnd`: an amount in đồng, shown as `1.287.500 đ` (resident-format.ts); integers only. */
+  readonly unit?: 'vnd'
 }
 
 export interface BooleanField extends FieldCommon {

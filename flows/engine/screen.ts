@@ -13,6 +13,8 @@ export interface Screen {
   input?: string
   /** A short extra line after the body and options (e.g. "OK: continue"). */
   hint?: string
+  /** Shown at the right of the title row of a screen that fits one page (a countdown: "9:45"). */
+  marker?: string
   /** Which page to show when the content takes more than one (0-based; default 0; key 0 turns pages). */
   page?: number
 }

@@ -17,6 +17,7 @@ import type {
   FlowDefinition,
   FlowValue,
   InputStep,
+  LocalizedText,
   Outcome,
   PayQrStep,
   PrintStep,
@@ -28,12 +29,14 @@ import type {
 } from './flow-types.js'
 import { isWaitingStep } from './flow-types.js'
 import type { Identity } from './identity.js'
+import type { Screen } from './screen.js'
 import { submittedIdentity } from './identity-fields.js'
 import { checkReply, type ReplyShape } from './reply-shape.js'
 import type { EventFields, Move, Saved, SessionEffect, SessionEvent, SessionState, SessionTimers, Transition } from './session-state.js'
-import { chooseOptions, fillTemplate, fillText, fillValues, numberedOptions, resolveReference, screenPageCount, stepScreen } from './session-values.js'
+import { chooseOptions, displayReference, fillTemplate, fillText, fillValues, numberedOptions, screenPageCount, stepScreen } from './session-values.js'
 import { MAX_OPTIONS } from './flow-file-schema.js'
-import { FLOW_TEXTS } from './station-texts.js'
+import { renderScreen } from './render-screen.js'
+import { chooseOneTo, FLOW_TEXTS, notOnThisPage } from './station-texts.js'
 
 /** How long a failed input check stays on screen unless a key comes first. */
 export const INVALID_NOTICE_MS = 2000
@@ -69,6 +72,28 @@ export function acceptsIdentity(flow: FlowDefinition, state: SessionState, ident
     const candidate = flow.steps.get(id)
     return candidate?.kind === 'scan_id' && candidate.accept.includes(identity.source)
   })
+}
+
+/** The page (0-based) option `index` of a choose step is on, as the resident's display lays the step out. */
+export function optionPage(step: ChooseStep, state: SessionState, nowMs: number, index: number): number {
+  return renderScreen(chooseLayout(step, state, nowMs), { ...state.display, page: 0 }).optionPages[index] ?? 0
+}
+
+/** A choose step's content as laid out; the title row is not content, so it is left out. */
+function chooseLayout(step: ChooseStep, state: SessionState, nowMs: number): Screen {
+  return { title: '', body: fillText(state, nowMs, step.text), options: numberedOptions(step, state, nowMs).map((option) => fillText(state, nowMs, option.label)) }
+}
+
+/**
+ * The keys that choose option `index` (0-based, of those numbered now) of the choose step the session
+ * waits at: key 0 until its page shows, then its number. For `station flows test` and tests that
+ * drive a session; from the last page of a list's nine, key 0 would show the next nine instead.
+ */
+export function keysToChoose(step: ChooseStep, state: SessionState, nowMs: number, index: number): KeyName[] {
+  const { pageCount } = renderScreen(chooseLayout(step, state, nowMs), { ...state.display, page: 0 })
+  const page = optionPage(step, state, nowMs, index)
+  const turns = (page - (state.page % pageCount) + pageCount) % pageCount
+  return [...Array.from({ length: turns }, () => '0' as const), String(index + 1) as KeyName]
 }
 
 export function currentStep(flow: FlowDefinition, state: SessionState): Step | undefined {
@@ -114,6 +139,11 @@ class Run {
         this.s.saved = {}
         this.s.typed = ''
         return
+      case 'touch': {
+        const step = this.#step
+        if (this.s.status === 'running' && step && isWaitingStep(step) && this.s.timers.step !== null) this.#armStepTimer(step)
+        return
+      }
       case 'timer':
         return this.#timer(event.timer)
       default:
@@ -128,6 +158,7 @@ class Run {
   #key(key: KeyName): void {
     const step = this.#step
     if (this.s.status !== 'running' || !step) return
+    if (this.s.leaving) return this.#answerLeave(key)
     if (step.kind === 'wait_for' && step.leave !== undefined) return this.#leaveKey(step, step.leave.next, key)
     if (step.kind === 'request' || step.kind === 'wait_for') {
       // Waiting for central or an event: back abandons it, as back leaves any step.
@@ -203,6 +234,7 @@ class Run {
     if (this.s.status !== 'running' || !step) return
     if (timer === timers.step && isWaitingStep(step)) {
       timers.step = null
+      this.s.stepDeadlineMs = null
       if (step.onTimeout === undefined) this.#finish('timed_out', step.id)
       else this.#enter(step.onTimeout, 'on_timeout')
     } else if (timer === timers.notice) {
@@ -259,7 +291,17 @@ class Run {
     }
   }
 
-  #enter(id: string, cause: string): void {
+  /** The answer to "end this procedure?": 1 ends it; any other key (2, back, OK) means no and stays. */
+  #answerLeave(key: KeyName): void {
+    this.s.leaving = false
+    if (key === '1') return this.#finish('cancelled', this.s.stepId ?? this.flow.start)
+    const step = this.#step
+    if (step && isWaitingStep(step)) this.#armStepTimer(step)
+    this.#show()
+  }
+
+  /** `typed`: what an input step shows typed on entry (back keeps what the resident had typed there). */
+  #enter(id: string, cause: string, typed = ''): void {
     const step = this.flow.steps.get(id)
     if (!step || ++this.#hops > this.flow.steps.size) {
       // Unreachable for a validated flow: a missing step, or scan_id steps passing to each other forever.
@@ -271,8 +313,9 @@ class Run {
     this.s.stepSinceMs = this.nowMs
     this.s.page = 0
     this.s.group = 0
-    this.s.typed = ''
-    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false }
+    this.s.typed = step.kind === 'input' ? typed : ''
+    this.s.leaving = false
+    this.s.progress = { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false, untilMs: null }
     this.#event('flow.step', { step: id })
     switch (step.kind) {
       case 'scan_id':
@@ -291,6 +334,8 @@ class Run {
       case 'print':
         return this.#print(step)
       case 'request':
+        // Every attempt and the pauses between them: what the waiting screen counts down.
+        this.s.progress.untilMs = this.nowMs + (step.retries + 1) * step.timeoutS * 1000 + step.retries * RETRY_PAUSE_MS
         this.#show()
         return this.#request(step, 0)
       case 'pay_qr':
@@ -311,7 +356,11 @@ class Run {
     this.#armStepTimer(step)
   }
 
-  /** Back to the previous waiting step, forgetting what was saved since it began; none: cancel. */
+  /**
+   * Back to the previous waiting step, forgetting what was saved since it began, except that an
+   * input step shows again what the resident had typed there. None: ask "end this procedure?"
+   * (never a silent cancel; docs/flows.md, "The panel").
+   */
   #back(): void {
     const current = this.s.stepId
     const history = this.s.history
@@ -320,13 +369,21 @@ class Run {
     const target = history[index]
     if (!target) {
       // After a submit the resident's request is in; there is nothing to cancel.
-      if (!this.s.committed) this.#finish('cancelled', current ?? this.flow.start)
-      return
+      if (this.s.committed) return
+      this.s.leaving = true
+      this.#cancelTimer('notice')
+      return this.#show()
+    }
+    const targetStep = this.flow.steps.get(target.id)
+    let typed = ''
+    if (targetStep?.kind === 'input') {
+      const saved = Object.hasOwn(this.s.saved, targetStep.saveAs) ? this.s.saved[targetStep.saveAs] : undefined
+      if (saved?.kind === 'answer' && saved.seq >= target.mark) typed = saved.value
     }
     this.s.history = history.slice(0, index)
     this.s.saved = Object.fromEntries(Object.entries(this.s.saved).filter(([, saved]) => saved.seq < target.mark))
-    if (this.flow.steps.get(target.id)?.kind === 'scan_id') this.s.identity = null
-    this.#enter(target.id, 'back')
+    if (targetStep?.kind === 'scan_id') this.s.identity = null
+    this.#enter(target.id, 'back', typed)
   }
 
   #save(name: string, saved: DistributiveOmit<Saved, 'seq'>): void {
@@ -337,8 +394,11 @@ class Run {
     if (key === '0') return this.#turnPage()
     if (key === 'ok') return
     const index = Number(key) - 1
-    const option = numberedOptions(step, this.s, this.nowMs)[index]
-    if (!option) return
+    const options = numberedOptions(step, this.s, this.nowMs)
+    const option = options[index]
+    if (!option) return this.#notice(chooseOneTo(options.length))
+    // Only what the resident sees can be chosen: a number of an option on another page is refused.
+    if (optionPage(step, this.s, this.nowMs, index) !== this.s.page) return this.#notice(notOnThisPage(key))
     if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
     this.#enter(option.next, step.optionsFrom === undefined ? `option ${index + 1}` : 'list option')
   }
@@ -361,7 +421,12 @@ class Run {
     }
     this.s.typed = ''
     const fallback = step.mode === 'text' ? FLOW_TEXTS.invalidText : FLOW_TEXTS.invalid
-    this.effects.push({ kind: 'show', screen: { title: this.#title(), body: fillText(this.s, this.nowMs, step.invalidText ?? fallback) } })
+    this.#notice(step.invalidText ?? fallback)
+  }
+
+  /** A short notice over the step (a key ends it early); the step's screen comes back after. */
+  #notice(text: LocalizedText): void {
+    this.effects.push({ kind: 'show', screen: { title: this.#title(), body: fillText(this.s, this.nowMs, text) } })
     this.#startTimer('notice', INVALID_NOTICE_MS)
   }
 
@@ -387,7 +452,8 @@ class Run {
   }
 
   #printReceipt(step: PrintStep | PayQrStep): void {
-    const receipt = buildReceipt(step.template, this.s.language, (reference) => resolveReference(this.s, this.nowMs, reference))
+    // A receipt is read by the resident as the screen is: money and central's dates formatted.
+    const receipt = buildReceipt(step.template, this.s.language, (reference) => displayReference(this.s, this.nowMs, reference))
     const call = this.#startCall('print')
     this.effects.push({ kind: 'print', call, receipt })
   }
@@ -409,7 +475,7 @@ class Run {
       this.#event('effect.failed', { step: step.id, effect: 'pay_qr', code: codeOfThrown(error) })
       return this.#enter(step.onError, 'on_error')
     }
-    this.#save('payment', { kind: 'record', fields: { qr, amount } })
+    this.#save('payment', { kind: 'record', fields: { qr, amount }, money: ['amount'] })
     this.#printReceipt(step)
   }
 
@@ -435,7 +501,7 @@ class Run {
       this.#event('effect.failed', { step: step.id, effect: 'request', code: 'E_REPLY_INVALID', field: checked.field, problem: checked.problem, attempt: this.s.progress.attempt + 1 })
       return this.#enter(step.onError, 'on_error')
     }
-    this.#save(step.saveAs, { kind: 'record', fields: checked.fields })
+    this.#save(step.saveAs, { kind: 'record', fields: checked.fields, ...moneyFields(step.reply) })
     this.#enter(step.next, 'next')
   }
 
@@ -456,6 +522,7 @@ class Run {
     if (!this.s.can.waitFor) return this.#unsupported(step, 'waitFor', step.onError ?? step.onTimeout, step.onError === undefined ? 'on_timeout' : 'on_error')
     const timeoutMs = step.timeoutS * 1000
     this.s.progress.deadlineMs = this.nowMs + timeoutMs
+    this.s.progress.untilMs = this.s.progress.deadlineMs
     this.s.progress.match = fillValues(this.s, this.nowMs, step.match)
     this.#startTimer('effect', timeoutMs)
     this.#awaitEvent(step)
@@ -480,7 +547,7 @@ class Run {
       return this.#waitFailed(step)
     }
     this.#callSettled()
-    if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: accepted.fields })
+    if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'record', fields: accepted.fields, ...moneyFields(step.fields) })
     this.#enter(step.next, 'next')
   }
 
@@ -525,16 +592,20 @@ class Run {
   #finish(outcome: Outcome, stepId: string): void {
     if (this.s.status === 'ended') return
     this.s.status = 'ended'
+    this.s.leaving = false
     this.#clearTimers()
     this.s.history = []
     this.#event(outcome === 'completed' ? 'flow.completed' : 'flow.abandoned', { step: stepId, outcome })
     const result = { outcome, stepId, ...(this.s.reference === null ? {} : { reference: this.s.reference }) }
     this.s.result = result
+    // The screen changes the moment the session ends: an end step has shown its own text.
+    if (this.#step?.kind !== 'end') this.#show()
     this.effects.push({ kind: 'end', result })
   }
 
   #armStepTimer(step: WaitingStep): void {
     this.#startTimer('step', step.timeoutS * 1000)
+    this.s.stepDeadlineMs = this.nowMs + step.timeoutS * 1000
   }
 
   #startTimer(slot: keyof SessionTimers, ms: number): void {
@@ -546,6 +617,7 @@ class Run {
 
   #cancelTimer(slot: keyof SessionTimers): void {
     const timer = this.s.timers[slot]
+    if (slot === 'step') this.s.stepDeadlineMs = null
     if (timer === null) return
     this.s.timers[slot] = null
     this.effects.push({ kind: 'cancelTimer', timer })
@@ -597,6 +669,12 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Index of the first case of `step` whose condition holds; -1 for `otherwise`. */
 export function branchCase(step: BranchStep, fill: (template: string) => string): number {
   return step.cases.findIndex((candidate) => evaluateCondition(candidate.when, fill))
+}
+
+/** The fields of a shape declared as amounts in đồng, as a record keeps them; none: nothing. */
+function moneyFields(shape: ReplyShape | undefined): { money?: string[] } {
+  const money = [...(shape ?? new Map()).entries()].filter(([, field]) => 'unit' in field && field.unit === 'vnd').map(([name]) => name)
+  return money.length === 0 ? {} : { money }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

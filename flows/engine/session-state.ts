@@ -26,7 +26,13 @@ export type Saved =
       emptyLabel: LocalizedText | null
       seq: number
     }
-  | { kind: 'record'; fields: Record<string, unknown>; seq: number }
+  | {
+      kind: 'record'
+      fields: Record<string, unknown>
+      /** Fields that are amounts in đồng (a shape's `unit: vnd`, a payment's amount): shown as money. */
+      money?: string[]
+      seq: number
+    }
 
 /** A waiting step the resident went through, and how many things had been saved when it began. */
 export interface Visit {
@@ -60,6 +66,11 @@ export interface EffectProgress {
   deadlineMs: number | null
   /** The wait_for's match, filled when the step began. */
   match: Record<string, FlowValue> | null
+  /**
+   * When the station gives up waiting at this request or wait_for step, every attempt counted
+   * (station clock, ms): what the waiting screen counts down to. Null at other steps.
+   */
+  untilMs: number | null
   /** Back was pressed on a wait_for with `leave`: its question is on screen while the wait goes on. */
   asking: boolean
 }
@@ -99,6 +110,10 @@ export interface SessionState {
   /** Which nine of a choose step's list options are numbered now (0 = the first nine). */
   group: number
   typed: string
+  /** Back on the first step asked "end this procedure?": the screen shows the question until a key answers it. */
+  leaving: boolean
+  /** When the current waiting step's countdown ends (station clock, ms); null when none runs. */
+  stepDeadlineMs: number | null
   timers: SessionTimers
   call: PendingCall | null
   progress: EffectProgress
@@ -127,6 +142,8 @@ export type SessionEvent =
   | { kind: 'key'; key: KeyName }
   | { kind: 'identity'; identity: Identity }
   | { kind: 'cancel'; outcome: Outcome }
+  /** The resident is still there (they answered the idle warning): the waiting step's countdown starts again. */
+  | { kind: 'touch' }
   /** Drops the identity and every answer. */
   | { kind: 'wipe' }
   | { kind: 'timer'; timer: number }
@@ -199,9 +216,11 @@ export function initialState(setup: SessionSetup): SessionState {
     page: 0,
     group: 0,
     typed: '',
+    leaving: false,
+    stepDeadlineMs: null,
     timers: { step: null, notice: null, effect: null },
     call: null,
-    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false },
+    progress: { attempt: 0, refused: 0, deadlineMs: null, match: null, asking: false, untilMs: null },
     nextId: 1,
     startedAtMs: null,
     stepSinceMs: null,

@@ -11,7 +11,7 @@ import type { Screen } from './screen.js'
 import { renderScreen } from './render-screen.js'
 import { CONSENT_PROMPT } from './consent.js'
 import { FLOW_TEXTS } from './station-texts.js'
-import { formatStationDate, formatStationTime } from './station-time.js'
+import { formatCentralText, formatMoney, formatStationDate, formatStationTime } from './resident-format.js'
 import { interpolate, variableNeed } from './template.js'
 
 /** The value of `{{reference}}` in the session language; undefined when not (yet) set. */
@@ -78,17 +78,42 @@ export function numberedOptions(step: ChooseStep, state: SessionState, nowMs: nu
 function resolveItemReference(state: SessionState, nowMs: number, reference: string): string | undefined {
   const [base, field, ...rest] = reference.split('.')
   const item = state.saved['item']
-  if (base === 'item' && field !== undefined && rest.length === 0 && item?.kind === 'record') return scalarText(item.fields, field)
+  // A label is read, not sent: central's dates in it read as Vietnam dates (resident-format.ts).
+  if (base === 'item' && field !== undefined && rest.length === 0 && item?.kind === 'record') {
+    const text = scalarText(item.fields, field)
+    return text === undefined ? undefined : formatCentralText(text)
+  }
+  return displayReference(state, nowMs, reference)
+}
+
+/**
+ * The value of `{{reference}}` as a resident reads it, on a screen or a receipt: a record's amount in
+ * đồng as `1.287.500 đ`, central's ISO dates and moments as `02/12/2026 08:30` in Vietnam time
+ * (resident-format.ts); everything else as `resolveReference` gives it. Request bodies, waits and
+ * conditions use the raw value (`fillTemplate`).
+ */
+export function displayReference(state: SessionState, nowMs: number, reference: string): string | undefined {
+  const need = variableNeed(reference)
+  const saved = need.kind === 'set' && Object.hasOwn(state.saved, need.name) ? state.saved[need.name] : undefined
+  if (need.kind === 'set' && need.field !== undefined && saved?.kind === 'record') {
+    const value = Object.hasOwn(saved.fields, need.field) ? saved.fields[need.field] : undefined
+    if (saved.money?.includes(need.field)) {
+      const amount = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined
+      if (amount !== undefined && Number.isSafeInteger(amount)) return formatMoney(amount, state.language)
+    }
+    if (typeof value === 'string') return formatCentralText(value)
+  }
   return resolveReference(state, nowMs, reference)
 }
 
-/** `template` with its references filled from `state`. */
+/** `template` with its references filled from `state`, raw (for request bodies, waits and conditions). */
 export function fillTemplate(state: SessionState, nowMs: number, template: string): string {
   return interpolate(template, (reference) => resolveReference(state, nowMs, reference))
 }
 
+/** A text in the session's language, filled as the resident reads it (`displayReference`). */
 export function fillText(state: SessionState, nowMs: number, text: LocalizedText): string {
-  return fillTemplate(state, nowMs, text[state.language])
+  return interpolate(text[state.language], (reference) => displayReference(state, nowMs, reference))
 }
 
 /** Request bodies and wait matches: string values are templates. */
@@ -104,6 +129,11 @@ export function stepScreen(flow: FlowDefinition, state: SessionState, nowMs: num
   const text = (localized: LocalizedText): string => fillText(state, nowMs, localized)
   const title = text(flow.shortTitle ?? flow.title)
   const page = state.page === 0 ? {} : { page: state.page }
+  if (state.status === 'ended' && state.result && step?.kind !== 'end') {
+    const ended = state.result.outcome === 'cancelled' ? FLOW_TEXTS.endedCancelled : state.result.outcome === 'timed_out' ? FLOW_TEXTS.endedTimedOut : FLOW_TEXTS.endedFailed
+    return { title, body: text(ended) }
+  }
+  if (state.leaving) return { title, body: text(FLOW_TEXTS.leaveQuestion), options: [text(FLOW_TEXTS.leaveYes), text(FLOW_TEXTS.leaveNo)] }
   switch (step?.kind) {
     case undefined:
       return { title, body: '' }

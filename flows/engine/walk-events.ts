@@ -7,6 +7,7 @@
  */
 import type { KeyName } from '../../config/schema.js'
 import type { IdentitySource } from './identity.js'
+import { keysToChoose } from './session-machine.js'
 import { screenPageCount } from './session-values.js'
 import { inputValues, keyEvents, malformed, outcomeOf, replies, typedMatch, typing, type Probe } from './walk-values.js'
 import type { Decision } from './walk-world.js'
@@ -65,7 +66,8 @@ function residentActions(step: Extract<Decision, { kind: 'wait' }>['step'], at: 
       const seen = new Set<string>()
       // As numbered now: the written options, or the items of the reply list the walk gave (session-values.ts).
       numberedOptions(step, at.probe.state, at.probe.nowMs).forEach((_option, index) => {
-        const keys: KeyName[] = [String(index + 1) as KeyName]
+        // Key 0 until the option's page shows: a number on another page picks nothing (docs/flows.md, "The panel").
+        const keys: KeyName[] = keysToChoose(step, at.probe.state, at.probe.nowMs, index)
         const outcome = outcomeOf(at.probe, keyEvents(keys))
         alternatives.push({ label: named(`option ${index + 1}`), perform: { kind: 'keys', keys }, ...(seen.has(outcome) ? { finishOnly: true } : {}) })
         seen.add(outcome)

@@ -14,12 +14,13 @@ import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
 import { acceptsIdentity, currentStep, transition } from '../../flows/engine/session-machine.js'
 import { initialState, type EventFields, type SessionEffect, type SessionEvent, type SessionState } from '../../flows/engine/session-state.js'
-import { chooseOneTo, KIOSK_TEXTS } from '../../flows/engine/station-texts.js'
+import { chooseOneTo, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage } from '../../flows/engine/station-texts.js'
 import type { CardPresented } from '../bus/events.js'
 import { chipAccessFrom, type ChipAccessKeys } from './chip-access.js'
 import { CHIP_TEXTS, chipRefusalText } from './chip-texts.js'
 import { identityFromCard, type CardResult } from './identity-from-card.js'
 import { referenceFromId } from './reference-code.js'
+import { FULLY_AVAILABLE, missingNeed, type MissingNeed, type StationAvailability } from './station-availability.js'
 
 export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
 
@@ -104,6 +105,8 @@ export interface KioskInputs {
   flows: () => FlowDefinition[]
   /** Whether submissions are reaching central now (a hint on the welcome screen). */
   online: () => boolean
+  /** What the station can do now (devices, central): a procedure it cannot finish is refused with the reason; absent: everything. */
+  available?: () => StationAvailability
 }
 
 export type KioskEvent =
@@ -200,6 +203,17 @@ function submits(flow: FlowDefinition): boolean {
   return false
 }
 
+/**
+ * A screen for whoever walks up, before a language is chosen: the title in Vietnamese, then the
+ * title in English and the body in both, one row each (KIOSK_TEXTS keeps these to one row).
+ */
+function bilingual(title: LocalizedText, body: LocalizedText): Screen {
+  const rows = [title.en, body.vi, body.en].filter((row, index, all) => row !== '' && (index === 0 ? row !== title.vi : row !== all[index - 1]))
+  return { title: title.vi, body: rows.join('\n') }
+}
+
+const NEED_TEXTS: Record<MissingNeed, LocalizedText> = { central: KIOSK_TEXTS.needCentral, printer: KIOSK_TEXTS.needPrinter, reader: KIOSK_TEXTS.needReader }
+
 function idleChip(attempt: number): KioskChip {
   return { mode: 'idle', typed: '', attempt, seen: false, keysFrom: 'card', background: false }
 }
@@ -244,7 +258,7 @@ class KioskRun {
           this.#endSession('cancelled')
           this.#clearTimers()
           this.#enterPhase('maintenance')
-          this.#show({ title: this.#text(KIOSK_TEXTS.maintenanceTitle), body: this.#text(KIOSK_TEXTS.maintenanceBody) })
+          this.#show(bilingual(KIOSK_TEXTS.maintenanceTitle, KIOSK_TEXTS.maintenanceBody))
         } else if (s.phase === 'maintenance') {
           this.#toWelcome()
         }
@@ -494,9 +508,24 @@ class KioskRun {
     }
     const index = Number(key) - 1
     const flow = Number.isInteger(index) ? s.menuFlows[index] : undefined
-    if (flow) return this.#startFlow(flow)
+    if (flow) {
+      // Only what the resident sees can be chosen: a procedure on another page of the menu is not started.
+      if (this.#menuLayout().optionPages[index] !== this.#menuPage()) return this.#invalidKey(key, notOnThisPage(key))
+      return this.#startFlow(flow)
+    }
     const count = s.menuFlows.length
     this.#invalidKey(key, count > 0 ? chooseOneTo(count) : KIOSK_TEXTS.noFlows)
+  }
+
+  #menuLayout(): { pageCount: number; optionPages: number[] } {
+    const { cols, rows } = this.s.display
+    return renderScreen(this.#menuScreen(), { cols, rows, page: 0, more: this.#text(FLOW_TEXTS.more) })
+  }
+
+  /** The menu page showing (key 0 counts up; the layout wraps it). */
+  #menuPage(): number {
+    const { pageCount } = this.#menuLayout()
+    return pageCount > 0 ? this.s.page % pageCount : 0
   }
 
   /** A key that means nothing here: say so briefly, and tell operations (menu keys are not personal data). */
@@ -511,6 +540,12 @@ class KioskRun {
     if (!s.accepting && submits(flow)) {
       this.#log('info', { flow: flow.id }, 'procedure refused: storage full')
       return this.#notice(KIOSK_TEXTS.notAccepting, KIOSK_TEXTS.notAcceptingHint)
+    }
+    const missing = missingNeed(flow, this.inputs.available?.() ?? FULLY_AVAILABLE, s.identity?.source ?? null)
+    if (missing !== undefined) {
+      this.#log('info', { flow: flow.id, missing }, 'procedure refused: the station cannot finish it now')
+      this.#event('procedure.unavailable', { flow: flow.id, missing })
+      return this.#notice(KIOSK_TEXTS.unavailableTitle, NEED_TEXTS[missing])
     }
     this.#enterPhase('session')
     s.notRecorded = false
@@ -635,15 +670,16 @@ class KioskRun {
     s.language = s.settings.defaultLanguage
     this.#enterPhase('welcome')
     if (s.keypadDown) {
-      return this.#show({
-        title: this.#text(KIOSK_TEXTS.keypadDownTitle),
-        body: `${this.#text(KIOSK_TEXTS.keypadDownBody)}\n${this.#text(KIOSK_TEXTS.keypadDownHint)}`,
-      })
+      const body = KIOSK_TEXTS.keypadDownBody
+      return this.#show({ title: KIOSK_TEXTS.keypadDownTitle.vi, body: `${body.vi}\n${KIOSK_TEXTS.keypadDownTitle.en}\n${body.en}` })
     }
     // Title, body and the two options fill a 20x4 display, and the welcome screen has no pages to
-    // turn: while storage is full or offline the notice takes the body's row (the numbered options speak for themselves).
-    const body = !s.accepting ? KIOSK_TEXTS.notAccepting : this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
-    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options: [...KIOSK_TEXTS.languageOptions[s.language]] })
+    // turn. Nobody has chosen a language yet: every row is in both, or one row in each. Offline,
+    // the hint takes the body's row; with storage full the notice takes title and body.
+    const options = [...KIOSK_TEXTS.languageOptions[s.language]]
+    if (!s.accepting) return this.#show({ title: KIOSK_TEXTS.notAccepting.vi, body: KIOSK_TEXTS.notAccepting.en, options })
+    const body = this.inputs.online() ? KIOSK_TEXTS.welcomeBody : KIOSK_TEXTS.offlineHint
+    this.#show({ title: this.#text(KIOSK_TEXTS.welcomeTitle), body: this.#text(body), options })
   }
 
   #toRestarting(): void {
@@ -665,9 +701,13 @@ class KioskRun {
   }
 
   #showMenu(): void {
+    this.#show(this.#menuScreen())
+  }
+
+  #menuScreen(): Screen {
     const s = this.s
-    if (s.menuFlows.length === 0) return this.#show({ title: this.#text(KIOSK_TEXTS.noFlows), body: '' })
-    this.#show({ title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) })
+    if (s.menuFlows.length === 0) return { title: this.#text(KIOSK_TEXTS.noFlows), body: '' }
+    return { title: this.#text(KIOSK_TEXTS.menuTitle), body: '', options: s.menuFlows.map((flow) => (flow.shortTitle ?? flow.title)[s.language]) }
   }
 
   #enterPhase(phase: Phase): void {
@@ -684,17 +724,19 @@ class KioskRun {
 
   #render(screen: Screen): void {
     const { cols, rows } = this.s.display
-    const probe = renderScreen(screen, { cols, rows, page: 0 })
+    const more = this.#text(FLOW_TEXTS.more)
+    const probe = renderScreen(screen, { cols, rows, page: 0, more })
     // The menu pages itself (key 0); a flow's screen carries the page its session turned to.
     const wanted = this.s.phase === 'menu' ? this.s.page : (screen.page ?? 0)
     const page = probe.pageCount > 0 ? wanted % probe.pageCount : 0
-    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page })
+    const shown = page === 0 ? probe : renderScreen(screen, { cols, rows, page, more })
     this.effects.push({ kind: 'rows', rows: shown.rows })
   }
 
   #notice(title: LocalizedText, body: LocalizedText, durationMs = NOTICE_MS): void {
     this.#cancelTimer('notice')
-    this.#render({ title: this.#text(title), body: this.#text(body) })
+    // At the welcome screen nobody has chosen a language: say it in both.
+    this.#render(this.s.phase === 'welcome' ? bilingual(title, body) : { title: this.#text(title), body: this.#text(body) })
     this.#startTimer('notice', durationMs)
   }
 

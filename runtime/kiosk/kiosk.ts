@@ -17,6 +17,7 @@ import type { Logger } from '../core/logger.js'
 import type { Outbox } from '../outbox/outbox-types.js'
 import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
 import { residentView, type ResidentView } from './resident-view.js'
+import { FULLY_AVAILABLE, type StationAvailability } from './station-availability.js'
 import type { ChipAccessKeys } from './chip-access.js'
 import type { CardResult } from './identity-from-card.js'
 
@@ -39,6 +40,8 @@ export interface KioskOptions {
   phaseChanged?: (phase: Phase) => void
   /** Whether submissions are reaching central now; shown as a hint on the welcome screen. */
   isOnline: () => boolean
+  /** What the station can do now (devices' health, central); absent: everything. */
+  available?: () => StationAvailability
   defaultLanguage: Language
   /** Printed on receipts ({{station.id}}). */
   stationId: string
@@ -217,7 +220,12 @@ export class Kiosk {
     try {
       for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
         const o = this.#o
-        const result = kioskTransition(this.#state, next, { nowMs: o.clock.now(), flows: () => o.flows(), online: () => o.isOnline() })
+        const result = kioskTransition(this.#state, next, {
+          nowMs: o.clock.now(),
+          flows: () => o.flows(),
+          online: () => o.isOnline(),
+          available: () => o.available?.() ?? FULLY_AVAILABLE,
+        })
         this.#state = result.state
         for (const effect of result.effects) this.#run(effect)
       }

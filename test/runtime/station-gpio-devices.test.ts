@@ -415,14 +415,14 @@ async function tapEach(t: Test, s: Running, taps: Array<[KeyName, RegExp]>, with
 }
 
 /**
- * Welcome -> the menu in English -> its next two pages (the same key twice) -> the first procedure.
+ * Welcome -> the menu in English -> its next two pages (the same key twice) -> the seventh procedure, on the page shown.
  * Every tap changes the screen, so a lost tap shows.
  */
 const TAPS: Array<[KeyName, RegExp]> = [
-  ['2', /Choose a service 1\/3/],
-  ['0', /Choose a service 2\/3/],
-  ['0', /Choose a service 3\/3/],
-  ['1', /Please scan/],
+  ['2', /Services +0: more\n1 /],
+  ['0', /Services +0: more\n4 /],
+  ['0', /Services +0: more\n7 /],
+  ['7', /Please scan/],
 ]
 
 // Ten seconds between safety polls: within the test no poll happens after start, so only the IRQ can

@@ -39,7 +39,7 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.same(s.station.status().ready, true, 'the in-process status agrees')
 
   const welcome = await s.waitForScreen(/Xin chao \/ Welcome/)
-  t.match(welcome, /Ngoai tuyen: gui sau/, 'the welcome screen says submissions wait while offline')
+  t.match(welcome, /Ngoai tuyen\/Offline/, 'the welcome screen says the station is offline, in both languages')
 
   t.same(await s.request('sim.card', { kind: 'cccd', text: QR }), { kind: 'cccd' })
   await s.waitForScreen(/Chon dich vu/)
@@ -112,7 +112,7 @@ t.test('a printer that does not answer: the procedure completes, the code stays 
   t.same(await s.request('sim.printer', { state: 'power-off' }), { state: 'power-off' })
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok')
   const screen = await s.waitForScreen(/May in dang loi/, 8000)
   t.match(screen, /\d{4}-\d{4}-\d{4}/, 'the reference code is on the display')
   t.equal((await s.status()).outbox.depth, 1, 'the submission is kept')
@@ -156,7 +156,7 @@ t.test('unplugging and replugging devices: each fault and recovery is reported a
 
   t.same(await s.request('sim.i2c-noise', { device: 'display' }), { device: 'display', transactions: 8 })
   await s.press('2')
-  await s.waitForScreen(/Choose a service/, 8000)
+  await s.waitForScreen(/Services/, 8000)
   t.equal((await s.status()).devices.display?.state, 'ok', 'the display recovered from the noise on its own')
 
   const faults = eventsLogged(s.logLines, 'device.fault').map((line) => line.device)
@@ -271,7 +271,7 @@ t.test('with a broker the station reports connected, delivers the submission and
   const status = await s.status()
   t.same(status.link, { configured: true, connected: true, broker: broker.url })
   const welcome = await s.waitForScreen(/Xin chao/)
-  t.match(welcome, /Quet CCCD hoac chon/, 'no offline hint while connected')
+  t.match(welcome, /Quet CCCD \/ Scan ID/, 'no offline hint while connected')
 
   await s.request('sim.card', { kind: 'cccd', text: BAD_QR })
   const rejected = await events.waitFor((message) => message.payload?.type === 'card.rejected')
@@ -279,7 +279,7 @@ t.test('with a broker the station reports connected, delivers the submission and
 
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok')
   const message = await submissions.waitFor(() => true, 5000)
   t.equal(message.payload.flow, 'security-feedback')
   t.equal(message.payload.data.answers.topic, 'drugs')

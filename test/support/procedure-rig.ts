@@ -25,6 +25,7 @@ import type { Diagnostic } from '../../flows/engine/diagnostic.js'
 import { FlowSession, type FlowResult } from '../../flows/engine/flow-session.js'
 import type { FlowDefinition } from '../../flows/engine/flow-types.js'
 import { parseFlow } from '../../flows/engine/flow-validate.js'
+import { currentStep, keysToChoose } from '../../flows/engine/session-machine.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { CentralLedger } from '../../runtime/central/central-ledger.js'
 import { loadCentralFixtures } from '../../runtime/central/central-fixtures.js'
@@ -97,6 +98,11 @@ export interface ProcedureRig {
    * in `status().flows` (the menu order). `qr`: another resident's card (default sim-residents.ts's).
    */
   openProcedure(flowId: string, language: Language, qr?: string): Promise<void>
+  /**
+   * On the menu or a choose step: turns its pages (key 0) until option `key` is on the page showing,
+   * then presses it (a number on another page picks nothing; docs/flows.md, "The panel").
+   */
+  choose(key: KeyName): Promise<void>
   /** Stops the station, the central, the collector and the broker, in that order. Idempotent. */
   teardown(): Promise<void>
 }
@@ -171,6 +177,7 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
     centralKey,
     submissions,
     logLines,
+    request,
     async press(...keys) {
       for (const key of keys) await request('sim.press', { key })
     },
@@ -206,7 +213,6 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       return text
     },
     receipt: async () => (await request('sim.receipt')) as PrintedPaper,
-    request,
     status: async () => (await request('status')) as StatusReport,
     async openProcedure(flowId, language, qr) {
       await rig.waitFor('the link to central', async () => (await rig.status()).link.connected)
@@ -218,11 +224,11 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
       if (language === 'vi') {
         await rig.card(qr)
         await rig.waitForScreen(/Chon dich vu/)
-        await rig.press(menuKey)
+        await rig.choose(menuKey)
       } else {
         await rig.press('2')
-        await rig.waitForScreen(/Choose a service/)
-        await rig.press(menuKey)
+        await rig.waitForScreen(/Services/)
+        await rig.choose(menuKey)
         await rig.waitFor(`${flowId} to start`, async () => (await rig.status()).step?.flow === flowId)
         await rig.card(qr)
       }
@@ -230,6 +236,15 @@ export async function startProcedureRig(t: RigTest, options: ProcedureRigOptions
         const step = (await rig.status()).step
         return step?.flow === flowId && step.step !== null && step.step !== 'identify'
       })
+    },
+    async choose(key) {
+      const onPage = new RegExp(`^${key} `, 'm')
+      for (let turns = 0; turns < 9 && !onPage.test(await rig.screen()); turns++) {
+        const before = await rig.screen()
+        await rig.press('0')
+        await rig.waitFor('the next menu page', async () => (await rig.screen()) !== before)
+      }
+      await rig.press(key)
     },
     teardown,
   }
@@ -259,6 +274,8 @@ export interface ProcedureSession {
   ledger: CentralLedger
   results: FlowResult[]
   press(...keys: KeyName[]): void
+  /** At a choose step: key 0 until option `n` (1-based) is on the page showing, then its number. */
+  choose(n: number): void
   /** Presses each digit of `digits`. */
   type(digits: string): void
   /** Lets pending promise callbacks (effects) run. */
@@ -317,7 +334,12 @@ export async function startProcedureSession(flow: FlowDefinition, language: Lang
   }
   session.start()
   await settle()
-  return { session, effects, clock, ledger, results, press, type: (digits) => press(...(Array.from(digits) as KeyName[])), settle }
+  const choose = (n: number) => {
+    const step = currentStep(flow, session.state)
+    if (step?.kind !== 'choose') throw new Error(`not at a choose step (at ${session.currentStepId})`)
+    press(...keysToChoose(step, session.state, clock.now(), n - 1))
+  }
+  return { session, effects, clock, ledger, results, press, choose, type: (digits) => press(...(Array.from(digits) as KeyName[])), settle }
 }
 
 /** The texts of a receipt's text lines, in order. */

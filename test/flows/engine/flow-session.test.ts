@@ -152,7 +152,7 @@ t.test('an identity given at construction, or presented before start, satisfies 
   t.equal(early.session.currentStepId, 'pick')
 })
 
-t.test('choose: a digit picks its option, other keys are ignored, 0 turns pages when options do not fit', async (t) => {
+t.test('choose: a digit on the page picks its option, 0 turns pages, other numbers are refused with a hint', async (t) => {
   const { session, effects, press } = rig({ identity: CCCD })
   session.start()
   t.strictSame(effects.screen, { title: 'Test flow', body: 'Choose', options: ['One', 'Two', 'Three', 'Four'] })
@@ -160,10 +160,18 @@ t.test('choose: a digit picks its option, other keys are ignored, 0 turns pages 
   t.equal(effects.screen.page, 1, 'body and four options take two pages of three rows')
   press('0')
   t.equal(effects.screen.page ?? 0, 0, 'paging wraps around')
-  press('9', 'ok', '5')
-  t.equal(session.currentStepId, 'pick')
-  press('3')
+  press('9')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Choose 1 to 4' }, 'no such option: the numbers there are')
+  press('ok', '3')
+  t.equal(session.currentStepId, 'pick', 'option 3 is on the next page: not chosen')
+  t.strictSame(effects.screen, { title: 'Test flow', body: '3 is not on this page. Press 0 for more' })
+  press('0')
+  t.equal(effects.screen.page, 1, 'the key after the notice ends it and counts')
+  press('1')
+  t.equal(session.currentStepId, 'pick', 'option 1 is on the first page: not chosen from the second')
+  press('0', '0', '3')
   t.equal(session.currentStepId, 'code')
+  t.match(session.state.saved['pick'], { kind: 'answer', value: 'three' })
 })
 
 t.test('input: digits append up to max_length, back erases one, ok checks length and pattern', async (t) => {
@@ -195,7 +203,7 @@ t.test('input: digits append up to max_length, back erases one, ok checks length
   t.equal(effects.screen.body, 'Two/two/42')
 })
 
-t.test('back returns to the previous waiting step and forgets its answer; at the first waiting step it cancels', async (t) => {
+t.test('back returns to the previous waiting step, keeping what was typed there; at the first waiting step it asks', async (t) => {
   const { session, effects, press, results, clock } = rig()
   session.start()
   session.presentIdentity(CCCD)
@@ -203,31 +211,50 @@ t.test('back returns to the previous waiting step and forgets its answer; at the
   t.equal(session.currentStepId, 'check')
   press('back')
   t.equal(session.currentStepId, 'code')
-  t.equal(effects.screen.input, '', 'the field starts empty again')
+  t.equal(effects.screen.input, '42', 'what the resident typed is kept')
+  t.equal(session.state.saved['code'], undefined, 'but no longer an answer until OK')
+  press('ok')
+  t.equal(session.currentStepId, 'check', 'OK takes it again')
+  t.equal(effects.screen.body, 'One/one/42')
+  press('back', 'back', 'back')
+  t.equal(effects.screen.input, '', 'back erases what was kept, one digit at a time')
   press('back')
   t.equal(session.currentStepId, 'pick')
   press('back')
   t.equal(session.currentStepId, 'identify', 'back to the scan, which asks for the card again')
   t.equal(session.presentIdentity(CCCD), true)
   press('back', 'back')
+  t.equal(session.ended, false, 'back on the first waiting step does not end the session')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'End this procedure?', options: ['Yes, end it', 'No, go on'] })
+  press('2')
+  t.equal(session.currentStepId, 'identify', 'no means no')
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Scan ID' })
+  press('back', 'back')
+  t.equal(session.ended, false, 'back on the question means no as well')
+  t.equal(effects.screen.body, 'Scan ID')
+  press('back', '1')
   t.equal(session.ended, true)
   t.strictSame(results, [{ outcome: 'cancelled', stepId: 'identify' }])
+  t.strictSame(effects.screen, { title: 'Test flow', body: 'Procedure cancelled. Thank you.' }, 'the screen says so at once')
   t.strictSame(effects.events.at(-1), { type: 'flow.abandoned', fields: { flow: 'test-flow', version: 3, step: 'identify', outcome: 'cancelled' } })
   t.equal(clock.pendingTimers, 0)
   t.equal(session.currentStepId, null)
 })
 
-t.test('back on the first waiting step cancels even when the scan was skipped', async (t) => {
-  const { session, press, results } = rig({ identity: CCCD })
+t.test('back on the first waiting step asks even when the scan was skipped, and the question has the step timeout', async (t) => {
+  const { session, effects, press, results, clock } = rig({ identity: CCCD, language: 'vi' })
   session.start()
   press('back')
-  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'pick' }])
+  t.strictSame(effects.screen, { title: 'Thử nghiệm', body: 'Kết thúc thủ tục?', options: ['Có, kết thúc', 'Không, tiếp tục'] })
+  t.strictSame(results, [])
+  clock.advance(30_000)
+  t.strictSame(results, [{ outcome: 'cancelled', stepId: 'too_slow' }], "the step's own on_timeout still applies")
 })
 
 t.test('a walk to the end submits answers and identity, prints the receipt and completes', async (t) => {
   const { session, effects, press, results, clock } = rig({ identity: CCCD })
   session.start()
-  press('4', '9', '9', 'ok')
+  press('0', '4', '9', '9', 'ok')
   t.equal(effects.screen.body, 'Four/four/99')
   press('ok')
   t.equal(session.currentStepId, 'send')
@@ -517,7 +544,7 @@ t.test('pay_qr: builds the VietQR from the reply, prints it on the slip, then wa
         { kind: 'rule' },
         { kind: 'text', align: 'center', text: 'Hóa đơn HD-2026-0042' },
         { kind: 'qr', data: expected },
-        { kind: 'text', text: '185000 VND' },
+        { kind: 'text', text: '185.000 đ' },
       ],
     },
   ])
@@ -565,7 +592,7 @@ t.test('wait_for: a timeout goes to on_timeout and aborts the wait', async (t) =
   t.equal(r.clock.pendingTimers, 0)
 })
 
-t.test('wait_for: back abandons the wait; after the slip there is no step to go back to, so it cancels', async (t) => {
+t.test('wait_for: after the slip there is no step to go back to, so back asks; yes abandons the wait', async (t) => {
   const r = rig({ yaml: WATER_BILL })
   r.effects.requestWith = async () => BILL
   toLookup(r)
@@ -575,6 +602,12 @@ t.test('wait_for: back abandons the wait; after the slip there is no step to go 
   r.press('1', 'ok')
   t.equal(r.session.currentStepId, 'paying', 'other keys are ignored while waiting')
   r.press('back')
+  t.equal(r.effects.screen.body, 'End this procedure?')
+  t.equal(r.effects.waits[0]?.signal.aborted, false, 'the wait goes on while the resident answers')
+  r.press('2')
+  t.equal(r.session.currentStepId, 'paying', 'no: still waiting')
+  t.strictSame(r.results, [])
+  r.press('back', '1')
   t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'paying' }])
   t.equal(r.effects.waits[0]?.signal.aborted, true)
   t.match(r.effects.waits[0]?.signal.reason, { code: 'E_CANCELED' })
@@ -591,13 +624,13 @@ t.test('request: back abandons the call, returns to the previous step with its a
   t.equal(r.session.currentStepId, 'lookup', 'keys other than back are ignored')
   r.press('back')
   t.equal(r.session.currentStepId, 'customer')
-  t.strictSame(r.effects.screen, { title: 'Water bill', body: 'Customer code', input: '' })
+  t.strictSame(r.effects.screen, { title: 'Water bill', body: 'Customer code', input: '12345678' }, 'the code typed is kept')
   t.equal(r.effects.requests[0]?.signal.aborted, true)
   reply(BILL)
   await settle()
   t.equal(r.session.currentStepId, 'customer', 'the late reply is ignored')
   t.equal(r.clock.pendingTimers, 1, 'only the input countdown')
-  r.press('back')
+  r.press(...Array.from({ length: 9 }, () => 'back' as const), '1')
   t.strictSame(r.results, [{ outcome: 'cancelled', stepId: 'customer' }])
   t.equal(r.clock.pendingTimers, 0)
 })

@@ -88,3 +88,21 @@ t.test('works on other geometries (16x2) and always returns the asked number of 
 t.test('wrapText honours explicit line breaks and blank lines', async (t) => {
   t.strictSame(wrapText('a\n\nb c', 20), ['a', '', 'b c'])
 })
+
+t.test('with a "more" text, every page of a long list says so on its title row, and each option knows its page', async (t) => {
+  const screen = { title: 'Phản ánh ANTT', body: 'Chọn vấn đề', options: ['Trộm cắp', 'Gây rối, đánh nhau', 'Ma túy, tệ nạn', 'Nguy cơ cháy nổ', 'Giao thông, đỗ xe', 'Vấn đề khác'] }
+  const geometry = { ...LCD, more: '0: thêm' }
+  const first = renderScreen(screen, { ...geometry, page: 0 })
+  t.equal(first.pageCount, 3)
+  t.strictSame(first.optionPages, [0, 0, 1, 1, 1, 2])
+  t.strictSame(first.rows, ['Phản ánh ANT 0: thêm', 'Chọn vấn đề         ', '1 Trộm cắp          ', '2 Gây rối, đánh nhau'])
+  t.equal(renderScreen(screen, { ...geometry, page: 2 }).rows[0], 'Phản ánh ANT 0: thêm', 'the last page says it too (0 turns back to the first)')
+  const short = renderScreen({ title: 'Phản ánh ANTT', body: 'Chọn', options: ['Một', 'Hai'] }, { ...geometry, page: 0 })
+  t.equal(short.rows[0], 'Phản ánh ANTT       ', 'a list that fits says nothing of pages')
+  t.strictSame(short.optionPages, [0, 0])
+})
+
+t.test('a marker (a countdown) sits at the right of the title row of a screen that fits', async (t) => {
+  const { rows } = renderScreen({ title: 'Trả hóa đơn', body: 'Đang chờ thanh toán', marker: '9:05' }, { ...LCD, page: 0 })
+  t.equal(rows[0], 'Trả hóa đơn     9:05')
+})

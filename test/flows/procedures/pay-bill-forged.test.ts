@@ -14,10 +14,11 @@ import { ID_NUMBER } from '../../support/sim-residents.js'
 t.test('station: forged, misdirected and mismatched confirmations print no paid receipt; central\'s own does', async (t) => {
   const rig = await startProcedureRig(t)
   await rig.openProcedure('pay-bill', 'en')
-  await rig.press('3', '3', '0', '0', '3', '0', '0', '0', '1', 'ok')
+  await rig.choose('3')
+  await rig.press('3', '0', '0', '3', '0', '0', '0', '1', 'ok')
   await rig.waitForScreen(/OK if this is you/)
   await rig.press('ok')
-  await rig.waitForScreen(/Amount: 220000 VND/)
+  await rig.waitForScreen(/Amount: 220,000 VND/)
   await rig.press('ok')
   await rig.waitFor('the payment wait', async () => (await rig.status()).step?.step === 'paying')
   t.equal((await rig.receipt()).count, 1, 'the payment slip')
@@ -56,10 +57,10 @@ t.test('station: forged, misdirected and mismatched confirmations print no paid 
 
   // Central's own confirmation still ends the wait: the refusals did not end it.
   await rig.central.payBill(rig.stationId, 'IN-2601-0001')
-  await rig.waitForScreen(/Paid 220000 VND/)
+  await rig.waitForScreen(/Paid 220,000 VND/)
   const paper = await rig.receipt()
   t.equal(paper.count, 2)
-  t.match((paper.lines ?? []).join('\n'), /Paid: 220000 VND/)
+  t.match((paper.lines ?? []).join('\n'), /Paid: 220,000 VND/)
   const message = await rig.submissions.waitFor((m) => m.payload?.flow === 'pay-bill', 5000)
   t.match(message.payload.data.answers.paid, { bill: 'IN-2601-0001', amount: 220000 })
 })

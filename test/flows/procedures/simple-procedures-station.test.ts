@@ -38,11 +38,12 @@ const PROCEDURES: Array<{ id: string; keys: Array<KeyName | 'consent'>; answers:
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
   {
     id: 'health-insurance',
-    keys: ['1', '3', ...PHONE, 'ok', 'ok'],
+    // 12 months is on the second page of its list: key 0 first.
+    keys: ['1', '0', '3', ...PHONE, 'ok', 'ok'],
     answers: { category: 'household', months: '12', phone: '0912345678' },
   },
   // 'consent': ok page by page until the consent's last page ("OK: dong y" / "OK: I agree"), which agrees.
-  { id: 'referral-bank-account', keys: ['3', ...PHONE, 'ok', 'consent', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
+  { id: 'referral-bank-account', keys: ['0', '3', ...PHONE, 'ok', 'consent', 'ok'], answers: { bank: 'bidv', phone: '0912345678' } },
   {
     id: 'referral-consumer-loan',
     keys: ['2', '2', ...PHONE, 'ok', 'consent', 'ok'],

@@ -10,6 +10,7 @@ import { FlowSession, type FlowResult } from '../../../flows/engine/flow-session
 import type { FlowDefinition, LocalizedText, Step } from '../../../flows/engine/flow-types.js'
 import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import { parseFlow } from '../../../flows/engine/flow-validate.js'
+import { currentStep, keysToChoose } from '../../../flows/engine/session-machine.js'
 import type { Identity } from '../../../flows/engine/identity.js'
 import { renderScreen } from '../../../flows/engine/render-screen.js'
 import { CONSENT_PROMPT } from '../../../flows/engine/consent.js'
@@ -35,7 +36,8 @@ const AGENCY = 'UBND Phường Thử Nghiệm'
 
 /**
  * One bundled procedure as a resident walks it. `toPhone` are the keys from the first choice to the
- * phone step (a multi-digit string is typed digit by digit); `answers` is what the walk submits.
+ * phone step (a multi-digit string is typed digit by digit, `#n` chooses option n, turning pages
+ * first); `answers` is what the walk submits.
  */
 interface Procedure {
   id: string
@@ -65,7 +67,7 @@ const PROCEDURES: Procedure[] = [
     id: 'submit-dossier',
     identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
     title: { vi: 'BIÊN NHẬN HỒ SƠ', en: 'DOSSIER RECEIPT' },
-    toPhone: ['4', '12', 'ok'],
+    toPhone: ['#4', '12', 'ok'],
     answers: { dossier: 'land_use_certificate', pages: '12', phone: PHONE },
     consent: false,
     confirm: { vi: 'Sổ đỏ (GCN QSDĐ)\nSố trang: 12\nBấm OK để nộp', en: 'Land-use cert.\nPages: 12\nPress OK to submit' },
@@ -88,7 +90,7 @@ const PROCEDURES: Procedure[] = [
     id: 'health-insurance',
     identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
     title: { vi: 'ĐĂNG KÝ BẢO HIỂM Y TẾ', en: 'HEALTH INSURANCE REGISTRATION' },
-    toPhone: ['2', '3'],
+    toPhone: ['#2', '#3'],
     answers: { category: 'student', months: '12', phone: PHONE },
     consent: false,
     confirm: { vi: 'Học sinh/sinh viên\n12 tháng\nBấm OK để đăng ký', en: 'Pupil or student\n12 months\nPress OK to register' },
@@ -104,7 +106,7 @@ const PROCEDURES: Procedure[] = [
     identity: ['personalId', 'name', 'birthDate', 'sex', 'address'],
     recipient: { vi: 'Gửi cho Techcombank:', en: 'Send to Techcombank:' },
     title: { vi: 'GIỚI THIỆU MỞ TÀI KHOẢN', en: 'BANK ACCOUNT REFERRAL' },
-    toPhone: ['5'],
+    toPhone: ['#5'],
     answers: { bank: 'techcombank', phone: PHONE },
     consent: true,
     confirm: { vi: `Techcombank\nSĐT: ${PHONE}\nBấm OK để gửi`, en: `Techcombank\nPhone: ${PHONE}\nPress OK to send` },
@@ -120,7 +122,7 @@ const PROCEDURES: Procedure[] = [
     identity: ['personalId', 'name', 'birthDate', 'address'],
     recipient: { vi: 'Gửi cho bên cho vay:', en: 'Send to a licensed lender:' },
     title: { vi: 'GIỚI THIỆU VAY TIÊU DÙNG', en: 'CONSUMER LOAN REFERRAL' },
-    toPhone: ['5', '4'],
+    toPhone: ['#5', '#4'],
     answers: { amount: 'over_100m', term: '36', phone: PHONE },
     consent: true,
     confirm: { vi: 'Vay: Trên 100 triệu\nThời hạn: 36 tháng\nBấm OK để gửi', en: 'Loan: Over 100M VND\nTerm: 36 months\nPress OK to send' },
@@ -136,7 +138,7 @@ const PROCEDURES: Procedure[] = [
     identity: ['personalId', 'name', 'birthDate', 'sex'],
     recipient: { vi: 'Gửi cho nhà mạng Vietnamobile:', en: 'Send to Vietnamobile:' },
     title: { vi: 'CHUẨN HÓA THÔNG TIN THUÊ BAO', en: 'MOBILE SUBSCRIBER IDENTIFICATION' },
-    toPhone: ['4'],
+    toPhone: ['#4'],
     answers: { carrier: 'vietnamobile', phone: PHONE },
     consent: true,
     confirm: { vi: `Vietnamobile\nSố: ${PHONE}\nBấm OK để gửi`, en: `Vietnamobile\nNumber: ${PHONE}\nPress OK to send` },
@@ -177,12 +179,19 @@ function rig(procedure: Procedure, language: 'vi' | 'en', flow: FlowDefinition =
   const session = new FlowSession({ flow, language, effects, clock, stationId: 'hcm-q1-001', site: SITE, agency: AGENCY })
   const results: FlowResult[] = []
   session.onEnd((result) => results.push(result))
-  /** Presses each key; a token of several digits is typed digit by digit. */
+  /** Presses each key; a token of several digits is typed digit by digit; `#n` chooses option n. */
   const press = (...tokens: string[]) => {
     for (const token of tokens) {
-      const keys = token === 'ok' || token === 'back' ? [token] : Array.from(token)
+      const step = currentStep(flow, session.state)
+      const keys = token.startsWith('#') && step?.kind === 'choose'
+        ? keysToChoose(step, session.state, clock.now(), Number(token.slice(1)) - 1)
+        : token === 'ok' || token === 'back' ? [token] : Array.from(token)
       for (const key of keys) session.key(key as KeyName)
     }
+  }
+  /** Presses back until the session is at `stepId` (an input erases what was typed first). */
+  const backTo = (stepId: string) => {
+    for (let i = 0; i < 50 && session.currentStepId !== stepId; i++) session.key('back')
   }
   /** Starts, identifies and walks to the phone step. */
   const toPhone = () => {
@@ -197,7 +206,7 @@ function rig(procedure: Procedure, language: 'vi' | 'en', flow: FlowDefinition =
     // ok reads the consent page by page and agrees on the last one.
     for (let page = 0; procedure.consent && page < 6 && session.currentStepId === 'consent'; page++) press('ok')
   }
-  return { clock, effects, session, results, press, toPhone, toConfirm }
+  return { clock, effects, session, results, press, toPhone, toConfirm, backTo }
 }
 
 /** Bodies of the screens that do not fit the 20x4 display on one page (choice lists and consents may page). */
@@ -351,13 +360,12 @@ for (const procedure of PROCEDURES) {
 
   t.test(`${procedure.id}: a resident who walks away is timed out at every waiting step, with nothing sent and no timers left`, async (t) => {
     for (const stepId of procedure.waiting) {
-      const { session, effects, results, clock, toConfirm } = rig(procedure, 'vi')
+      const { session, effects, results, clock, toConfirm, backTo } = rig(procedure, 'vi')
       if (stepId === 'identify') session.start()
       else {
         // Walk to the confirmation, then back up to the step under test.
         toConfirm()
-        const here = procedure.waiting.indexOf(stepId)
-        for (let at = procedure.waiting.length - 1; at > here; at--) session.key('back')
+        backTo(stepId)
       }
       t.equal(session.currentStepId, stepId)
       clock.advance(59_999)
@@ -372,7 +380,7 @@ for (const procedure of PROCEDURES) {
 
 for (const procedure of PROCEDURES.filter((p) => p.consent)) {
   for (const language of LANGUAGES) {
-    t.test(`${procedure.id} (${language}): refusing consent with back sends nothing, and backing out cancels`, async (t) => {
+    t.test(`${procedure.id} (${language}): refusing consent with back sends nothing, and backing out asks, then cancels`, async (t) => {
       const { session, effects, results, clock, toPhone, press } = rig(procedure, language)
       toPhone()
       press(PHONE, 'ok')
@@ -389,7 +397,11 @@ for (const procedure of PROCEDURES.filter((p) => p.consent)) {
       }
       press('back')
       t.equal(session.currentStepId, 'phone', 'back returns to the phone step')
-      for (let i = 0; i < 20 && results.length === 0; i++) press('back')
+      t.equal(effects.screen.input, PHONE, 'with the number typed kept')
+      for (let i = 0; i < 30 && !session.state.leaving; i++) press('back')
+      t.strictSame(results, [], 'back alone never cancels')
+      t.equal(effects.screen.body, language === 'vi' ? 'Kết thúc thủ tục?' : 'End this procedure?')
+      press('1')
       await settle()
       t.strictSame(results, [{ outcome: 'cancelled', stepId: 'identify' }])
       t.strictSame(effects.submissions, [], 'nothing was submitted')
@@ -420,7 +432,7 @@ t.test('submit-dossier takes an empty phone and submits it as empty', async (t) 
   session.presentIdentity(MRZ)
   press('0')
   t.equal(effects.screen.page, 1, 'key 0 shows the next options')
-  press('6', '2', 'ok', 'ok')
+  press('#6', '2', 'ok', 'ok')
   t.equal(effects.screen.body, 'Other dossier\nPages: 2\nPress OK to submit')
   press('ok')
   await settle()

@@ -110,7 +110,7 @@ t.test('the welcome screen offers both languages on one page', async (t) => {
   r.setOnline(true)
   r.kiosk.start()
   t.equal(r.kiosk.phase, 'welcome')
-  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Quét CCCD hoặc chọn ', '1 Tiếng Việt        ', '2 English           '])
+  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Quét CCCD / Scan ID ', '1 Tiếng Việt        ', '2 English           '])
 })
 
 t.test('key 2 on the welcome screen opens the menu in English, key 1 in Vietnamese', async (t) => {
@@ -118,7 +118,7 @@ t.test('key 2 on the welcome screen opens the menu in English, key 1 in Vietname
   r.kiosk.start()
   r.press('2')
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   t.match(r.screen(), /1 Security report/)
   r.press('back')
   t.equal(r.kiosk.phase, 'welcome')
@@ -154,7 +154,7 @@ t.test('a card at the welcome screen opens the menu in the default language with
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   t.same(r.eventsOf('card.accepted').map((event) => event.fields), [{ kind: 'cccd' }])
   r.press('1')
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'the scan step is skipped: the card was already read')
@@ -192,9 +192,9 @@ t.test('a key dismisses a notice early and still counts', async (t) => {
   r.kiosk.unreadable()
   r.press('2')
   t.equal(r.kiosk.phase, 'menu')
-  t.match(r.screen(), /Choose a service/)
+  t.match(r.screen(), /Services/)
   r.clock.advance(NOTICE_MS)
-  t.match(r.screen(), /Choose a service/, 'the stale notice timer does not redraw anything else')
+  t.match(r.screen(), /Services/, 'the stale notice timer does not redraw anything else')
 })
 
 t.test('a good card right after a notice ends the notice and opens the menu at once', async (t) => {
@@ -331,7 +331,7 @@ t.test('the next resident gets a full end screen even when the previous end scre
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   r.clock.advance(END_SCREEN_MS / 2)
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', 'back')
+  r.press('1', 'back', '1')
   t.equal(r.kiosk.phase, 'ended', 'the second resident gave up at once')
   r.clock.advance(END_SCREEN_MS - 1)
   t.equal(r.kiosk.phase, 'ended', 'the first end screen timer does not cut the second one short')
@@ -350,11 +350,15 @@ t.test('back on the menu returns to the welcome screen and forgets the card', as
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'identify' }, 'the card is not kept for the next procedure')
 })
 
-t.test('back on the first step of a procedure ends it and shows the end screen', async (t) => {
+t.test('back on the first step of a procedure asks; yes ends it and the screen says so at once', async (t) => {
   const r = await rig(t)
   r.kiosk.start()
   r.press('1', '1', 'back')
+  t.equal(r.kiosk.phase, 'session', 'back alone ends nothing')
+  t.match(r.screen(), /Kết thúc thủ tục\?/)
+  r.press('1')
   t.equal(r.kiosk.phase, 'ended')
+  t.match(r.screen(), /Đã hủy thủ tục/)
   t.same(
     r.eventsOf('flow.abandoned').map((event) => event.fields.outcome),
     ['cancelled'],
@@ -399,10 +403,10 @@ t.test('idle on the menu returns to welcome and says so', async (t) => {
 t.test('offline, the welcome screen says submissions are sent later, and refresh follows the link', async (t) => {
   const r = await rig(t)
   r.kiosk.start()
-  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Ngoại tuyến: gửi sau', '1 Tiếng Việt        ', '2 English           '])
+  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Ngoại tuyến/Offline ', '1 Tiếng Việt        ', '2 English           '])
   r.setOnline(true)
   r.kiosk.refresh()
-  t.match(r.screen(), /Quét CCCD hoặc chọn/)
+  t.match(r.screen(), /Quét CCCD \/ Scan ID/)
   t.notMatch(r.screen(), /Ngoại tuyến/)
   r.setOnline(false)
   r.press('1')
@@ -446,7 +450,7 @@ t.test('with the paper out the procedure still completes through no_receipt and 
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('2')
   t.equal(r.kiosk.phase, 'menu', 'a card then key 2 stays on the menu (2 is not a flow)')
-  r.press('1', '6', 'ok', 'ok')
+  r.press('1', '0', '0', '6', 'ok', 'ok')
   await r.until(() => r.kiosk.currentStep?.step === 'no_receipt', 'the no_receipt step')
   t.match(r.screen(), /Máy in đang lỗi/)
   t.match(r.screen(), REFERENCE, 'the code is on screen to note down')
@@ -531,7 +535,7 @@ t.test('storage full: the welcome screen says so, a procedure that submits is re
   r.kiosk.start()
   r.kiosk.setAccepting(false)
   t.equal(r.kiosk.accepting, false)
-  t.strictSame(r.screens.at(-1), ['Xin chào / Welcome  ', 'Tạm ngừng nhận hồ sơ', '1 Tiếng Việt        ', '2 English           '])
+  t.strictSame(r.screens.at(-1), ['Tạm ngừng nhận hồ sơ', 'Submissions paused  ', '1 Tiếng Việt        ', '2 English           '])
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('1')
   t.match(r.screen(), /Tạm ngừng nhận hồ sơ/)
@@ -540,7 +544,7 @@ t.test('storage full: the welcome screen says so, a procedure that submits is re
   t.equal(r.eventsOf('flow.started').length, 0)
   r.press('back')
   r.kiosk.setAccepting(true)
-  t.match(r.screen(), /Quét CCCD hoặc chọn|Ngoại tuyến/, 'the welcome screen is redrawn without the notice')
+  t.match(r.screen(), /Quét CCCD|Ngoại tuyến/, 'the welcome screen is redrawn without the notice')
   t.notMatch(r.screen(), /Tạm ngừng/)
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('1')

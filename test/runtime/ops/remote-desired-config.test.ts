@@ -75,14 +75,19 @@ t.test('desired config: every problem listed, live changes between residents, re
   t.same(applied.payload.pendingRestart, ['mqtt.keepaliveS'])
   t.notOk('waitingForSession' in applied.payload)
   await events.waitFor((m) => m.payload?.type === 'config.desired.applied' && m.payload.version === 3 && m.payload.live === 3 && m.payload.pendingRestart === 1)
-  await s.waitForScreen(/Scan ID or choose/, 3000)
+  // The welcome screen speaks both languages; the new default shows once a card opens the menu.
+  await s.waitForScreen(/Xin chao/, 3000)
+  await s.request('sim.card', { kind: 'cccd', text: QR.replace('12 Lê Lợi', '16 Lê Lợi') })
+  await s.waitForScreen(/Services/, 3000)
+  await s.press('back')
+  await s.waitForScreen(/Xin chao/, 3000)
   // Telemetry now every 5 s instead of 60.
   const telemetry = await subscribeCollect(broker.url, 'cs/v1/lobby-test/telemetry')
   t.teardown(() => telemetry.close())
   await telemetry.waitFor(() => true, 7000)
   // The new idle timeout (5 s) now governs: a resident who walks away is wiped after 5 s, not 60.
   await s.press('ok')
-  await s.waitForScreen(/Choose a service/)
+  await s.waitForScreen(/Services/)
   const cardAt = Date.now()
   await events.waitFor((m) => m.payload?.type === 'session.idle_timeout', 9000)
   t.ok(Date.now() - cardAt >= 4500, 'the idle timeout is the new 5 s')
@@ -104,7 +109,9 @@ t.test('desired config: every problem listed, live changes between residents, re
   const afterRestart = await reported.waitFor(since(before, (m) => m.payload?.version === 3 && m.payload.pendingRestart.length === 0))
   t.same(afterRestart.payload.applied, ['session.idleTimeoutS', 'station.defaultLanguage', 'mqtt.keepaliveS', 'mqtt.telemetryIntervalS'], 'after a restart everything is in effect')
   t.equal(afterRestart.payload.refused?.version, 2, 'the last refusal is kept over the restart too')
-  await s.waitForScreen(/Scan ID or choose/, 3000)
+  await s.waitForScreen(/Xin chao/, 3000)
+  await s.request('sim.card', { kind: 'cccd', text: QR })
+  await s.waitForScreen(/Services/, 3000)
   const stored = JSON.parse(readFileSync(join(dataDir, 'ops', 'desired-config.json'), 'utf8'))
   t.equal(stored.accepted.version, 3)
 
@@ -117,7 +124,7 @@ t.test('desired config: every problem listed, live changes between residents, re
   const ignored = await reported.waitFor(since(beforeIgnored, (m) => m.payload?.refused?.reason === 'invalid-over-file-config'))
   t.equal(ignored.payload.refused.version, 3)
   t.match(ignored.payload.refused.problems.join('\n'), /hardware\.keypad\.releaseThreshold/)
-  await s.waitForScreen(/Quet CCCD hoac chon/, 3000)
+  await s.waitForScreen(/Quet CCCD \/ Scan ID/, 3000)
 
   // A corrupt state file is the same: reported, and the station starts on its file config.
   await s.station.stop()
