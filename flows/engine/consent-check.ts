@@ -7,7 +7,7 @@
  *   that passes no consent step;
  * - a consent step with no submit after it that sends identity (it asks for nothing);
  * - a hand-written consent text (a consent step's own `text`, or a show step whose text names
- *   identity fields) that, in either language, leaves out a field that is sent, names one that is not,
+ *   identity fields in both languages) that, in either language, leaves out a field that is sent, names one that is not,
  *   or says only "your ID data".
  * Pure.
  */
@@ -88,9 +88,12 @@ export function checkConsent(draft: DraftFlow, file: string): Diagnostic[] {
   return diagnostics
 }
 
-/** A show step's text that names identity fields (or says "your ID data") is a consent in its own words. */
+/**
+ * A show step's text that names identity fields (or says "your ID data") in both languages is a consent
+ * in its own words. Both: a screen showing one reply field called "Name" in English only is not asking.
+ */
 function asksAboutIdentity(text: LocalizedText): boolean {
-  return (['vi', 'en'] as const).some((language) => {
+  return (['vi', 'en'] as const).every((language) => {
     const named = fieldsNamedIn(text[language], language)
     return named.fields.length > 0 || named.vague
   })

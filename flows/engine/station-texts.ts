@@ -68,6 +68,9 @@ export const KIOSK_TEXTS = {
   // Storage full (docs/storage-faults.md): one 20-column row on the welcome screen, ASCII once folded.
   notAccepting: { vi: 'Tạm ngừng nhận hồ sơ', en: 'Submissions paused' },
   notAcceptingHint: { vi: 'Xin quay lại sau.', en: 'Not accepting submissions now. Come back later.' },
+  // Before the idle timeout wipes what a resident left (docs/flows.md, "The panel").
+  idleTitle: { vi: 'Bạn còn đó không?', en: 'Still there?' },
+  idleBody: { vi: 'Bấm phím bất kỳ để tiếp tục', en: 'Press any key to continue' },
   // A procedure the station cannot finish now, said before the resident starts (docs/flows.md, "The panel").
   unavailableTitle: { vi: 'Tạm chưa phục vụ', en: 'Not available now' },
   needCentral: { vi: 'Mất kết nối trung tâm. Vui lòng quay lại sau', en: 'No link to central. Please come back later' },
@@ -77,6 +80,11 @@ export const KIOSK_TEXTS = {
   notRecordedTitle: { vi: 'CHƯA GHI NHẬN', en: 'NOT recorded' },
   notRecordedBody: { vi: 'Hồ sơ chưa được lưu. Vui lòng thử lại sau.', en: 'Submission NOT recorded. Please try later.' },
 } as const
+
+/** The idle warning's countdown. */
+export function secondsLeft(seconds: number): LocalizedText {
+  return { vi: `Còn ${seconds} giây`, en: `${seconds} s left` }
+}
 
 /** The menu's hint after a key that picks nothing: the numbers there are. */
 export function chooseOneTo(count: number): LocalizedText {

@@ -14,7 +14,7 @@ import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
 import { acceptsIdentity, currentStep, transition } from '../../flows/engine/session-machine.js'
 import { initialState, type EventFields, type SessionEffect, type SessionEvent, type SessionState } from '../../flows/engine/session-state.js'
-import { chooseOneTo, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage } from '../../flows/engine/station-texts.js'
+import { chooseOneTo, countdownText, FLOW_TEXTS, KIOSK_TEXTS, notOnThisPage, secondsLeft } from '../../flows/engine/station-texts.js'
 import type { CardPresented } from '../bus/events.js'
 import { chipAccessFrom, type ChipAccessKeys } from './chip-access.js'
 import { CHIP_TEXTS, chipRefusalText } from './chip-texts.js'
@@ -23,6 +23,13 @@ import { referenceFromId } from './reference-code.js'
 import { FULLY_AVAILABLE, missingNeed, type MissingNeed, type StationAvailability } from './station-availability.js'
 
 export type Phase = 'welcome' | 'menu' | 'session' | 'ended' | 'maintenance' | 'restarting'
+
+/** The idle warning shows this long before the idle timeout, or a third of it when that is shorter. */
+export const IDLE_WARNING_MS = 15_000
+
+function warningMs(settings: KioskSettings): number {
+  return Math.min(IDLE_WARNING_MS, Math.floor(settings.idleTimeoutMs / 3))
+}
 
 /** How long an error notice (unreadable card) stays before the screen underneath returns. */
 const NOTICE_MS = 3000
@@ -86,7 +93,11 @@ export interface KioskState {
   flowScreen: Screen | null
   chip: KioskChip
   /** Timer ids (`k<n>`), or null. */
-  timers: { idle: string | null; end: string | null; notice: string | null }
+  timers: { idle: string | null; end: string | null; notice: string | null; tick: string | null }
+  /** When the idle timeout wipes the session (station clock, ms); null when none runs. */
+  idleAtMs: number | null
+  /** The idle warning is on screen until this moment, unless a key or card comes first. */
+  warning: { untilMs: number } | null
   nextId: number
   /** False while storage is full: procedures that submit are refused before the resident starts. */
   accepting: boolean
@@ -172,7 +183,9 @@ export function initialKioskState(setup: KioskSetup): KioskState {
     screen: null,
     flowScreen: null,
     chip: idleChip(0),
-    timers: { idle: null, end: null, notice: null },
+    timers: { idle: null, end: null, notice: null, tick: null },
+    idleAtMs: null,
+    warning: null,
     nextId: 1,
     accepting: true,
     notRecorded: false,
@@ -311,6 +324,11 @@ class KioskRun {
   #key(key: KeyName): void {
     const s = this.s
     if (s.phase === 'maintenance' || s.phase === 'restarting') return
+    if (s.warning) {
+      // "Press any key to continue": the key answers the warning and does nothing else.
+      this.#touch()
+      return this.#toSession({ kind: 'touch' })
+    }
     this.#touch()
     if (s.timers.notice !== null) this.#dismissNotice()
     switch (s.phase) {
@@ -608,6 +626,8 @@ class KioskRun {
     this.#enterPhase('ended')
     // The end screen has its own countdown; the idle one would cut it short.
     this.#cancelTimer('idle')
+    this.#cancelTimer('tick')
+    s.warning = null
     this.#startTimer('end', s.notRecorded ? NOT_RECORDED_MS + s.settings.endScreenMs : s.settings.endScreenMs)
   }
 
@@ -621,6 +641,10 @@ class KioskRun {
     if (timer === s.timers.idle) {
       s.timers.idle = null
       return this.#idleTimeout()
+    }
+    if (timer === s.timers.tick) {
+      s.timers.tick = null
+      return this.#tick()
     }
     if (timer === s.timers.end) {
       s.timers.end = null
@@ -636,6 +660,32 @@ class KioskRun {
     // The station, not the resident, is busy (a request to central, a payment wait, printing):
     // that step has its own timeout, so the idle countdown starts again after it.
     if (this.#stationIsBusy()) return this.#touch()
+    // First a warning with its countdown; a key or a card keeps everything (docs/flows.md, "The panel").
+    if (!s.warning) {
+      s.warning = { untilMs: s.idleAtMs ?? this.inputs.nowMs + warningMs(s.settings) }
+      return this.#tick()
+    }
+    this.#wipeIdle()
+  }
+
+  /** Each second: the idle warning's countdown, or a waiting screen's. */
+  #tick(): void {
+    const s = this.s
+    const now = this.inputs.nowMs
+    if (s.warning) {
+      const leftMs = s.warning.untilMs - now
+      if (leftMs <= 0) return this.#wipeIdle()
+      const seconds = Math.ceil(leftMs / 1000)
+      const left = secondsLeft(seconds)
+      this.#render({ title: this.#text(KIOSK_TEXTS.idleTitle), body: `${this.#text(KIOSK_TEXTS.idleBody)}\n${this.#text(left)}` })
+      return this.#startTimer('tick', leftMs - (seconds - 1) * 1000)
+    }
+    if (s.screen && this.#countdownUntil() !== null) this.#show(s.screen)
+  }
+
+  #wipeIdle(): void {
+    const s = this.s
+    s.warning = null
     const flow = s.session?.flow.id
     this.#event('session.idle_timeout', { phase: s.phase, ...(flow ? { flow } : {}) })
     this.#log('info', { phase: s.phase }, 'idle timeout; session wiped')
@@ -718,8 +768,21 @@ class KioskRun {
 
   #show(screen: Screen): void {
     this.s.screen = screen
-    if (this.s.timers.notice !== null) return
-    this.#render(screen)
+    if (this.s.timers.notice !== null || this.s.warning) return
+    // A waiting step (a request, a payment) counts down on its title row, once a second.
+    const until = this.#countdownUntil()
+    if (until === null) return this.#render(screen)
+    this.#render({ ...screen, marker: countdownText((until - this.inputs.nowMs) / 1000) })
+    const leftMs = until - this.inputs.nowMs
+    if (this.s.timers.tick === null && leftMs > 0) this.#startTimer('tick', ((leftMs - 1) % 1000) + 1)
+  }
+
+  /** When the session's waiting step gives up (a request's attempts, a wait_for's deadline); null when not at one. */
+  #countdownUntil(): number | null {
+    const session = this.s.session
+    if (!session || this.s.phase !== 'session' || session.state.status !== 'running' || this.s.screen !== this.s.flowScreen) return null
+    const kind = currentStep(session.flow, session.state)?.kind
+    return kind === 'request' || kind === 'wait_for' ? session.state.progress.untilMs : null
   }
 
   #render(screen: Screen): void {
@@ -742,12 +805,22 @@ class KioskRun {
 
   #dismissNotice(): void {
     this.#cancelTimer('notice')
-    if (this.s.screen) this.#render(this.s.screen)
+    if (this.s.screen && !this.s.warning) this.#show(this.s.screen)
   }
 
-  /** Any resident input restarts the idle countdown; at zero everything they left is wiped. */
+  /**
+   * Any resident input restarts the idle countdown: the warning comes `warningMs` before the
+   * timeout, and at zero everything they left is wiped. A warning showing goes.
+   */
   #touch(): void {
-    this.#startTimer('idle', this.s.settings.idleTimeoutMs)
+    const s = this.s
+    if (s.warning) {
+      s.warning = null
+      this.#cancelTimer('tick')
+      if (s.screen) this.#show(s.screen)
+    }
+    s.idleAtMs = this.inputs.nowMs + s.settings.idleTimeoutMs
+    this.#startTimer('idle', s.settings.idleTimeoutMs - warningMs(s.settings))
   }
 
   #startTimer(slot: keyof KioskState['timers'], ms: number): void {
@@ -768,6 +841,9 @@ class KioskRun {
     this.#cancelTimer('idle')
     this.#cancelTimer('end')
     this.#cancelTimer('notice')
+    this.#cancelTimer('tick')
+    this.s.warning = null
+    this.s.idleAtMs = null
   }
 
   #text(text: LocalizedText): string {

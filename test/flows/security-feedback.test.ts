@@ -94,7 +94,7 @@ t.test('a full walk in Vietnamese submits topic, phone and identity and prints a
         language: 'vi',
         answers: { topic: 'disturbance', phone: '0912345678' },
         // The declaration (identity: [id_number, name]): not the birth date, sex or address the card also holds.
-        identity: { source: 'cccd_qr', personalId: '079203000001', name: 'Nguyễn Văn An' },
+        identity: { source: 'cccd_qr', verified: 'none', personalId: '079203000001', name: 'Nguyễn Văn An' },
       },
     },
   ])
@@ -140,7 +140,7 @@ t.test('a full walk in English with the MRZ and no phone says so and submits an 
   t.strictSame(effects.submissions[0]?.data, {
     language: 'en',
     answers: { topic: 'other', phone: '' },
-    identity: { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN' },
+    identity: { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN' },
   })
   const texts = effects.receipts[0]?.lines.flatMap((line) => (line.kind === 'text' ? [line.text] : [])) ?? []
   t.ok(texts.includes('SECURITY AND ORDER FEEDBACK'))

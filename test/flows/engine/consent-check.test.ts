@@ -176,3 +176,12 @@ t.test('each bundled referral as it was (a hand-written consent naming name and 
     t.ok(refused.some((diagnostic) => diagnostic.step === 'send'), `${id}: the submit has no consent before it`)
   }
 })
+
+t.test('a show step naming an identity word in one language only (a reply field labelled "Name") is not taken for a consent', async (t) => {
+  const publicTask = REFERRAL.replace('    identity: [id_number, name, birth_date, sex, address]\n', '    identity: [id_number]\n    legal_basis: public_task\n')
+  const yaml = publicTask.replace('      vi: "Gửi họ tên, SĐT cho ngân hàng? OK: có"\n      en: "Share your name and phone with the bank? OK: yes"', '      vi: "Khách hàng: {{phone}}"\n      en: "Name: {{phone}}"')
+  t.notOk(yaml.includes('Gửi họ tên'), 'the text was replaced')
+  t.strictSame(parseFlow(yaml, 'f.yaml').diagnostics, [])
+  const both = publicTask.replace('      en: "Share your name and phone with the bank? OK: yes"', '      en: "Share your name and phone with the bank? OK: yes"')
+  t.match(mismatches(parseFlow(both, 'f.yaml').diagnostics), [{ step: 'consent', message: /does not name id_number/ }], 'in both languages it is a consent, checked')
+})

@@ -77,7 +77,7 @@ t.test('a submission carries exactly the declared identity fields: no other fiel
   for (let page = 0; page < 5 && session.currentStepId === 'consent'; page++) press('ok')
   t.equal(session.currentStepId, 'send', 'ok agrees on the last page')
   await settle()
-  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { pick: 'techcombank' }, identity: { source: 'cccd_qr', personalId: '079203000001', sex: 'male' } })
+  t.strictSame(effects.submissions[0]?.data, { language: 'en', answers: { pick: 'techcombank' }, identity: { source: 'cccd_qr', verified: 'none', personalId: '079203000001', sex: 'male' } })
   const sent = JSON.stringify(effects.submissions)
   for (const undeclared of ['Nguyễn Văn An', '2003-08-15', 'Lê Lợi', '04A224E2C85A80']) t.notOk(sent.includes(undeclared), `${undeclared} is not sent`)
 })
@@ -89,7 +89,7 @@ t.test('a declared field the document does not carry goes as null, so central se
   press('1')
   for (let page = 0; page < 5 && session.currentStepId === 'consent'; page++) press('ok')
   await settle()
-  t.strictSame(effects.submissions[0]?.data['identity'], { source: 'mrz', personalId: '079203000001', name: 'NGUYEN VAN AN', address: null })
+  t.strictSame(effects.submissions[0]?.data['identity'], { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN', address: null })
 })
 
 for (const language of ['vi', 'en'] as const) {

@@ -222,3 +222,46 @@ t.test('the menu knows the station: without the link to central a look-up proced
     await s.press('back')
   }
 })
+
+t.test('idle: a warning with its countdown comes first, a key keeps everything, and at zero the session is wiped', async (t) => {
+  // 9 s: the warning shows for the last third (3 s); the bundled steps wait 60 s, longer than that.
+  const rig = await startProcedureRig(t, { configure: (config) => (config.session.idleTimeoutS = 9) })
+  for (const language of LANGUAGES) {
+    await rig.openProcedure('security-feedback', language)
+    await rig.waitForScreen(/^1 /m)
+    const warning = await rig.waitForScreen(say(language, /Bam phim bat ky de tiep tuc/, /Press any key to continue/), 9000)
+    t.match(warning, say(language, /Con [1-3] giay/, /[1-3] s left/), `${language}: the warning counts down`)
+    t.equal(await step(rig), 'topic', `${language}: nothing is wiped yet`)
+    await rig.press('1')
+    await rig.waitForScreen(/^1 /m)
+    t.equal(await step(rig), 'topic', `${language}: the key answered the warning and chose nothing`)
+    await rig.waitForScreen(say(language, /Bam phim bat ky de tiep tuc/, /Press any key to continue/), 9000)
+    await rig.waitForScreen(/Xin chao/, 5000)
+    t.equal((await rig.status()).phase, 'welcome', `${language}: at zero the session is wiped`)
+    t.ok(rig.logLines.some((line) => line.event === 'session.idle_timeout'), 'central hears of it')
+  }
+})
+
+t.test('waiting screens show their countdown: the payment wait counts down on its title row', async (t) => {
+  const rig = await startProcedureRig(t)
+  for (const language of LANGUAGES) {
+    await rig.openProcedure('pay-bill', language)
+    await rig.waitForScreen(/^1 /m)
+    await rig.press('2', '2', '0', '0', '2', '0', '0', '0', '1', 'ok')
+    await rig.waitForScreen(say(language, /OK neu dung ten/, /OK if this is you/))
+    await rig.press('ok')
+    await rig.waitForScreen(say(language, /So tien/, /Amount/))
+    await rig.press('ok')
+    await rig.waitFor('the payment wait', async () => (await step(rig)) === 'paying')
+    const first = (await rig.screen()).split('\n')[0] ?? ''
+    const countdown = /(\d+):(\d\d)$/.exec(first.trimEnd())
+    t.ok(countdown, `${language}: the title row ends with the time left (${first})`)
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    const later = /(\d+):(\d\d)$/.exec(((await rig.screen()).split('\n')[0] ?? '').trimEnd())
+    const seconds = (match: RegExpExecArray | null) => (match ? Number(match[1]) * 60 + Number(match[2]) : NaN)
+    t.ok(seconds(later) < seconds(countdown), `${language}: and it goes down`)
+    await rig.press('back')
+    await rig.press('ok')
+    await rig.waitForScreen(/Xin chao/, 15_000)
+  }
+})

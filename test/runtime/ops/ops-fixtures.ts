@@ -48,7 +48,7 @@ export function editedFeedback(version: number): Record<string, string> {
     name === 'security-feedback.yaml'
       ? text
           .replace(/^version: 1$/m, `version: ${version}`)
-          .replace('text: { vi: "Chọn vấn đề. 0: thêm", en: "Pick topic. 0: more" }', 'text: { vi: "Chọn chủ đề mới. 0: thêm", en: "New topic. 0: more" }')
+          .replace('text: { vi: "Chọn vấn đề", en: "Pick topic" }', 'text: { vi: "Chọn chủ đề mới", en: "New topic" }')
           .replace('vi: "SĐT liên hệ, có thể bỏ trống. Bấm OK"', 'vi: "Số máy mới, có thể bỏ trống"')
       : text,
   )
