@@ -56,12 +56,13 @@ async function openFlow(rig: ProcedureRig, language: 'vi' | 'en', withQr: boolea
   if (index < 0) throw new Error(`${FLOW} is not on the menu`)
   // The language first (a card at the welcome screen opens the menu in Vietnamese), then the card.
   await rig.press(language === 'vi' ? '1' : '2')
-  await rig.waitForScreen(language === 'vi' ? /Chon dich vu/ : /Choose a service/)
+  await rig.waitForScreen(language === 'vi' ? /Chon dich vu/ : /Services/)
   if (withQr) {
     await rig.card(language === 'vi' ? QR : QR_NEXT_RESIDENT)
     await rig.waitFor('the QR read', () => rig.logLines.some((line) => line.event === 'card.accepted'))
   }
-  await rig.press(String(index + 1) as KeyName)
+  // The menu pages (0: more): the procedure's number is pressed on its page.
+  await rig.choose(String(index + 1) as KeyName)
   await rig.waitFor('the procedure at its scan_id step', async () => (await rig.status()).step?.step === 'identify')
 }
 
