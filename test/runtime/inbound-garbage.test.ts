@@ -57,10 +57,11 @@ t.test('garbage on every inbound topic is refused with reasons and the resident 
   t.equal(elsewhere.messages.length, 0, 'no answer published outside the station tree')
 
   // The resident goes on: a bill lookup (a real request to central) and its answer on screen.
-  await rig.press('3', '3', '0', '0', '3', '0', '0', '0', '1', 'ok')
+  // Internet is on the list's second page (0: more).
+  await rig.press('0', '3', '3', '0', '0', '3', '0', '0', '0', '1', 'ok')
   await rig.waitForScreen(/OK if this is you/)
   await rig.press('ok')
-  await rig.waitForScreen(/Amount: 220000 VND/)
+  await rig.waitForScreen(/Amount: 220,000 VND/)
   const status = await rig.status()
   t.equal(status.step?.step, 'confirm', 'the procedure carries on')
   t.notOk(JSON.stringify(rig.logLines).includes(MARKER), 'no payload in any log line')
