@@ -422,7 +422,7 @@ const TAPS: Array<[KeyName, RegExp]> = [
   ['2', /Services +0: more\n1 /],
   ['0', /Services +0: more\n4 /],
   ['0', /Services +0: more\n7 /],
-  ['7', /Please scan/],
+  ['7', /Place your ID card/],
 ]
 
 // Ten seconds between safety polls: within the test no poll happens after start, so only the IRQ can
