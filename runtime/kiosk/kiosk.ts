@@ -15,7 +15,7 @@ import { EffectTimers } from '../core/effect-timers.js'
 import { isStationError, StationError } from '../core/errors.js'
 import type { Logger } from '../core/logger.js'
 import type { Outbox } from '../outbox/outbox-types.js'
-import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
+import { initialKioskState, kioskTransition, serving, type KioskEffect, type KioskEvent, type KioskSettings, type KioskState, type Phase, type SessionCall } from './kiosk-machine.js'
 import { residentView, type ResidentView } from './resident-view.js'
 import { FULLY_AVAILABLE, type StationAvailability } from './station-availability.js'
 import type { ChipAccessKeys } from './chip-access.js'
@@ -82,13 +82,7 @@ export class Kiosk {
     this.#o = options
     this.#timers = new EffectTimers(options.clock, (timer) => this.#dispatch({ kind: 'timer', timer }))
     this.#state = initialKioskState({
-      settings: {
-        idleTimeoutMs: options.idleTimeoutMs,
-        endScreenMs: options.endScreenMs,
-        defaultLanguage: options.defaultLanguage,
-        site: options.site ?? null,
-        agency: options.agency ?? null,
-      },
+      settings: kioskSettings(options),
       stationId: options.stationId,
       cols: options.cols,
       rows: options.rows,
@@ -147,16 +141,7 @@ export class Kiosk {
    * keeps its length, a session already running keeps the site it started with.
    */
   setSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language; site?: string | null; agency?: string | null }): void {
-    this.#dispatch({
-      kind: 'settings',
-      settings: {
-        idleTimeoutMs: settings.idleTimeoutMs,
-        endScreenMs: settings.endScreenMs,
-        defaultLanguage: settings.defaultLanguage,
-        site: settings.site ?? null,
-        agency: settings.agency ?? null,
-      },
-    })
+    this.#dispatch({ kind: 'settings', settings: kioskSettings(settings) })
   }
 
   /** Maintenance: wipe any session and show the maintenance screen until turned off. */
@@ -346,4 +331,15 @@ function isTimeout(error: unknown): boolean {
 function codeOf(error: unknown): string {
   if (isStationError(error)) return error.code
   return isTimeout(error) ? 'timeout' : 'unknown'
+}
+
+/** The machine's settings from the kiosk's options or a live change: a site or agency not given is none. */
+function kioskSettings(settings: { idleTimeoutMs: number; endScreenMs: number; defaultLanguage: Language; site?: string | null; agency?: string | null }): KioskSettings {
+  return {
+    idleTimeoutMs: settings.idleTimeoutMs,
+    endScreenMs: settings.endScreenMs,
+    defaultLanguage: settings.defaultLanguage,
+    site: settings.site ?? null,
+    agency: settings.agency ?? null,
+  }
 }
