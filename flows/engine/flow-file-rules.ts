@@ -24,7 +24,7 @@ export const LITERAL_VIETQR = {
 
 /** Where a branch's conditions are: conditions.ts reads and words them, not the schema. */
 export function isConditionPath(path: readonly string[]): boolean {
-  return path.length >= 5 && path[0] === 'steps' && path[2] === 'cases' && path[4] === 'when'
+  return path.length >= 5 && path[0] === 'steps' && (path[2] === 'cases' || path[2] === 'options') && path[4] === 'when'
 }
 
 /**
@@ -78,6 +78,19 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
           if (seen.includes(option['value'])) add(path, `${pathText(file, path)}: '${String(option['value'])}' is used by another option`)
           seen.push(option['value'])
         })
+        const guarded = options.filter((option: unknown) => isMapping(option) && option['when'] !== undefined).length
+        options.forEach((option: unknown, index) => {
+          if (!isMapping(option) || option['when'] === undefined) return
+          const whenPath = [...base, 'options', String(index), 'when']
+          for (const problem of parseCondition(option['when']).problems) {
+            const path = [...whenPath, ...problem.path.map(String)]
+            add(path, `${pathText(file, path)}: ${problem.message}`, 'value', 'FLOW_BAD_CONDITION')
+          }
+        })
+        // One option always offered: a step whose every option can be switched off could show nothing to pick.
+        if (guarded > 0 && guarded === options.length) {
+          add([...base, 'options'], `${where('options')}: every option has a 'when'; leave at least one without, so the step always offers something`, 'value', 'FLOW_BAD_CONDITION')
+        }
         break
       }
       case 'wait_for':

@@ -32,6 +32,8 @@ export const MAX_RETRIES = 5
 export const MAX_INPUT_LENGTH = 64
 /** The keypad's digits 1-9 pick an option; 0 turns the page. */
 export const MAX_OPTIONS = 9
+/** Written options of one choose step: those whose `when` holds are numbered nine at a time, as a list's. */
+export const MAX_WRITTEN_OPTIONS = 36
 /** Menu positions: two digits are plenty for the handful of procedures one kiosk offers. */
 export const MENU_ORDER = { min: 1, max: 99 } as const
 /** QR module size: GS ( k <Function 167> accepts n = 1..16 dots (Epson ESC/POS command reference). */
@@ -289,6 +291,7 @@ const Option = define('option', Type.Object({
   value: Type.String({ description: 'What is saved ({{name.value}}).' }),
   label: use(Text, 'What the resident reads ({{name}}).'),
   next: StepId,
+  when: Type.Optional(use(Condition, 'Offered only while this holds (as a branch case); absent: always.')),
 }, { additionalProperties: false }))
 
 /** A reply's list, as `name.field`: the `save_as` of a request and a list field of its reply. */
@@ -304,7 +307,7 @@ const OptionsFrom = define('options_from', Type.Object({
 const ChooseStep = step('choose', 'Shows numbered options (written, or one per item of a reply list); a digit picks one.', {
   text: use(Text, 'Shown above the options.'),
   save_as: Type.Optional(use(AnswerName, 'Name under which the choice is kept.')),
-  options: Type.Optional(hint(Type.Array(Option, { minItems: 1, maxItems: MAX_OPTIONS }), { count: (count) => `between 1 and ${MAX_OPTIONS} options (keys 1-9); got ${count}` })),
+  options: Type.Optional(hint(Type.Array(Option, { minItems: 1, maxItems: MAX_WRITTEN_OPTIONS }), { count: (count) => `between 1 and ${MAX_WRITTEN_OPTIONS} options (those offered are numbered nine at a time); got ${count}` })),
   options_from: Type.Optional(use(OptionsFrom, "One option per item of a reply's list, nine at a time (key 0 turns to the next ones); instead of options.")),
   on_empty: Type.Optional(use(StepId, 'Where it goes when the list has no item (required with options_from).')),
   timeout_s: waitTimeout,

@@ -334,6 +334,11 @@ class DraftReader {
             this.#texts(option['label'], path('options', at, 'label'), draft.texts)
             const next = fit('options', at, 'next')
             if (typeof next === 'string') draft.transitions.push({ field: `options[${index}].next`, target: next, line: places.valueLine(path('options', at, 'next')), success: true })
+            // A `when` reads answers like a branch case: its references must be set before the step.
+            const { condition } = parseCondition(option['when'])
+            if (option['when'] !== undefined && condition) {
+              for (const operand of conditionTexts(condition)) draft.texts.push({ text: operand, line: places.valueLine(path('options', at, 'when')) })
+            }
           })
         }
         const from = fit('options_from')

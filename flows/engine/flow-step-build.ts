@@ -4,7 +4,7 @@
  * retries 0, no identity fields, legal basis consent, an empty body or match), texts in NFC, reply shapes as maps with
  * their defaults, conditions parsed. Pure; it trusts its input to fit the schema.
  */
-import { parseCondition } from './conditions.js'
+import { parseCondition, type Condition } from './conditions.js'
 import { consentSentence } from './consent.js'
 import type { ReceiptLineFile, ReplyFieldFile, StepFile } from './flow-file-schema.js'
 import type { LocalizedText, OptionsFrom, ReceiptLineTemplate, Step } from './flow-types.js'
@@ -84,6 +84,14 @@ function optionsFromOf(from: { list: string; value: string; label: { vi: string;
   return { record, field, value: from.value, label: localizedOf(from.label), next: from.next }
 }
 
+/** A condition that passed the reader's rules; absent stays absent. */
+function conditionOf(id: string, raw: unknown): Condition | undefined {
+  if (raw === undefined) return undefined
+  const { condition } = parseCondition(raw)
+  if (!condition) throw new Error(`steps.${id}: a condition that was refused cannot be built`)
+  return condition
+}
+
 /** The typed step `id`, from a step that fits the schema and passed the reader's rules. */
 export function stepOf(id: string, step: StepFile): Step {
   switch (step.kind) {
@@ -92,7 +100,7 @@ export function stepOf(id: string, step: StepFile): Step {
     case 'choose':
       return {
         kind: step.kind, id, text: localizedOf(step.text), timeoutS: step.timeout_s,
-        options: (step.options ?? []).map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next })),
+        options: (step.options ?? []).map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next, ...optional('when', conditionOf(id, option.when)) })),
         ...optional('saveAs', step.save_as), ...optional('onTimeout', step.on_timeout), ...optional('onEmpty', step.on_empty),
         ...optional('optionsFrom', step.options_from === undefined ? undefined : optionsFromOf(step.options_from)),
       }
@@ -143,11 +151,7 @@ export function stepOf(id: string, step: StepFile): Step {
     case 'branch':
       return {
         kind: step.kind, id, otherwise: step.otherwise,
-        cases: step.cases.map((branchCase) => {
-          const { condition } = parseCondition(branchCase.when)
-          if (!condition) throw new Error(`steps.${id}: a condition that was refused cannot be built`)
-          return { when: condition, next: branchCase.next }
-        }),
+        cases: step.cases.map((branchCase) => ({ when: conditionOf(id, branchCase.when) as Condition, next: branchCase.next })),
       }
     case 'end':
       return { kind: step.kind, id, outcome: step.outcome, text: localizedOf(step.text) }

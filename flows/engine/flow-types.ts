@@ -54,7 +54,11 @@
  *   option per item of a reply's list (a field declared `{ type: list, items: {...} }`), `label`
  *   filled per item with `{{item.field}}`, the item's `value` field saved; nine are numbered at a time
  *   and `0` after the last page shows the next nine. `on_empty` (required with it) is where an empty
- *   list goes.
+ *   list goes. An option may carry `when: <condition>` (as a branch case's): it is offered only
+ *   while that holds, so one step can list the details that fit an earlier answer without a step per
+ *   answer (step ids go into events; the answer must not). A step whose options carry `when` keeps
+ *   at least one option without it, so it always has something to offer. Up to MAX_WRITTEN_OPTIONS
+ *   are written; those offered are numbered nine at a time, as a list's.
  * - `input`: keys append (up to `max_length`, itself at most MAX_INPUT_LENGTH); `ok` checks `min_length`..`max_length` and `pattern`
  *   (a regular expression, tested against the whole typed text as written; anchor it), saves the text
  *   under `save_as` and goes to `next`. A failed check shows `invalid_text` for INVALID_NOTICE_MS or until
@@ -203,6 +207,8 @@ export interface ChooseOption {
   /** What the resident reads (`{{name}}`). */
   readonly label: LocalizedText
   readonly next: string
+  /** Offered only while this holds (a detail list that depends on an earlier answer); absent: always. */
+  readonly when?: Condition
 }
 
 /** Options made from a reply's list: one per item, the item's `value` field saved, `label` filled from the item. */

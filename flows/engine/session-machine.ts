@@ -400,7 +400,8 @@ class Run {
     // Only what the resident sees can be chosen: a number of an option on another page is refused.
     if (optionPage(step, this.s, this.nowMs, index) !== this.s.page) return this.#notice(notOnThisPage(key))
     if (step.saveAs !== undefined) this.#save(step.saveAs, { kind: 'answer', value: option.value, label: option.label, emptyLabel: null })
-    this.#enter(option.next, step.optionsFrom === undefined ? `option ${index + 1}` : 'list option')
+    // Named by its place as written: with `when`, the number on screen is not the option's place in the file.
+    this.#enter(option.next, step.optionsFrom === undefined ? `option ${step.options.indexOf(option) + 1}` : 'list option')
   }
 
   #inputKey(step: InputStep, key: KeyName): void {
@@ -637,7 +638,7 @@ class Run {
   #turnPage(): void {
     const pageCount = this.#pageCount()
     const step = this.#step
-    const groups = step?.kind === 'choose' && step.optionsFrom !== undefined ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
+    const groups = step?.kind === 'choose' ? Math.ceil(chooseOptions(step, this.s, this.nowMs).length / MAX_OPTIONS) : 1
     if (this.s.page + 1 < pageCount) this.s.page += 1
     else if (groups > 1) {
       this.s.group = (this.s.group + 1) % groups

@@ -5,6 +5,7 @@
  */
 import type { ChooseOption, ChooseStep, LocalizedText, FlowDefinition, FlowValue } from './flow-types.js'
 import { MAX_OPTIONS } from './flow-file-schema.js'
+import { evaluateCondition } from './conditions.js'
 import { maskIdentity } from './identity.js'
 import type { SessionState } from './session-state.js'
 import type { Screen } from './screen.js'
@@ -52,7 +53,10 @@ export function resolveReference(state: SessionState, nowMs: number, reference: 
  */
 export function chooseOptions(step: ChooseStep, state: SessionState, nowMs: number): ChooseOption[] {
   const from = step.optionsFrom
-  if (from === undefined) return [...step.options]
+  if (from === undefined) {
+    // A `when` compares raw values, as a branch case does (fillTemplate, not what the screen shows).
+    return step.options.filter((option) => option.when === undefined || evaluateCondition(option.when, (template) => fillTemplate(state, nowMs, template)))
+  }
   const saved = Object.hasOwn(state.saved, from.record) ? state.saved[from.record] : undefined
   const list = saved?.kind === 'record' && Object.hasOwn(saved.fields, from.field) ? saved.fields[from.field] : undefined
   if (!Array.isArray(list)) return []
@@ -67,10 +71,9 @@ export function chooseOptions(step: ChooseStep, state: SessionState, nowMs: numb
   })
 }
 
-/** The options numbered now: the current group of nine of a list, or all written ones. */
+/** The options numbered now: the current group of nine of those offered (a list's items, or the written ones whose `when` holds). */
 export function numberedOptions(step: ChooseStep, state: SessionState, nowMs: number): ChooseOption[] {
   const options = chooseOptions(step, state, nowMs)
-  if (step.optionsFrom === undefined) return options
   return options.slice(state.group * MAX_OPTIONS, (state.group + 1) * MAX_OPTIONS)
 }
 

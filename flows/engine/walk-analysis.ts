@@ -7,12 +7,14 @@
  */
 import type { Condition, Operand } from './conditions.js'
 import { edges } from './flow-graph-render.js'
-import type { BranchStep, FlowDefinition } from './flow-types.js'
+import type { BranchStep, ChooseStep, FlowDefinition } from './flow-types.js'
 import { templateReferences, variableNeed } from './template.js'
 
 export interface Analysis {
   branches: BranchStep[]
-  /** Answer and reply names that a branch condition or a pay_qr value reads: they change what follows. */
+  /** Choose steps with options that carry `when`: which of them hold changes what can follow. */
+  guardedChooses: ChooseStep[]
+  /** Answer and reply names that a branch condition, an option's `when` or a pay_qr value reads: they change what follows. */
   relevant: Set<string>
   /** `{{name.field}}` fields referenced anywhere, by name ('' for `{{name}}`). */
   fields: Map<string, Set<string>>
@@ -53,11 +55,15 @@ export function analyse(flow: FlowDefinition): Analysis {
       if (need.kind === 'set') relevant.add(need.name)
     }
   }
-  for (const branch of branches) {
-    for (const branchCase of branch.cases) {
-      conditionCandidates(branchCase.when, add)
-      collectStrings(branchCase.when).forEach(noteNames)
-    }
+  // Branch cases and the `when` of choose options: both decide what follows from a value.
+  const guardedChooses = [...flow.steps.values()].filter((step): step is ChooseStep => step.kind === 'choose' && step.options.some((option) => option.when !== undefined))
+  const conditions = [
+    ...branches.flatMap((branch) => branch.cases.map((branchCase) => branchCase.when)),
+    ...guardedChooses.flatMap((step) => step.options.flatMap((option) => (option.when === undefined ? [] : [option.when]))),
+  ]
+  for (const condition of conditions) {
+    conditionCandidates(condition, add)
+    collectStrings(condition).forEach(noteNames)
   }
   const defaults = new Map<string, string>()
   for (const step of flow.steps.values()) {
@@ -68,7 +74,7 @@ export function analyse(flow: FlowDefinition): Analysis {
       if (only !== undefined) defaults.set(only, PAY_QR_DEFAULTS[key])
     }
   }
-  return { branches, relevant, fields, candidates, defaults, distance: distanceToEnd(flow) }
+  return { branches, guardedChooses, relevant, fields, candidates, defaults, distance: distanceToEnd(flow) }
 }
 
 /** Values that make each comparison in `condition` both hold and fail, for the references it reads. */

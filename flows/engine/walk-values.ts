@@ -12,6 +12,7 @@ import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplySha
 import { branchCase, transition } from './session-machine.js'
 import type { SessionEvent, SessionState } from './session-state.js'
 import { fillTemplate } from './session-values.js'
+import { evaluateCondition } from './conditions.js'
 import type { Analysis } from './walk-analysis.js'
 import { answerEvent } from './walk-world.js'
 
@@ -34,12 +35,14 @@ const ABSENT = Symbol('absent')
 /**
  * What follows `events` from the probed state, as the machine works it out: where the session is
  * then, and the case every branch of the flow would take on the state it has then. Two candidates
- * with the same outcome cannot lead to different steps later.
+ * with the same outcome cannot lead to different steps later. Which options of a choose step with
+ * `when` are offered is part of it: two answers that offer different options lead to different picks.
  */
 export function outcomeOf(probe: Probe, events: readonly SessionEvent[]): string {
   const state = afterEvents(probe, events)
   const fill = (template: string): string => fillTemplate(state, probe.nowMs, template)
-  return JSON.stringify([state.status, state.stepId, probe.analysis.branches.map((branch) => branchCase(branch, fill))])
+  const offered = probe.analysis.guardedChooses.map((step) => step.options.map((option) => option.when === undefined || evaluateCondition(option.when, fill)))
+  return JSON.stringify([state.status, state.stepId, probe.analysis.branches.map((branch) => branchCase(branch, fill)), offered])
 }
 
 /** The machine's state after `events` from the probed state (the probed state itself is not changed: `transition` is pure). */
