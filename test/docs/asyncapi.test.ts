@@ -124,7 +124,8 @@ t.test('real payloads of a station on a private mosquitto match the document', a
   await s.request('sim.printer', { state: 'paper-out' })
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '0', '3', 'ok', 'ok')
+  // Menu 1, topic 3 (on the second page), this building, no floor, description 1, no phone, send.
+  await s.press('1', '0', '3', 'ok', 'ok', '1', 'ok', 'ok')
   const on = (kind: string) => (message: CollectedMessage) => message.topic === `cs/v1/lobby-test/${kind}`
   const submission = await all.waitFor(on('submissions'), 5000)
   // Paper out: the receipt fails (effect.failed) after the submission is stored.

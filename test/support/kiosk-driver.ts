@@ -5,6 +5,9 @@
 import { QR } from './sim-residents.js'
 import { screenText, type StationProcess } from './station-process.js'
 
+/** Menu item 1, topic 2, building and floor left empty, description 1, phone left empty (flows/security-feedback.yaml). */
+export const FEEDBACK_KEYS = ['1', '2', 'ok', 'ok', '1', 'ok'] as const
+
 /** The reference code on the end screen: three groups of four digits (runtime/kiosk/reference-code.ts). */
 const REFERENCE = /(\d{4}-\d{4}-\d{4})/
 
@@ -39,12 +42,15 @@ async function press(proc: StationProcess, key: string, signal?: AbortSignal): P
   await proc.request('sim.press', { key })
 }
 
-/** Card, menu item 1, topic 2, no phone, confirm. Resolves with the screen after the last key. */
+/**
+ * Card, menu item 1, topic 2, this building, no floor, the first description, no phone: the confirm
+ * screen. Resolves with the screen after the last key.
+ */
 export async function startFeedback(proc: StationProcess, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted()
   await proc.request('sim.card', { kind: 'cccd', text: card() })
   await waitScreen(proc, /Chon dich vu/, 10_000, signal)
-  for (const key of ['1', '2', 'ok']) await press(proc, key, signal)
+  for (const key of FEEDBACK_KEYS) await press(proc, key, signal)
   await waitScreen(proc, /Bam OK de gui/, 10_000, signal)
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import { parseFlow, type Diagnostic } from '../../../flows/engine/flow-validate.js'
+import { MAX_WRITTEN_OPTIONS } from '../../../flows/engine/flow-file-schema.js'
 import { testDir } from '../../support/test-dir.js'
 
 /** A small valid flow; tests break one thing at a time. Line numbers below refer to this layout. */
@@ -233,11 +234,15 @@ t.test('checks receipt lines: kinds, styles, QR module size', async (t) => {
   ])
 })
 
-t.test('reports a choose step with more than nine options', async (t) => {
-  const options = Array.from({ length: 10 }, (_, i) => `      - { value: v${i}, label: { vi: "${i}", en: "${i}" }, next: done }`).join('\n')
-  const yaml = GOOD.replace('      - { value: a, label: { vi: "A", en: "A" }, next: done }', options)
-  const result = parseFlow(yaml, 'f.yaml')
+t.test('reports a choose step with more written options than MAX_WRITTEN_OPTIONS, and takes that many', async (t) => {
+  const written = (count: number): string => {
+    const options = Array.from({ length: count }, (_, i) => `      - { value: v${i}, label: { vi: "${i}", en: "${i}" }, next: done }`).join('\n')
+    return GOOD.replace('      - { value: a, label: { vi: "A", en: "A" }, next: done }', options)
+  }
+  const result = parseFlow(written(MAX_WRITTEN_OPTIONS + 1), 'f.yaml')
   t.strictSame(brief(result.diagnostics), [{ code: 'FLOW_SCHEMA', severity: 'error', line: 12, step: 'ask' }])
+  t.match(result.diagnostics[0]?.message, new RegExp(`between 1 and ${MAX_WRITTEN_OPTIONS} options`))
+  t.strictSame(parseFlow(written(MAX_WRITTEN_OPTIONS), 'f.yaml').diagnostics, [])
 })
 
 t.test('loads every yaml file of a folder and reports problems by file', async (t) => {
