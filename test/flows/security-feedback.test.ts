@@ -63,7 +63,7 @@ t.test('the bundled flow validates with no diagnostics at all', async (t) => {
   const result = parseFlow(await readFile(FLOW_FILE, 'utf8'), 'security-feedback.yaml')
   t.strictSame(result.diagnostics, [])
   t.equal(result.flow?.id, 'security-feedback')
-  t.equal(result.flow?.version, 2)
+  t.equal(result.flow?.version, 3)
   t.strictSame(result.flow?.title, { vi: 'Phản ánh an ninh trật tự', en: 'Security and order feedback' })
   const dir = testDir(t, { 'security-feedback.yaml': await readFile(FLOW_FILE, 'utf8') })
   const loaded = await loadFlowsDir(dir)
@@ -71,28 +71,37 @@ t.test('the bundled flow validates with no diagnostics at all', async (t) => {
   t.strictSame(loaded.diagnostics, [])
 })
 
-t.test('a full walk in Vietnamese submits topic, phone and identity and prints a receipt with a masked id', async (t) => {
+t.test('a full walk in Vietnamese submits topic, place, description, phone and identity and prints a receipt with a masked id', async (t) => {
   const { session, effects, results, press, type, clock } = rig('vi')
   session.start()
   t.strictSame(effects.screen, { title: 'Phản ánh ANTT', body: 'Vui lòng quét mã QR hoặc mặt sau thẻ CCCD' })
   t.equal(session.presentIdentity({ source: 'nfc', personalId: null, cardUid: '04A1B2C3' }), false, 'an NFC UID does not identify here')
   t.equal(session.presentIdentity(CCCD), true)
   t.strictSame(effects.screen.options, ['Trộm cắp', 'Gây rối, đánh nhau', 'Ma túy, tệ nạn', 'Nguy cơ cháy nổ', 'Giao thông, đỗ xe', 'Vấn đề khác'])
+  t.equal(effects.screen.body, 'Khẩn cấp: gọi 113', 'emergencies are not for this station')
+  press('2')
+  t.equal(session.currentStepId, 'building')
+  type('12')
+  press('ok')
+  t.equal(session.currentStepId, 'floor')
+  type('5')
+  press('ok')
+  t.strictSame(effects.screen.options, ['Đánh nhau', 'Gây ồn về đêm', 'Say xỉn gây rối', 'Đe dọa, quấy rối', 'Việc khác'], 'the descriptions of a disturbance')
   press('2')
   t.equal(session.currentStepId, 'phone')
   type('0912345678')
   t.equal(effects.screen.input, '0912345678')
   press('ok')
-  t.equal(effects.screen.body, 'Gây rối, đánh nhau\nSĐT: 0912345678\nBấm OK để gửi')
+  t.equal(effects.screen.body, 'Gây ồn về đêm\nTòa 12, tầng 5\nBấm OK để gửi')
   press('ok')
   await settle()
   t.strictSame(effects.submissions, [
     {
       flow: 'security-feedback',
-      flowVersion: 2,
+      flowVersion: 3,
       data: {
         language: 'vi',
-        answers: { topic: 'disturbance', phone: '0912345678' },
+        answers: { topic: 'disturbance', detail: 'noise_late', building: '12', floor: '5', phone: '0912345678' },
         // The declaration (identity: [id_number, name]): not the birth date, sex or address the card also holds.
         identity: { source: 'cccd_qr', verified: 'none', personalId: '079203000001', name: 'Nguyễn Văn An' },
       },
@@ -105,7 +114,10 @@ t.test('a full walk in Vietnamese submits topic, phone and identity and prints a
   t.ok(texts.includes('Trạm hcm-q1-001'), 'station id')
   t.ok(texts.includes('Ngày giờ: 20/01/2026 14:05'), 'date and time in Asia/Ho_Chi_Minh')
   t.ok(texts.includes('SĐT liên hệ: 0912345678'), 'the phone the resident gave, to check it')
-  t.ok(texts.includes('Nội dung: Gây rối, đánh nhau'), 'topic')
+  t.ok(texts.includes('Vấn đề: Gây rối, đánh nhau'), 'topic')
+  t.ok(texts.includes('Nội dung: Gây ồn về đêm'), 'what happened')
+  t.ok(texts.includes('Nơi: tòa 12, tầng 5'), 'where')
+  t.ok(texts.includes('Khẩn cấp: gọi 113 (công an), 114 (cứu hỏa), 115 (cấp cứu)'), 'whom to call in an emergency')
   t.ok(texts.includes('Số CCCD: 079*******01'), 'masked id')
   t.ok(texts.includes('Cảm ơn ông/bà đã phản ánh.'), 'thanks')
   t.ok(texts.some((text) => /giữ biên nhận/.test(text)), 'keep the receipt')
@@ -120,12 +132,12 @@ t.test('a full walk in Vietnamese submits topic, phone and identity and prints a
   t.equal(clock.pendingTimers, 0)
   t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
   const published = JSON.stringify(effects.events)
-  for (const secret of ['079203000001', 'Nguyễn', '0912345678', 'disturbance']) {
+  for (const secret of ['079203000001', 'Nguyễn', '0912345678', 'disturbance', 'noise_late']) {
     t.notOk(published.includes(secret), `events do not carry ${secret}`)
   }
 })
 
-t.test('a full walk in English with the MRZ and no phone says so and submits an empty phone', async (t) => {
+t.test('a full walk in English with the MRZ, no place and no phone says so and submits them empty', async (t) => {
   const { session, effects, results, press } = rig('en')
   session.start()
   session.presentIdentity(MRZ)
@@ -133,13 +145,15 @@ t.test('a full walk in English with the MRZ and no phone says so and submits an 
   t.equal(effects.screen.page, 1, 'key 0 shows the next options')
   press('6')
   t.equal(session.currentStepId, 'topic', 'option 6 is on the last page: not chosen from this one')
-  press('0', '6', 'ok')
-  t.equal(effects.screen.body, 'Other\nPhone: none\nPress OK to send')
+  press('0', '6', 'ok', 'ok')
+  t.strictSame(effects.screen.options, ['Dangerous animal', 'Vandalism', 'Person lost', 'Something else'], 'the descriptions of another matter')
+  press('0', '4', 'ok')
+  t.equal(effects.screen.body, 'Something else\nBldg here, floor -\nPress OK to send')
   press('ok')
   await settle()
   t.strictSame(effects.submissions[0]?.data, {
     language: 'en',
-    answers: { topic: 'other', phone: '' },
+    answers: { topic: 'other', detail: 'something_else', building: '', floor: '', phone: '' },
     identity: { source: 'mrz', verified: 'none', personalId: '079203000001', name: 'NGUYEN VAN AN' },
   })
   const texts = effects.receipts[0]?.lines.flatMap((line) => (line.kind === 'text' ? [line.text] : [])) ?? []
@@ -147,6 +161,8 @@ t.test('a full walk in English with the MRZ and no phone says so and submits an 
   t.ok(texts.includes('Date: 20/01/2026 14:05'))
   t.ok(texts.includes('Contact phone: none'), 'says no phone was given')
   t.ok(texts.includes('Topic: Other'))
+  t.ok(texts.includes('What: Something else'))
+  t.ok(texts.includes('Where: building here, floor -'), 'no place given: the station building, no floor')
   t.ok(texts.includes('ID number: 079*******01'))
   t.ok(texts.includes('Keep this receipt to follow up.'))
   t.strictSame(results, [{ outcome: 'completed', stepId: 'done', reference: 'K7QX-M2PA' }])
@@ -158,7 +174,8 @@ t.test('an invalid phone number shows why and asks again', async (t) => {
   const { session, effects, press, type, clock } = rig('vi')
   session.start()
   session.presentIdentity(CCCD)
-  press('1')
+  press('1', 'ok', 'ok', '1')
+  t.equal(session.currentStepId, 'phone')
   type('12345')
   press('ok')
   t.equal(effects.screen.body, 'Số điện thoại gồm 10 số, bắt đầu bằng 0')
@@ -173,16 +190,16 @@ t.test('an invalid phone number shows why and asks again', async (t) => {
   t.strictSame(overflowing(effects.screens), [], 'every screen fits the display')
 })
 
-t.test('back goes from confirm to phone to topic to the scan, and asks there before it cancels', async (t) => {
+t.test('back goes from confirm through every step to the scan, and asks there before it cancels', async (t) => {
   const { session, press, results, clock } = rig('en')
   session.start()
   session.presentIdentity(CCCD)
-  press('0', '3', 'ok')
+  press('0', '3', 'ok', 'ok', '1', 'ok')
   t.equal(session.currentStepId, 'confirm')
-  press('back')
-  t.equal(session.currentStepId, 'phone')
-  press('back')
-  t.equal(session.currentStepId, 'topic')
+  for (const step of ['phone', 'detail', 'floor', 'building', 'topic']) {
+    press('back')
+    t.equal(session.currentStepId, step)
+  }
   press('back')
   t.equal(session.currentStepId, 'identify')
   press('back')
@@ -197,7 +214,7 @@ t.test('when printing fails the reference stays on screen until ok, and the sess
   effects.printWith = () => Promise.reject(new StationError('E_PRINTER_NOT_READY', 'paper out'))
   session.start()
   session.presentIdentity(CCCD)
-  press('0', '4', 'ok', 'ok')
+  press('0', '4', 'ok', 'ok', '1', 'ok', 'ok')
   await settle()
   t.equal(session.currentStepId, 'no_receipt')
   t.equal(effects.screen.body, 'Máy in đang lỗi.\nGhi lại mã tra cứu:\nK7QX-M2PA')
@@ -212,7 +229,7 @@ t.test('when the submission cannot be stored the session ends failed with an apo
   effects.submitWith = () => Promise.reject(new StationError('E_OUTBOX_IO', 'disk full'))
   session.start()
   session.presentIdentity(CCCD)
-  press('0', '5', 'ok', 'ok')
+  press('0', '5', 'ok', 'ok', '1', 'ok', 'ok')
   await settle()
   t.strictSame(results, [{ outcome: 'failed', stepId: 'send_failed' }])
   t.equal(effects.screen.body, 'Sorry, it could not be sent. Please try again later.')
@@ -222,11 +239,15 @@ t.test('when the submission cannot be stored the session ends failed with an apo
 })
 
 t.test('a resident who walks away is timed out at any waiting step with no timers left', async (t) => {
-  for (const [keys, step] of [[[], 'identify'], [['1'], 'phone'], [['1', 'ok'], 'confirm']] as const) {
+  const walk = ['1', 'ok', 'ok', '1', 'ok'] as const
+  const steps = ['identify', 'topic', 'building', 'floor', 'detail', 'phone', 'confirm'] as const
+  for (const [index, step] of steps.entries()) {
+    const keys = walk.slice(0, Math.max(0, index - 1))
     const { session, results, press, clock } = rig('vi')
     session.start()
     if (step !== 'identify') session.presentIdentity(CCCD)
     press(...keys)
+    t.equal(session.currentStepId, step)
     clock.advance(60_000)
     t.strictSame(results, [{ outcome: 'timed_out', stepId: step }])
     t.equal(clock.pendingTimers, 0)
