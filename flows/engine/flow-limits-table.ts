@@ -4,7 +4,7 @@
  * names the constant, this table gives its value. `npm run build` rewrites the block between
  * `<!-- flow limits -->` and `<!-- end flow limits -->`; a test fails when the doc is stale.
  */
-import { FEED_LINES, MAX_INPUT_LENGTH, MAX_OPTIONS, MAX_RETRIES, MAX_TIMEOUT_S, MENU_ORDER, QR_MODULE_DOTS } from './flow-file-schema.js'
+import { FEED_LINES, MAX_INPUT_LENGTH, MAX_OPTIONS, MAX_RETRIES, MAX_WRITTEN_OPTIONS, MAX_TIMEOUT_S, MENU_ORDER, QR_MODULE_DOTS } from './flow-file-schema.js'
 import { DEFAULT_MAX_LENGTH, MAX_MAX_LENGTH } from './reply-shape.js'
 import { INVALID_NOTICE_MS, MAX_REFUSED_EVENTS, RETRY_PAUSE_MS } from './session-machine.js'
 
@@ -21,7 +21,8 @@ const range = ({ min, max }: { readonly min: number; readonly max: number }): st
 export const FLOW_LIMITS: readonly FlowLimit[] = [
   { name: 'MAX_TIMEOUT_S', applies: '`timeout_s` of any step (seconds, more than 0)', value: `at most ${MAX_TIMEOUT_S}` },
   { name: 'MAX_RETRIES', applies: '`retries` of a request', value: `0–${MAX_RETRIES}` },
-  { name: 'MAX_OPTIONS', applies: '`options` of a choose step (one digit key each; 0 turns the page)', value: `1–${MAX_OPTIONS}` },
+  { name: 'MAX_OPTIONS', applies: 'options of a choose step numbered at once (one digit key each; 0 turns the page, then to the next ones)', value: `1–${MAX_OPTIONS}` },
+  { name: 'MAX_WRITTEN_OPTIONS', applies: '`options` written in a choose step (those whose `when` holds are offered)', value: `1–${MAX_WRITTEN_OPTIONS}` },
   { name: 'MAX_INPUT_LENGTH', applies: '`min_length`, `max_length` of an input step', value: `at most ${MAX_INPUT_LENGTH}` },
   { name: 'MENU_ORDER', applies: '`menu_order`', value: range(MENU_ORDER) },
   { name: 'QR_MODULE_DOTS', applies: '`module_dots` of a qr receipt line', value: range(QR_MODULE_DOTS) },

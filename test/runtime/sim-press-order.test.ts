@@ -12,8 +12,8 @@ async function atPhoneEntry(s: Awaited<ReturnType<typeof start>>) {
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
-  await s.press('1')
+  await s.waitForScreen(/Khan cap: goi 113/)
+  await s.press('1', 'ok', 'ok', '1') // theft, this building, no floor, vehicle stolen
   await s.waitForScreen(/SDT/)
 }
 

@@ -64,7 +64,7 @@ t.test('a Wiegand card identifies the resident where procedures accept it, once,
 
   // The card identifies the resident: the procedure starts past its scan step.
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
+  await s.waitForScreen(/Khan cap: goi 113/)
   t.same((await s.status()).step, { flow: 'security-feedback', step: 'topic' })
 
   const logs = JSON.stringify(s.logLines)
@@ -117,7 +117,7 @@ t.test('opening the enclosure wipes the session and holds the station in mainten
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
+  await s.waitForScreen(/Khan cap: goi 113/)
   t.same((await s.status()).step, { flow: 'security-feedback', step: 'topic' }, 'a resident is mid-procedure')
 
   const openedAt = Date.now()
@@ -278,7 +278,7 @@ t.test('status LEDs: steady green when ready, blinking green while serving, blin
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
+  await s.waitForScreen(/Khan cap: goi 113/)
   // The LEDs follow the kiosk's phase as it changes; give the blink time to start.
   await s.waitFor('green to start blinking', () => gpio.history(greenLine).at(-1)?.level === 0, 2000)
   const busy = await changesDuring(s, greenLine, 1500)
@@ -371,8 +371,8 @@ t.test('an FT6x36 touch panel runs a whole procedure to its receipt', async (t) 
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
-  await s.press('1')
+  await s.waitForScreen(/Khan cap: goi 113/)
+  await s.press('1', 'ok', 'ok', '1') // theft, this building, no floor, vehicle stolen
   await s.waitForScreen(/SDT/)
   await s.press('0', '9', '1', '2', '3', '4', '5', '6', '7', '8', 'ok')
   await s.waitForScreen(/OK de gui/)

@@ -44,9 +44,9 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.same(await s.request('sim.card', { kind: 'cccd', text: QR }), { kind: 'cccd' })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
+  await s.waitForScreen(/Khan cap: goi 113/)
   t.same((await s.status()).step, { flow: 'security-feedback', step: 'topic' })
-  await s.press('1')
+  await s.press('1', 'ok', 'ok', '1') // theft, this building, no floor, vehicle stolen
   await s.waitForScreen(/SDT/)
   await s.press('0', '9', '1', '2', '3', '4', '5', '6', '7', '8', 'ok')
   await s.waitForScreen(/OK de gui/)
@@ -112,7 +112,7 @@ t.test('a printer that does not answer: the procedure completes, the code stays 
   t.same(await s.request('sim.printer', { state: 'power-off' }), { state: 'power-off' })
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '0', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok', '1', 'ok', 'ok') // drugs, this building, no floor, the first description, no phone
   const screen = await s.waitForScreen(/May in dang loi/, 8000)
   t.match(screen, /\d{4}-\d{4}-\d{4}/, 'the reference code is on the display')
   t.equal((await s.status()).outbox.depth, 1, 'the submission is kept')
@@ -238,7 +238,7 @@ t.test('a refused card and an unreadable read show notices and become events wit
   await s.waitForScreen(/Chon dich vu/)
   await s.request('sim.card', { kind: 'mrz', text: ['IDVNM2030000018079203000001<<8', '0308153M2808152VNM<<<<<<<<<<<6', 'NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<'] })
   await s.press('1')
-  await s.waitForScreen(/Chon van de/, 3000)
+  await s.waitForScreen(/Khan cap: goi 113/, 3000)
 })
 
 t.test('stop closes every service and removes the control socket', async (t) => {
@@ -279,7 +279,7 @@ t.test('with a broker the station reports connected, delivers the submission and
 
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '0', '3', 'ok', 'ok')
+  await s.press('1', '0', '3', 'ok', 'ok', '1', 'ok', 'ok') // drugs, this building, no floor, the first description, no phone
   const message = await submissions.waitFor(() => true, 5000)
   t.equal(message.payload.flow, 'security-feedback')
   t.equal(message.payload.data.answers.topic, 'drugs')

@@ -12,7 +12,10 @@ const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
  * per language: the phone the resident gave, the number being verified, what to do with the paper.
  */
 const FOLLOW_UP: Record<string, { vi: RegExp[]; en: RegExp[] }> = {
-  'security-feedback': { vi: [/SDT lien he: 0912345678/], en: [/Contact phone: 0912345678/] },
+  'security-feedback': {
+    vi: [/SDT lien he: 0912345678/, /Noi: toa 2, tang 7/, /Khan cap: goi 113/],
+    en: [/Contact phone: 0912345678/, /Where: building 2, floor 7/, /Emergency: call 113/],
+  },
   'submit-dossier': {
     vi: [/SDT lien he: khong co/, /Mang 6 trang ho so ban giay va the CCCD den Bo phan mot cua/, /Khong nop giay to vao tram/],
     en: [/Contact phone: none/, /Bring the 6 pages on paper and your ID card to the one-stop desk/, /Do not put papers into the station/],
@@ -34,7 +37,12 @@ function vietnamTime(epochMs: number): string {
 }
 
 const PROCEDURES: Array<{ id: string; keys: Array<KeyName | 'consent'>; answers: Record<string, unknown> }> = [
-  { id: 'security-feedback', keys: ['1', ...PHONE, 'ok', 'ok'], answers: { topic: 'theft', phone: '0912345678' } },
+  // Theft, building 2, floor 7, the first description (vehicle stolen), a phone.
+  {
+    id: 'security-feedback',
+    keys: ['1', '2', 'ok', '7', 'ok', '1', ...PHONE, 'ok', 'ok'],
+    answers: { topic: 'theft', detail: 'vehicle_theft', building: '2', floor: '7', phone: '0912345678' },
+  },
   { id: 'submit-dossier', keys: ['1', '6', 'ok', 'ok', 'ok'], answers: { dossier: 'birth_registration', pages: '6' } },
   {
     id: 'health-insurance',

@@ -158,7 +158,7 @@ t.test('a card at the welcome screen opens the menu in the default language with
   t.same(r.eventsOf('card.accepted').map((event) => event.fields), [{ kind: 'cccd' }])
   r.press('1')
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'the scan step is skipped: the card was already read')
-  t.match(r.screen(), /Pick topic/)
+  t.match(r.screen(), /Emergency: call 113/)
 })
 
 t.test('a refused card shows a notice for 3 s and tells central why without personal data', async (t) => {
@@ -240,13 +240,13 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('1')
-  r.press('1')
+  r.press('1', 'ok', 'ok', '1') // theft, this building, no floor, vehicle stolen
   t.match(r.screen(), /SĐT/)
   r.press('0', '9', '1', '2', '3', '4', '5', '6', '7', '8')
   t.match(r.screen(), /> 0912345678/)
   r.press('ok')
-  t.match(r.screen(), /Trộm cắp/)
-  t.match(r.screen(), /0912345678/)
+  t.match(r.screen(), /Mất trộm xe/)
+  t.match(r.screen(), /Tòa này, tầng -/)
   r.press('ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
 
@@ -258,11 +258,11 @@ t.test('a resident completes the procedure: one sealed submission, a receipt, th
   t.equal(pending.length, 1)
   const submission = pending[0]
   t.equal(submission?.flow, 'security-feedback')
-  t.equal(submission?.flowVersion, 2)
+  t.equal(submission?.flowVersion, 3)
   t.equal(submission?.createdAt, new Date(r.clock.now()).toISOString())
   t.same(submission?.data, {
     language: 'vi',
-    answers: { topic: 'theft', phone: '0912345678' },
+    answers: { topic: 'theft', detail: 'vehicle_theft', building: '', floor: '', phone: '0912345678' },
     identity: {
       source: 'cccd_qr',
       verified: 'none',
@@ -303,7 +303,7 @@ t.test('a key on the end screen returns to the welcome screen at once', async (t
   const r = await rig(t)
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', '1', 'ok', 'ok')
+  r.press('1', '1', 'ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   r.press('5')
   t.equal(r.kiosk.phase, 'welcome')
@@ -315,7 +315,7 @@ t.test('a card on the end screen starts the next resident at the menu', async (t
   const r = await rig(t)
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', '1', 'ok', 'ok')
+  r.press('1', '1', 'ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   r.kiosk.card({ kind: 'cccd', text: QR })
   t.equal(r.kiosk.phase, 'menu')
@@ -327,7 +327,7 @@ t.test('the next resident gets a full end screen even when the previous end scre
   const r = await rig(t)
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', '1', 'ok', 'ok')
+  r.press('1', '1', 'ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   r.clock.advance(END_SCREEN_MS / 2)
   r.kiosk.card({ kind: 'cccd', text: QR })
@@ -371,7 +371,7 @@ t.test('idle in the middle of a procedure wipes it and the next session starts w
   const r = await rig(t)
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', '1')
+  r.press('1', '1', 'ok', 'ok', '1')
   t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'phone' })
   r.press('0', '9')
   r.clock.advance(IDLE_TIMEOUT_MS - 1)
@@ -450,7 +450,7 @@ t.test('with the paper out the procedure still completes through no_receipt and 
   r.kiosk.card({ kind: 'cccd', text: QR })
   r.press('2')
   t.equal(r.kiosk.phase, 'menu', 'a card then key 2 stays on the menu (2 is not a flow)')
-  r.press('1', '0', '0', '6', 'ok', 'ok')
+  r.press('1', '0', '0', '6', 'ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.currentStep?.step === 'no_receipt', 'the no_receipt step')
   t.match(r.screen(), /Máy in đang lỗi/)
   t.match(r.screen(), REFERENCE, 'the code is on screen to note down')
@@ -459,7 +459,7 @@ t.test('with the paper out the procedure still completes through no_receipt and 
     [['print', 'E_PRINTER_NOT_READY']],
   )
   t.equal(r.outbox.depth(), 1)
-  t.same((await pendingSubmissions(r.outbox))[0]?.data.answers, { topic: 'other', phone: '' })
+  t.same((await pendingSubmissions(r.outbox))[0]?.data.answers, { topic: 'other', detail: 'pets_danger', building: '', floor: '', phone: '' })
   t.equal(r.device.receipts.length, 0, 'nothing printed')
   r.press('ok')
   t.equal(r.kiosk.phase, 'ended')
@@ -564,7 +564,7 @@ t.test('an append that fails as the resident confirms: NOT recorded, no receipt,
   const r = await rig(t, { outboxMaxBytes: 1000 })
   r.kiosk.start()
   r.kiosk.card({ kind: 'cccd', text: QR })
-  r.press('1', '1', 'ok', 'ok')
+  r.press('1', '1', 'ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   t.match(r.screen(), /CHƯA GHI NHẬN/)
   t.match(r.screen(), /chưa được lưu/)
@@ -608,7 +608,7 @@ t.test('a stop waits for the resident: the menu, the procedure, its end screen, 
   t.equal(r.kiosk.finishThenRestart(), r.kiosk.finishThenRestart(), 'asking again waits for the same screen')
   r.press('1', '1')
   t.equal(r.kiosk.phase, 'session', 'the resident goes on into the procedure')
-  r.press('ok', 'ok')
+  r.press('ok', 'ok', '1', 'ok', 'ok')
   await r.until(() => r.kiosk.phase === 'ended', 'the end screen')
   t.match(r.screen(), REFERENCE, 'the resident reads the reference code')
   r.clock.advance(END_SCREEN_MS - 1000)

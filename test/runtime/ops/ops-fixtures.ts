@@ -57,7 +57,7 @@ export function editedFeedback(version: number): Record<string, string> {
     name === 'security-feedback.yaml'
       ? text
           .replace(/^version: \d+$/m, `version: ${editedFlowVersion(version)}`)
-          .replace('text: { vi: "Chọn vấn đề", en: "Pick topic" }', 'text: { vi: "Chọn chủ đề mới", en: "New topic" }')
+          .replace('text: { vi: "Khẩn cấp: gọi 113", en: "Emergency: call 113" }', 'text: { vi: "Chọn chủ đề mới", en: "New topic" }')
           .replace('vi: "SĐT liên hệ, có thể bỏ trống. Bấm OK"', 'vi: "Số máy mới, có thể bỏ trống"')
       : text,
   )

@@ -39,7 +39,7 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
-  await s.waitForScreen(/Chon van de/)
+  await s.waitForScreen(/Khan cap: goi 113/)
 
   await publishRetained(broker.url, TOPIC, encodeSignedEnvelope('flow-bundle', bundle(2, editedFeedback(2)), keys.privateKey))
   const applied = await reported.waitFor((m) => m.payload?.flows?.version === 2, 10_000)
@@ -61,7 +61,7 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   await s.waitForScreen(/Chon dich vu/)
   await s.press('1')
   await s.waitForScreen(/Chon chu de moi/)
-  await s.press('1')
+  await s.press('1', 'ok', 'ok', '1')
   await s.waitForScreen(/So may moi/)
   await s.press('back')
 
