@@ -12,6 +12,23 @@ export interface CentralCallsOptions {
   clock?: Clock
   /** Raises a station event (never personal data): here `<area>.refused` for a notification that disagrees. */
   event?: (type: string, fields: Record<string, string | number | boolean>) => void
+  /** How long a notification no wait took is kept for a wait that starts later (default RECENT_NOTIFY_MS). */
+  recentMs?: number
+}
+
+/**
+ * A confirmation can beat its wait: central may confirm a payment while the slip is still printing,
+ * before the flow's wait_for step starts. Verified notifications are kept this long so a wait that
+ * starts after them still sees them; each is taken by one wait at most.
+ */
+export const RECENT_NOTIFY_MS = 120_000
+/** At most this many kept notifications (the oldest go first): a flood costs bounded memory. */
+export const MAX_RECENT_NOTIFIES = 32
+
+interface RecentNotify {
+  readonly type: string
+  readonly fields: Record<string, unknown>
+  readonly atMs: number
 }
 
 /**
@@ -27,10 +44,42 @@ export function centralCalls(link: CentralLink | null, options: CentralCallsOpti
   }
   const clock = options.clock ?? systemClock
   const event = options.event ?? (() => undefined)
+  const recent = recentNotifies(link, clock, options.recentMs ?? RECENT_NOTIFY_MS)
   return {
     request: (method, body, { timeoutMs, signal }) =>
       abortable(link.request(method, body, { timeoutMs }), signal),
-    waitFor: (type, match, { timeoutMs, signal }) => waitForMatch(link, clock, event, type, match, timeoutMs, signal),
+    waitFor: (type, match, { timeoutMs, signal }) => {
+      const early = recent.take(type, match)
+      if (early !== undefined) return signal.aborted ? Promise.reject(new StationError('E_CANCELED', 'the resident left the step')) : Promise.resolve(early)
+      return waitForMatch(link, clock, event, type, match, timeoutMs, signal, recent.forget)
+    },
+  }
+}
+
+/** Keeps the link's notifications for RECENT_NOTIFY_MS; `take` hands a matching one to one wait only. */
+function recentNotifies(link: CentralLink, clock: Clock, keepMs: number) {
+  const kept: RecentNotify[] = []
+  const prune = (): void => {
+    const oldest = clock.now() - keepMs
+    while (kept.length > 0 && ((kept[0] as RecentNotify).atMs < oldest || kept.length > MAX_RECENT_NOTIFIES)) kept.shift()
+  }
+  link.onNotify((type, fields) => {
+    kept.push({ type, fields, atMs: clock.now() })
+    prune()
+  })
+  return {
+    take(type: string, match: Record<string, FlowValue>): Record<string, unknown> | undefined {
+      prune()
+      const index = kept.findIndex((entry) => entry.type === type && mismatchedField(entry.fields, match) === undefined)
+      if (index < 0) return undefined
+      const [entry] = kept.splice(index, 1)
+      return entry?.fields
+    },
+    /** A wait took these fields as they arrived: no later wait may take them again. */
+    forget(fields: Record<string, unknown>): void {
+      const index = kept.findIndex((entry) => entry.fields === fields)
+      if (index >= 0) kept.splice(index, 1)
+    },
   }
 }
 
@@ -61,7 +110,8 @@ export function mismatchedField(fields: Record<string, unknown>, match: Record<s
  * Resolves with the fields of the first notification of `type` whose fields agree with every pair
  * of `match` (docs/delivery.md, payment confirmations). One of that type that disagrees is refused
  * with an event `{ reason: 'wrong-<field>', type }` and the wait goes on: a confirmation for another
- * bill, or for a different amount, must never print "Paid". Rejects with E_MQTT_UNAVAILABLE after
+ * bill, or for a different amount, must never print "Paid". One that came before the wait started
+ * (kept by recentNotifies) is taken at once. Rejects with E_MQTT_UNAVAILABLE after
  * `timeoutMs` and E_CANCELED when `signal` aborts.
  */
 function waitForMatch(
@@ -72,6 +122,7 @@ function waitForMatch(
   match: Record<string, FlowValue>,
   timeoutMs: number,
   signal: AbortSignal,
+  taken: (fields: Record<string, unknown>) => void,
 ): Promise<Record<string, unknown>> {
   if (signal.aborted) return Promise.reject(new StationError('E_CANCELED', 'the resident left the step'))
   return new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -93,6 +144,7 @@ function waitForMatch(
       if (notifyType !== type) return
       const field = mismatchedField(fields, match)
       if (field === undefined) {
+        taken(fields)
         finish(() => resolve(fields))
         return
       }

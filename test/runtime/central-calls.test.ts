@@ -1,6 +1,6 @@
 import { connectAsync } from 'mqtt'
 import t from 'tap'
-import { centralCalls, mismatchedField, refusedEventType } from '../../runtime/central-calls.js'
+import { centralCalls, mismatchedField, RECENT_NOTIFY_MS, refusedEventType } from '../../runtime/central-calls.js'
 import { SimClock } from '../../runtime/core/sim-clock.js'
 import { signedNotify, testCentralKey, testVerifier } from '../support/central-keys.js'
 import { startMosquitto, subscribeCollect, type Teardown } from '../support/mosquitto.js'
@@ -64,6 +64,40 @@ t.test('waitFor rejects with E_MQTT_UNAVAILABLE after its timeout and E_CANCELED
   await t.rejects(left, { code: 'E_CANCELED' })
   t.equal(clock.pendingTimers, 0, 'no timer is left behind')
   await t.rejects(calls.waitFor('payment.confirmed', {}, { timeoutMs: 1000, signal: controller.signal }), { code: 'E_CANCELED' })
+})
+
+t.test('a confirmation that came before its wait started is taken by that wait, once; one older than the keep time is not', async (t) => {
+  const { link, calls, clock, notify } = await rig(t)
+  const arrived: string[] = []
+  link.onNotify((type, fields) => arrived.push(`${type} ${String(fields['bill'])}`))
+  const arrival = async (count: number) => {
+    for (let i = 0; i < 200 && arrived.length < count; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    t.equal(arrived.length, count, 'the link has the notification')
+  }
+  // Central confirms while the slip is still printing: no wait is running yet.
+  await notify('payment.confirmed', { bill: 'B-EARLY', amount: 452000, paidAt: '2026-01-20T07:06:00.000Z' })
+  await arrival(1)
+  clock.advance(RECENT_NOTIFY_MS - 1000)
+  const signal = new AbortController().signal
+  t.match(await calls.waitFor('payment.confirmed', { bill: 'B-EARLY', amount: '452000' }, { timeoutMs: 30_000, signal }), { bill: 'B-EARLY', amount: 452000 })
+  const again = calls.waitFor('payment.confirmed', { bill: 'B-EARLY', amount: '452000' }, { timeoutMs: 30_000, signal })
+  clock.advance(30_000)
+  await t.rejects(again, { code: 'E_MQTT_UNAVAILABLE' }, 'taken once: a second wait for the same bill does not see it again')
+
+  await notify('payment.confirmed', { bill: 'B-STALE', amount: 1, paidAt: '2026-01-20T07:06:00.000Z' })
+  await arrival(2)
+  clock.advance(RECENT_NOTIFY_MS + 1)
+  const stale = calls.waitFor('payment.confirmed', { bill: 'B-STALE' }, { timeoutMs: 1000, signal })
+  clock.advance(1000)
+  await t.rejects(stale, { code: 'E_MQTT_UNAVAILABLE' }, 'too old to be this resident\'s')
+
+  // One a running wait took is not kept for the next wait either.
+  const running = calls.waitFor('payment.confirmed', { bill: 'B-LIVE' }, { timeoutMs: 30_000, signal })
+  await notify('payment.confirmed', { bill: 'B-LIVE', amount: 1, paidAt: '2026-01-20T07:06:00.000Z' })
+  t.match(await running, { bill: 'B-LIVE' })
+  const next = calls.waitFor('payment.confirmed', { bill: 'B-LIVE' }, { timeoutMs: 1000, signal })
+  clock.advance(1000)
+  await t.rejects(next, { code: 'E_MQTT_UNAVAILABLE' })
 })
 
 t.test('without a broker every call fails at once', async (t) => {

@@ -191,7 +191,8 @@ t.test('session: a printer failure on the payment slip ends the session without 
 })
 
 t.test('station (vi): a resident pays an electricity bill confirmed by central and gets a receipt', async (t) => {
-  const rig = await startProcedureRig(t, { autoPayAfterMs: 2500 })
+  // Central confirms 300 ms after the look-up, before the slip prints and the wait starts: the station keeps it for the wait.
+  const rig = await startProcedureRig(t, { autoPayAfterMs: 300 })
   await rig.openProcedure('pay-bill', 'vi')
   await rig.waitForScreen(/Chon loai hoa don/)
   await rig.press('1', '1', '0', '0', '1', '0', '0', '0', '1', 'ok')
@@ -226,7 +227,8 @@ t.test('station (vi): a resident pays an electricity bill confirmed by central a
 })
 
 t.test('station (en): a resident pays a water bill; unknown and already paid codes are explained', async (t) => {
-  const rig = await startProcedureRig(t, { autoPayAfterMs: 2500 })
+  // Central confirms 300 ms after the look-up, before the slip prints and the wait starts: the station keeps it for the wait.
+  const rig = await startProcedureRig(t, { autoPayAfterMs: 300 })
   await rig.openProcedure('pay-bill', 'en')
   await rig.waitForScreen(/Pick the bill/)
   await rig.press('2', '1', '2', '3', '4', '5', '6', 'ok')
