@@ -336,7 +336,11 @@ class KioskRun {
       case 'menu':
         return this.#menuKey(key)
       case 'session':
-        if (s.chip.mode === 'can') return this.#canKey(key)
+        if (s.chip.mode === 'can') {
+          // The CAN screen stands over the scan_id step: typing is the resident at work, so its countdown starts again.
+          this.#toSession({ kind: 'touch' })
+          return this.#canKey(key)
+        }
         // The chip is being read: keys wait until it is done.
         if (s.chip.mode === 'reading') return
         return this.#toSession({ kind: 'key', key })

@@ -12,7 +12,7 @@ async function load(url: URL): Promise<FlowDefinition> {
   return flow
 }
 
-const feedback = () => load(new URL('../fixtures/feedback-short.yaml', import.meta.url))
+const feedback = () => load(new URL('./graph-fixtures/feedback-short.yaml', import.meta.url))
 const waterBill = () => load(new URL('../fixtures/water-bill.yaml', import.meta.url))
 
 t.test('renders a short feedback flow as Mermaid: one node per step, one labelled edge per transition', async (t) => {

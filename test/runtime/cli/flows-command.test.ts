@@ -172,7 +172,7 @@ t.test('test: the bundled security feedback flow is walked completely and exits 
   const io = capture()
   t.equal(await flowsTest(dir, io), 0)
   t.equal(io.stdout.length, 1, io.stdout.join('\n'))
-  t.match(io.stdout[0], /^security-feedback@2: steps 9\/9 \(100%\), transitions 15\/15 \(100%\), \d+ paths$/)
+  t.match(io.stdout[0], /^security-feedback@3: steps 12\/12 \(100%\), transitions 41\/41 \(100%\), \d+ paths$/)
 })
 
 t.test('test: every bundled flow is walked completely (replies built from their declared shapes) and exits 0', async (t) => {

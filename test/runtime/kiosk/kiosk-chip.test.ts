@@ -90,3 +90,11 @@ t.test('with a QR read first the CAN comes from it; a chip of another number is 
   t.equal(step.state.session?.state.stepId, 'identify')
   t.notOk(JSON.stringify(step.effects).includes('079203000002'), 'the chip number is in no effect')
 })
+
+t.test("typing the CAN starts the scan_id step's countdown again: a resident at work is not timed out", async (t) => {
+  const step = run(atIdentify(), chip, key('1'))
+  t.equal(step.state.chip.mode, 'can')
+  const timeoutMs = (identifyStep?.kind === 'scan_id' ? identifyStep.timeoutS : 0) * 1000
+  const rearmed = step.effects.filter((effect) => effect.kind === 'startTimer' && effect.ms === timeoutMs && /^s\d+:/.test(effect.timer))
+  t.equal(rearmed.length, 1, `the step's ${timeoutMs} ms countdown was armed again by the key`)
+})
