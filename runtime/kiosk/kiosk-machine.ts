@@ -8,7 +8,7 @@
  */
 import type { KeyName, Language } from '../../config/schema.js'
 import { acceptsIdentitySource } from '../../flows/engine/flow-identity-sources.js'
-import type { FlowDefinition, LocalizedText } from '../../flows/engine/flow-types.js'
+import { isWaitingStep, type FlowDefinition, type LocalizedText } from '../../flows/engine/flow-types.js'
 import type { Identity } from '../../flows/engine/identity.js'
 import { renderScreen } from '../../flows/engine/render-screen.js'
 import type { Screen } from '../../flows/engine/screen.js'
@@ -615,6 +615,25 @@ class KioskRun {
           this.effects.push({ kind: 'call', serial: session.serial, effect })
       }
     }
+    if (current()) this.#idleAtStepDeadline()
+  }
+
+  /**
+   * A waiting step whose own countdown ends the session (it has no on_timeout) before the idle
+   * timeout would: the idle warning comes before that deadline instead, a third of the step's time
+   * at most, so no resident is wiped unwarned by a step shorter than `session.idleTimeoutS`.
+   */
+  #idleAtStepDeadline(): void {
+    const s = this.s
+    const session = s.session
+    if (!session || s.phase !== 'session' || s.warning || session.state.status !== 'running') return
+    const deadlineMs = session.state.stepDeadlineMs
+    const step = currentStep(session.flow, session.state)
+    if (deadlineMs === null || !step || !isWaitingStep(step) || step.onTimeout !== undefined) return
+    if (s.idleAtMs !== null && deadlineMs >= s.idleAtMs) return
+    const warnMs = Math.min(warningMs(s.settings), Math.floor((step.timeoutS * 1000) / 3))
+    s.idleAtMs = deadlineMs
+    this.#startTimer('idle', Math.max(0, deadlineMs - warnMs - this.inputs.nowMs))
   }
 
   #sessionEnded(session: KioskSession, result: { outcome: string; stepId: string }): void {

@@ -639,3 +639,29 @@ t.test('a resident who walks away is let go by the idle timeout; restartNow cuts
   other.kiosk.restartNow()
   t.equal(other.kiosk.phase, 'restarting')
 })
+
+t.test('a step whose own countdown is shorter than the idle timeout still warns first, a third of its time before it ends', async (t) => {
+  const [feedback] = FLOWS
+  const topic = feedback?.steps.get('topic')
+  if (!feedback || topic?.kind !== 'choose') throw new Error('the feedback flow has no topic step')
+  // 12 s at the topic, where the kiosk's idle timeout is 30 s: the warning shows its last 4 s.
+  const short = { ...feedback, steps: new Map([...feedback.steps, ['topic', { ...topic, timeoutS: 12 }]]) }
+  const r = await rig(t, { flows: [short] })
+  r.kiosk.start()
+  r.kiosk.card({ kind: 'cccd', text: QR })
+  r.press('1')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' })
+  r.clock.advance(8000 - 1)
+  t.notMatch(r.screen(), /Bấm phím bất kỳ/, 'no warning before its time')
+  r.clock.advance(1)
+  t.match(r.screen(), /Bấm phím bất kỳ để\s+tiếp tục/, 'the warning comes before the step would end the session')
+  t.match(r.screen(), /Còn 4 giây/)
+  r.press('5')
+  t.same(r.kiosk.currentStep, { flow: 'security-feedback', step: 'topic' }, 'the key answered the warning and chose nothing')
+  t.notMatch(r.screen(), /Bấm phím bất kỳ/)
+  r.clock.advance(8000)
+  t.match(r.screen(), /Bấm phím bất kỳ/, 'the key started the step over: the warning comes again 8 s later')
+  r.clock.advance(4000)
+  t.equal(r.kiosk.currentStep, null, 'at zero the session is gone')
+  t.same(r.eventsOf('flow.abandoned').map((event) => event.fields.outcome), ['timed_out'])
+})
