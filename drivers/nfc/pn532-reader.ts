@@ -68,6 +68,13 @@ const MX_RTY_PSL = 0x01
 const SAM_TIMEOUT_50MS = 0x14
 /** Every random UID is the same card for the hold: the chip may draw a new one at each activation. */
 const RANDOM_UID_KEY = 'random'
+/**
+ * Polls in a row with no card that end the hold of a random-UID card: with no UID to tell cards
+ * apart, only its absence says a chip was lifted, and one put down after that is a new presentation
+ * (the resident retrying after a read cut short, or the next resident). Two, so that one missed
+ * poll at the edge of the field is not taken for a new card.
+ */
+const ABSENT_POLLS_END_RANDOM_HOLD = 2
 
 /**
  * An NFC reader on a PN532, over either transport. `start()` sends SAMConfiguration (leaving LowVbat
@@ -75,7 +82,8 @@ const RANDOM_UID_KEY = 'random'
  * says IC 0x32, and sets MxRtyPassiveActivation small so InListPassiveTarget answers "no card"
  * instead of blocking. Then it polls InListPassiveTarget (one target, 106 kbps type A) every
  * `pollIntervalMs` on the injected clock and emits each card once: reads of the same card within
- * `holdMs` of its last read count once, so a card left on the reader is one read. A failed poll
+ * `holdMs` of its last read count once, so a card left on the reader is one read; a random-UID
+ * chip lifted for ABSENT_POLLS_END_RANDOM_HOLD polls and put down again is a new read. A failed poll
  * degrades health and is retried, after setting the chip up again (it may have reset to its
  * power-up state, where InListPassiveTarget blocks); after `maxConsecutiveFailures` in a row health
  * is faulty and onFault fires once, and the reader recovers by itself when the chip answers again.
@@ -95,6 +103,7 @@ export class Pn532Reader {
   #needsSetup = false
   #lastCardKey: string | undefined
   #lastCardMs = 0
+  #absentPolls = 0
   #firmware: string | undefined
   /** A conversation with the card in the field (`readCard`): polls wait it out, as InListPassiveTarget would reset the card. */
   #cardSession: Promise<unknown> | undefined
@@ -219,6 +228,7 @@ export class Pn532Reader {
       const result = parseInListPassiveTarget(await this.#exchange(inListPassiveTarget(1, BRTY.iso14443a106)))
       this.#succeeded()
       if (result.uid !== undefined) this.#cardSeen(parseHexBytes(result.uid), result.ats !== undefined && result.ats !== null)
+      else this.#noCard()
     } catch (error) {
       if (!this.#loop.running) return // cancelled by stop()
       this.#failed(error)
@@ -252,7 +262,13 @@ export class Pn532Reader {
     return this.#transport.exchange(command, { timeoutMs: this.#commandTimeoutMs, signal: this.#abort.signal })
   }
 
+  #noCard(): void {
+    this.#absentPolls += 1
+    if (this.#lastCardKey === RANDOM_UID_KEY && this.#absentPolls >= ABSENT_POLLS_END_RANDOM_HOLD) this.#lastCardKey = undefined
+  }
+
   #cardSeen(uid: Uint8Array, apdus: boolean): void {
+    this.#absentPolls = 0
     const randomUid = isRandomUid(uid)
     const card: NfcCard = { uid: formatHexBytes(uid, ''), randomUid, apdus }
     const key = randomUid ? RANDOM_UID_KEY : card.uid

@@ -10,6 +10,7 @@ import { BAD_QR, ID_NUMBER, NAME, QR } from '../support/sim-residents.js'
 import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { eventsLogged, flowsAccepting, FLOWS_DIR, start } from '../support/station-rig.js'
 import { testDir } from '../support/test-dir.js'
+import { BUNDLED_FEEDBACK_VERSION } from './ops/ops-fixtures.js'
 
 /** A reference central signing with a fresh key; `trustedKey` is the public key file for config central.trustedKeys. */
 async function startSigningCentral(t: Test, brokerUrl: string) {
@@ -31,7 +32,7 @@ t.test('an offline station is ready, takes a procedure through the control socke
   t.equal(status.simulated, true)
   t.equal(status.phase, 'welcome')
   t.same(status.link, { configured: false, connected: false, broker: null })
-  t.same(status.flows[0], { id: 'security-feedback', version: 2 }, 'feedback first on the menu (menu_order 1)')
+  t.same(status.flows[0], { id: 'security-feedback', version: BUNDLED_FEEDBACK_VERSION }, 'feedback first on the menu (menu_order 1)')
   t.equal(status.flows.length, 9, 'all bundled procedures loaded')
   for (const device of ['display', 'keypad', 'scanner', 'printer', 'kiosk', 'control']) {
     t.equal(status.devices[device]?.state, 'ok', `${device} is ok`)
@@ -82,7 +83,7 @@ t.test('a paper-out printer degrades, central hears of it, and the next procedur
   t.same(await s.request('sim.printer', { state: 'paper-out' }), { state: 'paper-out' })
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '2', 'ok', 'ok')
+  await s.press('1', '2', 'ok', 'ok', '1', 'ok', 'ok') // disturbance, this building, no floor, a fight, no phone, send
   await s.waitForScreen(/May in dang loi/)
   await s.press('ok')
   await s.waitForScreen(/Cam on/)
@@ -307,7 +308,7 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   await s.waitForScreen(/Xin chao/)
   await s.request('sim.card', { kind: 'cccd', text: QR })
   await s.waitForScreen(/Chon dich vu/)
-  await s.press('1', '1')
+  await s.press('1', '1', 'ok', 'ok', '1')
   await s.waitForScreen(/SDT/)
 
   // Operations ship the next version and a second procedure while the resident is at the phone step.
@@ -329,7 +330,7 @@ t.test('reloading flows applies to new sessions; a session in progress finishes 
   await new Promise((resolve) => setTimeout(resolve, 2100))
   await s.request('sim.card', { kind: 'cccd', text: QR })
   t.match(await s.waitForScreen(/Chon dich vu/), /2 Nop ho so/, 'the new procedure is on the menu')
-  await s.press('1', '2', 'ok', 'ok')
+  await s.press('1', '2', 'ok', 'ok', '1', 'ok', 'ok') // disturbance, this building, no floor, a fight, no phone, send
   const second = await submissions.waitFor((m) => m.payload?.flow === 'security-feedback' && m.payload.flowVersion === version + 1, 8000)
   t.equal(second.payload.flowVersion, version + 1, 'the next session runs the version shipped')
 })

@@ -6,6 +6,9 @@ import { startMosquitto, subscribeCollect } from '../support/mosquitto.js'
 import { startStationProcess, station, waitForScreen, waitUntil } from '../support/station-process.js'
 import { testDir } from '../support/test-dir.js'
 
+/** The version the station ships (flows/security-feedback.yaml): every submission records it. */
+const FEEDBACK_VERSION = Number(/^version: (\d+)$/m.exec(readFileSync(new URL('../../flows/security-feedback.yaml', import.meta.url), 'utf8'))?.[1])
+
 function filesUnder(dir: string): string[] {
   const out: string[] = []
   for (const name of readdirSync(dir)) {
@@ -41,9 +44,8 @@ t.test('a resident files security feedback end to end on a simulated station', a
   t.equal(message.topic, 'cs/v1/lobby-test/submissions')
   t.type(message.payload.id, 'string')
   t.equal(message.payload.flow, 'security-feedback')
-  t.equal(message.payload.flowVersion, 2)
-  t.equal(message.payload.data.answers.topic, 'theft')
-  t.equal(message.payload.data.answers.phone, '0912345678')
+  t.equal(message.payload.flowVersion, FEEDBACK_VERSION)
+  t.strictSame(message.payload.data.answers, { topic: 'theft', detail: 'vehicle_theft', building: '', floor: '', phone: '0912345678' })
   t.equal(message.payload.data.identity.personalId, ID_NUMBER, 'central receives the identity it needs')
 
   const done = await waitForScreen(proc, /Cam on/)

@@ -134,6 +134,27 @@ for (const via of ['i2c', 'hsu'] as const) {
     t.strictSame(cards.at(-1), { uid: '04A224E2C85A80', randomUid: false, apdus: false }, 'another card is a new read at once')
   })
 
+  t.test(`${via}: a random-UID chip lifted for two polls and put down again within the hold is a new read; one missed poll is not`, async (t) => {
+    const { chip, cards, start, wait } = rig({ via })
+    await start()
+    const chipCard = { uid: '08 12 34 56', sak: '20', ats: '05 78 80 70 02' }
+    chip.presentCard(chipCard)
+    await wait(2 * POLL_MS)
+    t.equal(cards.length, 1)
+    chip.removeCard()
+    await wait(2 * POLL_MS + 10)
+    chip.presentCard({ ...chipCard, uid: '08 9A BC DE' })
+    await wait(2 * POLL_MS)
+    t.equal(cards.length, 2, 'lifted and put down again (a retry, or the next resident): read again, well within the hold')
+    t.ok(2 * POLL_MS + 10 < HOLD_MS, 'the gap was shorter than the hold')
+    // Fixed UIDs keep their hold: the same card lifted and put back is the same read (the test above).
+    chip.removeCard()
+    await wait(POLL_MS - 10)
+    chip.presentCard(chipCard)
+    await wait(3 * POLL_MS)
+    t.equal(cards.length, 2, 'gone for one poll only: the same presentation')
+  })
+
   for (const fault of ['nack', 'eio', 'garbage'] as const satisfies readonly Pn532Fault[]) {
     t.test(`${via}: a ${fault} burst makes health degraded, then faulty with one fault event, then it recovers`, async (t) => {
       const { chip, clock, reader, cards, faults, start, names, logLines } = rig({ via })

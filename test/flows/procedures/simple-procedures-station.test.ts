@@ -1,4 +1,6 @@
+import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
+import { loadFlowsDir } from '../../../flows/engine/flow-folder.js'
 import type { KeyName, Language } from '../../../config/schema.js'
 import { RIG_AGENCY, RIG_SITE, startProcedureRig, type ProcedureRig } from '../../support/procedure-rig.js'
 import { foldToAscii } from '../../../drivers/text/vietnamese.js'
@@ -7,6 +9,9 @@ import { ID_NUMBER, NAME } from '../../support/sim-residents.js'
 const PHONE: KeyName[] = ['0', '9', '1', '2', '3', '4', '5', '6', '7', '8']
 
 /** What a resident presses after identifying, and what central should then receive. */
+/** Each bundled flow's version, from its file: a submission records the version it ran. */
+const BUNDLED_VERSIONS = new Map([...(await loadFlowsDir(fileURLToPath(new URL('../../../flows', import.meta.url)))).flows.values()].map((flow) => [flow.id, flow.version]))
+
 /**
  * Follow-up lines each receipt must carry, as printed (the ESC/POS codepage folds Vietnamese to ASCII),
  * per language: the phone the resident gave, the number being verified, what to do with the paper.
@@ -86,7 +91,7 @@ async function runProcedure(t: Test, rig: ProcedureRig, id: string, keys: Array<
     (m) => m.payload?.flow === id && rig.submissions.messages.indexOf(m) >= before,
     10_000,
   )
-  t.equal(message.payload.flowVersion, 2, `${id} (${language}): flow version recorded`)
+  t.equal(message.payload.flowVersion, BUNDLED_VERSIONS.get(id), `${id} (${language}): flow version recorded`)
   t.match(message.payload.data, { language, answers, identity: { personalId: ID_NUMBER } }, `${id} (${language}): answers and identity`)
   await rig.waitFor(`${id} receipt`, async () => (await rig.receipt()).count > printedBefore)
   const lines = (await rig.receipt()).lines ?? []

@@ -49,7 +49,7 @@ t.test('flow bundles: refused when old, forged, for another station or broken; a
   t.same((await s.status()).flows.find((flow) => flow.id === 'security-feedback'), { id: 'security-feedback', version: editedFlowVersion(2) }, 'the menu offers the flow of bundle 2')
 
   // The resident mid-procedure finishes on the bundled flow.
-  await s.press('1')
+  await s.press('1', 'ok', 'ok', '1')
   await s.waitForScreen(/SDT lien he/)
   await s.press('ok')
   await s.waitForScreen(/OK de gui/)
