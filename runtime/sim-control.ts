@@ -7,8 +7,7 @@ import { renderPaper } from '../drivers/printer/escpos-decoder.js'
 import { messageOf, StationError } from './core/errors.js'
 import { SIM_DEVICES, type SimDevice, type SimRig } from './hardware/sim-rig.js'
 import { randomBytes } from 'node:crypto'
-import { simChipCardFromQr, type SimChipFaults } from '../drivers/emrtd/sim-cccd-from-qr.js'
-import { SimChip } from '../drivers/emrtd/sim-chip.js'
+import type { SimChipFaults } from '../drivers/emrtd/sim-cccd-from-qr.js'
 import type { TestIssuer } from '../drivers/emrtd/sim-issuer.js'
 
 /** Enough failed transactions in a row for the keypad driver to call itself faulty (5 polls). */
@@ -107,7 +106,7 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
         await deps.clock.sleep(deps.config.hardware.nfc.pollIntervalMs * 3)
         chip.removeCard()
       } else if (kind === 'chip') {
-        const present = chipPresentation(deps, rig(), text, args)
+        const present = await chipPresentation(deps, rig(), text, args)
         // A chip already lying there is taken away long enough for the reader to see a new card
         // (random UIDs count as one card within the hold, drivers/nfc/pn532-reader.ts).
         if (chipOnReader) {
@@ -202,9 +201,10 @@ const CHIP_ATS = '05 78 80 70 02'
 /**
  * `sim card chip <qr>`: the chip of the card the QR names, signed by the simulation's issuer, with the
  * faults asked for (`tamper` dg1|dg13, `unknownCsca`, `wrongCan`, `pullAfter` APDUs; docs/emrtd.md,
- * "Simulated chip"). The card stays on the reader, as a card laid on it does.
+ * "Simulated chip"). The card stays on the reader, as a card laid on it does. The simulated chip and
+ * its issuer's CMS signing are loaded here, at the first chip, not at start.
  */
-function chipPresentation(deps: SimControlDeps, sim: SimRig, text: unknown, args: Record<string, unknown>): () => void {
+async function chipPresentation(deps: SimControlDeps, sim: SimRig, text: unknown, args: Record<string, unknown>): Promise<() => void> {
   const reader = sim.nfc
   if (typeof text !== 'string' || text.trim() === '') throw new StationError('E_CONTROL_REQUEST', 'sim card chip needs the QR text of the card')
   if (!reader) throw new StationError('E_CONTROL_REQUEST', 'no NFC reader is configured (hardware.nfc.enabled)')
@@ -222,6 +222,8 @@ function chipPresentation(deps: SimControlDeps, sim: SimRig, text: unknown, args
     ...(args.unknownCsca === true ? { unknownCsca: true } : {}),
     ...(args.wrongCan === true ? { wrongCan: true } : {}),
   }
+  // The simulated chip and its issuer's CMS signing load with the first chip, not at start (docs/benchmarks.md, "spawn to ready").
+  const [{ simChipCardFromQr }, { SimChip }] = await Promise.all([import('../drivers/emrtd/sim-cccd-from-qr.js'), import('../drivers/emrtd/sim-chip.js')])
   let card
   try {
     card = simChipCardFromQr(text, deps.simIssuer, new Date(deps.clock.now()), faults)

@@ -4,10 +4,12 @@
  * fallback), DG1, DG13 and EF.SOD are read, passive authentication checks them against the trusted
  * CSCAs, and the identity checks every source shares run (drivers/identity/chip-citizen.ts). The
  * result says why a chip was refused by its reason code, never with the chip's data.
+ *
+ * The reader and passive authentication (with its CMS and X.509 parser, about 60 ms to load) are
+ * loaded at the first chip, not at start: most visits never read one, and start-up is measured
+ * (docs/benchmarks.md, "spawn to ready").
  */
-import { readChip } from '../../drivers/emrtd/chip-reader.js'
 import { refusalReason } from '../../drivers/emrtd/chip-errors.js'
-import { citizenFromChip } from '../../drivers/identity/chip-citizen.js'
 import type { CardTransceive } from '../../drivers/nfc/pn532-reader.js'
 import { isStationError } from '../core/errors.js'
 import type { ChipAccessKeys } from '../kiosk/chip-access.js'
@@ -25,6 +27,7 @@ export interface ChipIdentityDeps {
 /** The chip's identity (`source: chip`, verified by the issuing state's signature) or why it was refused. */
 export async function readChipIdentity(deps: ChipIdentityDeps, access: ChipAccessKeys, today: Date): Promise<CardResult> {
   try {
+    const [{ readChip }, { citizenFromChip }] = await Promise.all([import('../../drivers/emrtd/chip-reader.js'), import('../../drivers/identity/chip-citizen.js')])
     const read = await deps.readCard((transceive) => readChip(transceive, { can: access.can, mrz: access.mrz, randomBytes: deps.randomBytes }))
     const record = citizenFromChip(read, deps.cscaCertificates, today)
     return {

@@ -9,7 +9,7 @@
 import { createPrivateKey } from 'node:crypto'
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { makeTestIssuer, type IssuedCertificate, type TestIssuer } from '../../drivers/emrtd/sim-issuer.js'
+import type { IssuedCertificate, TestIssuer } from '../../drivers/emrtd/sim-issuer.js'
 import { writeFileAtomic } from '../core/atomic-write.js'
 import { messageOf, StationError } from '../core/errors.js'
 
@@ -62,6 +62,8 @@ export async function ensureSimIssuer(dataDir: string, now: Date): Promise<SimIs
   } catch {
     // None yet, or damaged: a new one below. Chips of the old one are simply no longer trusted.
   }
+  // Made once per data dir: its certificate builder loads only then, not at every start.
+  const { makeTestIssuer } = await import('../../drivers/emrtd/sim-issuer.js')
   const issuer = makeTestIssuer({ now })
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 })
