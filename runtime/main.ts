@@ -542,6 +542,16 @@ async function run(args: string[]): Promise<number | 'running'> {
   return 'running'
 }
 
+// A client command piped into `head` or a pager that quits early: the reader has what it wanted, so
+// the write that finds the pipe closed ends the command quietly instead of with a stack trace.
+// The station itself (`run`) keeps its own handling of a terminal or pipe that goes away.
+if (process.argv[2] !== 'run') {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(process.exitCode ?? 0)
+  })
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== 'running') process.exitCode = code
