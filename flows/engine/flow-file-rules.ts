@@ -79,14 +79,7 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
           seen.push(option['value'])
         })
         const guarded = options.filter((option: unknown) => isMapping(option) && option['when'] !== undefined).length
-        options.forEach((option: unknown, index) => {
-          if (!isMapping(option) || option['when'] === undefined) return
-          const whenPath = [...base, 'options', String(index), 'when']
-          for (const problem of parseCondition(option['when']).problems) {
-            const path = [...whenPath, ...problem.path.map(String)]
-            add(path, `${pathText(file, path)}: ${problem.message}`, 'value', 'FLOW_BAD_CONDITION')
-          }
-        })
+        checkConditions(file, [...base, 'options'], options, add)
         // One option always offered: a step whose every option can be switched off could show nothing to pick.
         if (guarded > 0 && guarded === options.length) {
           add([...base, 'options'], `${where('options')}: every option has a 'when'; leave at least one without, so the step always offers something`, 'value', 'FLOW_BAD_CONDITION')
@@ -111,15 +104,7 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
         break
       case 'branch': {
         const cases = step['cases']
-        if (!Array.isArray(cases)) break
-        cases.forEach((branchCase: unknown, index) => {
-          if (!isMapping(branchCase) || branchCase['when'] === undefined) return
-          const whenPath = [...base, 'cases', String(index), 'when']
-          for (const problem of parseCondition(branchCase['when']).problems) {
-            const path = [...whenPath, ...problem.path.map(String)]
-            add(path, `${pathText(file, path)}: ${problem.message}`, 'value', 'FLOW_BAD_CONDITION')
-          }
-        })
+        if (Array.isArray(cases)) checkConditions(file, [...base, 'cases'], cases, add)
         break
       }
     }
@@ -127,6 +112,18 @@ export function checkStepRules(file: unknown, problems: SchemaProblem[]): void {
 }
 
 type Add = (path: string[], message: string, at?: SchemaProblem['at'], code?: SchemaProblem['code']) => void
+
+/** The `when` of each item of a branch's cases or a choose step's options, as conditions.ts words its problems. */
+function checkConditions(file: unknown, listPath: string[], items: unknown[], add: Add): void {
+  items.forEach((item: unknown, index) => {
+    if (!isMapping(item) || item['when'] === undefined) return
+    const whenPath = [...listPath, String(index), 'when']
+    for (const problem of parseCondition(item['when']).problems) {
+      const path = [...whenPath, ...problem.path.map(String)]
+      add(path, `${pathText(file, path)}: ${problem.message}`, 'value', 'FLOW_BAD_CONDITION')
+    }
+  })
+}
 
 function checkPattern(source: string, path: string[], where: string, add: Add): boolean {
   try {
