@@ -49,7 +49,8 @@ export function centralCalls(link: CentralLink | null, options: CentralCallsOpti
     request: (method, body, { timeoutMs, signal }) =>
       abortable(link.request(method, body, { timeoutMs }), signal),
     waitFor: (type, match, { timeoutMs, signal }) => {
-      const early = recent.take(type, match)
+      // Only a wait that names what it waits for (a bill, an amount) takes one that came before it.
+      const early = Object.keys(match).length > 0 ? recent.take(type, match) : undefined
       if (early !== undefined) return signal.aborted ? Promise.reject(new StationError('E_CANCELED', 'the resident left the step')) : Promise.resolve(early)
       return waitForMatch(link, clock, event, type, match, timeoutMs, signal, recent.forget)
     },

@@ -86,6 +86,9 @@ t.test('a confirmation that came before its wait started is taken by that wait, 
 
   await notify('payment.confirmed', { bill: 'B-STALE', amount: 1, paidAt: '2026-01-20T07:06:00.000Z' })
   await arrival(2)
+  const unnamed = calls.waitFor('payment.confirmed', {}, { timeoutMs: 1000, signal })
+  clock.advance(1000)
+  await t.rejects(unnamed, { code: 'E_MQTT_UNAVAILABLE' }, 'a wait that names nothing takes only what comes after it starts')
   clock.advance(RECENT_NOTIFY_MS + 1)
   const stale = calls.waitFor('payment.confirmed', { bill: 'B-STALE' }, { timeoutMs: 1000, signal })
   clock.advance(1000)
