@@ -107,11 +107,11 @@ function simulatorHandlers(deps: SimControlDeps, rig: () => SimRig): Record<stri
         chip.removeCard()
       } else if (kind === 'chip') {
         const present = await chipPresentation(deps, rig(), text, args)
-        // A chip already lying there is taken away long enough for the reader to see a new card
-        // (random UIDs count as one card within the hold, drivers/nfc/pn532-reader.ts).
+        // A chip already lying there is taken away long enough for the reader to see a new card: a
+        // random-UID chip absent for two polls ends its hold (drivers/nfc/pn532-reader.ts); one more for margin.
         if (chipOnReader) {
           rig().nfc?.removeCard()
-          await deps.clock.sleep(deps.config.hardware.nfc.holdMs + deps.config.hardware.nfc.pollIntervalMs * 2)
+          await deps.clock.sleep(deps.config.hardware.nfc.pollIntervalMs * 3)
         }
         present()
         chipOnReader = true

@@ -247,6 +247,13 @@ class DraftReader {
     }
   }
 
+  /** The operands of a branch case's or a choose option's `when`: texts whose references must be set before the step. */
+  #conditionTexts(when: unknown, path: string[], into: DraftText[]): void {
+    const { condition } = parseCondition(when)
+    if (when === undefined || !condition) return
+    for (const operand of conditionTexts(condition)) into.push({ text: operand, line: this.#places.valueLine(path) })
+  }
+
   #step(id: string, raw: unknown): DraftStep {
     const base = ['steps', id]
     const line = this.#places.keyLine(base)
@@ -334,11 +341,7 @@ class DraftReader {
             this.#texts(option['label'], path('options', at, 'label'), draft.texts)
             const next = fit('options', at, 'next')
             if (typeof next === 'string') draft.transitions.push({ field: `options[${index}].next`, target: next, line: places.valueLine(path('options', at, 'next')), success: true })
-            // A `when` reads answers like a branch case: its references must be set before the step.
-            const { condition } = parseCondition(option['when'])
-            if (option['when'] !== undefined && condition) {
-              for (const operand of conditionTexts(condition)) draft.texts.push({ text: operand, line: places.valueLine(path('options', at, 'when')) })
-            }
+            this.#conditionTexts(option['when'], path('options', at, 'when'), draft.texts)
           })
         }
         const from = fit('options_from')
@@ -471,10 +474,7 @@ class DraftReader {
             const at = String(index)
             const next = fit('cases', at, 'next')
             if (typeof next === 'string') draft.transitions.push({ field: `cases[${index}].next`, target: next, line: places.valueLine(path('cases', at, 'next')), success: true })
-            const { condition } = parseCondition(branchCase['when'])
-            if (branchCase['when'] !== undefined && condition) {
-              for (const operand of conditionTexts(condition)) draft.texts.push({ text: operand, line: places.valueLine(path('cases', at, 'when')) })
-            }
+            this.#conditionTexts(branchCase['when'], path('cases', at, 'when'), draft.texts)
           })
         }
         target('otherwise', true)

@@ -84,9 +84,8 @@ function optionsFromOf(from: { list: string; value: string; label: { vi: string;
   return { record, field, value: from.value, label: localizedOf(from.label), next: from.next }
 }
 
-/** A condition that passed the reader's rules; absent stays absent. */
-function conditionOf(id: string, raw: unknown): Condition | undefined {
-  if (raw === undefined) return undefined
+/** A condition that passed the reader's rules. */
+function conditionOf(id: string, raw: unknown): Condition {
   const { condition } = parseCondition(raw)
   if (!condition) throw new Error(`steps.${id}: a condition that was refused cannot be built`)
   return condition
@@ -100,7 +99,7 @@ export function stepOf(id: string, step: StepFile): Step {
     case 'choose':
       return {
         kind: step.kind, id, text: localizedOf(step.text), timeoutS: step.timeout_s,
-        options: (step.options ?? []).map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next, ...optional('when', conditionOf(id, option.when)) })),
+        options: (step.options ?? []).map((option) => ({ value: option.value, label: localizedOf(option.label), next: option.next, ...optional('when', option.when === undefined ? undefined : conditionOf(id, option.when)) })),
         ...optional('saveAs', step.save_as), ...optional('onTimeout', step.on_timeout), ...optional('onEmpty', step.on_empty),
         ...optional('optionsFrom', step.options_from === undefined ? undefined : optionsFromOf(step.options_from)),
       }
@@ -151,7 +150,7 @@ export function stepOf(id: string, step: StepFile): Step {
     case 'branch':
       return {
         kind: step.kind, id, otherwise: step.otherwise,
-        cases: step.cases.map((branchCase) => ({ when: conditionOf(id, branchCase.when) as Condition, next: branchCase.next })),
+        cases: step.cases.map((branchCase) => ({ when: conditionOf(id, branchCase.when), next: branchCase.next })),
       }
     case 'end':
       return { kind: step.kind, id, outcome: step.outcome, text: localizedOf(step.text) }

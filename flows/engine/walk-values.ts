@@ -11,8 +11,7 @@ import type { FlowDefinition, FlowValue, InputStep } from './flow-types.js'
 import { checkReply, fieldProblem, valueFromText, type FieldShape, type ReplyShape } from './reply-shape.js'
 import { branchCase, transition } from './session-machine.js'
 import type { SessionEvent, SessionState } from './session-state.js'
-import { fillTemplate } from './session-values.js'
-import { evaluateCondition } from './conditions.js'
+import { chooseOptions, fillTemplate } from './session-values.js'
 import type { Analysis } from './walk-analysis.js'
 import { answerEvent } from './walk-world.js'
 
@@ -41,7 +40,7 @@ const ABSENT = Symbol('absent')
 export function outcomeOf(probe: Probe, events: readonly SessionEvent[]): string {
   const state = afterEvents(probe, events)
   const fill = (template: string): string => fillTemplate(state, probe.nowMs, template)
-  const offered = probe.analysis.guardedChooses.map((step) => step.options.map((option) => option.when === undefined || evaluateCondition(option.when, fill)))
+  const offered = probe.analysis.guardedChooses.map((step) => chooseOptions(step, state, probe.nowMs).map((option) => option.value))
   return JSON.stringify([state.status, state.stepId, probe.analysis.branches.map((branch) => branchCase(branch, fill)), offered])
 }
 
